@@ -1,0 +1,138 @@
+"""The ``flowdesk`` command: serve, deploy, users, tokens, db upgrade, demo-users."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from engine.errors import InvalidModel
+
+from .config import Settings
+from .context import Flowdesk
+from .errors import ApiError
+
+
+def _flowdesk() -> Flowdesk:
+    return Flowdesk(Settings())
+
+
+@click.group()
+def main() -> None:
+    """Flowdesk: a workflow engine for customer-service organisations."""
+
+
+@main.group()
+def db() -> None:
+    """Database schema (Alembic migrations)."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Bring the schema up to date."""
+    from .migrate import upgrade
+    url = Settings().database_url
+    upgrade(url, revision)
+    click.echo(f"database at revision {revision}: {_redact(url)}")
+
+
+def _redact(url: str) -> str:
+    from sqlalchemy.engine import make_url
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@main.command()
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--by", "actor", default="cli", show_default=True, help="recorded as deployer")
+def deploy(path: Path, actor: str) -> None:
+    """Deploy a process folder, a folder of process folders, or one file."""
+    from .services.definitions import deploy_path
+    fd = _flowdesk()
+    try:
+        results = deploy_path(fd, path, actor)
+    except InvalidModel as exc:
+        click.echo("deployment rejected:", err=True)
+        for p in exc.problems:
+            where = ":".join(str(x) for x in (p.file, p.line) if x)
+            click.echo(f"  {where} [{p.element_id or '-'}] {p.message}", err=True)
+        sys.exit(1)
+    for row, created in results:
+        verb = "deployed" if created else "unchanged"
+        click.echo(f"{verb}: {row.key} version {row.version} (id {row.id})")
+    if not results:
+        click.echo("nothing to deploy: no .bpmn files found", err=True)
+        sys.exit(1)
+
+
+@main.group()
+def users() -> None:
+    """Users, roles and groups."""
+
+
+@users.command("create")
+@click.argument("username")
+@click.option("--role", "roles", multiple=True, default=["staff"], show_default=True,
+              help="admin, designer, staff or supervisor; repeatable")
+@click.option("--group", "groups", multiple=True, help="a group (lane name); repeatable")
+@click.option("--name", "display_name", default="")
+def users_create(username: str, roles: tuple[str, ...], groups: tuple[str, ...],
+                 display_name: str) -> None:
+    """Create a user, or add roles and groups to an existing one."""
+    from .services.identity import ensure_user
+    try:
+        _id, created = ensure_user(_flowdesk(), username, roles, groups, display_name)
+    except ApiError as exc:
+        raise click.ClickException(exc.detail) from None
+    click.echo(f"{'created' if created else 'updated'} user {username}")
+
+
+@users.command("list")
+def users_list() -> None:
+    """List users with their roles and groups."""
+    from .services.identity import list_users
+    for u in list_users(_flowdesk()):
+        click.echo(f"{u['username']:<16} roles={','.join(u['roles']):<32} "
+                   f"groups={','.join(u['groups'])}")
+
+
+@main.group()
+def tokens() -> None:
+    """API tokens."""
+
+
+@tokens.command("create")
+@click.argument("username")
+@click.option("--name", default="cli")
+def tokens_create(username: str, name: str) -> None:
+    """Print a new bearer token for USERNAME (shown once; stored hashed)."""
+    from .services.identity import create_token
+    try:
+        click.echo(create_token(_flowdesk(), username, name))
+    except ApiError as exc:
+        raise click.ClickException(exc.detail) from None
+
+
+@main.command("demo-users")
+def demo_users() -> None:
+    """Create demo users admin, agent, supervisor (if missing) and print a new token for each."""
+    from .services.identity import DEMO_USERS, create_token, ensure_user
+    fd = _flowdesk()
+    for username, (roles, groups) in DEMO_USERS.items():
+        ensure_user(fd, username, roles, groups)
+        token = create_token(fd, username, "demo")
+        click.echo(f"{username:<11} roles={','.join(roles):<34} token={token}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--threads", default=4, show_default=True, type=int)
+def serve(host: str, port: int, threads: int) -> None:
+    """Serve the API with gunicorn (one process, threaded)."""
+    from .wsgi_server import run
+    run(host, port, threads)
+
+
+if __name__ == "__main__":
+    main()

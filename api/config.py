@@ -1,0 +1,31 @@
+"""Settings from the environment (FLOWDESK_*), with defaults for the embedded SQLite store."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def default_database_url() -> str:
+    home = Path(os.environ.get("FLOWDESK_HOME", Path.cwd() / ".flowdesk"))
+    return f"sqlite:///{home / 'flowdesk.db'}"
+
+
+@dataclass
+class Settings:
+    database_url: str = field(default_factory=lambda: os.environ.get(
+        "FLOWDESK_DATABASE_URL", default_database_url()))
+    script_cpu_seconds: float = field(default_factory=lambda: float(
+        os.environ.get("FLOWDESK_SCRIPT_CPU_SECONDS", "1.0")))
+    max_upload_bytes: int = 5 * 1024 * 1024
+    workflow_cache_size: int = 2048
+    testing: bool = False
+
+    @classmethod
+    def from_mapping(cls, values: dict | None) -> "Settings":
+        settings = cls()
+        for key, value in (values or {}).items():
+            name = key.lower()
+            if hasattr(settings, name):
+                setattr(settings, name, value)
+        return settings

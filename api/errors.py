@@ -1,0 +1,120 @@
+"""Every error leaves as RFC 9457 problem details JSON; engine errors are mapped here, once."""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, json
+from werkzeug.exceptions import HTTPException
+
+from engine.errors import FormInvalid, InvalidModel, TaskNotFound, TaskNotReady
+
+log = logging.getLogger("flowdesk.api")
+
+
+class ApiError(Exception):
+    status = 400
+    title = "Bad request"
+
+    def __init__(self, detail: str, errors: list[dict] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors or []
+
+
+class Unauthorized(ApiError):
+    status, title = 401, "Unauthorized"
+
+
+class Forbidden(ApiError):
+    status, title = 403, "Forbidden"
+
+
+class NotFound(ApiError):
+    status, title = 404, "Not found"
+
+
+class Conflict(ApiError):
+    status, title = 409, "Conflict"
+
+
+class Unprocessable(ApiError):
+    status, title = 422, "Unprocessable content"
+
+
+def problem(status: int, title: str, detail: str, errors: list[dict] | None = None,
+            headers: dict[str, str] | None = None) -> Response:
+    body: dict[str, Any] = {"type": "about:blank", "status": status, "title": title,
+                            "detail": detail}
+    if errors:
+        body["errors"] = errors
+    response = Response(json.dumps(body), status=status, mimetype="application/problem+json")
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def _webargs_errors(messages: Any, location: str = "", prefix: str = "") -> list[dict]:
+    """Flatten webargs/marshmallow's nested messages into [{field, message, location}]."""
+    out: list[dict] = []
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            if not location and key in ("json", "query", "form", "files", "headers"):
+                out += _webargs_errors(value, str(key), "")
+            else:
+                out += _webargs_errors(value, location, f"{prefix}{key}" if not prefix
+                                       else f"{prefix}/{key}")
+    elif isinstance(messages, list):
+        for item in messages:
+            if isinstance(item, (dict, list)):
+                out += _webargs_errors(item, location, prefix)
+            else:
+                out.append({"field": prefix or "(body)", "message": str(item),
+                            "location": location or "json"})
+    return out
+
+
+def handle_http_exception(exc: HTTPException) -> Response:
+    data = getattr(exc, "data", None) or {}
+    errors = _webargs_errors(data.get("messages", {})) if "messages" in data else []
+    detail = exc.description or exc.name
+    if errors:
+        detail = "The request has invalid fields: " + ", ".join(e["field"] for e in errors)
+    headers = {"WWW-Authenticate": "Bearer"} if exc.code == 401 else None
+    return problem(exc.code or 500, exc.name, detail, errors, headers)
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    def _api_error(exc: ApiError) -> Response:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        return problem(exc.status, exc.title, exc.detail, exc.errors, headers)
+
+    @app.errorhandler(InvalidModel)
+    def _invalid_model(exc: InvalidModel) -> Response:
+        errors = [p.as_dict() for p in exc.problems]
+        return problem(422, "Invalid process model",
+                       f"The deployment was rejected: {len(errors)} problem(s) found.", errors)
+
+    @app.errorhandler(FormInvalid)
+    def _form_invalid(exc: FormInvalid) -> Response:
+        return problem(422, "Invalid form data",
+                       "The submitted data does not satisfy the task's form.", exc.errors)
+
+    @app.errorhandler(TaskNotReady)
+    def _not_ready(exc: TaskNotReady) -> Response:
+        return problem(409, "Task not ready", str(exc))
+
+    @app.errorhandler(TaskNotFound)
+    def _task_gone(exc: TaskNotFound) -> Response:
+        return problem(409, "Task no longer open", str(exc))
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException) -> Response:
+        return handle_http_exception(exc)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> Response:
+        log.exception("unhandled error")
+        return problem(500, "Internal server error",
+                       "Something went wrong on the server; it has been logged.")

@@ -1,0 +1,29 @@
+"""Thin flask-smorest blueprints: parse, call one service function, shape the response."""
+from __future__ import annotations
+
+from flask import Flask, current_app
+from flask_smorest import Blueprint
+
+from ..auth import authenticate
+from ..context import Flowdesk
+
+
+def flowdesk() -> Flowdesk:
+    return current_app.extensions["flowdesk"]
+
+
+def protected_blueprint(name: str, url_prefix: str, description: str) -> Blueprint:
+    """A blueprint whose every endpoint needs a bearer token."""
+    blp = Blueprint(name, __name__, url_prefix=url_prefix, description=description)
+
+    @blp.before_request
+    def _auth() -> None:
+        authenticate(flowdesk())
+
+    return blp
+
+
+def register(api, app: Flask) -> None:  # type: ignore[no-untyped-def]
+    from . import definitions, instances, tasks
+    for module in (definitions, instances, tasks):
+        api.register_blueprint(module.blp)

@@ -1,0 +1,56 @@
+"""/api/v1/definitions: deploy bundles, list versions, fetch one with its XML."""
+from __future__ import annotations
+
+from flask import request
+
+from ..auth import current_user, require_role
+from ..errors import ApiError
+from ..schemas import DefinitionDetailOut, DefinitionOut, DefinitionQuery, DeployedOut
+from ..services import definitions as service
+from . import flowdesk, protected_blueprint
+
+blp = protected_blueprint("definitions", "/api/v1/definitions",
+                          "Process definitions: BPMN, DMN and form bundles, versioned.")
+
+UPLOAD_DOC = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "properties": {
+        "files": {"type": "array", "items": {"type": "string", "format": "binary"},
+                  "description": "one or more .bpmn, .dmn and .json (JSON-schema form) files"},
+        "process_key": {"type": "string",
+                        "description": "which process to deploy when a file holds several"}},
+    "required": ["files"]}}}}}
+
+
+@blp.route("", methods=["POST"])
+@blp.doc(**UPLOAD_DOC)
+@blp.response(201, DeployedOut, description="a new version was created")
+@blp.alt_response(200, schema=DeployedOut, description="identical content: existing version")
+@blp.alt_response(422, description="invalid model: every problem with file, element id and line")
+def deploy():  # type: ignore[no-untyped-def]
+    """Deploy a bundle (multipart field 'files'); identical content makes no new version."""
+    user = current_user()
+    require_role(user, "admin", "designer")
+    uploads = request.files.getlist("files")
+    if not uploads:
+        raise ApiError("Send the model as multipart/form-data with one or more 'files' parts.",
+                       [{"field": "files", "message": "missing", "location": "files"}])
+    files = {u.filename or "upload.bpmn": u.read() for u in uploads}
+    row, created = service.deploy(flowdesk(), files, user.username,
+                                  request.form.get("process_key") or None)
+    body = {"id": row.id, "key": row.key, "version": row.version, "created": created}
+    return body, 201 if created else 200
+
+
+@blp.route("", methods=["GET"])
+@blp.arguments(DefinitionQuery, location="query")
+@blp.response(200, DefinitionOut(many=True))
+def list_definitions(args: dict):  # type: ignore[no-untyped-def]
+    """The latest version of each process, or every version with all_versions=true."""
+    return service.list_definitions(flowdesk(), args.get("key"), args["all_versions"])
+
+
+@blp.route("/<int:definition_id>", methods=["GET"])
+@blp.response(200, DefinitionDetailOut)
+def get_definition(definition_id: int):  # type: ignore[no-untyped-def]
+    """One definition version with its BPMN XML and all deployed files."""
+    return service.get_definition(flowdesk(), definition_id)

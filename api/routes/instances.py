@@ -1,0 +1,54 @@
+"""/api/v1/instances: start, list, inspect and cancel process instances."""
+from __future__ import annotations
+
+from ..auth import current_user
+from ..schemas import (CancelIn, InstanceDetailOut, InstanceOut, InstancePageOut, InstanceQuery,
+                       StartInstanceIn)
+from ..services import instances as service
+from . import flowdesk, protected_blueprint
+
+blp = protected_blueprint("instances", "/api/v1/instances", "Process instances.")
+
+
+def _detail(instance_id: int) -> dict:
+    found = service.get_instance(flowdesk(), instance_id)
+    body = {c: getattr(found["instance"], c) for c in InstanceOut().fields}
+    body.update(open_tasks=found["open_tasks"], audit=found["audit"],
+                incidents=found["incidents"], variables=found["instance"].variables)
+    return body
+
+
+@blp.route("", methods=["POST"])
+@blp.arguments(StartInstanceIn)
+@blp.response(201, InstanceDetailOut)
+def start(args: dict):  # type: ignore[no-untyped-def]
+    """Start an instance and run it to its first wait (user task, timer or end)."""
+    instance_id = service.start_instance(
+        flowdesk(), current_user(), args["process_key"], args.get("version"),
+        args.get("business_key"), args["variables"])
+    return _detail(instance_id)
+
+
+@blp.route("", methods=["GET"])
+@blp.arguments(InstanceQuery, location="query")
+@blp.response(200, InstancePageOut)
+def list_instances(args: dict):  # type: ignore[no-untyped-def]
+    """Instances, newest first, filtered and paginated (with the total count)."""
+    rows, total = service.list_instances(flowdesk(), **args)
+    return {"items": rows, "total": total, "page": args["page"], "per_page": args["per_page"]}
+
+
+@blp.route("/<int:instance_id>", methods=["GET"])
+@blp.response(200, InstanceDetailOut)
+def get_instance(instance_id: int):  # type: ignore[no-untyped-def]
+    """Status, variables, open tasks, incidents and the audit trail of one instance."""
+    return _detail(instance_id)
+
+
+@blp.route("/<int:instance_id>/cancel", methods=["POST"])
+@blp.arguments(CancelIn, required=False)
+@blp.response(200, InstanceDetailOut)
+def cancel(args: dict, instance_id: int):  # type: ignore[no-untyped-def]
+    """Cancel a running instance and its open tasks (admin only)."""
+    service.cancel_instance(flowdesk(), current_user(), instance_id, (args or {}).get("reason", ""))
+    return _detail(instance_id)

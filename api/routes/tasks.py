@@ -1,0 +1,57 @@
+"""/api/v1/tasks: the staff inbox and the task lifecycle."""
+from __future__ import annotations
+
+from ..auth import current_user
+from ..schemas import AssignIn, CompleteIn, CompleteOut, TaskDetailOut, TaskPageOut, TaskQuery
+from ..services import tasks as service
+from . import flowdesk, protected_blueprint
+
+blp = protected_blueprint("tasks", "/api/v1/tasks", "Human tasks: list, claim, complete.")
+
+
+@blp.route("", methods=["GET"])
+@blp.arguments(TaskQuery, location="query")
+@blp.response(200, TaskPageOut)
+def list_tasks(args: dict):  # type: ignore[no-untyped-def]
+    """Tasks I can see (mine and my groups'; supervisors and admins see all), filtered."""
+    rows, total = service.list_tasks(flowdesk(), current_user(), **args)
+    return {"items": rows, "total": total, "page": args["page"], "per_page": args["per_page"]}
+
+
+@blp.route("/<int:task_id>", methods=["GET"])
+@blp.response(200, TaskDetailOut)
+def get_task(task_id: int):  # type: ignore[no-untyped-def]
+    """One task with its form schema and current data."""
+    return service.get_task(flowdesk(), current_user(), task_id)
+
+
+@blp.route("/<int:task_id>/claim", methods=["POST"])
+@blp.response(200, TaskDetailOut)
+def claim(task_id: int):  # type: ignore[no-untyped-def]
+    """Take an open task of one of my groups."""
+    return service.claim(flowdesk(), current_user(), task_id)
+
+
+@blp.route("/<int:task_id>/unclaim", methods=["POST"])
+@blp.response(200, TaskDetailOut)
+def unclaim(task_id: int):  # type: ignore[no-untyped-def]
+    """Give a claimed task back to its group (the assignee, a supervisor or an admin)."""
+    return service.unclaim(flowdesk(), current_user(), task_id)
+
+
+@blp.route("/<int:task_id>/assign", methods=["POST"])
+@blp.arguments(AssignIn)
+@blp.response(200, TaskDetailOut)
+def assign(args: dict, task_id: int):  # type: ignore[no-untyped-def]
+    """Assign a task to a user (supervisor or admin)."""
+    return service.assign(flowdesk(), current_user(), task_id, args["user"])
+
+
+@blp.route("/<int:task_id>/complete", methods=["POST"])
+@blp.arguments(CompleteIn)
+@blp.response(200, CompleteOut)
+@blp.alt_response(409, description="the task is not open, or another completion won")
+@blp.alt_response(422, description="form data fails the task's JSON schema")
+def complete(args: dict, task_id: int):  # type: ignore[no-untyped-def]
+    """Complete a task with form data; the instance runs to its next wait."""
+    return service.complete(flowdesk(), current_user(), task_id, args["data"])

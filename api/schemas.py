@@ -1,0 +1,179 @@
+"""Marshmallow request and response schemas; the OpenAPI document is generated from these."""
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+STATUSES = ("running", "waiting", "completed", "error", "cancelled")
+TASK_STATES = ("open", "claimed", "completed", "cancelled", "active", "all")
+
+
+class PageQuery(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class DefinitionQuery(Schema):
+    key = fields.String()
+    all_versions = fields.Boolean(load_default=False)
+
+
+class DefinitionOut(Schema):
+    id = fields.Integer()
+    key = fields.String()
+    version = fields.Integer()
+    name = fields.String()
+    sha256 = fields.String()
+    deployed_at = fields.DateTime()
+    deployed_by = fields.String()
+    files = fields.Method("file_names")
+
+    def file_names(self, obj: object) -> list[str]:
+        return sorted(getattr(obj, "files", {}) or {})
+
+
+class DefinitionDetailOut(DefinitionOut):
+    bpmn_xml = fields.String()
+    contents = fields.Dict(attribute="files", metadata={"description": "file name → text"})
+
+
+class DeployedOut(Schema):
+    id = fields.Integer()
+    key = fields.String()
+    version = fields.Integer()
+    created = fields.Boolean(metadata={"description": "false when identical content was "
+                                       "already deployed (no new version)"})
+
+
+class StartInstanceIn(Schema):
+    process_key = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    version = fields.Integer(validate=validate.Range(min=1))
+    business_key = fields.String(validate=validate.Length(max=200), allow_none=True)
+    variables = fields.Dict(keys=fields.String(), load_default=dict)
+
+
+class InstanceQuery(PageQuery):
+    status = fields.String(validate=validate.OneOf(STATUSES))
+    process_key = fields.String()
+    business_key = fields.String()
+    started_after = fields.AwareDateTime(default_timezone=None)
+    started_before = fields.AwareDateTime(default_timezone=None)
+
+
+class InstanceOut(Schema):
+    id = fields.Integer()
+    definition_id = fields.Integer()
+    process_key = fields.String()
+    business_key = fields.String(allow_none=True)
+    status = fields.String()
+    version = fields.Integer(metadata={"description": "row version (optimistic lock)"})
+    serializer_version = fields.String()
+    spiff_version = fields.String()
+    started_by = fields.String()
+    started_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    ended_at = fields.DateTime(allow_none=True)
+
+
+class TaskOut(Schema):
+    id = fields.Integer()
+    task_guid = fields.String()
+    instance_id = fields.Integer()
+    process_key = fields.String()
+    business_key = fields.String(allow_none=True)
+    bpmn_id = fields.String()
+    name = fields.String()
+    candidate_group = fields.String(allow_none=True)
+    assignee = fields.String(allow_none=True)
+    state = fields.String()
+    priority = fields.Integer()
+    due_at = fields.DateTime(allow_none=True)
+    created_at = fields.DateTime()
+    claimed_at = fields.DateTime(allow_none=True)
+    completed_at = fields.DateTime(allow_none=True)
+    completed_by = fields.String(allow_none=True)
+
+
+class TaskDetailOut(TaskOut):
+    documentation = fields.String()
+    form_schema = fields.Dict()
+    data = fields.Dict()
+
+
+class AuditOut(Schema):
+    id = fields.Integer()
+    at = fields.DateTime()
+    actor = fields.String()
+    action = fields.String()
+    task_id = fields.Integer(allow_none=True)
+    before = fields.Dict(allow_none=True)
+    after = fields.Dict(allow_none=True)
+
+
+class IncidentOut(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    task_guid = fields.String(allow_none=True)
+    bpmn_id = fields.String(allow_none=True)
+    task_name = fields.String(allow_none=True)
+    message = fields.String()
+    line = fields.Integer(allow_none=True)
+    error_line = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    resolved_at = fields.DateTime(allow_none=True)
+
+
+class InstanceDetailOut(InstanceOut):
+    variables = fields.Dict()
+    open_tasks = fields.List(fields.Nested(TaskOut))
+    audit = fields.List(fields.Nested(AuditOut))
+    incidents = fields.List(fields.Nested(IncidentOut))
+
+
+class InstancePageOut(Schema):
+    items = fields.List(fields.Nested(InstanceOut))
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+
+
+class CancelIn(Schema):
+    reason = fields.String(load_default="", validate=validate.Length(max=1000))
+
+
+class TaskQuery(PageQuery):
+    assignee = fields.String(metadata={"description": "'me' or a username"})
+    candidate_group = fields.String()
+    unassigned = fields.Boolean()
+    process_key = fields.String()
+    instance_id = fields.Integer()
+    business_key = fields.String()
+    state = fields.String(validate=validate.OneOf(TASK_STATES),
+                          metadata={"description": "default: active (open or claimed)"})
+    due_before = fields.AwareDateTime(default_timezone=None)
+    priority_min = fields.Integer(validate=validate.Range(min=0, max=100))
+    sort = fields.String(load_default="-priority,created_at",
+                         metadata={"description": "comma-separated: priority, created_at, "
+                                   "due_at, name, id; '-' for descending"})
+
+
+class TaskPageOut(Schema):
+    items = fields.List(fields.Nested(TaskOut))
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+
+
+class AssignIn(Schema):
+    user = fields.String(required=True, validate=validate.Length(min=1, max=64))
+
+
+class CompleteIn(Schema):
+    data = fields.Dict(keys=fields.String(), load_default=dict)
+
+
+class CompleteOut(Schema):
+    task_id = fields.Integer()
+    instance_id = fields.Integer()
+    instance_status = fields.String()
+    next_task_ids = fields.List(fields.Integer())
+    incident = fields.String(allow_none=True)

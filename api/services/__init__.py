@@ -1,0 +1,1 @@
+"""Business operations: each public function is one unit of work (one transaction)."""

@@ -1,0 +1,18 @@
+"""Append-only audit trail: who did what to which instance or task, when, before and after."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+from ..models import AuditEntry
+
+
+def record(session: Session, at: datetime, actor: str, action: str, *,
+           instance_id: int | None = None, task_id: int | None = None,
+           definition_id: int | None = None, before: dict | None = None,
+           after: dict | None = None) -> None:
+    session.execute(insert(AuditEntry).values(
+        at=at, actor=actor, action=action, instance_id=instance_id, task_id=task_id,
+        definition_id=definition_id, before=before, after=after))

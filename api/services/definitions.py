@@ -1,0 +1,111 @@
+"""Deploy process bundles as versioned definitions; identical content is not a new version."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from engine.errors import InvalidModel, Problem
+from engine.parsing import BPMN_SUFFIXES, bundle_sha256
+
+from ..context import Flowdesk
+from ..errors import Conflict, NotFound
+from ..models import ProcessDefinition
+from . import audit
+
+DEPLOYABLE = (*BPMN_SUFFIXES, ".dmn", ".json")
+
+
+def _decode(files: dict[str, bytes]) -> dict[str, str]:
+    texts, problems = {}, []
+    for name, data in files.items():
+        try:
+            texts[name] = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            problems.append(Problem(f"The file is not UTF-8 text ({exc.reason}).", file=name,
+                                    code="not_utf8"))
+    if problems:
+        raise InvalidModel(problems)
+    return texts
+
+
+def deploy(fd: Flowdesk, files: dict[str, bytes], actor: str,
+           process_key: str | None = None) -> tuple[ProcessDefinition, bool]:
+    """Validate and store a bundle; return (definition, created). Raises InvalidModel."""
+    files = {Path(name).name: data for name, data in files.items()}
+    texts = _decode(files)
+    parsed = fd.definitions.get(files, process_key)  # full validation; raises InvalidModel
+    sha = bundle_sha256(files)
+    bpmn = next(texts[n] for n in sorted(texts) if n.lower().endswith(BPMN_SUFFIXES))
+    try:
+        with fd.uow() as session:
+            existing = session.scalar(select(ProcessDefinition).where(
+                ProcessDefinition.key == parsed.key, ProcessDefinition.sha256 == sha))
+            if existing is not None:
+                return existing, False
+            latest = session.scalar(select(func.max(ProcessDefinition.version))
+                                    .where(ProcessDefinition.key == parsed.key)) or 0
+            row = ProcessDefinition(key=parsed.key, version=latest + 1, name=parsed.name,
+                                    sha256=sha, bpmn_xml=bpmn, files=texts,
+                                    deployed_at=fd.now(), deployed_by=actor)
+            session.add(row)
+            session.flush()
+            audit.record(session, fd.now(), actor, "definition.deployed", definition_id=row.id,
+                         after={"key": row.key, "version": row.version, "sha256": sha,
+                                "files": sorted(texts)})
+            return row, True
+    except IntegrityError:
+        raise Conflict("Another deployment of this process finished at the same moment; "
+                       "retry.") from None
+
+
+def deploy_path(fd: Flowdesk, path: Path, actor: str) -> list[tuple[ProcessDefinition, bool]]:
+    """A folder of process folders, one process folder, or a single file."""
+    path = Path(path)
+    if path.is_file():
+        return [deploy(fd, {path.name: path.read_bytes()}, actor)]
+    bundles = [d for d in sorted(path.iterdir()) if d.is_dir() and any(d.rglob("*.bpmn"))]
+    if any(path.glob("*.bpmn")):
+        bundles = [path]
+    results = []
+    for folder in bundles:
+        files = {f.name: f.read_bytes() for f in sorted(folder.rglob("*"))
+                 if f.is_file() and f.name.lower().endswith(DEPLOYABLE)}
+        results.append(deploy(fd, files, actor))
+    return results
+
+
+def list_definitions(fd: Flowdesk, key: str | None = None,
+                     all_versions: bool = False) -> list[ProcessDefinition]:
+    with fd.read() as session:
+        query = select(ProcessDefinition).order_by(ProcessDefinition.key,
+                                                   ProcessDefinition.version.desc())
+        if key:
+            query = query.where(ProcessDefinition.key == key)
+        rows = list(session.scalars(query))
+    if all_versions:
+        return rows
+    latest: dict[str, ProcessDefinition] = {}
+    for row in rows:
+        latest.setdefault(row.key, row)
+    return list(latest.values())
+
+
+def get_definition(fd: Flowdesk, definition_id: int) -> ProcessDefinition:
+    with fd.read() as session:
+        row = session.get(ProcessDefinition, definition_id)
+    if row is None:
+        raise NotFound(f"No process definition {definition_id}.")
+    return row
+
+
+def find_definition(session, key: str, version: int | None) -> ProcessDefinition:  # type: ignore[no-untyped-def]
+    query = select(ProcessDefinition).where(ProcessDefinition.key == key)
+    if version is not None:
+        query = query.where(ProcessDefinition.version == version)
+    row = session.scalar(query.order_by(ProcessDefinition.version.desc()).limit(1))
+    if row is None:
+        what = f"version {version} of '{key}'" if version is not None else f"'{key}'"
+        raise NotFound(f"No deployed process {what}.")
+    return row

@@ -1,0 +1,177 @@
+"""Flowdesk's own model rules, checked on the raw XML before Spiff sees it.
+
+Spiff's parser and the XSD accept models that only fail later, at run time, in front of staff
+(an unquoted ``PT1H`` timer, G8; a user task nobody can see; a decision that does not exist).
+Each rule here reports the element id, the line and a sentence a modeller understands.
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from lxml import etree
+from RestrictedPython import compile_restricted_eval, compile_restricted_exec
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+
+from .errors import Problem
+
+BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+NS = {"bpmn": BPMN, "spiff": SPIFF}
+
+_ISO_LIKE = re.compile(r"^(R\d*/)?(P[0-9TYMWDHS.,]+|\d{4}-\d{2}-\d{2}[T ]?[\d:.+\-Z]*)(/.*)?$")
+ASSIGNMENT_PROPERTIES = ("assignee", "candidateGroups")
+
+
+def properties_of(element: etree._Element) -> dict[str, str]:
+    """The ``spiffworkflow:properties`` of a flow node as a plain dict."""
+    found = element.findall("bpmn:extensionElements/spiff:properties/spiff:property", NS)
+    return {p.get("name", ""): p.get("value", "") for p in found}
+
+
+def _problem(message: str, file: str, element: etree._Element, code: str) -> Problem:
+    return Problem(message, file=file, element_id=element.get("id", ""), line=element.sourceline,
+                   code=code)
+
+
+def executable_process_ids(root: etree._Element) -> list[str]:
+    return [p.get("id", "") for p in root.findall("bpmn:process", NS)
+            if p.get("isExecutable", "false").lower() == "true"]
+
+
+def lint_bpmn(root: etree._Element, file: str, decision_ids: set[str], process_ids: set[str],
+              form_names: set[str]) -> list[Problem]:
+    """Every rule, over one BPMN document; returns all problems found."""
+    problems: list[Problem] = []
+    processes = root.findall("bpmn:process", NS)
+    if not processes:
+        return [Problem("The file defines no <bpmn:process>: there is nothing to run.", file=file,
+                        line=root.sourceline, code="no_process")]
+    for process in processes:
+        problems += _lint_user_tasks(process, file, form_names)
+    problems += _lint_timers(root, file)
+    problems += _lint_decisions(root, file, decision_ids)
+    problems += _lint_call_activities(root, file, process_ids)
+    problems += _lint_scripts(root, file)
+    return problems
+
+
+def _lint_user_tasks(process: etree._Element, file: str, form_names: set[str]) -> list[Problem]:
+    in_lane = {ref.text.strip() for ref in process.iterfind(".//bpmn:lane/bpmn:flowNodeRef", NS)
+               if ref.text}
+    problems = []
+    for task in process.iterfind(".//bpmn:userTask", NS):
+        props = properties_of(task)
+        label = task.get("name") or task.get("id")
+        if task.get("id") not in in_lane and not any(props.get(p) for p in ASSIGNMENT_PROPERTIES):
+            problems.append(_problem(
+                f"User task '{label}' is in no lane and has no explicit assignment, so nobody would "
+                "see it: put it in a lane or give it an 'assignee' or 'candidateGroups' property.",
+                file, task, "unassigned_user_task"))
+        form = props.get("formJsonSchemaFilename")
+        if form and form not in form_names:
+            problems.append(_problem(
+                f"User task '{label}' uses the form '{form}', which is not part of this deployment.",
+                file, task, "missing_form"))
+    return problems
+
+
+def _lint_timers(root: etree._Element, file: str) -> list[Problem]:
+    problems = []
+    for definition in root.iterfind(".//bpmn:timerEventDefinition", NS):
+        event = definition.getparent()
+        for kind in ("timeDate", "timeDuration", "timeCycle"):
+            node = definition.find(f"bpmn:{kind}", NS)
+            if node is None:
+                continue
+            reason = check_timer_expression((node.text or "").strip(), kind)
+            if reason:
+                problems.append(Problem(
+                    f"Timer '{event.get('name') or event.get('id')}': {reason}", file=file,
+                    element_id=event.get("id", ""), line=node.sourceline, code="invalid_timer"))
+    return problems
+
+
+def check_timer_expression(expr: str, kind: str) -> str | None:
+    """Why a timer expression would fail at run time, or None if it is fine (G8)."""
+    if not expr:
+        return f"the {kind} expression is empty."
+    if _ISO_LIKE.match(expr):
+        return (f"the {kind} expression {expr} is not quoted. Timer expressions are Python, "
+                f"so an ISO 8601 value must be a string: \"{expr}\".")
+    from .scripting import SandboxEnvironment  # local: scripting imports nothing from here
+    try:
+        value = SandboxEnvironment().evaluate(expr, {})
+    except NameError:
+        return None  # reads process data (e.g. a per-case SLA); checked when it is armed
+    except Exception as exc:  # noqa: BLE001 - any failure is the modeller's to fix
+        return f"the {kind} expression {expr!r} cannot be evaluated: {exc}."
+    if isinstance(value, (datetime, timedelta)):
+        return None
+    if not isinstance(value, str):
+        return f"the {kind} expression must give an ISO 8601 string, not {type(value).__name__}."
+    try:
+        if kind == "timeDate":
+            TimerEventDefinition.get_datetime(value)
+        elif kind == "timeDuration":
+            TimerEventDefinition.parse_time_or_duration(value)
+        else:
+            TimerEventDefinition.parse_iso_recurring_interval(value)
+    except Exception:  # noqa: BLE001 - Spiff raises assorted errors for malformed ISO text
+        return f"'{value}' is not a valid ISO 8601 {kind} value."
+    return None
+
+
+def _lint_decisions(root: etree._Element, file: str, decision_ids: set[str]) -> list[Problem]:
+    problems = []
+    for task in root.iterfind(".//bpmn:businessRuleTask", NS):
+        ref = task.find("bpmn:extensionElements/spiff:calledDecisionId", NS)
+        decision = (ref.text or "").strip() if ref is not None else ""
+        if not decision:
+            problems.append(_problem(
+                f"Business rule task '{task.get('name') or task.get('id')}' names no decision "
+                "(spiffworkflow:calledDecisionId).", file, task, "missing_decision"))
+        elif decision not in decision_ids:
+            problems.append(_problem(
+                f"Business rule task '{task.get('name') or task.get('id')}' calls the DMN decision "
+                f"'{decision}', but no DMN file in this deployment defines it.", file, task,
+                "missing_decision"))
+    return problems
+
+
+def _lint_call_activities(root: etree._Element, file: str, process_ids: set[str]) -> list[Problem]:
+    return [_problem(f"Call activity '{c.get('name') or c.get('id')}' calls the process "
+                     f"'{c.get('calledElement')}', which is not part of this deployment.",
+                     file, c, "missing_process")
+            for c in root.iterfind(".//bpmn:callActivity", NS)
+            if c.get("calledElement") not in process_ids]
+
+
+def _lint_scripts(root: etree._Element, file: str) -> list[Problem]:
+    """Compile every script and condition in the sandbox so syntax and forbidden names fail now."""
+    problems = []
+    checks: list[tuple[etree._Element, etree._Element, str]] = []
+    for flow in root.iterfind(".//bpmn:sequenceFlow", NS):
+        cond = flow.find("bpmn:conditionExpression", NS)
+        if cond is not None and (cond.text or "").strip():
+            checks.append((flow, cond, "eval"))
+    for task in root.iterfind(".//bpmn:scriptTask", NS):
+        script = task.find("bpmn:script", NS)
+        if script is not None and (script.text or "").strip():
+            checks.append((task, script, "exec"))
+    for tag in ("preScript", "postScript"):
+        for script in root.iterfind(f".//spiff:{tag}", NS):
+            owner = script.getparent().getparent()
+            if (script.text or "").strip():
+                checks.append((owner, script, "exec"))
+    for owner, node, mode in checks:
+        source = (node.text or "").strip()
+        compiled = (compile_restricted_eval(source) if mode == "eval"
+                    else compile_restricted_exec(source))
+        if compiled.errors:
+            what = "condition" if mode == "eval" else "script"
+            problems.append(Problem(
+                f"The {what} of '{owner.get('name') or owner.get('id')}' is rejected by the "
+                f"sandbox: {compiled.errors[0]}", file=file, element_id=owner.get("id", ""),
+                line=node.sourceline, code="invalid_script"))
+    return problems

@@ -1,0 +1,234 @@
+"""Deployment bundles (BPMN + DMN + JSON-schema forms) → validated, cached process specs.
+
+A bundle is parsed once per content hash: instances store only their state (see serialization)
+and get the shared, immutable spec from this cache.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+from jsonschema import Draft202012Validator, SchemaError
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
+from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+
+from .errors import InvalidModel, Problem
+from .lint import executable_process_ids, lint_bpmn
+from .xml_safety import parse_untrusted
+
+BPMN_SUFFIXES = (".bpmn", ".bpmn20.xml")
+EMPTY_FORM: dict = {"type": "object"}
+
+
+@dataclass(frozen=True)
+class UserTaskInfo:
+    """What the inbox needs to know about a user task, read once from the model."""
+
+    bpmn_id: str
+    name: str
+    lane: str | None
+    documentation: str
+    form_name: str | None
+    form_schema: dict
+    properties: dict[str, str]
+
+    @property
+    def candidate_groups(self) -> list[str]:
+        explicit = [g.strip() for g in self.properties.get("candidateGroups", "").split(",")]
+        groups = [g for g in explicit if g]
+        return groups or ([self.lane] if self.lane else [])
+
+
+@dataclass
+class ParsedDefinition:
+    key: str
+    name: str
+    sha256: str
+    spec: BpmnProcessSpec
+    subprocess_specs: dict
+    forms: dict[str, dict]
+    user_tasks: dict[str, UserTaskInfo] = field(default_factory=dict)
+
+
+def bundle_sha256(files: dict[str, bytes]) -> str:
+    """Content hash of a bundle: same files, same hash, whatever the upload order."""
+    digest = hashlib.sha256()
+    for name in sorted(files):
+        digest.update(name.encode() + b"\0" + hashlib.sha256(files[name]).digest())
+    return digest.hexdigest()
+
+
+def _split(files: dict[str, bytes]) -> tuple[dict, dict, dict, list[Problem]]:
+    bpmn, dmn, forms, problems = {}, {}, {}, []
+    for name, data in files.items():
+        lower = name.lower()
+        if lower.endswith(BPMN_SUFFIXES):
+            bpmn[name] = data
+        elif lower.endswith(".dmn"):
+            dmn[name] = data
+        elif lower.endswith(".json"):
+            forms[name] = data
+        else:
+            problems.append(Problem("Only .bpmn, .dmn and .json (form) files can be deployed.",
+                                    file=name, code="unsupported_file"))
+    if not bpmn:
+        problems.append(Problem("A deployment needs at least one .bpmn file.", code="no_bpmn"))
+    return bpmn, dmn, forms, problems
+
+
+def _load_forms(raw: dict[str, bytes]) -> tuple[dict[str, dict], list[Problem]]:
+    forms, problems = {}, []
+    for name, data in raw.items():
+        base = name.rsplit("/", 1)[-1]
+        try:
+            schema = json.loads(data)
+        except (ValueError, UnicodeDecodeError) as exc:
+            line = getattr(exc, "lineno", None)
+            problems.append(Problem(f"The form is not valid JSON: {exc}", file=name, line=line,
+                                    code="invalid_form"))
+            continue
+        try:
+            if not isinstance(schema, dict):
+                raise SchemaError("a form must be a JSON object (a JSON schema)")
+            Draft202012Validator.check_schema(schema)
+        except SchemaError as exc:
+            where = "/".join(str(p) for p in exc.path) or "(root)"
+            problems.append(Problem(f"The form is not a valid JSON schema at {where}: "
+                                    f"{exc.message}", file=name, code="invalid_form"))
+            continue
+        forms[base] = schema
+    return forms, problems
+
+
+def _decision_ids(dmn_roots: dict[str, etree._Element]) -> set[str]:
+    return {el.get("id", "") for root in dmn_roots.values() for el in root.iter()
+            if isinstance(el.tag, str) and etree.QName(el).localname == "decision"}
+
+
+def _id_lines(roots: dict[str, etree._Element]) -> dict[str, tuple[str, int]]:
+    return {el.get("id"): (name, el.sourceline) for name, root in roots.items()
+            for el in root.iter() if isinstance(el.tag, str) and el.get("id")}
+
+
+def _spiff_problem(exc: ValidationException, lines: dict[str, tuple[str, int]]) -> Problem:
+    file, line = lines.get(exc.id or "", (exc.file_name or "", None))
+    line = exc.line_number if isinstance(exc.line_number, int) else line
+    message = str(exc.args[0]) if exc.args else str(exc)
+    return Problem(message, file=exc.file_name or file, element_id=exc.id or "", line=line,
+                   code="invalid_model")
+
+
+def parse_bundle(files: dict[str, bytes], process_key: str | None = None) -> ParsedDefinition:
+    """Validate a bundle completely and build its spec; raise InvalidModel listing every problem."""
+    bpmn_raw, dmn_raw, form_raw, problems = _split(files)
+    roots: dict[str, etree._Element] = {}
+    for name, data in {**bpmn_raw, **dmn_raw}.items():
+        root, errs = parse_untrusted(data, name)
+        problems += errs
+        if root is not None:
+            roots[name] = root
+    forms, form_problems = _load_forms(form_raw)
+    problems += form_problems
+    bpmn_roots = {n: r for n, r in roots.items() if n in bpmn_raw}
+    dmn_roots = {n: r for n, r in roots.items() if n in dmn_raw}
+    all_ids = {pid for r in bpmn_roots.values() for pid in
+               (p.get("id", "") for p in r.findall("{%s}process" % _BPMN))}
+    for name, root in bpmn_roots.items():
+        problems += lint_bpmn(root, name, _decision_ids(dmn_roots), all_ids, set(forms))
+    key = _choose_key(bpmn_roots, process_key, problems)
+    if problems or key is None:
+        raise InvalidModel(problems or [Problem("No executable process found.", code="no_process")])
+    parsed = _build_spec(bpmn_roots, dmn_roots, key, forms)
+    parsed.sha256 = bundle_sha256(files)
+    return parsed
+
+
+_BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+
+
+def _choose_key(roots: dict[str, etree._Element], wanted: str | None,
+                problems: list[Problem]) -> str | None:
+    executable = [pid for root in roots.values() for pid in executable_process_ids(root)]
+    called = {c.get("calledElement") for root in roots.values()
+              for c in root.iter("{%s}callActivity" % _BPMN)}
+    candidates = [pid for pid in executable if pid not in called] or executable
+    if wanted:
+        if wanted not in executable:
+            problems.append(Problem(f"The process '{wanted}' is not an executable process in this "
+                                    f"deployment (found: {', '.join(executable) or 'none'}).",
+                                    element_id=wanted, code="no_process"))
+            return None
+        return wanted
+    if not candidates and roots:
+        problems.append(Problem("No process is marked isExecutable=\"true\".", code="no_process"))
+        return None
+    if len(candidates) > 1:
+        problems.append(Problem(f"Several executable processes ({', '.join(candidates)}): deploy "
+                                "them separately or name the one to start.", code="ambiguous"))
+        return None
+    return candidates[0] if candidates else None
+
+
+def _build_spec(bpmn_roots: dict, dmn_roots: dict, key: str, forms: dict) -> ParsedDefinition:
+    lines = _id_lines({**bpmn_roots, **dmn_roots})
+    parser = SpiffBpmnParser(validator=VALIDATOR)
+    try:
+        for name, root in dmn_roots.items():
+            parser.add_dmn_xml(root, filename=name)
+        for name, root in bpmn_roots.items():
+            parser.add_bpmn_xml(root, filename=name)
+        spec = parser.get_spec(key)
+        subprocess_specs = parser.get_subprocess_specs(key)
+    except ValidationException as exc:
+        raise InvalidModel([_spiff_problem(exc, lines)]) from None
+    except etree.LxmlError as exc:
+        raise InvalidModel([Problem(f"The model failed schema validation: {exc}",
+                                    code="invalid_model")]) from None
+    user_tasks = {}
+    for process_spec in [spec, *subprocess_specs.values()]:
+        for task_spec in process_spec.task_specs.values():
+            if getattr(task_spec, "manual", False):  # user and manual tasks
+                info = _user_task_info(task_spec, forms)
+                user_tasks[info.bpmn_id] = info
+    return ParsedDefinition(key=key, name=spec.description or key, sha256="", spec=spec,
+                            subprocess_specs=subprocess_specs, forms=forms, user_tasks=user_tasks)
+
+
+def _user_task_info(task_spec: Any, forms: dict[str, dict]) -> UserTaskInfo:
+    props = dict((getattr(task_spec, "extensions", None) or {}).get("properties", {}))
+    form_name = props.get("formJsonSchemaFilename") or f"{task_spec.bpmn_id}.json"
+    schema = forms.get(form_name)
+    return UserTaskInfo(bpmn_id=task_spec.bpmn_id, name=task_spec.bpmn_name or task_spec.bpmn_id,
+                        lane=task_spec.lane, documentation=task_spec.documentation or "",
+                        form_name=form_name if schema is not None else None,
+                        form_schema=schema if schema is not None else EMPTY_FORM,
+                        properties=props)
+
+
+class DefinitionCache:
+    """Parsed bundles by content hash, shared by every instance of that definition version."""
+
+    def __init__(self, size: int = 128) -> None:
+        self._size = size
+        self._items: OrderedDict[str, ParsedDefinition] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, files: dict[str, bytes], process_key: str | None = None,
+            sha256: str | None = None) -> ParsedDefinition:
+        digest = sha256 or bundle_sha256(files)
+        with self._lock:
+            if digest in self._items:
+                self._items.move_to_end(digest)
+                return self._items[digest]
+        parsed = parse_bundle(files, process_key)
+        with self._lock:
+            self._items[digest] = parsed
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return parsed

@@ -1,0 +1,218 @@
+"""Run process instances: start, complete a user task, cancel — each returning what changed.
+
+The host owns storage and locking; this module owns SpiffWorkflow. Every call runs the engine to
+its next wait and reports the open user tasks, the instance status and, if a script or the model
+failed, one incident, so the host never has to look inside Spiff.
+"""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
+from SpiffWorkflow.util.task import TaskState
+
+from . import spiff_patches
+from .clock import Clock, SystemClock
+from .errors import TaskNotFound, TaskNotReady, TaskTreeTooDeep
+from .forms import validate_form
+from .parsing import ParsedDefinition
+from .scripting import make_script_engine
+from .serialization import StateSerializer
+
+LIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
+
+
+@dataclass
+class OpenTask:
+    """A user or manual task waiting for a person."""
+
+    guid: str
+    bpmn_id: str
+    name: str
+    lane: str | None
+    candidate_groups: list[str]
+    assignee: str | None
+    documentation: str
+    form_schema: dict
+    data: dict
+
+
+@dataclass
+class Incident:
+    """Why an instance stopped: the task, a message for an admin, and the script line if any."""
+
+    kind: str
+    message: str
+    bpmn_id: str | None = None
+    task_guid: str | None = None
+    task_name: str | None = None
+    line: int | None = None
+    error_line: str | None = None
+
+
+@dataclass
+class StepResult:
+    status: str
+    open_tasks: list[OpenTask] = field(default_factory=list)
+    incident: Incident | None = None
+    variables: dict = field(default_factory=dict)
+    waiting_timers: list[dict] = field(default_factory=list)
+
+
+class Runtime:
+    """Drives SpiffWorkflow with Flowdesk's sandbox, clock and guards."""
+
+    def __init__(self, clock: Clock | None = None, cpu_seconds: float = 1.0,
+                 max_depth: int = 900) -> None:
+        self.clock = clock or SystemClock()
+        self.script_engine = make_script_engine(cpu_seconds=cpu_seconds)
+        self.serializer = StateSerializer()
+        self.max_depth = max_depth
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def start(self, definition: ParsedDefinition,
+              variables: dict[str, Any] | None = None) -> tuple[BpmnWorkflow, StepResult]:
+        wf = BpmnWorkflow(definition.spec, definition.subprocess_specs,
+                          script_engine=self.script_engine)
+        first = wf.get_next_task(state=TaskState.READY)
+        if first is not None and variables:
+            first.data.update(copy.deepcopy(variables))
+        return wf, self._advance(wf, definition, action=None)
+
+    def complete_task(self, definition: ParsedDefinition, wf: BpmnWorkflow, task_guid: str,
+                      data: dict[str, Any]) -> StepResult:
+        """Validate the form, run the task (G4: only if READY), then run to the next wait."""
+        task = self._find(wf, task_guid)
+        if task.state != TaskState.READY or not task.task_spec.manual:
+            raise TaskNotReady(f"task {task_guid} is {TaskState.get_name(task.state)}, not READY")
+        info = definition.user_tasks.get(task.task_spec.bpmn_id)
+        validate_form(info.form_schema if info else {"type": "object"}, data)
+        task.data.update(copy.deepcopy(data))
+        return self._advance(wf, definition, action=task)
+
+    def retry(self, definition: ParsedDefinition, wf: BpmnWorkflow) -> StepResult:
+        """Put failed tasks back to READY (G14: Spiff has no public retry) and run again."""
+        for task in wf.get_tasks(state=TaskState.ERROR):
+            task._set_state(TaskState.READY)
+        return self._advance(wf, definition, action=None)
+
+    def cancel(self, wf: BpmnWorkflow) -> StepResult:
+        wf.cancel()
+        return StepResult(status="cancelled", variables=self._variables(wf))
+
+    def inspect(self, definition: ParsedDefinition, wf: BpmnWorkflow) -> StepResult:
+        """The current picture of an instance without moving it."""
+        return self._result(wf, definition, None)
+
+    # -- persistence -----------------------------------------------------------------------
+    def dumps(self, wf: BpmnWorkflow) -> str:
+        return self.serializer.dumps(wf)
+
+    def loads(self, definition: ParsedDefinition, state: str) -> BpmnWorkflow:
+        wf = self.serializer.loads(state, definition.spec, definition.subprocess_specs)
+        wf.script_engine = self.script_engine
+        for sub in wf.subprocesses.values():
+            sub.script_engine = self.script_engine
+        return wf
+
+    # -- internals -------------------------------------------------------------------------
+    @staticmethod
+    def _find(wf: BpmnWorkflow, task_guid: str) -> Any:
+        try:
+            task = wf.get_task_from_id(UUID(str(task_guid)))
+        except (ValueError, TaskNotFoundException, KeyError):
+            task = None
+        if task is None:
+            raise TaskNotFound(f"no task {task_guid} in this instance")
+        return task
+
+    def _advance(self, wf: BpmnWorkflow, definition: ParsedDefinition, action: Any) -> StepResult:
+        token = spiff_patches.use_clock(self.clock)
+        incident = None
+        try:
+            if action is not None:
+                action.run()
+            wf.do_engine_steps()
+            self._guard_depth(wf)
+        except TaskTreeTooDeep as exc:
+            incident = Incident(kind="loop_limit", message=str(exc))
+        except SpiffWorkflowException as exc:
+            incident = self._incident(exc)
+        except Exception as exc:  # noqa: BLE001 - Spiff leaks raw errors (G6); never a 500
+            incident = Incident(kind="engine_error", message=f"{type(exc).__name__}: {exc}")
+        finally:
+            spiff_patches.reset_clock(token)
+        return self._result(wf, definition, incident)
+
+    @staticmethod
+    def _incident(exc: SpiffWorkflowException) -> Incident:
+        task = getattr(exc, "task", None)
+        spec = getattr(task, "task_spec", None) or getattr(exc, "task_spec", None)
+        line = getattr(exc, "line_number", None)
+        return Incident(kind="script_error" if line is not None else "engine_error",
+                        message=str(exc), bpmn_id=getattr(spec, "bpmn_id", None),
+                        task_guid=str(task.id) if task is not None else None,
+                        task_name=getattr(spec, "bpmn_name", None) or getattr(spec, "name", None),
+                        line=line or None, error_line=getattr(exc, "error_line", None) or None)
+
+    def _guard_depth(self, wf: BpmnWorkflow) -> None:
+        """G2: past Spiff's iterator depth, READY tasks vanish and the instance looks complete."""
+        for workflow in [wf, *wf.subprocesses.values()]:
+            for task in workflow.tasks.values():
+                if task.state & LIVE and task.depth > self.max_depth:
+                    label = task.task_spec.bpmn_name or task.task_spec.name
+                    raise TaskTreeTooDeep(
+                        f"The process looped too often: task '{label}' is {task.depth} steps "
+                        f"deep (limit {self.max_depth}). Bound the loop, or start a new instance "
+                        "or a call activity per cycle.")
+
+    def _result(self, wf: BpmnWorkflow, definition: ParsedDefinition,
+                incident: Incident | None) -> StepResult:
+        errored = wf.get_tasks(state=TaskState.ERROR)
+        if incident is None and errored:
+            spec = errored[0].task_spec
+            incident = Incident(kind="engine_error", message="a task is in error",
+                                bpmn_id=spec.bpmn_id, task_guid=str(errored[0].id))
+        open_tasks = [] if incident else self._open_tasks(wf, definition)
+        if incident is not None:
+            status = "error"
+        elif wf.is_completed():
+            status = "completed"
+        else:
+            status = "running" if open_tasks else "waiting"
+        return StepResult(status=status, open_tasks=open_tasks, incident=incident,
+                          variables=self._variables(wf), waiting_timers=self._timers(wf))
+
+    @staticmethod
+    def _open_tasks(wf: BpmnWorkflow, definition: ParsedDefinition) -> list[OpenTask]:
+        tasks = []
+        for task in wf.get_tasks(state=TaskState.READY, manual=True):
+            spec = task.task_spec
+            info = definition.user_tasks.get(spec.bpmn_id)
+            props = info.properties if info else {}
+            tasks.append(OpenTask(
+                guid=str(task.id), bpmn_id=spec.bpmn_id, name=spec.bpmn_name or spec.bpmn_id,
+                lane=spec.lane, candidate_groups=info.candidate_groups if info else [],
+                assignee=props.get("assignee") or None,
+                documentation=info.documentation if info else "",
+                form_schema=info.form_schema if info else {"type": "object"},
+                data=copy.deepcopy(task.data)))
+        return tasks
+
+    @staticmethod
+    def _variables(wf: BpmnWorkflow) -> dict:
+        live = [t for t in wf.tasks.values() if t.state & LIVE]
+        if live:
+            latest = max(live, key=lambda t: t.last_state_change)
+            return copy.deepcopy(latest.data)
+        last = wf.last_task.data if wf.last_task is not None else {}
+        return copy.deepcopy({**last, **wf.data})
+
+    @staticmethod
+    def _timers(wf: BpmnWorkflow) -> list[dict]:
+        return [{"name": e.name, "type": e.event_type, "due": e.value}
+                for e in wf.waiting_events() if "Timer" in e.event_type]

@@ -1,0 +1,130 @@
+"""Integration fixtures: a migrated database (SQLite and PostgreSQL), a live HTTP server, users.
+
+Every test here runs twice, once per database. SQLite gets a fresh copy of a migrated template
+file; PostgreSQL (the throwaway server scripts/test.sh starts) is migrated once and truncated
+between tests.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from sqlalchemy import create_engine, text
+from werkzeug.serving import make_server
+
+from api.app import create_app
+from api.migrate import upgrade
+from api.models import Base
+from api.services.identity import create_token, ensure_user
+
+PG_URL = os.environ.get("FLOWDESK_TEST_POSTGRES_URL")
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_ready() -> str:
+    if not PG_URL:
+        if os.environ.get("FLOWDESK_REQUIRE_POSTGRES") == "1":
+            pytest.fail("FLOWDESK_TEST_POSTGRES_URL is not set but PostgreSQL is required")
+        pytest.skip("PostgreSQL not configured (run scripts/test.sh)")
+    engine = create_engine(PG_URL)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    engine.dispose()
+    upgrade(PG_URL)
+    return PG_URL
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        path = tmp_path / "flowdesk.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    url = request.getfixturevalue("postgres_ready")
+    engine = create_engine(url)
+    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def app(database_url: str):  # type: ignore[no-untyped-def]
+    application = create_app({"database_url": database_url, "testing": True,
+                              "script_cpu_seconds": 0.5})
+    yield application
+    application.extensions["flowdesk"].dispose()
+
+
+@pytest.fixture
+def fd(app):  # type: ignore[no-untyped-def]
+    return app.extensions["flowdesk"]
+
+
+class Client:
+    """requests against the live server, with a default token."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.http = requests.Session()
+
+    def call(self, method: str, path: str, token: str | None = None, **kw) -> requests.Response:  # type: ignore[no-untyped-def]
+        headers = kw.pop("headers", {})
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        return self.http.request(method, self.base + path, headers=headers, timeout=30, **kw)
+
+    def get(self, path: str, token: str | None = None, **kw) -> requests.Response:  # type: ignore[no-untyped-def]
+        return self.call("GET", path, token, **kw)
+
+    def post(self, path: str, token: str | None = None, **kw) -> requests.Response:  # type: ignore[no-untyped-def]
+        return self.call("POST", path, token, **kw)
+
+
+@pytest.fixture
+def server(app) -> Iterator[Client]:  # type: ignore[no-untyped-def]
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    client = Client(f"http://127.0.0.1:{httpd.server_port}")
+    yield client
+    client.http.close()
+    httpd.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def tokens(fd) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """admin (all roles), agent (Agent), supervisor (Supervisor + Agent + ComplaintGroup),
+    outsider (staff in no group), designer (deploys only), agent2 (a second agent)."""
+    people = {
+        "admin": (["admin", "designer", "supervisor", "staff"], ["Agent"]),
+        "agent": (["staff"], ["Agent"]),
+        "agent2": (["staff"], ["Agent"]),
+        "supervisor": (["supervisor", "staff"], ["Supervisor", "Agent", "ComplaintGroup"]),
+        "outsider": (["staff"], []),
+        "designer": (["designer"], []),
+    }
+    out = {}
+    for name, (roles, groups) in people.items():
+        ensure_user(fd, name, roles, groups)
+        out[name] = create_token(fd, name)
+    return out
+
+
+def deploy(server: Client, token: str, files: dict[str, bytes]) -> requests.Response:
+    return server.post("/api/v1/definitions", token,
+                       files=[("files", (name, data)) for name, data in files.items()])
