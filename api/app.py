@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, jsonify
+from pathlib import Path
+
+from flask import Flask, jsonify, send_from_directory
 from flask_smorest import Api
 
 from engine.clock import Clock
@@ -38,6 +40,13 @@ def create_app(config: dict[str, Any] | None = None, clock: Clock | None = None)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"bearerAuth": []}]
     routes.register(api, app)
+
+    swagger_assets = Path(__file__).parent / "static" / "swagger-ui"
+
+    @app.get("/api/v1/docs/static/<path:name>")
+    def swagger_static(name: str):  # type: ignore[no-untyped-def]
+        """Vendored Swagger UI assets (no CDN at run time)."""
+        return send_from_directory(swagger_assets, name)
 
     @app.get("/health")
     def health():  # type: ignore[no-untyped-def]

@@ -6,6 +6,7 @@ Each rule here reports the element id, the line and a sentence a modeller unders
 """
 from __future__ import annotations
 
+import ast
 import re
 from datetime import datetime, timedelta
 
@@ -166,12 +167,22 @@ def _lint_scripts(root: etree._Element, file: str) -> list[Problem]:
                 checks.append((owner, script, "exec"))
     for owner, node, mode in checks:
         source = (node.text or "").strip()
-        compiled = (compile_restricted_eval(source) if mode == "eval"
-                    else compile_restricted_exec(source))
-        if compiled.errors:
+        reason = _script_rejection(source, mode)
+        if reason:
             what = "condition" if mode == "eval" else "script"
             problems.append(Problem(
                 f"The {what} of '{owner.get('name') or owner.get('id')}' is rejected by the "
-                f"sandbox: {compiled.errors[0]}", file=file, element_id=owner.get("id", ""),
+                f"sandbox: {reason}", file=file, element_id=owner.get("id", ""),
                 line=node.sourceline, code="invalid_script"))
     return problems
+
+
+def _script_rejection(source: str, mode: str) -> str | None:
+    compiled = (compile_restricted_eval(source) if mode == "eval"
+                else compile_restricted_exec(source))
+    if compiled.errors:
+        return str(compiled.errors[0])
+    for node in ast.walk(ast.parse(source, mode=mode)):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            return f"Line {node.lineno}: imports are not available in scripts."
+    return None

@@ -136,13 +136,13 @@ def cancel_instance(fd: Flowdesk, user: CurrentUser, instance_id: int, reason: s
             raise NotFound(f"No process instance {instance_id}.")
         if instance.status in FINAL_STATUSES:
             raise Conflict(f"Instance {instance_id} is already {instance.status}.")
+        before = {"status": instance.status}
         _parsed, wf = load_workflow(fd, session, instance)
-        fd.workflows.evict(instance_id)
         result = fd.runtime.cancel(wf)
         save_state(session, fd, instance, fd.runtime.dumps(wf), result, now)
         apply_result(session, fd, instance, result, now)
         audit.record(session, now, user.username, "instance.cancelled", instance_id=instance_id,
-                     before={"status": instance.status},
+                     before=before,
                      after={"status": "cancelled", "reason": reason})
 
 

@@ -6,13 +6,16 @@ from datetime import datetime
 from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from engine.errors import FormInvalid, TaskNotReady
+
 from ..auth import CurrentUser, require_role
 from ..context import Flowdesk
 from ..errors import Conflict, Forbidden, NotFound, Unprocessable
 from ..models import HumanTask, ProcessInstance
 from . import audit
 from .identity import user_exists
-from .instances import ACTIVE_TASK_STATES, FINAL_STATUSES, apply_result, load_workflow, save_state
+from .instances import (ACTIVE_TASK_STATES, FINAL_STATUSES, apply_result, json_safe,
+                        load_workflow, save_state)
 
 SORTS = {"priority": HumanTask.priority, "created_at": HumanTask.created_at,
          "due_at": HumanTask.due_at, "name": HumanTask.name, "id": HumanTask.id}
@@ -121,9 +124,10 @@ def claim(fd: Flowdesk, user: CurrentUser, task_id: int) -> HumanTask:
             raise Conflict(f"Task {task_id} is already claimed by '{task.assignee}'.")
         if task.candidate_group not in user.groups and not user.has_role("admin"):
             raise Forbidden(f"Only members of '{task.candidate_group}' can claim task {task_id}.")
+        before = {"state": task.state, "assignee": None}
         _set(session, task, None, assignee=user.username, state="claimed", claimed_at=now)
         audit.record(session, now, user.username, "task.claimed", instance_id=task.instance_id,
-                     task_id=task.id, before={"state": task.state, "assignee": None},
+                     task_id=task.id, before=before,
                      after={"state": "claimed", "assignee": user.username})
         task.assignee, task.state, task.claimed_at = user.username, "claimed", now
         return task
@@ -139,9 +143,10 @@ def unclaim(fd: Flowdesk, user: CurrentUser, task_id: int) -> HumanTask:
         if task.assignee != user.username and not user.has_role(*SEES_ALL):
             raise Forbidden(f"Task {task_id} is claimed by '{task.assignee}'; only they or a "
                             "supervisor can release it.")
+        before = {"state": task.state, "assignee": task.assignee}
         _set(session, task, task.assignee, assignee=None, state="open", claimed_at=None)
         audit.record(session, now, user.username, "task.unclaimed", instance_id=task.instance_id,
-                     task_id=task.id, before={"state": task.state, "assignee": task.assignee},
+                     task_id=task.id, before=before,
                      after={"state": "open", "assignee": None})
         task.assignee, task.state, task.claimed_at = None, "open", None
         return task
@@ -156,9 +161,10 @@ def assign(fd: Flowdesk, user: CurrentUser, task_id: int, assignee: str) -> Huma
         if not user_exists(session, assignee):
             raise Unprocessable(f"No active user '{assignee}'.",
                                 [{"field": "user", "message": "unknown user", "location": "json"}])
+        before = {"state": task.state, "assignee": task.assignee}
         _set(session, task, task.assignee, assignee=assignee, state="claimed", claimed_at=now)
         audit.record(session, now, user.username, "task.assigned", instance_id=task.instance_id,
-                     task_id=task.id, before={"state": task.state, "assignee": task.assignee},
+                     task_id=task.id, before=before,
                      after={"state": "claimed", "assignee": assignee})
         task.assignee, task.state, task.claimed_at = assignee, "claimed", now
         return task
@@ -179,17 +185,21 @@ def complete(fd: Flowdesk, user: CurrentUser, task_id: int, data: dict) -> dict:
         if instance is None or instance.status in (*FINAL_STATUSES, "error"):
             raise Conflict(f"The instance of task {task_id} is "
                            f"{instance.status if instance else 'gone'}.")
+        before = {"state": task.state, "assignee": task.assignee,
+                  "instance_status": instance.status}
         parsed, wf = load_workflow(fd, session, instance)
-        result = fd.runtime.complete_task(parsed, wf, task.task_guid, data)
+        try:
+            result = fd.runtime.complete_task(parsed, wf, task.task_guid, data)
+        except (FormInvalid, TaskNotReady):
+            fd.workflows.put(instance.id, instance.version, wf)  # untouched: keep it warm
+            raise
         new_version = save_state(session, fd, instance, fd.runtime.dumps(wf), result, now)
         _set(session, task, task.assignee, state="completed", completed_at=now,
-             completed_by=user.username, assignee=user.username, data=data)
+             completed_by=user.username, assignee=user.username, data=json_safe(data))
         new_ids = apply_result(session, fd, instance, result, now)
         audit.record(session, now, user.username, "task.completed",
-                     instance_id=instance.id, task_id=task.id,
-                     before={"state": task.state, "assignee": task.assignee,
-                             "instance_status": instance.status},
-                     after={"state": "completed", "data": data,
+                     instance_id=instance.id, task_id=task.id, before=before,
+                     after={"state": "completed", "data": json_safe(data),
                             "instance_status": result.status})
     if result.status not in FINAL_STATUSES and result.incident is None:
         fd.workflows.put(instance.id, new_version, wf)

@@ -1,0 +1,407 @@
+"""Sandboxed Python for script tasks, conditions, timer/DMN expressions and pre/post scripts.
+
+Spiff's default engine runs model code with plain exec/eval, so whoever deploys a model could run
+``__import__('os').system(...)`` on the server. Here every source is compiled by RestrictedPython
+under our policy (no imports, classes or ``_`` names, CPU ticks in loops and calls, size-checked
+operators) and runs against a builtin whitelist, on a deep copy of the task data that is written
+back only when the script succeeds. Not covered, so cap the worker process itself: total memory
+across many allowed allocations, and C-level work that never returns to Python (``repr`` of a
+list that shares itself 2**60 times).
+"""
+from __future__ import annotations
+
+import ast
+import builtins
+import copy
+import functools
+import operator
+import re
+import textwrap
+import time
+import types
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from RestrictedPython import compile_restricted_eval, compile_restricted_exec
+from RestrictedPython.Guards import (full_write_guard, guarded_iter_unpack_sequence,
+                                     guarded_unpack_sequence, safer_getattr_raise)
+from RestrictedPython.PrintCollector import PrintCollector
+from RestrictedPython.transformer import RestrictingNodeTransformer
+from SpiffWorkflow.bpmn.script_engine.python_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+
+MAX_CHARS = 10_000_000        # longest str/bytes one operation may build
+MAX_ITEMS = 1_000_000         # longest list/tuple one operation may build; longer ranges are lazy
+MAX_INT_BITS = 65_536         # about 20,000 digits: far beyond any business number
+MAX_RESULT_NODES = 1_000_000  # values written back; stops cyclic and self-sharing structures
+MAX_RESULT_DEPTH = 100
+_CHECK_EVERY = 0.001          # wall seconds between CPU clock reads (wall time >= thread CPU time)
+
+
+class ScriptLimitExceeded(Exception):
+    """A script hit a resource budget; the task data is left as it was."""
+
+
+class ScriptTimeout(ScriptLimitExceeded):
+    """The script used more CPU time than its budget."""
+
+
+class ValueTooLarge(ScriptLimitExceeded):
+    """One operation would have built a value past the size caps, so it was refused."""
+
+
+class ForbiddenScript(SyntaxError):
+    """Rejected at compile time; a SyntaxError so Spiff's WorkflowTaskException gets the line."""
+
+    def __init__(self, message: str, line_number: int = 0) -> None:
+        super().__init__(message, ("<string>", line_number, 0, None))
+
+    @property
+    def line_number(self) -> int:
+        return self.lineno or 0
+
+
+# -- compile time ---------------------------------------------------------------------------------
+_GUARDED_OPS = {ast.Add: "+", ast.Mult: "*", ast.Pow: "**", ast.LShift: "<<", ast.Mod: "%"}
+_ERROR = re.compile(r"Line (\d+|None): (.*)", re.DOTALL)
+
+
+def _call(name: str, args: list[ast.expr], like: ast.AST) -> ast.Call:
+    """A call to one of our guards, placed on the line of the code it guards."""
+    node = ast.Call(func=ast.Name(name, ast.Load()), args=args, keywords=[])
+    return ast.fix_missing_locations(ast.copy_location(node, like))
+
+
+def _tick_stmt(like: ast.AST) -> ast.Expr:
+    return ast.fix_missing_locations(ast.copy_location(ast.Expr(_call("_tick_", [], like)), like))
+
+
+class _Policy(RestrictingNodeTransformer):
+    """RestrictedPython's rules, plus: no imports or classes, CPU ticks, size-checked operators."""
+
+    def visit_Import(self, node: ast.Import | ast.ImportFrom) -> ast.AST:
+        self.error(node, "import statements are not allowed; scripts get no modules.")
+        return node
+
+    visit_ImportFrom = visit_Import  # type: ignore[assignment]
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> ast.AST:
+        self.error(node, "class definitions are not allowed in scripts.")
+        return node
+
+    def visit_While(self, node: ast.While) -> ast.AST:
+        node = self.node_contents_visit(node)
+        node.body.insert(0, _tick_stmt(node))
+        return node
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> Any:
+        node = super().visit_FunctionDef(node)  # a tick per call stops try/except recursion bombs
+        node.body.insert(0, _tick_stmt(node))
+        return node
+
+    def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
+        node = self.node_contents_visit(node)
+        symbol = _GUARDED_OPS.get(type(node.op))
+        return node if symbol is None else _call(
+            "_binop_", [ast.Constant(symbol), node.left, node.right], node)
+
+    def visit_FormattedValue(self, node: ast.FormattedValue) -> ast.AST:
+        node = self.node_contents_visit(node)
+        parts = node.format_spec.values if isinstance(node.format_spec, ast.JoinedStr) else []
+        if not all(isinstance(part, ast.Constant) for part in parts):
+            self.error(node, "computed format specs (f'{x:{width}}') are not allowed.")
+        elif re.search(r"\d{7,}", "".join(str(part.value) for part in parts)):
+            self.error(node, "format widths of 1,000,000 or more are not allowed.")
+        return node
+
+
+def _normalise(mode: str, source: str) -> str:
+    """Spiff hands over XML text: dedent scripts, strip expressions, keep the line numbers."""
+    if mode == "exec":
+        return textwrap.dedent(source)
+    return "\n" * source[:len(source) - len(source.lstrip())].count("\n") + source.strip()
+
+
+@functools.lru_cache(maxsize=2048)
+def _compile(mode: str, source: str) -> tuple[types.CodeType, frozenset[str]]:
+    """Compile once per (mode, source); code objects are immutable, so sharing is thread-safe."""
+    compiler = compile_restricted_eval if mode == "eval" else compile_restricted_exec
+    try:
+        result = compiler(_normalise(mode, source), filename="<string>", policy=_Policy)
+    except (RecursionError, MemoryError, ValueError) as exc:
+        raise ForbiddenScript(f"too complex to compile: {exc}") from None
+    if result.errors:
+        match = _ERROR.match(result.errors[0])
+        line = int(match.group(1)) if match and match.group(1) != "None" else 0
+        # Spiff indexes source.splitlines() with this number, so keep it inside the source.
+        raise ForbiddenScript(match.group(2) if match else result.errors[0],
+                              min(line, len(source.splitlines())))
+    assert result.code is not None
+    return result.code, frozenset(result.used_names)
+
+
+def check_script(source: str, mode: str = "exec") -> None:
+    """Raise ForbiddenScript if the sandbox would reject ``source`` (for deploy-time linting)."""
+    _compile(mode, source)
+
+
+# -- run time: size guards ------------------------------------------------------------------------
+_TEXT = (str, bytes, bytearray)
+_SEQUENCES = (*_TEXT, list, tuple)
+_PERCENT_WIDTH = re.compile(r"%(?:\([^)]*\))?[#0 +\-]*(?:\*|\d{7,}|\d*\.(?:\*|\d{7,}))")
+_BINARY = {"+": operator.add, "*": operator.mul, "**": operator.pow, "<<": operator.lshift,
+           "%": operator.mod}
+_INPLACE = {symbol + "=": getattr(operator, "i" + name) for symbol, name in (
+    ("+", "add"), ("-", "sub"), ("*", "mul"), ("/", "truediv"), ("//", "floordiv"), ("%", "mod"),
+    ("**", "pow"), ("<<", "lshift"), (">>", "rshift"), ("|", "or"), ("^", "xor"), ("&", "and"),
+    ("@", "matmul"))}
+_GROWING_TEXT_METHODS = frozenset({"ljust", "rjust", "center", "zfill", "expandtabs", "replace",
+                                   "translate", "join"})
+
+
+def _refuse_len(length: int, like: Any) -> None:
+    cap = MAX_CHARS if isinstance(like, _TEXT) else MAX_ITEMS
+    if length > cap:
+        raise ValueTooLarge(f"refusing to build a {type(like).__name__} longer than {cap:,}")
+
+
+def _refuse_bits(bits: int) -> None:
+    if bits > MAX_INT_BITS:
+        raise ValueTooLarge(f"refusing to build an integer of more than {MAX_INT_BITS:,} bits")
+
+
+def _check_binop(op: str, a: Any, b: Any) -> None:
+    """Refuse single operations whose result would be huge, before Python allocates it."""
+    ints = isinstance(a, int) and isinstance(b, int)
+    if op == "*":
+        if isinstance(a, int) and isinstance(b, _SEQUENCES):
+            a, b = b, a
+        if isinstance(a, _SEQUENCES) and isinstance(b, int):
+            _refuse_len(len(a) * max(b, 0), a)
+        elif ints:
+            _refuse_bits(a.bit_length() + b.bit_length())
+    elif op == "+" and isinstance(a, _SEQUENCES) and isinstance(b, _SEQUENCES):
+        _refuse_len(len(a) + len(b), a)
+    elif op == "**" and ints and b > 0 and abs(a) > 1:
+        _refuse_bits(a.bit_length() * b)
+    elif op == "<<" and ints and a and b > 0:
+        _refuse_bits(a.bit_length() + b)
+    elif op == "%" and isinstance(a, (str, bytes)):
+        if _PERCENT_WIDTH.search(a if isinstance(a, str) else a.decode("latin-1")):
+            raise ValueTooLarge("'%' formatting with '*' or a width of 1,000,000+ is not allowed")
+
+
+def _binop(op: str, a: Any, b: Any) -> Any:
+    _check_binop(op, a, b)
+    return _BINARY[op](a, b)
+
+
+def _inplacevar(op: str, target: Any, value: Any) -> Any:
+    _check_binop(op[:-1], target, value)
+    return _INPLACE[op](target, value)
+
+
+def _predicted_len(text: Any, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> int:
+    """Upper bound of a growing str/bytes method's result (0 when the method will raise anyway)."""
+    first = args[0] if args else kwargs.get("tabsize")  # the only keyword these methods take
+    if name in ("ljust", "rjust", "center", "zfill"):
+        return first if isinstance(first, int) else 0
+    if name == "expandtabs":
+        size = first if isinstance(first, int) else 8
+        return len(text) + text.count("\t" if isinstance(text, str) else b"\t") * size
+    if name == "replace" and len(args) >= 2 and all(isinstance(a, type(text)) for a in args[:2]):
+        hits = text.count(first) if first else len(text) + 1
+        if len(args) > 2 and isinstance(args[2], int) and args[2] >= 0:
+            hits = min(hits, args[2])
+        return len(text) + hits * (len(args[1]) - len(first))
+    if name == "translate" and isinstance(first, dict):
+        return len(text) * max((len(v) for v in first.values() if isinstance(v, _TEXT)), default=1)
+    return len(text)
+
+
+def _sized_method(obj: Any, name: str, method: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap a method that can multiply memory (``'x'.ljust(10**9)``) to check the size first."""
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        if name in ("join", "extend") and len(args) == 1 and not kwargs:
+            items = list(args[0])
+            if name == "join":
+                _refuse_len(sum(len(i) for i in items if isinstance(i, _TEXT))
+                            + len(obj) * max(len(items) - 1, 0), obj)
+            else:
+                _refuse_len(len(obj) + len(items), obj)
+            return method(items)
+        _refuse_len(_predicted_len(obj, name, args, kwargs), obj)
+        return method(*args, **kwargs)
+    return guarded
+
+
+def _getattr(obj: Any, name: str) -> Any:
+    """RestrictedPython's safer getattr (no _names, no str.format) plus size-checked methods."""
+    value = safer_getattr_raise(obj, name)
+    if name in _GROWING_TEXT_METHODS or name == "extend":
+        if isinstance(obj, type) and issubclass(obj, (str, bytes, list)):
+            raise AttributeError(f"call {name}() on a value, not on {obj.__name__}")
+        if (isinstance(obj, (str, bytes)) and name != "extend") or isinstance(obj, list):
+            return _sized_method(obj, name, value)
+    return value
+
+
+def _getitem(obj: Any, key: Any) -> Any:
+    return obj[key]
+
+
+def _apply(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    return func(*args, **kwargs)
+
+
+def _sum(iterable: Iterable[Any], /, start: Any = 0) -> Any:
+    """sum() of numbers only: sum(lists, []) is quadratic copying that no tick can interrupt."""
+    if not isinstance(start, (int, float)):
+        raise TypeError("sum() in scripts adds numbers only")
+    return sum(iterable, start)
+
+
+def _check_result(value: Any) -> None:
+    """Refuse cyclic, very deep or self-sharing structures before they reach the task data."""
+    budget, stack = MAX_RESULT_NODES, [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        budget -= 1
+        if budget < 0 or depth > MAX_RESULT_DEPTH:
+            raise ValueTooLarge("the script's data is too large, too deeply nested or circular")
+        if isinstance(item, dict):
+            stack.extend((part, depth + 1) for pair in item.items() for part in pair)
+        elif isinstance(item, (list, tuple, set, frozenset)):
+            stack.extend((part, depth + 1) for part in item)
+
+
+# -- run time: CPU budget -------------------------------------------------------------------------
+class _Budget:
+    """One call's CPU allowance; its methods become the script's _tick_, _getiter_ and range."""
+
+    __slots__ = ("cpu_seconds", "deadline", "next_check", "expired")
+
+    def __init__(self, cpu_seconds: float) -> None:
+        self.cpu_seconds = cpu_seconds
+        self.deadline = time.thread_time() + cpu_seconds
+        self.next_check = 0.0
+        self.expired = False
+
+    def tick(self) -> None:
+        """Read the CPU clock at most once a millisecond; once expired, always raise."""
+        if not self.expired:
+            now = time.perf_counter()
+            if now < self.next_check:
+                return
+            self.next_check = now + _CHECK_EVERY
+            if time.thread_time() <= self.deadline:
+                return
+            self.expired = True
+        raise ScriptTimeout(f"script used more than {self.cpu_seconds:g} s of CPU time")
+
+    def finish(self) -> None:
+        if self.expired:  # the script caught ScriptTimeout and carried on
+            self.tick()
+
+    def getiter(self, obj: Any) -> Iterator[Any]:
+        return self._ticking(iter(obj))
+
+    def _ticking(self, iterator: Iterator[Any]) -> Iterator[Any]:
+        tick = self.tick
+        for item in iterator:
+            tick()
+            yield item
+
+    def range(self, *args: int) -> Iterable[int]:
+        """A real range when small, else lazy and ticking so list()/sum() over it stop too."""
+        numbers = range(*args)
+        try:
+            small = len(numbers) <= MAX_ITEMS
+        except OverflowError:
+            small = False
+        return numbers if small else self._ticking(iter(numbers))
+
+
+_SAFE_BUILTINS: dict[str, Any] = {name: getattr(builtins, name) for name in (
+    "abs", "all", "any", "bool", "chr", "dict", "divmod", "enumerate", "filter", "float",
+    "frozenset", "int", "isinstance", "len", "list", "map", "max", "min", "next", "ord", "repr",
+    "reversed", "round", "set", "sorted", "str", "tuple", "zip", "None", "True", "False",
+    "ArithmeticError", "AssertionError", "AttributeError", "Exception", "IndexError", "KeyError",
+    "LookupError", "NameError", "OverflowError", "RuntimeError", "StopIteration", "TypeError",
+    "ValueError", "ZeroDivisionError")} | {"sum": _sum}
+
+
+def _is_data(key: str, value: Any) -> bool:
+    return not key.startswith("_") and not callable(value) \
+        and not isinstance(value, (types.ModuleType, types.GeneratorType))
+
+
+def _copy_visible(value: Any) -> Any:
+    """External context is shown, not owned: copy it when possible so scripts cannot change it."""
+    try:
+        return copy.deepcopy(value)
+    except Exception:  # noqa: BLE001 - e.g. a helper object that cannot be copied
+        return value
+
+
+class SandboxEnvironment(BasePythonScriptEngineEnvironment):
+    """Spiff's script environment, running everything through RestrictedPython with a CPU budget."""
+
+    def __init__(self, cpu_seconds: float = 1.0, extra_globals: dict[str, Any] | None = None) -> None:
+        extra = dict(extra_globals or {})
+        for name, value in extra.items():
+            if name.startswith("_") or isinstance(value, types.ModuleType):
+                raise ValueError(f"extra global {name!r}: expose plain functions, not modules "
+                                 "or names starting with '_'")
+        if cpu_seconds <= 0:
+            raise ValueError("cpu_seconds must be positive")
+        super().__init__(extra)
+        self.cpu_seconds = cpu_seconds
+        self._builtins = {**_SAFE_BUILTINS, **extra}
+
+    def evaluate(self, expression: str, context: dict[str, Any],
+                 external_context: dict[str, Any] | None = None) -> Any:
+        """Evaluate on copies of just the names the expression reads: no side effects."""
+        code, names = _compile("eval", expression)
+        external = external_context or {}
+        namespace = {name: copy.deepcopy(context[name]) if name in context
+                     else _copy_visible(external[name])
+                     for name in names if name in context or name in external}
+        result = self._run(code, namespace)
+        _check_result(result)
+        return result
+
+    def execute(self, script: str, context: dict[str, Any],
+                external_context: dict[str, Any] | None = None) -> bool:
+        """Run on a deep copy; only a successful run writes back (changes and deletions)."""
+        code, _ = _compile("exec", script)
+        external = external_context or {}
+        namespace = {key: _copy_visible(value) for key, value in external.items()}
+        namespace.update(copy.deepcopy(context))
+        self._run(code, namespace)
+        updates = {key: value for key, value in namespace.items()
+                   if _is_data(key, value) and (key in context or key not in external)}
+        _check_result(updates)
+        for key in [k for k in context if not k.startswith("_") and k not in namespace]:
+            del context[key]
+        context.update(updates)
+        return True
+
+    def _run(self, code: types.CodeType, namespace: dict[str, Any]) -> Any:
+        """Add this call's guards (they win over data keys of the same name) and run the code."""
+        budget = _Budget(self.cpu_seconds)
+        namespace.update({
+            "__builtins__": {**self._builtins, "range": budget.range},
+            "_getattr_": _getattr, "_getitem_": _getitem, "_getiter_": budget.getiter,
+            "_write_": full_write_guard, "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
+            "_unpack_sequence_": guarded_unpack_sequence, "_inplacevar_": _inplacevar,
+            "_binop_": _binop, "_tick_": budget.tick, "_apply_": _apply, "_print_": PrintCollector,
+        })
+        result = eval(code, namespace)  # noqa: S307 - restricted code; exec-mode code gives None
+        budget.finish()
+        return result
+
+
+def make_script_engine(cpu_seconds: float = 1.0) -> PythonScriptEngine:
+    """The engine Flowdesk passes to every BpmnWorkflow."""
+    return PythonScriptEngine(environment=SandboxEnvironment(cpu_seconds=cpu_seconds))

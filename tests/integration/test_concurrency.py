@@ -1,0 +1,46 @@
+"""Concurrent completes of one task: exactly one wins, the rest get 409, the instance moves once."""
+from __future__ import annotations
+
+import threading
+
+import requests
+from sqlalchemy import select
+
+from api.models import HumanTask, ProcessInstance
+from tests.conftest import RESOURCES, bundle
+from tests.integration.conftest import deploy
+
+THREADS = 8
+
+
+def test_eight_threads_complete_the_same_task(server, tokens, fd) -> None:
+    deploy(server, tokens["admin"], bundle(RESOURCES / "three_steps"))
+    instance = server.post("/api/v1/instances", tokens["agent"],
+                           json={"process_key": "three_steps"}).json()
+    task_id = instance["open_tasks"][0]["id"]
+    barrier = threading.Barrier(THREADS)
+    codes: list[int] = []
+    lock = threading.Lock()
+
+    def worker(n: int) -> None:
+        with requests.Session() as http:
+            barrier.wait()
+            response = http.post(f"{server.base}/api/v1/tasks/{task_id}/complete",
+                                 headers={"Authorization": f"Bearer {tokens['agent']}"},
+                                 json={"data": {"note": f"thread {n}"}}, timeout=60)
+        with lock:
+            codes.append(response.status_code)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(THREADS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(codes) == [200] + [409] * (THREADS - 1)
+    with fd.read() as session:
+        row = session.get(ProcessInstance, instance["id"])
+        tasks = session.execute(select(HumanTask.bpmn_id, HumanTask.state)
+                                .where(HumanTask.instance_id == instance["id"])
+                                .order_by(HumanTask.id)).all()
+    assert row.version == 2
+    assert [tuple(t) for t in tasks] == [("step_one", "completed"), ("step_two", "open")]

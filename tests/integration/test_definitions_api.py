@@ -1,0 +1,133 @@
+"""POST/GET /api/v1/definitions over real HTTP, on SQLite and PostgreSQL."""
+from __future__ import annotations
+
+import http.server
+import threading
+
+from tests.conftest import RESOURCES, bundle, scripted_bundle
+from tests.integration.conftest import deploy
+
+
+def test_deploy_then_identical_redeploy_makes_no_new_version(server, tokens) -> None:
+    files = bundle(RESOURCES / "three_steps")
+    first = deploy(server, tokens["designer"], files)
+    assert first.status_code == 201
+    assert first.json() | {} == {"id": 1, "key": "three_steps", "version": 1, "created": True}
+    again = deploy(server, tokens["designer"], files)
+    assert again.status_code == 200 and again.json()["version"] == 1
+    assert again.json()["created"] is False
+    changed = dict(files, **{"step_one.json": files["step_one.json"].replace(b"Note", b"Remark")})
+    second = deploy(server, tokens["admin"], changed)
+    assert second.status_code == 201 and second.json()["version"] == 2
+
+
+def test_list_latest_and_all_versions_and_detail(server, tokens) -> None:
+    files = bundle(RESOURCES / "three_steps")
+    deploy(server, tokens["admin"], files)
+    deploy(server, tokens["admin"], dict(files, **{"extra.json": b'{"type": "object"}'}))
+    latest = server.get("/api/v1/definitions", tokens["agent"]).json()
+    assert [(d["key"], d["version"]) for d in latest] == [("three_steps", 2)]
+    every = server.get("/api/v1/definitions?all_versions=true", tokens["agent"]).json()
+    assert [d["version"] for d in every] == [2, 1]
+    detail = server.get(f"/api/v1/definitions/{every[1]['id']}", tokens["agent"]).json()
+    assert detail["bpmn_xml"].startswith("<?xml") and "step_one" in detail["bpmn_xml"]
+    assert set(detail["contents"]) == {"three_steps.bpmn", "step_one.json"}
+    assert server.get("/api/v1/definitions/999", tokens["agent"]).status_code == 404
+
+
+def test_deploy_needs_designer_or_admin_and_a_token(server, tokens) -> None:
+    files = bundle(RESOURCES / "three_steps")
+    assert deploy(server, tokens["agent"], files).status_code == 403
+    anonymous = deploy(server, None, files)
+    assert anonymous.status_code == 401
+    assert anonymous.headers["Content-Type"] == "application/problem+json"
+    assert deploy(server, "fd_not-a-real-token", files).status_code == 401
+
+
+def _rejected(server, token, files) -> list[dict]:  # type: ignore[no-untyped-def]
+    response = deploy(server, token, files)
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert body["status"] == 422 and body["title"] == "Invalid process model"
+    assert "Traceback" not in response.text
+    return body["errors"]
+
+
+def test_bad_models_get_clear_422s(server, tokens) -> None:
+    token = tokens["designer"]
+    assert _rejected(server, token, {"x.bpmn": b"this is not xml"})[0]["code"] == "not_xml"
+    no_process = (b'<?xml version="1.0"?><bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/'
+                  b'BPMN/20100524/MODEL" id="d" targetNamespace="t"></bpmn:definitions>')
+    assert _rejected(server, token, {"x.bpmn": no_process})[0]["code"] == "no_process"
+    timer = (RESOURCES / "three_steps" / "three_steps.bpmn").read_text().replace(
+        '<bpmn:userTask id="step_two" name="Step two" />',
+        '<bpmn:intermediateCatchEvent id="pause"><bpmn:timerEventDefinition><bpmn:timeDuration>'
+        'PT1H</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>'
+    ).replace('targetRef="step_two"', 'targetRef="pause"').replace(
+        'sourceRef="step_two"', 'sourceRef="pause"')
+    errors = _rejected(server, token, {"t.bpmn": timer.encode()})
+    assert errors[0]["element_id"] == "pause" and "not quoted" in errors[0]["message"]
+    assert isinstance(errors[0]["line"], int)
+    files = bundle(RESOURCES / "three_steps")
+    files["step_one.json"] = b'{"type": "object", "required": "note"}'
+    assert _rejected(server, token, files)[0]["file"] == "step_one.json"
+    errors = _rejected(server, token, scripted_bundle("import os"))
+    assert errors[0]["element_id"] == "compute"
+    assert _rejected(server, token, {"x.txt": b"hello"})[0]["code"] == "unsupported_file"
+    assert _rejected(server, token, {"x.bpmn": b"\xff\xfe\x00bad"})[0]["code"] == "not_utf8"
+    assert server.get("/api/v1/definitions", token).json() == []
+
+
+def test_missing_dmn_is_reported(server, tokens) -> None:
+    text = (RESOURCES / "three_steps" / "three_steps.bpmn").read_text().replace(
+        '<bpmn:userTask id="step_two" name="Step two" />',
+        '<bpmn:businessRuleTask id="decide"><bpmn:extensionElements><spiffworkflow:'
+        'calledDecisionId>priority_table</spiffworkflow:calledDecisionId></bpmn:extensionElements>'
+        '</bpmn:businessRuleTask>').replace('targetRef="step_two"', 'targetRef="decide"').replace(
+        'sourceRef="step_two"', 'sourceRef="decide"')
+    errors = _rejected(server, tokens["designer"], {"d.bpmn": text.encode()})
+    assert errors[0]["element_id"] == "decide" and "priority_table" in errors[0]["message"]
+
+
+def test_entity_bomb_and_external_entities_are_refused_without_fetching(server, tokens) -> None:
+    hits: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            hits.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"fetched")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    trap = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=trap.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{trap.server_port}/xxe"
+        entities = '<!ENTITY a0 "aaaaaaaaaa">' + "".join(
+            f'<!ENTITY a{i} "{("&a%d;" % (i - 1)) * 10}">' for i in range(1, 10))
+        bomb = f'<?xml version="1.0"?><!DOCTYPE b [{entities}]><b>&a9;</b>'.encode()
+        for payload in (bomb,
+                        f'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "{url}">]><x>&e;</x>'
+                        .encode(),
+                        b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM '
+                        b'"file:///etc/passwd">]><x>&e;</x>'):
+            errors = _rejected(server, tokens["designer"], {"evil.bpmn": payload})
+            assert errors[0]["code"] == "forbidden_dtd"
+    finally:
+        trap.shutdown()
+        trap.server_close()
+    assert hits == []
+
+
+def test_upload_without_files_and_openapi_and_health(server, tokens) -> None:
+    response = server.post("/api/v1/definitions", tokens["admin"], data={"x": "1"})
+    assert response.status_code == 400 and response.json()["errors"][0]["field"] == "files"
+    spec = server.get("/api/v1/openapi.json")
+    assert spec.status_code == 200 and spec.json()["openapi"].startswith("3.")
+    assert "/api/v1/tasks/{task_id}/complete" in spec.json()["paths"]
+    assert server.get("/health").json() == {"status": "ok"}
+    missing = server.get("/api/v1/nothing-here", tokens["admin"])
+    assert missing.status_code == 404 and missing.json()["status"] == 404

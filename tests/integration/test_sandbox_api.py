@@ -1,0 +1,42 @@
+"""Scripts that misbehave at run time put the instance in error with an incident, over HTTP."""
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import scripted_bundle
+from tests.integration.conftest import deploy
+
+
+@pytest.mark.parametrize("script, words, lines", [
+    ("a = 1\ndata = open('{marker}', 'w').write('pwned')", "open", {2}),
+    ("a = 1\nwhile True:\n    a = a + 1", "time", {2, 3}),
+    ("a = 1\nb = a / 0", "ZeroDivisionError", {2}),
+])
+def test_runtime_script_failures_become_incidents(server, tokens, tmp_path, script, words,
+                                                   lines) -> None:
+    marker = tmp_path / "pwned"
+    assert deploy(server, tokens["designer"],
+                  scripted_bundle(script.format(marker=marker))).status_code == 201
+    response = server.post("/api/v1/instances", tokens["agent"],
+                           json={"process_key": "scripted", "variables": {"keep": True}})
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["status"] == "error" and body["open_tasks"] == []
+    incident = body["incidents"][0]
+    assert incident["bpmn_id"] == "compute" and incident["line"] in lines
+    assert words.lower() in incident["message"].lower()
+    assert body["variables"] == {"keep": True}
+    assert not marker.exists()
+    listed = server.get("/api/v1/instances?status=error", tokens["agent"]).json()
+    assert listed["total"] == 1
+
+
+@pytest.mark.parametrize("script", [
+    "x = __import__('os').system('id')",
+    "x = ().__class__.__bases__[0].__subclasses__()",
+    "import os",
+])
+def test_forbidden_scripts_are_refused_at_deploy(server, tokens, script) -> None:
+    response = deploy(server, tokens["designer"], scripted_bundle(script))
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["element_id"] == "compute"

@@ -1,0 +1,149 @@
+"""Deploy-time validation: every problem located by file, element id and line."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from engine.errors import InvalidModel
+from engine.parsing import DefinitionCache, bundle_sha256, parse_bundle
+from tests.conftest import RESOURCES, bundle, scripted_bundle
+
+HEAD = ('<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '
+        'xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="d" '
+        'targetNamespace="t">\n')
+
+
+def model(body: str, pid: str = "p") -> bytes:
+    return (HEAD + f'<bpmn:process id="{pid}" isExecutable="true">\n{body}\n</bpmn:process>\n'
+            '</bpmn:definitions>\n').encode()
+
+
+def problems(files: dict[str, bytes]) -> list[dict]:
+    with pytest.raises(InvalidModel) as info:
+        parse_bundle(files)
+    return [p.as_dict() for p in info.value.problems]
+
+
+def timer_model(expression: str) -> bytes:
+    return model(f'''<bpmn:startEvent id="s" />
+<bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="wait" />
+<bpmn:intermediateCatchEvent id="wait" name="Wait a bit">
+  <bpmn:timerEventDefinition id="t1">
+    <bpmn:timeDuration>{expression}</bpmn:timeDuration>
+  </bpmn:timerEventDefinition>
+</bpmn:intermediateCatchEvent>
+<bpmn:sequenceFlow id="f2" sourceRef="wait" targetRef="e" />
+<bpmn:endEvent id="e" />''')
+
+
+def test_valid_bundle_parses_with_lanes_and_forms() -> None:
+    parsed = parse_bundle(bundle(RESOURCES / "three_steps"))
+    assert parsed.key == "three_steps"
+    assert set(parsed.user_tasks) == {"step_one", "step_two", "step_three"}
+    assert parsed.user_tasks["step_one"].candidate_groups == ["Agent"]
+    assert parsed.user_tasks["step_one"].form_schema["required"] == ["note"]
+    assert parsed.user_tasks["step_two"].form_name is None
+
+
+def test_hash_ignores_upload_order() -> None:
+    files = bundle(RESOURCES / "three_steps")
+    reordered = dict(reversed(list(files.items())))
+    assert bundle_sha256(files) == bundle_sha256(reordered)
+    assert bundle_sha256(files) != bundle_sha256({**files, "step_one.json": b"{}"})
+
+
+def test_cache_returns_the_same_spec_object() -> None:
+    cache = DefinitionCache()
+    files = bundle(RESOURCES / "three_steps")
+    assert cache.get(files) is cache.get(dict(files))
+
+
+def test_unquoted_timer_is_reported_with_line_and_element() -> None:
+    found = problems({"t.bpmn": timer_model("PT1H")})
+    assert len(found) == 1
+    assert found[0]["element_id"] == "wait"
+    assert found[0]["line"] == 8
+    assert "not quoted" in found[0]["message"] and '"PT1H"' in found[0]["message"]
+
+
+def test_quoted_and_data_driven_timers_pass() -> None:
+    parse_bundle({"t.bpmn": timer_model('"PT1H"')})
+    parse_bundle({"t.bpmn": timer_model("sla_duration")})
+
+
+def test_malformed_iso_timer_is_rejected() -> None:
+    found = problems({"t.bpmn": timer_model('"one hour"')})
+    assert "not a valid ISO 8601" in found[0]["message"]
+
+
+def test_user_task_without_lane_or_assignment() -> None:
+    found = problems({"u.bpmn": model('''<bpmn:startEvent id="s" />
+<bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="orphan" />
+<bpmn:userTask id="orphan" name="Orphan task" />
+<bpmn:sequenceFlow id="f2" sourceRef="orphan" targetRef="e" />
+<bpmn:endEvent id="e" />''')})
+    assert [p["element_id"] for p in found] == ["orphan"]
+    assert "no lane" in found[0]["message"] and found[0]["line"] == 6
+
+
+def test_explicit_assignment_replaces_lane() -> None:
+    parsed = parse_bundle({"u.bpmn": model('''<bpmn:startEvent id="s" />
+<bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="mine" />
+<bpmn:userTask id="mine" name="Mine">
+  <bpmn:extensionElements><spiffworkflow:properties>
+    <spiffworkflow:property name="candidateGroups" value="Finance, Legal" />
+  </spiffworkflow:properties></bpmn:extensionElements>
+</bpmn:userTask>
+<bpmn:sequenceFlow id="f2" sourceRef="mine" targetRef="e" />
+<bpmn:endEvent id="e" />''')})
+    assert parsed.user_tasks["mine"].candidate_groups == ["Finance", "Legal"]
+
+
+def test_missing_dmn_decision() -> None:
+    found = problems({"b.bpmn": model('''<bpmn:startEvent id="s" />
+<bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="decide" />
+<bpmn:businessRuleTask id="decide" name="Decide">
+  <bpmn:extensionElements>
+    <spiffworkflow:calledDecisionId>no_such_decision</spiffworkflow:calledDecisionId>
+  </bpmn:extensionElements>
+</bpmn:businessRuleTask>
+<bpmn:sequenceFlow id="f2" sourceRef="decide" targetRef="e" />
+<bpmn:endEvent id="e" />''')})
+    assert found[0]["element_id"] == "decide" and "no_such_decision" in found[0]["message"]
+
+
+def test_no_process_and_not_xml_and_many_problems_at_once() -> None:
+    found = problems({"empty.bpmn": (HEAD + "</bpmn:definitions>").encode(),
+                      "broken.bpmn": b"<bpmn:definitions><oops></bpmn:definitions>",
+                      "form.json": b'{"type": "strnig"}'})
+    codes = sorted(p["code"] for p in found)
+    assert codes == ["invalid_form", "no_process", "not_xml"]
+    broken = next(p for p in found if p["code"] == "not_xml")
+    assert broken["file"] == "broken.bpmn" and broken["line"] == 1
+
+
+@pytest.mark.parametrize("payload", [
+    b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 '
+    b'"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]><bpmn>&lol2;</bpmn>',
+    b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+    b'<bpmn>&xxe;</bpmn>',
+])
+def test_dtd_and_entities_are_refused(payload: bytes) -> None:
+    found = problems({"evil.bpmn": payload})
+    assert found[0]["code"] == "forbidden_dtd"
+    assert "root:" not in json.dumps(found)
+
+
+def test_forbidden_script_is_rejected_at_deploy() -> None:
+    found = problems(scripted_bundle("x = 1\ny = __import__('os').system('id')"))
+    assert found[0]["element_id"] == "compute" and found[0]["code"] == "invalid_script"
+    assert "__import__" in found[0]["message"]
+
+
+def test_invalid_form_schema_names_the_file() -> None:
+    files = bundle(RESOURCES / "three_steps")
+    files["step_one.json"] = b'{"type": "object", "properties": {"a": {"type": 5}}}'
+    found = problems(files)
+    assert found[0]["file"] == "step_one.json" and "properties/a/type" in found[0]["message"]
