@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Run the whole Flowdesk test suite (or a subset: extra args go to pytest).
+#
+#   scripts/test.sh                      # everything
+#   scripts/test.sh tests/unit -x        # a subset, stop at first failure
+#   scripts/test.sh -k complaint         # by name
+#
+# Installs .venv and PostgreSQL if missing, starts a throwaway PostgreSQL on
+# 127.0.0.1 (stopped and deleted on exit), and exits with pytest's status.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/_common.sh"
+source "$REPO/scripts/pg_throwaway.sh"
+cd "$REPO"
+
+ensure_venv
+pg_throwaway_start   # exports FLOWDESK_TEST_POSTGRES_URL; EXIT trap stops it
+
+# Fail (rather than skip) the PostgreSQL tests if the server is unreachable.
+export FLOWDESK_REQUIRE_POSTGRES=1
+
+log "running pytest $*"
+started=$SECONDS
+status=0
+"$VENV/bin/python" -m pytest "$@" || status=$?
+elapsed=$((SECONDS - started))
+log "test suite took $((elapsed / 60))m$((elapsed % 60))s (pytest exit status $status)"
+exit "$status"
