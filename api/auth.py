@@ -6,10 +6,8 @@ import secrets
 from dataclasses import dataclass
 
 from flask import g, request
-from sqlalchemy import select
-
 from .errors import Forbidden, Unauthorized
-from .models import ApiToken, Group, User, UserGroup
+from .queries import TOKEN_USER
 
 ROLES = ("admin", "designer", "staff", "supervisor")
 TOKEN_PREFIX = "fd_"
@@ -38,13 +36,7 @@ def hash_token(token: str) -> str:
 
 def load_user_for_token(session, token: str) -> CurrentUser | None:  # type: ignore[no-untyped-def]
     """One statement: the token's user and the user's groups."""
-    rows = session.execute(
-        select(User.id, User.username, User.roles, Group.name)
-        .join(ApiToken, ApiToken.user_id == User.id)
-        .outerjoin(UserGroup, UserGroup.user_id == User.id)
-        .outerjoin(Group, Group.id == UserGroup.group_id)
-        .where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_at.is_(None),
-               User.active.is_(True))).all()
+    rows = session.execute(TOKEN_USER, {"token_hash": hash_token(token)}).all()
     if not rows:
         return None
     first = rows[0]
@@ -54,15 +46,21 @@ def load_user_for_token(session, token: str) -> CurrentUser | None:  # type: ign
 
 
 def authenticate(flowdesk) -> CurrentUser:  # type: ignore[no-untyped-def]
+    """The caller, from the bearer token; cached for a few seconds to spare a query per call."""
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
         raise Unauthorized("Send 'Authorization: Bearer <token>'; create one with "
                            "'flowdesk tokens create USER'.")
-    with flowdesk.read() as session:
-        user = load_user_for_token(session, token.strip())
+    digest = hash_token(token)
+    user = flowdesk.cached_user(digest)
     if user is None:
-        raise Unauthorized("The bearer token is unknown or revoked.")
+        with flowdesk.read() as session:
+            user = load_user_for_token(session, token)
+        if user is None:
+            raise Unauthorized("The bearer token is unknown or revoked.")
+        flowdesk.remember_user(digest, user)
     g.user = user
     return user
 

@@ -17,6 +17,8 @@ class Settings:
         "FLOWDESK_DATABASE_URL", default_database_url()))
     script_cpu_seconds: float = field(default_factory=lambda: float(
         os.environ.get("FLOWDESK_SCRIPT_CPU_SECONDS", "1.0")))
+    auth_cache_seconds: float = field(default_factory=lambda: float(
+        os.environ.get("FLOWDESK_AUTH_CACHE_SECONDS", "5")))
     max_upload_bytes: int = 5 * 1024 * 1024
     workflow_cache_size: int = 2048
     testing: bool = False

@@ -4,6 +4,7 @@ Routes and the CLI reach services through this, so nothing imports a request glo
 """
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -15,9 +16,9 @@ from engine.live_cache import WorkflowCache
 from engine.parsing import DefinitionCache, ParsedDefinition
 from engine.runtime import Runtime
 
+from . import queries
 from .config import Settings
 from .db import make_engine, make_session_factory, unit_of_work
-from .models import ProcessDefinition
 
 
 class Flowdesk:
@@ -31,6 +32,7 @@ class Flowdesk:
         self.definitions = DefinitionCache()
         self.workflows = WorkflowCache(settings.workflow_cache_size)
         self._parsed_by_id: dict[int, ParsedDefinition] = {}
+        self._users: dict[str, tuple[float, object]] = {}
 
     @contextmanager
     def uow(self) -> Iterator[Session]:
@@ -46,14 +48,29 @@ class Flowdesk:
     def now(self) -> datetime:
         return self.clock.now()
 
-    def parsed(self, definition: ProcessDefinition) -> ParsedDefinition:
-        """The cached spec of a stored definition version (parsed once per process lifetime)."""
-        found = self._parsed_by_id.get(definition.id)
+    def parsed(self, session: Session, definition_id: int) -> ParsedDefinition:
+        """The cached spec of a stored definition version; the row is read only on a miss."""
+        found = self._parsed_by_id.get(definition_id)
         if found is None:
-            files = {name: text.encode("utf-8") for name, text in definition.files.items()}
-            found = self.definitions.get(files, definition.key, definition.sha256)
-            self._parsed_by_id[definition.id] = found
+            row = session.execute(queries.DEFINITION_FILES,
+                                  {"definition_id": definition_id}).one()
+            files = {name: text.encode("utf-8") for name, text in row.files.items()}
+            found = self.definitions.get(files, row.key, row.sha256)
+            self._parsed_by_id[definition_id] = found
         return found
+
+    def cached_user(self, token_hash: str) -> object | None:
+        """A recently authenticated user (kept ``auth_cache_seconds``; 0 disables the cache)."""
+        entry = self._users.get(token_hash)
+        if entry is not None and entry[0] > time.monotonic():
+            return entry[1]
+        return None
+
+    def remember_user(self, token_hash: str, user: object) -> None:
+        if self.settings.auth_cache_seconds > 0:
+            if len(self._users) > 10_000:
+                self._users.clear()
+            self._users[token_hash] = (time.monotonic() + self.settings.auth_cache_seconds, user)
 
     def dispose(self) -> None:
         self.engine.dispose()

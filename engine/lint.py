@@ -6,12 +6,10 @@ Each rule here reports the element id, the line and a sentence a modeller unders
 """
 from __future__ import annotations
 
-import ast
 import re
 from datetime import datetime, timedelta
 
 from lxml import etree
-from RestrictedPython import compile_restricted_eval, compile_restricted_exec
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from .errors import Problem
@@ -178,11 +176,10 @@ def _lint_scripts(root: etree._Element, file: str) -> list[Problem]:
 
 
 def _script_rejection(source: str, mode: str) -> str | None:
-    compiled = (compile_restricted_eval(source) if mode == "eval"
-                else compile_restricted_exec(source))
-    if compiled.errors:
-        return str(compiled.errors[0])
-    for node in ast.walk(ast.parse(source, mode=mode)):
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            return f"Line {node.lineno}: imports are not available in scripts."
+    """The sandbox's own compile-time verdict (imports, classes, ``_`` names, syntax)."""
+    from .scripting import ForbiddenScript, check_script
+    try:
+        check_script(source, mode)
+    except ForbiddenScript as exc:
+        return f"line {exc.line_number}: {exc.msg}"
     return None

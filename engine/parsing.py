@@ -141,7 +141,7 @@ def parse_bundle(files: dict[str, bytes], process_key: str | None = None) -> Par
                (p.get("id", "") for p in r.findall("{%s}process" % _BPMN))}
     for name, root in bpmn_roots.items():
         problems += lint_bpmn(root, name, _decision_ids(dmn_roots), all_ids, set(forms))
-    key = _choose_key(bpmn_roots, process_key, problems)
+    key = None if problems else _choose_key(bpmn_roots, process_key, problems)
     if problems or key is None:
         raise InvalidModel(problems or [Problem("No executable process found.", code="no_process")])
     parsed = _build_spec(bpmn_roots, dmn_roots, key, forms)

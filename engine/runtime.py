@@ -154,7 +154,7 @@ class Runtime:
         spec = getattr(task, "task_spec", None) or getattr(exc, "task_spec", None)
         line = getattr(exc, "line_number", None)
         return Incident(kind="script_error" if line is not None else "engine_error",
-                        message=str(exc), bpmn_id=getattr(spec, "bpmn_id", None),
+                        message=str(exc).rstrip(". "), bpmn_id=getattr(spec, "bpmn_id", None),
                         task_guid=str(task.id) if task is not None else None,
                         task_name=getattr(spec, "bpmn_name", None) or getattr(spec, "name", None),
                         line=line or None, error_line=getattr(exc, "error_line", None) or None)

@@ -19,35 +19,30 @@ import re
 import textwrap
 import time
 import types
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from RestrictedPython import compile_restricted_eval, compile_restricted_exec
 from RestrictedPython.Guards import (full_write_guard, guarded_iter_unpack_sequence,
-                                     guarded_unpack_sequence, safer_getattr_raise)
+                                     guarded_unpack_sequence)
 from RestrictedPython.PrintCollector import PrintCollector
 from RestrictedPython.transformer import RestrictingNodeTransformer
 from SpiffWorkflow.bpmn.script_engine.python_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
-MAX_CHARS = 10_000_000        # longest str/bytes one operation may build
-MAX_ITEMS = 1_000_000         # longest list/tuple one operation may build; longer ranges are lazy
-MAX_INT_BITS = 65_536         # about 20,000 digits: far beyond any business number
-MAX_RESULT_NODES = 1_000_000  # values written back; stops cyclic and self-sharing structures
-MAX_RESULT_DEPTH = 100
+from .script_limits import (MAX_ITEMS, ScriptLimitExceeded, ValueTooLarge, check_result,
+                            guarded_apply, guarded_binop, guarded_getattr, guarded_inplacevar,
+                            guarded_sum)
+
+__all__ = ["ForbiddenScript", "SandboxEnvironment", "ScriptLimitExceeded", "ScriptTimeout",
+           "ValueTooLarge", "check_script", "make_script_engine"]
+
 _CHECK_EVERY = 0.001          # wall seconds between CPU clock reads (wall time >= thread CPU time)
 
-
-class ScriptLimitExceeded(Exception):
-    """A script hit a resource budget; the task data is left as it was."""
 
 
 class ScriptTimeout(ScriptLimitExceeded):
     """The script used more CPU time than its budget."""
-
-
-class ValueTooLarge(ScriptLimitExceeded):
-    """One operation would have built a value past the size caps, so it was refused."""
 
 
 class ForbiddenScript(SyntaxError):
@@ -145,136 +140,6 @@ def check_script(source: str, mode: str = "exec") -> None:
     _compile(mode, source)
 
 
-# -- run time: size guards ------------------------------------------------------------------------
-_TEXT = (str, bytes, bytearray)
-_SEQUENCES = (*_TEXT, list, tuple)
-_PERCENT_WIDTH = re.compile(r"%(?:\([^)]*\))?[#0 +\-]*(?:\*|\d{7,}|\d*\.(?:\*|\d{7,}))")
-_BINARY = {"+": operator.add, "*": operator.mul, "**": operator.pow, "<<": operator.lshift,
-           "%": operator.mod}
-_INPLACE = {symbol + "=": getattr(operator, "i" + name) for symbol, name in (
-    ("+", "add"), ("-", "sub"), ("*", "mul"), ("/", "truediv"), ("//", "floordiv"), ("%", "mod"),
-    ("**", "pow"), ("<<", "lshift"), (">>", "rshift"), ("|", "or"), ("^", "xor"), ("&", "and"),
-    ("@", "matmul"))}
-_GROWING_TEXT_METHODS = frozenset({"ljust", "rjust", "center", "zfill", "expandtabs", "replace",
-                                   "translate", "join"})
-
-
-def _refuse_len(length: int, like: Any) -> None:
-    cap = MAX_CHARS if isinstance(like, _TEXT) else MAX_ITEMS
-    if length > cap:
-        raise ValueTooLarge(f"refusing to build a {type(like).__name__} longer than {cap:,}")
-
-
-def _refuse_bits(bits: int) -> None:
-    if bits > MAX_INT_BITS:
-        raise ValueTooLarge(f"refusing to build an integer of more than {MAX_INT_BITS:,} bits")
-
-
-def _check_binop(op: str, a: Any, b: Any) -> None:
-    """Refuse single operations whose result would be huge, before Python allocates it."""
-    ints = isinstance(a, int) and isinstance(b, int)
-    if op == "*":
-        if isinstance(a, int) and isinstance(b, _SEQUENCES):
-            a, b = b, a
-        if isinstance(a, _SEQUENCES) and isinstance(b, int):
-            _refuse_len(len(a) * max(b, 0), a)
-        elif ints:
-            _refuse_bits(a.bit_length() + b.bit_length())
-    elif op == "+" and isinstance(a, _SEQUENCES) and isinstance(b, _SEQUENCES):
-        _refuse_len(len(a) + len(b), a)
-    elif op == "**" and ints and b > 0 and abs(a) > 1:
-        _refuse_bits(a.bit_length() * b)
-    elif op == "<<" and ints and a and b > 0:
-        _refuse_bits(a.bit_length() + b)
-    elif op == "%" and isinstance(a, (str, bytes)):
-        if _PERCENT_WIDTH.search(a if isinstance(a, str) else a.decode("latin-1")):
-            raise ValueTooLarge("'%' formatting with '*' or a width of 1,000,000+ is not allowed")
-
-
-def _binop(op: str, a: Any, b: Any) -> Any:
-    _check_binop(op, a, b)
-    return _BINARY[op](a, b)
-
-
-def _inplacevar(op: str, target: Any, value: Any) -> Any:
-    _check_binop(op[:-1], target, value)
-    return _INPLACE[op](target, value)
-
-
-def _predicted_len(text: Any, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> int:
-    """Upper bound of a growing str/bytes method's result (0 when the method will raise anyway)."""
-    first = args[0] if args else kwargs.get("tabsize")  # the only keyword these methods take
-    if name in ("ljust", "rjust", "center", "zfill"):
-        return first if isinstance(first, int) else 0
-    if name == "expandtabs":
-        size = first if isinstance(first, int) else 8
-        return len(text) + text.count("\t" if isinstance(text, str) else b"\t") * size
-    if name == "replace" and len(args) >= 2 and all(isinstance(a, type(text)) for a in args[:2]):
-        hits = text.count(first) if first else len(text) + 1
-        if len(args) > 2 and isinstance(args[2], int) and args[2] >= 0:
-            hits = min(hits, args[2])
-        return len(text) + hits * (len(args[1]) - len(first))
-    if name == "translate" and isinstance(first, dict):
-        return len(text) * max((len(v) for v in first.values() if isinstance(v, _TEXT)), default=1)
-    return len(text)
-
-
-def _sized_method(obj: Any, name: str, method: Callable[..., Any]) -> Callable[..., Any]:
-    """Wrap a method that can multiply memory (``'x'.ljust(10**9)``) to check the size first."""
-    def guarded(*args: Any, **kwargs: Any) -> Any:
-        if name in ("join", "extend") and len(args) == 1 and not kwargs:
-            items = list(args[0])
-            if name == "join":
-                _refuse_len(sum(len(i) for i in items if isinstance(i, _TEXT))
-                            + len(obj) * max(len(items) - 1, 0), obj)
-            else:
-                _refuse_len(len(obj) + len(items), obj)
-            return method(items)
-        _refuse_len(_predicted_len(obj, name, args, kwargs), obj)
-        return method(*args, **kwargs)
-    return guarded
-
-
-def _getattr(obj: Any, name: str) -> Any:
-    """RestrictedPython's safer getattr (no _names, no str.format) plus size-checked methods."""
-    value = safer_getattr_raise(obj, name)
-    if name in _GROWING_TEXT_METHODS or name == "extend":
-        if isinstance(obj, type) and issubclass(obj, (str, bytes, list)):
-            raise AttributeError(f"call {name}() on a value, not on {obj.__name__}")
-        if (isinstance(obj, (str, bytes)) and name != "extend") or isinstance(obj, list):
-            return _sized_method(obj, name, value)
-    return value
-
-
-def _getitem(obj: Any, key: Any) -> Any:
-    return obj[key]
-
-
-def _apply(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    return func(*args, **kwargs)
-
-
-def _sum(iterable: Iterable[Any], /, start: Any = 0) -> Any:
-    """sum() of numbers only: sum(lists, []) is quadratic copying that no tick can interrupt."""
-    if not isinstance(start, (int, float)):
-        raise TypeError("sum() in scripts adds numbers only")
-    return sum(iterable, start)
-
-
-def _check_result(value: Any) -> None:
-    """Refuse cyclic, very deep or self-sharing structures before they reach the task data."""
-    budget, stack = MAX_RESULT_NODES, [(value, 0)]
-    while stack:
-        item, depth = stack.pop()
-        budget -= 1
-        if budget < 0 or depth > MAX_RESULT_DEPTH:
-            raise ValueTooLarge("the script's data is too large, too deeply nested or circular")
-        if isinstance(item, dict):
-            stack.extend((part, depth + 1) for pair in item.items() for part in pair)
-        elif isinstance(item, (list, tuple, set, frozenset)):
-            stack.extend((part, depth + 1) for part in item)
-
-
 # -- run time: CPU budget -------------------------------------------------------------------------
 class _Budget:
     """One call's CPU allowance; its methods become the script's _tick_, _getiter_ and range."""
@@ -328,12 +193,7 @@ _SAFE_BUILTINS: dict[str, Any] = {name: getattr(builtins, name) for name in (
     "reversed", "round", "set", "sorted", "str", "tuple", "zip", "None", "True", "False",
     "ArithmeticError", "AssertionError", "AttributeError", "Exception", "IndexError", "KeyError",
     "LookupError", "NameError", "OverflowError", "RuntimeError", "StopIteration", "TypeError",
-    "ValueError", "ZeroDivisionError")} | {"sum": _sum}
-
-
-def _is_data(key: str, value: Any) -> bool:
-    return not key.startswith("_") and not callable(value) \
-        and not isinstance(value, (types.ModuleType, types.GeneratorType))
+    "ValueError", "ZeroDivisionError")} | {"sum": guarded_sum}
 
 
 def _copy_visible(value: Any) -> Any:
@@ -347,7 +207,8 @@ def _copy_visible(value: Any) -> Any:
 class SandboxEnvironment(BasePythonScriptEngineEnvironment):
     """Spiff's script environment, running everything through RestrictedPython with a CPU budget."""
 
-    def __init__(self, cpu_seconds: float = 1.0, extra_globals: dict[str, Any] | None = None) -> None:
+    def __init__(self, cpu_seconds: float = 1.0,
+                 extra_globals: dict[str, Any] | None = None) -> None:
         extra = dict(extra_globals or {})
         for name, value in extra.items():
             if name.startswith("_") or isinstance(value, types.ModuleType):
@@ -368,7 +229,7 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
                      else _copy_visible(external[name])
                      for name in names if name in context or name in external}
         result = self._run(code, namespace)
-        _check_result(result)
+        check_result(result)
         return result
 
     def execute(self, script: str, context: dict[str, Any],
@@ -379,9 +240,11 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
         namespace = {key: _copy_visible(value) for key, value in external.items()}
         namespace.update(copy.deepcopy(context))
         self._run(code, namespace)
-        updates = {key: value for key, value in namespace.items()
-                   if _is_data(key, value) and (key in context or key not in external)}
-        _check_result(updates)
+        updates = {key: value for key, value in namespace.items()  # data only: no guards/functions
+                   if not key.startswith("_") and not callable(value)
+                   and not isinstance(value, (types.ModuleType, types.GeneratorType))
+                   and (key in context or key not in external)}
+        check_result(updates)
         for key in [k for k in context if not k.startswith("_") and k not in namespace]:
             del context[key]
         context.update(updates)
@@ -392,10 +255,10 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
         budget = _Budget(self.cpu_seconds)
         namespace.update({
             "__builtins__": {**self._builtins, "range": budget.range},
-            "_getattr_": _getattr, "_getitem_": _getitem, "_getiter_": budget.getiter,
+            "_getattr_": guarded_getattr, "_getitem_": operator.getitem, "_getiter_": budget.getiter,
             "_write_": full_write_guard, "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
-            "_unpack_sequence_": guarded_unpack_sequence, "_inplacevar_": _inplacevar,
-            "_binop_": _binop, "_tick_": budget.tick, "_apply_": _apply, "_print_": PrintCollector,
+            "_unpack_sequence_": guarded_unpack_sequence, "_inplacevar_": guarded_inplacevar,
+            "_binop_": guarded_binop, "_tick_": budget.tick, "_apply_": guarded_apply, "_print_": PrintCollector,
         })
         result = eval(code, namespace)  # noqa: S307 - restricted code; exec-mode code gives None
         budget.finish()

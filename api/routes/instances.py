@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..auth import current_user
-from ..schemas import (CancelIn, InstanceDetailOut, InstanceOut, InstancePageOut, InstanceQuery,
+from ..schemas import (CancelIn, InstanceDetailOut, InstancePageOut, InstanceQuery,
                        StartInstanceIn)
 from ..services import instances as service
 from . import flowdesk, protected_blueprint
@@ -11,11 +11,7 @@ blp = protected_blueprint("instances", "/api/v1/instances", "Process instances."
 
 
 def _detail(instance_id: int) -> dict:
-    found = service.get_instance(flowdesk(), instance_id)
-    body = {c: getattr(found["instance"], c) for c in InstanceOut().fields}
-    body.update(open_tasks=found["open_tasks"], audit=found["audit"],
-                incidents=found["incidents"], variables=found["instance"].variables)
-    return body
+    return service.get_instance(flowdesk(), instance_id)
 
 
 @blp.route("", methods=["POST"])
@@ -23,10 +19,9 @@ def _detail(instance_id: int) -> dict:
 @blp.response(201, InstanceDetailOut)
 def start(args: dict):  # type: ignore[no-untyped-def]
     """Start an instance and run it to its first wait (user task, timer or end)."""
-    instance_id = service.start_instance(
+    return service.start_instance(
         flowdesk(), current_user(), args["process_key"], args.get("version"),
         args.get("business_key"), args["variables"])
-    return _detail(instance_id)
 
 
 @blp.route("", methods=["GET"])

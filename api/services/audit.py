@@ -12,7 +12,8 @@ from ..models import AuditEntry
 def record(session: Session, at: datetime, actor: str, action: str, *,
            instance_id: int | None = None, task_id: int | None = None,
            definition_id: int | None = None, before: dict | None = None,
-           after: dict | None = None) -> None:
-    session.execute(insert(AuditEntry).values(
+           after: dict | None = None) -> int:
+    return session.execute(insert(AuditEntry.__table__).values(
         at=at, actor=actor, action=action, instance_id=instance_id, task_id=task_id,
-        definition_id=definition_id, before=before, after=after))
+        definition_id=definition_id, before=before, after=after)
+        .returning(AuditEntry.__table__.c.id)).scalar_one()

@@ -5,19 +5,21 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select
+from sqlalchemy.engine import RowMapping
 from sqlalchemy.orm import Session
 
+from engine.parsing import ParsedDefinition
 from engine.runtime import StepResult
 
+from .. import queries as q
 from ..auth import CurrentUser, require_role
 from ..context import Flowdesk
 from ..errors import Conflict, NotFound
 from ..models import AuditEntry, HumanTask, Incident, ProcessInstance
 from . import audit
-from .definitions import find_definition
 
-ACTIVE_TASK_STATES = ("open", "claimed")
+ACTIVE_TASK_STATES = q.ACTIVE
 FINAL_STATUSES = ("completed", "cancelled")
 PRIORITY_NAMES = {"low": 25, "normal": 50, "medium": 50, "high": 75, "urgent": 100}
 
@@ -29,101 +31,114 @@ def json_safe(value: Any) -> Any:
 
 def priority_of(variables: dict) -> int:
     raw = variables.get("priority")
-    if isinstance(raw, bool):
+    if isinstance(raw, bool) or raw is None:
         return 50
     if isinstance(raw, (int, float)):
         return max(0, min(100, int(raw)))
-    return PRIORITY_NAMES.get(str(raw).lower(), 50) if raw is not None else 50
+    return PRIORITY_NAMES.get(str(raw).lower(), 50)
 
 
-def apply_result(session: Session, fd: Flowdesk, instance: ProcessInstance, result: StepResult,
-                 now: datetime, known_open: dict[str, int] | None = None) -> list[int]:
-    """Sync human-task rows and incidents with the engine's view; return ids of new tasks."""
+def apply_result(session: Session, instance: RowMapping | dict, result: StepResult,
+                 now: datetime, known_open: dict[str, int] | None = None) -> list[dict]:
+    """Sync human-task rows and incidents with the engine's view; return the new task rows."""
     if known_open is None:
-        known_open = dict(session.execute(
-            select(HumanTask.task_guid, HumanTask.id).where(
-                HumanTask.instance_id == instance.id,
-                HumanTask.state.in_(ACTIVE_TASK_STATES))).all())
+        known_open = dict(session.execute(q.OPEN_TASKS_OF,
+                                          {"instance_id": instance["id"]}).tuples().all())
     still_open = {t.guid for t in result.open_tasks}
     gone = [task_id for guid, task_id in known_open.items() if guid not in still_open]
     if gone:
-        session.execute(update(HumanTask).where(HumanTask.id.in_(gone),
-                                                HumanTask.state.in_(ACTIVE_TASK_STATES))
+        session.execute(q.tasks.update().where(q.tasks.c.id.in_(gone),
+                                               q.tasks.c.state.in_(ACTIVE_TASK_STATES))
                         .values(state="cancelled", completed_at=now))
     new_rows = [{
-        "task_guid": t.guid, "instance_id": instance.id, "process_key": instance.process_key,
-        "business_key": instance.business_key, "bpmn_id": t.bpmn_id, "name": t.name,
-        "documentation": t.documentation,
+        "task_guid": t.guid, "instance_id": instance["id"],
+        "process_key": instance["process_key"], "business_key": instance["business_key"],
+        "bpmn_id": t.bpmn_id, "name": t.name, "documentation": t.documentation,
         "candidate_group": t.candidate_groups[0] if t.candidate_groups else None,
         "assignee": t.assignee, "state": "claimed" if t.assignee else "open",
         "form_schema": t.form_schema, "data": json_safe(t.data),
         "priority": priority_of(t.data), "due_at": None, "created_at": now,
-        "claimed_at": now if t.assignee else None}
+        "claimed_at": now if t.assignee else None, "completed_at": None, "completed_by": None}
         for t in result.open_tasks if t.guid not in known_open]
-    new_ids: list[int] = []
     if new_rows:
-        new_ids = list(session.scalars(insert(HumanTask).returning(HumanTask.id), new_rows))
+        ids = session.execute(q.INSERT_TASKS, new_rows).scalars().all()
+        for row, task_id in zip(new_rows, ids):
+            row["id"] = task_id
     if result.incident is not None:
         i = result.incident
         session.execute(insert(Incident).values(
-            instance_id=instance.id, kind=i.kind, task_guid=i.task_guid, bpmn_id=i.bpmn_id,
+            instance_id=instance["id"], kind=i.kind, task_guid=i.task_guid, bpmn_id=i.bpmn_id,
             task_name=i.task_name, message=i.message, line=i.line, error_line=i.error_line,
             created_at=now))
-    return new_ids
+    return new_rows
 
 
-def save_state(session: Session, fd: Flowdesk, instance: ProcessInstance, state: str,
+def save_state(session: Session, fd: Flowdesk, instance: RowMapping | dict, state: str,
                result: StepResult, now: datetime) -> int:
     """Write the new state if nobody else did since we read it (optimistic lock)."""
-    new_version = instance.version + 1
-    done = result.status in FINAL_STATUSES
-    changed = session.execute(
-        update(ProcessInstance)
-        .where(ProcessInstance.id == instance.id, ProcessInstance.version == instance.version)
-        .values(state=state, status=result.status, version=new_version,
-                variables=json_safe(result.variables), updated_at=now,
-                ended_at=now if done else None)).rowcount
+    new_version = instance["version"] + 1
+    changed = session.execute(q.SAVE_STATE, {
+        "instance_id": instance["id"], "seen_version": instance["version"], "new_state": state,
+        "new_status": result.status, "new_version": new_version,
+        "new_variables": json_safe(result.variables), "now": now,
+        "ended": now if result.status in FINAL_STATUSES else None}).rowcount
     if changed != 1:
-        raise Conflict(f"Instance {instance.id} was changed by someone else; reload and retry.")
+        raise Conflict(f"Instance {instance['id']} was changed by someone else; reload and retry.")
     return new_version
 
 
+def find_definition(session: Session, key: str, version: int | None) -> RowMapping:
+    if version is None:
+        row = session.execute(q.LATEST_DEFINITION, {"key": key}).mappings().first()
+    else:
+        row = session.execute(q.DEFINITION_VERSION,
+                              {"key": key, "version": version}).mappings().first()
+    if row is None:
+        what = f"version {version} of '{key}'" if version is not None else f"'{key}'"
+        raise NotFound(f"No deployed process {what}.")
+    return row
+
+
 def start_instance(fd: Flowdesk, user: CurrentUser, process_key: str, version: int | None = None,
-                   business_key: str | None = None, variables: dict | None = None) -> int:
+                   business_key: str | None = None, variables: dict | None = None) -> dict:
+    """Create and run an instance to its first wait; returns its detail without a re-read."""
     now = fd.now()
     with fd.uow() as session:
         definition = find_definition(session, process_key, version)
-        parsed = fd.parsed(definition)
+        parsed = fd.parsed(session, definition["id"])
         wf, result = fd.runtime.start(parsed, variables or {})
-        instance = ProcessInstance(
-            definition_id=definition.id, process_key=definition.key, business_key=business_key,
-            status=result.status, state=fd.runtime.dumps(wf),
-            serializer_version=fd.runtime.serializer.version,
-            spiff_version=fd.runtime.serializer.spiff_version,
-            variables=json_safe(result.variables), version=1, started_by=user.username,
-            started_at=now, updated_at=now,
-            ended_at=now if result.status in FINAL_STATUSES else None)
-        session.add(instance)
-        session.flush()
-        apply_result(session, fd, instance, result, now, known_open={})
-        audit.record(session, now, user.username, "instance.started", instance_id=instance.id,
-                     definition_id=definition.id,
-                     after={"status": result.status, "version": definition.version,
-                            "business_key": business_key})
-        instance_id = instance.id
+        row = {"definition_id": definition["id"], "process_key": definition["key"],
+               "business_key": business_key, "status": result.status,
+               "serializer_version": fd.runtime.serializer.version,
+               "spiff_version": fd.runtime.serializer.spiff_version,
+               "variables": json_safe(result.variables), "version": 1,
+               "started_by": user.username, "started_at": now, "updated_at": now,
+               "ended_at": now if result.status in FINAL_STATUSES else None}
+        row["id"] = session.execute(insert(ProcessInstance).values(
+            state=fd.runtime.dumps(wf), **row).returning(ProcessInstance.id)).scalar_one()
+        tasks = apply_result(session, row, result, now, known_open={})
+        trail = {"action": "instance.started", "actor": user.username, "at": now,
+                 "task_id": None, "before": None,
+                 "after": {"status": result.status, "version": definition["version"],
+                           "business_key": business_key}}
+        trail["id"] = audit.record(session, now, user.username, "instance.started",
+                                   instance_id=row["id"], definition_id=definition["id"],
+                                   after=trail["after"])
     if result.status not in FINAL_STATUSES and result.incident is None:
-        fd.workflows.put(instance_id, 1, wf)
-    return instance_id
+        fd.workflows.put(row["id"], 1, wf)
+    incidents = ([vars(result.incident) | {"id": None, "created_at": now, "resolved_at": None}]
+                 if result.incident else [])
+    return {**row, "open_tasks": tasks, "audit": [trail], "incidents": incidents}
 
 
-def load_workflow(fd: Flowdesk, session: Session, instance: ProcessInstance):  # type: ignore[no-untyped-def]
-    """The live workflow for this exact row version: parked one if any, else rebuilt."""
-    from ..models import ProcessDefinition
-    definition = session.get(ProcessDefinition, instance.definition_id)
-    parsed = fd.parsed(definition)
-    wf = fd.workflows.take(instance.id, instance.version)
+def load_workflow(fd: Flowdesk, session: Session, instance_id: int, definition_id: int,
+                  version: int):  # type: ignore[no-untyped-def]
+    """The live workflow for this exact row version: the parked one, else rebuilt from state."""
+    parsed: ParsedDefinition = fd.parsed(session, definition_id)
+    wf = fd.workflows.take(instance_id, version)
     if wf is None:
-        wf = fd.runtime.loads(parsed, instance.state)
+        state = session.execute(q.INSTANCE_STATE, {"instance_id": instance_id}).scalar_one()
+        wf = fd.runtime.loads(parsed, state)
     return parsed, wf
 
 
@@ -131,18 +146,18 @@ def cancel_instance(fd: Flowdesk, user: CurrentUser, instance_id: int, reason: s
     require_role(user, "admin")
     now = fd.now()
     with fd.uow() as session:
-        instance = session.get(ProcessInstance, instance_id)
+        instance = session.execute(q.INSTANCE_HEAD, {"instance_id": instance_id}).mappings().first()
         if instance is None:
             raise NotFound(f"No process instance {instance_id}.")
-        if instance.status in FINAL_STATUSES:
-            raise Conflict(f"Instance {instance_id} is already {instance.status}.")
-        before = {"status": instance.status}
-        _parsed, wf = load_workflow(fd, session, instance)
+        if instance["status"] in FINAL_STATUSES:
+            raise Conflict(f"Instance {instance_id} is already {instance['status']}.")
+        _parsed, wf = load_workflow(fd, session, instance_id, instance["definition_id"],
+                                    instance["version"])
         result = fd.runtime.cancel(wf)
         save_state(session, fd, instance, fd.runtime.dumps(wf), result, now)
-        apply_result(session, fd, instance, result, now)
+        apply_result(session, instance, result, now)
         audit.record(session, now, user.username, "instance.cancelled", instance_id=instance_id,
-                     before=before,
+                     before={"status": instance["status"]},
                      after={"status": "cancelled", "reason": reason})
 
 
@@ -158,7 +173,9 @@ def get_instance(fd: Flowdesk, instance_id: int) -> dict:
                                 .order_by(AuditEntry.id)).all()
         incidents = session.scalars(select(Incident).where(Incident.instance_id == instance_id)
                                     .order_by(Incident.id)).all()
-    return {"instance": instance, "open_tasks": tasks, "audit": trail, "incidents": incidents}
+    return {**{c.key: getattr(instance, c.key) for c in ProcessInstance.__table__.c
+               if c.key != "state"},
+            "open_tasks": tasks, "audit": trail, "incidents": incidents}
 
 
 def list_instances(fd: Flowdesk, *, status: str | None = None, process_key: str | None = None,

@@ -3,30 +3,31 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from engine.errors import FormInvalid, TaskNotReady
 
+from .. import queries as q
 from ..auth import CurrentUser, require_role
 from ..context import Flowdesk
 from ..errors import Conflict, Forbidden, NotFound, Unprocessable
-from ..models import HumanTask, ProcessInstance
 from . import audit
 from .identity import user_exists
 from .instances import (ACTIVE_TASK_STATES, FINAL_STATUSES, apply_result, json_safe,
                         load_workflow, save_state)
 
-SORTS = {"priority": HumanTask.priority, "created_at": HumanTask.created_at,
-         "due_at": HumanTask.due_at, "name": HumanTask.name, "id": HumanTask.id}
+T = q.tasks
+SORTS = {"priority": T.c.priority, "created_at": T.c.created_at, "due_at": T.c.due_at,
+         "name": T.c.name, "id": T.c.id}
 SEES_ALL = ("admin", "supervisor")
 
 
 def _visible(query: Select, user: CurrentUser) -> Select:
     if user.has_role(*SEES_ALL):
         return query
-    return query.where(or_(HumanTask.assignee == user.username,
-                           HumanTask.candidate_group.in_(sorted(user.groups))))
+    return query.where(or_(T.c.assignee == user.username,
+                           T.c.candidate_group.in_(sorted(user.groups))))
 
 
 def _order(sort: str) -> list:
@@ -39,7 +40,7 @@ def _order(sort: str) -> list:
                                 [{"field": "sort", "message": f"unknown sort key {part}",
                                   "location": "query"}])
         order.append(column.desc() if part.startswith("-") else column.asc())
-    return order + [HumanTask.id.asc()]
+    return order + [T.c.id.asc()]
 
 
 def list_tasks(fd: Flowdesk, user: CurrentUser, *, assignee: str | None = None,
@@ -48,111 +49,124 @@ def list_tasks(fd: Flowdesk, user: CurrentUser, *, assignee: str | None = None,
                business_key: str | None = None, state: str | None = None,
                due_before: datetime | None = None, priority_min: int | None = None,
                sort: str = "-priority,created_at", page: int = 1,
-               per_page: int = 50) -> tuple[list[HumanTask], int]:
-    query = _visible(select(HumanTask), user)
+               per_page: int = 50) -> tuple[list[dict], int]:
+    """One statement: the page and, via a window function, the total."""
+    conditions = []
     if assignee:
-        query = query.where(HumanTask.assignee == (user.username if assignee == "me" else assignee))
+        conditions.append(T.c.assignee == (user.username if assignee == "me" else assignee))
     if candidate_group:
-        query = query.where(HumanTask.candidate_group == candidate_group)
+        conditions.append(T.c.candidate_group == candidate_group)
     if unassigned:
-        query = query.where(HumanTask.assignee.is_(None))
+        conditions.append(T.c.assignee.is_(None))
     if process_key:
-        query = query.where(HumanTask.process_key == process_key)
+        conditions.append(T.c.process_key == process_key)
     if instance_id is not None:
-        query = query.where(HumanTask.instance_id == instance_id)
+        conditions.append(T.c.instance_id == instance_id)
     if business_key:
-        query = query.where(HumanTask.business_key == business_key)
+        conditions.append(T.c.business_key == business_key)
     if state in (None, "active"):
-        query = query.where(HumanTask.state.in_(ACTIVE_TASK_STATES))
+        conditions.append(T.c.state.in_(ACTIVE_TASK_STATES))
     elif state != "all":
-        query = query.where(HumanTask.state == state)
+        conditions.append(T.c.state == state)
     if due_before is not None:
-        query = query.where(HumanTask.due_at < due_before)
+        conditions.append(T.c.due_at < due_before)
     if priority_min is not None:
-        query = query.where(HumanTask.priority >= priority_min)
-    order = _order(sort)
+        conditions.append(T.c.priority >= priority_min)
+    columns = [c for c in T.c if c.key not in ("form_schema", "data", "documentation")]
+    query = _visible(select(*columns, q.COUNT_OVER), user).where(*conditions)
     with fd.read() as session:
-        total = session.scalar(query.with_only_columns(func.count()).order_by(None)) or 0
-        rows = session.scalars(query.order_by(*order).offset((page - 1) * per_page)
-                               .limit(per_page)).all()
-    return list(rows), total
+        rows = session.execute(query.order_by(*_order(sort)).offset((page - 1) * per_page)
+                               .limit(per_page)).mappings().all()
+        if rows:
+            total = rows[0]["total_count"]
+        elif page > 1:
+            total = len(session.execute(_visible(select(T.c.id), user).where(*conditions))
+                        .all())
+        else:
+            total = 0
+    return [dict(r) for r in rows], total
 
 
-def _can_see(user: CurrentUser, task: HumanTask) -> bool:
-    return (user.has_role(*SEES_ALL) or task.assignee == user.username
-            or task.candidate_group in user.groups)
+def _can_see(user: CurrentUser, task: dict) -> bool:
+    return (user.has_role(*SEES_ALL) or task["assignee"] == user.username
+            or task["candidate_group"] in user.groups)
 
 
-def _load(session: Session, task_id: int, user: CurrentUser) -> HumanTask:
-    task = session.get(HumanTask, task_id)
-    if task is None:
+def _load(session: Session, task_id: int, user: CurrentUser, with_instance: bool = False) -> dict:
+    query = q.TASK_WITH_INSTANCE if with_instance else q.TASK
+    row = session.execute(query, {"task_id": task_id}).mappings().first()
+    if row is None:
         raise NotFound(f"No task {task_id}.")
+    task = dict(row)
     if not _can_see(user, task):
-        raise Forbidden(f"Task {task_id} belongs to the group '{task.candidate_group}', "
+        raise Forbidden(f"Task {task_id} belongs to the group '{task['candidate_group']}', "
                         f"which '{user.username}' is not in.")
     return task
 
 
-def get_task(fd: Flowdesk, user: CurrentUser, task_id: int) -> HumanTask:
+def get_task(fd: Flowdesk, user: CurrentUser, task_id: int) -> dict:
     with fd.read() as session:
         return _load(session, task_id, user)
 
 
-def _require_active(task: HumanTask) -> None:
-    if task.state not in ACTIVE_TASK_STATES:
-        raise Conflict(f"Task {task.id} is {task.state}, not open.")
+def _require_active(task: dict) -> None:
+    if task["state"] not in ACTIVE_TASK_STATES:
+        raise Conflict(f"Task {task['id']} is {task['state']}, not open.")
 
 
-def _set(session: Session, task: HumanTask, expected_assignee: str | None, **values: object) -> None:
-    """Conditional update: fails with 409 if the task changed since it was read."""
-    changed = session.execute(update(HumanTask).where(
-        HumanTask.id == task.id, HumanTask.state.in_(ACTIVE_TASK_STATES),
-        (HumanTask.assignee == expected_assignee) if expected_assignee is not None
-        else HumanTask.assignee.is_(None)).values(**values)).rowcount
+def _set(session: Session, task: dict, **values: object) -> dict:
+    """Conditional update: 409 if the task changed since it was read; returns the new view."""
+    expected = task["assignee"]
+    changed = session.execute(T.update().where(
+        T.c.id == task["id"], T.c.state.in_(ACTIVE_TASK_STATES),
+        (T.c.assignee == expected) if expected is not None else T.c.assignee.is_(None))
+        .values(**values)).rowcount
     if changed != 1:
-        raise Conflict(f"Task {task.id} was changed by someone else; reload it.")
+        raise Conflict(f"Task {task['id']} was changed by someone else; reload it.")
+    return {**task, **values}
 
 
-def claim(fd: Flowdesk, user: CurrentUser, task_id: int) -> HumanTask:
+def _audit(session: Session, now: datetime, user: CurrentUser, action: str, before: dict,
+           after: dict) -> None:
+    audit.record(session, now, user.username, action, instance_id=before["instance_id"],
+                 task_id=before["id"],
+                 before={"state": before["state"], "assignee": before["assignee"]},
+                 after={"state": after["state"], "assignee": after["assignee"]})
+
+
+def claim(fd: Flowdesk, user: CurrentUser, task_id: int) -> dict:
     now = fd.now()
     with fd.uow() as session:
         task = _load(session, task_id, user)
         _require_active(task)
-        if task.assignee == user.username:
+        if task["assignee"] == user.username:
             return task
-        if task.assignee is not None:
-            raise Conflict(f"Task {task_id} is already claimed by '{task.assignee}'.")
-        if task.candidate_group not in user.groups and not user.has_role("admin"):
-            raise Forbidden(f"Only members of '{task.candidate_group}' can claim task {task_id}.")
-        before = {"state": task.state, "assignee": None}
-        _set(session, task, None, assignee=user.username, state="claimed", claimed_at=now)
-        audit.record(session, now, user.username, "task.claimed", instance_id=task.instance_id,
-                     task_id=task.id, before=before,
-                     after={"state": "claimed", "assignee": user.username})
-        task.assignee, task.state, task.claimed_at = user.username, "claimed", now
-        return task
+        if task["assignee"] is not None:
+            raise Conflict(f"Task {task_id} is already claimed by '{task['assignee']}'.")
+        if task["candidate_group"] not in user.groups and not user.has_role("admin"):
+            raise Forbidden(f"Only members of '{task['candidate_group']}' can claim task "
+                            f"{task_id}.")
+        after = _set(session, task, assignee=user.username, state="claimed", claimed_at=now)
+        _audit(session, now, user, "task.claimed", task, after)
+        return after
 
 
-def unclaim(fd: Flowdesk, user: CurrentUser, task_id: int) -> HumanTask:
+def unclaim(fd: Flowdesk, user: CurrentUser, task_id: int) -> dict:
     now = fd.now()
     with fd.uow() as session:
         task = _load(session, task_id, user)
         _require_active(task)
-        if task.assignee is None:
+        if task["assignee"] is None:
             raise Conflict(f"Task {task_id} is not claimed.")
-        if task.assignee != user.username and not user.has_role(*SEES_ALL):
-            raise Forbidden(f"Task {task_id} is claimed by '{task.assignee}'; only they or a "
-                            "supervisor can release it.")
-        before = {"state": task.state, "assignee": task.assignee}
-        _set(session, task, task.assignee, assignee=None, state="open", claimed_at=None)
-        audit.record(session, now, user.username, "task.unclaimed", instance_id=task.instance_id,
-                     task_id=task.id, before=before,
-                     after={"state": "open", "assignee": None})
-        task.assignee, task.state, task.claimed_at = None, "open", None
-        return task
+        if task["assignee"] != user.username and not user.has_role(*SEES_ALL):
+            raise Forbidden(f"Task {task_id} is claimed by '{task['assignee']}'; only they or "
+                            "a supervisor can release it.")
+        after = _set(session, task, assignee=None, state="open", claimed_at=None)
+        _audit(session, now, user, "task.unclaimed", task, after)
+        return after
 
 
-def assign(fd: Flowdesk, user: CurrentUser, task_id: int, assignee: str) -> HumanTask:
+def assign(fd: Flowdesk, user: CurrentUser, task_id: int, assignee: str) -> dict:
     require_role(user, *SEES_ALL)
     now = fd.now()
     with fd.uow() as session:
@@ -161,48 +175,46 @@ def assign(fd: Flowdesk, user: CurrentUser, task_id: int, assignee: str) -> Huma
         if not user_exists(session, assignee):
             raise Unprocessable(f"No active user '{assignee}'.",
                                 [{"field": "user", "message": "unknown user", "location": "json"}])
-        before = {"state": task.state, "assignee": task.assignee}
-        _set(session, task, task.assignee, assignee=assignee, state="claimed", claimed_at=now)
-        audit.record(session, now, user.username, "task.assigned", instance_id=task.instance_id,
-                     task_id=task.id, before=before,
-                     after={"state": "claimed", "assignee": assignee})
-        task.assignee, task.state, task.claimed_at = assignee, "claimed", now
-        return task
+        after = _set(session, task, assignee=assignee, state="claimed", claimed_at=now)
+        _audit(session, now, user, "task.assigned", task, after)
+        return after
 
 
 def complete(fd: Flowdesk, user: CurrentUser, task_id: int, data: dict) -> dict:
     """Run the engine for this task; exactly one of several concurrent completes wins."""
     now = fd.now()
     with fd.uow() as session:
-        task = _load(session, task_id, user)
+        task = _load(session, task_id, user, with_instance=True)
         _require_active(task)
-        if task.assignee is not None and task.assignee != user.username:
-            raise Forbidden(f"Task {task_id} is claimed by '{task.assignee}'.")
-        if task.assignee is None and task.candidate_group not in user.groups:
-            raise Forbidden(f"Only members of '{task.candidate_group}' can complete task "
+        if task["assignee"] is not None and task["assignee"] != user.username:
+            raise Forbidden(f"Task {task_id} is claimed by '{task['assignee']}'.")
+        if task["assignee"] is None and task["candidate_group"] not in user.groups:
+            raise Forbidden(f"Only members of '{task['candidate_group']}' can complete task "
                             f"{task_id}.")
-        instance = session.get(ProcessInstance, task.instance_id)
-        if instance is None or instance.status in (*FINAL_STATUSES, "error"):
-            raise Conflict(f"The instance of task {task_id} is "
-                           f"{instance.status if instance else 'gone'}.")
-        before = {"state": task.state, "assignee": task.assignee,
-                  "instance_status": instance.status}
-        parsed, wf = load_workflow(fd, session, instance)
+        if task["instance_status"] in (*FINAL_STATUSES, "error"):
+            raise Conflict(f"The instance of task {task_id} is {task['instance_status']}.")
+        instance = {"id": task["instance_id"], "version": task["instance_version"],
+                    "process_key": task["process_key"], "business_key": task["business_key"]}
+        parsed, wf = load_workflow(fd, session, instance["id"], task["definition_id"],
+                                   instance["version"])
         try:
-            result = fd.runtime.complete_task(parsed, wf, task.task_guid, data)
+            result = fd.runtime.complete_task(parsed, wf, task["task_guid"], data)
         except (FormInvalid, TaskNotReady):
-            fd.workflows.put(instance.id, instance.version, wf)  # untouched: keep it warm
+            fd.workflows.put(instance["id"], instance["version"], wf)  # untouched: keep it
             raise
         new_version = save_state(session, fd, instance, fd.runtime.dumps(wf), result, now)
-        _set(session, task, task.assignee, state="completed", completed_at=now,
-             completed_by=user.username, assignee=user.username, data=json_safe(data))
-        new_ids = apply_result(session, fd, instance, result, now)
+        safe = json_safe(data)
+        _set(session, task, state="completed", completed_at=now, completed_by=user.username,
+             assignee=user.username, data=safe)
+        new_tasks = apply_result(session, instance, result, now)
         audit.record(session, now, user.username, "task.completed",
-                     instance_id=instance.id, task_id=task.id, before=before,
-                     after={"state": "completed", "data": json_safe(data),
+                     instance_id=instance["id"], task_id=task_id,
+                     before={"state": task["state"], "assignee": task["assignee"],
+                             "instance_status": task["instance_status"]},
+                     after={"state": "completed", "data": safe,
                             "instance_status": result.status})
     if result.status not in FINAL_STATUSES and result.incident is None:
-        fd.workflows.put(instance.id, new_version, wf)
-    return {"task_id": task_id, "instance_id": instance.id, "instance_status": result.status,
-            "next_task_ids": new_ids,
+        fd.workflows.put(instance["id"], new_version, wf)
+    return {"task_id": task_id, "instance_id": instance["id"], "instance_status": result.status,
+            "next_task_ids": [t["id"] for t in new_tasks],
             "incident": result.incident.message if result.incident else None}

@@ -1,0 +1,68 @@
+"""Prebuilt Core statements for the hot paths (auth, task list, complete, start).
+
+Built once at import: SQLAlchemy memoizes their cache keys, so each call only binds parameters.
+This is where the per-call budget of a few statements and no ORM overhead is kept.
+"""
+from __future__ import annotations
+
+from sqlalchemy import bindparam, func, select
+
+from .models import ApiToken, Group, HumanTask, ProcessDefinition, ProcessInstance, User, UserGroup
+
+tasks = HumanTask.__table__
+instances = ProcessInstance.__table__
+definitions = ProcessDefinition.__table__
+ACTIVE = ("open", "claimed")
+
+TOKEN_USER = (
+    select(User.__table__.c.id, User.__table__.c.username, User.__table__.c.roles,
+           Group.__table__.c.name)
+    .select_from(ApiToken.__table__
+                 .join(User.__table__, User.__table__.c.id == ApiToken.__table__.c.user_id)
+                 .outerjoin(UserGroup.__table__,
+                            UserGroup.__table__.c.user_id == User.__table__.c.id)
+                 .outerjoin(Group.__table__, Group.__table__.c.id == UserGroup.__table__.c.group_id))
+    .where(ApiToken.__table__.c.token_hash == bindparam("token_hash"),
+           ApiToken.__table__.c.revoked_at.is_(None), User.__table__.c.active.is_(True)))
+
+TASK = select(tasks).where(tasks.c.id == bindparam("task_id"))
+
+TASK_WITH_INSTANCE = (
+    select(tasks, instances.c.status.label("instance_status"),
+           instances.c.version.label("instance_version"),
+           instances.c.definition_id.label("definition_id"))
+    .join(instances, instances.c.id == tasks.c.instance_id)
+    .where(tasks.c.id == bindparam("task_id")))
+
+INSTANCE_HEAD = select(
+    instances.c.id, instances.c.definition_id, instances.c.process_key,
+    instances.c.business_key, instances.c.status, instances.c.version,
+).where(instances.c.id == bindparam("instance_id"))
+
+INSTANCE_STATE = select(instances.c.state).where(instances.c.id == bindparam("instance_id"))
+
+OPEN_TASKS_OF = select(tasks.c.task_guid, tasks.c.id).where(
+    tasks.c.instance_id == bindparam("instance_id"), tasks.c.state.in_(ACTIVE))
+
+SAVE_STATE = (
+    instances.update()
+    .where(instances.c.id == bindparam("instance_id"),
+           instances.c.version == bindparam("seen_version"))
+    .values(state=bindparam("new_state"), status=bindparam("new_status"),
+            version=bindparam("new_version"), variables=bindparam("new_variables"),
+            updated_at=bindparam("now"), ended_at=bindparam("ended")))
+
+LATEST_DEFINITION = (
+    select(definitions.c.id, definitions.c.key, definitions.c.version)
+    .where(definitions.c.key == bindparam("key"))
+    .order_by(definitions.c.version.desc()).limit(1))
+
+DEFINITION_VERSION = select(definitions.c.id, definitions.c.key, definitions.c.version).where(
+    definitions.c.key == bindparam("key"), definitions.c.version == bindparam("version"))
+
+DEFINITION_FILES = select(definitions.c.id, definitions.c.key, definitions.c.sha256,
+                          definitions.c.files).where(definitions.c.id == bindparam("definition_id"))
+
+INSERT_TASKS = tasks.insert().returning(tasks.c.id, sort_by_parameter_order=True)
+
+COUNT_OVER = func.count().over().label("total_count")

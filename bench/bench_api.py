@@ -1,0 +1,134 @@
+"""Benchmark: one sequential client drives a three-user-task process over real HTTP.
+
+Starts ``flowdesk serve`` (gunicorn, one worker process) on a fresh SQLite database, deploys a
+process of three user tasks in one lane, then per instance: create it, and three times list my
+tasks and complete the first. Prints instances/s, p50/p95 per call type and the server's RSS.
+
+    .venv/bin/python bench/bench_api.py [--instances 500] [--warmup 30]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+PROCESS = ROOT / "tests" / "resources" / "three_steps"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(p) for p in path.read_text().split()] if path.exists() else []
+
+
+def prepare(db_url: str) -> str:
+    from api.config import Settings
+    from api.context import Flowdesk
+    from api.migrate import upgrade
+    from api.services.identity import create_token, ensure_user
+    upgrade(db_url)
+    fd = Flowdesk(Settings(database_url=db_url))
+    ensure_user(fd, "bench", ["staff", "designer"], ["Agent"])
+    token = create_token(fd, "bench")
+    fd.dispose()
+    return token
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--instances", type=int, default=500)
+    parser.add_argument("--warmup", type=int, default=30)
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="flowdesk-bench-"))
+    db_url = f"sqlite:///{workdir / 'bench.db'}"
+    token = prepare(db_url)
+    port = free_port()
+    env = dict(os.environ, FLOWDESK_DATABASE_URL=db_url)
+    flowdesk = Path(sys.executable).with_name("flowdesk")
+    server = subprocess.Popen([str(flowdesk), "serve", "--port", str(port)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    http = requests.Session()
+    http.headers["Authorization"] = f"Bearer {token}"
+    try:
+        for _ in range(100):
+            try:
+                if http.get(base + "/health", timeout=1).ok:
+                    break
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        files = [("files", (f.name, f.read_bytes())) for f in sorted(PROCESS.iterdir())]
+        assert http.post(base + "/api/v1/definitions", files=files).status_code == 201
+
+        timings: dict[str, list[float]] = {"create": [], "list": [], "complete": []}
+
+        def timed(kind: str, method: str, path: str, **kw: object) -> requests.Response:
+            t0 = time.perf_counter()
+            response = http.request(method, base + path, **kw)
+            timings[kind].append((time.perf_counter() - t0) * 1000)
+            if not response.ok:
+                raise SystemExit(f"{kind} failed: {response.status_code} {response.text}")
+            return response
+
+        def one_instance() -> None:
+            timed("create", "POST", "/api/v1/instances", json={"process_key": "three_steps"})
+            for n in range(3):
+                items = timed("list", "GET", "/api/v1/tasks").json()["items"]
+                timed("complete", "POST", f"/api/v1/tasks/{items[0]['id']}/complete",
+                      json={"data": {"note": f"step {n}"}})
+
+        for _ in range(args.warmup):
+            one_instance()
+        for values in timings.values():
+            values.clear()
+        started = time.perf_counter()
+        for _ in range(args.instances):
+            one_instance()
+        elapsed = time.perf_counter() - started
+        workers = children(server.pid)
+        print(f"instances: {args.instances} (after {args.warmup} warm-up), "
+              f"{elapsed:.2f} s -> {args.instances / elapsed:.1f} instances/s")
+        for kind, values in timings.items():
+            print(f"  {kind:<9} n={len(values):<5} p50={statistics.median(values):6.2f} ms  "
+                  f"p95={percentile(values, 0.95):6.2f} ms  max={max(values):6.2f} ms")
+        worker_rss = sum(rss_mb(p) for p in workers)
+        print(f"server RSS: worker {worker_rss:.1f} MB, master {rss_mb(server.pid):.1f} MB "
+              f"(gunicorn, 1 worker process, gthread)")
+    finally:
+        http.close()
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()
