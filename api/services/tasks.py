@@ -1,9 +1,10 @@
 """Staff task lists and the task lifecycle: claim, unclaim, assign, complete."""
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from engine.errors import FormInvalid, TaskNotReady
@@ -23,13 +24,6 @@ SORTS = {"priority": T.c.priority, "created_at": T.c.created_at, "due_at": T.c.d
 SEES_ALL = ("admin", "supervisor")
 
 
-def _visible(query: Select, user: CurrentUser) -> Select:
-    if user.has_role(*SEES_ALL):
-        return query
-    return query.where(or_(T.c.assignee == user.username,
-                           T.c.candidate_group.in_(sorted(user.groups))))
-
-
 def _order(sort: str) -> list:
     order = []
     for part in [p.strip() for p in sort.split(",") if p.strip()]:
@@ -43,6 +37,30 @@ def _order(sort: str) -> list:
     return order + [T.c.id.asc()]
 
 
+_FILTERS = {
+    "assignee": lambda: T.c.assignee == bindparam("assignee"),
+    "candidate_group": lambda: T.c.candidate_group == bindparam("candidate_group"),
+    "unassigned": lambda: T.c.assignee.is_(None),
+    "process_key": lambda: T.c.process_key == bindparam("process_key"),
+    "instance_id": lambda: T.c.instance_id == bindparam("instance_id"),
+    "business_key": lambda: T.c.business_key == bindparam("business_key"),
+    "active": lambda: T.c.state.in_(ACTIVE_TASK_STATES),
+    "state": lambda: T.c.state == bindparam("state"),
+    "due_before": lambda: T.c.due_at < bindparam("due_before"),
+    "priority_min": lambda: T.c.priority >= bindparam("priority_min"),
+    "groups": lambda: or_(T.c.assignee == bindparam("me"),
+                          T.c.candidate_group.in_(bindparam("groups", expanding=True))),
+}
+_LIST_COLUMNS = [c for c in T.c if c.key not in ("form_schema", "data", "documentation")]
+
+
+@functools.lru_cache(maxsize=256)
+def _list_statement(filters: tuple[str, ...], sort: str) -> Select:
+    """Task-list statements are built once per shape (filters used, sort) and reused."""
+    return (select(*_LIST_COLUMNS, q.COUNT_OVER).where(*(_FILTERS[f]() for f in filters))
+            .order_by(*_order(sort)).offset(bindparam("offset")).limit(bindparam("limit")))
+
+
 def list_tasks(fd: Flowdesk, user: CurrentUser, *, assignee: str | None = None,
                candidate_group: str | None = None, unassigned: bool | None = None,
                process_key: str | None = None, instance_id: int | None = None,
@@ -51,39 +69,33 @@ def list_tasks(fd: Flowdesk, user: CurrentUser, *, assignee: str | None = None,
                sort: str = "-priority,created_at", page: int = 1,
                per_page: int = 50) -> tuple[list[dict], int]:
     """One statement: the page and, via a window function, the total."""
-    conditions = []
+    params: dict = {"offset": (page - 1) * per_page, "limit": per_page}
     if assignee:
-        conditions.append(T.c.assignee == (user.username if assignee == "me" else assignee))
-    if candidate_group:
-        conditions.append(T.c.candidate_group == candidate_group)
+        params["assignee"] = user.username if assignee == "me" else assignee
+    for name, value in (("candidate_group", candidate_group), ("process_key", process_key),
+                        ("instance_id", instance_id), ("business_key", business_key),
+                        ("due_before", due_before), ("priority_min", priority_min)):
+        if value is not None and value != "":
+            params[name] = value
+    filters = [name for name in _FILTERS if name in params]
     if unassigned:
-        conditions.append(T.c.assignee.is_(None))
-    if process_key:
-        conditions.append(T.c.process_key == process_key)
-    if instance_id is not None:
-        conditions.append(T.c.instance_id == instance_id)
-    if business_key:
-        conditions.append(T.c.business_key == business_key)
+        filters.append("unassigned")
     if state in (None, "active"):
-        conditions.append(T.c.state.in_(ACTIVE_TASK_STATES))
+        filters.append("active")
     elif state != "all":
-        conditions.append(T.c.state == state)
-    if due_before is not None:
-        conditions.append(T.c.due_at < due_before)
-    if priority_min is not None:
-        conditions.append(T.c.priority >= priority_min)
-    columns = [c for c in T.c if c.key not in ("form_schema", "data", "documentation")]
-    query = _visible(select(*columns, q.COUNT_OVER), user).where(*conditions)
+        filters.append("state")
+        params["state"] = state
+    if not user.has_role(*SEES_ALL):
+        filters.append("groups")
+        params.update(me=user.username, groups=sorted(user.groups))
+    _order(sort)  # validate before caching
+    statement = _list_statement(tuple(filters), sort)
     with fd.read() as session:
-        rows = session.execute(query.order_by(*_order(sort)).offset((page - 1) * per_page)
-                               .limit(per_page)).mappings().all()
-        if rows:
-            total = rows[0]["total_count"]
-        elif page > 1:
-            total = len(session.execute(_visible(select(T.c.id), user).where(*conditions))
-                        .all())
-        else:
-            total = 0
+        rows = session.execute(statement, params).mappings().all()
+        total = rows[0]["total_count"] if rows else 0
+        if not rows and page > 1:
+            count = statement.with_only_columns(func.count()).order_by(None).limit(None).offset(None)
+            total = session.execute(count, params).scalar_one()
     return [dict(r) for r in rows], total
 
 
@@ -114,13 +126,19 @@ def _require_active(task: dict) -> None:
         raise Conflict(f"Task {task['id']} is {task['state']}, not open.")
 
 
+@functools.lru_cache(maxsize=32)
+def _update_statement(keys: tuple[str, ...]):  # type: ignore[no-untyped-def]
+    return T.update().where(
+        T.c.id == bindparam("task_id"), T.c.state.in_(ACTIVE_TASK_STATES),
+        T.c.assignee.is_not_distinct_from(bindparam("expected_assignee"))
+    ).values({k: bindparam(f"new_{k}") for k in keys})
+
+
 def _set(session: Session, task: dict, **values: object) -> dict:
     """Conditional update: 409 if the task changed since it was read; returns the new view."""
-    expected = task["assignee"]
-    changed = session.execute(T.update().where(
-        T.c.id == task["id"], T.c.state.in_(ACTIVE_TASK_STATES),
-        (T.c.assignee == expected) if expected is not None else T.c.assignee.is_(None))
-        .values(**values)).rowcount
+    params = {f"new_{k}": v for k, v in values.items()}
+    params.update(task_id=task["id"], expected_assignee=task["assignee"])
+    changed = session.execute(_update_statement(tuple(sorted(values))), params).rowcount
     if changed != 1:
         raise Conflict(f"Task {task['id']} was changed by someone else; reload it.")
     return {**task, **values}

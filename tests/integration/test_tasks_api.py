@@ -36,6 +36,8 @@ def test_inbox_lists_group_tasks_sorted_by_priority(server, tokens, started) -> 
     assert server.get("/api/v1/tasks", tokens["outsider"]).json()["total"] == 0
     paged = server.get("/api/v1/tasks?per_page=2&page=2&sort=created_at", tokens["agent"]).json()
     assert paged["total"] == 3 and [t["business_key"] for t in paged["items"]] == ["C-2"]
+    beyond = server.get("/api/v1/tasks?per_page=2&page=9", tokens["agent"]).json()
+    assert beyond["total"] == 3 and beyond["items"] == []
     assert server.get("/api/v1/tasks?priority_min=70", tokens["agent"]).json()["total"] == 2
     assert server.get("/api/v1/tasks?business_key=C-1", tokens["agent"]).json()["total"] == 1
     assert server.get("/api/v1/tasks?candidate_group=Supervisor",
