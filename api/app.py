@@ -33,6 +33,7 @@ def create_app(config: dict[str, Any] | None = None, clock: Clock | None = None)
         OPENAPI_SWAGGER_UI_URL="/api/v1/docs/static/",
         MAX_CONTENT_LENGTH=settings.max_upload_bytes, TESTING=settings.testing,
         JSON_SORT_KEYS=False)
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Chinese stays readable
     app.extensions["flowdesk"] = Flowdesk(settings, clock=clock)
     register_error_handlers(app)
     api = FlowdeskApi(app, spec_kwargs={

@@ -48,7 +48,8 @@ def problem(status: int, title: str, detail: str, errors: list[dict] | None = No
                             "detail": detail}
     if errors:
         body["errors"] = errors
-    response = Response(json.dumps(body), status=status, mimetype="application/problem+json")
+    response = Response(json.dumps(body, ensure_ascii=False), status=status,
+                        mimetype="application/problem+json")
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response

@@ -1,0 +1,50 @@
+"""The ``flowdesk`` command against a real (SQLite) database."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from api.cli import main
+from tests.conftest import PROCESSES, scripted_bundle
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.setenv("FLOWDESK_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    runner = CliRunner()
+    assert runner.invoke(main, ["db", "upgrade"]).exit_code == 0
+    return runner
+
+
+def test_deploy_is_idempotent(cli: CliRunner) -> None:
+    first = cli.invoke(main, ["deploy", str(PROCESSES)])
+    assert first.exit_code == 0 and "deployed: complaint_handling version 1" in first.output
+    again = cli.invoke(main, ["deploy", str(PROCESSES)])
+    assert again.exit_code == 0 and "unchanged: complaint_handling version 1" in again.output
+
+
+def test_deploy_reports_every_problem_and_fails(cli: CliRunner, tmp_path: Path) -> None:
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "scripted.bpmn").write_bytes(scripted_bundle("import os")["scripted.bpmn"])
+    result = cli.invoke(main, ["deploy", str(bad)])
+    assert result.exit_code == 1
+    assert "scripted.bpmn:13 [compute]" in result.output and "import" in result.output
+
+
+def test_users_tokens_and_demo_users(cli: CliRunner) -> None:
+    assert cli.invoke(main, ["users", "create", "li", "--role", "staff", "--group", "Agent"]
+                      ).exit_code == 0
+    assert cli.invoke(main, ["users", "create", "x", "--role", "boss"]).exit_code != 0
+    listing = cli.invoke(main, ["users", "list"]).output
+    assert "li" in listing and "groups=Agent" in listing and "x " not in listing
+    token = cli.invoke(main, ["tokens", "create", "li"]).output.strip()
+    assert token.startswith("fd_") and len(token) > 40
+    assert cli.invoke(main, ["tokens", "create", "ghost"]).exit_code != 0
+    demo = cli.invoke(main, ["demo-users"])
+    assert demo.exit_code == 0
+    assert [line.split()[0] for line in demo.output.splitlines()] == ["admin", "agent",
+                                                                      "supervisor"]
+    assert demo.output.count("token=fd_") == 3
