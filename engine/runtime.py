@@ -94,6 +94,10 @@ class Runtime:
         task.data.update(copy.deepcopy(data))
         return self._advance(wf, definition, action=task)
 
+    def fire_due_timers(self, definition: ParsedDefinition, wf: BpmnWorkflow) -> StepResult:
+        """Fire timers that are due by the injected clock, then run to the next wait."""
+        return self._advance(wf, definition, action=None, refresh=True)
+
     def retry(self, definition: ParsedDefinition, wf: BpmnWorkflow) -> StepResult:
         """Put failed tasks back to READY (G14: Spiff has no public retry) and run again."""
         for task in wf.get_tasks(state=TaskState.ERROR):
@@ -130,10 +134,13 @@ class Runtime:
             raise TaskNotFound(f"no task {task_guid} in this instance")
         return task
 
-    def _advance(self, wf: BpmnWorkflow, definition: ParsedDefinition, action: Any) -> StepResult:
+    def _advance(self, wf: BpmnWorkflow, definition: ParsedDefinition, action: Any,
+                 refresh: bool = False) -> StepResult:
         token = spiff_patches.use_clock(self.clock)
         incident = None
         try:
+            if refresh:
+                wf.refresh_timers()
             if action is not None:
                 action.run()
             wf.do_engine_steps()

@@ -131,3 +131,10 @@ def test_upload_without_files_and_openapi_and_health(server, tokens) -> None:
     assert server.get("/health").json() == {"status": "ok"}
     missing = server.get("/api/v1/nothing-here", tokens["admin"])
     assert missing.status_code == 404 and missing.json()["status"] == 404
+
+
+def test_wrong_method_and_oversized_upload_are_problem_json(server, tokens) -> None:
+    wrong = server.call("DELETE", "/api/v1/definitions", tokens["admin"])
+    assert wrong.status_code == 405 and wrong.json()["status"] == 405
+    huge = deploy(server, tokens["admin"], {"big.bpmn": b"<a>" + b" " * (6 * 1024 * 1024) + b"</a>"})
+    assert huge.status_code == 413 and huge.json()["title"] == "Request Entity Too Large"

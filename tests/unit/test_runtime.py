@@ -194,3 +194,21 @@ def test_variables_are_copies(three: ParsedDefinition) -> None:
     assert runtime.inspect(three, wf).variables == snapshot
 
 
+
+
+def test_timers_run_on_the_injected_clock() -> None:
+    from datetime import datetime, timezone
+
+    from engine.clock import FakeClock
+    from tests.unit.test_parsing import timer_model
+    definition = parse_bundle({"t.bpmn": timer_model('"PT1H"')})
+    clock = FakeClock(datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc))
+    runtime = Runtime(clock=clock)
+    wf, result = runtime.start(definition, {})
+    assert result.status == "waiting"
+    assert result.waiting_timers[0]["due"] == "2026-03-02T10:00:00+00:00"
+    wf = runtime.loads(definition, runtime.dumps(wf))
+    clock.advance(minutes=59)
+    assert runtime.fire_due_timers(definition, wf).status == "waiting"
+    clock.advance(minutes=1, seconds=1)  # Spiff fires once the due time has passed
+    assert runtime.fire_due_timers(definition, wf).status == "completed"
