@@ -38,6 +38,10 @@ class Conflict(ApiError):
     status, title = 409, "Conflict"
 
 
+class StaleInstance(Conflict):
+    """Another call changed the instance between our read and our write (optimistic lock)."""
+
+
 class Unprocessable(ApiError):
     status, title = 422, "Unprocessable content"
 

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from sqlalchemy import bindparam, func, select
 
-from .models import ApiToken, Group, HumanTask, ProcessDefinition, ProcessInstance, User, UserGroup
+from .models import (ApiToken, Group, HumanTask, Incident, ProcessDefinition, ProcessInstance, User,
+                     UserGroup)
 
 tasks = HumanTask.__table__
+incidents = Incident.__table__
 instances = ProcessInstance.__table__
 definitions = ProcessDefinition.__table__
 ACTIVE = ("open", "claimed")

@@ -140,6 +140,11 @@ class CancelIn(Schema):
     reason = fields.String(load_default="", validate=validate.Length(max=1000))
 
 
+class RetryIn(Schema):
+    variables = fields.Dict(keys=fields.String(), load_default=dict,
+                            metadata={"description": "merged into the failed task's data"})
+
+
 class TaskQuery(PageQuery):
     assignee = fields.String(metadata={"description": "'me' or a username"})
     candidate_group = fields.String()

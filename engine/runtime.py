@@ -98,9 +98,13 @@ class Runtime:
         """Fire timers that are due by the injected clock, then run to the next wait."""
         return self._advance(wf, definition, action=None, refresh=True)
 
-    def retry(self, definition: ParsedDefinition, wf: BpmnWorkflow) -> StepResult:
-        """Put failed tasks back to READY (G14: Spiff has no public retry) and run again."""
+    def retry(self, definition: ParsedDefinition, wf: BpmnWorkflow,
+              variables: dict[str, Any] | None = None) -> StepResult:
+        """Put failed tasks back to READY (G14: Spiff has no public retry), optionally with
+        corrected data, and run again."""
         for task in wf.get_tasks(state=TaskState.ERROR):
+            if variables:
+                task.data.update(copy.deepcopy(variables))
             task._set_state(TaskState.READY)
         return self._advance(wf, definition, action=None)
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..auth import current_user
-from ..schemas import (CancelIn, InstanceDetailOut, InstancePageOut, InstanceQuery,
+from ..schemas import (CancelIn, InstanceDetailOut, RetryIn, InstancePageOut, InstanceQuery,
                        StartInstanceIn)
 from ..services import instances as service
 from . import flowdesk, protected_blueprint
@@ -46,4 +46,15 @@ def get_instance(instance_id: int):  # type: ignore[no-untyped-def]
 def cancel(args: dict, instance_id: int):  # type: ignore[no-untyped-def]
     """Cancel a running instance and its open tasks (admin only)."""
     service.cancel_instance(flowdesk(), current_user(), instance_id, (args or {}).get("reason", ""))
+    return _detail(instance_id)
+
+
+@blp.route("/<int:instance_id>/retry", methods=["POST"])
+@blp.arguments(RetryIn, required=False)
+@blp.response(200, InstanceDetailOut)
+def retry(args: dict, instance_id: int):  # type: ignore[no-untyped-def]
+    """Resolve the incidents of an instance in error and run its failed tasks again, with
+    corrected variables if given (admin)."""
+    service.retry_instance(flowdesk(), current_user(), instance_id,
+                           (args or {}).get("variables"))
     return _detail(instance_id)

@@ -15,7 +15,7 @@ from engine.runtime import StepResult
 from .. import queries as q
 from ..auth import CurrentUser, require_role
 from ..context import Flowdesk
-from ..errors import Conflict, NotFound
+from ..errors import Conflict, NotFound, StaleInstance
 from ..models import AuditEntry, HumanTask, Incident, ProcessInstance
 from . import audit
 
@@ -83,7 +83,8 @@ def save_state(session: Session, fd: Flowdesk, instance: RowMapping | dict, stat
         "new_variables": json_safe(result.variables), "now": now,
         "ended": now if result.status in FINAL_STATUSES else None}).rowcount
     if changed != 1:
-        raise Conflict(f"Instance {instance['id']} was changed by someone else; reload and retry.")
+        raise StaleInstance(f"Instance {instance['id']} was changed by someone else; reload and "
+                            "retry.")
     return new_version
 
 
@@ -159,6 +160,33 @@ def cancel_instance(fd: Flowdesk, user: CurrentUser, instance_id: int, reason: s
         audit.record(session, now, user.username, "instance.cancelled", instance_id=instance_id,
                      before={"status": instance["status"]},
                      after={"status": "cancelled", "reason": reason})
+
+
+def retry_instance(fd: Flowdesk, user: CurrentUser, instance_id: int,
+                   variables: dict | None = None) -> None:
+    """Resolve an instance's open incidents and run its failed tasks again, optionally with
+    corrected variables (admin only)."""
+    require_role(user, "admin")
+    now = fd.now()
+    with fd.uow() as session:
+        instance = session.execute(q.INSTANCE_HEAD, {"instance_id": instance_id}).mappings().first()
+        if instance is None:
+            raise NotFound(f"No process instance {instance_id}.")
+        if instance["status"] != "error":
+            raise Conflict(f"Instance {instance_id} is {instance['status']}, not in error.")
+        parsed, wf = load_workflow(fd, session, instance_id, instance["definition_id"],
+                                   instance["version"])
+        session.execute(q.incidents.update().where(q.incidents.c.instance_id == instance_id,
+                                                   q.incidents.c.resolved_at.is_(None))
+                        .values(resolved_at=now))
+        result = fd.runtime.retry(parsed, wf, variables)
+        new_version = save_state(session, fd, instance, fd.runtime.dumps(wf), result, now)
+        apply_result(session, instance, result, now)
+        audit.record(session, now, user.username, "instance.retried", instance_id=instance_id,
+                     before={"status": "error"},
+                     after={"status": result.status, "variables": json_safe(variables or {})})
+    if result.status not in FINAL_STATUSES and result.incident is None:
+        fd.workflows.put(instance_id, new_version, wf)
 
 
 def get_instance(fd: Flowdesk, instance_id: int) -> dict:

@@ -12,7 +12,7 @@ from engine.errors import FormInvalid, TaskNotReady
 from .. import queries as q
 from ..auth import CurrentUser, require_role
 from ..context import Flowdesk
-from ..errors import Conflict, Forbidden, NotFound, Unprocessable
+from ..errors import Conflict, Forbidden, NotFound, StaleInstance, Unprocessable
 from . import audit
 from .identity import user_exists
 from .instances import (ACTIVE_TASK_STATES, FINAL_STATUSES, apply_result, json_safe,
@@ -198,8 +198,25 @@ def assign(fd: Flowdesk, user: CurrentUser, task_id: int, assignee: str) -> dict
         return after
 
 
+STALE_RETRIES = 3
+
+
 def complete(fd: Flowdesk, user: CurrentUser, task_id: int, data: dict) -> dict:
-    """Run the engine for this task; exactly one of several concurrent completes wins."""
+    """Complete a task; if another task of the same instance won a race, reload and try again.
+
+    Two completes of one task: the loser's retry finds the task completed and gets 409. Two
+    tasks of one instance (parallel branches): both succeed, one after the other.
+    """
+    for attempt in range(STALE_RETRIES):
+        try:
+            return _complete_once(fd, user, task_id, data)
+        except StaleInstance:
+            if attempt == STALE_RETRIES - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _complete_once(fd: Flowdesk, user: CurrentUser, task_id: int, data: dict) -> dict:
     now = fd.now()
     with fd.uow() as session:
         task = _load(session, task_id, user, with_instance=True)

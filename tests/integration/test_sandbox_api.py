@@ -40,3 +40,25 @@ def test_forbidden_scripts_are_refused_at_deploy(server, tokens, script) -> None
     response = deploy(server, tokens["designer"], scripted_bundle(script))
     assert response.status_code == 422
     assert response.json()["errors"][0]["element_id"] == "compute"
+
+
+def test_admin_retries_an_incident_with_corrected_variables(server, tokens) -> None:
+    from tests.conftest import RESOURCES, bundle
+    deploy(server, tokens["admin"], bundle(RESOURCES / "parallel"))
+    instance = server.post("/api/v1/instances", tokens["agent"], json={
+        "process_key": "parallel", "variables": {"refund": 100, "ratio": 0}}).json()
+    for task in instance["open_tasks"]:
+        server.post(f"/api/v1/tasks/{task['id']}/complete", tokens["agent"], json={"data": {}})
+    url = f"/api/v1/instances/{instance['id']}"
+    failed = server.get(url, tokens["agent"]).json()
+    assert failed["status"] == "error"
+    assert failed["incidents"][0]["bpmn_id"] == "total"
+    assert "ZeroDivisionError" in failed["incidents"][0]["message"]
+    assert server.post(url + "/retry", tokens["agent"], json={}).status_code == 403
+    fixed = server.post(url + "/retry", tokens["admin"], json={"variables": {"ratio": 2}})
+    assert fixed.status_code == 200, fixed.text
+    body = fixed.json()
+    assert body["status"] == "completed" and body["variables"]["total"] == 50
+    assert body["incidents"][0]["resolved_at"] is not None
+    assert body["audit"][-1]["action"] == "instance.retried"
+    assert server.post(url + "/retry", tokens["admin"], json={}).status_code == 409
