@@ -40,7 +40,7 @@ def create_app(config: dict[str, Any] | None = None, clock: Clock | None = None)
         "info": {"description": "Workflow/BPM engine for customer-service organisations."}})
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"bearerAuth": []}]
-    routes.register(api, app)
+    routes.register(api)
 
     swagger_assets = Path(__file__).parent / "static" / "swagger-ui"
 

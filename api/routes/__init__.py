@@ -1,7 +1,7 @@
 """Thin flask-smorest blueprints: parse, call one service function, shape the response."""
 from __future__ import annotations
 
-from flask import Flask, current_app
+from flask import current_app
 from flask_smorest import Blueprint
 
 from ..auth import authenticate
@@ -23,7 +23,7 @@ def protected_blueprint(name: str, url_prefix: str, description: str) -> Bluepri
     return blp
 
 
-def register(api, app: Flask) -> None:  # type: ignore[no-untyped-def]
+def register(api) -> None:  # type: ignore[no-untyped-def]
     from . import definitions, instances, tasks
     for module in (definitions, instances, tasks):
         api.register_blueprint(module.blp)

@@ -99,13 +99,3 @@ def get_definition(fd: Flowdesk, definition_id: int) -> ProcessDefinition:
         raise NotFound(f"No process definition {definition_id}.")
     return row
 
-
-def find_definition(session, key: str, version: int | None) -> ProcessDefinition:  # type: ignore[no-untyped-def]
-    query = select(ProcessDefinition).where(ProcessDefinition.key == key)
-    if version is not None:
-        query = query.where(ProcessDefinition.version == version)
-    row = session.scalar(query.order_by(ProcessDefinition.version.desc()).limit(1))
-    if row is None:
-        what = f"version {version} of '{key}'" if version is not None else f"'{key}'"
-        raise NotFound(f"No deployed process {what}.")
-    return row
