@@ -82,6 +82,16 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
+def cpu_baseline() -> float:
+    """Seconds for 10M integer additions: shows how fast this machine is right now (shared
+    hosts vary by 50 % and more from hour to hour), so runs can be compared."""
+    started = time.perf_counter()
+    total = 0
+    for i in range(10_000_000):
+        total += i
+    return time.perf_counter() - started
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--instances", type=int, default=500)
@@ -142,6 +152,7 @@ def main() -> None:
             print(f"  {kind:<9} n={len(values):<5} p50={statistics.median(values):6.2f} ms  "
                   f"p95={percentile(values, 0.95):6.2f} ms  max={max(values):6.2f} ms")
         worker_rss = sum(rss_mb(p) for p in workers)
+        print(f"cpu baseline (10M additions, lower is faster): {cpu_baseline():.2f} s")
         print(f"server RSS: worker {worker_rss:.1f} MB, master {rss_mb(server.pid):.1f} MB "
               f"(gunicorn, 1 worker process, gthread)")
     finally:

@@ -42,7 +42,7 @@ def deploy():  # type: ignore[no-untyped-def]
 
 
 @blp.route("", methods=["GET"])
-@blp.arguments(DefinitionQuery, location="query")
+@blp.arguments(DefinitionQuery(), location="query")
 @blp.response(200, DefinitionOut(many=True))
 def list_definitions(args: dict):  # type: ignore[no-untyped-def]
     """The latest version of each process, or every version with all_versions=true."""

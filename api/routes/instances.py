@@ -15,7 +15,7 @@ def _detail(instance_id: int) -> dict:
 
 
 @blp.route("", methods=["POST"])
-@blp.arguments(StartInstanceIn)
+@blp.arguments(StartInstanceIn())
 @blp.response(201, InstanceDetailOut)
 def start(args: dict):  # type: ignore[no-untyped-def]
     """Start an instance and run it to its first wait (user task, timer or end)."""
@@ -25,7 +25,7 @@ def start(args: dict):  # type: ignore[no-untyped-def]
 
 
 @blp.route("", methods=["GET"])
-@blp.arguments(InstanceQuery, location="query")
+@blp.arguments(InstanceQuery(), location="query")
 @blp.response(200, InstancePageOut)
 def list_instances(args: dict):  # type: ignore[no-untyped-def]
     """Instances, newest first, filtered and paginated (with the total count)."""
@@ -41,7 +41,7 @@ def get_instance(instance_id: int):  # type: ignore[no-untyped-def]
 
 
 @blp.route("/<int:instance_id>/cancel", methods=["POST"])
-@blp.arguments(CancelIn, required=False)
+@blp.arguments(CancelIn(), required=False)
 @blp.response(200, InstanceDetailOut)
 def cancel(args: dict, instance_id: int):  # type: ignore[no-untyped-def]
     """Cancel a running instance and its open tasks (admin only)."""
@@ -50,7 +50,7 @@ def cancel(args: dict, instance_id: int):  # type: ignore[no-untyped-def]
 
 
 @blp.route("/<int:instance_id>/retry", methods=["POST"])
-@blp.arguments(RetryIn, required=False)
+@blp.arguments(RetryIn(), required=False)
 @blp.response(200, InstanceDetailOut)
 def retry(args: dict, instance_id: int):  # type: ignore[no-untyped-def]
     """Resolve the incidents of an instance in error and run its failed tasks again, with

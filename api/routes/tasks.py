@@ -10,7 +10,7 @@ blp = protected_blueprint("tasks", "/api/v1/tasks", "Human tasks: list, claim, c
 
 
 @blp.route("", methods=["GET"])
-@blp.arguments(TaskQuery, location="query")
+@blp.arguments(TaskQuery(), location="query")
 @blp.response(200, TaskPageOut)
 def list_tasks(args: dict):  # type: ignore[no-untyped-def]
     """Tasks I can see (mine and my groups'; supervisors and admins see all), filtered."""
@@ -40,7 +40,7 @@ def unclaim(task_id: int):  # type: ignore[no-untyped-def]
 
 
 @blp.route("/<int:task_id>/assign", methods=["POST"])
-@blp.arguments(AssignIn)
+@blp.arguments(AssignIn())
 @blp.response(200, TaskDetailOut)
 def assign(args: dict, task_id: int):  # type: ignore[no-untyped-def]
     """Assign a task to a user (supervisor or admin)."""
@@ -48,7 +48,7 @@ def assign(args: dict, task_id: int):  # type: ignore[no-untyped-def]
 
 
 @blp.route("/<int:task_id>/complete", methods=["POST"])
-@blp.arguments(CompleteIn)
+@blp.arguments(CompleteIn())
 @blp.response(200, CompleteOut)
 @blp.alt_response(409, description="the task is not open, or another completion won")
 @blp.alt_response(422, description="form data fails the task's JSON schema")

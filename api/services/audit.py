@@ -8,12 +8,14 @@ from sqlalchemy.orm import Session
 
 from ..models import AuditEntry
 
+_INSERT = insert(AuditEntry.__table__).returning(AuditEntry.__table__.c.id)  # built once
+
 
 def record(session: Session, at: datetime, actor: str, action: str, *,
            instance_id: int | None = None, task_id: int | None = None,
            definition_id: int | None = None, before: dict | None = None,
            after: dict | None = None) -> int:
-    return session.execute(insert(AuditEntry.__table__).values(
-        at=at, actor=actor, action=action, instance_id=instance_id, task_id=task_id,
-        definition_id=definition_id, before=before, after=after)
-        .returning(AuditEntry.__table__.c.id)).scalar_one()
+    return session.execute(_INSERT, {
+        "at": at, "actor": actor, "action": action, "instance_id": instance_id,
+        "task_id": task_id, "definition_id": definition_id, "before": before,
+        "after": after}).scalar_one()
