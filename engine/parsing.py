@@ -19,7 +19,7 @@ from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from .errors import InvalidModel, Problem
-from .lint import executable_process_ids, lint_bpmn
+from .lint import BPMN, NS, executable_process_ids, lint_bpmn
 from .xml_safety import parse_untrusted
 
 BPMN_SUFFIXES = (".bpmn", ".bpmn20.xml")
@@ -138,7 +138,7 @@ def parse_bundle(files: dict[str, bytes], process_key: str | None = None) -> Par
     bpmn_roots = {n: r for n, r in roots.items() if n in bpmn_raw}
     dmn_roots = {n: r for n, r in roots.items() if n in dmn_raw}
     all_ids = {pid for r in bpmn_roots.values() for pid in
-               (p.get("id", "") for p in r.findall("{%s}process" % _BPMN))}
+               (p.get("id", "") for p in r.findall("bpmn:process", NS))}
     for name, root in bpmn_roots.items():
         problems += lint_bpmn(root, name, _decision_ids(dmn_roots), all_ids, set(forms))
     key = None if problems else _choose_key(bpmn_roots, process_key, problems)
@@ -149,14 +149,11 @@ def parse_bundle(files: dict[str, bytes], process_key: str | None = None) -> Par
     return parsed
 
 
-_BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-
-
 def _choose_key(roots: dict[str, etree._Element], wanted: str | None,
                 problems: list[Problem]) -> str | None:
     executable = [pid for root in roots.values() for pid in executable_process_ids(root)]
     called = {c.get("calledElement") for root in roots.values()
-              for c in root.iter("{%s}callActivity" % _BPMN)}
+              for c in root.iter(f"{{{BPMN}}}callActivity")}
     candidates = [pid for pid in executable if pid not in called] or executable
     if wanted:
         if wanted not in executable:
@@ -221,14 +218,15 @@ class DefinitionCache:
 
     def get(self, files: dict[str, bytes], process_key: str | None = None,
             sha256: str | None = None) -> ParsedDefinition:
-        digest = sha256 or bundle_sha256(files)
+        """Keyed by content hash and the process asked for (one bundle may hold several)."""
+        key = f"{sha256 or bundle_sha256(files)}:{process_key or ''}"
         with self._lock:
-            if digest in self._items:
-                self._items.move_to_end(digest)
-                return self._items[digest]
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
         parsed = parse_bundle(files, process_key)
         with self._lock:
-            self._items[digest] = parsed
+            self._items[key] = parsed
             while len(self._items) > self._size:
                 self._items.popitem(last=False)
         return parsed

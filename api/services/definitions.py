@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from engine.errors import InvalidModel, Problem
-from engine.parsing import BPMN_SUFFIXES, bundle_sha256
+from engine.parsing import BPMN_SUFFIXES
 
 from ..context import Flowdesk
 from ..errors import Conflict, NotFound
@@ -36,7 +36,7 @@ def deploy(fd: Flowdesk, files: dict[str, bytes], actor: str,
     files = {Path(name).name: data for name, data in files.items()}
     texts = _decode(files)
     parsed = fd.definitions.get(files, process_key)  # full validation; raises InvalidModel
-    sha = bundle_sha256(files)
+    sha = parsed.sha256
     bpmn = next(texts[n] for n in sorted(texts) if n.lower().endswith(BPMN_SUFFIXES))
     try:
         with fd.uow() as session:

@@ -143,7 +143,7 @@ def load_workflow(fd: Flowdesk, session: Session, instance_id: int, definition_i
     return parsed, wf
 
 
-def _load_for_admin(fd: Flowdesk, session: Session, instance_id: int):  # type: ignore[no-untyped-def]
+def _load_for_admin(session: Session, instance_id: int) -> RowMapping:
     """The instance's head row (no state), or 404."""
     instance = session.execute(q.INSTANCE_HEAD, {"instance_id": instance_id}).mappings().first()
     if instance is None:
@@ -155,7 +155,7 @@ def cancel_instance(fd: Flowdesk, user: CurrentUser, instance_id: int, reason: s
     require_role(user, "admin")
     now = fd.now()
     with fd.uow() as session:
-        instance = _load_for_admin(fd, session, instance_id)
+        instance = _load_for_admin(session, instance_id)
         if instance["status"] in FINAL_STATUSES:
             raise Conflict(f"Instance {instance_id} is already {instance['status']}.")
         _parsed, wf = load_workflow(fd, session, instance_id, instance["definition_id"],
@@ -175,7 +175,7 @@ def retry_instance(fd: Flowdesk, user: CurrentUser, instance_id: int,
     require_role(user, "admin")
     now = fd.now()
     with fd.uow() as session:
-        instance = _load_for_admin(fd, session, instance_id)
+        instance = _load_for_admin(session, instance_id)
         if instance["status"] != "error":
             raise Conflict(f"Instance {instance_id} is {instance['status']}, not in error.")
         parsed, wf = load_workflow(fd, session, instance_id, instance["definition_id"],

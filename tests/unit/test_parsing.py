@@ -147,3 +147,14 @@ def test_invalid_form_schema_names_the_file() -> None:
     files["step_one.json"] = b'{"type": "object", "properties": {"a": {"type": 5}}}'
     found = problems(files)
     assert found[0]["file"] == "step_one.json" and "properties/a/type" in found[0]["message"]
+
+
+def test_cache_tells_apart_processes_of_one_bundle() -> None:
+    two = (HEAD + '<bpmn:process id="a" isExecutable="true"><bpmn:startEvent id="s1" />'
+           '</bpmn:process><bpmn:process id="b" isExecutable="true"><bpmn:startEvent id="s2" />'
+           '</bpmn:process></bpmn:definitions>').encode()
+    cache = DefinitionCache()
+    assert cache.get({"two.bpmn": two}, "a").key == "a"
+    assert cache.get({"two.bpmn": two}, "b").key == "b"
+    with pytest.raises(InvalidModel):
+        cache.get({"two.bpmn": two})
