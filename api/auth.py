@@ -56,7 +56,7 @@ def authenticate(flowdesk) -> CurrentUser:  # type: ignore[no-untyped-def]
     digest = hash_token(token)
     user = flowdesk.cached_user(digest)
     if user is None:
-        with flowdesk.read() as session:
+        with flowdesk.read_tx() as session:
             user = load_user_for_token(session, token)
         if user is None:
             raise Unauthorized("The bearer token is unknown or revoked.")

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from engine.clock import Clock, SystemClock
@@ -18,7 +19,7 @@ from engine.runtime import Runtime
 
 from . import queries
 from .config import Settings
-from .db import make_engine, make_session_factory, unit_of_work
+from .db import Executor, make_engine, make_session_factory, read_only_engine, unit_of_work
 
 
 class Flowdesk:
@@ -28,6 +29,7 @@ class Flowdesk:
         self.engine = make_engine(settings.database_url)
         self.sessions = make_session_factory(self.engine)
         self.read_sessions = make_session_factory(self.engine, read_only=True)
+        self._read_engine = read_only_engine(self.engine)
         self.runtime = Runtime(clock=self.clock, cpu_seconds=settings.script_cpu_seconds)
         self.definitions = DefinitionCache()
         self.workflows = WorkflowCache(settings.workflow_cache_size)
@@ -45,10 +47,22 @@ class Flowdesk:
         with self.read_sessions() as session:
             yield session
 
+    @contextmanager
+    def tx(self) -> Iterator[Connection]:
+        """One write transaction on a Core connection, committed on success."""
+        with self.engine.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def read_tx(self) -> Iterator[Connection]:
+        """A read-only Core connection: no write lock, nothing committed."""
+        with self._read_engine.connect() as conn:
+            yield conn
+
     def now(self) -> datetime:
         return self.clock.now()
 
-    def parsed(self, session: Session, definition_id: int) -> ParsedDefinition:
+    def parsed(self, session: Executor, definition_id: int) -> ParsedDefinition:
         """The cached spec of a stored definition version; the row is read only on a miss."""
         found = self._parsed_by_id.get(definition_id)
         if found is None:

@@ -4,14 +4,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import insert
-from sqlalchemy.orm import Session
 
+from ..db import Executor
 from ..models import AuditEntry
 
 _INSERT = insert(AuditEntry.__table__).returning(AuditEntry.__table__.c.id)  # built once
 
 
-def record(session: Session, at: datetime, actor: str, action: str, *,
+def record(session: Executor, at: datetime, actor: str, action: str, *,
            instance_id: int | None = None, task_id: int | None = None,
            definition_id: int | None = None, before: dict | None = None,
            after: dict | None = None) -> int:

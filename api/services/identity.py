@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from ..auth import ROLES, new_token
 from ..context import Flowdesk
+from ..db import Executor
 from ..errors import NotFound, Unprocessable
 from ..models import ApiToken, Group, User, UserGroup
 from . import audit
@@ -84,6 +85,6 @@ def list_users(fd: Flowdesk) -> list[dict]:
              "groups": sorted(groups.get(u.id, []))} for u in users]
 
 
-def user_exists(session: Session, username: str) -> bool:
+def user_exists(session: Executor, username: str) -> bool:
     return session.scalar(select(User.id).where(User.username == username,
                                                 User.active.is_(True))) is not None

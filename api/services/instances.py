@@ -5,9 +5,8 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Connection, func, insert, select
 from sqlalchemy.engine import RowMapping
-from sqlalchemy.orm import Session
 
 from engine.parsing import ParsedDefinition
 from engine.runtime import StepResult
@@ -38,7 +37,7 @@ def priority_of(variables: dict) -> int:
     return PRIORITY_NAMES.get(str(raw).lower(), 50)
 
 
-def apply_result(session: Session, instance: RowMapping | dict, result: StepResult,
+def apply_result(session: Connection, instance: RowMapping | dict, result: StepResult,
                  now: datetime, known_open: dict[str, int] | None = None) -> list[dict]:
     """Sync human-task rows and incidents with the engine's view; return the new task rows."""
     if known_open is None:
@@ -73,7 +72,7 @@ def apply_result(session: Session, instance: RowMapping | dict, result: StepResu
     return new_rows
 
 
-def save_state(session: Session, fd: Flowdesk, instance: RowMapping | dict, state: str,
+def save_state(session: Connection, fd: Flowdesk, instance: RowMapping | dict, state: str,
                result: StepResult, now: datetime) -> int:
     """Write the new state if nobody else did since we read it (optimistic lock)."""
     new_version = instance["version"] + 1
@@ -88,7 +87,7 @@ def save_state(session: Session, fd: Flowdesk, instance: RowMapping | dict, stat
     return new_version
 
 
-def find_definition(session: Session, key: str, version: int | None) -> RowMapping:
+def find_definition(session: Connection, key: str, version: int | None) -> RowMapping:
     if version is None:
         row = session.execute(q.LATEST_DEFINITION, {"key": key}).mappings().first()
     else:
@@ -104,7 +103,7 @@ def start_instance(fd: Flowdesk, user: CurrentUser, process_key: str, version: i
                    business_key: str | None = None, variables: dict | None = None) -> dict:
     """Create and run an instance to its first wait; returns its detail without a re-read."""
     now = fd.now()
-    with fd.uow() as session:
+    with fd.tx() as session:
         definition = find_definition(session, process_key, version)
         parsed = fd.parsed(session, definition["id"])
         wf, result = fd.runtime.start(parsed, variables or {})
@@ -132,7 +131,7 @@ def start_instance(fd: Flowdesk, user: CurrentUser, process_key: str, version: i
     return {**row, "open_tasks": tasks, "audit": [trail], "incidents": incidents}
 
 
-def load_workflow(fd: Flowdesk, session: Session, instance_id: int, definition_id: int,
+def load_workflow(fd: Flowdesk, session: Connection, instance_id: int, definition_id: int,
                   version: int):  # type: ignore[no-untyped-def]
     """The live workflow for this exact row version: the parked one, else rebuilt from state."""
     parsed: ParsedDefinition = fd.parsed(session, definition_id)
@@ -143,7 +142,7 @@ def load_workflow(fd: Flowdesk, session: Session, instance_id: int, definition_i
     return parsed, wf
 
 
-def _load_for_admin(session: Session, instance_id: int) -> RowMapping:
+def _load_for_admin(session: Connection, instance_id: int) -> RowMapping:
     """The instance's head row (no state), or 404."""
     instance = session.execute(q.INSTANCE_HEAD, {"instance_id": instance_id}).mappings().first()
     if instance is None:
@@ -154,7 +153,7 @@ def _load_for_admin(session: Session, instance_id: int) -> RowMapping:
 def cancel_instance(fd: Flowdesk, user: CurrentUser, instance_id: int, reason: str = "") -> None:
     require_role(user, "admin")
     now = fd.now()
-    with fd.uow() as session:
+    with fd.tx() as session:
         instance = _load_for_admin(session, instance_id)
         if instance["status"] in FINAL_STATUSES:
             raise Conflict(f"Instance {instance_id} is already {instance['status']}.")
@@ -174,7 +173,7 @@ def retry_instance(fd: Flowdesk, user: CurrentUser, instance_id: int,
     corrected variables (admin only)."""
     require_role(user, "admin")
     now = fd.now()
-    with fd.uow() as session:
+    with fd.tx() as session:
         instance = _load_for_admin(session, instance_id)
         if instance["status"] != "error":
             raise Conflict(f"Instance {instance_id} is {instance['status']}, not in error.")

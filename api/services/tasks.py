@@ -4,8 +4,7 @@ from __future__ import annotations
 import functools
 from datetime import datetime
 
-from sqlalchemy import Select, bindparam, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, Select, bindparam, func, or_, select
 
 from engine.errors import FormInvalid, TaskNotReady
 
@@ -90,7 +89,7 @@ def list_tasks(fd: Flowdesk, user: CurrentUser, *, assignee: str | None = None,
         params.update(me=user.username, groups=sorted(user.groups))
     _order(sort)  # validate before caching
     statement = _list_statement(tuple(filters), sort)
-    with fd.read() as session:
+    with fd.read_tx() as session:
         rows = session.execute(statement, params).mappings().all()
         total = rows[0]["total_count"] if rows else 0
         if not rows and page > 1:
@@ -104,7 +103,7 @@ def _can_see(user: CurrentUser, task: dict) -> bool:
             or task["candidate_group"] in user.groups)
 
 
-def _load(session: Session, task_id: int, user: CurrentUser, with_instance: bool = False) -> dict:
+def _load(session: Connection, task_id: int, user: CurrentUser, with_instance: bool = False) -> dict:
     query = q.TASK_WITH_INSTANCE if with_instance else q.TASK
     row = session.execute(query, {"task_id": task_id}).mappings().first()
     if row is None:
@@ -117,7 +116,7 @@ def _load(session: Session, task_id: int, user: CurrentUser, with_instance: bool
 
 
 def get_task(fd: Flowdesk, user: CurrentUser, task_id: int) -> dict:
-    with fd.read() as session:
+    with fd.read_tx() as session:
         return _load(session, task_id, user)
 
 
@@ -134,7 +133,7 @@ def _update_statement(keys: tuple[str, ...]):  # type: ignore[no-untyped-def]
     ).values({k: bindparam(f"new_{k}") for k in keys})
 
 
-def _set(session: Session, task: dict, **values: object) -> dict:
+def _set(session: Connection, task: dict, **values: object) -> dict:
     """Conditional update: 409 if the task changed since it was read; returns the new view."""
     params = {f"new_{k}": v for k, v in values.items()}
     params.update(task_id=task["id"], expected_assignee=task["assignee"])
@@ -144,7 +143,7 @@ def _set(session: Session, task: dict, **values: object) -> dict:
     return {**task, **values}
 
 
-def _audit(session: Session, now: datetime, user: CurrentUser, action: str, before: dict,
+def _audit(session: Connection, now: datetime, user: CurrentUser, action: str, before: dict,
            after: dict) -> None:
     audit.record(session, now, user.username, action, instance_id=before["instance_id"],
                  task_id=before["id"],
@@ -154,7 +153,7 @@ def _audit(session: Session, now: datetime, user: CurrentUser, action: str, befo
 
 def claim(fd: Flowdesk, user: CurrentUser, task_id: int) -> dict:
     now = fd.now()
-    with fd.uow() as session:
+    with fd.tx() as session:
         task = _load(session, task_id, user)
         _require_active(task)
         if task["assignee"] == user.username:
@@ -171,7 +170,7 @@ def claim(fd: Flowdesk, user: CurrentUser, task_id: int) -> dict:
 
 def unclaim(fd: Flowdesk, user: CurrentUser, task_id: int) -> dict:
     now = fd.now()
-    with fd.uow() as session:
+    with fd.tx() as session:
         task = _load(session, task_id, user)
         _require_active(task)
         if task["assignee"] is None:
@@ -187,7 +186,7 @@ def unclaim(fd: Flowdesk, user: CurrentUser, task_id: int) -> dict:
 def assign(fd: Flowdesk, user: CurrentUser, task_id: int, assignee: str) -> dict:
     require_role(user, *SEES_ALL)
     now = fd.now()
-    with fd.uow() as session:
+    with fd.tx() as session:
         task = _load(session, task_id, user)
         _require_active(task)
         if not user_exists(session, assignee):
@@ -218,7 +217,7 @@ def complete(fd: Flowdesk, user: CurrentUser, task_id: int, data: dict) -> dict:
 
 def _complete_once(fd: Flowdesk, user: CurrentUser, task_id: int, data: dict) -> dict:
     now = fd.now()
-    with fd.uow() as session:
+    with fd.tx() as session:
         task = _load(session, task_id, user, with_instance=True)
         _require_active(task)
         if task["assignee"] is not None and task["assignee"] != user.username:
