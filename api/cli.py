@@ -1,4 +1,4 @@
-"""The ``flowdesk`` command: serve, deploy, users, tokens, db upgrade, demo-users."""
+"""The ``flowdesk`` command: serve, worker, deploy, users, tokens, db upgrade, demo-users."""
 from __future__ import annotations
 
 import sys
@@ -128,10 +128,31 @@ def demo_users() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--threads", default=4, show_default=True, type=int)
-def serve(host: str, port: int, threads: int) -> None:
-    """Serve the API with gunicorn (one process, threaded)."""
+@click.option("--no-ticker", is_flag=True, help="Do not fire timers here (run `flowdesk worker`).")
+def serve(host: str, port: int, threads: int, no_ticker: bool) -> None:
+    """Serve the API with gunicorn (one process, threaded), firing due timers in-process."""
     from .wsgi_server import run
-    run(host, port, threads)
+    run(host, port, threads, with_ticker=not no_ticker)
+
+
+@main.command()
+@click.option("--interval", type=float, default=None,
+              help="Seconds between ticks (default FLOWDESK_TICK_SECONDS or 0.25).")
+def worker(interval: float | None) -> None:
+    """Only fire due work (timers, scheduled starts, SLA events); run as many as you like."""
+    import logging
+    import signal
+    import threading
+
+    from .scheduler import Ticker
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    ticker = Ticker(_flowdesk(), interval).start()
+    click.echo(f"flowdesk worker {ticker.node}: ticking every {ticker.interval:g} s", err=True)
+    stop.wait()
+    ticker.stop()
 
 
 if __name__ == "__main__":

@@ -19,6 +19,12 @@ class Settings:
         os.environ.get("FLOWDESK_SCRIPT_CPU_SECONDS", "1.0")))
     auth_cache_seconds: float = field(default_factory=lambda: float(
         os.environ.get("FLOWDESK_AUTH_CACHE_SECONDS", "5")))
+    scheduler_enabled: bool = field(default_factory=lambda: os.environ.get(
+        "FLOWDESK_SCHEDULER", "on").lower() not in ("0", "off", "false", "no"))
+    scheduler_interval: float = field(default_factory=lambda: float(
+        os.environ.get("FLOWDESK_TICK_SECONDS", "0.25")))
+    scheduler_batch: int = field(default_factory=lambda: int(
+        os.environ.get("FLOWDESK_SCHEDULER_BATCH", "50")))
     max_upload_bytes: int = 5 * 1024 * 1024
     workflow_cache_size: int = 2048
     testing: bool = False

@@ -97,6 +97,7 @@ class ProcessInstance(Base):
     started_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
+    waiting_reason: Mapped[str | None] = mapped_column(String(50))  # pauses instance SLA clocks
 
 
 class HumanTask(Base):
@@ -118,11 +119,15 @@ class HumanTask(Base):
     form_schema: Mapped[dict] = mapped_column(JSON)
     data: Mapped[dict] = mapped_column(JSON)
     priority: Mapped[int] = mapped_column(Integer, default=50)
-    due_at: Mapped[datetime | None]
+    due_at: Mapped[datetime | None] = mapped_column(index=True)
     created_at: Mapped[datetime]
     claimed_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
     completed_by: Mapped[str | None] = mapped_column(String(64))
+    sla_state: Mapped[str | None] = mapped_column(String(12))  # ok|at_risk|breached|paused|met
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    escalation_group: Mapped[str | None] = mapped_column(String(100))  # added candidates
+    waiting_reason: Mapped[str | None] = mapped_column(String(50))  # pauses SLA clocks
 
 
 class AuditEntry(Base):
@@ -156,5 +161,92 @@ class Incident(Base):
     resolved_at: Mapped[datetime | None]
 
 
+class DueWork(Base):
+    """Everything that must happen at a time (BPMN timers, scheduled starts, SLA events).
+
+    Correctness lives here, not in APScheduler: a row is fired in the same transaction that
+    marks it done, so any number of tickers on one database fire it once.
+    """
+
+    __tablename__ = "due_work"
+    __table_args__ = (Index("ix_due_work_state_due", "state", "due_at"),
+                      Index("ix_due_work_instance_state", "instance_id", "state"))
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # timer | start | sla
+    instance_id: Mapped[int | None] = mapped_column(
+        ForeignKey("process_instances.id", ondelete="CASCADE"))
+    definition_id: Mapped[int | None] = mapped_column(Integer)
+    ref: Mapped[str] = mapped_column(String(64))  # timer task guid, sla clock id, start event id
+    label: Mapped[str] = mapped_column(String(200), default="")
+    due_at: Mapped[datetime]
+    state: Mapped[str] = mapped_column(String(12))  # pending | done | failed | cancelled
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    payload: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime]
+    fired_at: Mapped[datetime | None]
+    fired_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class BusinessCalendarRow(Base):
+    __tablename__ = "business_calendars"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    config: Mapped[dict] = mapped_column(JSON)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[str] = mapped_column(String(64), default="")
+
+
+class SlaPolicyRow(Base):
+    __tablename__ = "sla_policies"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    process_key: Mapped[str] = mapped_column(String(200), index=True)
+    config: Mapped[dict] = mapped_column(JSON)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[str] = mapped_column(String(64), default="")
+
+
+class SlaClock(Base):
+    """One armed SLA clock of one instance or task; ``clock`` holds the pure engine state."""
+
+    __tablename__ = "sla_clocks"
+    __table_args__ = (Index("ix_sla_clocks_status_due", "status", "due_at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    policy_id: Mapped[int] = mapped_column(ForeignKey("sla_policies.id", ondelete="CASCADE"),
+                                           index=True)
+    instance_id: Mapped[int] = mapped_column(
+        ForeignKey("process_instances.id", ondelete="CASCADE"), index=True)
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("human_tasks.id", ondelete="CASCADE"),
+                                                index=True)
+    kind: Mapped[str] = mapped_column(String(30))  # first_response|resolution|instance_resolution
+    status: Mapped[str] = mapped_column(String(12))  # running | paused | stopped
+    sla_state: Mapped[str] = mapped_column(String(12))  # ok|at_risk|breached|paused|met
+    due_at: Mapped[datetime | None]
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    clock: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class Notification(Base):
+    """Outbox: what escalations want said; a mailer or chat bridge drains it."""
+
+    __tablename__ = "notifications"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    recipient: Mapped[str] = mapped_column(String(100))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[dict] = mapped_column(JSON, default=dict)
+    instance_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    task_id: Mapped[int | None] = mapped_column(Integer)
+    sent_at: Mapped[datetime | None]
+
+
 __all__ = ["Base", "User", "Group", "UserGroup", "ApiToken", "ProcessDefinition",
-           "ProcessInstance", "HumanTask", "AuditEntry", "Incident"]
+           "ProcessInstance", "HumanTask", "AuditEntry", "Incident", "DueWork", "BusinessCalendarRow",
+           "SlaPolicyRow", "SlaClock", "Notification"]

@@ -62,6 +62,9 @@ LATEST_DEFINITION = (
 DEFINITION_VERSION = select(definitions.c.id, definitions.c.key, definitions.c.version).where(
     definitions.c.key == bindparam("key"), definitions.c.version == bindparam("version"))
 
+DEFINITION_HEAD = select(definitions.c.id, definitions.c.key, definitions.c.version).where(
+    definitions.c.id == bindparam("definition_id"))
+
 DEFINITION_FILES = select(definitions.c.id, definitions.c.key, definitions.c.sha256,
                           definitions.c.files).where(definitions.c.id == bindparam("definition_id"))
 

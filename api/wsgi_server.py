@@ -5,6 +5,8 @@ from gunicorn.app.base import BaseApplication
 
 
 class _Server(BaseApplication):
+    with_ticker = True
+
     def __init__(self, options: dict) -> None:
         self.options = options
         super().__init__()
@@ -14,11 +16,19 @@ class _Server(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self):  # type: ignore[no-untyped-def]
+        """Runs in the worker process (no preload), so the ticker thread lives there too and
+        shares the worker's cache of live workflows."""
         from .app import create_app
-        return create_app()
+        app = create_app()
+        fd = app.extensions["flowdesk"]
+        if self.with_ticker and fd.settings.scheduler_enabled:
+            from .scheduler import Ticker
+            app.extensions["flowdesk.ticker"] = Ticker(fd).start()
+        return app
 
 
-def run(host: str, port: int, threads: int = 4) -> None:
-    _Server({"bind": f"{host}:{port}", "workers": 1, "worker_class": "gthread",
-             "threads": threads, "keepalive": 5, "accesslog": None,
-             "timeout": 60}).run()
+def run(host: str, port: int, threads: int = 4, with_ticker: bool = True) -> None:
+    server = _Server({"bind": f"{host}:{port}", "workers": 1, "worker_class": "gthread",
+                      "threads": threads, "keepalive": 5, "accesslog": None, "timeout": 60})
+    server.with_ticker = with_ticker
+    server.run()

@@ -20,6 +20,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from .errors import InvalidModel, Problem
 from .lint import BPMN, NS, executable_process_ids, lint_bpmn
+from .timers import StartSchedule, start_schedules
 from .xml_safety import parse_untrusted
 
 BPMN_SUFFIXES = (".bpmn", ".bpmn20.xml")
@@ -54,6 +55,7 @@ class ParsedDefinition:
     subprocess_specs: dict
     forms: dict[str, dict]
     user_tasks: dict[str, UserTaskInfo] = field(default_factory=dict)
+    start_schedules: list[StartSchedule] = field(default_factory=list)  # timer start events
 
 
 def bundle_sha256(files: dict[str, bytes]) -> str:
@@ -193,8 +195,16 @@ def _build_spec(bpmn_roots: dict, dmn_roots: dict, key: str, forms: dict) -> Par
             if getattr(task_spec, "manual", False):  # user and manual tasks
                 info = _user_task_info(task_spec, forms)
                 user_tasks[info.bpmn_id] = info
+    try:
+        schedules = start_schedules(spec)
+    except Exception as exc:  # noqa: BLE001 - a schedule must be knowable at deploy
+        raise InvalidModel([Problem(
+            f"A timer start event's expression cannot be evaluated without process data "
+            f"({exc}); give it a fixed ISO 8601 value such as \"R/P1D\".",
+            code="invalid_timer")]) from None
     return ParsedDefinition(key=key, name=spec.description or key, sha256="", spec=spec,
-                            subprocess_specs=subprocess_specs, forms=forms, user_tasks=user_tasks)
+                            subprocess_specs=subprocess_specs, forms=forms, user_tasks=user_tasks,
+                            start_schedules=schedules)
 
 
 def _user_task_info(task_spec: Any, forms: dict[str, dict]) -> UserTaskInfo:

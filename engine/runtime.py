@@ -22,6 +22,7 @@ from .forms import validate_form
 from .parsing import ParsedDefinition
 from .scripting import make_script_engine
 from .serialization import StateSerializer
+from .timers import ArmedTimer, armed_timers, coalesce_missed_cycles, fire_start_timers_now
 
 LIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
 
@@ -60,7 +61,7 @@ class StepResult:
     open_tasks: list[OpenTask] = field(default_factory=list)
     incident: Incident | None = None
     variables: dict = field(default_factory=dict)
-    waiting_timers: list[dict] = field(default_factory=list)
+    waiting_timers: list[ArmedTimer] = field(default_factory=list)
 
 
 class Runtime:
@@ -81,7 +82,11 @@ class Runtime:
         first = wf.get_next_task(state=TaskState.READY)
         if first is not None and variables:
             first.data.update(copy.deepcopy(variables))
-        return wf, self._advance(wf, definition, action=None)
+        result = self._advance(wf, definition, action=None)
+        if result.incident is None and fire_start_timers_now(wf, self.clock.now()):
+            # Flowdesk schedules timer starts itself: an instance exists because it is time.
+            result = self._advance(wf, definition, action=None, refresh=True)
+        return wf, result
 
     def complete_task(self, definition: ParsedDefinition, wf: BpmnWorkflow, task_guid: str,
                       data: dict[str, Any]) -> StepResult:
@@ -95,7 +100,10 @@ class Runtime:
         return self._advance(wf, definition, action=task)
 
     def fire_due_timers(self, definition: ParsedDefinition, wf: BpmnWorkflow) -> StepResult:
-        """Fire timers that are due by the injected clock, then run to the next wait."""
+        """Fire timers that are due by the injected clock, then run to the next wait.
+
+        An overdue cycle fires once for all its missed periods (see ``engine.timers``)."""
+        coalesce_missed_cycles(wf, self.clock.now())
         return self._advance(wf, definition, action=None, refresh=True)
 
     def retry(self, definition: ParsedDefinition, wf: BpmnWorkflow,
@@ -224,6 +232,5 @@ class Runtime:
         return copy.deepcopy({**last, **wf.data})
 
     @staticmethod
-    def _timers(wf: BpmnWorkflow) -> list[dict]:
-        return [{"name": e.name, "type": e.event_type, "due": e.value}
-                for e in wf.waiting_events() if "Timer" in e.event_type]
+    def _timers(wf: BpmnWorkflow) -> list[ArmedTimer]:
+        return armed_timers(wf)

@@ -1,18 +1,21 @@
 """Deploy process bundles as versioned definitions; identical content is not a new version."""
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from engine.errors import InvalidModel, Problem
 from engine.parsing import BPMN_SUFFIXES
+from engine.timers import StartSchedule
 
 from ..context import Flowdesk
 from ..errors import Conflict, NotFound
 from ..models import ProcessDefinition
-from . import audit
+from . import audit, due_work
 
 DEPLOYABLE = (*BPMN_SUFFIXES, ".dmn", ".json")
 
@@ -51,6 +54,8 @@ def deploy(fd: Flowdesk, files: dict[str, bytes], actor: str,
                                     deployed_at=fd.now(), deployed_by=actor)
             session.add(row)
             session.flush()
+            if parsed.start_schedules:
+                _schedule_starts(session, row, parsed.start_schedules, fd.now())
             audit.record(session, fd.now(), actor, "definition.deployed", definition_id=row.id,
                          after={"key": row.key, "version": row.version, "sha256": sha,
                                 "files": sorted(texts)})
@@ -58,6 +63,16 @@ def deploy(fd: Flowdesk, files: dict[str, bytes], actor: str,
     except IntegrityError:
         raise Conflict("Another deployment of this process finished at the same moment; "
                        "retry.") from None
+
+
+def _schedule_starts(session: Session, row: ProcessDefinition,
+                     schedules: list[StartSchedule], now: datetime) -> None:
+    """The newest version of a key owns its timer start events; older ones stop starting."""
+    older = list(session.scalars(select(ProcessDefinition.id).where(
+        ProcessDefinition.key == row.key, ProcessDefinition.id != row.id)))
+    due_work.cancel_starts_of_key(session, older)
+    for schedule in schedules:
+        due_work.arm_start(session, row.id, schedule, anchor=now, after=now, now=now)
 
 
 def deploy_path(fd: Flowdesk, path: Path, actor: str) -> list[tuple[ProcessDefinition, bool]]:

@@ -16,7 +16,7 @@ from ..auth import CurrentUser, require_role
 from ..context import Flowdesk
 from ..errors import Conflict, NotFound, StaleInstance
 from ..models import AuditEntry, HumanTask, Incident, ProcessInstance
-from . import audit
+from . import audit, due_work
 
 ACTIVE_TASK_STATES = q.ACTIVE
 FINAL_STATUSES = ("completed", "cancelled")
@@ -38,8 +38,17 @@ def priority_of(variables: dict) -> int:
 
 
 def apply_result(session: Connection, instance: RowMapping | dict, result: StepResult,
-                 now: datetime, known_open: dict[str, int] | None = None) -> list[dict]:
-    """Sync human-task rows and incidents with the engine's view; return the new task rows."""
+                 now: datetime, known_open: dict[str, int] | None = None,
+                 new: bool = False) -> list[dict]:
+    """Sync human-task rows, incidents and due timers with the engine's view; return the new
+    task rows. ``new``: the instance was just created, so it has no rows to compare with."""
+    if result.status in FINAL_STATUSES:
+        due_work.cancel_instance_work(session, instance["id"])
+    else:
+        due_work.sync_timers(session, instance["id"], result.waiting_timers, now,
+                             known_empty=new)
+    if new:
+        known_open = {}
     if known_open is None:
         known_open = dict(session.execute(q.OPEN_TASKS_OF,
                                           {"instance_id": instance["id"]}).tuples().all())
@@ -105,30 +114,44 @@ def start_instance(fd: Flowdesk, user: CurrentUser, process_key: str, version: i
     now = fd.now()
     with fd.tx() as session:
         definition = find_definition(session, process_key, version)
-        parsed = fd.parsed(session, definition["id"])
-        wf, result = fd.runtime.start(parsed, variables or {})
-        row = {"definition_id": definition["id"], "process_key": definition["key"],
-               "business_key": business_key, "status": result.status,
-               "serializer_version": fd.runtime.serializer.version,
-               "spiff_version": fd.runtime.serializer.spiff_version,
-               "variables": json_safe(result.variables), "version": 1,
-               "started_by": user.username, "started_at": now, "updated_at": now,
-               "ended_at": now if result.status in FINAL_STATUSES else None}
-        row["id"] = session.execute(insert(ProcessInstance).values(
-            state=fd.runtime.dumps(wf), **row).returning(ProcessInstance.id)).scalar_one()
-        tasks = apply_result(session, row, result, now, known_open={})
-        trail = {"action": "instance.started", "actor": user.username, "at": now,
-                 "task_id": None, "before": None,
-                 "after": {"status": result.status, "version": definition["version"],
-                           "business_key": business_key}}
-        trail["id"] = audit.record(session, now, user.username, "instance.started",
-                                   instance_id=row["id"], definition_id=definition["id"],
-                                   after=trail["after"])
-    if result.status not in FINAL_STATUSES and result.incident is None:
-        fd.workflows.put(row["id"], 1, wf)
+        detail, wf = start_in(session, fd, user.username, definition, business_key,
+                              variables, now)
+    keep_live(fd, detail["id"], 1, detail["status"], wf)
+    return detail
+
+
+def keep_live(fd: Flowdesk, instance_id: int, version: int, status: str, wf: object) -> None:
+    """Park the live workflow for the next call, once its transaction has committed."""
+    if status not in (*FINAL_STATUSES, "error"):
+        fd.workflows.put(instance_id, version, wf)
+
+
+def start_in(session: Connection, fd: Flowdesk, actor: str, definition: RowMapping,
+             business_key: str | None, variables: dict | None,
+             now: datetime) -> tuple[dict, object]:
+    """Start an instance inside the caller's transaction (an API call or a scheduled start)."""
+    parsed = fd.parsed(session, definition["id"])
+    wf, result = fd.runtime.start(parsed, variables or {})
+    row = {"definition_id": definition["id"], "process_key": definition["key"],
+           "business_key": business_key, "status": result.status,
+           "serializer_version": fd.runtime.serializer.version,
+           "spiff_version": fd.runtime.serializer.spiff_version,
+           "variables": json_safe(result.variables), "version": 1,
+           "started_by": actor, "started_at": now, "updated_at": now,
+           "ended_at": now if result.status in FINAL_STATUSES else None}
+    row["id"] = session.execute(insert(ProcessInstance).values(
+        state=fd.runtime.dumps(wf), **row).returning(ProcessInstance.id)).scalar_one()
+    tasks = apply_result(session, row, result, now, new=True)
+    trail = {"action": "instance.started", "actor": actor, "at": now,
+             "task_id": None, "before": None,
+             "after": {"status": result.status, "version": definition["version"],
+                       "business_key": business_key}}
+    trail["id"] = audit.record(session, now, actor, "instance.started",
+                               instance_id=row["id"], definition_id=definition["id"],
+                               after=trail["after"])
     incidents = ([vars(result.incident) | {"id": None, "created_at": now, "resolved_at": None}]
                  if result.incident else [])
-    return {**row, "open_tasks": tasks, "audit": [trail], "incidents": incidents}
+    return {**row, "open_tasks": tasks, "audit": [trail], "incidents": incidents}, wf
 
 
 def load_workflow(fd: Flowdesk, session: Connection, instance_id: int, definition_id: int,
@@ -184,12 +207,13 @@ def retry_instance(fd: Flowdesk, user: CurrentUser, instance_id: int,
                         .values(resolved_at=now))
         result = fd.runtime.retry(parsed, wf, variables)
         new_version = save_state(session, fd, instance, fd.runtime.dumps(wf), result, now)
+        rearmed = due_work.rearm_failed(session, instance_id, now)
         apply_result(session, instance, result, now)
         audit.record(session, now, user.username, "instance.retried", instance_id=instance_id,
                      before={"status": "error"},
-                     after={"status": result.status, "variables": json_safe(variables or {})})
-    if result.status not in FINAL_STATUSES and result.incident is None:
-        fd.workflows.put(instance_id, new_version, wf)
+                     after={"status": result.status, "variables": json_safe(variables or {}),
+                            "due_work_rearmed": rearmed})
+    keep_live(fd, instance_id, new_version, result.status, wf)
 
 
 def get_instance(fd: Flowdesk, instance_id: int) -> dict:

@@ -14,7 +14,7 @@ from ..context import Flowdesk
 from ..errors import Conflict, Forbidden, NotFound, StaleInstance, Unprocessable
 from . import audit
 from .identity import user_exists
-from .instances import (ACTIVE_TASK_STATES, FINAL_STATUSES, apply_result, json_safe,
+from .instances import (ACTIVE_TASK_STATES, FINAL_STATUSES, apply_result, json_safe, keep_live,
                         load_workflow, save_state)
 
 T = q.tasks
@@ -247,8 +247,7 @@ def _complete_once(fd: Flowdesk, user: CurrentUser, task_id: int, data: dict) ->
                              "instance_status": task["instance_status"]},
                      after={"state": "completed", "data": safe,
                             "instance_status": result.status})
-    if result.status not in FINAL_STATUSES and result.incident is None:
-        fd.workflows.put(instance["id"], new_version, wf)
+    keep_live(fd, instance["id"], new_version, result.status, wf)
     return {"task_id": task_id, "instance_id": instance["id"], "instance_status": result.status,
             "next_task_ids": [t["id"] for t in new_tasks],
             "incident": result.incident.message if result.incident else None}

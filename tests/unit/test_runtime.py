@@ -206,7 +206,7 @@ def test_timers_run_on_the_injected_clock() -> None:
     runtime = Runtime(clock=clock)
     wf, result = runtime.start(definition, {})
     assert result.status == "waiting"
-    assert result.waiting_timers[0]["due"] == "2026-03-02T10:00:00+00:00"
+    assert result.waiting_timers[0].due == datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
     wf = runtime.loads(definition, runtime.dumps(wf))
     clock.advance(minutes=59)
     assert runtime.fire_due_timers(definition, wf).status == "waiting"

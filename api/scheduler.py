@@ -1,0 +1,140 @@
+"""The ticker: claim due rows from the database and fire them. APScheduler only ticks.
+
+Correctness lives in the database, so any number of ``flowdesk serve`` and ``flowdesk worker``
+processes on one PostgreSQL fire each row exactly once:
+
+* a batch of due rows is claimed with ``SELECT … FOR UPDATE SKIP LOCKED`` (on SQLite, the
+  transaction's write lock does the same), and each row is fired in a savepoint of that same
+  transaction, which also marks it done: a row is either fired and done, or neither;
+* the instance row is locked (``SKIP LOCKED``: a busy instance is tried on the next tick), so
+  the work of one instance runs serially;
+* a row that raises is retried with backoff (``due_work.record_failure``), then fails for good:
+  its instance goes to ``error`` with an incident an admin can retry.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import Connection, RowMapping, bindparam, insert, select
+
+from .context import Flowdesk
+from .models import DueWork, Incident
+from .services import audit, due_work, timers
+from .services.timers import Fired
+
+log = logging.getLogger("flowdesk.scheduler")
+due = DueWork.__table__
+
+Handler = Callable[[Connection, Flowdesk, RowMapping, datetime, str], Fired]
+HANDLERS: dict[str, Handler] = {"timer": timers.fire_timer, "start": timers.fire_start}
+
+CLAIM = (select(due).where(due.c.state == "pending", due.c.due_at < bindparam("now"))
+         .order_by(due.c.due_at, due.c.id).limit(bindparam("limit"))
+         .with_for_update(skip_locked=True))
+
+
+def node_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def run_due(fd: Flowdesk, limit: int | None = None, node: str | None = None) -> int:
+    """Fire everything due now, batch after batch; returns how many rows were fired."""
+    limit = limit or fd.settings.scheduler_batch
+    node = node or node_name()
+    total = 0
+    while True:
+        fired, claimed, progressed = _run_batch(fd, limit, node)
+        total += fired
+        if claimed < limit or not progressed:
+            return total
+
+
+def _run_batch(fd: Flowdesk, limit: int, node: str) -> tuple[int, int, bool]:
+    after_commit: list[Callable[[], None]] = []
+    fired = progressed = 0
+    with fd.tx() as conn:
+        now = fd.now()
+        rows = conn.execute(CLAIM, {"now": now, "limit": limit}).mappings().all()
+        for row in rows:
+            outcome = _fire_one(conn, fd, row, now, node)
+            if outcome.outcome != "busy":
+                progressed += 1
+            if outcome.outcome == "fired":
+                fired += 1
+                after_commit.extend(outcome.after_commit)
+    for action in after_commit:
+        action()
+    return fired, len(rows), progressed > 0
+
+
+def _fire_one(conn: Connection, fd: Flowdesk, row: RowMapping, now: datetime,
+              node: str) -> Fired:
+    handler = HANDLERS.get(row["kind"])
+    try:
+        with conn.begin_nested():
+            if handler is None:
+                raise LookupError(f"no handler for due work of kind {row['kind']!r}")
+            return handler(conn, fd, row, now, node)
+    except Exception as exc:  # noqa: BLE001 - one bad row must not stop the others
+        log.exception("due work %s (%s) failed", row["id"], row["kind"])
+        if row["instance_id"] is not None:
+            fd.workflows.evict(row["instance_id"])
+        message = f"{type(exc).__name__}: {exc}"
+        if due_work.record_failure(conn, row["id"], row["attempts"], message, now):
+            _fail_instance(conn, row, message, now)
+        return Fired("failed")
+
+
+def _fail_instance(conn: Connection, row: RowMapping, message: str, now: datetime) -> None:
+    """Retries are used up: the instance stops in ``error`` with an incident to retry."""
+    if row["instance_id"] is None:
+        return
+    instances = DueWork.metadata.tables["process_instances"]
+    conn.execute(instances.update().where(instances.c.id == row["instance_id"],
+                                          instances.c.status.notin_(("completed", "cancelled")))
+                 .values(status="error", version=instances.c.version + 1, updated_at=now))
+    conn.execute(insert(Incident).values(
+        instance_id=row["instance_id"], kind=f"{row['kind']}_failed", task_guid=None,
+        bpmn_id=(row["payload"] or {}).get("bpmn_id"), task_name=row["label"],
+        message=f"Due work {row['id']} failed {due_work.MAX_ATTEMPTS} times: {message}",
+        line=None, error_line=None, created_at=now))
+    audit.record(conn, now, timers.SCHEDULER, "due_work.failed", instance_id=row["instance_id"],
+                 after={"due_work_id": row["id"], "error": message})
+
+
+class Ticker:
+    """Calls ``run_due`` every ``interval`` seconds on an APScheduler background thread."""
+
+    def __init__(self, fd: Flowdesk, interval: float | None = None) -> None:
+        from apscheduler.schedulers.background import BackgroundScheduler
+        self.fd = fd
+        self.interval = interval or fd.settings.scheduler_interval
+        self.node = node_name()
+        self._lock = threading.Lock()
+        self._scheduler = BackgroundScheduler(daemon=True)
+        self._scheduler.add_job(self.tick, "interval", seconds=self.interval, max_instances=1,
+                                coalesce=True, id="flowdesk-ticker")
+
+    def tick(self) -> int:
+        if not self._lock.acquire(blocking=False):
+            return 0
+        try:
+            return run_due(self.fd, node=self.node)
+        except Exception:  # noqa: BLE001 - the next tick tries again; the DB holds the truth
+            log.exception("tick failed")
+            return 0
+        finally:
+            self._lock.release()
+
+    def start(self) -> "Ticker":
+        self._scheduler.start()
+        log.info("ticker started on %s, every %.2f s", self.node, self.interval)
+        return self
+
+    def stop(self) -> None:
+        self._scheduler.shutdown(wait=True)

@@ -1,0 +1,107 @@
+"""Fire one due row: a BPMN timer of an instance, or a scheduled start of a definition.
+
+Each handler runs inside the scheduler's transaction (a savepoint per row) and returns a
+``Fired`` with what to do after the commit: live workflows are parked only once the
+transaction that produced them has committed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Connection, RowMapping, bindparam, select
+
+from engine.timers import StartSchedule
+
+from .. import queries as q
+from ..context import Flowdesk
+from ..models import DueWork
+from . import audit, due_work
+from .instances import (FINAL_STATUSES, apply_result, keep_live, load_workflow, save_state,
+                        start_in)
+
+SCHEDULER = "scheduler"
+due = DueWork.__table__
+
+LOCK_INSTANCE = (select(q.instances.c.id, q.instances.c.definition_id, q.instances.c.process_key,
+                        q.instances.c.business_key, q.instances.c.status,
+                        q.instances.c.version)
+                 .where(q.instances.c.id == bindparam("instance_id"))
+                 .with_for_update(skip_locked=True))
+
+MARK_DONE = due.update().where(due.c.id == bindparam("row_id")).values(
+    state="done", fired_at=bindparam("fired_at"), fired_by=bindparam("node"))
+
+
+@dataclass
+class Fired:
+    """The outcome of one row; ``after_commit`` parks live workflows."""
+
+    outcome: str  # fired | skipped | busy | held
+    after_commit: list = field(default_factory=list)
+
+
+def mark_done(conn: Connection, row: RowMapping, now: datetime, node: str) -> None:
+    conn.execute(MARK_DONE, {"row_id": row["id"], "fired_at": now, "node": node})
+
+
+def lock_instance(conn: Connection, instance_id: int) -> RowMapping | None:
+    """The instance row, locked for this transaction (PostgreSQL), or None if another node holds
+    it right now: that row is left pending and tried on the next tick, never waited for."""
+    return conn.execute(LOCK_INSTANCE, {"instance_id": instance_id}).mappings().first()
+
+
+def fire_timer(conn: Connection, fd: Flowdesk, row: RowMapping, now: datetime,
+               node: str) -> Fired:
+    instance = lock_instance(conn, row["instance_id"])
+    if instance is None and conn.execute(q.INSTANCE_HEAD,
+                                         {"instance_id": row["instance_id"]}).first():
+        return Fired("busy")
+    if instance is None or instance["status"] in FINAL_STATUSES:
+        conn.execute(due.update().where(due.c.id == row["id"]).values(state="cancelled"))
+        return Fired("skipped")
+    if instance["status"] == "error":
+        # An instance in error does not move; its timers wait until an admin retries it.
+        conn.execute(due.update().where(due.c.id == row["id"]).values(state="failed",
+                     last_error="the instance is in error"))
+        return Fired("held")
+    parsed, wf = load_workflow(fd, conn, instance["id"], instance["definition_id"],
+                               instance["version"])
+    result = fd.runtime.fire_due_timers(parsed, wf)
+    new_version = save_state(conn, fd, instance, fd.runtime.dumps(wf), result, now)
+    mark_done(conn, row, now, node)
+    apply_result(conn, instance, result, now)
+    audit.record(conn, now, SCHEDULER, "timer.fired", instance_id=instance["id"], after={
+        "due_work_id": row["id"], "timer": row["label"], "task_guid": row["ref"],
+        "due_at": row["due_at"].isoformat(), "late_ms": _late_ms(row, now),
+        "instance_status": result.status})
+    return Fired("fired", [lambda: keep_live(fd, instance["id"], new_version, result.status,
+                                             wf)])
+
+
+def fire_start(conn: Connection, fd: Flowdesk, row: RowMapping, now: datetime,
+               node: str) -> Fired:
+    """A timer start event's occurrence: a new instance, then the next occurrence armed."""
+    definition = conn.execute(q.DEFINITION_HEAD, {"definition_id": row["definition_id"]}
+                              ).mappings().first()
+    latest = (conn.execute(q.LATEST_DEFINITION, {"key": definition["key"]}).mappings().first()
+              if definition is not None else None)
+    if definition is None or latest["id"] != definition["id"]:
+        conn.execute(due.update().where(due.c.id == row["id"]).values(state="cancelled"))
+        return Fired("skipped")
+    detail, wf = start_in(conn, fd, SCHEDULER, definition, None, {}, now)
+    mark_done(conn, row, now, node)
+    payload = row["payload"]
+    schedule = StartSchedule(row["ref"], payload["kind"], payload["value"])
+    following = due_work.arm_start(conn, definition["id"], schedule,
+                                   datetime.fromisoformat(payload["anchor"]), now, now)
+    audit.record(conn, now, SCHEDULER, "timer.start_fired", instance_id=detail["id"],
+                 definition_id=definition["id"], after={
+                     "due_work_id": row["id"], "due_at": row["due_at"].isoformat(),
+                     "late_ms": _late_ms(row, now),
+                     "next_start": following.isoformat() if following else None})
+    return Fired("fired", [lambda: keep_live(fd, detail["id"], 1, detail["status"], wf)])
+
+
+def _late_ms(row: RowMapping, now: datetime) -> int:
+    return int((now - row["due_at"]).total_seconds() * 1000)
