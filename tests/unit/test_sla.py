@@ -1,0 +1,435 @@
+"""SLA clock decisions: due times, pauses, policy changes, warnings, escalations, validation."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from engine.errors import EngineError
+from engine.sla import (
+    ClockEvent, ClockState, SlaPolicy, SlaPolicyInvalid, WallClock, change_duration, due_at, elapsed,
+    format_duration, mark_fired, next_event, parse_duration, pause, rebase, resume, sla_status,
+    start_clock, stop,
+)
+
+H = timedelta(hours=1)
+M = timedelta(minutes=1)
+
+
+def at(day: int, hour: int, minute: int = 0) -> datetime:
+    """January 2026: the 5th is a Monday, the 10th/11th a weekend."""
+    return datetime(2026, 1, day, hour, minute, tzinfo=timezone.utc)
+
+
+class OfficeHours:
+    """Fake business calendar: UTC, Mon-Fri 09:00-17:00, no holidays."""
+
+    def is_open(self, t: datetime) -> bool:
+        return t.weekday() < 5 and 9 <= t.hour < 17
+
+    def next_open(self, t: datetime) -> datetime:
+        if self.is_open(t):
+            return t
+        day = t.replace(hour=9, minute=0, second=0, microsecond=0)
+        if t.weekday() < 5 and t < day:
+            return day
+        day += timedelta(days=1)
+        while day.weekday() >= 5:
+            day += timedelta(days=1)
+        return day
+
+    def _close(self, t: datetime) -> datetime:
+        return t.replace(hour=17, minute=0, second=0, microsecond=0)
+
+    def add(self, start: datetime, duration: timedelta) -> datetime:
+        t, rest = start, duration
+        while True:
+            t = self.next_open(t)
+            room = self._close(t) - t
+            if rest <= room:
+                return t + rest
+            rest, t = rest - room, self._close(t)
+
+    def between(self, a: datetime, b: datetime) -> timedelta:
+        total, t = timedelta(0), a
+        while True:
+            t = self.next_open(t)
+            if t >= b:
+                return total
+            end = min(self._close(t), b)
+            total, t = total + end - t, end
+
+
+OFFICE, WALL = OfficeHours(), WallClock()
+
+
+def policy(**changes: object) -> SlaPolicy:
+    data: dict = {"name": "first answer", "process_key": "complaint", "target": "task",
+                  "target_ref": "triage", "clock": "first_response", "duration": "PT4H"}
+    data.update(changes)
+    return SlaPolicy.from_dict(data)
+
+
+def test_fake_calendar_is_sane() -> None:
+    assert OFFICE.between(at(9, 16), at(12, 10)) == 2 * H
+    assert OFFICE.add(at(9, 16), 2 * H) == at(12, 10)
+    assert OFFICE.next_open(at(10, 12)) == at(12, 9) and OFFICE.next_open(at(6, 8)) == at(6, 9)
+
+
+@pytest.mark.parametrize("cal, start, duration, due", [
+    (WALL, at(5, 10), "PT4H", at(5, 14)),
+    (WALL, at(9, 15), "PT4H", at(9, 19)),            # wall time runs over the evening
+    (WALL, at(5, 10), "P1D", at(6, 10)),
+    (OFFICE, at(5, 10), "PT4H", at(5, 14)),
+    (OFFICE, at(5, 15), "PT4H", at(6, 11)),           # 2h today, 2h tomorrow morning
+    (OFFICE, at(9, 15), "PT4H", at(12, 11)),          # Friday afternoon -> Monday
+    (OFFICE, at(10, 10), "PT4H", at(12, 13)),         # started on Saturday: counts from Monday 09:00
+    (OFFICE, at(5, 7), "PT1H", at(5, 10)),            # started before opening
+    (OFFICE, at(6, 20), "PT8H", at(7, 17)),           # started after closing
+    (OFFICE, at(5, 13), "PT4H", at(5, 17)),           # lands exactly on closing time
+    (OFFICE, at(5, 9), "P1D", at(7, 17)),             # P1D is 24 business hours = three office days
+])
+def test_due_time(cal: object, start: datetime, duration: str, due: datetime) -> None:
+    state = start_clock(policy(duration=duration), start, cal)  # type: ignore[arg-type]
+    assert due_at(state, cal) == due  # type: ignore[arg-type]
+    assert sla_status(state, policy(duration=duration), start, cal) == "ok"  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("cal, pauses, due", [
+    (OFFICE, [], at(6, 10)),
+    (OFFICE, [(at(5, 11), at(5, 12))], at(6, 11)),
+    (OFFICE, [(at(5, 16), at(6, 10))], at(6, 12)),                 # 16-17 and 9-10: two business hours
+    (OFFICE, [(at(5, 17, 30), at(6, 8, 30))], at(6, 10)),          # paused over the night: costs nothing
+    (OFFICE, [(at(5, 11), at(5, 11, 30)), (at(5, 13), at(5, 13, 15)), (at(5, 16, 30), at(6, 9, 15))],
+     at(6, 11, 30)),                                               # 30m + 15m + 30m + 15m
+    (WALL, [], at(5, 18)),
+    (WALL, [(at(5, 16), at(6, 10))], at(6, 12)),                   # wall time: 18 hours later
+    (WALL, [(at(5, 11), at(5, 12)), (at(5, 13), at(5, 13, 30))], at(5, 19, 30)),
+])
+def test_pause_moves_due_by_paused_business_time(cal: object, pauses: list, due: datetime) -> None:
+    state = start_clock(policy(duration="PT8H"), at(5, 10), cal)  # type: ignore[arg-type]
+    for start, end in pauses:
+        before = elapsed(state, start, cal)  # type: ignore[arg-type]
+        state = pause(state, start, cal, "waiting_customer")  # type: ignore[arg-type]
+        assert state.status == "paused" and state.pause_reason == "waiting_customer"
+        assert due_at(state, cal) is None and next_event(state, policy(), cal) is None  # type: ignore[arg-type]
+        assert elapsed(state, end, cal) == before == state.elapsed  # type: ignore[arg-type]
+        assert sla_status(state, policy(duration="PT8H"), end, cal) == "paused"  # type: ignore[arg-type]
+        state = resume(state, end, cal)  # type: ignore[arg-type]
+    assert due_at(state, cal) == due  # type: ignore[arg-type]
+    assert [list(p) for p in state.pauses] == [[s, e] for s, e in pauses]
+
+
+def test_pause_and_resume_are_idempotent_and_stop_closes_a_pause() -> None:
+    state = start_clock(policy(), at(5, 10), OFFICE)
+    assert resume(state, at(5, 11), OFFICE) is state
+    paused = pause(state, at(5, 11), OFFICE, "waiting_third_party")
+    assert pause(paused, at(5, 12), OFFICE, "other") is paused
+    done = stop(paused, at(5, 15), OFFICE)
+    assert done.status == "stopped" and done.pauses == ((at(5, 11), at(5, 15)),) and done.elapsed == H
+    assert stop(done, at(6, 9), OFFICE) is done and sla_status(done, policy(), at(9, 9), OFFICE) == "met"
+
+
+@pytest.mark.parametrize("new, due, breached_now", [
+    ("PT6H", at(5, 16), False),
+    ("PT12H", at(6, 14), False),
+    ("PT5H", at(5, 15), True),      # exactly reached: the deadline itself is a breach
+    ("PT4H", at(5, 14), True),      # shorter than the time already used: overdue since 14:00
+])
+def test_change_duration_on_running_clock(new: str, due: datetime, breached_now: bool) -> None:
+    now, pol = at(5, 15), policy(duration="PT8H")
+    state = change_duration(start_clock(pol, at(5, 10), OFFICE), parse_duration(new))
+    assert due_at(state, OFFICE) == due
+    event = next_event(state, pol, OFFICE)
+    assert event == ClockEvent("breach", due)
+    assert (event.at <= now) is breached_now  # type: ignore[union-attr]
+    assert (sla_status(state, pol, now, OFFICE) == "breached") is breached_now
+
+
+def test_shortened_below_folded_time_is_breach_now() -> None:
+    pol = policy(duration="PT8H")
+    state = pause(start_clock(pol, at(5, 10), OFFICE), at(5, 15), OFFICE, "waiting_customer")
+    state = change_duration(resume(state, at(5, 16), OFFICE), 2 * H)
+    assert next_event(state, pol, OFFICE) == ClockEvent("breach", at(5, 16))   # the resume instant: now
+    with pytest.raises(ValueError):
+        change_duration(state, timedelta(0))
+
+
+@pytest.mark.parametrize("old, new, now, due", [
+    (WALL, OFFICE, at(5, 16), at(8, 10)),     # 6h used in wall time; 18 business hours left from Mon 16:00
+    (OFFICE, WALL, at(6, 9), at(6, 10)),      # 7 business hours used (Mon 10-17); 1 wall hour left
+    (OFFICE, OFFICE, at(6, 9), at(6, 10)),    # same calendar: nothing moves
+])
+def test_rebase_onto_another_calendar(old: object, new: object, now: datetime, due: datetime) -> None:
+    pol = policy(duration="PT8H" if old is OFFICE else "PT24H")
+    state = rebase(start_clock(pol, at(5, 10), old), now, old, new, "office")  # type: ignore[arg-type]
+    assert due_at(state, new) == due  # type: ignore[arg-type]
+    assert state.running_since == now and state.calendar == "office"
+    assert rebase(state, now, new, new).calendar == "office"  # type: ignore[arg-type]
+
+
+def test_rebase_while_paused_keeps_the_folded_time() -> None:
+    state = pause(start_clock(policy(duration="PT8H"), at(5, 10), OFFICE), at(5, 12), OFFICE, "waiting_customer")
+    moved = rebase(state, at(6, 12), OFFICE, WALL, None)
+    assert moved.elapsed == 2 * H and moved.status == "paused" and moved.calendar is None
+    assert due_at(resume(moved, at(6, 13), WALL), WALL) == at(6, 19)
+
+
+@pytest.mark.parametrize("cal, warning, in_hours, when", [
+    (OFFICE, {"percent": 50}, False, at(5, 14)),
+    (OFFICE, {"percent": 90}, False, at(6, 9, 12)),        # 7h12m of business time
+    (OFFICE, {"before": "PT30M"}, False, at(6, 9, 30)),    # 7h30m used
+    (OFFICE, {"before": "PT1H"}, False, at(5, 17)),        # 7h used lands on closing time...
+    (OFFICE, {"before": "PT1H"}, True, at(6, 9)),          # ...delivered when the office opens
+    (OFFICE, {"percent": 50}, True, at(5, 14)),            # already in hours: unchanged
+    (WALL, {"percent": 80}, False, at(5, 16, 24)),
+    (WALL, {"before": "PT2H"}, False, at(5, 16)),
+])
+def test_warning_time(cal: object, warning: dict, in_hours: bool, when: datetime) -> None:
+    pol = policy(duration="PT8H", warning=warning, warn_in_business_hours=in_hours,
+                 calendar="office" if cal is OFFICE else None)
+    state = start_clock(pol, at(5, 10), cal)  # type: ignore[arg-type]
+    assert next_event(state, pol, cal) == ClockEvent("warning", when)  # type: ignore[arg-type]
+
+
+def test_warning_after_a_pause_and_when_already_past() -> None:
+    pol = policy(duration="PT8H", warning={"percent": 50}, calendar="office")
+    state = pause(start_clock(pol, at(5, 10), OFFICE), at(5, 11), OFFICE, "waiting_customer")
+    state = resume(state, at(5, 13), OFFICE)
+    assert next_event(state, pol, OFFICE) == ClockEvent("warning", at(5, 16))
+    state = change_duration(pause(state, at(5, 16), OFFICE, "x"), 6 * H)   # 4h used of 6h: 50% passed
+    state = resume(state, at(5, 16, 30), OFFICE)
+    assert next_event(state, pol, OFFICE) == ClockEvent("warning", at(5, 16, 30))
+    assert sla_status(state, pol, at(5, 16, 30), OFFICE) == "at_risk"
+    # a warning that can only come at or after the due time is skipped
+    state = change_duration(state, 4 * H)
+    assert next_event(state, pol, OFFICE) == ClockEvent("breach", at(5, 16, 30))
+
+
+ESCALATIONS = [{"after": "PT0S", "actions": [{"type": "raise_priority", "priority": 80},
+                                            {"type": "notify", "to": "leads", "message": "overdue"}]},
+               {"after": "PT4H", "actions": [{"type": "reassign", "user": "boss"},
+                                            {"type": "signal", "name": "sla_breached"}]}]
+
+
+@pytest.mark.parametrize("cal, expected", [
+    (OFFICE, [("warning", at(5, 13), 0), ("breach", at(5, 14), 0), ("escalation", at(5, 14), 1),
+              ("escalation", at(6, 10), 2)]),
+    (WALL, [("warning", at(5, 13), 0), ("breach", at(5, 14), 0), ("escalation", at(5, 14), 1),
+            ("escalation", at(5, 18), 2)]),
+])
+def test_escalation_sequence(cal: object, expected: list) -> None:
+    pol = policy(warning={"before": "PT1H"}, escalations=ESCALATIONS,
+                 calendar="office" if cal is OFFICE else None)
+    state, seen = start_clock(pol, at(5, 10), cal), []  # type: ignore[arg-type]
+    while (event := next_event(state, pol, cal)) is not None:  # type: ignore[arg-type]
+        seen.append(tuple(event))
+        state = mark_fired(state, event, event.at)
+        assert mark_fired(state, event, event.at + H) == state        # repeating a delivery changes nothing
+        assert len(seen) < 10
+    assert seen == expected
+    assert state.warned_at == at(5, 13) and state.breached_at == at(5, 14) and state.escalation_level == 2
+    assert sla_status(state, pol, expected[-1][1], cal) == "breached"  # type: ignore[arg-type]
+
+
+def test_status_transitions() -> None:
+    pol = policy(warning={"percent": 50}, calendar="office")
+    state = start_clock(pol, at(5, 10), OFFICE)
+    steps = [(None, at(5, 11), "ok"), (None, at(5, 12), "at_risk"),
+             ("pause", at(5, 13), "paused"), (None, at(6, 9), "paused"), ("resume", at(6, 9), "at_risk"),
+             (None, at(6, 9, 59), "at_risk"), (None, at(6, 10), "breached"), ("stop", at(6, 10, 30), "breached"),
+             (None, at(9, 12), "breached")]
+    for action, now, status in steps:
+        if action == "pause":
+            state = pause(state, now, OFFICE, "waiting_customer")
+        elif action == "resume":
+            state = resume(state, now, OFFICE)
+        elif action == "stop":
+            state = stop(state, now, OFFICE)
+        assert sla_status(state, pol, now, OFFICE) == status, (action, now)
+    assert state.breached_at == at(6, 10)       # a late stop records when the deadline passed
+
+
+@pytest.mark.parametrize("stop_at, status", [
+    (at(5, 13, 59), "met"), (at(5, 14), "breached"), (at(10, 12), "breached")])
+def test_stop_in_time_or_late(stop_at: datetime, status: str) -> None:
+    pol = policy(calendar="office")
+    state = stop(start_clock(pol, at(5, 10), OFFICE), stop_at, OFFICE)
+    assert sla_status(state, pol, at(20, 9), OFFICE) == status and next_event(state, pol, OFFICE) is None
+
+
+def test_breached_is_sticky_even_after_the_duration_grows() -> None:
+    pol = policy()
+    state = start_clock(pol, at(5, 10), WALL)
+    state = mark_fired(state, ClockEvent("breach", at(5, 14)), at(5, 14, 1))
+    state = change_duration(state, 10 * H)
+    assert sla_status(state, pol, at(5, 15), WALL) == "breached"
+    assert stop(state, at(5, 15), WALL).breached_at == at(5, 14)
+    assert next_event(state, pol, WALL) is None                        # no escalations configured
+
+
+def test_paused_after_the_deadline_is_breached() -> None:
+    pol = policy()
+    state = pause(start_clock(pol, at(5, 10), OFFICE), at(5, 15), OFFICE, "waiting_customer")
+    assert sla_status(state, pol, at(5, 16), OFFICE) == "breached"
+    assert stop(state, at(5, 16), OFFICE).breached_at == at(5, 15)
+
+
+def test_resumed_with_nothing_left_is_due_at_once_even_when_closed() -> None:
+    pol = policy()
+    state = pause(start_clock(pol, at(5, 10), OFFICE), at(5, 14), OFFICE, "waiting_customer")  # exactly used up
+    state = resume(state, at(10, 11), OFFICE)                                               # Saturday
+    assert due_at(state, OFFICE) == at(10, 11) and sla_status(state, pol, at(10, 11), OFFICE) == "breached"
+    assert next_event(state, pol, OFFICE) == ClockEvent("breach", at(10, 11))
+    first = mark_fired(state, ClockEvent("breach", at(10, 11)), at(10, 12))
+    assert mark_fired(first, ClockEvent("breach", at(12, 9)), at(12, 9)).breached_at == at(10, 11)
+
+
+def test_mark_fired_rejects_unknown_kinds() -> None:
+    with pytest.raises(ValueError):
+        mark_fired(start_clock(policy(), at(5, 10), WALL), ClockEvent("nudge", at(5, 10)), at(5, 10))
+
+
+VALID = {"name": "first answer", "process_key": "complaint", "target": "task", "target_ref": "triage",
+         "clock": "first_response", "duration": "PT4H"}
+
+
+@pytest.mark.parametrize("changes, field", [
+    ({"name": ""}, "name"),
+    ({"process_key": None}, "process_key"),
+    ({"target": "queue"}, "target"),
+    ({"target_ref": None}, "target_ref"),
+    ({"target": "lane", "target_ref": " "}, "target_ref"),
+    ({"target": "instance", "clock": "instance_resolution"}, "target_ref"),
+    ({"clock": "instance_resolution"}, "clock"),
+    ({"target": "instance", "target_ref": None, "clock": "resolution"}, "clock"),
+    ({"clock": "reply"}, "clock"),
+    ({"duration": "P1M"}, "duration"),
+    ({"duration": "4 hours"}, "duration"),
+    ({"duration": "PT0S"}, "duration"),
+    ({"duration": 240}, "duration"),
+    ({"duration": None}, "duration"),
+    ({"duration_minutes": 240}, "duration_minutes"),
+    ({"calendar": ""}, "calendar"),
+    ({"warning": {"percent": 120}}, "warning.percent"),
+    ({"warning": {"percent": True}}, "warning.percent"),
+    ({"warning": {"percent": 50, "before": "PT1H"}}, "warning"),
+    ({"warning": {}}, "warning"),
+    ({"warning": 80}, "warning"),
+    ({"warning": {"before": "PT4H"}}, "warning.before"),
+    ({"warning": {"before": "PT1Y"}}, "warning.before"),
+    ({"warn_in_business_hours": True}, "warn_in_business_hours"),
+    ({"warn_in_business_hours": "yes", "calendar": "office"}, "warn_in_business_hours"),
+    ({"escalations": {"after": "PT0S"}}, "escalations"),
+    ({"escalations": [{"after": "PT0S"}]}, "escalations[0]"),
+    ({"escalations": [{"after": "PT1H", "actions": [{"type": "notify", "to": "a", "message": "b"}]},
+                      {"after": "PT30M", "actions": [{"type": "reassign", "user": "c"}]}]}, "escalations[1].after"),
+    ({"escalations": [{"after": "-PT1H", "actions": [{"type": "reassign", "user": "c"}]}]}, "escalations[0].after"),
+    ({"escalations": [{"after": "PT0S", "actions": []}]}, "escalations[0].actions"),
+    ({"escalations": [{"after": "PT0S", "actions": [{"type": "page"}]}]}, "escalations[0].actions[0].type"),
+    ({"escalations": [{"after": "PT0S", "actions": ["notify"]}]}, "escalations[0].actions[0].type"),
+    ({"escalations": [{"after": "PT0S", "actions": [{"type": "raise_priority", "priority": 150}]}]},
+     "escalations[0].actions[0].priority"),
+    ({"escalations": [{"after": "PT0S", "actions": [{"type": "raise_priority", "priority": "high"}]}]},
+     "escalations[0].actions[0].priority"),
+    ({"escalations": [{"after": "PT0S", "actions": [{"type": "notify", "to": "leads"}]}]},
+     "escalations[0].actions[0].message"),
+    ({"escalations": [{"after": "PT0S", "actions": [{"type": "add_candidates", "group": "x", "user": "y"}]}]},
+     "escalations[0].actions[0].user"),
+    ({"escalations": [{"after": "PT0S", "actions": [{"type": "message", "name": ""}]}]},
+     "escalations[0].actions[0].name"),
+    ({"pause_when": ["waiting_customer", ""]}, "pause_when"),
+    ({"pause_when": "waiting_customer"}, "pause_when"),
+    ({"enabled": "no"}, "enabled"),
+    ({"colour": "red"}, "colour"),
+])
+def test_policy_validation_names_the_bad_field(changes: dict, field: str) -> None:
+    with pytest.raises(SlaPolicyInvalid) as caught:
+        SlaPolicy.from_dict({**VALID, **changes})
+    fields = [e["field"] for e in caught.value.errors]
+    assert fields == [field]
+    message = caught.value.errors[0]["message"]
+    assert message.endswith(".") and field.split("[")[0].split(".")[0] in message
+    assert isinstance(caught.value, EngineError) and field in str(caught.value)
+
+
+@pytest.mark.parametrize("missing", ["name", "process_key", "target", "clock", "duration"])
+def test_required_fields(missing: str) -> None:
+    data = {k: v for k, v in VALID.items() if k != missing}
+    with pytest.raises(SlaPolicyInvalid) as caught:
+        SlaPolicy.from_dict(data)
+    assert missing in [e["field"] for e in caught.value.errors]
+
+
+def test_every_bad_field_is_reported_at_once() -> None:
+    with pytest.raises(SlaPolicyInvalid) as caught:
+        SlaPolicy.from_dict({**VALID, "name": "", "duration": "P1M", "enabled": 1})
+    assert [e["field"] for e in caught.value.errors] == ["name", "duration", "enabled"]
+    assert "months" in caught.value.errors[1]["message"]
+    with pytest.raises(SlaPolicyInvalid) as caught:
+        SlaPolicy.from_dict(["not", "an", "object"])
+    assert caught.value.errors[0]["field"] == "(policy)"
+
+
+def test_policy_round_trips_through_json() -> None:
+    data = {"name": "resolve", "process_key": "complaint", "target": "instance", "target_ref": None,
+            "clock": "instance_resolution", "duration": "P2DT4H", "calendar": "office",
+            "warning": {"before": "PT30M"}, "warn_in_business_hours": True, "escalations": ESCALATIONS,
+            "pause_when": ["waiting_customer", "waiting_third_party"], "enabled": False}
+    pol = SlaPolicy.from_dict(data)
+    assert pol.duration == timedelta(days=2, hours=4) and pol.escalations[1].after == 4 * H
+    assert pol.to_dict() == data and SlaPolicy.from_dict(pol.to_dict()) == pol
+    defaults = policy().to_dict()
+    assert defaults["warning"] is None and defaults["escalations"] == [] and defaults["enabled"] is True
+    assert policy(warning={"percent": 80}).to_dict()["warning"] == {"percent": 80}
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("PT4H", 4 * H), ("P1D", timedelta(days=1)), ("PT30M", 30 * M), ("P1W", timedelta(weeks=1)),
+    ("P1DT2H30M", timedelta(days=1, hours=2, minutes=30)), ("PT90M", 90 * M), ("PT0S", timedelta(0)),
+    ("P2W3D", timedelta(days=17)), ("PT1.5S", timedelta(seconds=1.5)), ("PT0,25S", timedelta(seconds=0.25)),
+    ("pt4h", 4 * H), (" PT45S ", timedelta(seconds=45)), ("PT1H0M5S", timedelta(hours=1, seconds=5)),
+])
+def test_parse_duration(text: str, expected: timedelta) -> None:
+    assert parse_duration(text) == expected
+    assert parse_duration(format_duration(expected)) == expected
+
+
+@pytest.mark.parametrize("text, words", [
+    ("P1M", "months"), ("P1Y", "years"), ("P1Y2M3D", "months"), ("PT", "ISO-8601"), ("P", "ISO-8601"),
+    ("P1DT", "ISO-8601"), ("4H", "ISO-8601"), ("PT4X", "ISO-8601"), ("-PT4H", "ISO-8601"), ("", "ISO-8601"),
+    ("PT4H30", "ISO-8601"), ("P1.5D", "ISO-8601"), ("PT1M2H", "ISO-8601"), (240, "ISO-8601"), (None, "ISO-8601"),
+])
+def test_parse_duration_rejects(text: object, words: str) -> None:
+    with pytest.raises(ValueError, match=words):
+        parse_duration(text)
+
+
+@pytest.mark.parametrize("td, text", [
+    (timedelta(0), "PT0S"), (4 * H, "PT4H"), (timedelta(days=7), "P7D"), (timedelta(days=1, minutes=5), "P1DT5M"),
+    (timedelta(seconds=61.5), "PT1M1.5S"), (timedelta(microseconds=1), "PT0.000001S"),
+])
+def test_format_duration(td: timedelta, text: str) -> None:
+    assert format_duration(td) == text and parse_duration(text) == td
+
+
+def test_clock_state_round_trips_through_json() -> None:
+    pol = policy(warning={"percent": 50}, calendar="office")
+    state = pause(start_clock(pol, at(5, 10), OFFICE), at(5, 11), OFFICE, "waiting_customer")
+    state = pause(resume(state, at(5, 12), OFFICE), at(5, 13), OFFICE, "waiting_third_party")
+    state = mark_fired(state, ClockEvent("warning", at(5, 12)), at(5, 12, 1))
+    data = state.to_dict()
+    assert data["status"] == "paused" and data["elapsed"] == "PT2H" and data["duration"] == "PT4H"
+    assert data["pauses"] == [["2026-01-05T11:00:00+00:00", "2026-01-05T12:00:00+00:00"],
+                              ["2026-01-05T13:00:00+00:00", None]]
+    assert data["running_since"] is None and data["calendar"] == "office"
+    assert ClockState.from_dict(data) == state
+    done = stop(resume(state, at(5, 14), OFFICE), at(5, 15), OFFICE)
+    assert ClockState.from_dict(done.to_dict()) == done and done.elapsed == 3 * H
+
+
+def test_wall_clock_and_naive_times() -> None:
+    assert WALL.add(at(5, 10), H) == at(5, 11) and WALL.between(at(5, 11), at(5, 10)) == timedelta(0)
+    assert WALL.is_open(at(10, 3)) and WALL.next_open(at(10, 3)) == at(10, 3)
+    with pytest.raises(ValueError):
+        start_clock(policy(), datetime(2026, 1, 5, 10), WALL)
