@@ -25,6 +25,8 @@ class Settings:
         os.environ.get("FLOWDESK_TICK_SECONDS", "0.25")))
     scheduler_batch: int = field(default_factory=lambda: int(
         os.environ.get("FLOWDESK_SCHEDULER_BATCH", "50")))
+    timezone: str = field(default_factory=lambda: os.environ.get(
+        "FLOWDESK_TIMEZONE", "Asia/Shanghai"))  # what "today" means in task lists
     max_upload_bytes: int = 5 * 1024 * 1024
     workflow_cache_size: int = 2048
     testing: bool = False

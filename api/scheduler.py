@@ -24,14 +24,15 @@ from sqlalchemy import Connection, RowMapping, bindparam, insert, select
 
 from .context import Flowdesk
 from .models import DueWork, Incident
-from .services import audit, due_work, timers
+from .services import audit, due_work, escalations, timers
 from .services.timers import Fired
 
 log = logging.getLogger("flowdesk.scheduler")
 due = DueWork.__table__
 
 Handler = Callable[[Connection, Flowdesk, RowMapping, datetime, str], Fired]
-HANDLERS: dict[str, Handler] = {"timer": timers.fire_timer, "start": timers.fire_start}
+HANDLERS: dict[str, Handler] = {"timer": timers.fire_timer, "start": timers.fire_start,
+                                "sla": escalations.fire_sla}
 
 CLAIM = (select(due).where(due.c.state == "pending", due.c.due_at < bindparam("now"))
          .order_by(due.c.due_at, due.c.id).limit(bindparam("limit"))
@@ -43,14 +44,15 @@ def node_name() -> str:
 
 
 def run_due(fd: Flowdesk, limit: int | None = None, node: str | None = None) -> int:
-    """Fire everything due now, batch after batch; returns how many rows were fired."""
+    """Fire everything due now, batch after batch, including what firing made due (a breach
+    arms its first escalation level at once); returns how many rows were fired."""
     limit = limit or fd.settings.scheduler_batch
     node = node or node_name()
     total = 0
     while True:
         fired, claimed, progressed = _run_batch(fd, limit, node)
         total += fired
-        if claimed < limit or not progressed:
+        if not claimed or not progressed:
             return total
 
 

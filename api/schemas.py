@@ -4,6 +4,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 STATUSES = ("running", "waiting", "completed", "error", "cancelled")
+SLA_STATES = ("ok", "at_risk", "breached", "paused", "met")
 TASK_STATES = ("open", "claimed", "completed", "cancelled", "active", "all")
 
 
@@ -91,6 +92,11 @@ class TaskOut(Schema):
     claimed_at = fields.DateTime(allow_none=True)
     completed_at = fields.DateTime(allow_none=True)
     completed_by = fields.String(allow_none=True)
+    sla_state = fields.String(allow_none=True, metadata={
+        "description": "ok | at_risk | breached | paused | met; null without an SLA"})
+    escalation_level = fields.Integer()
+    escalation_group = fields.String(allow_none=True)
+    waiting_reason = fields.String(allow_none=True)
 
 
 class TaskDetailOut(TaskOut):
@@ -156,6 +162,11 @@ class TaskQuery(PageQuery):
                           metadata={"description": "default: active (open or claimed)"})
     due_before = fields.AwareDateTime(default_timezone=None)
     priority_min = fields.Integer(validate=validate.Range(min=0, max=100))
+    overdue = fields.Boolean(metadata={"description": "due before now"})
+    due_today = fields.Boolean(metadata={"description": "due today in `tz`"})
+    tz = fields.String(metadata={"description": "IANA zone for due_today (default: the "
+                                 "server's FLOWDESK_TIMEZONE, Asia/Shanghai)"})
+    sla_state = fields.String(validate=validate.OneOf(SLA_STATES))
     sort = fields.String(load_default="-priority,created_at",
                          metadata={"description": "comma-separated: priority, created_at, "
                                    "due_at, name, id; '-' for descending"})

@@ -51,3 +51,7 @@ class FormInvalid(EngineError):
 
 class TaskTreeTooDeep(EngineError):
     """G2: beyond this depth Spiff hides READY tasks and reports the instance complete."""
+
+
+class EventNotCaught(EngineError):
+    """A message or signal was sent to an instance that is not waiting for it."""

@@ -17,7 +17,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from . import spiff_patches
 from .clock import Clock, SystemClock
-from .errors import TaskNotFound, TaskNotReady, TaskTreeTooDeep
+from .errors import EventNotCaught, TaskNotFound, TaskNotReady, TaskTreeTooDeep
 from .forms import validate_form
 from .parsing import ParsedDefinition
 from .scripting import make_script_engine
@@ -105,6 +105,25 @@ class Runtime:
         An overdue cycle fires once for all its missed periods (see ``engine.timers``)."""
         coalesce_missed_cycles(wf, self.clock.now())
         return self._advance(wf, definition, action=None, refresh=True)
+
+    def send_event(self, definition: ParsedDefinition, wf: BpmnWorkflow, kind: str, name: str,
+                   payload: dict[str, Any] | None = None) -> StepResult:
+        """Deliver a BPMN message or signal from outside (an SLA escalation, a customer reply).
+
+        Spiff matches event definitions by exact class (G5), so the spiff classes are used."""
+        from SpiffWorkflow.bpmn.util.event import BpmnEvent
+        from SpiffWorkflow.exceptions import WorkflowException
+        from SpiffWorkflow.spiff.specs.event_definitions import (MessageEventDefinition,
+                                                                 SignalEventDefinition)
+        event_class = MessageEventDefinition if kind == "message" else SignalEventDefinition
+        token = spiff_patches.use_clock(self.clock)
+        try:
+            wf.send_event(BpmnEvent(event_class(name), copy.deepcopy(payload or {})))
+        except WorkflowException:
+            raise EventNotCaught(f"the instance is not waiting for the {kind} '{name}'") from None
+        finally:
+            spiff_patches.reset_clock(token)
+        return self._advance(wf, definition, action=None)
 
     def retry(self, definition: ParsedDefinition, wf: BpmnWorkflow,
               variables: dict[str, Any] | None = None) -> StepResult:

@@ -260,9 +260,14 @@ def _check_action(a: object, f: str) -> list[dict]:
         if k == "priority":
             if isinstance(val, bool) or not isinstance(val, int) or not 0 <= val <= 100:
                 out.append({"field": f"{f}.priority", "message": f"{f}.priority must be a whole number from 0 to 100."})
+        elif k in OPTIONAL and val is None:
+            continue
         elif not isinstance(val, str) or not val.strip():
             out.append({"field": f"{f}.{k}", "message": f"{f}.{k} must be a non-empty string."})
     return out
+
+
+OPTIONAL = {"message"}  # a notify without one gets a standard subject
 
 
 # --- Clock state and operations ------------------------------------------------------------------

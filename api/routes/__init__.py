@@ -24,6 +24,6 @@ def protected_blueprint(name: str, url_prefix: str, description: str) -> Bluepri
 
 
 def register(api) -> None:  # type: ignore[no-untyped-def]
-    from . import definitions, instances, tasks
-    for module in (definitions, instances, tasks):
+    from . import admin, definitions, instances, tasks
+    for module in (definitions, instances, tasks, admin):
         api.register_blueprint(module.blp)

@@ -4,6 +4,8 @@ from __future__ import annotations
 from ..auth import current_user
 from ..schemas import (CancelIn, InstanceDetailOut, RetryIn, InstancePageOut, InstanceQuery,
                        StartInstanceIn)
+from ..schemas_admin import WaitingIn
+from ..services import due_admin
 from ..services import instances as service
 from . import flowdesk, protected_blueprint
 
@@ -57,4 +59,13 @@ def retry(args: dict, instance_id: int):  # type: ignore[no-untyped-def]
     corrected variables if given (admin)."""
     service.retry_instance(flowdesk(), current_user(), instance_id,
                            (args or {}).get("variables"))
+    return _detail(instance_id)
+
+
+@blp.route("/<int:instance_id>/waiting", methods=["POST"])
+@blp.arguments(WaitingIn())
+@blp.response(200, InstanceDetailOut)
+def waiting(args: dict, instance_id: int):  # type: ignore[no-untyped-def]
+    """Say what the whole instance waits for (pauses instance SLA clocks that say so)."""
+    due_admin.set_instance_waiting(flowdesk(), current_user(), instance_id, args["reason"])
     return _detail(instance_id)

@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 from ..auth import current_user
-from ..schemas import AssignIn, CompleteIn, CompleteOut, TaskDetailOut, TaskPageOut, TaskQuery
+from ..schemas import (AssignIn, CompleteIn, CompleteOut, TaskDetailOut, TaskOut, TaskPageOut,
+                       TaskQuery)
+from ..schemas_admin import WaitingIn
+from ..services import due_admin
 from ..services import tasks as service
 from . import flowdesk, protected_blueprint
 
@@ -55,3 +58,12 @@ def assign(args: dict, task_id: int):  # type: ignore[no-untyped-def]
 def complete(args: dict, task_id: int):  # type: ignore[no-untyped-def]
     """Complete a task with form data; the instance runs to its next wait."""
     return service.complete(flowdesk(), current_user(), task_id, args["data"])
+
+
+@blp.route("/<int:task_id>/waiting", methods=["POST"])
+@blp.arguments(WaitingIn())
+@blp.response(200, TaskOut)
+def waiting(args: dict, task_id: int):  # type: ignore[no-untyped-def]
+    """Say what the task waits for (waiting_customer, waiting_third_party, …; null: nothing).
+    SLA clocks whose policy lists that reason in pause_when stop until it is cleared."""
+    return due_admin.set_task_waiting(flowdesk(), current_user(), task_id, args["reason"])

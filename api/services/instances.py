@@ -16,7 +16,7 @@ from ..auth import CurrentUser, require_role
 from ..context import Flowdesk
 from ..errors import Conflict, NotFound, StaleInstance
 from ..models import AuditEntry, HumanTask, Incident, ProcessInstance
-from . import audit, due_work
+from . import audit, due_work, sla
 
 ACTIVE_TASK_STATES = q.ACTIVE
 FINAL_STATUSES = ("completed", "cancelled")
@@ -44,6 +44,7 @@ def apply_result(session: Connection, instance: RowMapping | dict, result: StepR
     task rows. ``new``: the instance was just created, so it has no rows to compare with."""
     if result.status in FINAL_STATUSES:
         due_work.cancel_instance_work(session, instance["id"])
+        sla.on_instance_ended(session, instance["id"], now)
     else:
         due_work.sync_timers(session, instance["id"], result.waiting_timers, now,
                              known_empty=new)
@@ -58,6 +59,7 @@ def apply_result(session: Connection, instance: RowMapping | dict, result: StepR
         session.execute(q.tasks.update().where(q.tasks.c.id.in_(gone),
                                                q.tasks.c.state.in_(ACTIVE_TASK_STATES))
                         .values(state="cancelled", completed_at=now))
+        sla.on_tasks_closed(session, gone, now)
     new_rows = [{
         "task_guid": t.guid, "instance_id": instance["id"],
         "process_key": instance["process_key"], "business_key": instance["business_key"],
@@ -72,6 +74,7 @@ def apply_result(session: Connection, instance: RowMapping | dict, result: StepR
         ids = session.execute(q.INSERT_TASKS, new_rows).scalars().all()
         for row, task_id in zip(new_rows, ids):
             row["id"] = task_id
+        sla.on_tasks_created(session, instance, new_rows, now)
     if result.incident is not None:
         i = result.incident
         session.execute(insert(Incident).values(
@@ -141,6 +144,8 @@ def start_in(session: Connection, fd: Flowdesk, actor: str, definition: RowMappi
            "ended_at": now if result.status in FINAL_STATUSES else None}
     row["id"] = session.execute(insert(ProcessInstance).values(
         state=fd.runtime.dumps(wf), **row).returning(ProcessInstance.id)).scalar_one()
+    if result.status not in FINAL_STATUSES:
+        sla.on_instance_started(session, row, now)
     tasks = apply_result(session, row, result, now, new=True)
     trail = {"action": "instance.started", "actor": actor, "at": now,
              "task_id": None, "before": None,

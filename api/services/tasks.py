@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import functools
-from datetime import datetime
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Connection, Select, bindparam, func, or_, select
 
@@ -12,7 +13,7 @@ from .. import queries as q
 from ..auth import CurrentUser, require_role
 from ..context import Flowdesk
 from ..errors import Conflict, Forbidden, NotFound, StaleInstance, Unprocessable
-from . import audit
+from . import audit, sla
 from .identity import user_exists
 from .instances import (ACTIVE_TASK_STATES, FINAL_STATUSES, apply_result, json_safe, keep_live,
                         load_workflow, save_state)
@@ -48,7 +49,12 @@ _FILTERS = {
     "due_before": lambda: T.c.due_at < bindparam("due_before"),
     "priority_min": lambda: T.c.priority >= bindparam("priority_min"),
     "groups": lambda: or_(T.c.assignee == bindparam("me"),
-                          T.c.candidate_group.in_(bindparam("groups", expanding=True))),
+                          T.c.candidate_group.in_(bindparam("groups", expanding=True)),
+                          T.c.escalation_group.in_(bindparam("groups", expanding=True))),
+    "overdue": lambda: T.c.due_at < bindparam("now"),
+    "due_from": lambda: T.c.due_at >= bindparam("due_from"),
+    "due_until": lambda: T.c.due_at < bindparam("due_until"),
+    "sla_state": lambda: T.c.sla_state == bindparam("sla_state"),
 }
 _LIST_COLUMNS = [c for c in T.c if c.key not in ("form_schema", "data", "documentation")]
 
@@ -65,15 +71,25 @@ def list_tasks(fd: Flowdesk, user: CurrentUser, *, assignee: str | None = None,
                process_key: str | None = None, instance_id: int | None = None,
                business_key: str | None = None, state: str | None = None,
                due_before: datetime | None = None, priority_min: int | None = None,
+               overdue: bool | None = None, due_today: bool | None = None,
+               tz: str | None = None, sla_state: str | None = None,
                sort: str = "-priority,created_at", page: int = 1,
                per_page: int = 50) -> tuple[list[dict], int]:
-    """One statement: the page and, via a window function, the total."""
+    """One statement: the page and, via a window function, the total.
+
+    ``overdue``: due before now; ``due_today``: due on today's date in ``tz`` (default the
+    server's FLOWDESK_TIMEZONE); ``sla_state``: ok, at_risk, breached, paused or met."""
     params: dict = {"offset": (page - 1) * per_page, "limit": per_page}
+    if overdue:
+        params["now"] = fd.now()
+    if due_today:
+        params["due_from"], params["due_until"] = _today(fd, tz)
     if assignee:
         params["assignee"] = user.username if assignee == "me" else assignee
     for name, value in (("candidate_group", candidate_group), ("process_key", process_key),
                         ("instance_id", instance_id), ("business_key", business_key),
-                        ("due_before", due_before), ("priority_min", priority_min)):
+                        ("due_before", due_before), ("priority_min", priority_min),
+                        ("sla_state", sla_state)):
         if value is not None and value != "":
             params[name] = value
     filters = [name for name in _FILTERS if name in params]
@@ -98,9 +114,27 @@ def list_tasks(fd: Flowdesk, user: CurrentUser, *, assignee: str | None = None,
     return [dict(r) for r in rows], total
 
 
+def _today(fd: Flowdesk, tz: str | None) -> tuple[datetime, datetime]:
+    try:
+        zone = ZoneInfo(tz or fd.settings.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise Unprocessable(f"Unknown time zone '{tz}'.", [
+            {"field": "tz", "message": "not an IANA time zone name", "location": "query"}]
+        ) from None
+    local = fd.now().astimezone(zone)
+    start = datetime.combine(local.date(), time(0), zone)
+    return start, datetime.combine(local.date() + timedelta(days=1), time(0), zone)
+
+
+def in_groups(user: CurrentUser, task: dict) -> bool:
+    """Members of the task's lane, or of the group an SLA escalation added as candidates."""
+    return (task["candidate_group"] in user.groups
+            or (task["escalation_group"] is not None and task["escalation_group"] in user.groups))
+
+
 def _can_see(user: CurrentUser, task: dict) -> bool:
     return (user.has_role(*SEES_ALL) or task["assignee"] == user.username
-            or task["candidate_group"] in user.groups)
+            or in_groups(user, task))
 
 
 def _load(session: Connection, task_id: int, user: CurrentUser, with_instance: bool = False) -> dict:
@@ -160,10 +194,12 @@ def claim(fd: Flowdesk, user: CurrentUser, task_id: int) -> dict:
             return task
         if task["assignee"] is not None:
             raise Conflict(f"Task {task_id} is already claimed by '{task['assignee']}'.")
-        if task["candidate_group"] not in user.groups and not user.has_role("admin"):
+        if not in_groups(user, task) and not user.has_role("admin"):
             raise Forbidden(f"Only members of '{task['candidate_group']}' can claim task "
                             f"{task_id}.")
         after = _set(session, task, assignee=user.username, state="claimed", claimed_at=now)
+        if task["sla_state"] is not None:
+            sla.on_task_claimed(session, task_id, now)
         _audit(session, now, user, "task.claimed", task, after)
         return after
 
@@ -193,6 +229,8 @@ def assign(fd: Flowdesk, user: CurrentUser, task_id: int, assignee: str) -> dict
             raise Unprocessable(f"No active user '{assignee}'.",
                                 [{"field": "user", "message": "unknown user", "location": "json"}])
         after = _set(session, task, assignee=assignee, state="claimed", claimed_at=now)
+        if task["sla_state"] is not None:
+            sla.on_task_claimed(session, task_id, now)
         _audit(session, now, user, "task.assigned", task, after)
         return after
 
@@ -222,7 +260,7 @@ def _complete_once(fd: Flowdesk, user: CurrentUser, task_id: int, data: dict) ->
         _require_active(task)
         if task["assignee"] is not None and task["assignee"] != user.username:
             raise Forbidden(f"Task {task_id} is claimed by '{task['assignee']}'.")
-        if task["assignee"] is None and task["candidate_group"] not in user.groups:
+        if task["assignee"] is None and not in_groups(user, task):
             raise Forbidden(f"Only members of '{task['candidate_group']}' can complete task "
                             f"{task_id}.")
         if task["instance_status"] in (*FINAL_STATUSES, "error"):
@@ -238,6 +276,8 @@ def _complete_once(fd: Flowdesk, user: CurrentUser, task_id: int, data: dict) ->
             raise
         new_version = save_state(session, fd, instance, fd.runtime.dumps(wf), result, now)
         safe = json_safe(data)
+        if task["sla_state"] is not None:
+            sla.on_tasks_closed(session, [task_id], now)
         _set(session, task, state="completed", completed_at=now, completed_by=user.username,
              assignee=user.username, data=safe)
         new_tasks = apply_result(session, instance, result, now)

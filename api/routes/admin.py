@@ -1,0 +1,145 @@
+"""/api/v1/admin: calendars, SLA policies, armed timers and SLA clocks, the outbox (admins)."""
+from __future__ import annotations
+
+from engine.sla import SlaPolicyInvalid, parse_duration
+
+from ..auth import current_user
+from ..errors import Unprocessable
+from ..schemas import TaskOut
+from ..schemas_admin import (CalendarOut, ClockPageOut, ClockQuery, ConfigIn, DueIn,
+                             DueWorkOut, DueWorkPageOut, DueWorkQuery, NotificationPageOut,
+                             PageQuery, PolicyOut, PolicyQuery, PreviewOut, PreviewQuery)
+from ..services import due_admin, sla_admin
+from . import flowdesk, protected_blueprint
+
+blp = protected_blueprint("admin", "/api/v1/admin",
+                          "Business calendars, SLA policies, armed timers and clocks (admin).")
+
+
+def _split(args: dict) -> tuple[dict, str]:
+    config = dict(args)
+    return config, config.pop("apply_to", "new")
+
+
+@blp.route("/calendars", methods=["GET"])
+@blp.response(200, CalendarOut(many=True))
+def list_calendars():  # type: ignore[no-untyped-def]
+    """Every business calendar."""
+    return sla_admin.list_calendars(flowdesk(), current_user())
+
+
+@blp.route("/calendars/<name>", methods=["GET"])
+@blp.response(200, CalendarOut)
+def get_calendar(name: str):  # type: ignore[no-untyped-def]
+    return sla_admin.get_calendar(flowdesk(), current_user(), name)
+
+
+@blp.route("/calendars/<name>", methods=["PUT"])
+@blp.arguments(ConfigIn())
+@blp.response(200, CalendarOut)
+def put_calendar(args: dict, name: str):  # type: ignore[no-untyped-def]
+    """Create or replace a calendar: timezone, mode (business | 24x7), windows per weekday
+    ("HH:MM" pairs; several per day; an end of 24:00 or one crossing midnight), country for
+    public holidays and make-up working days (CN by default in the examples), extra_holidays,
+    extra_workdays, and apply_to."""
+    config, apply_to = _split(args)
+    return sla_admin.put_calendar(flowdesk(), current_user(), name, config, apply_to)
+
+
+@blp.route("/calendars/<name>", methods=["DELETE"])
+@blp.response(204)
+def delete_calendar(name: str):  # type: ignore[no-untyped-def]
+    """Delete a calendar no SLA policy uses."""
+    sla_admin.delete_calendar(flowdesk(), current_user(), name)
+
+
+@blp.route("/calendars/<name>/preview", methods=["GET"])
+@blp.arguments(PreviewQuery(), location="query")
+@blp.response(200, PreviewOut)
+def preview(args: dict, name: str):  # type: ignore[no-untyped-def]
+    """The next open windows from a moment, and that moment plus a business duration."""
+    add = None
+    if args.get("add"):
+        try:
+            add = parse_duration(args["add"])
+        except SlaPolicyInvalid as exc:
+            raise Unprocessable(str(exc), [{"field": "add", "message": str(exc),
+                                            "location": "query"}]) from None
+    return sla_admin.preview(flowdesk(), current_user(), name, args.get("start"),
+                             args["count"], add)
+
+
+@blp.route("/sla-policies", methods=["GET"])
+@blp.arguments(PolicyQuery(), location="query")
+@blp.response(200, PolicyOut(many=True))
+def list_policies(args: dict):  # type: ignore[no-untyped-def]
+    return sla_admin.list_policies(flowdesk(), current_user(), args.get("process_key"))
+
+
+@blp.route("/sla-policies/<name>", methods=["GET"])
+@blp.response(200, PolicyOut)
+def get_policy(name: str):  # type: ignore[no-untyped-def]
+    return sla_admin.get_policy(flowdesk(), current_user(), name)
+
+
+@blp.route("/sla-policies/<name>", methods=["PUT"])
+@blp.arguments(ConfigIn())
+@blp.response(200, PolicyOut)
+def put_policy(args: dict, name: str):  # type: ignore[no-untyped-def]
+    """Create or replace a policy: process_key, target (task | lane | instance), target_ref,
+    clock (first_response | resolution | instance_resolution), duration (ISO 8601, business
+    time of `calendar`, or wall-clock without one), warning, warn_in_business_hours,
+    escalations, pause_when, enabled, and apply_to."""
+    config, apply_to = _split(args)
+    return sla_admin.put_policy(flowdesk(), current_user(), name, config, apply_to)
+
+
+@blp.route("/sla-policies/<name>", methods=["DELETE"])
+@blp.response(204)
+def delete_policy(name: str):  # type: ignore[no-untyped-def]
+    """Delete a policy; its armed clocks are removed."""
+    sla_admin.delete_policy(flowdesk(), current_user(), name)
+
+
+@blp.route("/timers", methods=["GET"])
+@blp.arguments(DueWorkQuery(), location="query")
+@blp.response(200, DueWorkPageOut)
+def list_timers(args: dict):  # type: ignore[no-untyped-def]
+    """Armed (or fired, failed, cancelled) due work: BPMN timers, scheduled starts, SLA events."""
+    rows, total = due_admin.list_due_work(flowdesk(), current_user(), **args)
+    return {"items": rows, "total": total}
+
+
+@blp.route("/timers/<int:row_id>/due", methods=["POST"])
+@blp.arguments(DueIn())
+@blp.response(200, DueWorkOut)
+def move_timer(args: dict, row_id: int):  # type: ignore[no-untyped-def]
+    """Give one armed BPMN timer or scheduled start a new due time."""
+    return due_admin.set_timer_due(flowdesk(), current_user(), row_id, args["due_at"])
+
+
+@blp.route("/sla-clocks", methods=["GET"])
+@blp.arguments(ClockQuery(), location="query")
+@blp.response(200, ClockPageOut)
+def list_clocks(args: dict):  # type: ignore[no-untyped-def]
+    """SLA clocks with their due time and state."""
+    rows, total = due_admin.list_clocks(flowdesk(), current_user(), **args)
+    return {"items": rows, "total": total}
+
+
+@blp.route("/tasks/<int:task_id>/due", methods=["POST"])
+@blp.arguments(DueIn())
+@blp.response(200, TaskOut)
+def move_task(args: dict, task_id: int):  # type: ignore[no-untyped-def]
+    """Give one task a new due time (its running SLA clocks follow)."""
+    return due_admin.set_task_due(flowdesk(), current_user(), task_id, args["due_at"],
+                                  args["reason"])
+
+
+@blp.route("/notifications", methods=["GET"])
+@blp.arguments(PageQuery(), location="query")
+@blp.response(200, NotificationPageOut)
+def notifications(args: dict):  # type: ignore[no-untyped-def]
+    """The outbox of SLA warnings, breaches and escalations, newest first."""
+    rows, total = due_admin.list_notifications(flowdesk(), current_user(), **args)
+    return {"items": rows, "total": total}

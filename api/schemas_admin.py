@@ -1,0 +1,143 @@
+"""Schemas of the admin API (calendars, SLA policies, armed timers and clocks) and of waiting.
+
+Calendar and policy bodies are validated by the engine (``engine.calendars``, ``engine.sla``),
+which reports every bad field at once; marshmallow only takes ``apply_to`` off the top.
+"""
+from __future__ import annotations
+
+from marshmallow import INCLUDE, Schema, fields, validate
+
+from .schemas import PageQuery
+
+APPLY_TO = fields.String(load_default="new", validate=validate.OneOf(("new", "running")),
+                         metadata={"description": "new: armed clocks keep their due times; "
+                                   "running: recompute them from their elapsed business time"})
+
+
+class ConfigIn(Schema):
+    class Meta:
+        unknown = INCLUDE
+
+    apply_to = APPLY_TO
+
+
+class CalendarOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    config = fields.Dict()
+    version = fields.Integer()
+    updated_at = fields.DateTime()
+    updated_by = fields.String()
+    clocks_recomputed = fields.Integer()
+
+
+class PolicyOut(CalendarOut):
+    process_key = fields.String()
+    enabled = fields.Boolean()
+
+
+class PreviewQuery(Schema):
+    start = fields.AwareDateTime(data_key="from", metadata={"description": "default: now"})
+    count = fields.Integer(load_default=10, validate=validate.Range(min=1, max=100))
+    add = fields.String(metadata={"description": "a business duration such as PT10H"})
+
+
+class WindowOut(Schema):
+    start = fields.DateTime()
+    end = fields.DateTime()
+
+
+class PreviewOut(Schema):
+    start = fields.DateTime(data_key="from")
+    windows = fields.List(fields.Nested(WindowOut))
+    add = fields.String(allow_none=True)
+    result = fields.DateTime(allow_none=True, metadata={"description": "from + add"})
+
+
+class PolicyQuery(Schema):
+    process_key = fields.String()
+
+
+class DueWorkQuery(PageQuery):
+    kind = fields.String(validate=validate.OneOf(("timer", "start", "sla")))
+    state = fields.String(load_default="pending",
+                          validate=validate.OneOf(("pending", "done", "failed", "cancelled")))
+    instance_id = fields.Integer()
+    due_before = fields.AwareDateTime()
+    due_after = fields.AwareDateTime()
+
+
+class DueWorkOut(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    instance_id = fields.Integer(allow_none=True)
+    definition_id = fields.Integer(allow_none=True)
+    ref = fields.String()
+    label = fields.String()
+    due_at = fields.DateTime()
+    state = fields.String()
+    attempts = fields.Integer()
+    last_error = fields.String(allow_none=True)
+    payload = fields.Dict()
+    fired_at = fields.DateTime(allow_none=True)
+    fired_by = fields.String(allow_none=True)
+
+
+class DueWorkPageOut(Schema):
+    items = fields.List(fields.Nested(DueWorkOut))
+    total = fields.Integer()
+
+
+class ClockQuery(PageQuery):
+    status = fields.String(validate=validate.OneOf(("running", "paused", "stopped")))
+    sla_state = fields.String(validate=validate.OneOf(("ok", "at_risk", "breached", "paused",
+                                                       "met")))
+    instance_id = fields.Integer()
+    task_id = fields.Integer()
+    policy = fields.String()
+
+
+class ClockOut(Schema):
+    id = fields.Integer()
+    policy = fields.String()
+    instance_id = fields.Integer()
+    task_id = fields.Integer(allow_none=True)
+    kind = fields.String()
+    status = fields.String()
+    sla_state = fields.String()
+    due_at = fields.DateTime(allow_none=True)
+    escalation_level = fields.Integer()
+    clock = fields.Dict()
+
+
+class ClockPageOut(Schema):
+    items = fields.List(fields.Nested(ClockOut))
+    total = fields.Integer()
+
+
+class NotificationOut(Schema):
+    id = fields.Integer()
+    created_at = fields.DateTime()
+    kind = fields.String()
+    recipient = fields.String()
+    subject = fields.String()
+    body = fields.Dict()
+    instance_id = fields.Integer(allow_none=True)
+    task_id = fields.Integer(allow_none=True)
+    sent_at = fields.DateTime(allow_none=True)
+
+
+class NotificationPageOut(Schema):
+    items = fields.List(fields.Nested(NotificationOut))
+    total = fields.Integer()
+
+
+class DueIn(Schema):
+    due_at = fields.AwareDateTime(required=True)
+    reason = fields.String(load_default="", validate=validate.Length(max=500))
+
+
+class WaitingIn(Schema):
+    reason = fields.String(required=True, allow_none=True, validate=validate.Length(max=50),
+                           metadata={"description": "e.g. waiting_customer, waiting_third_party;"
+                                     " null when no longer waiting"})

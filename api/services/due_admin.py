@@ -1,0 +1,189 @@
+"""What is armed, and moving it: list timers and SLA clocks; change one task's or timer's due
+time; mark a task or instance as waiting on someone (which pauses the SLA clocks that say so)."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, func, select
+
+from engine import sla
+from engine.timers import reschedule
+
+from .. import queries as q
+from ..auth import CurrentUser, require_role
+from ..context import Flowdesk
+from ..errors import Conflict, Forbidden, NotFound
+from ..models import Notification
+from . import audit
+from .due_work import due
+from .instances import FINAL_STATUSES, apply_result, keep_live, load_workflow, save_state
+from .sla import calendar_named, clocks, policies, policy_by_id, set_waiting, store, sync_task
+
+
+def _page(conn: Any, query: Select, page: int, per_page: int) -> tuple[list[dict], int]:
+    total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    rows = conn.execute(query.limit(per_page).offset((page - 1) * per_page)).mappings().all()
+    return [dict(r) for r in rows], total
+
+
+def list_due_work(fd: Flowdesk, user: CurrentUser, *, kind: str | None = None,
+                  state: str | None = "pending", instance_id: int | None = None,
+                  due_before: datetime | None = None, due_after: datetime | None = None,
+                  page: int = 1, per_page: int = 50) -> tuple[list[dict], int]:
+    require_role(user, "admin")
+    query = select(due).order_by(due.c.due_at, due.c.id)
+    for column, value in ((due.c.kind, kind), (due.c.state, state),
+                          (due.c.instance_id, instance_id)):
+        if value is not None:
+            query = query.where(column == value)
+    if due_before is not None:
+        query = query.where(due.c.due_at < due_before)
+    if due_after is not None:
+        query = query.where(due.c.due_at >= due_after)
+    with fd.read_tx() as conn:
+        return _page(conn, query, page, per_page)
+
+
+def list_clocks(fd: Flowdesk, user: CurrentUser, *, status: str | None = None,
+                sla_state: str | None = None, instance_id: int | None = None,
+                task_id: int | None = None, policy: str | None = None,
+                page: int = 1, per_page: int = 50) -> tuple[list[dict], int]:
+    require_role(user, "admin")
+    query = (select(clocks, policies.c.name.label("policy"))
+             .join(policies, policies.c.id == clocks.c.policy_id)
+             .order_by(clocks.c.due_at.is_(None), clocks.c.due_at, clocks.c.id))
+    for column, value in ((clocks.c.status, status), (clocks.c.sla_state, sla_state),
+                          (clocks.c.instance_id, instance_id), (clocks.c.task_id, task_id),
+                          (policies.c.name, policy)):
+        if value is not None:
+            query = query.where(column == value)
+    with fd.read_tx() as conn:
+        return _page(conn, query, page, per_page)
+
+
+def list_notifications(fd: Flowdesk, user: CurrentUser, page: int = 1,
+                       per_page: int = 50) -> tuple[list[dict], int]:
+    require_role(user, "admin")
+    table = Notification.__table__
+    with fd.read_tx() as conn:
+        return _page(conn, select(table).order_by(table.c.id.desc()), page, per_page)
+
+
+def set_task_due(fd: Flowdesk, user: CurrentUser, task_id: int, due_at: datetime,
+                 reason: str = "") -> dict:
+    """Give one task a new due time: its running SLA clocks get the duration that makes them
+    due then (elapsed business time kept); a task without clocks just gets the date."""
+    require_role(user, "admin")
+    now = fd.now()
+    with fd.tx() as conn:
+        task = conn.execute(q.TASK, {"task_id": task_id}).mappings().first()
+        if task is None:
+            raise NotFound(f"No task {task_id}.")
+        if task["state"] not in q.ACTIVE:
+            raise Conflict(f"Task {task_id} is {task['state']}; only open tasks have a due time.")
+        live = conn.execute(select(clocks).where(clocks.c.task_id == task_id,
+                                                 clocks.c.status == "running")).mappings().all()
+        for row in live:
+            state = sla.ClockState.from_dict(row["clock"])
+            calendar = calendar_named(conn, state.calendar)
+            spent = sla.elapsed(state, now, calendar)
+            wanted = spent + calendar.between(now, due_at)
+            new = sla.change_duration(state, max(wanted, spent) or sla.parse_duration("PT1S"))
+            store(conn, row, new, policy_by_id(conn, row["policy_id"]), calendar, now)
+        if live:
+            sync_task(conn, task_id)
+        else:
+            conn.execute(q.tasks.update().where(q.tasks.c.id == task_id).values(due_at=due_at))
+        after = conn.execute(q.TASK, {"task_id": task_id}).mappings().one()
+        audit.record(conn, now, user.username, "task.due_changed",
+                     instance_id=task["instance_id"], task_id=task_id,
+                     before={"due_at": _iso(task["due_at"])},
+                     after={"due_at": _iso(after["due_at"]), "reason": reason,
+                            "clocks": len(live)})
+        return dict(after)
+
+
+def set_timer_due(fd: Flowdesk, user: CurrentUser, row_id: int, due_at: datetime) -> dict:
+    """Move one armed BPMN timer (or scheduled start) to a new due time."""
+    require_role(user, "admin")
+    now = fd.now()
+    with fd.tx() as conn:
+        row = conn.execute(select(due).where(due.c.id == row_id)).mappings().first()
+        if row is None:
+            raise NotFound(f"No armed timer {row_id}.")
+        if row["state"] != "pending" or row["kind"] not in ("timer", "start"):
+            raise Conflict(f"Due work {row_id} is a {row['state']} {row['kind']}; only pending "
+                           "timers and scheduled starts can be moved (SLA clocks move with "
+                           "their task's due time).")
+        after_commit = None
+        if row["kind"] == "start":
+            conn.execute(due.update().where(due.c.id == row_id).values(due_at=due_at))
+        else:
+            instance = conn.execute(q.INSTANCE_HEAD,
+                                    {"instance_id": row["instance_id"]}).mappings().one()
+            parsed, wf = load_workflow(fd, conn, instance["id"], instance["definition_id"],
+                                       instance["version"])
+            try:
+                reschedule(wf, row["ref"], due_at)
+            except KeyError:
+                raise Conflict("The timer is no longer waiting in its instance.") from None
+            result = fd.runtime.inspect(parsed, wf)
+            version = save_state(conn, fd, instance, fd.runtime.dumps(wf), result, now)
+            apply_result(conn, instance, result, now)
+
+            def after_commit() -> None:
+                keep_live(fd, instance["id"], version, result.status, wf)
+        audit.record(conn, now, user.username, "timer.due_changed",
+                     instance_id=row["instance_id"], definition_id=row["definition_id"],
+                     before={"due_at": _iso(row["due_at"])},
+                     after={"due_at": _iso(due_at), "timer": row["label"]})
+        moved = conn.execute(select(due).where(due.c.id == row_id)).mappings().one()
+    if after_commit is not None:
+        after_commit()
+    return dict(moved)
+
+
+def set_task_waiting(fd: Flowdesk, user: CurrentUser, task_id: int,
+                     reason: str | None) -> dict:
+    """The task waits on the customer or a third party (or no longer does)."""
+    now = fd.now()
+    with fd.tx() as conn:
+        task = conn.execute(q.TASK, {"task_id": task_id}).mappings().first()
+        if task is None:
+            raise NotFound(f"No task {task_id}.")
+        if task["assignee"] != user.username and not user.has_role("supervisor", "admin"):
+            raise Forbidden(f"Only the assignee of task {task_id} or a supervisor can say "
+                            "what it waits for.")
+        if task["state"] not in q.ACTIVE:
+            raise Conflict(f"Task {task_id} is {task['state']}.")
+        conn.execute(q.tasks.update().where(q.tasks.c.id == task_id)
+                     .values(waiting_reason=reason))
+        changed = set_waiting(conn, task_id=task_id, instance_id=None, reason=reason, now=now)
+        audit.record(conn, now, user.username, "task.waiting", instance_id=task["instance_id"],
+                     task_id=task_id, before={"waiting_reason": task["waiting_reason"]},
+                     after={"waiting_reason": reason, "clocks_changed": changed})
+        return dict(conn.execute(q.TASK, {"task_id": task_id}).mappings().one())
+
+
+def set_instance_waiting(fd: Flowdesk, user: CurrentUser, instance_id: int,
+                         reason: str | None) -> None:
+    require_role(user, "supervisor", "admin")
+    now = fd.now()
+    with fd.tx() as conn:
+        instance = conn.execute(q.INSTANCE_HEAD, {"instance_id": instance_id}).mappings().first()
+        if instance is None:
+            raise NotFound(f"No process instance {instance_id}.")
+        if instance["status"] in FINAL_STATUSES:
+            raise Conflict(f"Instance {instance_id} is {instance['status']}.")
+        conn.execute(q.instances.update().where(q.instances.c.id == instance_id)
+                     .values(waiting_reason=reason))
+        changed = set_waiting(conn, task_id=None, instance_id=instance_id, reason=reason,
+                              now=now)
+        audit.record(conn, now, user.username, "instance.waiting", instance_id=instance_id,
+                     after={"waiting_reason": reason, "clocks_changed": changed})
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+

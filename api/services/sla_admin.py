@@ -1,0 +1,220 @@
+"""Admin operations on time: calendars, SLA policies, and the due time of one task or timer.
+
+Every change says ``apply_to``: ``new`` leaves armed clocks on the due times they have (they
+follow the new rules from their next pause or resume), ``running`` recomputes every armed clock
+from its recorded elapsed business time. Everything is audited; only admins get here.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from engine import sla
+from engine.calendars import BusinessCalendar
+
+from .. import queries as q
+from ..auth import CurrentUser, require_role
+from ..context import Flowdesk
+from ..errors import Conflict, NotFound, Unprocessable
+from . import audit, due_work
+from .sla import (calendar_named, calendars, clocks, forget_policies, policies, store,
+                  sync_task)
+
+
+def _problems(exc: Exception) -> Unprocessable:
+    errors = [{"field": e["field"], "message": e["message"], "location": "json"}
+              for e in getattr(exc, "errors", [])]
+    return Unprocessable(f"The configuration is invalid: {exc}", errors)
+
+
+def _row(conn: Connection, table: Any, name: str, what: str) -> Any:
+    row = conn.execute(select(table).where(table.c.name == name)).mappings().first()
+    if row is None:
+        raise NotFound(f"No {what} named '{name}'.")
+    return row
+
+
+# -- calendars -------------------------------------------------------------------------------
+
+def list_calendars(fd: Flowdesk, user: CurrentUser) -> list[dict]:
+    require_role(user, "admin")
+    with fd.read_tx() as conn:
+        return [dict(r) for r in conn.execute(select(calendars).order_by(calendars.c.name))
+                .mappings()]
+
+
+def get_calendar(fd: Flowdesk, user: CurrentUser, name: str) -> dict:
+    require_role(user, "admin")
+    with fd.read_tx() as conn:
+        return dict(_row(conn, calendars, name, "calendar"))
+
+
+def put_calendar(fd: Flowdesk, user: CurrentUser, name: str, config: dict,
+                 apply_to: str) -> dict:
+    """Create or replace a calendar; ``running`` re-times the armed clocks that use it."""
+    require_role(user, "admin")
+    try:
+        calendar = BusinessCalendar.from_dict(config)
+    except Exception as exc:  # noqa: BLE001 - CalendarInvalid lists fields; others are typos
+        raise _problems(exc) from None
+    now = fd.now()
+    with fd.tx() as conn:
+        old = conn.execute(select(calendars).where(calendars.c.name == name)).mappings().first()
+        values = {"config": calendar.to_dict(), "updated_at": now, "updated_by": user.username}
+        if old is None:
+            conn.execute(calendars.insert().values(name=name, version=1, **values))
+            changed = 0
+        else:
+            old_calendar = BusinessCalendar.from_dict(old["config"])
+            conn.execute(calendars.update().where(calendars.c.id == old["id"])
+                         .values(version=old["version"] + 1, **values))
+            changed = 0
+            if apply_to == "running":
+                changed = _retime(conn, now, lambda row, st: sla.rebase(
+                    st, now, old_calendar, calendar) if st.calendar == name else st)
+        audit.record(conn, now, user.username,
+                     "calendar.created" if old is None else "calendar.updated",
+                     before=None if old is None else {"config": old["config"]},
+                     after={"name": name, "config": values["config"], "apply_to": apply_to,
+                            "clocks_recomputed": changed})
+        return {**dict(_row(conn, calendars, name, "calendar")), "clocks_recomputed": changed}
+
+
+def delete_calendar(fd: Flowdesk, user: CurrentUser, name: str) -> None:
+    require_role(user, "admin")
+    with fd.tx() as conn:
+        row = _row(conn, calendars, name, "calendar")
+        users = [p["name"] for p in conn.execute(select(policies.c.name, policies.c.config))
+                 .mappings() if p["config"].get("calendar") == name]
+        if users:
+            raise Conflict(f"Calendar '{name}' is used by the SLA policies {', '.join(users)}.")
+        conn.execute(calendars.delete().where(calendars.c.id == row["id"]))
+        audit.record(conn, fd.now(), user.username, "calendar.deleted",
+                     before={"name": name, "config": row["config"]})
+
+
+def preview(fd: Flowdesk, user: CurrentUser, name: str, start: datetime | None, count: int,
+            add: timedelta | None) -> dict:
+    """The next ``count`` open windows from ``start``, and ``start + add`` in business time."""
+    require_role(user, "admin")
+    with fd.read_tx() as conn:
+        calendar = BusinessCalendar.from_dict(_row(conn, calendars, name, "calendar")["config"])
+    start = start or fd.now()
+    try:
+        windows = calendar.next_windows(start, count)
+        result = calendar.add(start, add) if add is not None else None
+    except Exception as exc:  # noqa: BLE001 - e.g. a calendar with no open time at all
+        raise _problems(exc) from None
+    return {"from": start, "windows": [{"start": a, "end": b} for a, b in windows],
+            "add": sla.format_duration(add) if add is not None else None, "result": result}
+
+
+# -- policies --------------------------------------------------------------------------------
+
+def list_policies(fd: Flowdesk, user: CurrentUser, process_key: str | None) -> list[dict]:
+    require_role(user, "admin")
+    with fd.read_tx() as conn:
+        query = select(policies).order_by(policies.c.process_key, policies.c.name)
+        if process_key:
+            query = query.where(policies.c.process_key == process_key)
+        return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def get_policy(fd: Flowdesk, user: CurrentUser, name: str) -> dict:
+    require_role(user, "admin")
+    with fd.read_tx() as conn:
+        return dict(_row(conn, policies, name, "SLA policy"))
+
+
+def put_policy(fd: Flowdesk, user: CurrentUser, name: str, config: dict,
+               apply_to: str) -> dict:
+    """Create or replace a policy; ``running`` applies its new duration and calendar to the
+    clocks already armed under it (elapsed business time is kept)."""
+    require_role(user, "admin")
+    try:
+        policy = sla.SlaPolicy.from_dict({**config, "name": name})
+    except Exception as exc:  # noqa: BLE001
+        raise _problems(exc) from None
+    now = fd.now()
+    with fd.tx() as conn:
+        if policy.calendar is not None and conn.execute(
+                select(calendars.c.id).where(calendars.c.name == policy.calendar)).first() is None:
+            raise Unprocessable(f"No calendar named '{policy.calendar}'.", [
+                {"field": "calendar", "message": "unknown calendar", "location": "json"}])
+        old = conn.execute(select(policies).where(policies.c.name == name)).mappings().first()
+        values = {"process_key": policy.process_key, "config": policy.to_dict(),
+                  "enabled": policy.enabled, "updated_at": now, "updated_by": user.username}
+        changed = 0
+        if old is None:
+            conn.execute(policies.insert().values(name=name, version=1, **values))
+        else:
+            conn.execute(policies.update().where(policies.c.id == old["id"])
+                         .values(version=old["version"] + 1, **values))
+            if apply_to == "running":
+                changed = _apply_policy(conn, old["id"], policy, now)
+        forget_policies(conn)
+        audit.record(conn, now, user.username,
+                     "sla_policy.created" if old is None else "sla_policy.updated",
+                     before=None if old is None else {"config": old["config"]},
+                     after={"name": name, "config": values["config"], "apply_to": apply_to,
+                            "clocks_recomputed": changed})
+        return {**dict(_row(conn, policies, name, "SLA policy")), "clocks_recomputed": changed}
+
+
+def delete_policy(fd: Flowdesk, user: CurrentUser, name: str) -> None:
+    """Remove a policy: its armed clocks stop counting and nothing of it fires any more."""
+    require_role(user, "admin")
+    now = fd.now()
+    with fd.tx() as conn:
+        row = _row(conn, policies, name, "SLA policy")
+        ids = [r.id for r in conn.execute(select(clocks.c.id, clocks.c.task_id)
+                                          .where(clocks.c.policy_id == row["id"]))]
+        tasks = {r.task_id for r in conn.execute(select(clocks.c.task_id).where(
+            clocks.c.policy_id == row["id"], clocks.c.task_id.is_not(None)))}
+        due_work.cancel_sla(conn, ids)
+        conn.execute(policies.delete().where(policies.c.id == row["id"]))
+        for task_id in tasks:
+            conn.execute(q.tasks.update().where(q.tasks.c.id == task_id)
+                         .values(due_at=None, sla_state=None))
+            sync_task(conn, task_id)
+        forget_policies(conn)
+        audit.record(conn, now, user.username, "sla_policy.deleted",
+                     before={"name": name, "config": row["config"]},
+                     after={"clocks_removed": len(ids)})
+
+
+def _apply_policy(conn: Connection, policy_id: int, policy: sla.SlaPolicy, now: datetime) -> int:
+    def change(row: Any, state: sla.ClockState) -> sla.ClockState:
+        if row["policy_id"] != policy_id:
+            return state
+        new = state
+        if state.calendar != policy.calendar:
+            new = sla.rebase(new, now, calendar_named(conn, state.calendar),
+                             calendar_named(conn, policy.calendar), calendar_name=policy.calendar)
+        if state.duration != policy.duration:
+            new = sla.change_duration(new, policy.duration)
+        return new
+    return _retime(conn, now, change, policy_override=(policy_id, policy))
+
+
+def _retime(conn: Connection, now: datetime, change, policy_override=None) -> int:  # type: ignore[no-untyped-def]
+    """Recompute every armed clock that ``change`` alters; returns how many changed."""
+    from .sla import policy_by_id
+    changed, touched = 0, set()
+    for row in conn.execute(select(clocks).where(clocks.c.status != "stopped")).mappings().all():
+        state = sla.ClockState.from_dict(row["clock"])
+        new = change(row, state)
+        if new == state:
+            continue
+        policy = (policy_override[1] if policy_override and policy_override[0] == row["policy_id"]
+                  else policy_by_id(conn, row["policy_id"]))
+        store(conn, row, new, policy, calendar_named(conn, new.calendar), now)
+        changed += 1
+        if row["task_id"] is not None:
+            touched.add(row["task_id"])
+    for task_id in touched:
+        sync_task(conn, task_id)
+    return changed
+

@@ -1,0 +1,164 @@
+"""SLA policies and business calendars through the admin API, on an injected clock.
+
+A task's due time follows every change (policy duration, calendar windows, pause and resume,
+an admin's new due date); warnings, breaches and escalations fire from the scheduler once.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from api.scheduler import run_due
+from engine.clock import FakeClock
+from tests.conftest import RESOURCES, bundle
+from tests.integration.conftest import deploy
+
+SHANGHAI = timezone(timedelta(hours=8))
+MONDAY_10 = datetime(2026, 3, 2, 10, 0, tzinfo=SHANGHAI)  # an ordinary working Monday
+OFFICE = {"timezone": "Asia/Shanghai", "country": "CN",
+          "windows": {d: [["09:00", "12:00"], ["13:00", "18:00"]]
+                      for d in ("mon", "tue", "wed", "thu", "fri")}}
+POLICY = {"process_key": "three_steps", "target": "task", "target_ref": "step_one",
+          "clock": "resolution", "duration": "PT4H", "calendar": "office",
+          "warning": {"percent": 75},
+          "escalations": [
+              {"after": "PT0S", "actions": [{"type": "raise_priority", "priority": 90},
+                                            {"type": "add_candidates", "group": "Supervisor"},
+                                            {"type": "notify", "to": "Supervisor"}]},
+              {"after": "PT1H", "actions": [{"type": "reassign", "user": "supervisor"}]}],
+          "pause_when": ["waiting_customer"]}
+
+
+def local(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value).astimezone(SHANGHAI)
+
+
+def at(hour: int, minute: int = 0, day: int = 2) -> datetime:
+    return datetime(2026, 3, day, hour, minute, tzinfo=SHANGHAI)
+
+
+@pytest.fixture
+def armed(server, tokens, clock: FakeClock):  # type: ignore[no-untyped-def]
+    """Calendar and policy in place, one instance started Monday 10:00; returns its task."""
+    clock.set(MONDAY_10)
+    admin = tokens["admin"]
+    assert deploy(server, admin, bundle(RESOURCES / "three_steps")).status_code == 201
+    assert server.call("PUT", "/api/v1/admin/calendars/office", admin, json=OFFICE).ok
+    assert server.call("PUT", "/api/v1/admin/sla-policies/step_one_4h", admin, json=POLICY).ok
+    started = server.post("/api/v1/instances", admin, json={"process_key": "three_steps"})
+    return started.json()["open_tasks"][0]["id"]
+
+
+def task(server, tokens, task_id: int) -> dict:  # type: ignore[no-untyped-def]
+    return server.get(f"/api/v1/tasks/{task_id}", tokens["admin"]).json()
+
+
+def test_due_time_follows_policy_calendar_pause_and_admin(server, tokens, clock, armed) -> None:  # type: ignore[no-untyped-def]
+    admin, task_id = tokens["admin"], armed
+    first = task(server, tokens, task_id)
+    assert (first["sla_state"], local(first["due_at"])) == ("ok", at(15))  # 10-12, 13-15
+
+    # apply_to=new: the armed clock keeps its due time; running: it is recomputed
+    shorter = {**POLICY, "duration": "PT2H"}
+    r = server.call("PUT", "/api/v1/admin/sla-policies/step_one_4h", admin,
+                    json={**shorter, "apply_to": "new"})
+    assert r.ok and r.json()["clocks_recomputed"] == 0
+    assert local(task(server, tokens, task_id)["due_at"]) == at(15)
+    r = server.call("PUT", "/api/v1/admin/sla-policies/step_one_4h", admin,
+                    json={**shorter, "apply_to": "running"})
+    assert r.json()["clocks_recomputed"] == 1
+    assert local(task(server, tokens, task_id)["due_at"]) == at(12)
+
+    # half an hour later the office changes its hours: 1.5 h left, 10:30-11:00 + 14:00-15:00
+    clock.set(at(10, 30))
+    later = {**OFFICE, "windows": {d: [["09:00", "11:00"], ["14:00", "18:00"]]
+                                   for d in ("mon", "tue", "wed", "thu", "fri")},
+             "apply_to": "running"}
+    assert server.call("PUT", "/api/v1/admin/calendars/office", admin, json=later).ok
+    assert local(task(server, tokens, task_id)["due_at"]) == at(15)
+
+    # waiting on the customer stops the clock; an hour of office time later it resumes
+    r = server.post(f"/api/v1/tasks/{task_id}/waiting", admin,
+                    json={"reason": "waiting_customer"})
+    assert (r.json()["sla_state"], r.json()["due_at"]) == ("paused", None)
+    clock.set(at(14, 30))  # paused 10:30-14:30: 0.5 h + 0.5 h of office time
+    server.post(f"/api/v1/tasks/{task_id}/waiting", admin, json={"reason": None})
+    assert local(task(server, tokens, task_id)["due_at"]) == at(16)
+
+    # an admin gives the task until Tuesday 10:00
+    r = server.post(f"/api/v1/admin/tasks/{task_id}/due", admin,
+                    json={"due_at": at(10, day=3).isoformat(), "reason": "customer asked"})
+    assert r.ok and local(r.json()["due_at"]) == at(10, day=3)
+    actions = [e["action"] for e in server.get(f"/api/v1/instances/{task(server, tokens, task_id)['instance_id']}", admin).json()["audit"]]
+    assert {"task.waiting", "task.due_changed"} <= set(actions)
+
+
+def test_warning_breach_and_escalations_fire_once(server, tokens, clock, fd, armed) -> None:  # type: ignore[no-untyped-def]
+    admin, task_id = tokens["admin"], armed
+    clock.set(at(14, 1))  # 75 % of 4 h = 3 h of office time: 14:00
+    assert run_due(fd) == 1
+    assert task(server, tokens, task_id)["sla_state"] == "at_risk"
+    at_risk = server.get("/api/v1/tasks?sla_state=at_risk", admin).json()
+    assert [t["id"] for t in at_risk["items"]] == [task_id]
+
+    clock.set(at(15, 1))  # breach, and escalation level 1 right after it
+    assert run_due(fd) == 2
+    breached = task(server, tokens, task_id)
+    assert (breached["sla_state"], breached["escalation_level"], breached["priority"],
+            breached["escalation_group"]) == ("breached", 1, 90, "Supervisor")
+    overdue = server.get("/api/v1/tasks?overdue=true", admin).json()["items"]
+    assert [t["id"] for t in overdue] == [task_id]
+    assert run_due(fd) == 0  # nothing fires twice
+
+    clock.set(at(16, 1))  # level 2: one office hour after the breach
+    assert run_due(fd) == 1
+    assert task(server, tokens, task_id)["assignee"] == "supervisor"
+    outbox = server.get("/api/v1/admin/notifications", admin).json()
+    assert {n["kind"] for n in outbox["items"]} == {"sla_warning", "sla_breach",
+                                                    "sla_escalation"}
+
+    done = server.post(f"/api/v1/tasks/{task_id}/complete", tokens["supervisor"],
+                       json={"data": {"note": "sorted"}})
+    assert done.ok, done.text
+    clocks = server.get(f"/api/v1/admin/sla-clocks?task_id={task_id}", admin).json()["items"]
+    assert [(c["status"], c["sla_state"]) for c in clocks] == [("stopped", "breached")]
+    assert server.get("/api/v1/admin/timers?kind=sla", admin).json()["total"] == 0
+
+
+def test_first_response_stops_at_claim(server, tokens, clock, armed) -> None:  # type: ignore[no-untyped-def]
+    admin = tokens["admin"]
+    respond = {"process_key": "three_steps", "target": "lane", "target_ref": "Agent",
+               "clock": "first_response", "duration": "PT30M"}
+    assert server.call("PUT", "/api/v1/admin/sla-policies/respond_30m", admin,
+                       json=respond).ok
+    started = server.post("/api/v1/instances", admin, json={"process_key": "three_steps"})
+    task_id = started.json()["open_tasks"][0]["id"]
+    assert local(task(server, tokens, task_id)["due_at"]) == at(10, 30)
+    clock.set(at(10, 20))
+    assert server.post(f"/api/v1/tasks/{task_id}/claim", tokens["agent"]).ok
+    clocks = server.get(f"/api/v1/admin/sla-clocks?task_id={task_id}&policy=respond_30m",
+                        admin).json()["items"]
+    assert [(c["status"], c["sla_state"]) for c in clocks] == [("stopped", "met")]
+    assert local(task(server, tokens, task_id)["due_at"]) == at(15)  # resolution still runs
+
+
+def test_admin_api_is_admin_only_and_validates(server, tokens, armed) -> None:  # type: ignore[no-untyped-def]
+    for path in ("/api/v1/admin/calendars", "/api/v1/admin/sla-policies",
+                 "/api/v1/admin/timers", "/api/v1/admin/sla-clocks"):
+        assert server.get(path, tokens["agent"]).status_code == 403
+    bad = {**OFFICE, "timezone": "Mars/Olympus", "windows": {"mon": [["09:00", "25:00"]]}}
+    r = server.call("PUT", "/api/v1/admin/calendars/bad", tokens["admin"], json=bad)
+    assert r.status_code == 422
+    assert {e["field"] for e in r.json()["errors"]} >= {"timezone", "windows.mon[0]"}
+    r = server.call("PUT", "/api/v1/admin/sla-policies/x", tokens["admin"],
+                    json={**POLICY, "duration": "soon", "calendar": "nowhere"})
+    assert r.status_code == 422 and "duration" in r.text
+    r = server.call("PUT", "/api/v1/admin/sla-policies/x", tokens["admin"],
+                    json={**POLICY, "calendar": "nowhere"})
+    assert r.status_code == 422 and "nowhere" in r.text
+    preview = server.get("/api/v1/admin/calendars/office/preview?from=2025-09-30T16:00:00%2B08:00"
+                         "&add=PT10H&count=2", tokens["admin"]).json()
+    assert local(preview["result"]) == datetime(2025, 10, 9, 18, 0, tzinfo=SHANGHAI)
+    assert local(preview["windows"][0]["start"]) == datetime(2025, 9, 30, 16, 0,
+                                                              tzinfo=SHANGHAI)
