@@ -21,6 +21,7 @@ from api.app import create_app
 from api.migrate import upgrade
 from api.models import Base
 from api.services.identity import create_token, ensure_user
+from engine.clock import FakeClock
 
 PG_URL = os.environ.get("FLOWDESK_TEST_POSTGRES_URL")
 
@@ -62,9 +63,16 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def app(database_url: str):  # type: ignore[no-untyped-def]
+def clock() -> FakeClock:
+    """A fake clock (2026-01-05 09:00 UTC); the app uses it when a test requests it."""
+    return FakeClock()
+
+
+@pytest.fixture
+def app(request: pytest.FixtureRequest, database_url: str):  # type: ignore[no-untyped-def]
+    clock = request.getfixturevalue("clock") if "clock" in request.fixturenames else None
     application = create_app({"database_url": database_url, "testing": True,
-                              "script_cpu_seconds": 0.5})
+                              "script_cpu_seconds": 0.5}, clock=clock)
     yield application
     application.extensions["flowdesk"].dispose()
 
