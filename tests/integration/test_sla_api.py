@@ -162,3 +162,44 @@ def test_admin_api_is_admin_only_and_validates(server, tokens, armed) -> None:  
     assert local(preview["result"]) == datetime(2025, 10, 9, 18, 0, tzinfo=SHANGHAI)
     assert local(preview["windows"][0]["start"]) == datetime(2025, 9, 30, 16, 0,
                                                               tzinfo=SHANGHAI)
+
+
+def test_an_escalation_can_signal_the_instance(server, tokens, clock, fd) -> None:  # type: ignore[no-untyped-def]
+    clock.set(MONDAY_10)
+    admin = tokens["admin"]
+    files = {"escalate_by_signal.bpmn":
+             (RESOURCES / "timers" / "escalate_by_signal.bpmn").read_bytes()}
+    assert deploy(server, admin, files).status_code == 201
+    policy = {"process_key": "escalate_by_signal", "target": "task", "target_ref": "handle",
+              "clock": "resolution", "duration": "PT1H",
+              "escalations": [{"after": "PT0S", "actions": [
+                  {"type": "signal", "name": "sla_escalated"}]}]}
+    assert server.call("PUT", "/api/v1/admin/sla-policies/handle_1h", admin, json=policy).ok
+    started = server.post("/api/v1/instances", admin,
+                          json={"process_key": "escalate_by_signal"}).json()
+    clock.set(at(11, 1))  # wall-clock policy: due 11:00
+    assert run_due(fd) == 2  # breach, then level 1 sends the signal
+    detail = server.get(f"/api/v1/instances/{started['id']}", admin).json()
+    assert [t["bpmn_id"] for t in detail["open_tasks"]] == ["takeover"]
+    clocks = server.get("/api/v1/admin/sla-clocks?policy=handle_1h", admin).json()["items"]
+    assert [(c["status"], c["sla_state"]) for c in clocks] == [("stopped", "breached")]
+
+
+def test_an_admin_moves_one_bpmn_timer(server, tokens, clock, fd) -> None:  # type: ignore[no-untyped-def]
+    clock.set(MONDAY_10)
+    admin = tokens["admin"]
+    files = {"reply_or_call.bpmn": (RESOURCES / "timers" / "reply_or_call.bpmn").read_bytes()}
+    assert deploy(server, admin, files).status_code == 201
+    started = server.post("/api/v1/instances", admin, json={"process_key": "reply_or_call"})
+    armed = server.get(f"/api/v1/admin/timers?instance_id={started.json()['id']}",
+                       admin).json()["items"]
+    assert [local(t["due_at"]) for t in armed] == [MONDAY_10 + timedelta(hours=48)]
+    moved = server.post(f"/api/v1/admin/timers/{armed[0]['id']}/due", admin,
+                        json={"due_at": at(12).isoformat()})
+    assert moved.ok and local(moved.json()["due_at"]) == at(12)
+    assert server.post(f"/api/v1/admin/timers/{armed[0]['id']}/due", tokens["agent"],
+                       json={"due_at": at(12).isoformat()}).status_code == 403
+    clock.set(at(12, 1))
+    assert run_due(fd) == 1
+    detail = server.get(f"/api/v1/instances/{started.json()['id']}", admin).json()
+    assert [t["bpmn_id"] for t in detail["open_tasks"]] == ["call"]
