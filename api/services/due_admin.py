@@ -18,6 +18,7 @@ from ..models import Notification
 from . import audit
 from .due_work import due
 from .instances import FINAL_STATUSES, apply_result, keep_live, load_workflow, save_state
+from .tasks import in_groups
 from .sla import calendar_named, clocks, policies, policy_by_id, set_waiting, store, sync_task
 
 
@@ -152,9 +153,11 @@ def set_task_waiting(fd: Flowdesk, user: CurrentUser, task_id: int,
         task = conn.execute(q.TASK, {"task_id": task_id}).mappings().first()
         if task is None:
             raise NotFound(f"No task {task_id}.")
-        if task["assignee"] != user.username and not user.has_role("supervisor", "admin"):
-            raise Forbidden(f"Only the assignee of task {task_id} or a supervisor can say "
-                            "what it waits for.")
+        mine = task["assignee"] == user.username or (task["assignee"] is None
+                                                      and in_groups(user, task))
+        if not mine and not user.has_role("supervisor", "admin"):
+            raise Forbidden(f"Only the assignee of task {task_id} (or, while it is unclaimed, "
+                            "its group) or a supervisor can say what it waits for.")
         if task["state"] not in q.ACTIVE:
             raise Conflict(f"Task {task_id} is {task['state']}.")
         conn.execute(q.tasks.update().where(q.tasks.c.id == task_id)

@@ -93,6 +93,8 @@ def list_tasks(fd: Flowdesk, user: CurrentUser, *, assignee: str | None = None,
         if value is not None and value != "":
             params[name] = value
     filters = [name for name in _FILTERS if name in params]
+    if overdue:
+        filters.append("overdue")
     if unassigned:
         filters.append("unassigned")
     if state in (None, "active"):

@@ -107,13 +107,26 @@ def test_warning_breach_and_escalations_fire_once(server, tokens, clock, fd, arm
     breached = task(server, tokens, task_id)
     assert (breached["sla_state"], breached["escalation_level"], breached["priority"],
             breached["escalation_group"]) == ("breached", 1, 90, "Supervisor")
+    fresh = server.post("/api/v1/instances", admin, json={"process_key": "three_steps"})
+    fresh_task = fresh.json()["open_tasks"][0]["id"]
     overdue = server.get("/api/v1/tasks?overdue=true", admin).json()["items"]
     assert [t["id"] for t in overdue] == [task_id]
+    today = server.get("/api/v1/tasks?due_today=true&tz=Asia/Shanghai", admin).json()["items"]
+    assert [t["id"] for t in today] == [task_id]  # the fresh one is due tomorrow 10:01
+    new_york = server.get("/api/v1/tasks?due_today=true&tz=America/New_York",
+                          admin).json()["items"]
+    assert [t["id"] for t in new_york] == [task_id, fresh_task]  # both on 2 March there
+    assert server.get("/api/v1/tasks?due_today=true&tz=Mars/Base", admin).status_code == 422
     assert run_due(fd) == 0  # nothing fires twice
 
     clock.set(at(16, 1))  # level 2: one office hour after the breach
     assert run_due(fd) == 1
     assert task(server, tokens, task_id)["assignee"] == "supervisor"
+    waiting = server.post(f"/api/v1/tasks/{fresh_task}/waiting", tokens["agent"],
+                          json={"reason": "waiting_customer"})
+    assert waiting.ok and waiting.json()["sla_state"] == "paused"  # its group may say so
+    assert server.post(f"/api/v1/tasks/{fresh_task}/waiting", tokens["outsider"],
+                       json={"reason": None}).status_code == 403
     outbox = server.get("/api/v1/admin/notifications", admin).json()
     assert {n["kind"] for n in outbox["items"]} == {"sla_warning", "sla_breach",
                                                     "sla_escalation"}
