@@ -216,3 +216,34 @@ def test_an_admin_moves_one_bpmn_timer(server, tokens, clock, fd) -> None:  # ty
     assert run_due(fd) == 1
     detail = server.get(f"/api/v1/instances/{started.json()['id']}", admin).json()
     assert [t["bpmn_id"] for t in detail["open_tasks"]] == ["call"]
+
+
+def test_instance_resolution_clock_pauses_and_stops(server, tokens, clock, armed) -> None:  # type: ignore[no-untyped-def]
+    admin = tokens["admin"]
+    policy = {"process_key": "three_steps", "target": "instance", "clock": "instance_resolution",
+              "duration": "PT8H", "pause_when": ["waiting_third_party"]}
+    assert server.call("PUT", "/api/v1/admin/sla-policies/case_8h", admin, json=policy).ok
+    instance = server.post("/api/v1/instances", admin, json={"process_key": "three_steps"}).json()
+
+    def clock_of() -> dict:
+        items = server.get(f"/api/v1/admin/sla-clocks?instance_id={instance['id']}&policy=case_8h",
+                           admin).json()["items"]
+        assert len(items) == 1
+        return items[0]
+
+    assert local(clock_of()["due_at"]) == at(18)  # wall-clock: 10:00 + 8 h
+    assert server.post(f"/api/v1/instances/{instance['id']}/waiting", tokens["agent"],
+                       json={"reason": "waiting_third_party"}).status_code == 403
+    r = server.post(f"/api/v1/instances/{instance['id']}/waiting", tokens["supervisor"],
+                    json={"reason": "waiting_third_party"})
+    assert r.ok and clock_of()["status"] == "paused"
+    clock.set(at(12))
+    server.post(f"/api/v1/instances/{instance['id']}/waiting", tokens["supervisor"],
+                json={"reason": None})
+    assert local(clock_of()["due_at"]) == at(20)  # two hours paused
+    for _ in range(3):
+        task_id = server.get(f"/api/v1/tasks?instance_id={instance['id']}", admin
+                             ).json()["items"][0]["id"]
+        assert server.post(f"/api/v1/tasks/{task_id}/complete", admin,
+                           json={"data": {"note": "x"}}).ok
+    assert (clock_of()["status"], clock_of()["sla_state"]) == ("stopped", "met")
