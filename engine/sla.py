@@ -6,22 +6,19 @@ database, a scheduler or the wall clock. Business time comes from any ``Calendar
 """
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from types import EllipsisType
 from typing import Any, NamedTuple, Protocol
 
-from .errors import EngineError
+from .sla_policy import (ACTIONS, CLOCKS, TARGETS, ZERO, EscalationLevel, SlaPolicy,
+                         SlaPolicyInvalid, SlaWarning, format_duration, parse_duration)
 
-ZERO = timedelta(0)
-TARGETS = ("task", "lane", "instance")
-CLOCKS = ("first_response", "resolution", "instance_resolution")
-ACTIONS: dict[str, tuple[str, ...]] = {
-    "raise_priority": ("priority",), "add_candidates": ("group",), "reassign": ("user",),
-    "notify": ("to", "message"), "message": ("name",), "signal": ("name",)}
-_FIELDS = ("name", "process_key", "target", "target_ref", "clock", "duration", "calendar", "warning",
-           "warn_in_business_hours", "escalations", "pause_when", "enabled")
+__all__ = ["ACTIONS", "CLOCKS", "TARGETS", "Calendar", "ClockEvent", "ClockState",
+           "EscalationLevel", "SlaPolicy", "SlaPolicyInvalid", "SlaWarning", "WallClock",
+           "change_duration", "due_at", "elapsed", "format_duration", "mark_fired",
+           "next_event", "parse_duration", "pause", "rebase", "resume", "sla_status",
+           "start_clock", "stop"]
 
 
 class Calendar(Protocol):
@@ -47,227 +44,6 @@ class WallClock:
 
     def is_open(self, t: datetime) -> bool:
         return True
-
-
-@dataclass
-class SlaPolicyInvalid(EngineError):
-    """A policy was rejected; ``errors`` lists every bad field as {"field", "message"}."""
-
-    errors: list[dict] = field(default_factory=list)
-
-    def __str__(self) -> str:
-        return "; ".join(f"{e['field']}: {e['message']}" for e in self.errors)
-
-
-# --- ISO-8601 durations -------------------------------------------------------------------------
-
-_ISO = re.compile(r"P(?:(\d+)W)?(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:[.,]\d+)?)S)?)?")
-
-
-def parse_duration(text: object) -> timedelta:
-    """ISO-8601 duration with W, D, H, M, S; years and months are refused because their length varies."""
-    example = 'an ISO-8601 duration such as "PT4H", "P1D" or "PT30M"'
-    if not isinstance(text, str):
-        raise ValueError(f"{text!r} is not {example}.")
-    s = text.strip().upper()
-    if s.startswith("P") and any(c in s.split("T", 1)[0] for c in "YM"):
-        raise ValueError(f"{text!r} uses years or months, whose length varies; use weeks (W) or days (D).")
-    m = _ISO.fullmatch(s)
-    if m is None or s == "P":
-        raise ValueError(f"{text!r} is not {example}.")
-    w, d, h, mi, sec = (g or "0" for g in m.groups())
-    return timedelta(weeks=int(w), days=int(d), hours=int(h), minutes=int(mi),
-                     seconds=float(sec.replace(",", ".")))
-
-
-def format_duration(td: timedelta) -> str:
-    """Canonical ISO-8601 form (days, never weeks) so stored JSON round-trips exactly."""
-    if td < ZERO:
-        raise ValueError("negative durations have no ISO-8601 form")
-    h, rest = divmod(td.seconds, 3600)
-    m, s = divmod(rest, 60)
-    sec = f"{s}.{td.microseconds:06d}".rstrip("0") if td.microseconds else (str(s) if s else "")
-    time = (f"{h}H" if h else "") + (f"{m}M" if m else "") + (f"{sec}S" if sec else "")
-    out = (f"{td.days}D" if td.days else "") + (f"T{time}" if time else "")
-    return f"P{out}" if out else "PT0S"
-
-
-# --- Policy -------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class SlaWarning:
-    """Warn at ``percent`` of the duration, or ``before`` the due time (exactly one is set)."""
-
-    percent: float | None = None
-    before: timedelta | None = None
-
-
-@dataclass(frozen=True)
-class EscalationLevel:
-    """Actions applied once the clock is ``after`` past its due time (in the policy's time basis)."""
-
-    after: timedelta
-    actions: tuple[dict, ...]
-
-
-@dataclass(frozen=True)
-class SlaPolicy:
-    """One SLA rule for a process: which clock, how long, in which calendar, and what happens.
-
-    Build from JSON with ``from_dict``, which validates; direct construction trusts its caller.
-    """
-
-    name: str
-    process_key: str
-    target: str
-    target_ref: str | None
-    clock: str
-    duration: timedelta
-    calendar: str | None = None
-    warning: SlaWarning | None = None
-    warn_in_business_hours: bool = False
-    escalations: tuple[EscalationLevel, ...] = ()
-    pause_when: tuple[str, ...] = ()
-    enabled: bool = True
-
-    @classmethod
-    def from_dict(cls, data: Any) -> SlaPolicy:
-        """Parse the stored/submitted JSON form, reporting every bad field at once."""
-        if not isinstance(data, dict):
-            raise SlaPolicyInvalid([{"field": "(policy)", "message": "An SLA policy must be a JSON object."}])
-        values, errors = _parse_policy(data)
-        if errors:
-            raise SlaPolicyInvalid(errors)
-        return cls(**values)
-
-    def to_dict(self) -> dict:
-        """The JSON form ``from_dict`` accepts, with durations in canonical ISO-8601."""
-        w = self.warning
-        warning = None if w is None else (
-            {"percent": w.percent} if w.percent is not None else {"before": format_duration(w.before or ZERO)})
-        return {"name": self.name, "process_key": self.process_key, "target": self.target,
-                "target_ref": self.target_ref, "clock": self.clock, "duration": format_duration(self.duration),
-                "calendar": self.calendar, "warning": warning, "warn_in_business_hours": self.warn_in_business_hours,
-                "escalations": [{"after": format_duration(lv.after), "actions": [dict(a) for a in lv.actions]}
-                                for lv in self.escalations],
-                "pause_when": list(self.pause_when), "enabled": self.enabled}
-
-
-def _parse_policy(data: dict) -> tuple[dict[str, Any], list[dict]]:
-    """One pass over the JSON: typed values plus a clear sentence for each bad field."""
-    errors: list[dict] = []
-
-    def err(f: str, message: str) -> None:
-        errors.append({"field": f, "message": message})
-
-    def text(f: str, val: object, what: str = "a non-empty string") -> Any:
-        if not isinstance(val, str) or not val.strip():
-            err(f, f"{f} must be {what}.")
-        return val
-
-    def dur(f: str, raw: object, positive: bool = True) -> Any:
-        try:
-            td = parse_duration(raw)
-        except ValueError as e:
-            return err(f, f"{f}: {e}")
-        if positive and td <= ZERO:
-            err(f, f"{f} must be longer than zero.")
-        return td
-
-    def flag(f: str, default: bool) -> Any:
-        if not isinstance(data.get(f, default), bool):
-            err(f, f"{f} must be true or false.")
-        return data.get(f, default)
-
-    name, process_key = text("name", data.get("name")), text("process_key", data.get("process_key"))
-    for key in data:
-        if key == "duration_minutes":
-            err(key, 'duration_minutes is not supported; give "duration" in ISO-8601, e.g. "PT4H".')
-        elif key not in _FIELDS:
-            err(key, f"{key} is not a field of an SLA policy.")
-    target, ref, clock = data.get("target"), data.get("target_ref"), data.get("clock")
-    if target not in TARGETS:
-        err("target", f"target must be one of task, lane or instance, not {target!r}.")
-    elif target == "instance" and ref is not None:
-        err("target_ref", "target_ref must be null when the target is the whole instance.")
-    elif target != "instance":
-        text("target_ref", ref, f"the {'BPMN task id' if target == 'task' else 'lane name'} to watch")
-    if clock not in CLOCKS:
-        err("clock", f"clock must be one of {', '.join(CLOCKS)}, not {clock!r}.")
-    elif target in TARGETS and (clock == "instance_resolution") != (target == "instance"):
-        err("clock", "An instance target needs the instance_resolution clock, and only it may use that clock.")
-    duration = None
-    if "duration" not in data:
-        err("duration", 'duration is required, as ISO-8601 such as "PT4H".')
-    else:
-        duration = dur("duration", data["duration"])
-    calendar = data.get("calendar")
-    if calendar is not None:
-        text("calendar", calendar, "a calendar name, or null for wall-clock time")
-    warning, w = None, data.get("warning")
-    if w is not None and (not isinstance(w, dict) or len(w) != 1 or not set(w) <= {"percent", "before"}):
-        err("warning", 'warning must be either {"percent": 80} or {"before": "PT30M"}.')
-    elif isinstance(w, dict) and "percent" in w:
-        p = w["percent"]
-        if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 < p < 100:
-            err("warning.percent", "warning.percent must be a number greater than 0 and less than 100.")
-        warning = SlaWarning(percent=p)
-    elif isinstance(w, dict):
-        warning = SlaWarning(before=dur("warning.before", w["before"]))
-        if warning.before and duration and warning.before >= duration:
-            err("warning.before", "warning.before must be shorter than the duration.")
-    if flag("warn_in_business_hours", False) is True and calendar is None:
-        err("warn_in_business_hours", "warn_in_business_hours needs a calendar; wall-clock time is always open.")
-    pause_when = data.get("pause_when", [])
-    if not isinstance(pause_when, list) or not all(isinstance(s, str) and s.strip() for s in pause_when):
-        err("pause_when", 'pause_when must be a list of state names such as "waiting_customer".')
-    levels, previous, raw_levels = [], ZERO, data.get("escalations", [])
-    if not isinstance(raw_levels, list):
-        err("escalations", 'escalations must be a list of {"after": "PT0S", "actions": [...]}.')
-        raw_levels = []
-    for i, lvl in enumerate(raw_levels):
-        f = f"escalations[{i}]"
-        if not isinstance(lvl, dict) or set(lvl) != {"after", "actions"}:
-            err(f, f'{f} must be an object with exactly "after" and "actions".')
-            continue
-        after = dur(f"{f}.after", lvl["after"], positive=False)
-        if after is not None and after < previous:
-            err(f"{f}.after", f"{f}.after must not be shorter than the previous level's ({format_duration(previous)}).")
-        previous = max(previous, after or ZERO)
-        actions = lvl["actions"]
-        if not isinstance(actions, list) or not actions:
-            err(f"{f}.actions", f"{f}.actions must be a list of at least one action.")
-            actions = []
-        for j, a in enumerate(actions):
-            errors.extend(_check_action(a, f"{f}.actions[{j}]"))
-        levels.append(EscalationLevel(after, tuple(dict(a) for a in actions if isinstance(a, dict))))
-    return {"name": name, "process_key": process_key, "target": target, "target_ref": ref, "clock": clock,
-            "duration": duration, "calendar": calendar, "warning": warning,
-            "warn_in_business_hours": data.get("warn_in_business_hours", False),
-            "escalations": tuple(levels), "pause_when": tuple(pause_when) if isinstance(pause_when, list) else (),
-            "enabled": flag("enabled", True)}, errors
-
-
-def _check_action(a: object, f: str) -> list[dict]:
-    """One escalation action: a known type with exactly its own fields."""
-    if not isinstance(a, dict) or a.get("type") not in ACTIONS:
-        return [{"field": f"{f}.type", "message": f"{f}.type must be one of {', '.join(ACTIONS)}."}]
-    need = ACTIONS[a["type"]]
-    out = [{"field": f"{f}.{k}", "message": f"{f}.{k} is not a field of a {a['type']} action."}
-           for k in a if k != "type" and k not in need]
-    for k in need:
-        val = a.get(k)
-        if k == "priority":
-            if isinstance(val, bool) or not isinstance(val, int) or not 0 <= val <= 100:
-                out.append({"field": f"{f}.priority", "message": f"{f}.priority must be a whole number from 0 to 100."})
-        elif k in OPTIONAL and val is None:
-            continue
-        elif not isinstance(val, str) or not val.strip():
-            out.append({"field": f"{f}.{k}", "message": f"{f}.{k} must be a non-empty string."})
-    return out
-
-
-OPTIONAL = {"message"}  # a notify without one gets a standard subject
 
 
 # --- Clock state and operations ------------------------------------------------------------------
