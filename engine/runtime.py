@@ -174,7 +174,12 @@ class Runtime:
                 wf.refresh_timers()
             if action is not None:
                 action.run()
-            wf.do_engine_steps()
+            # Not wf.do_engine_steps(): its trailing refresh_timers() makes an overdue timer
+            # READY without running it, and the instance would sit with nothing to wake it.
+            # Timers move only in fire_due_timers (refresh=True), after missed cycles are
+            # coalesced, so a late cycle fires once.
+            while wf._do_engine_steps():
+                pass
             self._guard_depth(wf)
         except TaskTreeTooDeep as exc:
             incident = Incident(kind="loop_limit", message=str(exc))
@@ -243,7 +248,8 @@ class Runtime:
 
     @staticmethod
     def _variables(wf: BpmnWorkflow) -> dict:
-        live = [t for t in wf.tasks.values() if t.state & LIVE]
+        live = [t for t in wf.tasks.values()  # not Spiff's internal tasks (_EndJoin: no data)
+                if t.state & LIVE and t.task_spec.bpmn_id is not None]
         if live:
             latest = max(live, key=lambda t: t.last_state_change)
             return copy.deepcopy(latest.data)

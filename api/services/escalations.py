@@ -21,13 +21,15 @@ from . import audit
 from .instances import apply_result, keep_live, load_workflow, save_state
 from .due_work import due
 from .sla import calendar_named, clocks, on_task_claimed, policy_by_id, store, sync_task
-from .timers import Fired, lock_instance, mark_done
+from .timers import Fired, lock_instance, mark_done, still_pending
 
 SCHEDULER = "scheduler"
 
 
 def fire_sla(conn: Connection, fd: Flowdesk, row: RowMapping, now: datetime,
              node: str) -> Fired:
+    if not still_pending(conn, row):
+        return Fired("skipped")
     clock = conn.execute(select(clocks).where(clocks.c.id == int(row["ref"]))
                          ).mappings().first()
     if clock is None or clock["status"] != "running":

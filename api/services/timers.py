@@ -29,6 +29,8 @@ LOCK_INSTANCE = (select(q.instances.c.id, q.instances.c.definition_id, q.instanc
                  .where(q.instances.c.id == bindparam("instance_id"))
                  .with_for_update(skip_locked=True))
 
+STILL_PENDING = select(due.c.state).where(due.c.id == bindparam("row_id"))
+
 MARK_DONE = due.update().where(due.c.id == bindparam("row_id")).values(
     state="done", fired_at=bindparam("fired_at"), fired_by=bindparam("node"))
 
@@ -51,8 +53,16 @@ def lock_instance(conn: Connection, instance_id: int) -> RowMapping | None:
     return conn.execute(LOCK_INSTANCE, {"instance_id": instance_id}).mappings().first()
 
 
+def still_pending(conn: Connection, row: RowMapping) -> bool:
+    """Firing an earlier row of the same batch may have settled this one (one refresh fires
+    every due timer of an instance, and the sync cancels their rows)."""
+    return conn.execute(STILL_PENDING, {"row_id": row["id"]}).scalar_one() == "pending"
+
+
 def fire_timer(conn: Connection, fd: Flowdesk, row: RowMapping, now: datetime,
                node: str) -> Fired:
+    if not still_pending(conn, row):
+        return Fired("skipped")
     instance = lock_instance(conn, row["instance_id"])
     if instance is None and conn.execute(q.INSTANCE_HEAD,
                                          {"instance_id": row["instance_id"]}).first():
