@@ -51,6 +51,7 @@ from api.migrate import upgrade  # noqa: E402
 from api.models import AuditEntry, DueWork, ProcessInstance  # noqa: E402
 from api.services.definitions import deploy  # noqa: E402
 from api.services.instances import start_instance  # noqa: E402
+from bench.bench_api import cpu_baseline, percentile  # noqa: E402
 
 PROCESS = ROOT / "tests" / "resources" / "timers" / "wait_until.bpmn"
 SCRATCH_DB = "flowdesk_timer_bench"
@@ -59,20 +60,6 @@ FLOWDESK = str(Path(sys.executable).with_name("flowdesk"))
 
 def now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
-
-
-def cpu_baseline() -> float:
-    """Seconds for 10M integer additions (as in bench_api.py): how fast this machine is now."""
-    started = time.perf_counter()
-    total = 0
-    for i in range(10_000_000):
-        total += i
-    return time.perf_counter() - started
 
 
 # -- databases ---------------------------------------------------------------------------------

@@ -36,6 +36,30 @@ def _row(conn: Connection, table: Any, name: str, what: str) -> Any:
     return row
 
 
+def _save(conn: Connection, table: Any, name: str, values: dict, user: CurrentUser,
+          now: datetime) -> Any:
+    """Insert or replace (version + 1) a named config row; returns the old row, if any."""
+    old = conn.execute(select(table).where(table.c.name == name)).mappings().first()
+    values = {**values, "updated_at": now, "updated_by": user.username}
+    if old is None:
+        conn.execute(table.insert().values(name=name, version=1, **values))
+    else:
+        conn.execute(table.update().where(table.c.id == old["id"])
+                     .values(version=old["version"] + 1, **values))
+    return old
+
+
+def _saved(conn: Connection, table: Any, kind: str, name: str, old: Any, user: CurrentUser,
+           now: datetime, apply_to: str, changed: int) -> dict:
+    """Audit a create or replace and return the stored row."""
+    row = dict(_row(conn, table, name, kind.replace("_", " ")))
+    audit.record(conn, now, user.username, f"{kind}.{'created' if old is None else 'updated'}",
+                 before=None if old is None else {"config": old["config"]},
+                 after={"name": name, "config": row["config"], "apply_to": apply_to,
+                        "clocks_recomputed": changed})
+    return {**row, "clocks_recomputed": changed}
+
+
 # -- calendars -------------------------------------------------------------------------------
 
 def list_calendars(fd: Flowdesk, user: CurrentUser) -> list[dict]:
@@ -61,25 +85,13 @@ def put_calendar(fd: Flowdesk, user: CurrentUser, name: str, config: dict,
         raise _problems(exc) from None
     now = fd.now()
     with fd.tx() as conn:
-        old = conn.execute(select(calendars).where(calendars.c.name == name)).mappings().first()
-        values = {"config": calendar.to_dict(), "updated_at": now, "updated_by": user.username}
-        if old is None:
-            conn.execute(calendars.insert().values(name=name, version=1, **values))
-            changed = 0
-        else:
+        old = _save(conn, calendars, name, {"config": calendar.to_dict()}, user, now)
+        changed = 0
+        if old is not None and apply_to == "running":
             old_calendar = BusinessCalendar.from_dict(old["config"])
-            conn.execute(calendars.update().where(calendars.c.id == old["id"])
-                         .values(version=old["version"] + 1, **values))
-            changed = 0
-            if apply_to == "running":
-                changed = _retime(conn, now, lambda row, st: sla.rebase(
-                    st, now, old_calendar, calendar) if st.calendar == name else st)
-        audit.record(conn, now, user.username,
-                     "calendar.created" if old is None else "calendar.updated",
-                     before=None if old is None else {"config": old["config"]},
-                     after={"name": name, "config": values["config"], "apply_to": apply_to,
-                            "clocks_recomputed": changed})
-        return {**dict(_row(conn, calendars, name, "calendar")), "clocks_recomputed": changed}
+            changed = _retime(conn, now, lambda row, st: sla.rebase(
+                st, now, old_calendar, calendar) if st.calendar == name else st)
+        return _saved(conn, calendars, "calendar", name, old, user, now, apply_to, changed)
 
 
 def delete_calendar(fd: Flowdesk, user: CurrentUser, name: str) -> None:
@@ -143,24 +155,14 @@ def put_policy(fd: Flowdesk, user: CurrentUser, name: str, config: dict,
                 select(calendars.c.id).where(calendars.c.name == policy.calendar)).first() is None:
             raise Unprocessable(f"No calendar named '{policy.calendar}'.", [
                 {"field": "calendar", "message": "unknown calendar", "location": "json"}])
-        old = conn.execute(select(policies).where(policies.c.name == name)).mappings().first()
-        values = {"process_key": policy.process_key, "config": policy.to_dict(),
-                  "enabled": policy.enabled, "updated_at": now, "updated_by": user.username}
+        old = _save(conn, policies, name, {"process_key": policy.process_key,
+                                           "config": policy.to_dict(),
+                                           "enabled": policy.enabled}, user, now)
         changed = 0
-        if old is None:
-            conn.execute(policies.insert().values(name=name, version=1, **values))
-        else:
-            conn.execute(policies.update().where(policies.c.id == old["id"])
-                         .values(version=old["version"] + 1, **values))
-            if apply_to == "running":
-                changed = _apply_policy(conn, old["id"], policy, now)
+        if old is not None and apply_to == "running":
+            changed = _apply_policy(conn, old["id"], policy, now)
         forget_policies(conn)
-        audit.record(conn, now, user.username,
-                     "sla_policy.created" if old is None else "sla_policy.updated",
-                     before=None if old is None else {"config": old["config"]},
-                     after={"name": name, "config": values["config"], "apply_to": apply_to,
-                            "clocks_recomputed": changed})
-        return {**dict(_row(conn, policies, name, "SLA policy")), "clocks_recomputed": changed}
+        return _saved(conn, policies, "sla_policy", name, old, user, now, apply_to, changed)
 
 
 def delete_policy(fd: Flowdesk, user: CurrentUser, name: str) -> None:
