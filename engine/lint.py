@@ -19,7 +19,7 @@ SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 NS = {"bpmn": BPMN, "spiff": SPIFF}
 
 _ISO_LIKE = re.compile(r"^(R\d*/)?(P[0-9TYMWDHS.,]+|\d{4}-\d{2}-\d{2}[T ]?[\d:.+\-Z]*)(/.*)?$")
-ASSIGNMENT_PROPERTIES = ("assignee", "candidateGroups")
+ASSIGNMENT_PROPERTIES = ("assignee", "assigneeVariable", "candidateGroups")
 
 
 def properties_of(element: etree._Element) -> dict[str, str]:
@@ -65,7 +65,8 @@ def _lint_user_tasks(process: etree._Element, file: str, form_names: set[str]) -
         if task.get("id") not in in_lane and not any(props.get(p) for p in ASSIGNMENT_PROPERTIES):
             problems.append(_problem(
                 f"User task '{label}' is in no lane and has no explicit assignment, so nobody would "
-                "see it: put it in a lane or give it an 'assignee' or 'candidateGroups' property.",
+                "see it: put it in a lane or give it an 'assignee', 'assigneeVariable' or "
+                "'candidateGroups' property.",
                 file, task, "unassigned_user_task"))
         form = props.get("formJsonSchemaFilename")
         if form and form not in form_names:

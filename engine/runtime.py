@@ -64,6 +64,13 @@ class StepResult:
     waiting_timers: list[ArmedTimer] = field(default_factory=list)
 
 
+def _from_data(data: dict, name: str | None) -> str | None:
+    """``assigneeVariable``: the task goes to the user named in that process variable (e.g. the
+    substitute a supervisor named); empty or missing leaves it to the lane."""
+    value = data.get(name) if name else None
+    return value.strip() or None if isinstance(value, str) else None
+
+
 class Runtime:
     """Drives SpiffWorkflow with Flowdesk's sandbox, clock and guards."""
 
@@ -240,7 +247,8 @@ class Runtime:
             tasks.append(OpenTask(
                 guid=str(task.id), bpmn_id=spec.bpmn_id, name=spec.bpmn_name or spec.bpmn_id,
                 lane=spec.lane, candidate_groups=info.candidate_groups if info else [],
-                assignee=props.get("assignee") or None,
+                assignee=props.get("assignee") or _from_data(task.data,
+                                                             props.get("assigneeVariable")),
                 documentation=info.documentation if info else "",
                 form_schema=info.form_schema if info else {"type": "object"},
                 data=copy.deepcopy(task.data)))

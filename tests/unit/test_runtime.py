@@ -212,3 +212,21 @@ def test_timers_run_on_the_injected_clock() -> None:
     assert runtime.fire_due_timers(definition, wf).status == "waiting"
     clock.advance(minutes=1, seconds=1)  # Spiff fires once the due time has passed
     assert runtime.fire_due_timers(definition, wf).status == "completed"
+
+
+def test_assignee_variable_names_the_user_from_process_data() -> None:
+    from tests.unit.test_parsing import model
+    body = '''<bpmn:startEvent id="s" /><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="take" />
+<bpmn:userTask id="take" name="Take over">
+  <bpmn:extensionElements><spiffworkflow:properties>
+    <spiffworkflow:property name="assigneeVariable" value="substitute" />
+    <spiffworkflow:property name="candidateGroups" value="Agent" />
+  </spiffworkflow:properties></bpmn:extensionElements></bpmn:userTask>
+<bpmn:sequenceFlow id="f2" sourceRef="take" targetRef="e" /><bpmn:endEvent id="e" />'''
+    definition = parse_bundle({"p.bpmn": model(body)})
+    runtime = Runtime()
+    _, named = runtime.start(definition, {"substitute": "xiaozhou"})
+    assert (named.open_tasks[0].assignee, named.open_tasks[0].candidate_groups) == (
+        "xiaozhou", ["Agent"])
+    _, unnamed = runtime.start(definition, {"substitute": "  "})
+    assert unnamed.open_tasks[0].assignee is None
