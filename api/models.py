@@ -1,10 +1,10 @@
 """SQLAlchemy 2.0 tables. The schema itself is created by Alembic migrations, never create_all."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 from sqlalchemy import (JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer,
-                        String, Text, UniqueConstraint)
+                        Numeric, String, Text, UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -80,6 +80,45 @@ class ProcessDefinition(Base):
     deployed_by: Mapped[str] = mapped_column(String(64), default="")
 
 
+class Customer(Base):
+    """A customer that cases reference by id; tier and class drive priority and routing."""
+
+    __tablename__ = "customers"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)  # the shop's own customer id
+    name: Mapped[str] = mapped_column(String(200))
+    tier: Mapped[str] = mapped_column(String(10), default="普通")  # 普通|银卡|金卡|钻石|VIP
+    abc_class: Mapped[str | None] = mapped_column(String(1))  # A|B|C
+    phone: Mapped[str | None] = mapped_column(String(40))
+    email: Mapped[str | None] = mapped_column(String(200))
+    im_id: Mapped[str | None] = mapped_column(String(100))  # 旺旺 / WeChat id
+    birthday: Mapped[date | None]
+    dedicated_agent: Mapped[str | None] = mapped_column(String(64))
+    notes: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class Purchase(Base):
+    __tablename__ = "customer_purchases"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"),
+                                             index=True)
+    order_no: Mapped[str] = mapped_column(String(64))
+    amount: Mapped[float] = mapped_column(Numeric(12, 2, asdecimal=False))
+    purchased_at: Mapped[datetime]
+    items: Mapped[list] = mapped_column(JSON, default=list)
+
+
+class CaseCounter(Base):
+    """The last case number handed out per prefix and day (one row, bumped atomically)."""
+
+    __tablename__ = "case_counters"
+    prefix: Mapped[str] = mapped_column(String(20), primary_key=True)
+    day: Mapped[str] = mapped_column(String(8), primary_key=True)  # YYYYMMDD
+    last: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class ProcessInstance(Base):
     __tablename__ = "process_instances"
     __table_args__ = (Index("ix_instances_status_started", "status", "started_at"),)
@@ -98,6 +137,9 @@ class ProcessInstance(Base):
     updated_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
     waiting_reason: Mapped[str | None] = mapped_column(String(50))  # pauses instance SLA clocks
+    case_no: Mapped[str | None] = mapped_column(String(40), unique=True)
+    related_case_no: Mapped[str | None] = mapped_column(String(40), index=True)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
 
 
 class HumanTask(Base):
@@ -249,4 +291,4 @@ class Notification(Base):
 
 __all__ = ["Base", "User", "Group", "UserGroup", "ApiToken", "ProcessDefinition",
            "ProcessInstance", "HumanTask", "AuditEntry", "Incident", "DueWork", "BusinessCalendarRow",
-           "SlaPolicyRow", "SlaClock", "Notification"]
+           "SlaPolicyRow", "SlaClock", "Notification", "Customer", "Purchase", "CaseCounter"]

@@ -50,6 +50,9 @@ class StartInstanceIn(Schema):
     version = fields.Integer(validate=validate.Range(min=1))
     business_key = fields.String(validate=validate.Length(max=200), allow_none=True)
     variables = fields.Dict(keys=fields.String(), load_default=dict)
+    customer_id = fields.Integer(metadata={"description": "the customer the case is about"})
+    related_case_no = fields.String(validate=validate.Length(max=40),
+                                    metadata={"description": "an earlier case this one follows"})
 
 
 class InstanceQuery(PageQuery):
@@ -58,6 +61,9 @@ class InstanceQuery(PageQuery):
     business_key = fields.String()
     started_after = fields.AwareDateTime(default_timezone=None)
     started_before = fields.AwareDateTime(default_timezone=None)
+    case_no = fields.String()
+    customer_id = fields.Integer()
+    related_case_no = fields.String()
 
 
 class InstanceOut(Schema):
@@ -65,6 +71,9 @@ class InstanceOut(Schema):
     definition_id = fields.Integer()
     process_key = fields.String()
     business_key = fields.String(allow_none=True)
+    case_no = fields.String(allow_none=True, metadata={"description": "e.g. TS202611230001"})
+    customer_id = fields.Integer(allow_none=True)
+    related_case_no = fields.String(allow_none=True)
     status = fields.String()
     version = fields.Integer(metadata={"description": "row version (optimistic lock)"})
     serializer_version = fields.String()

@@ -19,7 +19,7 @@ from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from .errors import InvalidModel, Problem
-from .lint import BPMN, NS, executable_process_ids, lint_bpmn
+from .lint import BPMN, NS, executable_process_ids, lint_bpmn, properties_of
 from .timers import StartSchedule, start_schedules
 from .xml_safety import parse_untrusted
 
@@ -56,6 +56,7 @@ class ParsedDefinition:
     forms: dict[str, dict]
     user_tasks: dict[str, UserTaskInfo] = field(default_factory=dict)
     start_schedules: list[StartSchedule] = field(default_factory=list)  # timer start events
+    case_prefix: str = "C"  # case numbers: <prefix><YYYYMMDD><seq>
 
 
 def bundle_sha256(files: dict[str, bytes]) -> str:
@@ -148,7 +149,19 @@ def parse_bundle(files: dict[str, bytes], process_key: str | None = None) -> Par
         raise InvalidModel(problems or [Problem("No executable process found.", code="no_process")])
     parsed = _build_spec(bpmn_roots, dmn_roots, key, forms)
     parsed.sha256 = bundle_sha256(files)
+    parsed.case_prefix = _case_prefix(bpmn_roots, key)
     return parsed
+
+
+def _case_prefix(roots: dict[str, etree._Element], key: str) -> str:
+    """The process's ``caseNumberPrefix`` property (e.g. TS for 投诉), else initials of the key."""
+    for root in roots.values():
+        for process in root.findall("bpmn:process", NS):
+            if process.get("id") == key:
+                wanted = properties_of(process).get("caseNumberPrefix", "").strip().upper()
+                if wanted and wanted.isalnum() and len(wanted) <= 8:
+                    return wanted
+    return "".join(part[:1] for part in key.split("_") if part).upper()[:8] or "C"
 
 
 def _choose_key(roots: dict[str, etree._Element], wanted: str | None,

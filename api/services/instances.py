@@ -9,14 +9,14 @@ from sqlalchemy import Connection, func, insert, select
 from sqlalchemy.engine import RowMapping
 
 from engine.parsing import ParsedDefinition
-from engine.runtime import StepResult
+from engine.runtime import OpenTask, StepResult
 
 from .. import queries as q
 from ..auth import CurrentUser, require_role
 from ..context import Flowdesk
-from ..errors import Conflict, NotFound, StaleInstance
+from ..errors import Conflict, NotFound, StaleInstance, Unprocessable
 from ..models import AuditEntry, HumanTask, Incident, ProcessInstance
-from . import audit, due_work, sla
+from . import audit, customers, due_work, sla
 
 ACTIVE_TASK_STATES = q.ACTIVE
 FINAL_STATUSES = ("completed", "cancelled")
@@ -60,16 +60,7 @@ def apply_result(session: Connection, instance: RowMapping | dict, result: StepR
                                                q.tasks.c.state.in_(ACTIVE_TASK_STATES))
                         .values(state="cancelled", completed_at=now))
         sla.on_tasks_closed(session, gone, now)
-    new_rows = [{
-        "task_guid": t.guid, "instance_id": instance["id"],
-        "process_key": instance["process_key"], "business_key": instance["business_key"],
-        "bpmn_id": t.bpmn_id, "name": t.name, "documentation": t.documentation,
-        "candidate_group": t.candidate_groups[0] if t.candidate_groups else None,
-        "assignee": t.assignee, "state": "claimed" if t.assignee else "open",
-        "form_schema": t.form_schema, "data": json_safe(t.data),
-        "priority": priority_of(t.data), "due_at": None, "created_at": now,
-        "claimed_at": now if t.assignee else None, "completed_at": None, "completed_by": None}
-        for t in result.open_tasks if t.guid not in known_open]
+    new_rows = [_task_row(instance, t, now) for t in result.open_tasks if t.guid not in known_open]
     if new_rows:
         ids = session.execute(q.INSERT_TASKS, new_rows).scalars().all()
         for row, task_id in zip(new_rows, ids):
@@ -82,6 +73,21 @@ def apply_result(session: Connection, instance: RowMapping | dict, result: StepR
             task_name=i.task_name, message=i.message, line=i.line, error_line=i.error_line,
             created_at=now))
     return new_rows
+
+
+def _task_row(instance: RowMapping | dict, t: OpenTask, now: datetime) -> dict:
+    group = t.candidate_groups[0] if t.candidate_groups else None
+    assignee = t.assignee or customers.dedicated_agent(t.data, group)
+    return {
+        "task_guid": t.guid, "instance_id": instance["id"],
+        "process_key": instance["process_key"], "business_key": instance["business_key"],
+        "bpmn_id": t.bpmn_id, "name": t.name, "documentation": t.documentation,
+        "candidate_group": group, "assignee": assignee,
+        "state": "claimed" if assignee else "open", "form_schema": t.form_schema,
+        "data": json_safe(t.data),
+        "priority": max(priority_of(t.data), customers.tier_priority(t.data)), "due_at": None,
+        "created_at": now, "claimed_at": now if assignee else None, "completed_at": None,
+        "completed_by": None}
 
 
 def save_state(session: Connection, fd: Flowdesk, instance: RowMapping | dict, state: str,
@@ -112,13 +118,15 @@ def find_definition(session: Connection, key: str, version: int | None) -> RowMa
 
 
 def start_instance(fd: Flowdesk, user: CurrentUser, process_key: str, version: int | None = None,
-                   business_key: str | None = None, variables: dict | None = None) -> dict:
+                   business_key: str | None = None, variables: dict | None = None,
+                   customer_id: int | None = None,
+                   related_case_no: str | None = None) -> dict:
     """Create and run an instance to its first wait; returns its detail without a re-read."""
     now = fd.now()
     with fd.tx() as session:
         definition = find_definition(session, process_key, version)
         detail, wf = start_in(session, fd, user.username, definition, business_key,
-                              variables, now)
+                              variables, now, customer_id, related_case_no)
     keep_live(fd, detail["id"], 1, detail["status"], wf)
     return detail
 
@@ -130,13 +138,27 @@ def keep_live(fd: Flowdesk, instance_id: int, version: int, status: str, wf: obj
 
 
 def start_in(session: Connection, fd: Flowdesk, actor: str, definition: RowMapping,
-             business_key: str | None, variables: dict | None,
-             now: datetime) -> tuple[dict, object]:
-    """Start an instance inside the caller's transaction (an API call or a scheduled start)."""
+             business_key: str | None, variables: dict | None, now: datetime,
+             customer_id: int | None = None,
+             related_case_no: str | None = None) -> tuple[dict, object]:
+    """Start an instance inside the caller's transaction (an API call or a scheduled start).
+
+    The instance gets its case number, and the process sees ``case_no``, ``customer`` (the
+    customer's record, if one is named) and ``related_case_no`` as variables."""
     parsed = fd.parsed(session, definition["id"])
-    wf, result = fd.runtime.start(parsed, variables or {})
+    if related_case_no is not None and not customers.case_exists(session, related_case_no):
+        raise Unprocessable(f"No case {related_case_no} to refer to.", [
+            {"field": "related_case_no", "message": "unknown case", "location": "json"}])
+    case_no = customers.next_case_no(session, parsed.case_prefix, now, fd.settings.timezone)
+    given = {**(variables or {}), "case_no": case_no}
+    if customer_id is not None:
+        given["customer"] = customers.load(session, customer_id)
+    if related_case_no is not None:
+        given["related_case_no"] = related_case_no
+    wf, result = fd.runtime.start(parsed, given)
     row = {"definition_id": definition["id"], "process_key": definition["key"],
-           "business_key": business_key, "status": result.status,
+           "business_key": business_key, "case_no": case_no, "customer_id": customer_id,
+           "related_case_no": related_case_no, "status": result.status,
            "serializer_version": fd.runtime.serializer.version,
            "spiff_version": fd.runtime.serializer.spiff_version,
            "variables": json_safe(result.variables), "version": 1,
@@ -240,15 +262,18 @@ def get_instance(fd: Flowdesk, instance_id: int) -> dict:
 
 def list_instances(fd: Flowdesk, *, status: str | None = None, process_key: str | None = None,
                    business_key: str | None = None, started_after: datetime | None = None,
-                   started_before: datetime | None = None, page: int = 1,
-                   per_page: int = 50) -> tuple[list[ProcessInstance], int]:
+                   started_before: datetime | None = None, case_no: str | None = None,
+                   customer_id: int | None = None, related_case_no: str | None = None,
+                   page: int = 1, per_page: int = 50) -> tuple[list[ProcessInstance], int]:
     query = select(ProcessInstance)
-    if status:
-        query = query.where(ProcessInstance.status == status)
-    if process_key:
-        query = query.where(ProcessInstance.process_key == process_key)
-    if business_key:
-        query = query.where(ProcessInstance.business_key == business_key)
+    for column, value in ((ProcessInstance.status, status),
+                          (ProcessInstance.process_key, process_key),
+                          (ProcessInstance.business_key, business_key),
+                          (ProcessInstance.case_no, case_no),
+                          (ProcessInstance.customer_id, customer_id),
+                          (ProcessInstance.related_case_no, related_case_no)):
+        if value:
+            query = query.where(column == value)
     if started_after:
         query = query.where(ProcessInstance.started_at >= started_after)
     if started_before:

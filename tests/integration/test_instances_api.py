@@ -1,6 +1,8 @@
 """Instances over HTTP: start, list with filters, detail with audit trail, cancel, versions."""
 from __future__ import annotations
 
+import re
+
 from tests.conftest import RESOURCES, bundle
 from tests.integration.conftest import deploy
 
@@ -15,7 +17,8 @@ def test_start_runs_to_the_first_wait(server, tokens) -> None:
     assert response.status_code == 201
     body = response.json()
     assert body["status"] == "running" and body["business_key"] == "ORD-7"
-    assert body["variables"] == {"x": {"y": 1}}
+    assert body["variables"] == {"x": {"y": 1}, "case_no": body["case_no"]}
+    assert re.fullmatch(r"TS\d{8}0001", body["case_no"])  # three_steps: initials, day, 1st
     assert body["serializer_version"] == "1.5" and body["spiff_version"] == "3.2.0"
     assert [t["bpmn_id"] for t in body["open_tasks"]] == ["step_one"]
     assert [a["action"] for a in body["audit"]] == ["instance.started"]

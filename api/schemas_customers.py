@@ -1,0 +1,72 @@
+"""Schemas of the customer records API."""
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from .schemas import PageQuery
+
+TIERS = ("普通", "银卡", "金卡", "钻石", "VIP")
+
+
+class CustomerIn(Schema):
+    code = fields.String(required=True, validate=validate.Length(min=1, max=64),
+                         metadata={"description": "the shop's own customer id or buyer id"})
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    tier = fields.String(validate=validate.OneOf(TIERS), metadata={"description": "/".join(TIERS)})
+    abc_class = fields.String(allow_none=True, validate=validate.OneOf(("A", "B", "C")))
+    phone = fields.String(allow_none=True, validate=validate.Length(max=40))
+    email = fields.Email(allow_none=True)
+    im_id = fields.String(allow_none=True, validate=validate.Length(max=100),
+                          metadata={"description": "旺旺 / WeChat id"})
+    birthday = fields.Date(allow_none=True)
+    dedicated_agent = fields.String(allow_none=True, validate=validate.Length(max=64),
+                                    metadata={"description": "gets this customer's Agent tasks"})
+    notes = fields.String(validate=validate.Length(max=5000))
+
+
+class CustomerPatch(CustomerIn):
+    code = fields.String(validate=validate.Length(min=1, max=64))
+    name = fields.String(validate=validate.Length(min=1, max=200))
+
+
+class PurchaseIn(Schema):
+    order_no = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    amount = fields.Float(required=True, validate=validate.Range(min=0))
+    purchased_at = fields.AwareDateTime(required=True)
+    items = fields.List(fields.Dict(), load_default=list)
+
+
+class PurchaseOut(PurchaseIn):
+    id = fields.Integer()
+
+
+class CaseRefOut(Schema):
+    id = fields.Integer()
+    case_no = fields.String(allow_none=True)
+    process_key = fields.String()
+    status = fields.String()
+    started_at = fields.DateTime()
+    ended_at = fields.DateTime(allow_none=True)
+    related_case_no = fields.String(allow_none=True)
+
+
+class CustomerOut(CustomerIn):
+    id = fields.Integer()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class CustomerDetailOut(CustomerOut):
+    purchases = fields.List(fields.Nested(PurchaseOut))
+    cases = fields.List(fields.Nested(CaseRefOut), metadata={"description": "service history"})
+
+
+class CustomerQuery(PageQuery):
+    q = fields.String(metadata={"description": "part of the name, code or phone"})
+    tier = fields.String(validate=validate.OneOf(TIERS))
+    abc_class = fields.String(validate=validate.OneOf(("A", "B", "C")))
+
+
+class CustomerPageOut(Schema):
+    items = fields.List(fields.Nested(CustomerOut))
+    total = fields.Integer()

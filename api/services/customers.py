@@ -1,0 +1,163 @@
+"""Customer records that cases reference by id, and the case numbers cases are known by.
+
+A customer's tier (普通/银卡/金卡/钻石/VIP) raises the priority of their cases' tasks, and a
+dedicated agent, if set, gets their front-line tasks directly. Case numbers are
+``<prefix><YYYYMMDD><seq>`` per process (the prefix is the process's ``caseNumberPrefix``),
+counted per day in the server's time zone, and handed out atomically on every database.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, func, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+
+from .. import queries as q
+from ..auth import CurrentUser, require_role
+from ..context import Flowdesk
+from ..errors import Conflict, NotFound, Unprocessable
+from ..models import CaseCounter, Customer, Purchase
+from . import audit
+
+customers = Customer.__table__
+purchases = Purchase.__table__
+counters = CaseCounter.__table__
+TIERS = ("普通", "银卡", "金卡", "钻石", "VIP")
+TIER_PRIORITY = {"金卡": 60, "钻石": 80, "VIP": 90}  # the least priority their tasks get
+DEDICATED_LANES = ("Agent",)  # where a customer's dedicated agent takes the task directly
+STAFF = ("staff", "supervisor", "admin")
+
+
+def next_case_no(conn: Connection, prefix: str, now: datetime, tz: str) -> str:
+    """The next number of the day for this prefix: one atomic upsert, no lost updates."""
+    day = now.astimezone(ZoneInfo(tz)).strftime("%Y%m%d")
+    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    statement = (insert(counters).values(prefix=prefix, day=day, last=1)
+                 .on_conflict_do_update(index_elements=["prefix", "day"],
+                                        set_={"last": counters.c.last + 1})
+                 .returning(counters.c.last))
+    return f"{prefix}{day}{conn.execute(statement).scalar_one():04d}"
+
+
+def snapshot(row: Any) -> dict:
+    """What a process sees of its customer (the ``customer`` variable)."""
+    return {"id": row["id"], "code": row["code"], "name": row["name"], "tier": row["tier"],
+            "abc_class": row["abc_class"], "phone": row["phone"], "email": row["email"],
+            "im_id": row["im_id"], "dedicated_agent": row["dedicated_agent"],
+            "birthday": row["birthday"].isoformat() if row["birthday"] else None}
+
+
+def load(conn: Connection, customer_id: int) -> dict:
+    row = conn.execute(select(customers).where(customers.c.id == customer_id)).mappings().first()
+    if row is None:
+        raise Unprocessable(f"No customer {customer_id}.", [
+            {"field": "customer_id", "message": "unknown customer", "location": "json"}])
+    return snapshot(row)
+
+
+def case_exists(conn: Connection, case_no: str) -> bool:
+    return conn.execute(select(q.instances.c.id).where(q.instances.c.case_no == case_no)
+                        ).first() is not None
+
+
+def tier_priority(data: dict) -> int:
+    customer = data.get("customer")
+    return TIER_PRIORITY.get(customer.get("tier"), 0) if isinstance(customer, dict) else 0
+
+
+def dedicated_agent(data: dict, lane: str | None) -> str | None:
+    customer = data.get("customer")
+    if lane in DEDICATED_LANES and isinstance(customer, dict):
+        return customer.get("dedicated_agent") or None
+    return None
+
+
+# -- the customer API ------------------------------------------------------------------------
+
+def create(fd: Flowdesk, user: CurrentUser, values: dict) -> dict:
+    require_role(user, *STAFF)
+    now = fd.now()
+    try:
+        with fd.tx() as conn:
+            customer_id = conn.execute(customers.insert().returning(customers.c.id), {
+                **_defaults(values), "created_at": now, "updated_at": now}).scalar_one()
+            audit.record(conn, now, user.username, "customer.created",
+                         after={"customer_id": customer_id, **_jsonable(values)})
+    except IntegrityError:
+        raise Conflict(f"A customer with code '{values['code']}' already exists.") from None
+    return get(fd, user, customer_id)
+
+
+def update(fd: Flowdesk, user: CurrentUser, customer_id: int, values: dict) -> dict:
+    require_role(user, *STAFF)
+    now = fd.now()
+    with fd.tx() as conn:
+        before = conn.execute(select(customers).where(customers.c.id == customer_id)
+                              ).mappings().first()
+        if before is None:
+            raise NotFound(f"No customer {customer_id}.")
+        conn.execute(customers.update().where(customers.c.id == customer_id)
+                     .values(**values, updated_at=now))
+        audit.record(conn, now, user.username, "customer.updated",
+                     before={k: _jsonable({k: before[k]})[k] for k in values},
+                     after={"customer_id": customer_id, **_jsonable(values)})
+    return get(fd, user, customer_id)
+
+
+def add_purchase(fd: Flowdesk, user: CurrentUser, customer_id: int, values: dict) -> dict:
+    require_role(user, *STAFF)
+    with fd.tx() as conn:
+        if conn.execute(select(customers.c.id).where(customers.c.id == customer_id)).first() is None:
+            raise NotFound(f"No customer {customer_id}.")
+        conn.execute(purchases.insert().values(customer_id=customer_id, **values))
+    return get(fd, user, customer_id)
+
+
+def get(fd: Flowdesk, user: CurrentUser, customer_id: int) -> dict:
+    """The record with its purchase history and its cases (service history), newest first."""
+    require_role(user, *STAFF)
+    with fd.read_tx() as conn:
+        row = conn.execute(select(customers).where(customers.c.id == customer_id)).mappings().first()
+        if row is None:
+            raise NotFound(f"No customer {customer_id}.")
+        bought = conn.execute(select(purchases).where(purchases.c.customer_id == customer_id)
+                              .order_by(purchases.c.purchased_at.desc())).mappings().all()
+        cases = conn.execute(
+            select(q.instances.c.id, q.instances.c.case_no, q.instances.c.process_key,
+                   q.instances.c.status, q.instances.c.started_at, q.instances.c.ended_at,
+                   q.instances.c.related_case_no)
+            .where(q.instances.c.customer_id == customer_id)
+            .order_by(q.instances.c.id.desc())).mappings().all()
+    return {**dict(row), "purchases": [dict(p) for p in bought], "cases": [dict(c) for c in cases]}
+
+
+def search(fd: Flowdesk, user: CurrentUser, *, q_text: str | None = None,
+           tier: str | None = None, abc_class: str | None = None, page: int = 1,
+           per_page: int = 50) -> tuple[list[dict], int]:
+    require_role(user, *STAFF)
+    query = select(customers).order_by(customers.c.id)
+    if q_text:
+        like = f"%{q_text}%"
+        query = query.where(or_(customers.c.name.ilike(like), customers.c.code.ilike(like),
+                                customers.c.phone.ilike(like)))
+    if tier:
+        query = query.where(customers.c.tier == tier)
+    if abc_class:
+        query = query.where(customers.c.abc_class == abc_class)
+    with fd.read_tx() as conn:
+        total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+        rows = conn.execute(query.limit(per_page).offset((page - 1) * per_page)).mappings().all()
+    return [dict(r) for r in rows], total
+
+
+def _defaults(values: dict) -> dict:
+    return {"tier": "普通", "abc_class": None, "phone": None, "email": None, "im_id": None,
+            "birthday": None, "dedicated_agent": None, "notes": "", **values}
+
+
+def _jsonable(values: dict) -> dict:
+    return {k: v.isoformat() if isinstance(v, (date, datetime)) else v for k, v in values.items()}

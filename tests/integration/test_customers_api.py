@@ -1,0 +1,79 @@
+"""Customer records and case numbers: VIP priority, a dedicated agent, history, references."""
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
+
+from engine.clock import FakeClock
+from tests.conftest import RESOURCES, bundle
+from tests.integration.conftest import deploy
+
+VIP = {"code": "TB-buyer-0071", "name": "王芳", "tier": "VIP", "abc_class": "A",
+       "phone": "13800001111", "birthday": "1990-05-17", "dedicated_agent": "agent2"}
+
+
+def test_a_vip_case_gets_priority_and_the_dedicated_agent(server, tokens) -> None:  # type: ignore[no-untyped-def]
+    admin, agent = tokens["admin"], tokens["agent"]
+    assert deploy(server, admin, bundle(RESOURCES / "three_steps")).ok
+    created = server.post("/api/v1/customers", agent, json=VIP)
+    assert created.status_code == 201, created.text
+    customer = created.json()
+    assert server.post("/api/v1/customers", agent, json=VIP).status_code == 409
+    assert server.post("/api/v1/customers", agent,
+                       json={**VIP, "code": "x", "tier": "铂金"}).status_code == 422
+
+    started = server.post("/api/v1/instances", agent, json={
+        "process_key": "three_steps", "customer_id": customer["id"]}).json()
+    task = started["open_tasks"][0]
+    assert (task["priority"], task["assignee"], task["state"]) == (90, "agent2", "claimed")
+    assert started["variables"]["customer"]["tier"] == "VIP"
+    assert started["customer_id"] == customer["id"]
+
+    plain = server.post("/api/v1/customers", agent, json={"code": "c2", "name": "李伟"}).json()
+    other = server.post("/api/v1/instances", agent, json={
+        "process_key": "three_steps", "customer_id": plain["id"],
+        "related_case_no": started["case_no"]}).json()
+    assert (other["open_tasks"][0]["priority"], other["open_tasks"][0]["assignee"]) == (50, None)
+    assert other["related_case_no"] == started["case_no"]
+    refs = server.get(f"/api/v1/instances?related_case_no={started['case_no']}", agent).json()
+    assert [i["id"] for i in refs["items"]] == [other["id"]]
+
+    unknown = server.post("/api/v1/instances", agent, json={
+        "process_key": "three_steps", "customer_id": 999, "related_case_no": "NOPE"})
+    assert unknown.status_code == 422
+    assert server.get("/api/v1/instances", agent).json()["total"] == 2  # nothing half-made
+
+    detail = server.get(f"/api/v1/customers/{customer['id']}", tokens["outsider"]).json()
+    assert [c["case_no"] for c in detail["cases"]] == [started["case_no"]]
+    assert server.get(f"/api/v1/customers/{customer['id']}", tokens["designer"]).status_code == 403
+    bought = server.post(f"/api/v1/customers/{customer['id']}/purchases", agent, json={
+        "order_no": "TB20240611001", "amount": 199.0,
+        "purchased_at": "2024-06-11T10:00:00+08:00"})
+    assert bought.status_code == 201 and bought.json()["purchases"][0]["amount"] == 199.0
+    patched = server.call("PATCH", f"/api/v1/customers/{customer['id']}", agent,
+                          json={"tier": "钻石"}).json()
+    assert patched["tier"] == "钻石"
+    found = server.get("/api/v1/customers?q=王&tier=钻石", agent).json()
+    assert [c["id"] for c in found["items"]] == [customer["id"]]
+
+
+def test_case_numbers_count_per_process_and_day(server, tokens, clock: FakeClock) -> None:  # type: ignore[no-untyped-def]
+    admin = tokens["admin"]
+    clock.set(datetime(2026, 3, 2, 15, 59, tzinfo=timezone.utc))  # 23:59 in Shanghai
+    assert deploy(server, admin, bundle(RESOURCES / "three_steps")).ok
+    first = server.post("/api/v1/instances", admin, json={"process_key": "three_steps"}).json()
+    second = server.post("/api/v1/instances", admin, json={"process_key": "three_steps"}).json()
+    clock.advance(minutes=2)  # midnight in Shanghai: a new day
+    third = server.post("/api/v1/instances", admin, json={"process_key": "three_steps"}).json()
+    assert [first["case_no"], second["case_no"], third["case_no"]] == [
+        "TS202603020001", "TS202603020002", "TS202603030001"]
+    assert server.get(f"/api/v1/instances?case_no={second['case_no']}",
+                      admin).json()["items"][0]["id"] == second["id"]
+
+    def start(_: int) -> str:
+        return server.post("/api/v1/instances", admin,
+                           json={"process_key": "three_steps"}).json()["case_no"]
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        numbers = list(pool.map(start, range(12)))
+    assert sorted(numbers) == [f"TS20260303{n:04d}" for n in range(2, 14)]
