@@ -1,6 +1,7 @@
 """Deploy process bundles as versioned definitions; identical content is not a new version."""
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from ..models import ProcessDefinition
 from . import audit, due_work
 
 DEPLOYABLE = (*BPMN_SUFFIXES, ".dmn", ".json")
+SLA_FILE = "sla.json"  # seeds calendars and SLA policies; not part of the definition
 
 
 def _decode(files: dict[str, bytes]) -> dict[str, str]:
@@ -86,9 +88,24 @@ def deploy_path(fd: Flowdesk, path: Path, actor: str) -> list[tuple[ProcessDefin
     results = []
     for folder in bundles:
         files = {f.name: f.read_bytes() for f in sorted(folder.rglob("*"))
-                 if f.is_file() and f.name.lower().endswith(DEPLOYABLE)}
+                 if f.is_file() and f.name.lower().endswith(DEPLOYABLE)
+                 and f.name != SLA_FILE}
         results.append(deploy(fd, files, actor))
+        if (folder / SLA_FILE).is_file():
+            seed_sla(fd, folder / SLA_FILE, actor)
     return results
+
+
+def seed_sla(fd: Flowdesk, path: Path, actor: str) -> list[str]:
+    """A process folder's ``sla.json``: the calendars and SLA policies it needs, created if
+    missing (admins change them later through the API; a redeploy keeps their changes)."""
+    from .sla_admin import seed
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InvalidModel([Problem(f"Not valid JSON: {exc}", file=path.name,
+                                    code="invalid_sla")]) from None
+    return seed(fd, config, actor)
 
 
 def list_definitions(fd: Flowdesk, key: str | None = None,

@@ -220,3 +220,22 @@ def _retime(conn: Connection, now: datetime, change, policy_override=None) -> in
         sync_task(conn, task_id)
     return changed
 
+
+
+def seed(fd: Flowdesk, config: dict, actor: str) -> list[str]:
+    """Create the calendars and policies a process folder ships (``sla.json``) that do not
+    exist yet; an admin's later changes are never overwritten. Returns what was created."""
+    system = CurrentUser(id=0, username=actor, roles=frozenset({"admin"}), groups=frozenset())
+    created = []
+    with fd.read_tx() as conn:
+        have_calendars = {r.name for r in conn.execute(select(calendars.c.name))}
+        have_policies = {r.name for r in conn.execute(select(policies.c.name))}
+    for name, calendar in (config.get("calendars") or {}).items():
+        if name not in have_calendars:
+            put_calendar(fd, system, name, calendar, "new")
+            created.append(f"calendar {name}")
+    for name, policy in (config.get("policies") or {}).items():
+        if name not in have_policies:
+            put_policy(fd, system, name, policy, "new")
+            created.append(f"SLA policy {name}")
+    return created

@@ -48,3 +48,33 @@ def test_users_tokens_and_demo_users(cli: CliRunner) -> None:
     assert [line.split()[0] for line in demo.output.splitlines()] == ["admin", "agent",
                                                                       "supervisor"]
     assert demo.output.count("token=fd_") == 3
+
+
+def test_deploy_seeds_a_folders_sla_json_once(cli: CliRunner, tmp_path: Path) -> None:
+    import json
+    import shutil
+
+    from api.config import Settings
+    from api.context import Flowdesk
+    from api.services.sla import calendars, policies
+    from sqlalchemy import select
+    from tests.conftest import RESOURCES
+    folder = tmp_path / "three"
+    shutil.copytree(RESOURCES / "three_steps", folder)
+    config = {"calendars": {"office": {"timezone": "Asia/Shanghai", "country": "CN",
+                                       "windows": {"mon": [["09:00", "18:00"]]}}},
+              "policies": {"step_one_4h": {"process_key": "three_steps", "target": "task",
+                                           "target_ref": "step_one", "clock": "resolution",
+                                           "duration": "PT4H", "calendar": "office"}}}
+    (folder / "sla.json").write_text(json.dumps(config))
+    assert cli.invoke(main, ["deploy", str(folder)]).exit_code == 0
+    fd = Flowdesk(Settings())
+    with fd.read_tx() as conn:
+        assert [r.name for r in conn.execute(select(calendars.c.name))] == ["office"]
+        assert [r.config["duration"] for r in conn.execute(select(policies.c.config))] == ["PT4H"]
+    config["policies"]["step_one_4h"]["duration"] = "PT8H"  # an admin's value is kept
+    (folder / "sla.json").write_text(json.dumps(config))
+    assert cli.invoke(main, ["deploy", str(folder)]).exit_code == 0
+    with fd.read_tx() as conn:
+        assert [r.config["duration"] for r in conn.execute(select(policies.c.config))] == ["PT4H"]
+    fd.dispose()
