@@ -30,7 +30,8 @@ class Flowdesk:
         self.sessions = make_session_factory(self.engine)
         self.read_sessions = make_session_factory(self.engine, read_only=True)
         self._read_engine = read_only_engine(self.engine)
-        self.runtime = Runtime(clock=self.clock, cpu_seconds=settings.script_cpu_seconds)
+        self.runtime = Runtime(clock=self.clock, cpu_seconds=settings.script_cpu_seconds,
+                               timezone=settings.timezone)
         self.definitions = DefinitionCache()
         self.workflows = WorkflowCache(settings.workflow_cache_size)
         self._parsed_by_id: dict[int, ParsedDefinition] = {}

@@ -71,9 +71,38 @@ def _country_year(country: str, year: int) -> tuple[frozenset[date], dict[date, 
                 pays_for[made_up] = date(to_year, entry[0], entry[1]).weekday()
     first = date(year, 1, 1)
     days = (first + timedelta(days=n) for n in range((date(year + 1, 1, 1) - first).days))
+    days = list(days)
     makeup = {d: pays_for.get(d, 0) for d in days
               if table.is_weekend(d) and table.is_working_day(d)}
-    return frozenset(d for d in table if d.year == year), makeup
+    closed = {d for d in table if d.year == year}
+    if country in BREAK_COUNTRIES:
+        closed |= _weekends_in_breaks(table, days, closed, makeup)
+    return frozenset(closed), makeup
+
+
+BREAK_COUNTRIES = ("CN", "CHN")  # official breaks (放假) include the weekend days inside them
+
+
+def _weekends_in_breaks(table: holidays.HolidayBase, days: list[date], closed: set[date],
+                        makeup: dict[date, int]) -> set[date]:
+    """Weekend days in an unbroken run of days off that holds a public holiday: the package
+    lists only the holidays, so a calendar open at weekends would open mid-break (Sunday
+    2026-10-04 in the National Day week)."""
+    off = [d in closed or (table.is_weekend(d) and d not in makeup) for d in days]
+    found: set[date] = set()
+    start = 0
+    while start < len(days):
+        if not off[start]:
+            start += 1
+            continue
+        end = start
+        while end + 1 < len(days) and off[end + 1]:
+            end += 1
+        run = days[start:end + 1]
+        if any(d in closed for d in run):
+            found |= {d for d in run if d not in closed}
+        start = end + 1
+    return found
 
 
 def _minute(value: Any, end: bool) -> int | None:

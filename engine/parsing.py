@@ -75,6 +75,8 @@ def _split(files: dict[str, bytes]) -> tuple[dict, dict, dict, list[Problem]]:
             bpmn[name] = data
         elif lower.endswith(".dmn"):
             dmn[name] = data
+        elif lower == "sla.json":
+            continue  # a process folder's calendars and SLA policies: seeded, not deployed
         elif lower.endswith(".json"):
             forms[name] = data
         else:

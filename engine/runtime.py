@@ -75,9 +75,10 @@ class Runtime:
     """Drives SpiffWorkflow with Flowdesk's sandbox, clock and guards."""
 
     def __init__(self, clock: Clock | None = None, cpu_seconds: float = 1.0,
-                 max_depth: int = 900) -> None:
+                 max_depth: int = 900, timezone: str = "Asia/Shanghai") -> None:
         self.clock = clock or SystemClock()
-        self.script_engine = make_script_engine(cpu_seconds=cpu_seconds)
+        self.script_engine = make_script_engine(cpu_seconds=cpu_seconds, clock=self.clock,
+                                                timezone=timezone)
         self.serializer = StateSerializer()
         self.max_depth = max_depth
 

@@ -265,6 +265,28 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
         return result
 
 
-def make_script_engine(cpu_seconds: float = 1.0) -> PythonScriptEngine:
+def time_helpers(clock: Any, timezone: str) -> dict[str, Any]:
+    """Dates for scripts, from the injected clock (so tests can move it), as ISO strings:
+    ``now()`` (UTC instant), ``today()`` (the local date), ``days_between(a, b)`` (whole days
+    from date ``a`` to date ``b``), ``add_days(d, n)``."""
+    from datetime import date, timedelta
+    from zoneinfo import ZoneInfo
+    zone = ZoneInfo(timezone)
+
+    def as_date(value: Any) -> date:
+        return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+    return {
+        "now": lambda: clock.now().isoformat(),
+        "today": lambda: clock.now().astimezone(zone).date().isoformat(),
+        "days_between": lambda a, b: (as_date(b) - as_date(a)).days,
+        "add_days": lambda d, n: (as_date(d) + timedelta(days=int(n))).isoformat(),
+    }
+
+
+def make_script_engine(cpu_seconds: float = 1.0, clock: Any = None,
+                       timezone: str = "Asia/Shanghai") -> PythonScriptEngine:
     """The engine Flowdesk passes to every BpmnWorkflow."""
-    return PythonScriptEngine(environment=SandboxEnvironment(cpu_seconds=cpu_seconds))
+    extra = time_helpers(clock, timezone) if clock is not None else {}
+    return PythonScriptEngine(environment=SandboxEnvironment(cpu_seconds=cpu_seconds,
+                                                             extra_globals=extra))

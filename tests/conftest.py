@@ -13,7 +13,7 @@ PROCESSES = ROOT / "processes"
 def bundle(folder: Path) -> dict[str, bytes]:
     """Every deployable file in a folder, keyed by base name (as an upload would send them)."""
     return {f.name: f.read_bytes() for f in sorted(folder.rglob("*"))
-            if f.is_file() and f.suffix in (".bpmn", ".dmn", ".json")}
+            if f.is_file() and f.suffix in (".bpmn", ".dmn", ".json") and f.name != "sla.json"}
 
 
 @pytest.fixture

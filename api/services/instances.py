@@ -17,6 +17,7 @@ from ..context import Flowdesk
 from ..errors import Conflict, NotFound, StaleInstance, Unprocessable
 from ..models import AuditEntry, HumanTask, Incident, ProcessInstance
 from . import audit, customers, due_work, sla
+from .identity import user_exists
 
 ACTIVE_TASK_STATES = q.ACTIVE
 FINAL_STATUSES = ("completed", "cancelled")
@@ -60,7 +61,17 @@ def apply_result(session: Connection, instance: RowMapping | dict, result: StepR
                                                q.tasks.c.state.in_(ACTIVE_TASK_STATES))
                         .values(state="cancelled", completed_at=now))
         sla.on_tasks_closed(session, gone, now)
+        for task_id in gone:  # withdrawn by the process (an interrupting event, a cancel)
+            audit.record(session, now, "engine", "task.cancelled", instance_id=instance["id"],
+                         task_id=task_id, after={"state": "cancelled",
+                                                 "instance_status": result.status})
     new_rows = [_task_row(instance, t, now) for t in result.open_tasks if t.guid not in known_open]
+    for row in new_rows:
+        if row["assignee"] and not user_exists(session, row["assignee"]):
+            audit.record(session, now, "engine", "task.assignee_unknown",
+                         instance_id=instance["id"],
+                         after={"bpmn_id": row["bpmn_id"], "assignee": row["assignee"]})
+            row.update(assignee=None, state="open", claimed_at=None)  # left to its lane
     if new_rows:
         ids = session.execute(q.INSERT_TASKS, new_rows).scalars().all()
         for row, task_id in zip(new_rows, ids):
@@ -143,14 +154,15 @@ def start_in(session: Connection, fd: Flowdesk, actor: str, definition: RowMappi
              related_case_no: str | None = None) -> tuple[dict, object]:
     """Start an instance inside the caller's transaction (an API call or a scheduled start).
 
-    The instance gets its case number, and the process sees ``case_no``, ``customer`` (the
-    customer's record, if one is named) and ``related_case_no`` as variables."""
+    The instance gets its case number, and the process sees ``case_no``, ``initiator`` (who
+    started it), ``customer`` (the customer's record, if one is named) and ``related_case_no``
+    as variables."""
     parsed = fd.parsed(session, definition["id"])
     if related_case_no is not None and not customers.case_exists(session, related_case_no):
         raise Unprocessable(f"No case {related_case_no} to refer to.", [
             {"field": "related_case_no", "message": "unknown case", "location": "json"}])
     case_no = customers.next_case_no(session, parsed.case_prefix, now, fd.settings.timezone)
-    given = {**(variables or {}), "case_no": case_no}
+    given = {**(variables or {}), "case_no": case_no, "initiator": actor}
     if customer_id is not None:
         given["customer"] = customers.load(session, customer_id)
     if related_case_no is not None:

@@ -77,3 +77,16 @@ def test_case_numbers_count_per_process_and_day(server, tokens, clock: FakeClock
     with ThreadPoolExecutor(max_workers=6) as pool:
         numbers = list(pool.map(start, range(12)))
     assert sorted(numbers) == [f"TS20260303{n:04d}" for n in range(2, 14)]
+
+
+def test_a_dedicated_agent_who_does_not_exist_leaves_the_task_to_its_lane(server, tokens) -> None:  # type: ignore[no-untyped-def]
+    admin = tokens["admin"]
+    assert deploy(server, admin, bundle(RESOURCES / "three_steps")).ok
+    ghost = server.post("/api/v1/customers", admin, json={
+        "code": "c9", "name": "赵敏", "dedicated_agent": "left_the_company"}).json()
+    started = server.post("/api/v1/instances", admin, json={
+        "process_key": "three_steps", "customer_id": ghost["id"]}).json()
+    task = started["open_tasks"][0]
+    assert (task["assignee"], task["state"]) == (None, "open")
+    detail = server.get(f"/api/v1/instances/{started['id']}", admin).json()
+    assert "task.assignee_unknown" in [a["action"] for a in detail["audit"]]

@@ -17,7 +17,7 @@ def test_start_runs_to_the_first_wait(server, tokens) -> None:
     assert response.status_code == 201
     body = response.json()
     assert body["status"] == "running" and body["business_key"] == "ORD-7"
-    assert body["variables"] == {"x": {"y": 1}, "case_no": body["case_no"]}
+    assert body["variables"] == {"x": {"y": 1}, "case_no": body["case_no"], "initiator": "agent"}
     assert re.fullmatch(r"TS\d{8}0001", body["case_no"])  # three_steps: initials, day, 1st
     assert body["serializer_version"] == "1.5" and body["spiff_version"] == "3.2.0"
     assert [t["bpmn_id"] for t in body["open_tasks"]] == ["step_one"]

@@ -194,6 +194,7 @@ def test_an_escalation_can_signal_the_instance(server, tokens, clock, fd) -> Non
     assert run_due(fd) == 2  # breach, then level 1 sends the signal
     detail = server.get(f"/api/v1/instances/{started['id']}", admin).json()
     assert [t["bpmn_id"] for t in detail["open_tasks"]] == ["takeover"]
+    assert [a["action"] for a in detail["audit"]].count("task.cancelled") == 1  # handle
     clocks = server.get("/api/v1/admin/sla-clocks?policy=handle_1h", admin).json()["items"]
     assert [(c["status"], c["sla_state"]) for c in clocks] == [("stopped", "breached")]
 

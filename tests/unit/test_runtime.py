@@ -230,3 +230,23 @@ def test_assignee_variable_names_the_user_from_process_data() -> None:
         "xiaozhou", ["Agent"])
     _, unnamed = runtime.start(definition, {"substitute": "  "})
     assert unnamed.open_tasks[0].assignee is None
+
+
+def test_scripts_read_dates_from_the_injected_clock() -> None:
+    from datetime import datetime, timezone
+
+    from engine.clock import FakeClock
+    from tests.unit.test_parsing import model
+    body = '''<bpmn:startEvent id="s" /><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="calc" />
+<bpmn:scriptTask id="calc"><bpmn:script>stamp = now()
+day = today()
+notice = days_between(day, leave_start)
+back = add_days(leave_start, 3)</bpmn:script></bpmn:scriptTask>
+<bpmn:sequenceFlow id="f2" sourceRef="calc" targetRef="e" /><bpmn:endEvent id="e" />'''
+    definition = parse_bundle({"p.bpmn": model(body)})
+    clock = FakeClock(datetime(2026, 3, 1, 17, 0, tzinfo=timezone.utc))  # 01:00 on 2 March there
+    runtime = Runtime(clock=clock, timezone="Asia/Shanghai")
+    _, result = runtime.start(definition, {"leave_start": "2026-03-09"})
+    assert result.variables["stamp"] == "2026-03-01T17:00:00+00:00"
+    assert (result.variables["day"], result.variables["notice"], result.variables["back"]) == (
+        "2026-03-02", 7, "2026-03-12")

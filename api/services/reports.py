@@ -1,0 +1,193 @@
+"""Reports for supervisors: open cases, agents against their SLAs, complaint rate, satisfaction,
+the negative-review register and the finance list of money movements.
+
+Each report is a list of flat rows (the routes turn them into JSON or CSV). Case data lives in the
+instances' JSON variables, read here in Python rather than with dialect-specific JSON SQL; the
+queries are bounded by date range and process, which keeps that cheap at a CS department's volume.
+"""
+from __future__ import annotations
+
+import statistics
+from collections import Counter, defaultdict
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from .. import queries as q
+from ..auth import CurrentUser, require_role
+from ..context import Flowdesk
+from ..models import Purchase
+from .sla import clocks
+
+I, T = q.instances, q.tasks
+SEVERITY_ORDER = {"severe": 0, "严重": 0, "high": 0, "moderate": 1, "medium": 1, "一般": 1,
+                  "minor": 2, "low": 2, "轻微": 2}
+
+
+def _local(fd: Flowdesk, when: datetime | None, fmt: str) -> str | None:
+    return when.astimezone(ZoneInfo(fd.settings.timezone)).strftime(fmt) if when else None
+
+
+def _instances(fd: Flowdesk, process_key: str | None, start: datetime | None,
+               end: datetime | None, *columns: Any) -> list[Any]:
+    query = select(*columns) if columns else select(I.c.id, I.c.case_no, I.c.process_key,
+                                                    I.c.status, I.c.started_at, I.c.ended_at,
+                                                    I.c.variables, I.c.business_key)
+    if process_key:
+        query = query.where(I.c.process_key == process_key)
+    if start:
+        query = query.where(I.c.started_at >= start)
+    if end:
+        query = query.where(I.c.started_at < end)
+    with fd.read_tx() as conn:
+        return list(conn.execute(query.order_by(I.c.id)).mappings())
+
+
+def open_cases(fd: Flowdesk, user: CurrentUser, *, group_by: str = "status",
+               process_key: str | None = None, start: datetime | None = None,
+               end: datetime | None = None) -> list[dict]:
+    """Cases not yet ended, counted by status, process (type), start day, or user status
+    (the ``user_status`` variable a process keeps, e.g. a service notification's status)."""
+    require_role(user, "supervisor", "admin")
+    rows = [r for r in _instances(fd, process_key, start, end)
+            if r["status"] not in ("completed", "cancelled")]
+    key = {"status": lambda r: r["status"], "process_key": lambda r: r["process_key"],
+           "day": lambda r: _local(fd, r["started_at"], "%Y-%m-%d"),
+           "user_status": lambda r: (r["variables"] or {}).get("user_status") or "-"}[group_by]
+    counts = Counter(key(r) for r in rows)
+    return [{group_by: k, "open_cases": n} for k, n in sorted(counts.items(), key=str)]
+
+
+def agents(fd: Flowdesk, user: CurrentUser, *, start: datetime | None = None,
+           end: datetime | None = None) -> list[dict]:
+    """Per agent: tasks served (claimed) and resolved (completed), first-response and
+    resolution times (median, minutes), and their SLA clocks met or breached."""
+    require_role(user, "supervisor", "admin")
+    query = select(T.c.id, T.c.assignee, T.c.completed_by, T.c.created_at, T.c.claimed_at,
+                   T.c.completed_at, T.c.state)
+    if start:
+        query = query.where(T.c.created_at >= start)
+    if end:
+        query = query.where(T.c.created_at < end)
+    with fd.read_tx() as conn:
+        tasks = list(conn.execute(query).mappings())
+        outcomes = list(conn.execute(select(clocks.c.task_id, clocks.c.kind, clocks.c.sla_state)
+                                     .where(clocks.c.status == "stopped")).mappings())
+    by_task = defaultdict(list)
+    for o in outcomes:
+        by_task[o["task_id"]].append(o)
+    stats: dict[str, dict] = defaultdict(lambda: {"served": 0, "resolved": 0, "first": [],
+                                                  "resolution": [], "met": 0, "breached": 0})
+    for t in tasks:
+        person = t["completed_by"] or t["assignee"]
+        if not person:
+            continue
+        s = stats[person]
+        if t["claimed_at"]:
+            s["served"] += 1
+            s["first"].append((t["claimed_at"] - t["created_at"]).total_seconds() / 60)
+        if t["state"] == "completed":
+            s["resolved"] += 1
+            s["resolution"].append((t["completed_at"] - t["created_at"]).total_seconds() / 60)
+        for o in by_task.get(t["id"], []):
+            s["met" if o["sla_state"] == "met" else "breached"] += 1
+    return [{"agent": name, "tasks_served": s["served"], "tasks_resolved": s["resolved"],
+             "median_first_response_min": _median(s["first"]),
+             "median_resolution_min": _median(s["resolution"]),
+             "sla_met": s["met"], "sla_breached": s["breached"]}
+            for name, s in sorted(stats.items())]
+
+
+def complaint_rate(fd: Flowdesk, user: CurrentUser, *, process_key: str = "complaint_handling",
+                   start: datetime | None = None, end: datetime | None = None) -> list[dict]:
+    """Per month: complaints opened, orders recorded, and complaints per 100 orders."""
+    require_role(user, "supervisor", "admin")
+    complaints = Counter(_local(fd, r["started_at"], "%Y-%m")
+                         for r in _instances(fd, process_key, start, end, I.c.started_at))
+    orders_query = select(Purchase.__table__.c.purchased_at)
+    if start:
+        orders_query = orders_query.where(Purchase.__table__.c.purchased_at >= start)
+    if end:
+        orders_query = orders_query.where(Purchase.__table__.c.purchased_at < end)
+    with fd.read_tx() as conn:
+        orders = Counter(_local(fd, r.purchased_at, "%Y-%m") for r in conn.execute(orders_query))
+    return [{"month": m, "complaints": complaints[m], "orders": orders[m],
+             "per_100_orders": round(100 * complaints[m] / orders[m], 2) if orders[m] else None}
+            for m in sorted(set(complaints) | set(orders))]
+
+
+def satisfaction(fd: Flowdesk, user: CurrentUser, *, process_key: str | None = None,
+                 start: datetime | None = None, end: datetime | None = None) -> list[dict]:
+    """Per month of closure: closed cases that recorded satisfaction, how many were satisfied,
+    and the average score (the ``satisfied`` and ``satisfaction_score`` variables)."""
+    require_role(user, "supervisor", "admin")
+    months: dict[str, dict] = defaultdict(lambda: {"closed": 0, "satisfied": 0, "scores": []})
+    for r in _instances(fd, process_key, start, end):
+        data = r["variables"] or {}
+        if r["status"] != "completed" or "satisfied" not in data:
+            continue
+        m = months[_local(fd, r["ended_at"], "%Y-%m")]
+        m["closed"] += 1
+        m["satisfied"] += bool(data.get("satisfied"))
+        if isinstance(data.get("satisfaction_score"), (int, float)):
+            m["scores"].append(data["satisfaction_score"])
+    return [{"month": k, "closed_with_answer": v["closed"], "satisfied": v["satisfied"],
+             "satisfied_pct": round(100 * v["satisfied"] / v["closed"], 1),
+             "average_score": round(statistics.mean(v["scores"]), 2) if v["scores"] else None}
+            for k, v in sorted(months.items())]
+
+
+def finance(fd: Flowdesk, user: CurrentUser, *, start: datetime | None = None,
+            end: datetime | None = None) -> list[dict]:
+    """Every money movement recorded by a completed task: a form with an ``amount`` and a
+    ``signer`` (proposals carry amounts too, but only a signed step moves money), after the
+    after-sales rule 资金出入…必须填写清单、签字上交财务, whatever the amount."""
+    require_role(user, "supervisor", "admin")
+    query = (select(T.c.id, T.c.name, T.c.data, T.c.completed_at, T.c.completed_by,
+                    I.c.case_no, I.c.process_key)
+             .join(I, I.c.id == T.c.instance_id).where(T.c.state == "completed"))
+    if start:
+        query = query.where(T.c.completed_at >= start)
+    if end:
+        query = query.where(T.c.completed_at < end)
+    with fd.read_tx() as conn:
+        rows = list(conn.execute(query.order_by(T.c.completed_at, T.c.id)).mappings())
+    out = []
+    for r in rows:
+        data = r["data"] or {}
+        if not data.get("signer"):
+            continue
+        items = data.get("items") if isinstance(data.get("items"), list) else [data]
+        for item in items:  # a money list has items; a single money step is its own item
+            if isinstance(item, dict) and isinstance(item.get("amount"), (int, float)):
+                out.append({
+                    "case_no": r["case_no"], "process_key": r["process_key"], "task_id": r["id"],
+                    "task": r["name"], "order_no": item.get("order_no") or data.get("order_no"),
+                    "amount": item["amount"],
+                    "direction": item.get("direction") or data.get("remedy"),
+                    "note": item.get("note") or item.get("alipay_note"),
+                    "signer": data["signer"], "completed_by": r["completed_by"],
+                    "completed_at": r["completed_at"]})
+    return out
+
+
+def negative_reviews(fd: Flowdesk, user: CurrentUser, *, start: datetime | None = None,
+                     end: datetime | None = None) -> list[dict]:
+    """The 中差评 register (§7.1): one row per review case, severe first, then oldest."""
+    require_role(user, "supervisor", "admin")
+    fields = ("review_date", "buyer_id", "order_no", "review_type", "severity", "review_content",
+              "handling_status", "progress", "promised_date", "agent")
+    rows = []
+    for r in _instances(fd, "negative_review", start, end):
+        data = r["variables"] or {}
+        rows.append({"case_no": r["case_no"], "status": r["status"],
+                     "started_at": r["started_at"], **{f: data.get(f) for f in fields}})
+    return sorted(rows, key=lambda row: (SEVERITY_ORDER.get(str(row["severity"]), 3),
+                                         row["started_at"]))
+
+
+def _median(values: list[float]) -> float | None:
+    return round(statistics.median(values), 1) if values else None
+

@@ -1,0 +1,67 @@
+"""Reports over real cases: complaints run through their paths, then counted, timed and listed."""
+from __future__ import annotations
+
+import csv
+import io
+
+from engine.clock import FakeClock
+from tests.complaint_paths import PATHS
+from tests.conftest import PROCESSES, bundle
+from tests.integration.conftest import deploy
+
+WHO = {"Agent": "agent", "Supervisor": "supervisor", "ComplaintGroup": "supervisor"}
+
+
+def run_path(server, tokens, clock: FakeClock, letter: str, steps: int | None = None) -> int:  # type: ignore[no-untyped-def]
+    """Start a complaint and complete ``steps`` of its path (all by default), 10 minutes each."""
+    instance = server.post("/api/v1/instances", tokens["agent"], json={
+        "process_key": "complaint_handling"}).json()["id"]
+    for bpmn_id, lane, data in PATHS[letter]["steps"][:steps]:
+        task = server.get(f"/api/v1/tasks?instance_id={instance}",
+                          tokens["admin"]).json()["items"][0]
+        assert task["bpmn_id"] == bpmn_id
+        clock.advance(minutes=5)
+        assert server.post(f"/api/v1/tasks/{task['id']}/claim", tokens[WHO[lane]]).ok
+        clock.advance(minutes=5)
+        assert server.post(f"/api/v1/tasks/{task['id']}/complete", tokens[WHO[lane]],
+                           json={"data": data}).ok
+    return instance
+
+
+def test_reports_count_time_and_list_what_happened(server, tokens, clock: FakeClock) -> None:  # type: ignore[no-untyped-def]
+    admin, supervisor = tokens["admin"], tokens["supervisor"]
+    assert deploy(server, admin, bundle(PROCESSES / "complaint-handling")).ok
+    run_path(server, tokens, clock, "B")            # refund 199, satisfied (5)
+    run_path(server, tokens, clock, "A")            # not accepted: no satisfaction asked
+    run_path(server, tokens, clock, "C", steps=2)   # still open
+    customer = server.post("/api/v1/customers", admin, json={"code": "c1", "name": "李伟"}).json()
+    for n in range(4):
+        server.post(f"/api/v1/customers/{customer['id']}/purchases", admin, json={
+            "order_no": f"O{n}", "amount": 10, "purchased_at": clock.now().isoformat()})
+
+    def report(name: str, query: str = "") -> list[dict]:
+        response = server.get(f"/api/v1/reports/{name}{query}", supervisor)
+        assert response.status_code == 200, response.text
+        return response.json()["items"]
+
+    assert report("open-cases") == [{"status": "running", "open_cases": 1}]
+    assert report("open-cases", "?group_by=process_key") == [
+        {"process_key": "complaint_handling", "open_cases": 1}]
+    agents = {row["agent"]: row for row in report("agents")}
+    assert agents["agent"]["tasks_resolved"] == 5 + 3 + 2  # B's agent steps, A, C so far
+    assert agents["agent"]["median_first_response_min"] == 5.0
+    assert agents["agent"]["median_resolution_min"] == 10.0
+    assert agents["supervisor"]["tasks_resolved"] == 1  # B's root-cause note
+    [month] = report("satisfaction")
+    assert (month["closed_with_answer"], month["satisfied"], month["average_score"]) == (1, 1, 5)
+    [rate] = report("complaint-rate")
+    assert (rate["complaints"], rate["orders"], rate["per_100_orders"]) == (3, 4, 75.0)
+    [money] = report("finance")
+    assert (money["amount"], money["note"], money["signer"]) == (199, "质量问题退款_慧兰", "Huilan")
+
+    exported = server.get("/api/v1/reports/finance?format=csv", supervisor)
+    assert exported.headers["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    assert rows[0]["note"] == "质量问题退款_慧兰" and rows[0]["amount"] == "199"
+    assert server.get("/api/v1/reports/finance", tokens["agent"]).status_code == 403
+    assert server.get("/api/v1/reports/open-cases?group_by=colour", supervisor).status_code == 422
