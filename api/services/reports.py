@@ -175,16 +175,18 @@ def finance(fd: Flowdesk, user: CurrentUser, *, start: datetime | None = None,
 
 def negative_reviews(fd: Flowdesk, user: CurrentUser, *, start: datetime | None = None,
                      end: datetime | None = None) -> list[dict]:
-    """The 中差评 register (§7.1): one row per review case, severe first, then oldest."""
+    """The 中差评 register (§7.1): one row per review case; open ones first, severe first,
+    then oldest."""
     require_role(user, "supervisor", "admin")
-    fields = ("review_date", "buyer_id", "order_no", "review_type", "severity", "review_content",
-              "handling_status", "progress", "promised_date", "agent")
+    fields = ("review_date", "wangwang_id", "phone", "order_no", "item", "rating", "severity",
+              "review_content", "handling_status", "progress", "promised_date")
     rows = []
     for r in _instances(fd, "negative_review", start, end):
         data = r["variables"] or {}
         rows.append({"case_no": r["case_no"], "status": r["status"],
                      "started_at": r["started_at"], **{f: data.get(f) for f in fields}})
-    return sorted(rows, key=lambda row: (SEVERITY_ORDER.get(str(row["severity"]), 3),
+    return sorted(rows, key=lambda row: (row["status"] in ("completed", "cancelled"),
+                                         SEVERITY_ORDER.get(str(row["severity"]), 3),
                                          row["started_at"]))
 
 

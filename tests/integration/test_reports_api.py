@@ -65,3 +65,22 @@ def test_reports_count_time_and_list_what_happened(server, tokens, clock: FakeCl
     assert rows[0]["note"] == "质量问题退款_慧兰" and rows[0]["amount"] == "199"
     assert server.get("/api/v1/reports/finance", tokens["agent"]).status_code == 403
     assert server.get("/api/v1/reports/open-cases?group_by=colour", supervisor).status_code == 422
+
+
+def test_the_negative_review_register_puts_severe_cases_first(server, tokens, fd) -> None:  # type: ignore[no-untyped-def]
+    from api.services.identity import create_token, ensure_user
+    from tests.negative_review_paths import REVIEW
+    admin = tokens["admin"]
+    ensure_user(fd, "huilan", ["staff"], ["AfterSales"])
+    huilan = create_token(fd, "huilan")
+    assert deploy(server, admin, bundle(PROCESSES / "negative-review")).ok
+    for severity, rating in (("minor", "neutral"), ("severe", "negative"), ("moderate", "neutral")):
+        case = server.post("/api/v1/instances", admin,
+                           json={"process_key": "negative_review"}).json()
+        task = case["open_tasks"][0]
+        done = server.post(f"/api/v1/tasks/{task['id']}/complete", huilan,
+                           json={"data": {**REVIEW, "severity": severity, "rating": rating}})
+        assert done.ok, done.text
+    register = server.get("/api/v1/reports/negative-reviews", tokens["supervisor"]).json()["items"]
+    assert [r["severity"] for r in register] == ["severe", "moderate", "minor"]
+    assert register[0]["wangwang_id"] == "tb_lily88" and register[0]["case_no"].startswith("ZCP")
