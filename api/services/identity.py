@@ -14,9 +14,10 @@ from ..models import ApiToken, Group, User, UserGroup
 from . import audit
 
 DEMO_USERS = {
-    "admin": (["admin", "designer", "supervisor", "staff"], ["Agent", "Supervisor", "ComplaintGroup"]),
-    "agent": (["staff"], ["Agent"]),
-    "supervisor": (["supervisor", "staff"], ["Supervisor", "Agent", "ComplaintGroup"]),
+    "admin": (["admin", "designer", "supervisor", "staff"],
+              ["Agent", "Supervisor", "ComplaintGroup", "AfterSales", "Finance"]),
+    "agent": (["staff"], ["Agent", "AfterSales"]),
+    "supervisor": (["supervisor", "staff"], ["Supervisor", "Agent", "ComplaintGroup", "AfterSales"]),
 }
 
 
