@@ -8,6 +8,7 @@ from flask import Flask, Response, json
 from werkzeug.exceptions import HTTPException
 
 from engine.errors import FormInvalid, InvalidModel, TaskNotFound, TaskNotReady
+from engine.status_profile import IllegalStatus
 
 log = logging.getLogger("flowdesk.api")
 
@@ -109,6 +110,11 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(TaskNotReady)
     def _not_ready(exc: TaskNotReady) -> Response:
         return problem(409, "Task not ready", str(exc))
+
+    @app.errorhandler(IllegalStatus)
+    def _illegal_status(exc: IllegalStatus) -> Response:
+        return problem(409, "Illegal user status change", str(exc),
+                       [{"field": "user_status", "message": str(exc), "location": "json"}])
 
     @app.errorhandler(TaskNotFound)
     def _task_gone(exc: TaskNotFound) -> Response:

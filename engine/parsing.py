@@ -20,6 +20,8 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from .errors import InvalidModel, Problem
 from .lint import BPMN, NS, executable_process_ids, lint_bpmn, properties_of
+from . import status_profile
+from .status_profile import StatusProfile
 from .timers import StartSchedule, start_schedules
 from .xml_safety import parse_untrusted
 
@@ -57,6 +59,7 @@ class ParsedDefinition:
     user_tasks: dict[str, UserTaskInfo] = field(default_factory=dict)
     start_schedules: list[StartSchedule] = field(default_factory=list)  # timer start events
     case_prefix: str = "C"  # case numbers: <prefix><YYYYMMDD><seq>
+    status_profile: StatusProfile | None = None  # legal user-status order per case type
 
 
 def bundle_sha256(files: dict[str, bytes]) -> str:
@@ -131,7 +134,12 @@ def _spiff_problem(exc: ValidationException, lines: dict[str, tuple[str, int]]) 
 
 def parse_bundle(files: dict[str, bytes], process_key: str | None = None) -> ParsedDefinition:
     """Validate a bundle completely and build its spec; raise InvalidModel listing every problem."""
-    bpmn_raw, dmn_raw, form_raw, problems = _split(files)
+    profile_raw = files.get(status_profile.FILE)
+    bpmn_raw, dmn_raw, form_raw, problems = _split(
+        {n: d for n, d in files.items() if n != status_profile.FILE})
+    profile, profile_problems = (status_profile.parse_profile(status_profile.FILE, profile_raw)
+                                 if profile_raw is not None else (None, []))
+    problems += profile_problems
     roots: dict[str, etree._Element] = {}
     for name, data in {**bpmn_raw, **dmn_raw}.items():
         root, errs = parse_untrusted(data, name)
@@ -152,6 +160,7 @@ def parse_bundle(files: dict[str, bytes], process_key: str | None = None) -> Par
     parsed = _build_spec(bpmn_roots, dmn_roots, key, forms)
     parsed.sha256 = bundle_sha256(files)
     parsed.case_prefix = _case_prefix(bpmn_roots, key)
+    parsed.status_profile = profile
     return parsed
 
 

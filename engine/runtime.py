@@ -104,8 +104,24 @@ class Runtime:
             raise TaskNotReady(f"task {task_guid} is {TaskState.get_name(task.state)}, not READY")
         info = definition.user_tasks.get(task.task_spec.bpmn_id)
         validate_form(info.form_schema if info else {"type": "object"}, data)
+        data = self._user_status(definition, task, data)
         task.data.update(copy.deepcopy(data))
         return self._advance(wf, definition, action=task)
+
+    def _user_status(self, definition: ParsedDefinition, task: Any, data: dict) -> dict:
+        """A form that moves the case's user status must follow the process's status profile
+        (raises IllegalStatus); the change is stored canonically and appended to the history."""
+        profile = definition.status_profile
+        if profile is None or "user_status" not in data:
+            return data
+        case_type = data.get(profile.type_variable, task.data.get(profile.type_variable))
+        current = task.data.get("user_status")
+        status = profile.check(case_type, current, str(data["user_status"]))
+        history = list(task.data.get("user_status_history") or [])
+        if status != current:
+            history.append({"status": status, "at": self.clock.now().isoformat(),
+                            "task": task.task_spec.bpmn_id})
+        return {**data, "user_status": status, "user_status_history": history}
 
     def fire_due_timers(self, definition: ParsedDefinition, wf: BpmnWorkflow) -> StepResult:
         """Fire timers that are due by the injected clock, then run to the next wait.

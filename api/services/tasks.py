@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import Connection, Select, bindparam, func, or_, select
 
 from engine.errors import FormInvalid, TaskNotReady
+from engine.status_profile import IllegalStatus
 
 from .. import queries as q
 from ..auth import CurrentUser, require_role
@@ -273,7 +274,7 @@ def _complete_once(fd: Flowdesk, user: CurrentUser, task_id: int, data: dict) ->
                                    instance["version"])
         try:
             result = fd.runtime.complete_task(parsed, wf, task["task_guid"], data)
-        except (FormInvalid, TaskNotReady):
+        except (FormInvalid, TaskNotReady, IllegalStatus):
             fd.workflows.put(instance["id"], instance["version"], wf)  # untouched: keep it
             raise
         new_version = save_state(session, fd, instance, fd.runtime.dumps(wf), result, now)

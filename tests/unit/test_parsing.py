@@ -158,3 +158,32 @@ def test_cache_tells_apart_processes_of_one_bundle() -> None:
     assert cache.get({"two.bpmn": two}, "b").key == "b"
     with pytest.raises(InvalidModel):
         cache.get({"two.bpmn": two})
+
+
+def test_a_user_status_profile_is_checked_at_deploy_and_on_every_change() -> None:
+    import pytest as _pytest
+
+    from engine.runtime import Runtime
+    from engine.status_profile import IllegalStatus
+    body = '''<bpmn:laneSet id="ls"><bpmn:lane id="l" name="Agent"><bpmn:flowNodeRef>work</bpmn:flowNodeRef>
+</bpmn:lane></bpmn:laneSet>
+<bpmn:startEvent id="s" /><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="work" />
+<bpmn:userTask id="work" name="Work" /><bpmn:sequenceFlow id="f2" sourceRef="work" targetRef="e" />
+<bpmn:endEvent id="e" />'''
+    profile = {"type_variable": "kind", "initial": {"Z1": "TZJL", "Z2": "TZJL"},
+               "aliases": {"KCWB": "KCJS"},
+               "transitions": {"Z1": {"TZJL": ["KCJS"], "KCJS": ["ZGPZ", "BPZ"]},
+                               "Z2": {"TZJL": ["HFYY"], "HFYY": ["DDKH"]}}}
+    files = {"p.bpmn": model(body), "user_status.json": json.dumps(profile).encode()}
+    definition = parse_bundle(files)
+    runtime = Runtime()
+    wf, result = runtime.start(definition, {"kind": "Z1"})
+    guid = result.open_tasks[0].guid
+    with _pytest.raises(IllegalStatus, match="from user status TZJL to ZGPZ; next allowed: KCJS"):
+        runtime.complete_task(definition, wf, guid, {"user_status": "ZGPZ"})
+    done = runtime.complete_task(definition, wf, guid, {"user_status": "KCWB"})
+    assert done.variables["user_status"] == "KCJS"  # the alias, stored canonically
+    assert [h["status"] for h in done.variables["user_status_history"]] == ["KCJS"]
+    broken = {**profile, "initial": {"Z1": "NOPE"}}
+    assert problems({**files, "user_status.json": json.dumps(broken).encode()})[0]["code"] == \
+        "invalid_user_status"
