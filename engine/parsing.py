@@ -60,6 +60,7 @@ class ParsedDefinition:
     start_schedules: list[StartSchedule] = field(default_factory=list)  # timer start events
     case_prefix: str = "C"  # case numbers: <prefix><YYYYMMDD><seq>
     status_profile: StatusProfile | None = None  # legal user-status order per case type
+    start_data: str | None = None  # startDataProvider: the host fills start variables
 
 
 def bundle_sha256(files: dict[str, bytes]) -> str:
@@ -160,18 +161,24 @@ def parse_bundle(files: dict[str, bytes], process_key: str | None = None) -> Par
     parsed = _build_spec(bpmn_roots, dmn_roots, key, forms)
     parsed.sha256 = bundle_sha256(files)
     parsed.case_prefix = _case_prefix(bpmn_roots, key)
+    parsed.start_data = _process_property(bpmn_roots, key, "startDataProvider") or None
     parsed.status_profile = profile
     return parsed
 
 
-def _case_prefix(roots: dict[str, etree._Element], key: str) -> str:
-    """The process's ``caseNumberPrefix`` property (e.g. TS for 投诉), else initials of the key."""
+def _process_property(roots: dict[str, etree._Element], key: str, name: str) -> str:
     for root in roots.values():
         for process in root.findall("bpmn:process", NS):
             if process.get("id") == key:
-                wanted = properties_of(process).get("caseNumberPrefix", "").strip().upper()
-                if wanted and wanted.isalnum() and len(wanted) <= 8:
-                    return wanted
+                return properties_of(process).get(name, "").strip()
+    return ""
+
+
+def _case_prefix(roots: dict[str, etree._Element], key: str) -> str:
+    """The process's ``caseNumberPrefix`` property (e.g. TS for 投诉), else initials of the key."""
+    wanted = _process_property(roots, key, "caseNumberPrefix").upper()
+    if wanted and wanted.isalnum() and len(wanted) <= 8:
+        return wanted
     return "".join(part[:1] for part in key.split("_") if part).upper()[:8] or "C"
 
 

@@ -16,7 +16,7 @@ from ..auth import CurrentUser, require_role
 from ..context import Flowdesk
 from ..errors import Conflict, NotFound, StaleInstance, Unprocessable
 from ..models import AuditEntry, HumanTask, Incident, ProcessInstance
-from . import audit, customers, due_work, sla
+from . import audit, customers, due_work, providers, sla
 from .identity import user_exists
 
 ACTIVE_TASK_STATES = q.ACTIVE
@@ -162,7 +162,9 @@ def start_in(session: Connection, fd: Flowdesk, actor: str, definition: RowMappi
         raise Unprocessable(f"No case {related_case_no} to refer to.", [
             {"field": "related_case_no", "message": "unknown case", "location": "json"}])
     case_no = customers.next_case_no(session, parsed.case_prefix, now, fd.settings.timezone)
-    given = {**(variables or {}), "case_no": case_no, "initiator": actor}
+    provided = (providers.start_data(session, parsed.start_data, now, fd.settings.timezone)
+                if parsed.start_data else {})
+    given = {**provided, **(variables or {}), "case_no": case_no, "initiator": actor}
     if customer_id is not None:
         given["customer"] = customers.load(session, customer_id)
     if related_case_no is not None:

@@ -1,0 +1,92 @@
+"""Start-data providers: what a process needs from Flowdesk's records when an instance starts.
+
+Scripts are sandboxed and see no database, so a process that works on a selection of customers
+names a provider in its ``startDataProvider`` property; the host runs it when the instance
+starts (by schedule or by API) and merges what it returns into the start variables (variables
+given explicitly win). Unknown names are refused at start with a clear error.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, select
+
+from .. import queries as q
+from ..errors import Unprocessable
+from ..models import Customer
+
+customers = Customer.__table__
+HIGH_VALUE_TIERS = ("金卡", "钻石", "VIP")
+NEW_DAYS, COMPLAINT_DAYS, MANY_COMPLAINTS = 30, 90, 2
+
+
+def _brief(row: Any) -> dict:
+    return {"id": row["id"], "code": row["code"], "name": row["name"], "tier": row["tier"],
+            "abc_class": row["abc_class"], "phone": row["phone"]}
+
+
+def callback_customers(conn: Connection, now: datetime, timezone: str) -> dict:
+    """The monthly callback round (回访): new customers, high-value ones and those with many
+    complaints lately, each with the reasons; and the improvement actions the previous round
+    promised, to be checked in this one."""
+    complaints = Counter(r.customer_id for r in conn.execute(
+        select(q.instances.c.customer_id).where(
+            q.instances.c.process_key == "complaint_handling",
+            q.instances.c.customer_id.is_not(None),
+            q.instances.c.started_at >= now - timedelta(days=COMPLAINT_DAYS))))
+    selected = []
+    for row in conn.execute(select(customers).order_by(customers.c.id)).mappings():
+        reasons = []
+        if row["created_at"] >= now - timedelta(days=NEW_DAYS):
+            reasons.append("new")
+        if row["abc_class"] == "A" or row["tier"] in HIGH_VALUE_TIERS:
+            reasons.append("high_value")
+        if complaints[row["id"]] >= MANY_COMPLAINTS:
+            reasons.append("many_complaints")
+        if reasons:
+            selected.append({**_brief(row), "reasons": reasons})
+    previous = conn.execute(
+        select(q.instances.c.variables).where(q.instances.c.process_key == "monthly_callback",
+                                              q.instances.c.status == "completed")
+        .order_by(q.instances.c.id.desc()).limit(1)).scalar()
+    return {"round": now.astimezone(ZoneInfo(timezone)).strftime("%Y-%m"),
+            "callback_customers": selected,
+            "previous_improvement_actions": (previous or {}).get("improvement_actions", [])}
+
+
+def care_customers(conn: Connection, now: datetime, timezone: str) -> dict:
+    """Customer care (客户关怀): customers whose birthday falls in this month, and those who had
+    no deep contact (a completed customer_care case that made one) this quarter."""
+    local = now.astimezone(ZoneInfo(timezone))
+    quarter_start = local.replace(month=3 * ((local.month - 1) // 3) + 1, day=1, hour=0,
+                                  minute=0, second=0, microsecond=0)
+    contacted = set()
+    for r in conn.execute(select(q.instances.c.variables).where(
+            q.instances.c.process_key == "customer_care",
+            q.instances.c.started_at >= quarter_start)):
+        contacted |= set((r.variables or {}).get("deep_contacted_ids", []))
+    birthdays, deep = [], []
+    for row in conn.execute(select(customers).order_by(customers.c.id)).mappings():
+        if row["birthday"] is not None and row["birthday"].month == local.month:
+            birthdays.append({**_brief(row), "birthday": row["birthday"].isoformat()})
+        if row["id"] not in contacted:
+            deep.append(_brief(row))
+    return {"month": local.strftime("%Y-%m"),
+            "quarter": f"{local.year}-Q{(local.month - 1) // 3 + 1}",
+            "birthday_customers": birthdays, "deep_contact_customers": deep}
+
+
+PROVIDERS: dict[str, Callable[[Connection, datetime, str], dict]] = {
+    "callback_customers": callback_customers, "care_customers": care_customers}
+
+
+def start_data(conn: Connection, name: str, now: datetime, timezone: str) -> dict:
+    provider = PROVIDERS.get(name)
+    if provider is None:
+        raise Unprocessable(f"The process asks for start data '{name}', which Flowdesk does not "
+                            f"provide (known: {', '.join(sorted(PROVIDERS))}).")
+    return provider(conn, now, timezone)
