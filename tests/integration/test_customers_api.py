@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from engine.clock import FakeClock
-from tests.conftest import RESOURCES, bundle
+from tests.conftest import PROCESSES, RESOURCES, bundle
 from tests.integration.conftest import deploy
 
 VIP = {"code": "TB-buyer-0071", "name": "王芳", "tier": "VIP", "abc_class": "A",
@@ -90,3 +90,24 @@ def test_a_dedicated_agent_who_does_not_exist_leaves_the_task_to_its_lane(server
     assert (task["assignee"], task["state"]) == (None, "open")
     detail = server.get(f"/api/v1/instances/{started['id']}", admin).json()
     assert "task.assignee_unknown" in [a["action"] for a in detail["audit"]]
+
+
+def test_a_start_data_provider_selects_customers_for_a_callback_round(server, tokens, clock) -> None:  # type: ignore[no-untyped-def]
+    admin = tokens["admin"]
+    clock.set(datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc))
+    assert deploy(server, admin, bundle(PROCESSES / "complaint-handling")).ok
+    assert deploy(server, admin, bundle(RESOURCES / "provided")).ok
+    new = server.post("/api/v1/customers", admin, json={"code": "n1", "name": "新客户"}).json()
+    clock.advance(days=40)  # "new" means created within 30 days
+    old = server.post("/api/v1/customers", admin, json={"code": "o1", "name": "老客户"}).json()
+    clock.set(datetime(2026, 3, 2, 1, 0, tzinfo=timezone.utc) + timedelta(days=80))
+    vip = server.post("/api/v1/customers", admin,
+                      json={"code": "v1", "name": "大客户", "abc_class": "A"}).json()
+    for _ in range(2):
+        server.post("/api/v1/instances", admin, json={"process_key": "complaint_handling",
+                                                       "customer_id": old["id"]})
+    started = server.post("/api/v1/instances", admin, json={"process_key": "provided"}).json()
+    chosen = {c["id"]: c["reasons"] for c in started["variables"]["callback_customers"]}
+    assert chosen == {old["id"]: ["many_complaints"], vip["id"]: ["new", "high_value"]}
+    assert new["id"] not in chosen and started["variables"]["round"] == "2026-05"
+    assert started["variables"]["previous_improvement_actions"] == []
