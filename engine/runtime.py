@@ -22,7 +22,8 @@ from .forms import validate_form
 from .parsing import ParsedDefinition
 from .scripting import make_script_engine
 from .serialization import StateSerializer
-from .timers import ArmedTimer, armed_timers, coalesce_missed_cycles, fire_start_timers_now
+from .timers import (ArmedTimer, armed_timers, coalesce_missed_cycles, fire_start_timers_now,
+                     hold_start_timers)
 
 LIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
 
@@ -83,15 +84,18 @@ class Runtime:
         self.max_depth = max_depth
 
     # -- lifecycle -------------------------------------------------------------------------
-    def start(self, definition: ParsedDefinition,
-              variables: dict[str, Any] | None = None) -> tuple[BpmnWorkflow, StepResult]:
+    def start(self, definition: ParsedDefinition, variables: dict[str, Any] | None = None,
+              start_event: str | None = None) -> tuple[BpmnWorkflow, StepResult]:
+        """A new instance run to its first wait; ``start_event``: the timer start whose
+        schedule came due (the first one if not given)."""
         wf = BpmnWorkflow(definition.spec, definition.subprocess_specs,
                           script_engine=self.script_engine)
         first = wf.get_next_task(state=TaskState.READY)
         if first is not None and variables:
             first.data.update(copy.deepcopy(variables))
+        hold_start_timers(wf)
         result = self._advance(wf, definition, action=None)
-        if result.incident is None and fire_start_timers_now(wf, self.clock.now()):
+        if result.incident is None and fire_start_timers_now(wf, self.clock.now(), start_event):
             # Flowdesk schedules timer starts itself: an instance exists because it is time.
             result = self._advance(wf, definition, action=None, refresh=True)
         return wf, result

@@ -126,14 +126,39 @@ def reschedule(wf: BpmnWorkflow, task_guid: str, due: datetime) -> None:
     raise KeyError(f"no waiting timer {task_guid} in this instance")
 
 
-def fire_start_timers_now(wf: BpmnWorkflow, now: datetime) -> bool:
-    """Make waiting timer start events fire once, now: Flowdesk already decided it is time."""
-    fired = False
-    just_before = (now - timedelta(microseconds=1)).astimezone(timezone.utc)
+FAR_FUTURE = "9999-01-01T00:00:00+00:00"
+
+
+def hold_start_timers(wf: BpmnWorkflow) -> int:
+    """Keep Spiff from firing timer start events by itself (a cycle anchored in the past would
+    fire once per missed period as soon as the instance exists): their due time is set far
+    ahead until ``fire_start_timers_now`` picks the one whose time Flowdesk decided has come."""
+    held = 0
     for task in wf.tasks.values():
         definition = _timer_definition(task)
-        if (definition is None or task.state != TaskState.WAITING
-                or type(task.task_spec).__name__ != "StartEvent"):
+        if definition is not None and type(task.task_spec).__name__ == "StartEvent":
+            task.internal_data["event_value"] = (
+                {"cycles": 1, "next": FAR_FUTURE, "duration": 0}
+                if isinstance(definition, CycleTimerEventDefinition) else FAR_FUTURE)
+            held += 1
+    return held
+
+
+def fire_start_timers_now(wf: BpmnWorkflow, now: datetime, only: str | None = None) -> bool:
+    """Make a waiting timer start event fire once, now: Flowdesk already decided it is time.
+
+    ``only``: the start event whose schedule came due; a process with several timer starts
+    (the 17:30 and the 22:30 handover) runs just that one, and the others are cancelled.
+    Without it (a start through the API) the first timer start in the model fires."""
+    fired = False
+    just_before = (now - timedelta(microseconds=1)).astimezone(timezone.utc)
+    starts = [t for t in wf.tasks.values() if _timer_definition(t) is not None
+              and t.state == TaskState.WAITING and type(t.task_spec).__name__ == "StartEvent"]
+    chosen = only or (sorted(t.task_spec.bpmn_id for t in starts) or [None])[0]
+    for task in starts:
+        definition = _timer_definition(task)
+        if task.task_spec.bpmn_id != chosen:
+            task.cancel()
             continue
         if isinstance(definition, CycleTimerEventDefinition):
             value = task.internal_data.get("event_value") or {}

@@ -150,8 +150,8 @@ def keep_live(fd: Flowdesk, instance_id: int, version: int, status: str, wf: obj
 
 def start_in(session: Connection, fd: Flowdesk, actor: str, definition: RowMapping,
              business_key: str | None, variables: dict | None, now: datetime,
-             customer_id: int | None = None,
-             related_case_no: str | None = None) -> tuple[dict, object]:
+             customer_id: int | None = None, related_case_no: str | None = None,
+             start_event: str | None = None) -> tuple[dict, object]:
     """Start an instance inside the caller's transaction (an API call or a scheduled start).
 
     The instance gets its case number, and the process sees ``case_no``, ``initiator`` (who
@@ -169,7 +169,7 @@ def start_in(session: Connection, fd: Flowdesk, actor: str, definition: RowMappi
         given["customer"] = customers.load(session, customer_id)
     if related_case_no is not None:
         given["related_case_no"] = related_case_no
-    wf, result = fd.runtime.start(parsed, given)
+    wf, result = fd.runtime.start(parsed, given, start_event)
     row = {"definition_id": definition["id"], "process_key": definition["key"],
            "business_key": business_key, "case_no": case_no, "customer_id": customer_id,
            "related_case_no": related_case_no, "status": result.status,

@@ -99,7 +99,8 @@ def fire_start(conn: Connection, fd: Flowdesk, row: RowMapping, now: datetime,
     if definition is None or latest["id"] != definition["id"]:
         conn.execute(due.update().where(due.c.id == row["id"]).values(state="cancelled"))
         return Fired("skipped")
-    detail, wf = start_in(conn, fd, SCHEDULER, definition, None, {}, now)
+    detail, wf = start_in(conn, fd, SCHEDULER, definition, None, {}, now,
+                          start_event=row["ref"])
     mark_done(conn, row, now, node)
     payload = row["payload"]
     schedule = StartSchedule(row["ref"], payload["kind"], payload["value"])

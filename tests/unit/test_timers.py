@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from SpiffWorkflow.util.task import TaskState
 
 from engine.clock import FakeClock
 from engine.errors import InvalidModel
@@ -129,3 +130,26 @@ def test_a_start_timer_that_needs_process_data_is_refused() -> None:
     with pytest.raises(InvalidModel) as info:
         parse_bundle({"p.bpmn": model(body)})
     assert info.value.problems[0].code == "invalid_timer"
+
+
+def test_two_timer_starts_run_only_the_one_that_came_due(clock: FakeClock) -> None:
+    body = '''<bpmn:laneSet id="ls"><bpmn:lane id="l" name="Agent"><bpmn:flowNodeRef>w</bpmn:flowNodeRef>
+</bpmn:lane></bpmn:laneSet>
+<bpmn:startEvent id="day_end"><bpmn:timerEventDefinition id="t1">
+<bpmn:timeCycle>"R/2026-01-01T17:30:00+08:00/P1D"</bpmn:timeCycle></bpmn:timerEventDefinition></bpmn:startEvent>
+<bpmn:startEvent id="evening_end"><bpmn:timerEventDefinition id="t2">
+<bpmn:timeCycle>"R/2026-01-01T22:30:00+08:00/P1D"</bpmn:timeCycle></bpmn:timerEventDefinition></bpmn:startEvent>
+<bpmn:sequenceFlow id="f1" sourceRef="day_end" targetRef="w" />
+<bpmn:sequenceFlow id="f0" sourceRef="evening_end" targetRef="w" />
+<bpmn:userTask id="w" name="W" /><bpmn:sequenceFlow id="f2" sourceRef="w" targetRef="e" />
+<bpmn:endEvent id="e" />'''
+    definition = parse_bundle({"p.bpmn": model(body)})
+    runtime = Runtime(clock=clock)
+    # anchored weeks in the past: Spiff alone would fire once per missed day
+    wf, result = runtime.start(definition, {}, start_event="evening_end")
+    assert open_ids(result) == ["w"] and result.waiting_timers == []
+    cancelled = [t.task_spec.bpmn_id for t in wf.tasks.values()
+                 if t.state == TaskState.CANCELLED]
+    assert cancelled == ["day_end"]
+    done = runtime.complete_task(definition, wf, result.open_tasks[0].guid, {})
+    assert done.status == "completed"
