@@ -52,6 +52,27 @@ def lint_bpmn(root: etree._Element, file: str, decision_ids: set[str], process_i
     problems += _lint_decisions(root, file, decision_ids)
     problems += _lint_call_activities(root, file, process_ids)
     problems += _lint_scripts(root, file)
+    problems += _lint_service_tasks(root, file)
+    return problems
+
+
+def _lint_service_tasks(root: etree._Element, file: str) -> list[Problem]:
+    """A service task asks the host for an operation: it must be one Flowdesk provides."""
+    from .host_actions import check  # local: keeps lint importable on its own
+    problems = []
+    for task in root.iter(f"{{{BPMN}}}serviceTask"):
+        operator = task.find("bpmn:extensionElements/spiff:serviceTaskOperator", NS)
+        if operator is None:
+            problems.append(_problem(f"Service task '{task.get('name') or task.get('id')}' names "
+                                     "no operation (spiffworkflow:serviceTaskOperator).", file,
+                                     task, "invalid_service_task"))
+            continue
+        params = {p.get("id", ""): "?" for p in operator.iterfind(
+            "spiff:parameters/spiff:parameter", NS)}
+        reason = check(operator.get("id", ""), params)
+        if reason:
+            problems.append(_problem(f"Service task '{task.get('name') or task.get('id')}': "
+                                     f"{reason}.", file, task, "invalid_service_task"))
     return problems
 
 

@@ -15,10 +15,11 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
 
-from . import spiff_patches
+from . import host_actions, spiff_patches
 from .clock import Clock, SystemClock
 from .errors import EventNotCaught, TaskNotFound, TaskNotReady, TaskTreeTooDeep
 from .forms import validate_form
+from .host_actions import HostAction
 from .parsing import ParsedDefinition
 from .scripting import make_script_engine
 from .serialization import StateSerializer
@@ -63,6 +64,7 @@ class StepResult:
     incident: Incident | None = None
     variables: dict = field(default_factory=dict)
     waiting_timers: list[ArmedTimer] = field(default_factory=list)
+    host_actions: list[HostAction] = field(default_factory=list)  # service task requests
 
 
 def _from_data(data: dict, name: str | None) -> str | None:
@@ -196,6 +198,7 @@ class Runtime:
     def _advance(self, wf: BpmnWorkflow, definition: ParsedDefinition, action: Any,
                  refresh: bool = False) -> StepResult:
         token = spiff_patches.use_clock(self.clock)
+        requests = host_actions.collect()
         incident = None
         try:
             if refresh:
@@ -217,7 +220,10 @@ class Runtime:
             incident = Incident(kind="engine_error", message=f"{type(exc).__name__}: {exc}")
         finally:
             spiff_patches.reset_clock(token)
-        return self._result(wf, definition, incident)
+            actions = host_actions.drain(requests)
+        result = self._result(wf, definition, incident)
+        result.host_actions = [] if incident else actions
+        return result
 
     @staticmethod
     def _incident(exc: SpiffWorkflowException) -> Incident:

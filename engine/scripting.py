@@ -288,5 +288,21 @@ def make_script_engine(cpu_seconds: float = 1.0, clock: Any = None,
                        timezone: str = "Asia/Shanghai") -> PythonScriptEngine:
     """The engine Flowdesk passes to every BpmnWorkflow."""
     extra = time_helpers(clock, timezone) if clock is not None else {}
-    return PythonScriptEngine(environment=SandboxEnvironment(cpu_seconds=cpu_seconds,
-                                                             extra_globals=extra))
+    return FlowdeskScriptEngine(environment=SandboxEnvironment(cpu_seconds=cpu_seconds,
+                                                               extra_globals=extra))
+
+
+class FlowdeskScriptEngine(PythonScriptEngine):
+    """Spiff's engine, with service tasks turned into requests to the host (host_actions)."""
+
+    def call_service(self, task: Any, **kwargs: Any) -> str:
+        from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
+
+        from . import host_actions
+        params = {name: spec.get("value") if isinstance(spec, dict) else spec
+                  for name, spec in (kwargs.get("operation_params") or {}).items()}
+        try:
+            return host_actions.request(kwargs.get("operation_name", ""), params,
+                                        task.task_spec.bpmn_id)
+        except (ValueError, RuntimeError) as exc:
+            raise WorkflowTaskException(str(exc), task=task) from None

@@ -16,7 +16,7 @@ from ..auth import CurrentUser, require_role
 from ..context import Flowdesk
 from ..errors import Conflict, NotFound, StaleInstance, Unprocessable
 from ..models import AuditEntry, HumanTask, Incident, ProcessInstance
-from . import audit, customers, due_work, providers, sla
+from . import audit, customers, due_work, host_ops, providers, sla
 from .identity import user_exists
 
 ACTIVE_TASK_STATES = q.ACTIVE
@@ -77,6 +77,8 @@ def apply_result(session: Connection, instance: RowMapping | dict, result: StepR
         for row, task_id in zip(new_rows, ids):
             row["id"] = task_id
         sla.on_tasks_created(session, instance, new_rows, now)
+    if result.host_actions:
+        host_ops.perform(session, instance, result.host_actions, now)
     if result.incident is not None:
         i = result.incident
         session.execute(insert(Incident).values(

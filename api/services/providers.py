@@ -80,8 +80,33 @@ def care_customers(conn: Connection, now: datetime, timezone: str) -> dict:
             "birthday_customers": birthdays, "deep_contact_customers": deep}
 
 
+def shift_open_tasks(conn: Connection, now: datetime, timezone: str) -> dict:
+    """For a shift handover: the open tasks (who has them, what they wait for, how urgent)
+    and who is in which group, so the process can pick the leaving shift's share."""
+    from ..models import Group, User, UserGroup
+    t = q.tasks
+    rows = conn.execute(
+        select(t.c.id, t.c.name, t.c.process_key, t.c.candidate_group, t.c.assignee,
+               t.c.priority, t.c.due_at, t.c.sla_state, t.c.waiting_reason, q.instances.c.case_no)
+        .join(q.instances, q.instances.c.id == t.c.instance_id)
+        .where(t.c.state.in_(q.ACTIVE)).order_by(t.c.priority.desc(), t.c.id).limit(500)
+    ).mappings().all()
+    members: dict[str, list[str]] = {}
+    for r in conn.execute(select(Group.__table__.c.name, User.__table__.c.username)
+                          .join(UserGroup.__table__,
+                                UserGroup.__table__.c.group_id == Group.__table__.c.id)
+                          .join(User.__table__, User.__table__.c.id ==
+                                UserGroup.__table__.c.user_id)):
+        members.setdefault(r.name, []).append(r.username)
+    return {"open_tasks": [{**dict(r), "due_at": r["due_at"].isoformat() if r["due_at"]
+                            else None} for r in rows],
+            "group_members": members,
+            "handover_at": now.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")}
+
+
 PROVIDERS: dict[str, Callable[[Connection, datetime, str], dict]] = {
-    "callback_customers": callback_customers, "care_customers": care_customers}
+    "callback_customers": callback_customers, "care_customers": care_customers,
+    "shift_open_tasks": shift_open_tasks}
 
 
 def start_data(conn: Connection, name: str, now: datetime, timezone: str) -> dict:

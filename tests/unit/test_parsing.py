@@ -187,3 +187,22 @@ def test_a_user_status_profile_is_checked_at_deploy_and_on_every_change() -> Non
     broken = {**profile, "initial": {"Z1": "NOPE"}}
     assert problems({**files, "user_status.json": json.dumps(broken).encode()})[0]["code"] == \
         "invalid_user_status"
+
+
+@pytest.mark.parametrize(("operator", "message"), [
+    ('<spiffworkflow:serviceTaskOperator id="send_rocket"></spiffworkflow:serviceTaskOperator>',
+     "unknown service operation 'send_rocket'"),
+    ('<spiffworkflow:serviceTaskOperator id="handover_tasks"><spiffworkflow:parameters>'
+     '<spiffworkflow:parameter id="from_group" type="str" value="\'A\'" />'
+     '</spiffworkflow:parameters></spiffworkflow:serviceTaskOperator>', "missing to_group"),
+    ("", "names no operation"),
+])
+def test_service_tasks_must_name_an_operation_flowdesk_provides(operator: str,
+                                                                 message: str) -> None:
+    ext = f"<bpmn:extensionElements>{operator}</bpmn:extensionElements>" if operator else ""
+    body = (f'<bpmn:startEvent id="s" /><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="svc" />'
+            f'<bpmn:serviceTask id="svc" name="Do it">{ext}</bpmn:serviceTask>'
+            '<bpmn:sequenceFlow id="f2" sourceRef="svc" targetRef="e" /><bpmn:endEvent id="e" />')
+    found = problems({"p.bpmn": model(body)})
+    assert found[0]["code"] == "invalid_service_task" and message in found[0]["message"]
+    assert found[0]["element_id"] == "svc"
