@@ -19,7 +19,8 @@ SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 NS = {"bpmn": BPMN, "spiff": SPIFF}
 
 _ISO_LIKE = re.compile(r"^(R\d*/)?(P[0-9TYMWDHS.,]+|\d{4}-\d{2}-\d{2}[T ]?[\d:.+\-Z]*)(/.*)?$")
-ASSIGNMENT_PROPERTIES = ("assignee", "assigneeVariable", "candidateGroups")
+ASSIGNMENT_PROPERTIES = ("assignee", "assigneeVariable", "candidateGroups",
+                         "candidateGroupsVariable")
 
 
 def properties_of(element: etree._Element) -> dict[str, str]:

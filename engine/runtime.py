@@ -74,6 +74,14 @@ def _from_data(data: dict, name: str | None) -> str | None:
     return value.strip() or None if isinstance(value, str) else None
 
 
+def _groups_from_data(data: dict, name: str | None) -> list[str]:
+    """``candidateGroupsVariable``: the groups named in that variable (a name or a list), for
+    routing decided at run time (e.g. by a DMN); empty leaves the task to its lane."""
+    value = data.get(name) if name else None
+    values = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+    return [v.strip() for v in values if isinstance(v, str) and v.strip()]
+
+
 class Runtime:
     """Drives SpiffWorkflow with Flowdesk's sandbox, clock and guards."""
 
@@ -273,7 +281,9 @@ class Runtime:
             props = info.properties if info else {}
             tasks.append(OpenTask(
                 guid=str(task.id), bpmn_id=spec.bpmn_id, name=spec.bpmn_name or spec.bpmn_id,
-                lane=spec.lane, candidate_groups=info.candidate_groups if info else [],
+                lane=spec.lane, candidate_groups=_groups_from_data(
+                    task.data, props.get("candidateGroupsVariable"))
+                or (info.candidate_groups if info else []),
                 assignee=props.get("assignee") or _from_data(task.data,
                                                              props.get("assigneeVariable")),
                 documentation=info.documentation if info else "",

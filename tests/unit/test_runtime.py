@@ -232,6 +232,22 @@ def test_assignee_variable_names_the_user_from_process_data() -> None:
     assert unnamed.open_tasks[0].assignee is None
 
 
+def test_candidate_groups_variable_routes_at_run_time() -> None:
+    from tests.unit.test_parsing import model
+    body = '''<bpmn:startEvent id="s" /><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="take" />
+<bpmn:userTask id="take" name="Handle">
+  <bpmn:extensionElements><spiffworkflow:properties>
+    <spiffworkflow:property name="candidateGroupsVariable" value="route_to" />
+    <spiffworkflow:property name="candidateGroups" value="Agent" />
+  </spiffworkflow:properties></bpmn:extensionElements></bpmn:userTask>
+<bpmn:sequenceFlow id="f2" sourceRef="take" targetRef="e" /><bpmn:endEvent id="e" />'''
+    definition = parse_bundle({"p.bpmn": model(body)})
+    runtime = Runtime()
+    assert runtime.start(definition, {"route_to": "ComplaintGroup"})[1].open_tasks[0] \
+        .candidate_groups == ["ComplaintGroup"]
+    assert runtime.start(definition, {})[1].open_tasks[0].candidate_groups == ["Agent"]
+
+
 def test_scripts_read_dates_from_the_injected_clock() -> None:
     from datetime import datetime, timezone
 
