@@ -128,8 +128,10 @@ class Runtime:
         profile = definition.status_profile
         if profile is None or "user_status" not in data:
             return data
-        case_type = data.get(profile.type_variable, task.data.get(profile.type_variable))
         current = task.data.get("user_status")
+        case_type = task.data.get(profile.type_variable)
+        if current is None or case_type is None:  # the type is fixed once a status is set
+            case_type = data.get(profile.type_variable, case_type)
         status = profile.check(case_type, current, str(data["user_status"]))
         history = list(task.data.get("user_status_history") or [])
         if status != current:

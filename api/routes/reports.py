@@ -110,3 +110,18 @@ def finance(args: dict):  # type: ignore[no-untyped-def]
     """The list of money movements for finance (amount, note, signer, who and when)."""
     return _out(service.finance(flowdesk(), current_user(), **_range(args)), args["format"],
                 "finance")
+
+
+class WorkPlanQuery(RangeQuery):
+    responsibility_centre = fields.String()
+
+
+@blp.route("/work-plan", methods=["GET"])
+@blp.arguments(WorkPlanQuery(), location="query")
+@blp.response(200, ReportOut)
+def work_plan(args: dict):  # type: ignore[no-untyped-def]
+    """The work plan of open service notifications by responsibility centre and planned date
+    (from/to bound the planned dates)."""
+    return _out(service.work_plan(flowdesk(), current_user(),
+                                  responsibility_centre=args.get("responsibility_centre"),
+                                  **_range(args)), args["format"], "work-plan")

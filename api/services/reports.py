@@ -190,6 +190,35 @@ def negative_reviews(fd: Flowdesk, user: CurrentUser, *, start: datetime | None 
                                          row["started_at"]))
 
 
+def work_plan(fd: Flowdesk, user: CurrentUser, *, responsibility_centre: str | None = None,
+              start: datetime | None = None, end: datetime | None = None) -> list[dict]:
+    """The 责任中心 work plan (ZSMR006): open service notifications whose planned span
+    (``planned_start`` to ``planned_end``: the requested start and estimated closure of a Z1,
+    the assembly and complaint dates of a Z2) overlaps the range, per responsibility centre."""
+    require_role(user, "supervisor", "admin")
+    low = _local(fd, start, "%Y-%m-%d") if start else None
+    high = _local(fd, end, "%Y-%m-%d") if end else None
+    keys = ("case_no", "notification_type", "user_status", "system_status", "urgent",
+            "short_description", "customer_name", "object_address", "main_work_centre",
+            "technician", "planned_visit_date", "planned_start", "planned_end")
+    rows = []
+    for r in _instances(fd, "service_notification", None, None):
+        data = {**(r["variables"] or {}), "case_no": r["case_no"]}
+        if r["status"] in ("completed", "cancelled"):
+            continue
+        if responsibility_centre and data.get("responsibility_centre") != responsibility_centre:
+            continue
+        first = str(data.get("planned_start") or "")[:10]
+        last = str(data.get("planned_end") or first)[:10]
+        if (low and last < low) or (high and first >= high):
+            continue
+        rows.append({"responsibility_centre": data.get("responsibility_centre"),
+                     **{k: data.get(k) for k in keys}})
+    return sorted(rows, key=lambda row: (str(row["responsibility_centre"]),
+                                         row["planned_visit_date"] or row["planned_start"] or "",
+                                         row["case_no"] or ""))
+
+
 def _median(values: list[float]) -> float | None:
     return round(statistics.median(values), 1) if values else None
 

@@ -105,7 +105,8 @@ class Client:
 @pytest.fixture
 def server(app) -> Iterator[Client]:  # type: ignore[no-untyped-def]
     httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                              daemon=True)
     thread.start()
     client = Client(f"http://127.0.0.1:{httpd.server_port}")
     yield client
