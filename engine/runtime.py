@@ -295,11 +295,19 @@ class Runtime:
 
     @staticmethod
     def _variables(wf: BpmnWorkflow) -> dict:
-        live = [t for t in wf.tasks.values()  # not Spiff's internal tasks (_EndJoin: no data)
-                if t.state & LIVE and t.task_spec.bpmn_id is not None]
+        """The instance's data as one dict: every live branch's data merged, the most recently
+        changed last (a join still waiting for its other branch contributes the data of the
+        branch that reached it). Skipped: Spiff's internal tasks and the single items of a
+        multi-instance task."""
+        live = sorted((t for t in wf.tasks.values()
+                       if t.state & LIVE and t.task_spec.bpmn_id is not None
+                       and not {"key_or_index", "item"} & set(t.internal_data)),
+                      key=lambda t: t.last_state_change)
         if live:
-            latest = max(live, key=lambda t: t.last_state_change)
-            return copy.deepcopy(latest.data)
+            merged: dict = {}
+            for task in live:  # a waiting join has no data yet: its branch's is its parent's
+                merged.update(task.data or (task.parent.data if task.parent else {}))
+            return copy.deepcopy(merged)
         last = wf.last_task.data if wf.last_task is not None else {}
         return copy.deepcopy({**last, **wf.data})
 

@@ -15,6 +15,8 @@ cycle fires once on wake-up, not once per missed period, and the missed periods 
 """
 from __future__ import annotations
 
+import re
+from calendar import monthrange
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -192,6 +194,9 @@ class StartSchedule:
         if self.kind == "duration":
             at = anchor + _duration_from(self.value, anchor)
             return at if at > after else None
+        monthly = _monthly(self.value, anchor)
+        if monthly is not None:
+            return _next_monthly(*monthly, after)
         cycles, first, period = _cycle(self.value, anchor)
         if period <= timedelta(0):
             return None
@@ -203,6 +208,39 @@ class StartSchedule:
         if cycles >= 0 and index >= cycles:
             return None
         return at
+
+
+_MONTHS = re.compile(r"P(?:(\d+)Y)?(?:(\d+)M)?")
+
+
+def _monthly(value: str, anchor: datetime) -> tuple[int, datetime, int] | None:
+    """``R/…/P1M``, ``R/P3M``, ``R/…/P1Y``: calendar months, not Spiff's fixed days, so a
+    monthly round stays on the same day and time (the 31st becomes the last day of a short
+    month). Returns (cycles, first occurrence, months per period), or None for other periods."""
+    parts = value.upper().replace("--", "/").strip("R").split("/")
+    if len(parts) not in (2, 3):
+        return None
+    match = _MONTHS.fullmatch(parts[-1])
+    if match is None or not any(match.groups()):
+        return None
+    months = int(match.group(1) or 0) * 12 + int(match.group(2) or 0)
+    cycles = int(parts[0]) if parts[0] else -1
+    first = _parse_instant(parts[1]) if len(parts) == 3 else _add_months(anchor, months)
+    return cycles, first, months
+
+
+def _add_months(t: datetime, months: int) -> datetime:
+    years, month0 = divmod(t.month - 1 + months, 12)
+    year, month = t.year + years, month0 + 1
+    return t.replace(year=year, month=month, day=min(t.day, monthrange(year, month)[1]))
+
+
+def _next_monthly(cycles: int, first: datetime, months: int, after: datetime) -> datetime | None:
+    index, at = 0, first
+    while at <= after:
+        index += 1
+        at = _add_months(first, index * months)
+    return None if cycles >= 0 and index >= cycles else at
 
 
 def _duration_from(value: str, start: datetime) -> timedelta:

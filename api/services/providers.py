@@ -26,7 +26,8 @@ NEW_DAYS, COMPLAINT_DAYS, MANY_COMPLAINTS = 30, 90, 2
 
 def _brief(row: Any) -> dict:
     return {"id": row["id"], "code": row["code"], "name": row["name"], "tier": row["tier"],
-            "abc_class": row["abc_class"], "phone": row["phone"]}
+            "abc_class": row["abc_class"], "phone": row["phone"],
+            "dedicated_agent": row["dedicated_agent"]}
 
 
 def callback_customers(conn: Connection, now: datetime, timezone: str) -> dict:
@@ -53,7 +54,7 @@ def callback_customers(conn: Connection, now: datetime, timezone: str) -> dict:
         select(q.instances.c.variables).where(q.instances.c.process_key == "monthly_callback",
                                               q.instances.c.status == "completed")
         .order_by(q.instances.c.id.desc()).limit(1)).scalar()
-    return {"round": now.astimezone(ZoneInfo(timezone)).strftime("%Y-%m"),
+    return {"callback_round": now.astimezone(ZoneInfo(timezone)).strftime("%Y-%m"),
             "callback_customers": selected,
             "previous_improvement_actions": (previous or {}).get("improvement_actions", [])}
 
@@ -64,11 +65,15 @@ def care_customers(conn: Connection, now: datetime, timezone: str) -> dict:
     local = now.astimezone(ZoneInfo(timezone))
     quarter_start = local.replace(month=3 * ((local.month - 1) // 3) + 1, day=1, hour=0,
                                   minute=0, second=0, microsecond=0)
-    contacted = set()
-    for r in conn.execute(select(q.instances.c.variables).where(
+    contacted = set()  # reached this quarter, or still on a running round's list
+    for r in conn.execute(select(q.instances.c.variables, q.instances.c.status).where(
             q.instances.c.process_key == "customer_care",
             q.instances.c.started_at >= quarter_start)):
-        contacted |= set((r.variables or {}).get("deep_contacted_ids", []))
+        data = r.variables or {}
+        contacted |= set(data.get("deep_contacted_ids", []))
+        if r.status not in ("completed", "cancelled"):
+            contacted |= {c.get("id") for c in data.get("deep_contact_customers", [])
+                          if isinstance(c, dict)}
     birthdays, deep = [], []
     for row in conn.execute(select(customers).order_by(customers.c.id)).mappings():
         if row["birthday"] is not None and row["birthday"].month == local.month:

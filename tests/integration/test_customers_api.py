@@ -109,5 +109,5 @@ def test_a_start_data_provider_selects_customers_for_a_callback_round(server, to
     started = server.post("/api/v1/instances", admin, json={"process_key": "provided"}).json()
     chosen = {c["id"]: c["reasons"] for c in started["variables"]["callback_customers"]}
     assert chosen == {old["id"]: ["many_complaints"], vip["id"]: ["new", "high_value"]}
-    assert new["id"] not in chosen and started["variables"]["round"] == "2026-05"
+    assert new["id"] not in chosen and started["variables"]["callback_round"] == "2026-05"
     assert started["variables"]["previous_improvement_actions"] == []

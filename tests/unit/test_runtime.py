@@ -266,3 +266,22 @@ back = add_days(leave_start, 3)</bpmn:script></bpmn:scriptTask>
     assert result.variables["stamp"] == "2026-03-01T17:00:00+00:00"
     assert (result.variables["day"], result.variables["notice"], result.variables["back"]) == (
         "2026-03-02", 7, "2026-03-12")
+
+
+def test_variables_merge_the_branches_waiting_at_a_parallel_join() -> None:
+    from tests.unit.test_parsing import model
+    body = '''<bpmn:laneSet id="ls"><bpmn:lane id="l" name="Agent"><bpmn:flowNodeRef>ask</bpmn:flowNodeRef>
+</bpmn:lane></bpmn:laneSet>
+<bpmn:startEvent id="s" /><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="split" />
+<bpmn:parallelGateway id="split" />
+<bpmn:sequenceFlow id="f2" sourceRef="split" targetRef="ask" />
+<bpmn:sequenceFlow id="f3" sourceRef="split" targetRef="calc" />
+<bpmn:userTask id="ask" name="Ask" />
+<bpmn:scriptTask id="calc"><bpmn:script>x = 1</bpmn:script></bpmn:scriptTask>
+<bpmn:sequenceFlow id="f4" sourceRef="ask" targetRef="join" />
+<bpmn:sequenceFlow id="f5" sourceRef="calc" targetRef="join" />
+<bpmn:parallelGateway id="join" />
+<bpmn:sequenceFlow id="f6" sourceRef="join" targetRef="e" /><bpmn:endEvent id="e" />'''
+    definition = parse_bundle({"p.bpmn": model(body)})
+    _, result = Runtime().start(definition, {"customer_name": "王芳"})
+    assert result.variables == {"customer_name": "王芳", "x": 1}

@@ -115,6 +115,10 @@ def test_timer_start_event_runs_once_per_instance(clock: FakeClock) -> None:
     ("PT30M", "duration", 1, None),
     ("2026-03-03T09:00:00+00:00", "date", 0, 24),
     ("2026-03-03T09:00:00+00:00", "date", 25, None),
+    ("R/2026-01-31T09:00:00+00:00/P1M", "cycle", 0, 24 * 29),     # 31 March: calendar months
+    ("R/2026-01-31T09:00:00+00:00/P1M", "cycle", 24 * 29, 24 * 59),  # then 30 April
+    ("R2/2026-01-31T09:00:00+00:00/P1M", "cycle", 0, None),       # Jan 31, Feb 28: done
+    ("R/P1M", "cycle", 0, 24 * 31),                                  # a month after deploying
 ])
 def test_start_schedule_occurrences(value: str, kind: str, after_hours: float,
                                     expected_hours: float | None) -> None:
