@@ -71,6 +71,8 @@ def test_the_day_shift_hands_over_to_the_evening_shift(server, tokens, fd, clock
     assert server.post(f"/api/v1/tasks/{handed}/claim", evening).ok
     reads = server.get(f"/api/v1/tasks?instance_id={handover[0]['id']}", evening).json()["items"]
     assert [t["bpmn_id"] for t in reads] == ["read_record_evening"]
+    assert server.post(f"/api/v1/tasks/{reads[0]['id']}/complete", evening,
+                       json={"data": {"read_by": "小晚"}}).ok
     actions = [a["action"] for a in server.get(f"/api/v1/instances/{handed_case(server, admin, handed)}",
                                               admin).json()["audit"]]
     assert "task.handed_over" in actions
@@ -85,7 +87,21 @@ def test_the_day_shift_hands_over_to_the_evening_shift(server, tokens, fd, clock
     evening_case = server.get("/api/v1/instances?process_key=shift_handover", admin).json()
     assert evening_case["total"] == 2
     newest = server.get(f"/api/v1/instances/{evening_case['items'][0]['id']}", admin).json()
-    assert [t["bpmn_id"] for t in newest["open_tasks"]] == ["write_record_evening"]
+    [evening_record] = newest["open_tasks"]
+    assert evening_record["bpmn_id"] == "write_record_evening"
+    evening_data = server.get(f"/api/v1/tasks/{evening_record['id']}", evening).json()["data"]
+    assert [t["id"] for t in evening_data["transferred"]] == [handed]  # xiaowan claimed it
+    assert server.post(f"/api/v1/tasks/{evening_record['id']}/complete", evening, json={"data": {
+        "customers_transferred": [], "urgent_matters": [], "potential_customers": [],
+        "written_by": "小晚", "key_orders": "无"}}).ok
+    assert (task(handed)["assignee"], task(handed)["escalation_group"]) == (None, "DayShift")
+    [read] = server.get(f"/api/v1/tasks?instance_id={newest['id']}", day).json()["items"]
+    assert read["bpmn_id"] == "read_record_day"
+    assert server.post(f"/api/v1/tasks/{read['id']}/complete", day,
+                       json={"data": {"read_by": "小白"}}).ok
+    done = server.get(f"/api/v1/instances/{newest['id']}", admin).json()
+    assert done["status"] == "completed"
+    assert "service.handover_tasks" in [a["action"] for a in done["audit"]]
 
 
 def handed_case(server, token: str, task_id: int) -> int:  # type: ignore[no-untyped-def]
