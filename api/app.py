@@ -1,12 +1,14 @@
 """``create_app``: the Flask application factory (tests pass a config mapping)."""
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from pathlib import Path
 
 from flask import Flask, jsonify, send_from_directory
 from flask_smorest import Api
+from sqlalchemy.exc import SQLAlchemyError
 
 from engine.clock import Clock
 
@@ -34,7 +36,14 @@ def create_app(config: dict[str, Any] | None = None, clock: Clock | None = None)
         MAX_CONTENT_LENGTH=settings.max_upload_bytes, TESTING=settings.testing,
         JSON_SORT_KEYS=False)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Chinese stays readable
-    app.extensions["flowdesk"] = Flowdesk(settings, clock=clock)
+    fd = app.extensions["flowdesk"] = Flowdesk(settings, clock=clock)
+    try:
+        app.secret_key = fd.secret_key()
+    except SQLAlchemyError:  # no schema yet (`flowdesk db upgrade` not run): no sessions
+        app.secret_key = None
+    app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+                      SESSION_COOKIE_NAME="flowdesk_session",
+                      PERMANENT_SESSION_LIFETIME=timedelta(hours=12))
     register_error_handlers(app)
     api = FlowdeskApi(app, spec_kwargs={
         "info": {"description": "Workflow/BPM engine for customer-service organisations."}})

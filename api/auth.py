@@ -1,12 +1,21 @@
-"""Bearer tokens → the current user. Tokens are random, shown once, and stored as SHA-256."""
+"""The current user: from a bearer token (API clients) or a signed session cookie (the web UI).
+
+Tokens are random, shown once, and stored as SHA-256. A session is opened with a username and
+password; calls that change something with a session cookie must also send the session's CSRF
+token in ``X-CSRF-Token``, so another site cannot make the browser act for the user.
+"""
 from __future__ import annotations
 
 import hashlib
 import secrets
 from dataclasses import dataclass
 
-from flask import g, request
+from flask import g, request, session
+from sqlalchemy import select
+
 from .errors import Forbidden, Unauthorized
+from .models import Group, User, UserGroup
+from .passwords import verify_password
 from .queries import TOKEN_USER
 
 ROLES = ("admin", "designer", "staff", "supervisor")
@@ -45,11 +54,84 @@ def load_user_for_token(session, token: str) -> CurrentUser | None:  # type: ign
                        groups=frozenset(r.name for r in rows if r.name))
 
 
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def csrf_token() -> str:
+    """The session's CSRF token (made on first use)."""
+    if "csrf" not in session:
+        session["csrf"] = secrets.token_urlsafe(32)
+    return session["csrf"]
+
+
+def _user_row(conn, column, value):  # type: ignore[no-untyped-def]
+    users, links, groups = User.__table__, UserGroup.__table__, Group.__table__
+    return conn.execute(
+        select(users.c.id, users.c.username, users.c.roles, users.c.active,
+               users.c.password_hash, groups.c.name)
+        .outerjoin(links, links.c.user_id == users.c.id)
+        .outerjoin(groups, groups.c.id == links.c.group_id)
+        .where(column == value)).all()
+
+
+def _as_user(rows) -> CurrentUser | None:  # type: ignore[no-untyped-def]
+    if not rows or not rows[0].active:
+        return None
+    first = rows[0]
+    return CurrentUser(id=first.id, username=first.username,
+                       roles=frozenset(r for r in first.roles.split(",") if r),
+                       groups=frozenset(r.name for r in rows if r.name))
+
+
+def login(flowdesk, username: str, password: str) -> CurrentUser | None:  # type: ignore[no-untyped-def]
+    """Check a username and password; on success the session holds the user (a new session
+    id and CSRF token, so a token planted before sign-in is worthless)."""
+    with flowdesk.read_tx() as conn:
+        rows = _user_row(conn, User.__table__.c.username, username)
+    user = _as_user(rows)
+    if user is None or not verify_password(password, rows[0].password_hash):
+        return None
+    session.clear()
+    session["user_id"] = user.id
+    session["csrf"] = secrets.token_urlsafe(32)
+    session.permanent = True
+    return user
+
+
+def logout() -> None:
+    session.clear()
+
+
+def _from_session(flowdesk) -> CurrentUser:  # type: ignore[no-untyped-def]
+    user_id = session.get("user_id")
+    if user_id is None:
+        raise Unauthorized("Send 'Authorization: Bearer <token>' (create one with 'flowdesk "
+                           "tokens create USER'), or sign in.")
+    if request.method not in SAFE_METHODS:
+        sent = request.headers.get("X-CSRF-Token", "")
+        if not sent or not secrets.compare_digest(sent, session.get("csrf", "")):
+            raise Forbidden("This change needs the X-CSRF-Token header of your session.")
+    key = f"session:{user_id}"
+    user = flowdesk.cached_user(key)
+    if user is None:
+        with flowdesk.read_tx() as conn:
+            user = _as_user(_user_row(conn, User.__table__.c.id, user_id))
+        if user is None:
+            session.clear()
+            raise Unauthorized("Your account is no longer active; sign in again.")
+        flowdesk.remember_user(key, user)
+    return user
+
+
 def authenticate(flowdesk) -> CurrentUser:  # type: ignore[no-untyped-def]
-    """The caller, from the bearer token; cached for a few seconds to spare a query per call."""
+    """The caller, from the bearer token or the session; cached for a few seconds to spare a
+    query per call."""
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     token = token.strip()
+    if not header:
+        g.user = _from_session(flowdesk)
+        return g.user
     if scheme.lower() != "bearer" or not token:
         raise Unauthorized("Send 'Authorization: Bearer <token>'; create one with "
                            "'flowdesk tokens create USER'.")

@@ -113,15 +113,34 @@ def tokens_create(username: str, name: str) -> None:
         raise click.ClickException(exc.detail) from None
 
 
+@users.command("set-password")
+@click.argument("username")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="At least 8 characters (asked for when not given).")
+def users_set_password(username: str, password: str) -> None:
+    """Let USER sign in to the web UI with a password."""
+    from .services.identity import set_password
+    try:
+        set_password(_flowdesk(), username, password)
+    except ApiError as exc:
+        raise click.ClickException(exc.detail) from None
+    click.echo(f"password set for {username}")
+
+
 @main.command("demo-users")
 def demo_users() -> None:
-    """Create demo users admin, agent, supervisor (if missing) and print a new token for each."""
-    from .services.identity import DEMO_USERS, create_token, ensure_user
+    """Create demo users admin, agent, supervisor (if missing) and print a new token and a new
+    web sign-in password for each (made now, never stored in the repository)."""
+    from .passwords import new_password
+    from .services.identity import DEMO_USERS, create_token, ensure_user, set_password
     fd = _flowdesk()
     for username, (roles, groups) in DEMO_USERS.items():
         ensure_user(fd, username, roles, groups)
         token = create_token(fd, username, "demo")
-        click.echo(f"{username:<11} roles={','.join(roles):<34} token={token}")
+        password = new_password()
+        set_password(fd, username, password, actor="demo-users")
+        click.echo(f"{username:<11} roles={','.join(roles):<34} token={token} "
+                   f"password={password}")
 
 
 @main.command()

@@ -4,6 +4,7 @@ Routes and the CLI reach services through this, so nothing imports a request glo
 """
 from __future__ import annotations
 
+import secrets
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -59,6 +60,21 @@ class Flowdesk:
         """A read-only Core connection: no write lock, nothing committed."""
         with self._read_engine.connect() as conn:
             yield conn
+
+    def secret_key(self) -> str:
+        """The key that signs session cookies: made once per installation and kept in the
+        database, so every process (and a restart) accepts the same cookies."""
+        from sqlalchemy import insert, select
+
+        from .models import AppSetting
+        table = AppSetting.__table__
+        with self.tx() as conn:
+            found = conn.execute(select(table.c.value).where(table.c.key == "secret_key")
+                                 ).scalar()
+            if found is None:
+                found = secrets.token_urlsafe(48)
+                conn.execute(insert(table).values(key="secret_key", value=found))
+        return found
 
     def now(self) -> datetime:
         return self.clock.now()

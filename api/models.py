@@ -38,6 +38,15 @@ class User(Base):
     roles: Mapped[str] = mapped_column(String(200), default="staff")  # comma-separated
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
+    password_hash: Mapped[str | None] = mapped_column(String(300))  # scrypt; None: no sign-in
+
+
+class AppSetting(Base):
+    """Installation-wide values every process must share (e.g. the session signing key)."""
+
+    __tablename__ = "app_settings"
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
 
 
 class Group(Base):
@@ -289,6 +298,6 @@ class Notification(Base):
     sent_at: Mapped[datetime | None]
 
 
-__all__ = ["Base", "User", "Group", "UserGroup", "ApiToken", "ProcessDefinition",
+__all__ = ["Base", "User", "AppSetting", "Group", "UserGroup", "ApiToken", "ProcessDefinition",
            "ProcessInstance", "HumanTask", "AuditEntry", "Incident", "DueWork", "BusinessCalendarRow",
            "SlaPolicyRow", "SlaClock", "Notification", "Customer", "Purchase", "CaseCounter"]

@@ -4,6 +4,19 @@ from __future__ import annotations
 from gunicorn.app.base import BaseApplication
 
 
+def app_factory():  # type: ignore[no-untyped-def]
+    """The web UI's factory (``web.app``: the API plus the pages) when it is installed, else
+    the API alone. Loaded by name: the API never imports the web layer."""
+    import importlib
+    try:
+        return importlib.import_module("web.app").create_app
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("web", "web.app"):
+            raise
+        from .app import create_app
+        return create_app
+
+
 class _Server(BaseApplication):
     with_ticker = True
 
@@ -18,8 +31,7 @@ class _Server(BaseApplication):
     def load(self):  # type: ignore[no-untyped-def]
         """Runs in the worker process (no preload), so the ticker thread lives there too and
         shares the worker's cache of live workflows."""
-        from .app import create_app
-        app = create_app()
+        app = app_factory()()
         fd = app.extensions["flowdesk"]
         if self.with_ticker and fd.settings.scheduler_enabled:
             from .scheduler import Ticker

@@ -24,6 +24,6 @@ def protected_blueprint(name: str, url_prefix: str, description: str) -> Bluepri
 
 
 def register(api) -> None:  # type: ignore[no-untyped-def]
-    from . import admin, customers, definitions, instances, reports, tasks
-    for module in (definitions, instances, tasks, customers, reports, admin):
+    from . import admin, customers, definitions, instances, reports, session, tasks
+    for module in (session, definitions, instances, tasks, customers, reports, admin):
         api.register_blueprint(module.blp)

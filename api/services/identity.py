@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..auth import ROLES, new_token
+from ..passwords import MIN_LENGTH, hash_password
 from ..context import Flowdesk
 from ..db import Executor
 from ..errors import NotFound, Unprocessable
@@ -60,6 +61,19 @@ def ensure_user(fd: Flowdesk, username: str, roles: Iterable[str] = ("staff",),
             if group.id not in have:
                 session.add(UserGroup(user_id=user.id, group_id=group.id))
         return user.id, created
+
+
+def set_password(fd: Flowdesk, username: str, password: str, actor: str = "cli") -> None:
+    """Let a user sign in to the web UI with this password (stored as a scrypt hash)."""
+    if len(password) < MIN_LENGTH:
+        raise Unprocessable(f"A password needs at least {MIN_LENGTH} characters.",
+                            [{"field": "password", "message": "too short", "location": "json"}])
+    with fd.uow() as session:
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None:
+            raise NotFound(f"No user '{username}'.")
+        user.password_hash = hash_password(password)
+        audit.record(session, fd.now(), actor, "user.password_set", after={"username": username})
 
 
 def create_token(fd: Flowdesk, username: str, name: str = "") -> str:
