@@ -36,6 +36,7 @@ def create_app(config: dict[str, Any] | None = None, clock: Clock | None = None)
         MAX_CONTENT_LENGTH=settings.max_upload_bytes, TESTING=settings.testing,
         JSON_SORT_KEYS=False)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Chinese stays readable
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # forms keep their field order
     fd = app.extensions["flowdesk"] = Flowdesk(settings, clock=clock)
     try:
         app.secret_key = fd.secret_key()

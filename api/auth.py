@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from .errors import Forbidden, Unauthorized
 from .models import Group, User, UserGroup
-from .passwords import verify_password
+from .passwords import hash_password, verify_password
 from .queries import TOKEN_USER
 
 ROLES = ("admin", "designer", "staff", "supervisor")
@@ -55,6 +55,7 @@ def load_user_for_token(session, token: str) -> CurrentUser | None:  # type: ign
 
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+_DUMMY_HASH = hash_password(secrets.token_urlsafe(16))  # checked when the user is unknown
 
 
 def csrf_token() -> str:
@@ -89,7 +90,8 @@ def login(flowdesk, username: str, password: str) -> CurrentUser | None:  # type
     with flowdesk.read_tx() as conn:
         rows = _user_row(conn, User.__table__.c.username, username)
     user = _as_user(rows)
-    if user is None or not verify_password(password, rows[0].password_hash):
+    stored = rows[0].password_hash if user is not None else _DUMMY_HASH
+    if not verify_password(password, stored) or user is None:  # same work for unknown users
         return None
     session.clear()
     session["user_id"] = user.id

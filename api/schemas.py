@@ -101,6 +101,7 @@ class TaskOut(Schema):
     claimed_at = fields.DateTime(allow_none=True)
     completed_at = fields.DateTime(allow_none=True)
     completed_by = fields.String(allow_none=True)
+    case_no = fields.String(allow_none=True, metadata={"description": "the case's number"})
     sla_state = fields.String(allow_none=True, metadata={
         "description": "ok | at_risk | breached | paused | met; null without an SLA"})
     escalation_level = fields.Integer()

@@ -5,7 +5,7 @@
 #   scripts/test.sh tests/unit -x        # a subset, stop at first failure
 #   scripts/test.sh -k complaint         # by name
 #
-# Installs .venv and PostgreSQL if missing, starts a throwaway PostgreSQL on
+# Installs .venv, PostgreSQL and chromium if missing, starts a throwaway PostgreSQL on
 # 127.0.0.1 (stopped and deleted on exit), and exits with pytest's status.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/_common.sh"
@@ -17,6 +17,10 @@ pg_throwaway_start   # exports FLOWDESK_TEST_POSTGRES_URL; EXIT trap stops it
 
 # Fail (rather than skip) the PostgreSQL tests if the server is unreachable.
 export FLOWDESK_REQUIRE_POSTGRES=1
+
+# The browser tests: Debian's chromium (and a CJK font) for Playwright; fail, don't skip.
+"$REPO/scripts/e2e_deps.sh"
+export FLOWDESK_REQUIRE_E2E=1
 
 log "running pytest $*"
 started=$SECONDS

@@ -63,7 +63,9 @@ _LIST_COLUMNS = [c for c in T.c if c.key not in ("form_schema", "data", "documen
 @functools.lru_cache(maxsize=256)
 def _list_statement(filters: tuple[str, ...], sort: str) -> Select:
     """Task-list statements are built once per shape (filters used, sort) and reused."""
-    return (select(*_LIST_COLUMNS, q.COUNT_OVER).where(*(_FILTERS[f]() for f in filters))
+    return (select(*_LIST_COLUMNS, q.instances.c.case_no, q.COUNT_OVER)
+            .select_from(T.join(q.instances, q.instances.c.id == T.c.instance_id))
+            .where(*(_FILTERS[f]() for f in filters))
             .order_by(*_order(sort)).offset(bindparam("offset")).limit(bindparam("limit")))
 
 

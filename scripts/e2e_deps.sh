@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Install what the browser tests (tests/e2e) need: Debian's chromium and the playwright
+# Python package in .venv. Idempotent: quick no-op when both are there.
+#
+# Playwright cannot download its own browsers here; the tests drive /usr/bin/chromium
+# (override with FLOWDESK_CHROMIUM).
+set -euo pipefail
+# shellcheck source=scripts/_common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/_common.sh"
+
+PLAYWRIGHT_VERSION="${PLAYWRIGHT_VERSION:-1.65.2}"
+CHROMIUM="${FLOWDESK_CHROMIUM:-/usr/bin/chromium}"
+
+if [ -x "$CHROMIUM" ]; then
+    log "chromium present: $CHROMIUM"
+else
+    log "installing Debian's chromium (apt-get)"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+        chromium fonts-noto-cjk >/dev/null || die "apt-get install chromium failed"
+fi
+# Chinese text needs a CJK font in the screenshots (chromium alone shows boxes).
+if ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then
+    log "installing fonts-noto-cjk"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+        fonts-noto-cjk >/dev/null || die "apt-get install fonts-noto-cjk failed"
+fi
+
+ensure_venv
+if "$VENV/bin/python" -c "import importlib.metadata as m, sys; \
+sys.exit(m.version('playwright') != '$PLAYWRIGHT_VERSION')" 2>/dev/null; then
+    log "playwright $PLAYWRIGHT_VERSION present"
+else
+    log "installing playwright==$PLAYWRIGHT_VERSION into .venv"
+    "$VENV/bin/python" -m pip install --disable-pip-version-check -q \
+        "playwright==$PLAYWRIGHT_VERSION" || die "pip install playwright failed"
+fi
+log "ready: $(dpkg-query -W -f='chromium ${Version}' chromium 2>/dev/null || echo "$CHROMIUM"), playwright $PLAYWRIGHT_VERSION"

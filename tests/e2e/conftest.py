@@ -1,0 +1,210 @@
+"""Browser tests: a live server of ``web.app.create_app`` on a fresh migrated SQLite database,
+driven by Playwright through Debian's chromium (headless).
+
+Needs ``scripts/e2e_deps.sh`` (chromium + playwright). Without them every test here is
+skipped, unless ``FLOWDESK_REQUIRE_E2E=1``: then they fail. ``FLOWDESK_CHROMIUM`` overrides
+the browser path (default /usr/bin/chromium).
+
+Each test module gets its own server and database (``live``), seeded with the
+complaint-handling process, an admin (bearer token, for arranging data over the API) and
+the staff user ``agent`` (group Agent) with a password, who signs in through the pages.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+import requests
+from werkzeug.serving import make_server
+
+from api.migrate import upgrade
+from tests.conftest import PROCESSES, RESOURCES
+
+CHROMIUM = os.environ.get("FLOWDESK_CHROMIUM", "/usr/bin/chromium")
+REQUIRED = os.environ.get("FLOWDESK_REQUIRE_E2E") == "1"
+HERE = Path(__file__).resolve().parent
+SCREENSHOTS = HERE.parent.parent / "docs" / "screenshots"
+
+AGENT, AGENT_PASSWORD = "agent", "agent-pass-2026"
+ADMIN = "admin"
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "e2e: drives a real browser (tests/e2e)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if HERE in Path(str(item.path)).resolve().parents:
+            item.add_marker(pytest.mark.e2e)
+
+
+def _missing() -> str | None:
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "playwright is not installed in .venv"
+    if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
+        return f"no chromium at {CHROMIUM}"
+    return None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _e2e_available() -> None:
+    missing = _missing()
+    if missing:
+        message = f"browser tests need chromium and playwright: {missing} (run scripts/e2e_deps.sh)"
+        if REQUIRED:
+            pytest.fail(message + "; FLOWDESK_REQUIRE_E2E=1 makes this an error", pytrace=False)
+        pytest.skip(message)
+
+
+# --- the live server --------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def e2e_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("e2e-template") / "template.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+class ShiftableClock:
+    """The real time, optionally shifted: arranging a case 'started hours ago' for SLA states."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta(0)
+
+    def now(self) -> datetime:
+        return datetime.now(timezone.utc) + self.offset
+
+
+class Live:
+    """The running server, its Flowdesk context and an admin API client for arranging data."""
+
+    def __init__(self, base: str, app, clock: ShiftableClock) -> None:  # type: ignore[no-untyped-def]
+        self.base = base
+        self.app = app
+        self.clock = clock
+        self.fd = app.extensions["flowdesk"]
+        self.http = requests.Session()
+        self.admin_token = ""
+
+    def api(self, method: str, path: str, token: str | None = None, **kw) -> requests.Response:  # type: ignore[no-untyped-def]
+        headers = {"Authorization": f"Bearer {token or self.admin_token}"}
+        response = self.http.request(method, f"{self.base}/api/v1{path}", headers=headers,
+                                     timeout=30, **kw)
+        return response
+
+    def ok(self, method: str, path: str, **kw) -> dict:  # type: ignore[no-untyped-def]
+        response = self.api(method, path, **kw)
+        assert response.status_code < 300, (method, path, response.status_code, response.text)
+        return response.json() if response.content else {}
+
+    def start_complaint(self, business_key: str, customer_id: int | None = None) -> dict:
+        """Start a complaint case; returns the instance with its first task's id as 'task_id'."""
+        body: dict = {"process_key": "complaint_handling", "business_key": business_key}
+        if customer_id:
+            body["customer_id"] = customer_id
+        instance = self.ok("POST", "/instances", json=body)
+        instance["task_id"] = instance["open_tasks"][0]["id"]
+        return instance
+
+    def started_ago(self, business_key: str, hours: float, customer_id: int | None = None) -> dict:
+        """A complaint case as if it had been started ``hours`` ago."""
+        self.clock.offset = -timedelta(hours=hours)
+        try:
+            return self.start_complaint(business_key, customer_id)
+        finally:
+            self.clock.offset = timedelta(0)
+
+    def task(self, task_id: int) -> dict:
+        return self.ok("GET", f"/tasks/{task_id}")
+
+    def fire_due_work(self) -> None:
+        """What the ticker would do: fire due SLA warnings/breaches and timers now."""
+        from api.scheduler import run_due
+        run_due(self.fd)
+
+
+def _create_users(fd) -> str:  # type: ignore[no-untyped-def]
+    """The lead's identity services: users, groups, a token for the admin, the agent's password."""
+    from api.services.identity import create_token, ensure_user, set_password
+    ensure_user(fd, ADMIN, ["admin", "designer", "supervisor", "staff"], ["Agent", "Supervisor"])
+    ensure_user(fd, AGENT, ["staff"], ["Agent"], display_name="Agent Li")
+    set_password(fd, AGENT, AGENT_PASSWORD)
+    return create_token(fd, ADMIN, "e2e")
+
+
+@pytest.fixture(scope="module")
+def live(e2e_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+    from api.services.definitions import deploy_path
+    from web.app import create_app
+
+    path = tmp_path_factory.mktemp("e2e") / "flowdesk.db"
+    shutil.copy(e2e_template, path)
+    clock = ShiftableClock()
+    app = create_app({"database_url": f"sqlite:///{path}", "testing": True,
+                      "auth_cache_seconds": 0}, clock=clock)
+    fd = app.extensions["flowdesk"]
+    deploy_path(fd, PROCESSES / "complaint-handling", "e2e")
+    deploy_path(fd, RESOURCES / "three_steps", "e2e")  # a second process, for the filter
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                              daemon=True)
+    thread.start()
+    server = Live(f"http://127.0.0.1:{httpd.server_port}", app, clock)
+    server.admin_token = _create_users(fd)
+    yield server
+    server.http.close()
+    httpd.shutdown()
+    thread.join(timeout=5)
+    fd.dispose()
+
+
+# --- the browser ------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                      args=["--no-sandbox", "--disable-dev-shm-usage"])
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def context(browser, live: Live) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    """A fresh browser profile (no cookies) at desktop size, pointed at the live server."""
+    ctx = browser.new_context(base_url=live.base, viewport=DESKTOP, timezone_id="Asia/Shanghai")
+    ctx.set_default_timeout(10_000)
+    yield ctx
+    ctx.close()
+
+
+@pytest.fixture
+def page(context):  # type: ignore[no-untyped-def]
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    # A 4xx answer logs "Failed to load resource" by itself; anything else is a real error.
+    pg.on("console", lambda msg: errors.append(msg.text) if msg.type == "error"
+          and not msg.text.startswith("Failed to load resource") else None)
+    yield pg
+    assert not errors, f"the page logged errors: {errors}"
+
+
+def sign_in(page, username: str = AGENT, password: str = AGENT_PASSWORD) -> None:  # type: ignore[no-untyped-def]
+    page.goto("/login")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url("**/inbox**")
+

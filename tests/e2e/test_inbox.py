@@ -1,0 +1,217 @@
+"""Sign-in and the staff inbox in a real browser (chromium, headless)."""
+from __future__ import annotations
+
+import re
+
+from .conftest import AGENT, AGENT_PASSWORD, sign_in
+
+try:
+    from playwright.sync_api import expect
+except ImportError:  # the conftest skips (or fails) every test here
+    expect = None
+
+
+def test_staff_claims_and_completes_the_first_complaint_task(live, page):  # type: ignore[no-untyped-def]
+    case = live.start_complaint("TB-E2E-0001")
+    task_id = case["task_id"]
+
+    sign_in(page)
+    expect(page).to_have_title(re.compile("我的工作台"))
+    expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+    page.get_by_role("navigation").get_by_role("link", name="我组待领取").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("我组待领取")
+    row = page.locator(f'tr[data-task-id="{task_id}"]')
+    expect(row).to_contain_text("登记投诉")
+    expect(row).to_contain_text("TB-E2E-0001")
+    expect(row).to_contain_text("无时效")  # complaint-handling ships no SLA policy
+
+    row.get_by_role("button", name="领取").click()
+    detail = page.locator("#detail")
+    expect(detail.get_by_role("heading", name="登记投诉")).to_be_focused()
+    expect(page.get_by_role("status")).to_have_text("已领取「登记投诉」。")
+    assert live.task(task_id)["assignee"] == AGENT
+    expect(detail).to_contain_text(case["case_no"])
+
+    # everything required but the contact
+    detail.get_by_label("客户姓名").fill("李伟")
+    detail.get_by_label("投诉渠道").select_option(label="在线客服/旺旺")
+    detail.get_by_label("投诉大类").select_option(label="产品投诉(涉及服务产品)")
+    # the subclasses offered follow the class (the schema's allOf/if/then)
+    subclass = detail.get_by_label("投诉小类")
+    expect(subclass.locator("option")).to_have_text(
+        ["— 请选择 —", "产品功能", "产品安全", "产品质量", "产品交易", "产品交付", "产品文化"])
+    subclass.select_option(label="产品质量")
+    detail.get_by_label("严重程度").select_option(label="严重")
+    detail.get_by_label("投诉事项").fill("电水壶使用两天后底座漏水。")
+    detail.get_by_role("button", name="提交并完成").click()
+
+    contact_error = detail.locator('[data-field="contact"] .field-error')
+    expect(contact_error).to_have_text("此项为必填项。")
+    contact = detail.get_by_label("联系方式")
+    expect(contact).to_have_attribute("aria-invalid", "true")
+    expect(contact).to_be_focused()
+    expect(detail.locator("#form-errors")).to_contain_text("联系方式")
+    assert live.task(task_id)["state"] == "claimed"
+
+    contact.fill("li.wei@example.com")
+    detail.get_by_role("button", name="提交并完成").click()
+    expect(page.get_by_role("status")).to_have_text("已完成「登记投诉」。")
+    expect(page.locator(f'tr[data-task-id="{task_id}"]')).to_have_count(0)
+    expect(detail).to_contain_text("从列表中选择一个任务")
+
+    done = live.task(task_id)
+    assert done["state"] == "completed" and done["completed_by"] == AGENT
+    assert done["data"]["contact"] == "li.wei@example.com"
+    assert done["data"]["complaint_subclass"] == "quality"
+    # the case went on: its next task waits for the front office
+    page.get_by_role("link", name="我的任务").click()
+    expect(page.locator(f'tr[data-task-id="{task_id}"]')).to_have_count(0)
+
+
+def test_unclaim_gives_the_task_back(live, page):  # type: ignore[no-untyped-def]
+    case = live.start_complaint("TB-E2E-0002")
+    task_id = case["task_id"]
+    live.ok("POST", f"/tasks/{task_id}/assign", json={"user": AGENT})
+    sign_in(page)
+    row = page.locator(f'tr[data-task-id="{task_id}"]')  # "my tasks" is the default view
+    expect(row).to_contain_text("我")
+    row.get_by_role("button", name="退回").click()
+    expect(page.locator(f'tr[data-task-id="{task_id}"]')).to_have_count(0)
+    assert live.task(task_id)["assignee"] is None
+    # the history of the case shows the hand-back
+    page.get_by_role("link", name="我组待领取").click()
+    page.locator(f'tr[data-task-id="{task_id}"]').get_by_role("button", name="登记投诉", exact=True).click()
+    expect(page.locator(".history-list")).to_contain_text("任务退回")
+
+
+def test_the_list_refreshes_by_itself_every_10_seconds(live, page):  # type: ignore[no-untyped-def]
+    page.clock.install()  # the page's timers run on a clock the test moves
+    sign_in(page)
+    page.get_by_role("link", name="我组待领取").click()
+    expect(page.locator("#task-list")).not_to_have_attribute("aria-busy", "true")
+    case = live.start_complaint("TB-E2E-0003")
+    row = page.locator(f'tr[data-task-id="{case["task_id"]}"]')
+    page.clock.run_for(8_000)
+    page.wait_for_timeout(300)
+    expect(row).to_have_count(0)
+    page.clock.run_for(2_500)  # no click: the 10 s poll brings the new task in
+    expect(row).to_be_visible()
+    expect(page.get_by_role("status")).to_contain_text("个任务")  # the new count is announced
+
+
+def test_sign_in_with_the_keyboard_alone(live, page):  # type: ignore[no-untyped-def]
+    page.goto("/login")
+    expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+    # the cursor starts in the username field; before it come the skip link and the switch
+    username = page.get_by_label("用户名")
+    expect(username).to_be_focused()
+    page.keyboard.press("Shift+Tab")
+    expect(page.get_by_role("link", name="English")).to_be_focused()
+    page.keyboard.press("Shift+Tab")
+    expect(page.get_by_role("link", name="跳到主要内容")).to_be_focused()
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    expect(username).to_be_focused()
+    outline = username.evaluate("el => getComputedStyle(el).outlineStyle")
+    assert outline == "solid", "focus must be visible"
+    page.keyboard.type(AGENT)
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("密码")).to_be_focused()
+    page.keyboard.type(AGENT_PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/inbox**")
+    for landmark in ("banner", "navigation", "main"):
+        expect(page.get_by_role(landmark)).to_have_count(1)
+
+    # the views are reachable and usable with Tab and Enter too
+    view = page.get_by_role("link", name="我组待领取")
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        if view.evaluate("el => el === document.activeElement"):
+            break
+    expect(view).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(view).to_have_attribute("aria-current", "page")
+    expect(page.get_by_role("heading", level=1)).to_have_text("我组待领取")
+
+
+def test_wrong_password_is_refused_and_sign_out_works(live, page):  # type: ignore[no-untyped-def]
+    page.goto("/inbox")
+    page.wait_for_url(re.compile(r"/login\?next=(/|%2F)inbox$"))
+    page.get_by_label("用户名").fill(AGENT)
+    page.get_by_label("密码").fill("not-the-password")
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_role("alert")).to_have_text("用户名或密码错误。")
+    expect(page.get_by_label("用户名")).to_have_value(AGENT)
+    expect(page.get_by_label("密码")).to_be_focused()
+
+    page.get_by_label("密码").fill(AGENT_PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url("**/inbox")
+    page.get_by_role("button", name="退出登录").click()
+    page.wait_for_url("**/login?signed_out=1")
+    expect(page.get_by_role("status")).to_have_text("您已退出登录。")
+    page.goto("/inbox")
+    page.wait_for_url("**/login**")
+
+
+def test_language_switch_shows_english(live, page):  # type: ignore[no-untyped-def]
+    page.goto("/login")
+    page.get_by_role("link", name="English").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in to Flowdesk")
+    page.get_by_label("Username").fill(AGENT)
+    page.get_by_label("Password").fill(AGENT_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/inbox**")
+    # the choice is remembered (cookie) across pages
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    nav = page.get_by_role("navigation", name="Task views")
+    expect(nav.get_by_role("link", name="My groups' unassigned")).to_be_visible()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    nav.get_by_role("link", name="My groups' unassigned").click()
+    expect(page.get_by_role("columnheader", name="Priority")).to_be_visible()
+
+    # and back to Chinese, keeping the view
+    page.get_by_role("link", name="中文").click()
+    expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+    expect(page.get_by_role("heading", level=1)).to_have_text("我组待领取")
+
+
+def test_process_filter_and_number_fields(live, page):  # type: ignore[no-untyped-def]
+    complaint = live.start_complaint("TB-E2E-0004")
+    steps = live.ok("POST", "/instances", json={"process_key": "three_steps"})
+    steps_task = steps["open_tasks"][0]["id"]
+    sign_in(page)
+    page.get_by_role("link", name="我组待领取").click()
+    complaint_row = page.locator(f'tr[data-task-id="{complaint["task_id"]}"]')
+    steps_row = page.locator(f'tr[data-task-id="{steps_task}"]')
+    expect(complaint_row).to_be_visible()
+    expect(steps_row).to_be_visible()
+
+    page.get_by_label("流程").select_option("three_steps")
+    expect(complaint_row).to_have_count(0)
+    expect(steps_row).to_be_visible()
+    page.reload()  # the view and the filter are in the address
+    expect(page.get_by_label("流程")).to_have_value("three_steps")
+    expect(page.get_by_role("link", name="我组待领取")).to_have_attribute("aria-current", "page")
+    expect(steps_row).to_be_visible()
+    expect(complaint_row).to_have_count(0)
+
+    steps_row.get_by_role("button", name="领取").click()
+    detail = page.locator("#detail")
+    count = detail.get_by_label("Count")
+    expect(count).to_have_attribute("type", "number")
+    detail.get_by_label("Note").fill("checked")
+    count.fill("2.5")  # caught in the page: an integer field
+    detail.get_by_role("button", name="提交并完成").click()
+    expect(detail.locator('[data-field="count"] .field-error')).to_have_text("请输入整数。")
+    count.fill("-1")  # caught by the API's schema check (minimum 0): its 422 names the field
+    detail.get_by_role("button", name="提交并完成").click()
+    expect(detail.locator('[data-field="count"] .field-error')).to_contain_text("minimum of 0")
+    expect(count).to_have_attribute("aria-invalid", "true")
+    count.fill("3")
+    detail.get_by_role("button", name="提交并完成").click()
+    expect(steps_row).to_have_count(0)
+    done = live.task(steps_task)
+    assert done["state"] == "completed" and done["data"]["count"] == 3

@@ -1,0 +1,97 @@
+"""Screenshots of the sign-in page and the inbox for the README (docs/screenshots/), taken at
+1280×800 and 390×844 on a seeded inbox: complaints of customers of different tiers (priority)
+whose register-within-4-hours SLA is ok, at risk, breached or paused."""
+from __future__ import annotations
+
+import pytest
+
+from .conftest import AGENT, DESKTOP, PHONE, SCREENSHOTS, sign_in
+
+try:
+    from playwright.sync_api import expect
+except ImportError:  # the conftest skips (or fails) every test here
+    expect = None
+
+POLICY = {"process_key": "complaint_handling", "target": "task", "target_ref": "register_complaint",
+          "clock": "resolution", "duration": "PT4H", "warning": {"percent": 80},
+          "pause_when": ["waiting_customer"]}
+
+
+@pytest.fixture(scope="module")
+def seeded(live) -> dict[str, dict]:  # type: ignore[no-untyped-def]
+    live.ok("PUT", "/admin/sla-policies/complaint_register_resolution", json=POLICY)
+    customers = {tier: live.ok("POST", "/customers", json={
+        "code": f"C-{n}", "name": name, "tier": tier})["id"]
+        for n, (tier, name) in enumerate([("VIP", "王芳"), ("钻石", "陈静"), ("金卡", "刘洋")])}
+    cases = {
+        "breached": live.started_ago("TB20261123001", 5, customers["VIP"]),
+        "at_risk": live.started_ago("TB20261123002", 3.5, customers["钻石"]),
+        "ok": live.started_ago("TB20261123003", 0.5, customers["金卡"]),
+        "paused": live.started_ago("TB20261123004", 1),
+        "fresh": live.start_complaint("TB20261123005"),
+    }
+    live.ok("POST", f"/tasks/{cases['paused']['task_id']}/waiting",
+            json={"reason": "waiting_customer"})
+    for state in ("breached", "at_risk", "ok", "paused"):  # the agent's own work
+        live.ok("POST", f"/tasks/{cases[state]['task_id']}/assign", json={"user": AGENT})
+    live.fire_due_work()
+    for state in ("breached", "at_risk", "ok", "paused"):
+        assert live.task(cases[state]["task_id"])["sla_state"] == state
+    return cases
+
+
+def _shoot(page, name: str) -> None:  # type: ignore[no-untyped-def]
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), animations="disabled", caret="hide")
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_screenshots(browser, live, seeded, size):  # type: ignore[no-untyped-def]
+    viewport = DESKTOP if size == "desktop" else PHONE
+    context = browser.new_context(base_url=live.base, viewport=viewport,
+                                  timezone_id="Asia/Shanghai", device_scale_factor=1)
+    try:
+        page = context.new_page()
+        page.goto("/login")
+        expect(page.get_by_label("用户名")).to_be_focused()
+        _shoot(page, f"login-{size}")
+
+        sign_in(page)  # "my tasks" first
+        rows = page.locator("tr[data-task-id]")
+        expect(rows).to_have_count(4)
+        expect(rows.first).to_contain_text("紧急")  # VIP: priority 90, sorted first
+        for text in ("已超时", "即将超时", "正常", "已暂停"):
+            expect(page.locator("#task-list")).to_contain_text(text)
+        if size == "desktop":
+            breached = seeded["breached"]["task_id"]
+            page.locator(f'tr[data-task-id="{breached}"]').get_by_role(
+                "button", name="登记投诉", exact=True).click()
+            detail = page.locator("#detail")
+            detail.get_by_label("客户姓名").fill("王芳")
+            detail.get_by_label("联系方式").fill("13800001111")
+            detail.get_by_label("投诉渠道").select_option(label="24小时客服热线")
+            page.get_by_role("heading", level=1).focus()
+            detail.evaluate("el => { el.scrollTop = 0; }")
+        page.evaluate("window.scrollTo(0, 0)")
+        _shoot(page, f"inbox-{size}")
+    finally:
+        context.close()
+
+
+def test_overdue_and_due_today_views(browser, live, seeded):  # type: ignore[no-untyped-def]
+    context = browser.new_context(base_url=live.base, viewport=DESKTOP,
+                                  timezone_id="Asia/Shanghai")
+    try:
+        page = context.new_page()
+        sign_in(page)
+        page.get_by_role("link", name="已超时").click()
+        rows = page.locator("tr[data-task-id]")
+        expect(rows).to_have_count(1)
+        expect(rows.first).to_have_attribute("data-task-id", str(seeded["breached"]["task_id"]))
+        expect(rows.first).to_contain_text("已超时")
+        page.get_by_role("link", name="今日到期").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("今日到期")
+        due_today = {t["id"] for t in live.ok("GET", "/tasks?due_today=true")["items"]}
+        expect(rows).to_have_count(len(due_today))
+    finally:
+        context.close()
