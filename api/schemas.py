@@ -121,6 +121,7 @@ class AuditOut(Schema):
     actor = fields.String()
     action = fields.String()
     task_id = fields.Integer(allow_none=True)
+    task_name = fields.String(allow_none=True)
     before = fields.Dict(allow_none=True)
     after = fields.Dict(allow_none=True)
 

@@ -267,8 +267,12 @@ def get_instance(fd: Flowdesk, instance_id: int) -> dict:
         tasks = session.scalars(select(HumanTask).where(
             HumanTask.instance_id == instance_id,
             HumanTask.state.in_(ACTIVE_TASK_STATES)).order_by(HumanTask.id)).all()
-        trail = session.scalars(select(AuditEntry).where(AuditEntry.instance_id == instance_id)
-                                .order_by(AuditEntry.id)).all()
+        audit_table = AuditEntry.__table__
+        trail = session.execute(
+            select(audit_table, HumanTask.name.label("task_name"))
+            .outerjoin(HumanTask, HumanTask.id == audit_table.c.task_id)
+            .where(audit_table.c.instance_id == instance_id)
+            .order_by(audit_table.c.id)).mappings().all()
         incidents = session.scalars(select(Incident).where(Incident.instance_id == instance_id)
                                     .order_by(Incident.id)).all()
     return {**{c.key: getattr(instance, c.key) for c in ProcessInstance.__table__.c

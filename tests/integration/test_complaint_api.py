@@ -57,6 +57,7 @@ def test_complaint_path(server, tokens, letter: str) -> None:
     completions = [a for a in detail["audit"] if a["action"] == "task.completed"]
     assert len(completions) == len(path["steps"])
     assert [a["actor"] for a in completions] == [WHO[lane] for _, lane, _ in path["steps"]]
+    assert all(a["task_name"] for a in completions)  # the history names each task
 
 
 def test_the_front_office_hands_a_service_complaint_to_the_complaint_group(server, tokens) -> None:
