@@ -8,12 +8,16 @@ from flask import Flask
 from api.app import create_app as create_api_app
 from engine.clock import Clock
 
+from . import admin, designer
 from .views import blueprint
 
 
 def register(app: Flask) -> None:
-    """Add the ``web`` blueprint (``/``, ``/login``, ``/logout``, ``/inbox``) to an API app."""
+    """Add the pages to an API app: sign-in and the inbox (``web``), the designer
+    (``designer_pages``) and the admin console (``admin_pages``)."""
     app.register_blueprint(blueprint)
+    app.register_blueprint(designer.blueprint)
+    app.register_blueprint(admin.blueprint)
 
 
 def create_app(config: dict[str, Any] | None = None, clock: Clock | None = None) -> Flask:

@@ -119,7 +119,7 @@ def preview(fd: Flowdesk, user: CurrentUser, name: str, start: datetime | None, 
         result = calendar.add(start, add) if add is not None else None
     except Exception as exc:  # noqa: BLE001 - e.g. a calendar with no open time at all
         raise _problems(exc) from None
-    return {"from": start, "windows": [{"start": a, "end": b} for a, b in windows],
+    return {"start": start, "windows": [{"start": a, "end": b} for a, b in windows],
             "add": sla.format_duration(add) if add is not None else None, "result": result}
 
 

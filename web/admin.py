@@ -1,0 +1,47 @@
+"""The ``admin_pages`` blueprint: the admin console page (``GET /admin``).
+
+Admins only: a visitor who is not signed in goes to ``/login?next=/admin``, a signed-in user
+without the ``admin`` role gets a 403 page. The page is server-rendered with the session's CSRF
+token (``<meta name="csrf-token">``); ``static/admin.js`` does the rest through the admin API
+(calendars, SLA policies, armed timers and SLA clocks, instances in error).
+
+Registering it is all it takes: ``app.register_blueprint(web.admin.blueprint)``. It shares the
+``web`` blueprint's templates folder and ``/ui/static`` files, and borrows its language pick,
+page headers (strict CSP) and template helpers.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, g, redirect, render_template, request, url_for
+
+from api import auth as api_auth
+
+from . import i18n, views
+
+blueprint = Blueprint("admin_pages", __name__, template_folder="templates")
+
+blueprint.before_request(views._pick_language)
+blueprint.after_request(views._page_headers)
+blueprint.context_processor(views._template_helpers)
+
+SECTIONS = ("calendars", "policies", "due", "incidents")
+
+
+@blueprint.get("/admin")
+def admin():  # type: ignore[no-untyped-def]
+    user = views._signed_in_user()
+    if user is None:
+        here = request.full_path if request.query_string else request.path
+        return redirect(url_for("web.login", next=here))
+    if not user.has_role("admin"):
+        return render_template("web/admin_forbidden.html", user=user,
+                               csrf_token=api_auth.csrf_token()), 403
+    return render_template("web/admin.html", user=user, sections=SECTIONS,
+                           csrf_token=api_auth.csrf_token(),
+                           js_messages=admin_js_messages(g.lang))
+
+
+def admin_js_messages(lang: str) -> dict[str, str]:
+    """The ``admin.js.`` keys without their prefix, for ``admin.js``."""
+    table = i18n.MESSAGES.get(lang, i18n.MESSAGES[i18n.DEFAULT])
+    prefix = "admin.js."
+    return {key[len(prefix):]: text for key, text in table.items() if key.startswith(prefix)}

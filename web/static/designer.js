@@ -1,0 +1,374 @@
+/* The process designer: the list of definitions with their versions and running instances,
+ * and the bpmn-js modeler (vendored UMD bundle, window.BpmnJS) for one process: load the
+ * latest version, rename elements from the side panel, deploy the edited .bpmn with the
+ * bundle's other files unchanged, and show a 422's problems on their elements. Plain DOM;
+ * every call goes to /api/v1 with the session cookie and the X-CSRF-Token header. */
+(function () {
+  "use strict";
+
+  const DI_NS = "http://www.omg.org/spec/BPMN/20100524/DI";
+  const MESSAGES = JSON.parse(document.getElementById("i18n").textContent);
+  const CSRF = document.querySelector('meta[name="csrf-token"]').content;
+  const LOCALE = document.documentElement.lang;
+  const main = document.getElementById("main");
+  const errorBox = document.getElementById("error");
+  const statusBox = document.getElementById("status");
+
+  // --- small helpers ------------------------------------------------------------------------
+
+  function t(key, params) {
+    let text = MESSAGES[key] || key;
+    for (const [name, value] of Object.entries(params || {})) {
+      text = text.split("{" + name + "}").join(String(value));
+    }
+    return text;
+  }
+
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [name, value] of Object.entries(attrs || {})) {
+      if (value === null || value === undefined || value === false) continue;
+      if (name === "class") node.className = value;
+      else if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
+      else node.setAttribute(name, value === true ? "" : value);
+    }
+    for (const child of children) {
+      if (child !== null && child !== undefined && child !== false) node.append(child);
+    }
+    return node;
+  }
+
+  class ApiError extends Error {
+    constructor(status, detail, errors) {
+      super(detail);
+      this.status = status;
+      this.errors = errors || [];
+    }
+  }
+
+  async function api(method, path, body) {
+    const headers = { Accept: "application/json" };
+    if (method !== "GET") headers["X-CSRF-Token"] = CSRF;
+    let response;
+    try {
+      response = await fetch("/api/v1" + path, {
+        method, headers, credentials: "same-origin", body,
+      });
+    } catch (e) {
+      throw new ApiError(0, t("error.network"));
+    }
+    if (response.status === 401) {
+      location.assign("/login?next=" + encodeURIComponent(location.pathname + location.search));
+      throw new ApiError(401, t("error.session"));
+    }
+    const json = await response.json().catch(() => ({}));
+    if (!response.ok) {
+      throw new ApiError(response.status, json.detail || response.statusText, json.errors);
+    }
+    json._status = response.status;
+    return json;
+  }
+
+  function showError(err) {
+    const detailText = err && err.message ? err.message : String(err);
+    errorBox.textContent = err && err.status === 0 ? detailText
+      : t("error.generic", { detail: detailText });
+    errorBox.hidden = false;
+  }
+
+  function clearError() {
+    errorBox.hidden = true;
+    errorBox.textContent = "";
+  }
+
+  function announce(text) {
+    statusBox.textContent = "";
+    window.setTimeout(() => { statusBox.textContent = text; }, 50);
+  }
+
+  const dateFormat = new Intl.DateTimeFormat(LOCALE, { dateStyle: "medium", timeStyle: "short" });
+
+  function timeEl(iso) {
+    if (!iso) return el("span", { class: "muted" }, "–");
+    return el("time", { datetime: iso }, dateFormat.format(new Date(iso)));
+  }
+
+  async function definitionsOf(key) {
+    const query = new URLSearchParams({ all_versions: "true" });
+    if (key) query.set("key", key);
+    const rows = await api("GET", "/definitions?" + query);
+    return (Array.isArray(rows) ? rows : []).filter((d) => !key || d.key === key);
+  }
+
+  /* Running instances of a process, counted by definition id (all pages). */
+  async function runningByDefinition(key) {
+    const counts = {};
+    for (let page = 1; ; page += 1) {
+      const query = new URLSearchParams({
+        process_key: key, status: "running", per_page: "200", page: String(page),
+      });
+      const answer = await api("GET", "/instances?" + query);
+      for (const item of answer.items || []) {
+        counts[item.definition_id] = (counts[item.definition_id] || 0) + 1;
+      }
+      if (!answer.items || answer.items.length === 0 || page * 200 >= answer.total) break;
+    }
+    return counts;
+  }
+
+  function groupByKey(rows) {
+    const groups = new Map();
+    for (const row of rows) {
+      if (!groups.has(row.key)) groups.set(row.key, []);
+      groups.get(row.key).push(row);
+    }
+    for (const versions of groups.values()) versions.sort((a, b) => b.version - a.version);
+    return groups;
+  }
+
+  // --- the list page ------------------------------------------------------------------------
+
+  async function listPage() {
+    const box = document.getElementById("definitions");
+    try {
+      const groups = groupByKey(await definitionsOf(null));
+      const keys = [...groups.keys()].sort();
+      const counts = await Promise.all(keys.map((key) => runningByDefinition(key)));
+      box.replaceChildren();
+      if (keys.length === 0) box.append(el("p", { class: "muted" }, t("empty")));
+      keys.forEach((key, index) => box.append(processCard(key, groups.get(key), counts[index])));
+      clearError();
+    } catch (err) {
+      box.replaceChildren();
+      showError(err);
+    } finally {
+      box.setAttribute("aria-busy", "false");
+    }
+  }
+
+  function processCard(key, versions, counts) {
+    const latest = versions[0];
+    const name = latest.name || key;
+    const headingId = "process-" + key;
+    const table = el("table", { class: "versions-table" },
+      el("caption", { class: "visually-hidden" }, name),
+      el("thead", null, el("tr", null,
+        ...["version", "deployed", "by", "running", "files"].map((col) =>
+          el("th", { scope: "col" }, t("col." + col))))),
+      el("tbody", null, ...versions.map((d) => el("tr", { "data-definition-id": d.id,
+        "data-version": d.version },
+        el("th", { scope: "row", "data-label": t("col.version") }, "v" + d.version,
+          d === latest ? el("span", { class: "badge" }, " " + t("latest")) : null),
+        el("td", { "data-label": t("col.deployed") }, timeEl(d.deployed_at)),
+        el("td", { "data-label": t("col.by") }, d.deployed_by || "–"),
+        el("td", { "data-label": t("col.running"), class: "num" }, String(counts[d.id] || 0)),
+        el("td", { "data-label": t("col.files"), class: "files" },
+          (d.files || []).join(", "))))));
+    return el("article", { class: "process-card", "data-key": key, "aria-labelledby": headingId },
+      el("div", { class: "process-card-head" },
+        el("h2", { id: headingId }, name, " ", el("code", { class: "small muted" }, key)),
+        el("a", { class: "btn btn-primary", href: "/designer/" + encodeURIComponent(key),
+          "aria-label": t("open.label", { name }) }, t("open"))),
+      el("p", { class: "muted small" }, t("versions", { n: versions.length })),
+      table);
+  }
+
+  // --- the modeler page ---------------------------------------------------------------------
+
+  function hasDiagram(xml) {
+    const doc = new DOMParser().parseFromString(xml, "application/xml");
+    return doc.getElementsByTagNameNS(DI_NS, "BPMNDiagram").length > 0
+      && doc.getElementsByTagNameNS(DI_NS, "BPMNShape").length > 0;
+  }
+
+  function modelerPage() {
+    const key = main.dataset.key;
+    const deployButton = document.getElementById("deploy");
+    const problemsBox = document.getElementById("problems");
+    const noDi = document.getElementById("no-di");
+    const canvasBox = document.getElementById("canvas");
+    const form = document.getElementById("rename-form");
+    const nameInput = document.getElementById("element-name");
+    const state = { definition: null, bpmnFile: null, selected: null, marked: [] };
+    let modeler = null;
+
+    function bpmnFileOf(definition) {
+      const names = Object.keys(definition.contents || {});
+      return names.find((n) => definition.contents[n] === definition.bpmn_xml)
+        || names.find((n) => n.toLowerCase().endsWith(".bpmn")) || key + ".bpmn";
+    }
+
+    function showVersions(versions, counts) {
+      const list = document.getElementById("versions");
+      list.replaceChildren(...versions.map((d) => el("li", { "data-version": d.version },
+        el("strong", null, t("version", { version: d.version })),
+        d.id === (state.definition && state.definition.id)
+          ? el("span", { class: "badge" }, " " + t("latest")) : null,
+        el("br"), el("span", { class: "muted small" }, timeEl(d.deployed_at),
+          " · " + (d.deployed_by || "–") + " · " + t("col.running") + ": "
+          + String(counts[d.id] || 0)))));
+    }
+
+    function showCurrent() {
+      const d = state.definition;
+      document.getElementById("current-version").textContent = t("current", {
+        version: d.version, id: d.id, by: d.deployed_by || "–",
+        date: d.deployed_at ? dateFormat.format(new Date(d.deployed_at)) : "–",
+      });
+      document.getElementById("modeler-heading").textContent = t("heading", { name: d.name || key });
+    }
+
+    async function loadVersions() {
+      const [rows, counts] = await Promise.all([definitionsOf(key), runningByDefinition(key)]);
+      const versions = groupByKey(rows).get(key) || [];
+      return { versions, counts };
+    }
+
+    function showPanel(element) {
+      state.selected = element;
+      const none = document.getElementById("panel-none");
+      if (!element || element.type === "label") {
+        state.selected = null;
+        form.hidden = true;
+        none.hidden = false;
+        return;
+      }
+      none.hidden = true;
+      form.hidden = false;
+      document.getElementById("panel-type").textContent = element.type.replace(/^bpmn:/, "");
+      document.getElementById("panel-id").textContent = element.id;
+      nameInput.value = (element.businessObject && element.businessObject.name) || "";
+    }
+
+    function clearMarkers() {
+      if (!modeler) return;
+      const canvas = modeler.get("canvas");
+      for (const id of state.marked) canvas.removeMarker(id, "has-problem");
+      state.marked = [];
+    }
+
+    function selectElement(id) {
+      const registry = modeler.get("elementRegistry");
+      const element = registry.get(id);
+      if (!element) return;
+      modeler.get("selection").select(element);
+      try { modeler.get("canvas").scrollToElement(element); } catch (e) { /* older canvas */ }
+      canvasBox.focus();
+    }
+
+    function showProblems(problems) {
+      clearMarkers();
+      const registry = modeler.get("elementRegistry");
+      const canvas = modeler.get("canvas");
+      const items = problems.map((p) => {
+        const found = p.element_id && registry.get(p.element_id);
+        if (found) {
+          canvas.addMarker(p.element_id, "has-problem");
+          state.marked.push(p.element_id);
+        }
+        const where = [p.file && p.line ? t("problem.where", { file: p.file, line: p.line })
+          : p.file, p.element_id].filter(Boolean).join(" · ");
+        return el("li", { "data-element-id": p.element_id || null },
+          el("span", null, p.message),
+          where ? el("span", { class: "muted small" }, " (" + where + ")") : null,
+          found ? el("button", { type: "button", class: "btn btn-small",
+            onclick: () => selectElement(p.element_id) },
+          t("problem.show", { id: p.element_id })) : null);
+      });
+      problemsBox.replaceChildren(
+        el("p", null, el("strong", null, t("problems.heading", { n: problems.length }))),
+        el("ul", { class: "problem-list" }, ...items));
+      problemsBox.hidden = false;
+      problemsBox.focus();
+    }
+
+    async function deploy() {
+      clearError();
+      deployButton.disabled = true;
+      deployButton.textContent = t("deploying");
+      try {
+        const { xml } = await modeler.saveXML({ format: true });
+        const body = new FormData();
+        const contents = state.definition.contents || {};
+        for (const [name, text] of Object.entries(contents)) {
+          if (name === state.bpmnFile) continue;
+          body.append("files", new Blob([text], { type: "application/octet-stream" }), name);
+        }
+        body.append("files", new Blob([xml], { type: "application/xml" }), state.bpmnFile);
+        let answer;
+        try {
+          answer = await api("POST", "/definitions", body);
+        } catch (err) {
+          if (err.status === 422 && err.errors.length) {
+            showProblems(err.errors);
+            return;
+          }
+          throw err;
+        }
+        clearMarkers();
+        problemsBox.hidden = true;
+        state.definition = await api("GET", "/definitions/" + answer.id);
+        state.bpmnFile = bpmnFileOf(state.definition);
+        showCurrent();
+        const { versions, counts } = await loadVersions();
+        showVersions(versions, counts);
+        announce(answer.created ? t("deployed", { version: answer.version })
+          : t("unchanged", { version: answer.version }));
+      } catch (err) {
+        showError(err);
+      } finally {
+        deployButton.disabled = false;
+        deployButton.textContent = t("deploy");
+      }
+    }
+
+    async function start() {
+      try {
+        const { versions, counts } = await loadVersions();
+        if (versions.length === 0) {
+          showError(new ApiError(404, t("not_found", { key })));
+          return;
+        }
+        state.definition = await api("GET", "/definitions/" + versions[0].id);
+        state.bpmnFile = bpmnFileOf(state.definition);
+        showCurrent();
+        showVersions(versions, counts);
+        if (!hasDiagram(state.definition.bpmn_xml)) {
+          noDi.hidden = false;
+          canvasBox.hidden = true;
+          return;
+        }
+        modeler = new window.BpmnJS({ container: canvasBox });
+        try {
+          await modeler.importXML(state.definition.bpmn_xml);
+        } catch (err) {
+          showError(new ApiError(422, t("import_failed", { detail: err.message })));
+          return;
+        }
+        modeler.get("canvas").zoom("fit-viewport");
+        modeler.on("selection.changed", (event) => showPanel(event.newSelection[0] || null));
+        modeler.on("element.changed", (event) => {
+          if (state.selected && event.element === state.selected) showPanel(event.element);
+        });
+        deployButton.disabled = false;
+        main.dataset.ready = "true";
+      } catch (err) {
+        showError(err);
+      }
+    }
+
+    canvasBox.setAttribute("tabindex", "0");
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      if (!state.selected || !modeler) return;
+      const name = nameInput.value.trim();
+      modeler.get("modeling").updateLabel(state.selected, name);
+      announce(t("renamed", { name }));
+    });
+    deployButton.addEventListener("click", deploy);
+    start();
+  }
+
+  if (main.dataset.page === "list") listPage();
+  else if (main.dataset.page === "modeler") modelerPage();
+})();
