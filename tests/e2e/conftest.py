@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
@@ -28,7 +29,11 @@ from tests.conftest import PROCESSES, RESOURCES
 CHROMIUM = os.environ.get("FLOWDESK_CHROMIUM", "/usr/bin/chromium")
 REQUIRED = os.environ.get("FLOWDESK_REQUIRE_E2E") == "1"
 HERE = Path(__file__).resolve().parent
-SCREENSHOTS = HERE.parent.parent / "docs" / "screenshots"
+# Every run takes the screenshots; they replace the README's (docs/screenshots) only when asked
+# with FLOWDESK_UPDATE_SCREENSHOTS=1, so a test run leaves the working tree clean.
+SCREENSHOTS = (HERE.parent.parent / "docs" / "screenshots"
+               if os.environ.get("FLOWDESK_UPDATE_SCREENSHOTS") == "1"
+               else Path(tempfile.gettempdir()) / "flowdesk-e2e-screenshots")
 
 AGENT, AGENT_PASSWORD = "agent", "agent-pass-2026"
 ADMIN = "admin"
