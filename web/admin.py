@@ -19,16 +19,16 @@ from . import i18n, views
 
 blueprint = Blueprint("admin_pages", __name__, template_folder="templates")
 
-blueprint.before_request(views._pick_language)
-blueprint.after_request(views._page_headers)
-blueprint.context_processor(views._template_helpers)
+blueprint.before_request(views.pick_language)
+blueprint.after_request(views.page_headers)
+blueprint.context_processor(views.template_helpers)
 
 SECTIONS = ("calendars", "policies", "due", "incidents")
 
 
 @blueprint.get("/admin")
 def admin():  # type: ignore[no-untyped-def]
-    user = views._signed_in_user()
+    user = views.signed_in_user()
     if user is None:
         here = request.full_path if request.query_string else request.path
         return redirect(url_for("web.login", next=here))

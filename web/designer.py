@@ -17,7 +17,7 @@ from flask import Blueprint, Response, g, redirect, render_template, request, ur
 from api import auth as api_auth
 
 from . import i18n
-from .views import _page_headers, _pick_language, _signed_in_user, _template_helpers
+from .views import page_headers, pick_language, signed_in_user, template_helpers
 
 blueprint = Blueprint("designer_pages", __name__, template_folder="templates")
 
@@ -29,13 +29,13 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline';
        "img-src 'self' data:; font-src 'self'; connect-src 'self'; form-action 'self'; "
        "frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
 
-blueprint.before_request(_pick_language)
-blueprint.context_processor(_template_helpers)
-blueprint.after_request(_page_headers)
+blueprint.before_request(pick_language)
+blueprint.context_processor(template_helpers)
+blueprint.after_request(page_headers)
 
 
 @blueprint.after_request
-def _designer_csp(response: Response) -> Response:  # runs before _page_headers' setdefault
+def _designer_csp(response: Response) -> Response:  # runs before page_headers' setdefault
     response.headers["Content-Security-Policy"] = CSP
     return response
 
@@ -49,7 +49,7 @@ def _js_messages(lang: str) -> dict[str, str]:
 
 def _designer_or_redirect():  # type: ignore[no-untyped-def]
     """The signed-in designer, a redirect to /login, or a 403 page."""
-    user = _signed_in_user()
+    user = signed_in_user()
     if user is None:
         here = request.full_path if request.query_string else request.path
         return None, redirect(url_for("web.login", next=here))

@@ -33,14 +33,14 @@ def _flowdesk():  # type: ignore[no-untyped-def]
 # --- language -------------------------------------------------------------------------------
 
 @blueprint.before_request
-def _pick_language() -> None:
+def pick_language() -> None:
     asked = i18n.normalize(request.args.get("lang"))
     g.lang_asked = asked
     g.lang = asked or i18n.normalize(request.cookies.get(i18n.COOKIE)) or i18n.DEFAULT
 
 
 @blueprint.after_request
-def _page_headers(response: Response) -> Response:
+def page_headers(response: Response) -> Response:
     if g.get("lang_asked") and request.cookies.get(i18n.COOKIE) != g.lang_asked:
         response.set_cookie(i18n.COOKIE, g.lang_asked, max_age=LANG_COOKIE_SECONDS,
                             samesite="Lax", httponly=True)
@@ -63,7 +63,7 @@ def _lang_switch_url() -> str:
 
 
 @blueprint.context_processor
-def _template_helpers() -> dict:
+def template_helpers() -> dict:
     lang = g.get("lang", i18n.DEFAULT)
     other = "en" if lang == "zh" else "zh"
     return {
@@ -77,7 +77,7 @@ def _template_helpers() -> dict:
 
 # --- session helpers ------------------------------------------------------------------------
 
-def _signed_in_user():  # type: ignore[no-untyped-def]
+def signed_in_user():  # type: ignore[no-untyped-def]
     """The session's user, or None (no session, or the account was deactivated)."""
     if not current_app.secret_key or "user_id" not in session:
         return None
@@ -124,7 +124,7 @@ def _login_page(error: str | None = None, status: int = 200, username: str = "")
 
 @blueprint.get("/login")
 def login():  # type: ignore[no-untyped-def]
-    if _signed_in_user() is not None:
+    if signed_in_user() is not None:
         return redirect(_safe_next(request.args.get("next")))
     return _login_page()
 
@@ -154,7 +154,7 @@ def logout():  # type: ignore[no-untyped-def]
 
 @blueprint.get("/inbox")
 def inbox():  # type: ignore[no-untyped-def]
-    user = _signed_in_user()
+    user = signed_in_user()
     if user is None:
         here = request.full_path if request.query_string else request.path
         return redirect(url_for("web.login", next=here))

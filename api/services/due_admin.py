@@ -17,7 +17,7 @@ from ..errors import Conflict, Forbidden, NotFound
 from ..models import Notification
 from . import audit
 from .due_work import due
-from .instances import FINAL_STATUSES, apply_result, keep_live, load_workflow, save_state
+from .instances import FINAL_STATUSES, step_instance
 from .tasks import in_groups
 from .sla import calendar_named, clocks, policies, policy_by_id, set_waiting, store, sync_task
 
@@ -123,18 +123,14 @@ def set_timer_due(fd: Flowdesk, user: CurrentUser, row_id: int, due_at: datetime
         else:
             instance = conn.execute(q.INSTANCE_HEAD,
                                     {"instance_id": row["instance_id"]}).mappings().one()
-            parsed, wf = load_workflow(fd, conn, instance["id"], instance["definition_id"],
-                                       instance["version"])
-            try:
+
+            def move(parsed, wf):  # type: ignore[no-untyped-def]
                 reschedule(wf, row["ref"], due_at)
+                return fd.runtime.inspect(parsed, wf)
+            try:
+                _, after_commit = step_instance(conn, fd, instance, move, now)
             except KeyError:
                 raise Conflict("The timer is no longer waiting in its instance.") from None
-            result = fd.runtime.inspect(parsed, wf)
-            version = save_state(conn, fd, instance, fd.runtime.dumps(wf), result, now)
-            apply_result(conn, instance, result, now)
-
-            def after_commit() -> None:
-                keep_live(fd, instance["id"], version, result.status, wf)
         audit.record(conn, now, user.username, "timer.due_changed",
                      instance_id=row["instance_id"], definition_id=row["definition_id"],
                      before={"due_at": _iso(row["due_at"])},

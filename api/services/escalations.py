@@ -18,7 +18,7 @@ from .. import queries as q
 from ..context import Flowdesk
 from ..models import Notification
 from . import audit
-from .instances import apply_result, keep_live, load_workflow, save_state
+from .instances import step_instance
 from .due_work import due
 from .sla import calendar_named, clocks, on_task_claimed, policy_by_id, store, sync_task
 from .timers import Fired, lock_instance, mark_done, still_pending
@@ -125,14 +125,11 @@ def _send(conn: Connection, fd: Flowdesk, instance_id: int, kind: str, name: str
     instance = lock_instance(conn, instance_id)
     if instance is None or instance["status"] in ("completed", "cancelled", "error"):
         return {"type": kind, "name": name, "skipped": "instance not running"}
-    parsed, wf = load_workflow(fd, conn, instance["id"], instance["definition_id"],
-                               instance["version"])
     try:
-        result = fd.runtime.send_event(parsed, wf, kind, name)
-    except EventNotCaught as exc:
-        fd.workflows.put(instance["id"], instance["version"], wf)
+        result, park = step_instance(
+            conn, fd, instance,
+            lambda parsed, wf: fd.runtime.send_event(parsed, wf, kind, name), now)
+    except EventNotCaught as exc:  # nothing changed; the workflow is rebuilt when next needed
         return {"type": kind, "name": name, "skipped": str(exc)}
-    version = save_state(conn, fd, instance, fd.runtime.dumps(wf), result, now)
-    apply_result(conn, instance, result, now)
-    after_commit.append(lambda: keep_live(fd, instance["id"], version, result.status, wf))
+    after_commit.append(park)
     return {"type": kind, "name": name, "instance_status": result.status}

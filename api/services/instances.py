@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, select
@@ -208,6 +209,20 @@ def load_workflow(fd: Flowdesk, session: Connection, instance_id: int, definitio
     return parsed, wf
 
 
+def step_instance(conn: Connection, fd: Flowdesk, instance: RowMapping | dict,
+                  step: Callable[[ParsedDefinition, Any], StepResult],
+                  now: datetime) -> tuple[StepResult, Callable[[], None]]:
+    """One engine step on a stored instance: take the live workflow, run ``step(parsed, wf)``,
+    save the new state (optimistic lock) and sync what the engine reported. Returns the result
+    and what to run once the transaction has committed (parking the live workflow)."""
+    parsed, wf = load_workflow(fd, conn, instance["id"], instance["definition_id"],
+                               instance["version"])
+    result = step(parsed, wf)
+    version = save_state(conn, fd, instance, fd.runtime.dumps(wf), result, now)
+    apply_result(conn, instance, result, now)
+    return result, lambda: keep_live(fd, instance["id"], version, result.status, wf)
+
+
 def _load_for_admin(session: Connection, instance_id: int) -> RowMapping:
     """The instance's head row (no state), or 404."""
     instance = session.execute(q.INSTANCE_HEAD, {"instance_id": instance_id}).mappings().first()
@@ -223,11 +238,7 @@ def cancel_instance(fd: Flowdesk, user: CurrentUser, instance_id: int, reason: s
         instance = _load_for_admin(session, instance_id)
         if instance["status"] in FINAL_STATUSES:
             raise Conflict(f"Instance {instance_id} is already {instance['status']}.")
-        _parsed, wf = load_workflow(fd, session, instance_id, instance["definition_id"],
-                                    instance["version"])
-        result = fd.runtime.cancel(wf)
-        save_state(session, fd, instance, fd.runtime.dumps(wf), result, now)
-        apply_result(session, instance, result, now)
+        step_instance(session, fd, instance, lambda _parsed, wf: fd.runtime.cancel(wf), now)
         audit.record(session, now, user.username, "instance.cancelled", instance_id=instance_id,
                      before={"status": instance["status"]},
                      after={"status": "cancelled", "reason": reason})
@@ -243,20 +254,17 @@ def retry_instance(fd: Flowdesk, user: CurrentUser, instance_id: int,
         instance = _load_for_admin(session, instance_id)
         if instance["status"] != "error":
             raise Conflict(f"Instance {instance_id} is {instance['status']}, not in error.")
-        parsed, wf = load_workflow(fd, session, instance_id, instance["definition_id"],
-                                   instance["version"])
         session.execute(q.incidents.update().where(q.incidents.c.instance_id == instance_id,
                                                    q.incidents.c.resolved_at.is_(None))
                         .values(resolved_at=now))
-        result = fd.runtime.retry(parsed, wf, variables)
-        new_version = save_state(session, fd, instance, fd.runtime.dumps(wf), result, now)
         rearmed = due_work.rearm_failed(session, instance_id, now)
-        apply_result(session, instance, result, now)
+        result, park = step_instance(
+            session, fd, instance, lambda parsed, wf: fd.runtime.retry(parsed, wf, variables), now)
         audit.record(session, now, user.username, "instance.retried", instance_id=instance_id,
                      before={"status": "error"},
                      after={"status": result.status, "variables": json_safe(variables or {}),
                             "due_work_rearmed": rearmed})
-    keep_live(fd, instance_id, new_version, result.status, wf)
+    park()
 
 
 def get_instance(fd: Flowdesk, instance_id: int) -> dict:

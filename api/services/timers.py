@@ -17,8 +17,7 @@ from .. import queries as q
 from ..context import Flowdesk
 from ..models import DueWork
 from . import audit, due_work
-from .instances import (FINAL_STATUSES, apply_result, keep_live, load_workflow, save_state,
-                        start_in)
+from .instances import FINAL_STATUSES, keep_live, start_in, step_instance
 
 SCHEDULER = "scheduler"
 due = DueWork.__table__
@@ -75,18 +74,13 @@ def fire_timer(conn: Connection, fd: Flowdesk, row: RowMapping, now: datetime,
         conn.execute(due.update().where(due.c.id == row["id"]).values(state="failed",
                      last_error="the instance is in error"))
         return Fired("held")
-    parsed, wf = load_workflow(fd, conn, instance["id"], instance["definition_id"],
-                               instance["version"])
-    result = fd.runtime.fire_due_timers(parsed, wf)
-    new_version = save_state(conn, fd, instance, fd.runtime.dumps(wf), result, now)
-    mark_done(conn, row, now, node)
-    apply_result(conn, instance, result, now)
+    mark_done(conn, row, now, node)  # first: a cycle's next period gets a new row in the sync
+    result, park = step_instance(conn, fd, instance, fd.runtime.fire_due_timers, now)
     audit.record(conn, now, SCHEDULER, "timer.fired", instance_id=instance["id"], after={
         "due_work_id": row["id"], "timer": row["label"], "task_guid": row["ref"],
         "due_at": row["due_at"].isoformat(), "late_ms": _late_ms(row, now),
         "instance_status": result.status})
-    return Fired("fired", [lambda: keep_live(fd, instance["id"], new_version, result.status,
-                                             wf)])
+    return Fired("fired", [park])
 
 
 def fire_start(conn: Connection, fd: Flowdesk, row: RowMapping, now: datetime,
