@@ -1,5 +1,5 @@
 #!/bin/sh
-# Fetch the bpmn-js modeler and navigated viewer (UMD bundles, CSS and the bpmn-font) from the npm registry into
+# Fetch the bpmn-js navigated viewer (UMD bundle, CSS and the bpmn-font) from the npm registry into
 # web/static/vendor/bpmn-js/. The page loads these files from /ui/static/vendor/bpmn-js/:
 # nothing comes from a CDN at run time.
 #
@@ -25,7 +25,7 @@ test "$(node -p "require('$PKG/package.json').version")" = "$VERSION"
 
 rm -rf "$DEST"
 mkdir -p "$DEST/assets/bpmn-font/css" "$DEST/assets/bpmn-font/font"
-cp "$PKG/dist/bpmn-modeler.production.min.js" "$PKG/dist/bpmn-navigated-viewer.production.min.js" "$DEST/"
+cp "$PKG/dist/bpmn-navigated-viewer.production.min.js" "$DEST/"
 cp "$PKG/dist/assets/diagram-js.css" "$PKG/dist/assets/bpmn-js.css" "$DEST/assets/"
 cp "$PKG/dist/assets/bpmn-font/css/bpmn.css" "$DEST/assets/bpmn-font/css/"
 cp "$PKG/dist/assets/bpmn-font/font/"bpmn.woff2 "$PKG/dist/assets/bpmn-font/font/"bpmn.woff \

@@ -2,7 +2,8 @@
 
 ``GET /designer`` lists every process definition with its versions and how many running
 instances use each; ``GET /designer/<key>`` opens the latest version in the bpmn-js modeler
-(vendored under ``static/vendor/bpmn-js``) and deploys the edited model as a new version.
+(the ``static/vendor/flowdesk-modeler`` bundle: bpmn-js with its properties panel) and deploys
+the edited model as a new version; ``?new=1`` starts a process that has no version yet.
 Both need the role designer or admin; without a session they send the browser to /login.
 
 Like the inbox, the pages are server-rendered shells: the data comes from /api/v1 through

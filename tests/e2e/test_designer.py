@@ -1,6 +1,7 @@
-"""The process designer in a real browser: a designer opens a process in the bpmn-js modeler,
-renames a task, deploys version 2; a broken model shows its problems on the diagram; a model
-without diagram layout says so. Also the screenshots docs/screenshots/designer-*.png."""
+"""The process designer in a real browser: a designer opens complaint-handling in the bpmn-js
+modeler, renames a task, deploys version 2; the properties panel edits timers, conditions,
+forms and assignment; a new process is drawn and deployed; a broken model shows its problems
+on the diagram; a model without diagram layout says so. Also the screenshots docs/screenshots/designer-*.png."""
 from __future__ import annotations
 
 import re
@@ -27,15 +28,12 @@ def live(live):  # type: ignore[no-untyped-def]
     from api.services.identity import ensure_user, set_password
     deploy_path(live.fd, BUNDLE, "e2e")
     deploy_path(live.fd, PROCESSES / "shift-handover", "e2e")  # no diagram layout (DI)
+    deploy_path(live.fd, PROCESSES / "negative-review", "e2e")  # timers, conditions, forms
+    deploy_path(live.fd, PROCESSES / "customer-care", "e2e")  # multi-instance loops
     ensure_user(live.fd, DESIGNER, ["designer"], [], display_name="Dora Designer")
     set_password(live.fd, DESIGNER, DESIGNER_PASSWORD)
     live.ok("POST", "/instances", json={"process_key": "simple_review"})  # one running on v1
     return live
-
-
-def _versions(live) -> list[dict]:  # type: ignore[no-untyped-def]
-    rows = live.ok("GET", "/definitions?all_versions=true&key=simple_review")
-    return sorted((r for r in rows if r["key"] == "simple_review"), key=lambda r: r["version"])
 
 
 def _open_modeler(page, key: str = "simple_review") -> None:  # type: ignore[no-untyped-def]
@@ -43,55 +41,156 @@ def _open_modeler(page, key: str = "simple_review") -> None:  # type: ignore[no-
     expect(page.locator("main[data-ready=true]")).to_have_count(1)
 
 
-def test_designer_renames_a_task_and_deploys_version_2(live, page):  # type: ignore[no-untyped-def]
+def _latest(live, key: str) -> dict:  # type: ignore[no-untyped-def]
+    rows = [r for r in live.ok("GET", f"/definitions?all_versions=true&key={key}")
+            if r["key"] == key]
+    return live.ok("GET", f"/definitions/{max(rows, key=lambda r: r['version'])['id']}")
+
+
+def _select(page, element_id: str) -> None:  # type: ignore[no-untyped-def]
+    element = page.locator(f'.djs-element[data-element-id="{element_id}"]')
+    if "djs-connection" in (element.get_attribute("class") or ""):
+        # A flow is clicked on its hit line, which Playwright sees as invisible (no fill).
+        element.locator(".djs-hit").click(force=True)
+    else:
+        element.click()
+    expect(page.locator("#bio-properties-panel-id")).to_have_value(element_id)
+
+
+def _deploy(page, version: int) -> None:  # type: ignore[no-untyped-def]
+    page.get_by_role("button", name="部署新版本").click()
+    expect(page.get_by_role("status")).to_have_text(f"已部署版本 {version}。")
+    expect(page.locator(f'#versions li[data-version="{version}"]')).to_contain_text(
+        f"版本 {version}")
+
+
+def test_designer_renames_a_complaint_task_and_deploys_version_2(live, page):  # type: ignore[no-untyped-def]
+    before = _latest(live, "complaint_handling")
+    assert before["version"] == 1
     sign_in(page, DESIGNER, DESIGNER_PASSWORD)
     page.goto("/designer")
     expect(page).to_have_title(re.compile("流程设计"))
-    card = page.locator('article[data-key="simple_review"]')
+    card = page.locator('article[data-key="complaint_handling"]')
     expect(card.locator('tr[data-version="1"]')).to_contain_text("v1")
-    expect(card.locator('tr[data-version="1"] td.num')).to_have_text("1")  # one running case
-    expect(page.locator('article[data-key="complaint_handling"]')).to_be_visible()
-    card.get_by_role("link", name="在设计器中打开").click()
-    page.wait_for_url("**/designer/simple_review")
+    card.get_by_role("link", name=re.compile("在设计器中打开")).click()
+    page.wait_for_url("**/designer/complaint_handling")
     expect(page.locator("main[data-ready=true]")).to_have_count(1)
     expect(page.locator("#current-version")).to_contain_text("1")
     expect(page.locator(".bjs-powered-by")).to_be_visible()  # the bpmn.io watermark stays
 
-    page.locator('.djs-element[data-element-id="review"]').click()
-    expect(page.locator("#panel-id")).to_have_text("review")
-    name = page.get_by_label("名称")
-    expect(name).to_have_value("Review request")
-    name.fill("Check the request")
-    page.get_by_role("button", name="重命名").click()
-    expect(page.locator('.djs-element[data-element-id="review"]')).to_contain_text("Check the")
-
-    page.get_by_role("button", name="部署新版本").click()
-    expect(page.get_by_role("status")).to_have_text("已部署版本 2。")
-    expect(page.locator('#versions li[data-version="2"]')).to_contain_text("版本 2")
+    _select(page, "register_complaint")
+    name = page.locator("#bio-properties-panel-name")
+    expect(name).to_have_value("登记投诉")
+    expect(page.get_by_label("名称", exact=True)).to_have_count(1)  # the panel's label
+    name.fill("登记客户投诉")
+    _deploy(page, 2)  # deploys at once after typing: the pending edit is flushed first
+    expect(page.locator('.djs-element[data-element-id="register_complaint"]')).to_contain_text(
+        "登记客户投诉")
     expect(page.locator("#current-version")).to_contain_text("2")
 
-    versions = _versions(live)
-    assert [v["version"] for v in versions] == [1, 2]
-    latest = live.ok("GET", f"/definitions/{versions[-1]['id']}")
-    assert 'name="Check the request"' in latest["bpmn_xml"]
-    assert sorted(latest["contents"]) == ["review.json", "simple_review.bpmn"]
-    assert latest["contents"]["review.json"] == (BUNDLE / "review.json").read_text()
+    after = _latest(live, "complaint_handling")
+    assert after["version"] == 2
+    assert 'name="登记客户投诉"' in after["bpmn_xml"]
+    assert after["bpmn_xml"].count("formJsonSchemaFilename") == before["bpmn_xml"].count(
+        "formJsonSchemaFilename")
+    assert sorted(after["contents"]) == sorted(before["contents"])
+    for name_, text in before["contents"].items():
+        if not name_.endswith(".bpmn"):
+            assert after["contents"][name_] == text, name_
 
     page.get_by_role("link", name="流程定义").click()
-    card = page.locator('article[data-key="simple_review"]')
+    card = page.locator('article[data-key="complaint_handling"]')
     expect(card.locator('tr[data-version="2"]')).to_contain_text("最新")
-    expect(card.locator('tr[data-version="2"] td.num')).to_have_text("0")
-    expect(card.locator('tr[data-version="1"] td.num')).to_have_text("1")
+
+
+def test_the_properties_panel_edits_timers_conditions_forms_and_assignment(live, page):  # type: ignore[no-untyped-def]
+    version = _latest(live, "negative_review")["version"]
+    sign_in(page, DESIGNER, DESIGNER_PASSWORD)
+    _open_modeler(page, "negative_review")
+
+    _select(page, "no_response_48h")  # the boundary timer
+    expect(page.locator("#bio-properties-panel-timerEventDefinitionType")).to_have_value(
+        "timeDuration")
+    timer = page.locator("#bio-properties-panel-timerEventDefinitionValue")
+    expect(timer).to_have_value('"PT48H"')
+    timer.fill('"PT24H"')
+
+    _select(page, "flow_reached")  # a gateway's outgoing flow
+    condition = page.get_by_label("条件 (Python 表达式)")
+    expect(condition).to_have_value("call_reached == True")
+    condition.fill("call_reached == True and attempts >= 1")
+
+    _select(page, "send_sms")  # a user task: its form and who gets it
+    form = page.get_by_label("表单", exact=True)
+    expect(form).to_have_value("send_sms.json")
+    form.select_option("phone_call.json")
+    page.get_by_label("候选组", exact=True).fill("AfterSales, Supervisor")
+
+    _deploy(page, version + 1)
+    xml = _latest(live, "negative_review")["bpmn_xml"]
+    assert '"PT24H"' in xml and '"PT48H"' not in xml
+    assert "call_reached == True and attempts &gt;= 1" in xml
+    assert re.search(r'<bpmn:userTask id="send_sms".*?value="phone_call.json".*?</bpmn:userTask>',
+                     xml, re.S)
+    assert '<spiffworkflow:property name="candidateGroups" value="AfterSales, Supervisor" />' in xml
+
+
+def test_a_bad_timer_typed_in_the_panel_is_shown_on_its_element(live, page):  # type: ignore[no-untyped-def]
+    before = _latest(live, "negative_review")["version"]
+    sign_in(page, DESIGNER, DESIGNER_PASSWORD)
+    _open_modeler(page, "negative_review")
+    _select(page, "no_response_48h")
+    page.locator("#bio-properties-panel-timerEventDefinitionValue").fill("PT48H")  # unquoted
+    page.get_by_role("button", name="部署新版本").click()
+    problems = page.locator("#problems")
+    expect(problems.locator('li[data-element-id="no_response_48h"]')).to_be_visible()
+    expect(page.locator('.djs-element[data-element-id="no_response_48h"]')).to_have_class(
+        re.compile("has-problem"))
+    assert _latest(live, "negative_review")["version"] == before
+
+
+def test_a_new_process_is_drawn_from_a_blank_pool_and_deployed(live, page):  # type: ignore[no-untyped-def]
+    sign_in(page, DESIGNER, DESIGNER_PASSWORD)
+    page.goto("/designer")
+    page.get_by_label("流程 ID (英文字母、数字、下划线)").fill("2bad key")
+    page.get_by_role("button", name="新建并打开").click()
+    expect(page.locator("#new-key-error")).to_contain_text("流程 ID 须以字母或下划线开头")
+    page.get_by_label("流程 ID (英文字母、数字、下划线)").fill("hotline_callback")
+    page.get_by_label("流程名称").fill("热线回访")
+    page.get_by_role("button", name="新建并打开").click()
+    page.wait_for_url(re.compile(r"/designer/hotline_callback\?"))
+    expect(page.locator("main[data-ready=true]")).to_have_count(1)
+    expect(page.locator("#current-version")).to_contain_text("尚未部署")
+    expect(page.locator('.djs-element[data-element-id="lane_agent"]')).to_have_count(1)
+    _deploy(page, 1)
+    page.wait_for_url(re.compile(r"/designer/hotline_callback$"))
+    definition = _latest(live, "hotline_callback")
+    assert definition["version"] == 1 and 'name="热线回访"' in definition["bpmn_xml"]
+
+
+def test_multi_instance_variable_references_survive_the_modeler(live, page):  # type: ignore[no-untyped-def]
+    """Spiff names a loop's collection by variable; bpmn-js would drop the unresolved ref."""
+    before = _latest(live, "customer_care")
+    sign_in(page, DESIGNER, DESIGNER_PASSWORD)
+    _open_modeler(page, "customer_care")
+    expect(page.locator("#import-warnings")).to_be_hidden()
+    _deploy(page, before["version"] + 1)
+    xml = _latest(live, "customer_care")["bpmn_xml"]
+    for ref in ("birthday_customers", "greeting_records", "deep_contact_customers",
+                "deep_contact_records"):
+        assert f">{ref}</bpmn:loop" in xml, ref
+    assert xml.count("spiffworkflow:scriptsOnInstances") == before["bpmn_xml"].count(
+        "spiffworkflow:scriptsOnInstances")
 
 
 def test_a_broken_model_shows_its_problems_on_the_diagram(live, page):  # type: ignore[no-untyped-def]
-    before = len(_versions(live))
+    before = _latest(live, "simple_review")["version"]
     sign_in(page, DESIGNER, DESIGNER_PASSWORD)
     _open_modeler(page)
     # Delete the only lane: the user task is then in no lane, so nobody would get it.
     page.locator('.djs-element[data-element-id="lane_agent"]').click(
         position={"x": 15, "y": 100}, force=True)  # the lane's name strip
-    expect(page.locator("#panel-id")).to_have_text("lane_agent")
+    expect(page.locator("#bio-properties-panel-id")).to_have_value("lane_agent")
     page.locator('.djs-context-pad .entry[data-action="delete"]').click()
     expect(page.locator('.djs-element[data-element-id="lane_agent"]')).to_have_count(0)
 
@@ -104,8 +203,8 @@ def test_a_broken_model_shows_its_problems_on_the_diagram(live, page):  # type: 
     expect(page.locator('.djs-element[data-element-id="review"]')).to_have_class(
         re.compile("has-problem"))
     problems.get_by_role("button", name=re.compile("review")).click()
-    expect(page.locator("#panel-id")).to_have_text("review")
-    assert len(_versions(live)) == before
+    expect(page.locator("#bio-properties-panel-id")).to_have_value("review")
+    assert _latest(live, "simple_review")["version"] == before
 
 
 def test_a_model_without_diagram_layout_says_so(live, page):  # type: ignore[no-untyped-def]
@@ -135,9 +234,14 @@ def test_designer_screenshots(browser, live, size):  # type: ignore[no-untyped-d
         context.set_default_timeout(10_000)
         page = context.new_page()
         sign_in(page, DESIGNER, DESIGNER_PASSWORD)
-        _open_modeler(page, "complaint_handling")
-        expect(page.locator('.djs-element[data-element-id="register_complaint"]')).to_have_count(1)
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.goto("/designer")
+        expect(page.locator('article[data-key="complaint_handling"]')).to_be_visible()
+        page.screenshot(path=str(SCREENSHOTS / f"designer-list-{size}.png"),
+                        animations="disabled", caret="hide", full_page=size == "phone")
+        _open_modeler(page, "negative_review")
+        _select(page, "send_sms")  # a user task: the panel shows its form and assignment
+        expect(page.get_by_label("表单", exact=True)).to_be_visible()
         page.screenshot(path=str(SCREENSHOTS / f"designer-{size}.png"), animations="disabled",
                         caret="hide")
     finally:

@@ -7,6 +7,7 @@
   "use strict";
 
   const DI_NS = "http://www.omg.org/spec/BPMN/20100524/DI";
+  const BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL";
   const MESSAGES = JSON.parse(document.getElementById("i18n").textContent);
   const CSRF = document.querySelector('meta[name="csrf-token"]').content;
   const LOCALE = document.documentElement.lang;
@@ -187,9 +188,7 @@
     const problemsBox = document.getElementById("problems");
     const noDi = document.getElementById("no-di");
     const canvasBox = document.getElementById("canvas");
-    const form = document.getElementById("rename-form");
-    const nameInput = document.getElementById("element-name");
-    const state = { definition: null, bpmnFile: null, selected: null, marked: [] };
+    const state = { definition: null, bpmnFile: null, originalXml: "", marked: [] };
     let modeler = null;
 
     function bpmnFileOf(definition) {
@@ -222,22 +221,6 @@
       const [rows, counts] = await Promise.all([definitionsOf(key), runningByDefinition(key)]);
       const versions = groupByKey(rows).get(key) || [];
       return { versions, counts };
-    }
-
-    function showPanel(element) {
-      state.selected = element;
-      const none = document.getElementById("panel-none");
-      if (!element || element.type === "label") {
-        state.selected = null;
-        form.hidden = true;
-        none.hidden = false;
-        return;
-      }
-      none.hidden = true;
-      form.hidden = false;
-      document.getElementById("panel-type").textContent = element.type.replace(/^bpmn:/, "");
-      document.getElementById("panel-id").textContent = element.id;
-      nameInput.value = (element.businessObject && element.businessObject.name) || "";
     }
 
     function clearMarkers() {
@@ -287,7 +270,9 @@
       deployButton.disabled = true;
       deployButton.textContent = t("deploying");
       try {
-        const { xml } = await modeler.saveXML({ format: true });
+        modeler.get("debounceInput").flush();  // an edit typed just now
+        const saved = await modeler.saveXML({ format: true });
+        const xml = window.FlowdeskModeler.restoreLoopRefs(state.originalXml, saved.xml);
         const body = new FormData();
         const contents = state.definition.contents || {};
         for (const [name, text] of Object.entries(contents)) {
@@ -309,6 +294,8 @@
         problemsBox.hidden = true;
         state.definition = await api("GET", "/definitions/" + answer.id);
         state.bpmnFile = bpmnFileOf(state.definition);
+        state.originalXml = state.definition.bpmn_xml;
+        if (location.search) history.replaceState(null, "", location.pathname);
         showCurrent();
         const { versions, counts } = await loadVersions();
         showVersions(versions, counts);
@@ -322,34 +309,91 @@
       }
     }
 
+    /* Import warnings the modeler would turn into lost content on save. Spiff's variable
+     * references in multi-instance loops are put back by restoreLoopRefs, so they are fine. */
+    function losingWarnings(warnings, xml) {
+      const doc = new DOMParser().parseFromString(xml, "application/xml");
+      const loopRefs = new Set(["loopDataInputRef", "loopDataOutputRef"].flatMap((name) =>
+        [...doc.getElementsByTagNameNS(BPMN_NS, name)].map((n) => n.textContent.trim())));
+      return (warnings || []).map((w) => String(w.message || w).split("\n")[0])
+        .filter((text) => {
+          const ref = text.match(/^unresolved reference <(.+)>$/);
+          return !(ref && loopRefs.has(ref[1]));
+        });
+    }
+
+    function formNames(definition) {
+      return Object.keys(definition.contents || {}).filter((n) => n.toLowerCase().endsWith(".json")
+        && !["sla.json", "user_status.json"].includes(n.toLowerCase())).sort();
+    }
+
+    /* Like zoom("fit-viewport"), but the diagram starts right of the palette, so no element
+     * lies under it (and every element can be clicked). */
+    function fitBesidePalette(canvas) {
+      const palette = canvasBox.querySelector(".djs-palette");
+      const box = canvasBox.getBoundingClientRect();
+      const left = (palette ? palette.getBoundingClientRect().right - box.left : 0) + 16;
+      const margin = 16;
+      const inner = canvas.viewbox().inner;
+      if (!inner.width || !inner.height) return;
+      const scale = Math.min(1, (box.width - left - margin) / inner.width,
+        (box.height - 2 * margin) / inner.height);
+      canvas.viewbox({ x: inner.x - left / scale, y: inner.y - margin / scale,
+        width: box.width / scale, height: box.height / scale });
+    }
+
+    async function openModeler(xml, forms) {
+      modeler = window.FlowdeskModeler.create({
+        container: canvasBox, panel: document.getElementById("properties"), forms,
+        locale: LOCALE,
+      });
+      let warnings;
+      try {
+        ({ warnings } = await modeler.importXML(xml));
+      } catch (err) {
+        showError(new ApiError(422, t("import_failed", { detail: err.message })));
+        return false;
+      }
+      state.originalXml = xml;
+      fitBesidePalette(modeler.get("canvas"));
+      const losing = losingWarnings(warnings, xml);
+      if (losing.length) {
+        const box = document.getElementById("import-warnings");
+        box.textContent = t("import_warnings", { detail: losing.join("; ") });
+        box.hidden = false;
+        return false;
+      }
+      return true;
+    }
+
     async function start() {
       try {
         const { versions, counts } = await loadVersions();
-        if (versions.length === 0) {
-          showError(new ApiError(404, t("not_found", { key })));
-          return;
-        }
-        state.definition = await api("GET", "/definitions/" + versions[0].id);
-        state.bpmnFile = bpmnFileOf(state.definition);
-        showCurrent();
         showVersions(versions, counts);
-        if (!hasDiagram(state.definition.bpmn_xml)) {
-          noDi.hidden = false;
-          canvasBox.hidden = true;
-          return;
+        if (versions.length === 0) {
+          const params = new URLSearchParams(location.search);
+          if (!params.has("new")) {
+            showError(new ApiError(404, t("not_found", { key })));
+            return;
+          }
+          state.definition = { contents: {}, version: 0, name: params.get("name") || key };
+          state.bpmnFile = key + ".bpmn";
+          document.getElementById("current-version").textContent = t("new.banner");
+          document.getElementById("modeler-heading").textContent =
+            t("heading", { name: state.definition.name });
+          if (!(await openModeler(blankProcess(key, state.definition.name), []))) return;
+        } else {
+          state.definition = await api("GET", "/definitions/" + versions[0].id);
+          state.bpmnFile = bpmnFileOf(state.definition);
+          showCurrent();
+          showVersions(versions, counts);
+          if (!hasDiagram(state.definition.bpmn_xml)) {
+            noDi.hidden = false;
+            canvasBox.hidden = true;
+            return;
+          }
+          if (!(await openModeler(state.definition.bpmn_xml, formNames(state.definition)))) return;
         }
-        modeler = new window.BpmnJS({ container: canvasBox });
-        try {
-          await modeler.importXML(state.definition.bpmn_xml);
-        } catch (err) {
-          showError(new ApiError(422, t("import_failed", { detail: err.message })));
-          return;
-        }
-        modeler.get("canvas").zoom("fit-viewport");
-        modeler.on("selection.changed", (event) => showPanel(event.newSelection[0] || null));
-        modeler.on("element.changed", (event) => {
-          if (state.selected && event.element === state.selected) showPanel(event.element);
-        });
         deployButton.disabled = false;
         main.dataset.ready = "true";
       } catch (err) {
@@ -358,17 +402,73 @@
     }
 
     canvasBox.setAttribute("tabindex", "0");
-    form.addEventListener("submit", (event) => {
-      event.preventDefault();
-      if (!state.selected || !modeler) return;
-      const name = nameInput.value.trim();
-      modeler.get("modeling").updateLabel(state.selected, name);
-      announce(t("renamed", { name }));
-    });
     deployButton.addEventListener("click", deploy);
     start();
   }
 
-  if (main.dataset.page === "list") listPage();
+  /* A new process: one pool with one lane and a start event, laid out. */
+  function blankProcess(key, name) {
+    const esc = (text) => String(text).replace(/&/g, "&amp;").replace(/</g, "&lt;")
+      .replace(/"/g, "&quot;");
+    return `<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" xmlns:dc="http://www.omg.org/spec/DD/20100524/DC"
+  xmlns:di="http://www.omg.org/spec/DD/20100524/DI"
+  xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core"
+  id="${key}_definitions" targetNamespace="http://flowdesk.example/bpmn">
+  <bpmn:collaboration id="${key}_collaboration">
+    <bpmn:participant id="${key}_participant" name="${esc(name)}" processRef="${key}" />
+  </bpmn:collaboration>
+  <bpmn:process id="${key}" name="${esc(name)}" isExecutable="true">
+    <bpmn:laneSet id="${key}_lanes">
+      <bpmn:lane id="lane_agent" name="Agent"><bpmn:flowNodeRef>start</bpmn:flowNodeRef></bpmn:lane>
+    </bpmn:laneSet>
+    <bpmn:startEvent id="start" />
+  </bpmn:process>
+  <bpmndi:BPMNDiagram id="${key}_diagram">
+    <bpmndi:BPMNPlane id="${key}_plane" bpmnElement="${key}_collaboration">
+      <bpmndi:BPMNShape id="${key}_participant_di" bpmnElement="${key}_participant" isHorizontal="true">
+        <dc:Bounds x="100" y="80" width="700" height="200" />
+      </bpmndi:BPMNShape>
+      <bpmndi:BPMNShape id="lane_agent_di" bpmnElement="lane_agent" isHorizontal="true">
+        <dc:Bounds x="130" y="80" width="670" height="200" />
+      </bpmndi:BPMNShape>
+      <bpmndi:BPMNShape id="start_di" bpmnElement="start">
+        <dc:Bounds x="182" y="162" width="36" height="36" />
+      </bpmndi:BPMNShape>
+    </bpmndi:BPMNPlane>
+  </bpmndi:BPMNDiagram>
+</bpmn:definitions>
+`;
+  }
+
+  function newProcessForm() {
+    const form = document.getElementById("new-process");
+    if (!form) return;
+    const keyInput = form.querySelector("#new-key");
+    const nameInput = form.querySelector("#new-name");
+    const hint = form.querySelector("#new-key-error");
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const key = keyInput.value.trim();
+      if (!/^[A-Za-z_][A-Za-z0-9_]{0,99}$/.test(key)) {
+        hint.textContent = t("new.invalid");
+        hint.hidden = false;
+        keyInput.setAttribute("aria-invalid", "true");
+        keyInput.focus();
+        return;
+      }
+      const target = "/designer/" + encodeURIComponent(key);
+      const existing = await definitionsOf(key).catch(() => []);
+      if (existing.length) {
+        location.assign(target);
+        return;
+      }
+      const query = new URLSearchParams({ new: "1", name: nameInput.value.trim() || key });
+      location.assign(target + "?" + query);
+    });
+  }
+
+  if (main.dataset.page === "list") { listPage(); newProcessForm(); }
   else if (main.dataset.page === "modeler") modelerPage();
 })();
