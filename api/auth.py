@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from flask import g, request, session
 from sqlalchemy import select
 
-from .errors import Forbidden, Unauthorized
+from . import sign_in_throttle as throttle
+from .errors import Forbidden, TooManyRequests, Unauthorized
 from .models import Group, User, UserGroup
 from .passwords import hash_password, verify_password
 from .queries import TOKEN_USER
@@ -86,13 +87,20 @@ def _as_user(rows) -> CurrentUser | None:  # type: ignore[no-untyped-def]
 
 def login(flowdesk, username: str, password: str) -> CurrentUser | None:  # type: ignore[no-untyped-def]
     """Check a username and password; on success the session holds the user (a new session
-    id and CSRF token, so a token planted before sign-in is worthless)."""
+    id and CSRF token, so a token planted before sign-in is worthless). Raises
+    TooManyRequests while the name is locked after repeated wrong passwords."""
+    wait = throttle.locked_for(flowdesk, username)
+    if wait:
+        raise TooManyRequests(f"Too many wrong passwords for this name; try again in "
+                              f"{(wait + 59) // 60} minute(s).", retry_after=wait)
     with flowdesk.read_tx() as conn:
         rows = _user_row(conn, User.__table__.c.username, username)
     user = _as_user(rows)
     stored = rows[0].password_hash if user is not None else _DUMMY_HASH
     if not verify_password(password, stored) or user is None:  # same work for unknown users
+        throttle.record_failure(flowdesk, username)
         return None
+    throttle.clear(flowdesk, username)
     session.clear()
     session["user_id"] = user.id
     session["csrf"] = secrets.token_urlsafe(32)

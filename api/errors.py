@@ -47,6 +47,14 @@ class Unprocessable(ApiError):
     status, title = 422, "Unprocessable content"
 
 
+class TooManyRequests(ApiError):
+    status, title = 429, "Too many requests"
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
 def problem(status: int, title: str, detail: str, errors: list[dict] | None = None,
             headers: dict[str, str] | None = None) -> Response:
     body: dict[str, Any] = {"type": "about:blank", "status": status, "title": title,
@@ -93,7 +101,9 @@ def handle_http_exception(exc: HTTPException) -> Response:
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError) -> Response:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else {}
+        if isinstance(exc, TooManyRequests):
+            headers["Retry-After"] = str(exc.retry_after)
         return problem(exc.status, exc.title, exc.detail, exc.errors, headers)
 
     @app.errorhandler(InvalidModel)

@@ -49,6 +49,16 @@ class AppSetting(Base):
     value: Mapped[str] = mapped_column(Text)
 
 
+class SignInFailure(Base):
+    """Recent wrong passwords for one username (see api/sign_in_throttle.py)."""
+
+    __tablename__ = "sign_in_failures"
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    first_failed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
 class Group(Base):
     __tablename__ = "groups"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
