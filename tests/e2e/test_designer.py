@@ -135,6 +135,30 @@ def test_the_properties_panel_edits_timers_conditions_forms_and_assignment(live,
     assert '<spiffworkflow:property name="candidateGroups" value="AfterSales, Supervisor" />' in xml
 
 
+def test_an_element_is_found_and_edited_with_the_keyboard_alone(live, page):  # type: ignore[no-untyped-def]
+    version = _latest(live, "simple_review")["version"]
+    sign_in(page, DESIGNER, DESIGNER_PASSWORD)
+    _open_modeler(page)
+    picker = page.get_by_label("选择元素 (可用键盘)")
+    picker.focus()
+    for _ in range(20):  # arrow down through the list until the user task is chosen
+        if picker.input_value() == "review":
+            break
+        page.keyboard.press("ArrowDown")
+    expect(page.locator("#bio-properties-panel-id")).to_have_value("review")
+    for _ in range(15):  # Tab from the list into the panel's name field
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "bio-properties-panel-name":
+            break
+    expect(page.locator("#bio-properties-panel-name")).to_be_focused()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("Review by keyboard")
+    page.locator("#deploy").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("status")).to_have_text(f"已部署版本 {version + 1}。")
+    assert 'name="Review by keyboard"' in _latest(live, "simple_review")["bpmn_xml"]
+
+
 def test_a_bad_timer_typed_in_the_panel_is_shown_on_its_element(live, page):  # type: ignore[no-untyped-def]
     before = _latest(live, "negative_review")["version"]
     sign_in(page, DESIGNER, DESIGNER_PASSWORD)

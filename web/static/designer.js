@@ -342,6 +342,43 @@
         width: box.width / scale, height: box.height / scale });
     }
 
+    /* The side panel's element list: every element by name, so the keyboard can reach each
+     * one's properties without pointing at the canvas. */
+    function fillPicker() {
+      const picker = document.getElementById("element-picker");
+      const root = modeler.get("canvas").getRootElement();
+      const elements = modeler.get("elementRegistry").filter((e) => e !== root
+        && e.type !== "label" && !e.type.startsWith("bpmndi:"));
+      const label = (e) => {
+        const name = e.businessObject && e.businessObject.name;
+        return (name ? name + " · " : "") + e.type.replace(/^bpmn:/, "") + " · " + e.id;
+      };
+      elements.sort((a, b) => label(a).localeCompare(label(b), LOCALE));
+      picker.replaceChildren(picker.options[0],
+        ...elements.map((e) => el("option", { value: e.id }, label(e))));
+      const selected = modeler.get("selection").get()[0];
+      picker.value = selected ? selected.id : "";
+    }
+
+    function connectPicker() {
+      const picker = document.getElementById("element-picker");
+      fillPicker();
+      modeler.on("elements.changed", fillPicker);
+      modeler.on("selection.changed", (event) => {
+        const first = event.newSelection[0];
+        picker.value = first ? first.id : "";
+      });
+      picker.addEventListener("change", () => {
+        const element = picker.value && modeler.get("elementRegistry").get(picker.value);
+        if (element) {
+          modeler.get("selection").select(element);
+          try { modeler.get("canvas").scrollToElement(element); } catch (e) { /* older canvas */ }
+        } else {
+          modeler.get("selection").select(null);
+        }
+      });
+    }
+
     async function openModeler(xml, forms) {
       modeler = window.FlowdeskModeler.create({
         container: canvasBox, panel: document.getElementById("properties"), forms,
@@ -356,6 +393,7 @@
       }
       state.originalXml = xml;
       fitBesidePalette(modeler.get("canvas"));
+      connectPicker();
       const losing = losingWarnings(warnings, xml);
       if (losing.length) {
         const box = document.getElementById("import-warnings");
