@@ -27,7 +27,8 @@ def live(live):  # type: ignore[no-untyped-def]
     from api.services.definitions import deploy_path
     from api.services.identity import ensure_user, set_password
     deploy_path(live.fd, BUNDLE, "e2e")
-    deploy_path(live.fd, PROCESSES / "shift-handover", "e2e")  # no diagram layout (DI)
+    deploy_path(live.fd, BUNDLE.parent / "no_layout", "e2e")  # no diagram layout (DI)
+    deploy_path(live.fd, PROCESSES / "shift-handover", "e2e")  # laid out by scripts
     deploy_path(live.fd, PROCESSES / "negative-review", "e2e")  # timers, conditions, forms
     deploy_path(live.fd, PROCESSES / "customer-care", "e2e")  # multi-instance loops
     ensure_user(live.fd, DESIGNER, ["designer"], [], display_name="Dora Designer")
@@ -233,11 +234,24 @@ def test_a_broken_model_shows_its_problems_on_the_diagram(live, page):  # type: 
 
 def test_a_model_without_diagram_layout_says_so(live, page):  # type: ignore[no-untyped-def]
     sign_in(page, DESIGNER, DESIGNER_PASSWORD)
-    page.goto("/designer/shift_handover?lang=en")
+    page.goto("/designer/no_layout?lang=en")
     expect(page.locator("#no-di")).to_be_visible()
     expect(page.locator("#no-di")).to_contain_text("no diagram layout")
     expect(page.get_by_role("button", name="Deploy new version")).to_be_disabled()
     expect(page.locator("#versions li")).to_have_count(1)
+
+
+def test_every_shipped_process_opens_in_the_modeler(live, page):  # type: ignore[no-untyped-def]
+    """Each shipped model has its layout and nothing the modeler would drop on save."""
+    from api.services.definitions import deploy_path
+    keys = [definition.key for definition, _ in deploy_path(live.fd, PROCESSES, "e2e")]
+    assert len(keys) == 8 and keys[-1] == "shift_handover"
+    sign_in(page, DESIGNER, DESIGNER_PASSWORD)
+    for key in keys:
+        _open_modeler(page, key)
+        expect(page.locator("#import-warnings")).to_be_hidden()
+        expect(page.locator("#no-di")).to_be_hidden()
+    _select(page, "hand_over_tasks")  # the last one open: shift_handover
 
 
 def test_designer_pages_need_a_session_and_the_designer_role(live, page):  # type: ignore[no-untyped-def]
