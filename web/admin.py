@@ -2,8 +2,9 @@
 
 Admins only: a visitor who is not signed in goes to ``/login?next=/admin``, a signed-in user
 without the ``admin`` role gets a 403 page. The page is server-rendered with the session's CSRF
-token (``<meta name="csrf-token">``); ``static/admin.js`` does the rest through the admin API
-(calendars, SLA policies, armed timers and SLA clocks, instances in error).
+token (``<meta name="csrf-token">``); ``static/admin.js`` and ``static/admin_cases.js`` do the
+rest through the API (calendars, SLA policies, armed timers and SLA clocks, SLA breaches, the
+cases with cancel and retry, cases in error).
 
 Registering it is all it takes: ``app.register_blueprint(web.admin.blueprint)``. It shares the
 ``web`` blueprint's templates folder and ``/ui/static`` files, and borrows its language pick,
@@ -14,6 +15,7 @@ from __future__ import annotations
 from flask import Blueprint, g, redirect, render_template, request, url_for
 
 from api import auth as api_auth
+from api.schemas import STATUSES as INSTANCE_STATUSES
 
 from . import i18n, views
 
@@ -23,7 +25,7 @@ blueprint.before_request(views.pick_language)
 blueprint.after_request(views.page_headers)
 blueprint.context_processor(views.template_helpers)
 
-SECTIONS = ("calendars", "policies", "due", "incidents")
+SECTIONS = ("calendars", "policies", "due", "breaches", "instances", "incidents")
 
 
 @blueprint.get("/admin")
@@ -36,7 +38,7 @@ def admin():  # type: ignore[no-untyped-def]
         return render_template("web/admin_forbidden.html", user=user,
                                csrf_token=api_auth.csrf_token()), 403
     return render_template("web/admin.html", user=user, sections=SECTIONS,
-                           csrf_token=api_auth.csrf_token(),
+                           statuses=INSTANCE_STATUSES, csrf_token=api_auth.csrf_token(),
                            js_messages=admin_js_messages(g.lang))
 
 

@@ -12,7 +12,7 @@ from flask import (Blueprint, Response, current_app, g, redirect, render_templat
                    session, url_for)
 
 from api import auth as api_auth
-from api.errors import ApiError
+from api.errors import ApiError, TooManyRequests
 
 from . import i18n
 
@@ -24,6 +24,9 @@ LANG_COOKIE_SECONDS = 365 * 24 * 3600
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; "
        "object-src 'none'")
+# The inbox draws process diagrams with bpmn-js, which puts style attributes on its SVG and
+# overlays: inline *styles* are allowed there (as in the designer); scripts stay 'self'.
+DIAGRAM_CSP = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
 
 
 def _flowdesk():  # type: ignore[no-untyped-def]
@@ -111,12 +114,14 @@ def index():  # type: ignore[no-untyped-def]
     return redirect(url_for("web.inbox"))
 
 
-def _login_page(error: str | None = None, status: int = 200, username: str = ""):  # type: ignore[no-untyped-def]
+def _login_page(error: str | None = None, status: int = 200, username: str = "",  # type: ignore[no-untyped-def]
+                **error_params: object):
     available = bool(current_app.secret_key)
     if not available:
         error, status = "login.unavailable", 503
     return render_template(
-        "web/login.html", error=error, username=username, available=available,
+        "web/login.html", error=error, error_params=error_params, username=username,
+        available=available,
         csrf_token=api_auth.csrf_token() if available else "",
         next=_safe_next(request.values.get("next")),
         signed_out=request.args.get("signed_out") == "1"), status
@@ -139,7 +144,11 @@ def login_post():  # type: ignore[no-untyped-def]
         return _login_page("login.expired", 400, username)
     if not username or not password:
         return _login_page("login.missing", 400, username)
-    if len(password) > 200 or api_auth.login(_flowdesk(), username, password) is None:
+    try:
+        user = None if len(password) > 200 else api_auth.login(_flowdesk(), username, password)
+    except TooManyRequests as exc:
+        return _login_page("login.locked", 429, username, minutes=(exc.retry_after + 59) // 60)
+    if user is None:
         return _login_page("login.failed", 401, username)
     return redirect(_safe_next(request.form.get("next")), code=303)
 
@@ -161,9 +170,10 @@ def inbox():  # type: ignore[no-untyped-def]
     view = request.args.get("view", "mine")
     if view not in VIEWS:
         view = "mine"
-    return render_template(
+    page = render_template(
         "web/inbox.html", user=user, view=view, views=VIEWS,
         process=request.args.get("process", "")[:200],
         task=request.args.get("task", "") if request.args.get("task", "").isdigit() else "",
         csrf_token=api_auth.csrf_token(),
         js_messages=i18n.js_messages(g.lang))
+    return page, 200, {"Content-Security-Policy": DIAGRAM_CSP}

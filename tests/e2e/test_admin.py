@@ -1,13 +1,17 @@
 """The admin console (/admin) in a real browser: a calendar edited and previewed, an SLA policy's
 duration changed for running clocks (the agent's inbox shows the new due time), a case
-cancelled by id; a staff user gets 403 and a visitor is sent to sign in. Also takes
-docs/screenshots/admin-desktop.png (1280×800) and admin-phone.png (390×844)."""
+cancelled by id and one from the cases view, breached and at-risk SLA clocks listed, a case
+in error retried from the incidents; a staff user gets 403 and a visitor is sent to sign in.
+Also takes docs/screenshots/admin-desktop.png, admin-cases-desktop.png (1280×800) and
+admin-phone.png, admin-cases-phone.png (390×844)."""
 from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
 
 import pytest
+
+from tests.conftest import RESOURCES
 
 from .conftest import ADMIN, AGENT, DESKTOP, PHONE, SCREENSHOTS, sign_in
 
@@ -24,10 +28,23 @@ POLICY = {"process_key": "complaint_handling", "target": "task", "target_ref": "
 
 @pytest.fixture(scope="module")
 def live(live):  # type: ignore[no-untyped-def]
+    from api.services.definitions import deploy_path
     from api.services.identity import create_token, set_password
     set_password(live.fd, ADMIN, ADMIN_PASSWORD)
     live.agent_token = create_token(live.fd, AGENT, "e2e-admin")
+    deploy_path(live.fd, RESOURCES / "parallel", "e2e")  # its script divides by 'ratio'
     return live
+
+
+def case_in_error(live) -> dict:  # type: ignore[no-untyped-def]
+    """A 'parallel' case whose script failed (ratio 0): status error, one open incident."""
+    instance = live.ok("POST", "/instances", json={
+        "process_key": "parallel", "variables": {"refund": 100, "ratio": 0}})
+    for task in instance["open_tasks"]:
+        live.ok("POST", f"/tasks/{task['id']}/complete", json={"data": {}})
+    failed = live.ok("GET", f"/instances/{instance['id']}")
+    assert failed["status"] == "error"
+    return failed
 
 
 def admin_sign_in(page) -> None:  # type: ignore[no-untyped-def]
@@ -133,17 +150,139 @@ def test_admin_edits_a_calendar_and_an_sla_policy_for_running_clocks(browser, li
         # cancel a case by its id
         other = live.ok("POST", "/instances", token=live.agent_token, json={
             "process_key": "complaint_handling", "business_key": "TB-E2E-ADMIN-2"})
-        cancel_id = page.get_by_label("按编号取消案件")
+        cancel_form = page.locator("#cancel-form")
+        cancel_id = cancel_form.get_by_label("按编号取消案件")
         cancel_id.fill("abc")
-        page.get_by_role("button", name="取消案件").click()
+        cancel_form.get_by_role("button", name="取消案件").click()
         expect(cancel_id).to_have_attribute("aria-invalid", "true")
         cancel_id.fill(str(other["id"]))
-        page.get_by_role("button", name="取消案件").click()
+        cancel_form.get_by_role("button", name="取消案件").click()
+        page.get_by_role("dialog").get_by_role("button", name="确认取消").click()
         expect(page.get_by_role("status")).to_have_text(f"已取消案件 {other['id']}。")
         assert live.ok("GET", f"/instances/{other['id']}")["status"] == "cancelled"
         expect(page.locator("#incident-list")).to_contain_text("暂无")
     finally:
         agent_ctx.close()
+
+
+def test_admin_cancels_a_case_from_the_cases_view(live, page):  # type: ignore[no-untyped-def]
+    case = live.ok("POST", "/instances", token=live.agent_token, json={
+        "process_key": "complaint_handling", "business_key": "TB-E2E-ADMIN-3"})
+    admin_sign_in(page)
+    section = page.locator("#instances")
+    section.get_by_label("状态").select_option(label="进行中")
+    section.get_by_label("流程").select_option("complaint_handling")
+    row = section.locator(f'tr[data-instance="{case["id"]}"]')
+    expect(row).to_contain_text("进行中")
+    expect(row).to_contain_text("TB-E2E-ADMIN-3")
+    expect(row.get_by_role("button", name=re.compile("^重试"))).to_have_count(0)  # not in error
+    cancel = row.get_by_role("button", name=f"取消案件 {case['case_no']}")
+
+    # Esc dismisses the dialog; nothing happens and focus goes back to the button
+    cancel.click()
+    dialog = page.get_by_role("dialog", name=f"取消案件 {case['case_no']}?")
+    expect(dialog).to_be_visible()
+    expect(dialog).to_contain_text("complaint_handling")
+    reason = dialog.get_by_label("取消原因 (可选)")
+    expect(reason).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(dialog).to_have_count(0)
+    expect(cancel).to_be_focused()
+    assert live.ok("GET", f"/instances/{case['id']}")["status"] == "running"
+
+    cancel.click()
+    reason.fill("重复登记")
+    dialog.get_by_role("button", name="确认取消").click()
+    expect(page.get_by_role("status")).to_have_text(f"已取消案件 {case['id']}。")
+    expect(row).to_have_count(0)  # no longer running
+    section.get_by_label("状态").select_option(label="全部状态")
+    expect(row).to_have_attribute("data-status", "cancelled")
+    expect(row.locator(".case-status")).to_have_text("已取消")
+    expect(row.get_by_role("button")).to_have_count(0)
+    after = live.ok("GET", f"/instances/{case['id']}")
+    assert after["status"] == "cancelled"
+    assert after["audit"][-1]["after"] == {"status": "cancelled", "reason": "重复登记"}
+
+
+def test_breached_and_at_risk_clocks_are_listed(live, page):  # type: ignore[no-untyped-def]
+    live.ok("PUT", f"/admin/sla-policies/{POLICY_NAME}", json=POLICY)  # 4 h, warning at 80 %
+    breached = live.started_ago("TB-E2E-ADMIN-LATE", 5)
+    at_risk = live.started_ago("TB-E2E-ADMIN-SOON", 3.5)
+    fresh = live.start_complaint("TB-E2E-ADMIN-FRESH")
+    live.fire_due_work()
+    admin_sign_in(page)
+    section = page.locator("#breaches")
+    late = section.locator(f'tr[data-task="{breached["task_id"]}"]')
+    soon = section.locator(f'tr[data-task="{at_risk["task_id"]}"]')
+    expect(late).to_have_attribute("data-sla", "breached")
+    expect(late).to_contain_text("已超时")
+    expect(late).to_contain_text("登记投诉")
+    expect(late).to_contain_text(breached["case_no"])
+    expect(late).to_contain_text(POLICY_NAME)
+    due = live.task(breached["task_id"])["due_at"]
+    expect(late.locator("time")).to_have_attribute("datetime", re.compile(
+        "^" + re.escape(_iso(due).strftime("%Y-%m-%dT%H:%M"))))
+    expect(late.locator("td.col-escalation")).to_have_text("—")  # the policy has no escalations
+    expect(soon).to_contain_text("即将超时")
+    expect(section.locator(f'tr[data-task="{fresh["task_id"]}"]')).to_have_count(0)  # in time
+    section.get_by_label("显示").select_option(label="仅已超时")
+    expect(soon).to_have_count(0)
+    expect(late).to_be_visible()
+
+
+def test_admin_retries_a_case_in_error_from_the_incidents_view(live, page):  # type: ignore[no-untyped-def]
+    failed = case_in_error(live)
+    admin_sign_in(page)
+    # the cases view offers the retry too
+    case_row = page.locator(f'#instance-list tr[data-instance="{failed["id"]}"]')
+    expect(case_row.locator(".case-status")).to_have_text("异常")
+    expect(case_row.get_by_role("button", name=f"重试案件 {failed['case_no']}")).to_be_visible()
+
+    row = page.locator(f'#incident-list tr[data-instance="{failed["id"]}"]')
+    expect(row).to_contain_text("Add up")
+    expect(row).to_contain_text("ZeroDivisionError")
+    row.get_by_role("button", name=f"重试案件 {failed['case_no']}").click()
+    dialog = page.get_by_role("dialog", name=f"重试案件 {failed['case_no']}")
+    expect(dialog).to_contain_text("ZeroDivisionError")
+    variables = dialog.get_by_label("修正后的变量 (JSON, 可选)")
+    expect(variables).to_be_focused()
+    variables.fill("ratio = 2")  # not JSON: caught in the dialog
+    dialog.get_by_role("button", name="重试").click()
+    expect(variables).to_have_attribute("aria-invalid", "true")
+    expect(dialog.locator("#dialog-variables-error")).to_contain_text("JSON")
+    variables.fill('{"ratio": 2}')
+    dialog.get_by_role("button", name="重试").click()
+    expect(page.get_by_role("status")).to_have_text(f"已重试案件 {failed['id']}, 状态: 已完成。")
+    expect(row).to_have_count(0)
+    expect(case_row.locator(".case-status")).to_have_text("已完成")
+    after = live.ok("GET", f"/instances/{failed['id']}")
+    assert after["status"] == "completed" and after["variables"]["total"] == 50
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_admin_case_views_screenshots(browser, live, size):  # type: ignore[no-untyped-def]
+    case_in_error(live)
+    context = browser.new_context(base_url=live.base, viewport=DESKTOP if size == "desktop"
+                                  else PHONE, timezone_id="Asia/Shanghai", device_scale_factor=1)
+    context.set_default_timeout(10_000)
+    try:
+        page = context.new_page()
+        admin_sign_in(page)
+        for box in ("#breach-list", "#instance-list", "#incident-list"):
+            expect(page.locator(box)).to_have_attribute("aria-busy", "false")
+        expect(page.locator("#breach-list tr[data-sla]").first).to_be_visible()
+        page.locator("#breaches-heading").evaluate("el => el.scrollIntoView()")
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"admin-cases-{size}.png"), animations="disabled",
+                        caret="hide")
+        if size == "desktop":
+            page.locator("#incident-list tr[data-instance]").first.get_by_role(
+                "button", name=re.compile("^重试案件")).click()
+            expect(page.get_by_role("dialog")).to_be_visible()
+            page.screenshot(path=str(SCREENSHOTS / "admin-retry-desktop.png"),
+                            animations="disabled", caret="hide")
+    finally:
+        context.close()
 
 
 @pytest.mark.parametrize("size", ["desktop", "phone"])

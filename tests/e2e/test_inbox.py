@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from .conftest import AGENT, AGENT_PASSWORD, sign_in
+from .conftest import AGENT, AGENT_PASSWORD, SCREENSHOTS, sign_in
 
 try:
     from playwright.sync_api import expect
@@ -215,3 +215,47 @@ def test_process_filter_and_number_fields(live, page):  # type: ignore[no-untype
     expect(steps_row).to_have_count(0)
     done = live.task(steps_task)
     assert done["state"] == "completed" and done["data"]["count"] == 3
+
+
+def test_the_task_shows_its_process_diagram_with_the_current_step(live, page):  # type: ignore[no-untyped-def]
+    case = live.start_complaint("TB-E2E-0005")
+    sign_in(page)
+    page.get_by_role("link", name="我组待领取").click()
+    page.locator(f'tr[data-task-id="{case["task_id"]}"]').get_by_role(
+        "button", name="登记投诉", exact=True).click()
+    detail = page.locator("#detail")
+    summary = detail.locator("details.diagram > summary")
+    expect(summary).to_have_text("流程图")
+    assert page.evaluate("typeof window.BpmnJS") == "undefined"  # loaded when first opened
+
+    summary.focus()  # opened with the keyboard
+    page.keyboard.press("Enter")
+    expect(detail.locator("details.diagram")).to_have_attribute("open", "")
+    current = detail.locator('.djs-element[data-element-id="register_complaint"]')
+    expect(current).to_have_class(re.compile(r"\bfd-current\b"))
+    expect(current).to_have_class(re.compile(r"\bfd-active\b"))
+    expect(detail.locator('.djs-element[data-element-id="complaint_received"]')).to_have_class(
+        re.compile(r"\bfd-done\b"))
+    expect(detail.locator('.djs-element[data-element-id="check_acceptance"]')).not_to_have_class(
+        re.compile(r"\bfd-(done|active)\b"))
+    outline = current.locator(".djs-visual > rect").first.evaluate(
+        "el => getComputedStyle(el).strokeWidth")
+    assert outline == "4px"
+    expect(detail.locator("#diagram-summary")).to_contain_text("当前步骤: 登记投诉")
+    expect(detail.locator(".bjs-powered-by")).to_be_visible()  # the bpmn.io licence
+    assert page.evaluate("typeof window.BpmnJS") == "function"
+    detail.locator("details.diagram").scroll_into_view_if_needed()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "inbox-diagram-desktop.png"), animations="disabled",
+                    caret="hide")
+
+    # the page keeps a strict script policy; only styles may be inline (bpmn-js)
+    response = page.request.get("/inbox")
+    policy = response.headers["content-security-policy"]
+    assert "script-src 'self';" in policy and "style-src 'self' 'unsafe-inline'" in policy
+
+    # claiming re-renders the task: the diagram stays open
+    detail.get_by_role("button", name="领取").click()
+    expect(page.get_by_role("status")).to_have_text("已领取「登记投诉」。")
+    expect(detail.locator('.djs-element[data-element-id="register_complaint"]')).to_have_class(
+        re.compile(r"\bfd-current\b"))

@@ -63,3 +63,19 @@ def test_language_from_query_then_cookie(live):  # type: ignore[no-untyped-def]
     assert '<html lang="en">' in client.get("/login").get_data(as_text=True)
     assert '<html lang="zh-CN">' in client.get("/login?lang=zh").get_data(as_text=True)
     assert '<html lang="zh-CN">' in client.get("/login?lang=fr").get_data(as_text=True)
+
+
+def test_the_sign_in_page_says_when_a_name_is_locked(live):  # type: ignore[no-untyped-def]
+    from api.services.identity import ensure_user, set_password
+    ensure_user(live.fd, "lu", ["staff"], ["Agent"])
+    set_password(live.fd, "lu", "lu-pass-2026")
+    client = live.app.test_client()
+    form = {"csrf_token": _csrf(client.get("/login?lang=en").get_data(as_text=True)),
+            "username": "lu", "password": "guess"}
+    for _ in range(5):
+        assert client.post("/login", data=form).status_code == 401
+    answer = client.post("/login", data={**form, "password": "lu-pass-2026"})
+    assert answer.status_code == 429
+    text = answer.get_data(as_text=True)
+    assert "Too many wrong passwords" in text and "15 minute" in text
+    assert client.get("/inbox").status_code == 302  # not signed in

@@ -1,8 +1,8 @@
 /* The admin console: business calendars (edit, save for new or running clocks, preview),
- * SLA policies (change the duration), armed timers and running SLA clocks, and cases in
- * error (retry, cancel by id). Plain DOM; every call goes to /api/v1 with the session cookie
- * and the X-CSRF-Token header. The API is the only validator: a 422's errors appear beside
- * their fields. */
+ * SLA policies (change the duration), armed timers and running SLA clocks; the cases, SLA
+ * breaches and incidents are in admin_cases.js, which shares this file's helpers. Plain DOM;
+ * every call goes to /api/v1 with the session cookie and the X-CSRF-Token header. The API is
+ * the only validator: a 422's errors appear beside their fields. */
 (function () {
   "use strict";
 
@@ -19,7 +19,6 @@
     policyEditor: document.getElementById("policy-editor"),
     timers: document.getElementById("timer-list"),
     clocks: document.getElementById("clock-list"),
-    incidents: document.getElementById("incident-list"),
   };
   const state = { calendars: [], policies: [] };
   const placeholders = {
@@ -296,7 +295,7 @@
       await loadCalendars();
       openCalendar(name);
       document.getElementById("cal-preview-submit").removeAttribute("disabled");
-      await Promise.all([loadClocks(), loadTimers()]);
+      await refreshDue();
     } catch (err) {
       if (err.status === 422) showFieldErrors(form, err, calendarFieldId);
       else showError(err);
@@ -400,7 +399,7 @@
           t("recomputed", { n: saved.clocks_recomputed || 0 }));
         await loadPolicies();
         openPolicy(name);
-        await Promise.all([loadClocks(), loadTimers()]);
+        await refreshDue();
       } catch (err) {
         if (err.status === 422) {
           showFieldErrors(form, err, (f) => (f === "duration" || f === "" ? "policy-duration" : null));
@@ -437,57 +436,6 @@
       el("p", { class: "muted small" }, t("total", { n: page.total }))) : empty());
   }
 
-  // --- incidents ----------------------------------------------------------------------------
-
-  async function loadIncidents() {
-    const page = await api("GET", "/instances?status=error&per_page=100");
-    const rows = page.items.map((i) => el("tr", { "data-instance": i.id },
-      cell("id", String(i.id)), cell("case", i.case_no || i.business_key || "—"),
-      cell("process", i.process_key), cell("started", timeEl(i.started_at)),
-      cell("state", i.status),
-      cell("actions", el("button", { type: "button", class: "btn btn-small",
-        "aria-label": t("retry.label", { id: i.id }), onclick: () => retry(i.id) }, t("retry")))));
-    fill(boxes.incidents, rows.length ? el("div", {},
-      table(["id", "case", "process", "started", "state", "actions"], rows),
-      el("p", { class: "muted small" }, t("total", { n: page.total }))) : empty());
-  }
-
-  async function retry(id) {
-    clearError();
-    try {
-      const answer = await api("POST", "/instances/" + id + "/retry", {});
-      announce(t("retried", { id, status: answer.status }));
-      await Promise.all([loadIncidents(), loadTimers(), loadClocks()]);
-    } catch (err) {
-      showError(err);
-    }
-  }
-
-  const cancelForm = document.getElementById("cancel-form");
-  cancelForm.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    clearError();
-    const input = document.getElementById("cancel-id");
-    const line = document.getElementById("cancel-id-error");
-    line.textContent = "";
-    input.removeAttribute("aria-invalid");
-    const id = input.value.trim();
-    if (!/^\d+$/.test(id)) {
-      line.textContent = t("cancel.bad_id");
-      input.setAttribute("aria-invalid", "true");
-      input.focus();
-      return;
-    }
-    try {
-      await api("POST", "/instances/" + id + "/cancel", {});
-      announce(t("cancelled", { id }));
-      input.value = "";
-      await Promise.all([loadIncidents(), loadTimers(), loadClocks()]);
-    } catch (err) {
-      showError(err);
-    }
-  });
-
   document.getElementById("calendar-new").addEventListener("submit", (event) => {
     event.preventDefault();
     const name = document.getElementById("calendar-new-name").value.trim();
@@ -498,14 +446,25 @@
 
   // --- start --------------------------------------------------------------------------------
 
+  /* What admin_cases.js (cases, SLA breaches, incidents) uses from here; it adds its lists
+   * to ``loaders`` (every refresh) and ``dueLoaders`` (when due times may have changed). */
+  const shared = { t, el, api, announce, showError, clearError, timeEl, table, cell, fill, empty,
+    field, clearFieldErrors, refreshDue, loaders: [], dueLoaders: [] };
+  window.FlowdeskAdmin = shared;
+
+  function refreshDue() {
+    return Promise.all([loadClocks(), loadTimers(), ...shared.dueLoaders.map((load) => load())]);
+  }
+
   async function loadAll() {
     clearError();
     const results = await Promise.allSettled([loadCalendars(), loadPolicies(), loadTimers(),
-      loadClocks(), loadIncidents()]);
+      loadClocks(), ...shared.loaders.map((load) => load())]);
     const failed = results.find((r) => r.status === "rejected");
     if (failed) showError(failed.reason);
   }
 
   document.getElementById("refresh").addEventListener("click", loadAll);
-  loadAll();
+  // deferred scripts run before DOMContentLoaded: admin_cases.js has registered its lists by then
+  document.addEventListener("DOMContentLoaded", loadAll);
 })();

@@ -1,7 +1,7 @@
 /* The staff inbox: the task list (refreshed every 10 s), claim and unclaim, a task's form
  * rendered from its JSON schema, completion with the API's field errors shown beside the
- * fields, and the case history. Plain DOM; every call goes to /api/v1 with the session
- * cookie and the X-CSRF-Token header. */
+ * fields, the process diagram (inbox_diagram.js) and the case history. Plain DOM; every
+ * call goes to /api/v1 with the session cookie and the X-CSRF-Token header. */
 (function () {
   "use strict";
 
@@ -325,6 +325,8 @@
         el("h3", { id: "form-heading" }, t("form.heading")),
         note ? el("p", { class: "note" }, note) : null,
         form),
+      window.FlowdeskInboxDiagram ? window.FlowdeskInboxDiagram.section({  // inbox_diagram.js
+        instanceId: task.instance_id, taskBpmnId: task.bpmn_id, api, t, el }) : null,
       historySection(instance.audit || []));
     detail.scrollTop = 0;
   }

@@ -1,0 +1,34 @@
+"""One instance's process diagram: the BPMN XML of its definition version and where it stands.
+
+Anyone who may read the instance (``GET /api/v1/instances/{id}``: every signed-in user) may
+read its diagram; the definition endpoints are not needed for it.
+"""
+from __future__ import annotations
+
+from engine.diagram import element_ids, progress
+
+from .. import queries as q
+from ..context import Flowdesk
+from ..errors import NotFound
+from ..models import ProcessDefinition
+
+
+def get_diagram(fd: Flowdesk, instance_id: int) -> dict:
+    """The XML of the file that holds the instance's process, its id, and the active and
+    completed element ids (read from the stored state; the live workflow is left alone)."""
+    with fd.read() as session:
+        head = session.execute(q.INSTANCE_HEAD, {"instance_id": instance_id}).mappings().first()
+        if head is None:
+            raise NotFound(f"No process instance {instance_id}.")
+        definition = session.get(ProcessDefinition, head["definition_id"])
+        parsed = fd.parsed(session, head["definition_id"])
+        state = session.execute(q.INSTANCE_STATE, {"instance_id": instance_id}).scalar_one()
+    file_name = parsed.spec.file
+    xml = (definition.files or {}).get(file_name) or definition.bpmn_xml
+    wf = fd.runtime.loads(parsed, state)
+    specs = [parsed.spec, *parsed.subprocess_specs.values()]
+    active, completed = progress(wf, element_ids(specs, file_name) or None)
+    return {"instance_id": instance_id, "status": head["status"],
+            "definition_id": definition.id, "key": definition.key,
+            "version": definition.version, "process_id": parsed.key, "bpmn_xml": xml,
+            "active": active, "completed": completed}

@@ -1,0 +1,334 @@
+/* The admin console's case views: SLA breaches (running clocks breached or at risk, with their
+ * task, case, due time and escalation level), the cases (filtered by status and process, paged;
+ * cancel with a confirm dialog, retry for cases in error) and the incidents (cases in error
+ * with their error, retried from a dialog that takes corrected variables). Uses admin.js's
+ * helpers (window.FlowdeskAdmin); every call goes to /api/v1 like the rest of the page. */
+(function () {
+  "use strict";
+
+  const A = window.FlowdeskAdmin;
+  const { t, el, api, announce, showError, clearError, timeEl, table, cell, fill, empty } = A;
+  const FINAL = ["completed", "cancelled"];
+  const PER_PAGE = 20;
+  const boxes = {
+    breaches: document.getElementById("breach-list"),
+    instances: document.getElementById("instance-list"),
+    incidents: document.getElementById("incident-list"),
+  };
+  const filters = {
+    breach: document.getElementById("breach-state"),
+    status: document.getElementById("instance-status"),
+    process: document.getElementById("instance-process"),
+  };
+  const pager = {
+    nav: document.getElementById("instance-pager"),
+    prev: document.getElementById("instance-prev"),
+    next: document.getElementById("instance-next"),
+    text: document.getElementById("instance-page"),
+  };
+  const state = { page: 1, processesLoaded: false };
+
+  function caseName(instance) {
+    return instance.case_no || "#" + instance.id;
+  }
+
+  function statusEl(status) {
+    return el("span", { class: "case-status status-" + status }, t("status." + status));
+  }
+
+  function slaEl(slaState) {
+    return el("span", { class: "sla sla-" + slaState }, t("sla." + slaState));
+  }
+
+  // --- a modal dialog -----------------------------------------------------------------------
+
+  /* Ask before acting: a modal <dialog> (Esc or "Back" dismisses it; focus returns to the
+   * button that opened it). ``read()`` gives {value}, or {error} to keep the dialog open.
+   * Resolves with the value, or null when dismissed. */
+  function ask({ title, text, body, confirm, danger, read, focus }) {
+    const opener = document.activeElement;
+    return new Promise((resolve) => {
+      let answer = null;
+      const back = el("button", { type: "button", class: "btn" }, t("dialog.back"));
+      const form = el("form", { class: "stack", novalidate: true },
+        el("h2", { id: "dialog-title" }, title),
+        el("p", { id: "dialog-text" }, text),
+        body || null,
+        el("div", { class: "form-actions" },
+          el("button", { type: "submit", class: "btn " + (danger ? "btn-danger" : "btn-primary") },
+            confirm), " ", back));
+      const dialog = el("dialog", { class: "admin-dialog", "aria-labelledby": "dialog-title",
+        "aria-describedby": "dialog-text" }, form);
+      back.addEventListener("click", () => dialog.close());
+      form.addEventListener("submit", (event) => {
+        event.preventDefault();
+        const got = read ? read() : { value: true };
+        if (got.error) return;
+        answer = got.value;
+        dialog.close();
+      });
+      dialog.addEventListener("close", () => {
+        dialog.remove();
+        if (opener && opener.isConnected) opener.focus();
+        resolve(answer);
+      });
+      document.body.append(dialog);
+      dialog.showModal();
+      (focus ? form.querySelector(focus) : back).focus();
+    });
+  }
+
+  // --- cancel and retry ---------------------------------------------------------------------
+
+  async function cancelCase(instance) {
+    clearError();
+    const answer = await ask({
+      title: t("cancel.title", { case: caseName(instance) }),
+      text: t("cancel.text", { case: caseName(instance), process: instance.process_key }),
+      body: A.field("dialog-reason", t("cancel.reason"), "", null, { maxlength: "1000" }),
+      confirm: t("cancel.confirm"), danger: true, focus: "#dialog-reason",
+      read: () => ({ value: { reason: document.getElementById("dialog-reason").value.trim() } }),
+    });
+    if (!answer) return false;
+    try {
+      await api("POST", "/instances/" + instance.id + "/cancel", answer);
+      announce(t("cancelled", { id: instance.id }));
+      await refreshCases();
+      return true;
+    } catch (err) {
+      showError(err);
+      return false;
+    }
+  }
+
+  function readVariables() {
+    const input = document.getElementById("dialog-variables");
+    const line = document.getElementById("dialog-variables-error");
+    const raw = input.value.trim();
+    let value = {};
+    try {
+      value = raw ? JSON.parse(raw) : {};
+    } catch (e) {
+      value = null;
+    }
+    if (value === null || typeof value !== "object" || Array.isArray(value)) {
+      line.textContent = t("retry.variables.bad");
+      input.setAttribute("aria-invalid", "true");
+      input.focus();
+      return { error: true };
+    }
+    return { value: { variables: value } };
+  }
+
+  async function retryCase(instance) {
+    clearError();
+    let incidents = [];
+    try {
+      const detail = await api("GET", "/instances/" + instance.id);
+      incidents = (detail.incidents || []).filter((i) => !i.resolved_at);
+    } catch (err) {
+      showError(err);
+      return;
+    }
+    const variables = A.field("dialog-variables", t("retry.variables"), "",
+      t("retry.variables.help"));
+    const textarea = el("textarea", { id: "dialog-variables", rows: "3", spellcheck: "false",
+      "aria-describedby": "dialog-variables-help dialog-variables-error" });
+    variables.querySelector("input").replaceWith(textarea);
+    const answer = await ask({
+      title: t("retry.title", { case: caseName(instance) }), text: t("retry.text"),
+      body: el("div", { class: "stack" },
+        incidents.length ? el("ul", { class: "incident-messages" }, ...incidents.map(incidentEl))
+          : null, variables),
+      confirm: t("retry"), read: readVariables, focus: "#dialog-variables",
+    });
+    if (!answer) return;
+    try {
+      const after = await api("POST", "/instances/" + instance.id + "/retry", answer);
+      announce(t("retried", { id: instance.id, status: t("status." + after.status) }));
+      await refreshCases();
+    } catch (err) {
+      showError(err);
+    }
+  }
+
+  function incidentEl(incident) {
+    return el("li", {}, el("strong", {}, incident.task_name || incident.bpmn_id || incident.kind),
+      ": ", incident.message, incident.line ? " (" + t("line", { n: incident.line }) + ")" : "");
+  }
+
+  function actionsFor(instance) {
+    const buttons = [];
+    if (instance.status === "error") {
+      buttons.push(el("button", { type: "button", class: "btn btn-small",
+        "aria-label": t("retry.label", { id: caseName(instance) }),
+        onclick: () => retryCase(instance) }, t("retry")));
+    }
+    if (!FINAL.includes(instance.status)) {
+      buttons.push(el("button", { type: "button", class: "btn btn-small btn-danger-quiet",
+        "aria-label": t("cancel.label", { id: caseName(instance) }),
+        onclick: () => cancelCase(instance) }, t("cancel")));
+    }
+    return el("div", { class: "row-actions" }, ...buttons);
+  }
+
+  // --- the cases ----------------------------------------------------------------------------
+
+  async function loadProcesses() {
+    if (state.processesLoaded) return;
+    const definitions = await api("GET", "/definitions");
+    filters.process.append(...definitions.map((d) => el("option", { value: d.key },
+      d.name && d.name !== d.key ? d.name + " (" + d.key + ")" : d.key)));
+    state.processesLoaded = true;
+  }
+
+  async function loadInstances() {
+    const params = new URLSearchParams({ page: String(state.page), per_page: String(PER_PAGE) });
+    if (filters.status.value) params.set("status", filters.status.value);
+    if (filters.process.value) params.set("process_key", filters.process.value);
+    const [page] = await Promise.all([api("GET", "/instances?" + params), loadProcesses()]);
+    const pages = Math.max(1, Math.ceil(page.total / PER_PAGE));
+    if (state.page > pages) {  // the last page emptied (e.g. after a cancel under a filter)
+      state.page = pages;
+      return loadInstances();
+    }
+    const rows = page.items.map((i) => el("tr", { "data-instance": i.id, "data-status": i.status },
+      cell("id", String(i.id)), cell("case", caseName(i)),
+      cell("business_key", i.business_key || "—"), cell("process", i.process_key),
+      cell("state", statusEl(i.status)), cell("started", timeEl(i.started_at)),
+      cell("actions", actionsFor(i))));
+    fill(boxes.instances, rows.length ? table(
+      ["id", "case", "business_key", "process", "state", "started", "actions"], rows) : empty());
+    pager.nav.hidden = page.total <= PER_PAGE;
+    pager.prev.disabled = state.page <= 1;
+    pager.next.disabled = state.page >= pages;
+    pager.text.textContent = t("pages", { page: state.page, pages, n: page.total });
+  }
+
+  function turnPage(delta) {
+    clearError();
+    state.page += delta;
+    loadInstances().catch(showError);
+  }
+
+  // --- SLA breaches -------------------------------------------------------------------------
+
+  async function clocksIn(slaState) {
+    const page = await api("GET", "/admin/sla-clocks?status=running&per_page=100&sla_state=" +
+      slaState);
+    return page;
+  }
+
+  /* The clocks' tasks and case numbers: two task lists (breached, at risk; an admin sees every
+   * group's), then whatever is still missing one by one. */
+  async function tasksAndCases(clocks) {
+    const lists = await Promise.all(["breached", "at_risk"].map((s) => api("GET",
+      "/tasks?per_page=100&sla_state=" + s)));
+    const tasks = new Map(lists.flatMap((l) => l.items).map((task) => [task.id, task]));
+    const missing = [...new Set(clocks.map((c) => c.task_id).filter((id) => id && !tasks.has(id)))];
+    for (const task of await Promise.all(missing.map((id) => api("GET", "/tasks/" + id)
+      .catch(() => null)))) {
+      if (task) tasks.set(task.id, task);
+    }
+    const cases = new Map([...tasks.values()].filter((task) => task.case_no)
+      .map((task) => [task.instance_id, task.case_no]));
+    const unknown = [...new Set(clocks.map((c) => c.instance_id).filter((id) => !cases.has(id)))];
+    for (const instance of await Promise.all(unknown.map((id) => api("GET", "/instances/" + id)
+      .catch(() => null)))) {
+      if (instance) cases.set(instance.id, caseName(instance));
+    }
+    return { tasks, cases };
+  }
+
+  async function loadBreaches() {
+    const wanted = filters.breach.value ? [filters.breach.value] : ["breached", "at_risk"];
+    const pages = await Promise.all(wanted.map(clocksIn));
+    const clocks = pages.flatMap((page) => page.items);
+    const total = pages.reduce((sum, page) => sum + page.total, 0);
+    const { tasks, cases } = await tasksAndCases(clocks);
+    const rows = clocks.map((c) => {
+      const task = tasks.get(c.task_id);
+      return el("tr", { "data-clock": c.id, "data-task": c.task_id, "data-sla": c.sla_state },
+        cell("sla", slaEl(c.sla_state)),
+        cell("task", task ? el("span", {}, el("strong", {}, task.name), " #" + task.id)
+          : c.task_id ? "#" + c.task_id : el("span", { class: "muted" }, t("whole_case"))),
+        cell("instance", cases.get(c.instance_id) || "#" + c.instance_id),
+        cell("policy", c.policy),
+        cell("due", timeEl(c.due_at)),
+        cell("escalation", c.escalation_level ? t("escalation.level", { n: c.escalation_level })
+          : "—"),
+        cell("assignee", task && task.assignee ? task.assignee
+          : el("span", { class: "muted" }, t("unassigned"))));
+    });
+    fill(boxes.breaches, rows.length ? el("div", {},
+      table(["sla", "task", "instance", "policy", "due", "escalation", "assignee"], rows),
+      el("p", { class: "muted small" }, t("total", { n: total }))) : empty());
+  }
+
+  // --- incidents ----------------------------------------------------------------------------
+
+  async function loadIncidents() {
+    const page = await api("GET", "/instances?status=error&per_page=50");
+    const details = await Promise.all(page.items.map((i) => api("GET", "/instances/" + i.id)
+      .catch(() => ({ incidents: [] }))));
+    const rows = page.items.map((i, n) => {
+      const open = details[n].incidents.filter((x) => !x.resolved_at);
+      const first = open[0];
+      return el("tr", { "data-instance": i.id },
+        cell("id", String(i.id)), cell("case", caseName(i)), cell("process", i.process_key),
+        cell("task", first ? first.task_name || first.bpmn_id || "—" : "—"),
+        cell("message", first ? el("span", { class: "incident-message" }, first.message) : "—"),
+        cell("since", timeEl(first ? first.created_at : i.updated_at)),
+        cell("actions", actionsFor(i)));
+    });
+    fill(boxes.incidents, rows.length ? el("div", {},
+      table(["id", "case", "process", "task", "message", "since", "actions"], rows),
+      el("p", { class: "muted small" }, t("total", { n: page.total }))) : empty());
+  }
+
+  /* After a cancel or retry: the cases, the incidents and everything with due times. */
+  function refreshCases() {
+    return Promise.all([loadInstances(), loadIncidents(), A.refreshDue()]);
+  }
+
+  // --- cancel by id -------------------------------------------------------------------------
+
+  document.getElementById("cancel-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearError();
+    const input = document.getElementById("cancel-id");
+    const line = document.getElementById("cancel-id-error");
+    line.textContent = "";
+    input.removeAttribute("aria-invalid");
+    const id = input.value.trim();
+    if (!/^\d+$/.test(id)) {
+      line.textContent = t("cancel.bad_id");
+      input.setAttribute("aria-invalid", "true");
+      input.focus();
+      return;
+    }
+    try {
+      if (await cancelCase(await api("GET", "/instances/" + id))) input.value = "";
+    } catch (err) {
+      showError(err);
+    }
+  });
+
+  // --- start --------------------------------------------------------------------------------
+
+  filters.breach.addEventListener("change", () => {
+    clearError();
+    loadBreaches().catch(showError);
+  });
+  for (const select of [filters.status, filters.process]) {
+    select.addEventListener("change", () => {
+      clearError();
+      state.page = 1;
+      loadInstances().catch(showError);
+    });
+  }
+  pager.prev.addEventListener("click", () => turnPage(-1));
+  pager.next.addEventListener("click", () => turnPage(1));
+  A.loaders.push(loadBreaches, loadInstances, loadIncidents);
+  A.dueLoaders.push(loadBreaches);
+})();
