@@ -8,84 +8,12 @@
 
   const DI_NS = "http://www.omg.org/spec/BPMN/20100524/DI";
   const BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL";
-  const MESSAGES = JSON.parse(document.getElementById("i18n").textContent);
-  const CSRF = document.querySelector('meta[name="csrf-token"]').content;
-  const LOCALE = document.documentElement.lang;
+  const LOCALE = window.Flowdesk.LOCALE;
   const main = document.getElementById("main");
-  const errorBox = document.getElementById("error");
-  const statusBox = document.getElementById("status");
 
-  // --- small helpers ------------------------------------------------------------------------
+  // --- small helpers (common.js) -----------------------------------------------------------
 
-  function t(key, params) {
-    let text = MESSAGES[key] || key;
-    for (const [name, value] of Object.entries(params || {})) {
-      text = text.split("{" + name + "}").join(String(value));
-    }
-    return text;
-  }
-
-  function el(tag, attrs, ...children) {
-    const node = document.createElement(tag);
-    for (const [name, value] of Object.entries(attrs || {})) {
-      if (value === null || value === undefined || value === false) continue;
-      if (name === "class") node.className = value;
-      else if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
-      else node.setAttribute(name, value === true ? "" : value);
-    }
-    for (const child of children) {
-      if (child !== null && child !== undefined && child !== false) node.append(child);
-    }
-    return node;
-  }
-
-  class ApiError extends Error {
-    constructor(status, detail, errors) {
-      super(detail);
-      this.status = status;
-      this.errors = errors || [];
-    }
-  }
-
-  async function api(method, path, body) {
-    const headers = { Accept: "application/json" };
-    if (method !== "GET") headers["X-CSRF-Token"] = CSRF;
-    let response;
-    try {
-      response = await fetch("/api/v1" + path, {
-        method, headers, credentials: "same-origin", body,
-      });
-    } catch (e) {
-      throw new ApiError(0, t("error.network"));
-    }
-    if (response.status === 401) {
-      location.assign("/login?next=" + encodeURIComponent(location.pathname + location.search));
-      throw new ApiError(401, t("error.session"));
-    }
-    const json = await response.json().catch(() => ({}));
-    if (!response.ok) {
-      throw new ApiError(response.status, json.detail || response.statusText, json.errors);
-    }
-    json._status = response.status;
-    return json;
-  }
-
-  function showError(err) {
-    const detailText = err && err.message ? err.message : String(err);
-    errorBox.textContent = err && err.status === 0 ? detailText
-      : t("error.generic", { detail: detailText });
-    errorBox.hidden = false;
-  }
-
-  function clearError() {
-    errorBox.hidden = true;
-    errorBox.textContent = "";
-  }
-
-  function announce(text) {
-    statusBox.textContent = "";
-    window.setTimeout(() => { statusBox.textContent = text; }, 50);
-  }
+  const { t, el, ApiError, api, showError, clearError, announce } = window.Flowdesk;
 
   const dateFormat = new Intl.DateTimeFormat(LOCALE, { dateStyle: "medium", timeStyle: "short" });
 

@@ -14,15 +14,12 @@
   };
   const SLA_ICONS = { ok: "●", at_risk: "▲", breached: "■", paused: "❚❚", met: "✓" };
 
-  const MESSAGES = JSON.parse(document.getElementById("i18n").textContent);
-  const CSRF = document.querySelector('meta[name="csrf-token"]').content;
-  const LOCALE = document.documentElement.lang;
+  const MESSAGES = window.Flowdesk.MESSAGES;
+  const LOCALE = window.Flowdesk.LOCALE;
   const main = document.getElementById("main");
   const ME = main.dataset.user;
   const listBox = document.getElementById("task-list");
   const detail = document.getElementById("detail");
-  const errorBox = document.getElementById("error");
-  const statusBox = document.getElementById("status");
 
   const state = {
     view: main.dataset.view,
@@ -33,80 +30,9 @@
     processNames: {},
   };
 
-  // --- small helpers ------------------------------------------------------------------------
+  // --- small helpers (common.js) -----------------------------------------------------------
 
-  function t(key, params) {
-    let text = MESSAGES[key] || key;
-    for (const [name, value] of Object.entries(params || {})) {
-      text = text.split("{" + name + "}").join(String(value));
-    }
-    return text;
-  }
-
-  /* el("button", {class: "btn", onclick: fn}, "text", child) */
-  function el(tag, attrs, ...children) {
-    const node = document.createElement(tag);
-    for (const [name, value] of Object.entries(attrs || {})) {
-      if (value === null || value === undefined || value === false) continue;
-      if (name === "class") node.className = value;
-      else if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
-      else node.setAttribute(name, value === true ? "" : value);
-    }
-    for (const child of children) {
-      if (child !== null && child !== undefined && child !== false) node.append(child);
-    }
-    return node;
-  }
-
-  class ApiError extends Error {
-    constructor(status, detail, errors) {
-      super(detail);
-      this.status = status;
-      this.errors = errors || [];
-    }
-  }
-
-  async function api(method, path, body) {
-    const headers = { Accept: "application/json" };
-    if (method !== "GET") headers["X-CSRF-Token"] = CSRF;
-    if (body !== undefined) headers["Content-Type"] = "application/json";
-    let response;
-    try {
-      response = await fetch("/api/v1" + path, {
-        method, headers, credentials: "same-origin",
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-    } catch (e) {
-      throw new ApiError(0, t("error.network"));
-    }
-    if (response.status === 401) {
-      const here = location.pathname + location.search;
-      location.assign("/login?next=" + encodeURIComponent(here));
-      throw new ApiError(401, t("error.session"));
-    }
-    const json = await response.json().catch(() => ({}));
-    if (!response.ok) {
-      throw new ApiError(response.status, json.detail || response.statusText, json.errors);
-    }
-    return json;
-  }
-
-  function showError(err) {
-    const detailText = err && err.message ? err.message : String(err);
-    errorBox.textContent = err && err.status === 0 ? detailText
-      : t("error.generic", { detail: detailText });
-    errorBox.hidden = false;
-  }
-
-  function clearError() {
-    errorBox.hidden = true;
-    errorBox.textContent = "";
-  }
-
-  function announce(text) {
-    statusBox.textContent = "";
-    window.setTimeout(() => { statusBox.textContent = text; }, 50);
-  }
+  const { t, el, api, showError, clearError, announce } = window.Flowdesk;
 
   const dueFormat = new Intl.DateTimeFormat(LOCALE, {
     month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hour12: false,

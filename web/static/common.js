@@ -1,0 +1,94 @@
+/* What every page script shares, as window.Flowdesk: the page's texts (the JSON in #i18n),
+ * el() to build DOM, api() for /api/v1 with the session cookie and the X-CSRF-Token header
+ * (a 401 goes back to /login), and the page's error (#error) and status (#status) regions.
+ * Loaded before the page's own script. */
+(function () {
+  "use strict";
+
+  const MESSAGES = JSON.parse(document.getElementById("i18n").textContent);
+  const CSRF = (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
+  const LOCALE = document.documentElement.lang;
+
+  /* t("key", {name: value}): the text with {name} replaced. */
+  function t(key, params) {
+    let text = MESSAGES[key] || key;
+    for (const [name, value] of Object.entries(params || {})) {
+      text = text.split("{" + name + "}").join(String(value));
+    }
+    return text;
+  }
+
+  /* el("button", {class: "btn", onclick: fn}, "text", child) */
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [name, value] of Object.entries(attrs || {})) {
+      if (value === null || value === undefined || value === false) continue;
+      if (name === "class") node.className = value;
+      else if (name.startsWith("on")) node.addEventListener(name.slice(2), value);
+      else node.setAttribute(name, value === true ? "" : value);
+    }
+    for (const child of children) {
+      if (child !== null && child !== undefined && child !== false) node.append(child);
+    }
+    return node;
+  }
+
+  class ApiError extends Error {
+    constructor(status, detail, errors) {
+      super(detail);
+      this.status = status;
+      this.errors = errors || [];
+    }
+  }
+
+  /* A call to /api/v1: a FormData body is sent as it is, anything else as JSON. */
+  async function api(method, path, body) {
+    const headers = { Accept: "application/json" };
+    if (method !== "GET") headers["X-CSRF-Token"] = CSRF;
+    const raw = body instanceof FormData;
+    if (body !== undefined && !raw) headers["Content-Type"] = "application/json";
+    let response;
+    try {
+      response = await fetch("/api/v1" + path, {
+        method, headers, credentials: "same-origin",
+        body: body === undefined || raw ? body : JSON.stringify(body),
+      });
+    } catch (e) {
+      throw new ApiError(0, t("error.network"));
+    }
+    if (response.status === 401) {
+      location.assign("/login?next=" + encodeURIComponent(location.pathname + location.search));
+      throw new ApiError(401, t("error.session"));
+    }
+    const json = await response.json().catch(() => ({}));
+    if (!response.ok) {
+      throw new ApiError(response.status, json.detail || response.statusText, json.errors);
+    }
+    json._status = response.status;
+    return json;
+  }
+
+  function showError(err) {
+    const box = document.getElementById("error");
+    const text = err && err.message ? err.message : String(err);
+    box.textContent = err && err.status === 0 ? text : t("error.generic", { detail: text });
+    box.hidden = false;
+  }
+
+  function clearError() {
+    const box = document.getElementById("error");
+    box.hidden = true;
+    box.textContent = "";
+  }
+
+  /* Say something to screen readers (the polite #status region). */
+  function announce(text) {
+    const box = document.getElementById("status");
+    box.hidden = false;
+    box.textContent = "";
+    window.setTimeout(() => { box.textContent = text; }, 50);
+  }
+
+  window.Flowdesk = { MESSAGES, CSRF, LOCALE, t, el, ApiError, api, showError, clearError,
+    announce };
+})();
