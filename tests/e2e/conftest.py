@@ -16,6 +16,7 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -185,11 +186,35 @@ def browser() -> Iterator[object]:
         chromium.close()
 
 
+def new_context(browser, live: Live, size: str = "desktop"):  # type: ignore[no-untyped-def]
+    """A fresh browser profile (no cookies) at 1280×800 or phone size, on the live server."""
+    ctx = browser.new_context(base_url=live.base, viewport=DESKTOP if size == "desktop" else PHONE,
+                              timezone_id="Asia/Shanghai", device_scale_factor=1)
+    ctx.set_default_timeout(10_000)
+    return ctx
+
+
+@contextmanager
+def sized_page(browser, live: Live, size: str = "desktop") -> Iterator[object]:  # type: ignore[no-untyped-def]
+    """A page in its own profile (another user, or a screenshot size), closed afterwards."""
+    ctx = new_context(browser, live, size)
+    try:
+        yield ctx.new_page()
+    finally:
+        ctx.close()
+
+
+def shoot(page, name: str, **options: object) -> None:  # type: ignore[no-untyped-def]
+    """Save a screenshot as SCREENSHOTS/<name>.png."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), animations="disabled", caret="hide",
+                    **options)
+
+
 @pytest.fixture
 def context(browser, live: Live) -> Iterator[object]:  # type: ignore[no-untyped-def]
     """A fresh browser profile (no cookies) at desktop size, pointed at the live server."""
-    ctx = browser.new_context(base_url=live.base, viewport=DESKTOP, timezone_id="Asia/Shanghai")
-    ctx.set_default_timeout(10_000)
+    ctx = new_context(browser, live)
     yield ctx
     ctx.close()
 

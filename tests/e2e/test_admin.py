@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import RESOURCES
 
-from .conftest import ADMIN, AGENT, DESKTOP, PHONE, SCREENSHOTS, sign_in
+from .conftest import ADMIN, AGENT, shoot, sign_in, sized_page
 
 try:
     from playwright.sync_api import expect
@@ -70,11 +70,7 @@ def test_admin_edits_a_calendar_and_an_sla_policy_for_running_clocks(browser, li
     assert before
 
     # the agent sees the due time in the inbox (the task waits in the Agent group)
-    agent_ctx = browser.new_context(base_url=live.base, viewport=DESKTOP,
-                                    timezone_id="Asia/Shanghai")
-    agent_ctx.set_default_timeout(10_000)
-    try:
-        agent = agent_ctx.new_page()
+    with sized_page(browser, live) as agent:
         sign_in(agent)
         agent.goto("/inbox?view=unassigned")
         due = agent.locator(f'tr[data-task-id="{task_id}"] time')
@@ -161,8 +157,6 @@ def test_admin_edits_a_calendar_and_an_sla_policy_for_running_clocks(browser, li
         expect(page.get_by_role("status")).to_have_text(f"已取消案件 {other['id']}。")
         assert live.ok("GET", f"/instances/{other['id']}")["status"] == "cancelled"
         expect(page.locator("#incident-list")).to_contain_text("暂无")
-    finally:
-        agent_ctx.close()
 
 
 def test_admin_cancels_a_case_from_the_cases_view(live, page):  # type: ignore[no-untyped-def]
@@ -262,37 +256,24 @@ def test_admin_retries_a_case_in_error_from_the_incidents_view(live, page):  # t
 @pytest.mark.parametrize("size", ["desktop", "phone"])
 def test_admin_case_views_screenshots(browser, live, size):  # type: ignore[no-untyped-def]
     case_in_error(live)
-    context = browser.new_context(base_url=live.base, viewport=DESKTOP if size == "desktop"
-                                  else PHONE, timezone_id="Asia/Shanghai", device_scale_factor=1)
-    context.set_default_timeout(10_000)
-    try:
-        page = context.new_page()
+    with sized_page(browser, live, size) as page:
         admin_sign_in(page)
         for box in ("#breach-list", "#instance-list", "#incident-list"):
             expect(page.locator(box)).to_have_attribute("aria-busy", "false")
         expect(page.locator("#breach-list tr[data-sla]").first).to_be_visible()
         page.locator("#breaches-heading").evaluate("el => el.scrollIntoView()")
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"admin-cases-{size}.png"), animations="disabled",
-                        caret="hide")
+        shoot(page, f"admin-cases-{size}")
         if size == "desktop":
             page.locator("#incident-list tr[data-instance]").first.get_by_role(
                 "button", name=re.compile("^重试案件")).click()
             expect(page.get_by_role("dialog")).to_be_visible()
-            page.screenshot(path=str(SCREENSHOTS / "admin-retry-desktop.png"),
-                            animations="disabled", caret="hide")
-    finally:
-        context.close()
+            shoot(page, "admin-retry-desktop")
 
 
 @pytest.mark.parametrize("size", ["desktop", "phone"])
 def test_admin_screenshots(browser, live, size):  # type: ignore[no-untyped-def]
     live.ok("PUT", f"/admin/sla-policies/{POLICY_NAME}", json=POLICY)
-    context = browser.new_context(base_url=live.base, viewport=DESKTOP if size == "desktop"
-                                  else PHONE, timezone_id="Asia/Shanghai", device_scale_factor=1)
-    context.set_default_timeout(10_000)
-    try:
-        page = context.new_page()
+    with sized_page(browser, live, size) as page:
         admin_sign_in(page)
         expect(page.locator("#policy-list")).to_have_attribute("aria-busy", "false")
         expect(page.locator("#clock-list")).to_have_attribute("aria-busy", "false")
@@ -302,11 +283,7 @@ def test_admin_screenshots(browser, live, size):  # type: ignore[no-untyped-def]
             page.get_by_role("button", name="预览").click()
             expect(page.locator(".preview-windows li")).to_have_count(5)
         page.evaluate("window.scrollTo(0, 0)")
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SCREENSHOTS / f"admin-{size}.png"), animations="disabled",
-                        caret="hide")
-    finally:
-        context.close()
+        shoot(page, f"admin-{size}")
 
 
 def test_staff_get_403_and_visitors_are_sent_to_sign_in(live, page):  # type: ignore[no-untyped-def]

@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import PROCESSES
 
-from .conftest import DESKTOP, PHONE, SCREENSHOTS, sign_in
+from .conftest import shoot, sign_in, sized_page
 
 try:
     from playwright.sync_api import expect
@@ -265,22 +265,12 @@ def test_designer_pages_need_a_session_and_the_designer_role(live, page):  # typ
 
 @pytest.mark.parametrize("size", ["desktop", "phone"])
 def test_designer_screenshots(browser, live, size):  # type: ignore[no-untyped-def]
-    viewport = DESKTOP if size == "desktop" else PHONE
-    context = browser.new_context(base_url=live.base, viewport=viewport,
-                                  timezone_id="Asia/Shanghai", device_scale_factor=1)
-    try:
-        context.set_default_timeout(10_000)
-        page = context.new_page()
+    with sized_page(browser, live, size) as page:
         sign_in(page, DESIGNER, DESIGNER_PASSWORD)
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.goto("/designer")
         expect(page.locator('article[data-key="complaint_handling"]')).to_be_visible()
-        page.screenshot(path=str(SCREENSHOTS / f"designer-list-{size}.png"),
-                        animations="disabled", caret="hide", full_page=size == "phone")
+        shoot(page, f"designer-list-{size}", full_page=size == "phone")
         _open_modeler(page, "negative_review")
         _select(page, "send_sms")  # a user task: the panel shows its form and assignment
         expect(page.get_by_label("表单", exact=True)).to_be_visible()
-        page.screenshot(path=str(SCREENSHOTS / f"designer-{size}.png"), animations="disabled",
-                        caret="hide")
-    finally:
-        context.close()
+        shoot(page, f"designer-{size}")

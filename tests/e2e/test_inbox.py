@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from .conftest import AGENT, AGENT_PASSWORD, SCREENSHOTS, sign_in
+from .conftest import AGENT, AGENT_PASSWORD, shoot, sign_in
 
 try:
     from playwright.sync_api import expect
@@ -245,9 +245,7 @@ def test_the_task_shows_its_process_diagram_with_the_current_step(live, page):  
     expect(detail.locator(".bjs-powered-by")).to_be_visible()  # the bpmn.io licence
     assert page.evaluate("typeof window.BpmnJS") == "function"
     detail.locator("details.diagram").scroll_into_view_if_needed()
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "inbox-diagram-desktop.png"), animations="disabled",
-                    caret="hide")
+    shoot(page, "inbox-diagram-desktop")
 
     # the page keeps a strict script policy; only styles may be inline (bpmn-js)
     response = page.request.get("/inbox")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import AGENT, DESKTOP, PHONE, SCREENSHOTS, sign_in
+from .conftest import AGENT, shoot, sign_in, sized_page
 
 try:
     from playwright.sync_api import expect
@@ -40,21 +40,12 @@ def seeded(live) -> dict[str, dict]:  # type: ignore[no-untyped-def]
     return cases
 
 
-def _shoot(page, name: str) -> None:  # type: ignore[no-untyped-def]
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), animations="disabled", caret="hide")
-
-
 @pytest.mark.parametrize("size", ["desktop", "phone"])
 def test_screenshots(browser, live, seeded, size):  # type: ignore[no-untyped-def]
-    viewport = DESKTOP if size == "desktop" else PHONE
-    context = browser.new_context(base_url=live.base, viewport=viewport,
-                                  timezone_id="Asia/Shanghai", device_scale_factor=1)
-    try:
-        page = context.new_page()
+    with sized_page(browser, live, size) as page:
         page.goto("/login")
         expect(page.get_by_label("用户名")).to_be_focused()
-        _shoot(page, f"login-{size}")
+        shoot(page, f"login-{size}")
 
         sign_in(page)  # "my tasks" first
         rows = page.locator("tr[data-task-id]")
@@ -73,16 +64,11 @@ def test_screenshots(browser, live, seeded, size):  # type: ignore[no-untyped-de
             page.get_by_role("heading", level=1).focus()
             detail.evaluate("el => { el.scrollTop = 0; }")
         page.evaluate("window.scrollTo(0, 0)")
-        _shoot(page, f"inbox-{size}")
-    finally:
-        context.close()
+        shoot(page, f"inbox-{size}")
 
 
 def test_overdue_and_due_today_views(browser, live, seeded):  # type: ignore[no-untyped-def]
-    context = browser.new_context(base_url=live.base, viewport=DESKTOP,
-                                  timezone_id="Asia/Shanghai")
-    try:
-        page = context.new_page()
+    with sized_page(browser, live) as page:
         sign_in(page)
         page.get_by_role("link", name="已超时").click()
         rows = page.locator("tr[data-task-id]")
@@ -93,5 +79,3 @@ def test_overdue_and_due_today_views(browser, live, seeded):  # type: ignore[no-
         expect(page.get_by_role("heading", level=1)).to_have_text("今日到期")
         due_today = {t["id"] for t in live.ok("GET", "/tasks?due_today=true")["items"]}
         expect(rows).to_have_count(len(due_today))
-    finally:
-        context.close()
