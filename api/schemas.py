@@ -45,6 +45,15 @@ class DeployedOut(Schema):
                                        "already deployed (no new version)"})
 
 
+class ValidatedOut(Schema):
+    key = fields.String(metadata={"description": "the process that would be deployed"})
+    name = fields.String()
+    version = fields.Integer(metadata={"description": "the version a deployment would get "
+                                       "(the existing one for identical content)"})
+    changed = fields.Boolean(metadata={"description": "false when identical content is "
+                                       "deployed already"})
+
+
 class StartInstanceIn(Schema):
     process_key = fields.String(required=True, validate=validate.Length(min=1, max=200))
     version = fields.Integer(validate=validate.Range(min=1))

@@ -5,7 +5,8 @@ from flask import request
 
 from ..auth import current_user, require_role
 from ..errors import ApiError
-from ..schemas import DefinitionDetailOut, DefinitionOut, DefinitionQuery, DeployedOut
+from ..schemas import (DefinitionDetailOut, DefinitionOut, DefinitionQuery, DeployedOut,
+                       ValidatedOut)
 from ..services import definitions as service
 from . import flowdesk, protected_blueprint
 
@@ -30,15 +31,28 @@ def deploy():  # type: ignore[no-untyped-def]
     """Deploy a bundle (multipart field 'files'); identical content makes no new version."""
     user = current_user()
     require_role(user, "admin", "designer")
+    row, created = service.deploy(flowdesk(), _uploaded_files(), user.username,
+                                  request.form.get("process_key") or None)
+    body = {"id": row.id, "key": row.key, "version": row.version, "created": created}
+    return body, 201 if created else 200
+
+
+@blp.route("/validate", methods=["POST"])
+@blp.doc(**UPLOAD_DOC)
+@blp.response(200, ValidatedOut, description="the bundle would deploy")
+@blp.alt_response(422, description="invalid model: every problem with file, element id and line")
+def validate():  # type: ignore[no-untyped-def]
+    """Check a bundle exactly as a deployment would, without storing anything."""
+    require_role(current_user(), "admin", "designer")
+    return service.validate(flowdesk(), _uploaded_files(), request.form.get("process_key") or None)
+
+
+def _uploaded_files() -> dict[str, bytes]:
     uploads = request.files.getlist("files")
     if not uploads:
         raise ApiError("Send the model as multipart/form-data with one or more 'files' parts.",
                        [{"field": "files", "message": "missing", "location": "files"}])
-    files = {u.filename or "upload.bpmn": u.read() for u in uploads}
-    row, created = service.deploy(flowdesk(), files, user.username,
-                                  request.form.get("process_key") or None)
-    body = {"id": row.id, "key": row.key, "version": row.version, "created": created}
-    return body, 201 if created else 200
+    return {u.filename or "upload.bpmn": u.read() for u in uploads}
 
 
 @blp.route("", methods=["GET"])

@@ -35,6 +35,20 @@ def _decode(files: dict[str, bytes]) -> dict[str, str]:
     return texts
 
 
+def validate(fd: Flowdesk, files: dict[str, bytes], process_key: str | None = None) -> dict:
+    """What deploying the bundle would do, without storing anything. Raises InvalidModel."""
+    files = {Path(name).name: data for name, data in files.items()}
+    _decode(files)
+    parsed = fd.definitions.get(files, process_key)
+    with fd.read() as session:
+        existing = session.scalar(select(ProcessDefinition.version).where(
+            ProcessDefinition.key == parsed.key, ProcessDefinition.sha256 == parsed.sha256))
+        latest = session.scalar(select(func.max(ProcessDefinition.version))
+                                .where(ProcessDefinition.key == parsed.key)) or 0
+    return {"key": parsed.key, "name": parsed.name, "changed": existing is None,
+            "version": existing if existing is not None else latest + 1}
+
+
 def deploy(fd: Flowdesk, files: dict[str, bytes], actor: str,
            process_key: str | None = None) -> tuple[ProcessDefinition, bool]:
     """Validate and store a bundle; return (definition, created). Raises InvalidModel."""

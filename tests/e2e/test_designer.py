@@ -160,6 +160,41 @@ def test_an_element_is_found_and_edited_with_the_keyboard_alone(live, page):  # 
     assert 'name="Review by keyboard"' in _latest(live, "simple_review")["bpmn_xml"]
 
 
+def test_check_download_and_open_a_file_before_deploying(live, page, tmp_path):  # type: ignore[no-untyped-def]
+    before = _latest(live, "simple_review")["version"]
+    sign_in(page, DESIGNER, DESIGNER_PASSWORD)
+    _open_modeler(page)
+    expect(page.locator("#unsaved")).to_be_hidden()
+    page.get_by_role("button", name="检查").click()
+    expect(page.get_by_role("status")).to_have_text(f"检查通过, 内容与版本 {before} 相同。")
+
+    _select(page, "review")
+    page.locator("#bio-properties-panel-name").fill("Review, checked first")
+    expect(page.locator("#unsaved")).to_be_visible()
+    page.get_by_role("button", name="检查").click()
+    expect(page.get_by_role("status")).to_have_text(f"检查通过, 没有问题: 部署后为版本 {before + 1}。")
+    assert _latest(live, "simple_review")["version"] == before  # checking stores nothing
+
+    with page.expect_download() as download:
+        page.get_by_role("button", name="下载 .bpmn").click()
+    saved = tmp_path / "simple_review.bpmn"
+    download.value.save_as(saved)
+    assert download.value.suggested_filename == "simple_review.bpmn"
+    text = saved.read_text(encoding="utf-8")
+    assert 'name="Review, checked first"' in text
+
+    edited = tmp_path / "edited.bpmn"
+    edited.write_text(text.replace("Review, checked first", "Review from a file"), encoding="utf-8")
+    with page.expect_file_chooser() as chooser:
+        page.get_by_role("button", name="打开 .bpmn 文件").click()
+    chooser.value.set_files(str(edited))
+    expect(page.get_by_role("status")).to_have_text("已打开文件「edited.bpmn」, 尚未部署。")
+    expect(page.locator('.djs-element[data-element-id="review"]')).to_contain_text("from a file")
+    _deploy(page, before + 1)
+    expect(page.locator("#unsaved")).to_be_hidden()
+    assert 'name="Review from a file"' in _latest(live, "simple_review")["bpmn_xml"]
+
+
 def test_a_bad_timer_typed_in_the_panel_is_shown_on_its_element(live, page):  # type: ignore[no-untyped-def]
     before = _latest(live, "negative_review")["version"]
     sign_in(page, DESIGNER, DESIGNER_PASSWORD)

@@ -138,3 +138,33 @@ def test_wrong_method_and_oversized_upload_are_problem_json(server, tokens) -> N
     assert wrong.status_code == 405 and wrong.json()["status"] == 405
     huge = deploy(server, tokens["admin"], {"big.bpmn": b"<a>" + b" " * (6 * 1024 * 1024) + b"</a>"})
     assert huge.status_code == 413 and huge.json()["title"] == "Request Entity Too Large"
+
+
+def _validate(server, token: str, files: dict[str, bytes]):  # type: ignore[no-untyped-def]
+    return server.post("/api/v1/definitions/validate", token,
+                       files=[("files", (name, data)) for name, data in files.items()])
+
+
+def test_validate_checks_like_a_deployment_and_stores_nothing(server, tokens) -> None:
+    files = bundle(RESOURCES / "three_steps")
+    checked = _validate(server, tokens["designer"], files)
+    assert checked.status_code == 200, checked.text
+    assert checked.json() == {"key": "three_steps", "name": checked.json()["name"],
+                              "version": 1, "changed": True}
+    assert server.get("/api/v1/definitions", tokens["admin"]).json() == []  # nothing stored
+    assert deploy(server, tokens["designer"], files).status_code == 201
+    same = _validate(server, tokens["designer"], files).json()
+    assert same["version"] == 1 and same["changed"] is False
+    edited = dict(files, **{"step_one.json": files["step_one.json"].replace(b"Note", b"Remark")})
+    assert _validate(server, tokens["designer"], edited).json()["version"] == 2
+
+    broken = dict(files, **{"three_steps.bpmn": files["three_steps.bpmn"].replace(
+        b"</bpmn:process>", b'<bpmn:intermediateCatchEvent id="wait"><bpmn:timerEventDefinition>'
+        b'<bpmn:timeDuration>PT1H</bpmn:timeDuration></bpmn:timerEventDefinition>'
+        b'</bpmn:intermediateCatchEvent></bpmn:process>')})
+    refused = _validate(server, tokens["designer"], broken)
+    assert refused.status_code == 422
+    assert any(e.get("element_id") == "wait" for e in refused.json()["errors"]), refused.text
+    assert _validate(server, tokens["agent"], files).status_code == 403
+    assert server.post("/api/v1/definitions/validate", tokens["designer"]).status_code == 400
+    assert len(server.get("/api/v1/definitions?all_versions=true", tokens["admin"]).json()) == 1
