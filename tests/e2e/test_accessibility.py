@@ -1,0 +1,91 @@
+"""Each page checked by axe-core (Deque's accessibility engine, vendored in tests/e2e/vendor)
+for WCAG 2.1 A and AA rules: labels, names, roles, landmarks, contrast, language. Any violation
+of impact 'serious' or 'critical' fails, with the rule and the elements it found."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PROCESSES
+
+from .conftest import ADMIN, DESKTOP, sign_in
+
+try:
+    from playwright.sync_api import expect
+except ImportError:  # the conftest skips (or fails) every test here
+    expect = None
+
+AXE = Path(__file__).resolve().parent / "vendor" / "axe-core" / "axe.min.js"
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+PASSWORD = "a11y-pass-2026"
+
+
+@pytest.fixture(scope="module")
+def live(live):  # type: ignore[no-untyped-def]
+    from api.services.definitions import deploy_path
+    from api.services.identity import set_password
+    set_password(live.fd, ADMIN, PASSWORD)
+    deploy_path(live.fd, PROCESSES / "negative-review", "e2e")
+    live.start_complaint("TB-A11Y-1")
+    return live
+
+
+@pytest.fixture
+def context(browser, live):  # type: ignore[no-untyped-def]
+    """As the conftest's, but the pages' CSP lets the test inject axe (an inline script)."""
+    ctx = browser.new_context(base_url=live.base, viewport=DESKTOP, timezone_id="Asia/Shanghai",
+                              bypass_csp=True)
+    ctx.set_default_timeout(10_000)
+    yield ctx
+    ctx.close()
+
+
+def _violations(page) -> list[str]:  # type: ignore[no-untyped-def]
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("""async (tags) => {
+        const found = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
+        return found.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+            .map(v => v.id + ': ' + v.help + ' -> '
+                 + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '));
+    }""", TAGS)
+    return list(result)
+
+
+def _check(page, where: str) -> None:  # type: ignore[no-untyped-def]
+    problems = _violations(page)
+    assert not problems, f"{where}: " + "; ".join(problems)
+
+
+def test_sign_in_and_inbox_pages(live, page):  # type: ignore[no-untyped-def]
+    page.goto("/login")
+    _check(page, "/login")
+    sign_in(page)
+    page.goto("/inbox?view=unassigned")
+    row = page.locator("tr[data-task-id]").first
+    expect(row).to_be_visible()
+    row.get_by_role("button", name="领取").click()
+    expect(page.locator("#detail form")).to_be_visible()
+    page.locator("details.diagram > summary").click()
+    expect(page.locator("details.diagram .djs-element").first).to_be_attached()
+    _check(page, "/inbox with a claimed task, its form and diagram")
+
+
+def test_designer_pages(live, page):  # type: ignore[no-untyped-def]
+    sign_in(page, ADMIN, PASSWORD)
+    page.goto("/designer")
+    expect(page.locator('article[data-key="negative_review"]')).to_be_visible()
+    _check(page, "/designer")
+    page.goto("/designer/negative_review")
+    expect(page.locator("main[data-ready=true]")).to_have_count(1)
+    page.locator('.djs-element[data-element-id="send_sms"]').click()
+    expect(page.locator("#bio-properties-panel-id")).to_have_value("send_sms")
+    _check(page, "/designer/negative_review with a user task selected")
+
+
+def test_admin_console(live, page):  # type: ignore[no-untyped-def]
+    sign_in(page, ADMIN, PASSWORD)
+    page.goto("/admin")
+    for box in ("#calendar-list", "#policy-list", "#instance-list", "#incident-list"):
+        expect(page.locator(box)).to_have_attribute("aria-busy", "false")
+    _check(page, "/admin")
