@@ -7,6 +7,7 @@ from typing import Any
 from pathlib import Path
 
 from flask import Flask, jsonify, send_from_directory
+from flask.sessions import SecureCookieSessionInterface
 from flask_smorest import Api
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -25,9 +26,24 @@ class FlowdeskApi(Api):
         return handle_http_exception(error)
 
 
+class CachedSigningSessions(SecureCookieSessionInterface):
+    """Flask's cookie sessions, with the signing serializer built once per key set instead of
+    on every request (every API call opens the session, even with a bearer token)."""
+
+    _cached: tuple[tuple, object] | None = None
+
+    def get_signing_serializer(self, app):  # type: ignore[no-untyped-def,override]
+        keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        cached = self._cached
+        if cached is None or cached[0] != keys:
+            cached = self._cached = (keys, super().get_signing_serializer(app))
+        return cached[1]
+
+
 def create_app(config: dict[str, Any] | None = None, clock: Clock | None = None) -> Flask:
     settings = Settings.from_mapping(config)
     app = Flask(__name__)
+    app.session_interface = CachedSigningSessions()
     app.config.update(
         API_TITLE="Flowdesk", API_VERSION="v1", OPENAPI_VERSION="3.0.3",
         OPENAPI_URL_PREFIX="/api/v1", OPENAPI_JSON_PATH="openapi.json",

@@ -5,7 +5,7 @@ This is where the per-call budget of a few statements and no ORM overhead is kep
 """
 from __future__ import annotations
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import ColumnElement, and_, bindparam, func, literal, select
 
 from .models import (ApiToken, Group, HumanTask, Incident, ProcessDefinition, ProcessInstance, User,
                      UserGroup)
@@ -15,6 +15,15 @@ incidents = Incident.__table__
 instances = ProcessInstance.__table__
 definitions = ProcessDefinition.__table__
 ACTIVE = ("open", "claimed")
+
+
+def one_of(column: ColumnElement, values: tuple[str, ...]) -> ColumnElement:
+    """``column IN (...)`` over a fixed tuple, rendered once: ``in_`` with a plain list makes an
+    "expanding" parameter that is re-rendered on every execution."""
+    return column.in_([literal(v) for v in values])
+
+
+IS_ACTIVE = one_of(tasks.c.state, ACTIVE)
 
 TOKEN_USER = (
     select(User.__table__.c.id, User.__table__.c.username, User.__table__.c.roles,
@@ -29,11 +38,22 @@ TOKEN_USER = (
 
 TASK = select(tasks).where(tasks.c.id == bindparam("task_id"))
 
+# What completing a task needs (not its form schema, data or text: decoding them is wasted),
+# with one row per other open task of its instance (open_guid, open_id; NULL if none), so the
+# task rows can be synced with the engine afterwards without reading them again.
+_others = tasks.alias("other_open")
 TASK_WITH_INSTANCE = (
-    select(tasks, instances.c.status.label("instance_status"),
+    select(tasks.c.id, tasks.c.task_guid, tasks.c.instance_id, tasks.c.process_key,
+           tasks.c.business_key, tasks.c.candidate_group, tasks.c.escalation_group,
+           tasks.c.assignee, tasks.c.state, tasks.c.sla_state,
+           instances.c.status.label("instance_status"),
            instances.c.version.label("instance_version"),
-           instances.c.definition_id.label("definition_id"))
-    .join(instances, instances.c.id == tasks.c.instance_id)
+           instances.c.definition_id.label("definition_id"),
+           _others.c.task_guid.label("open_guid"), _others.c.id.label("open_id"))
+    .select_from(tasks.join(instances, instances.c.id == tasks.c.instance_id)
+                 .outerjoin(_others, and_(_others.c.instance_id == tasks.c.instance_id,
+                                          _others.c.id != tasks.c.id,
+                                          one_of(_others.c.state, ACTIVE))))
     .where(tasks.c.id == bindparam("task_id")))
 
 INSTANCE_HEAD = select(
@@ -44,7 +64,7 @@ INSTANCE_HEAD = select(
 INSTANCE_STATE = select(instances.c.state).where(instances.c.id == bindparam("instance_id"))
 
 OPEN_TASKS_OF = select(tasks.c.task_guid, tasks.c.id).where(
-    tasks.c.instance_id == bindparam("instance_id"), tasks.c.state.in_(ACTIVE))
+    tasks.c.instance_id == bindparam("instance_id"), IS_ACTIVE)
 
 SAVE_STATE = (
     instances.update()
@@ -69,5 +89,7 @@ DEFINITION_FILES = select(definitions.c.id, definitions.c.key, definitions.c.sha
                           definitions.c.files).where(definitions.c.id == bindparam("definition_id"))
 
 INSERT_TASKS = tasks.insert().returning(tasks.c.id, sort_by_parameter_order=True)
+
+INSERT_INSTANCE = instances.insert().returning(instances.c.id)
 
 COUNT_OVER = func.count().over().label("total_count")

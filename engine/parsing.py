@@ -5,6 +5,7 @@ and get the shared, immutable spec from this cache.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import threading
@@ -22,7 +23,7 @@ from .errors import InvalidModel, Problem
 from .lint import BPMN, NS, executable_process_ids, lint_bpmn, properties_of
 from . import status_profile
 from .status_profile import StatusProfile
-from .timers import StartSchedule, start_schedules
+from .timers import StartSchedule, specs_have_timers, start_schedules
 from .xml_safety import parse_untrusted
 
 BPMN_SUFFIXES = (".bpmn", ".bpmn20.xml")
@@ -61,6 +62,11 @@ class ParsedDefinition:
     case_prefix: str = "C"  # case numbers: <prefix><YYYYMMDD><seq>
     status_profile: StatusProfile | None = None  # legal user-status order per case type
     start_data: str | None = None  # startDataProvider: the host fills start variables
+
+    @functools.cached_property
+    def has_timers(self) -> bool:
+        """Whether its instances can ever arm a timer (else the host skips timer upkeep)."""
+        return specs_have_timers(self.spec, self.subprocess_specs)
 
 
 def bundle_sha256(files: dict[str, bytes]) -> str:

@@ -52,15 +52,27 @@ def _all_tasks(wf: BpmnWorkflow) -> list[Any]:
     return tasks
 
 
-def _timer_definition(task: Any) -> TimerEventDefinition | None:
-    """The task's timer; an event-based gateway holds its branches' timer itself (its task keeps
-    the due time), so the timer of a gateway's timer branch is found on the gateway."""
-    definition = getattr(task.task_spec, "event_definition", None)
+def _spec_timer(task_spec: Any) -> TimerEventDefinition | None:
+    """The timer of a task spec; an event-based gateway holds its branches' timer itself (its
+    task keeps the due time), so the timer of a gateway's timer branch is found on the gateway."""
+    definition = getattr(task_spec, "event_definition", None)
     if isinstance(definition, MultipleEventDefinition):
         timers = [d for d in definition.event_definitions
                   if isinstance(d, TimerEventDefinition)]
         return timers[0] if timers else None
     return definition if isinstance(definition, TimerEventDefinition) else None
+
+
+def _timer_definition(task: Any) -> TimerEventDefinition | None:
+    return _spec_timer(task.task_spec)
+
+
+def specs_have_timers(spec: Any, subprocess_specs: dict) -> bool:
+    """Whether any task of a process (or its subprocesses) can wait on a timer: without one,
+    its instances never arm a timer, so the host has no timer rows to keep in step."""
+    return any(_spec_timer(task_spec) is not None
+               for process in [spec, *subprocess_specs.values()]
+               for task_spec in process.task_specs.values())
 
 
 def _parse_instant(value: str) -> datetime:

@@ -11,9 +11,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, func, or_, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Connection, func, or_, select, text
 from sqlalchemy.exc import IntegrityError
 
 from .. import queries as q
@@ -32,15 +30,18 @@ DEDICATED_LANES = ("Agent",)  # where a customer's dedicated agent takes the tas
 STAFF = ("staff", "supervisor", "admin")
 
 
+# One upsert for SQLite and PostgreSQL alike. Plain text: the dialects' ON CONFLICT constructs
+# have no cache key, so SQLAlchemy would compile them afresh on every instance start.
+_NEXT_CASE_NO = text(
+    f"INSERT INTO {counters.name} (prefix, day, last) VALUES (:prefix, :day, 1) "
+    f"ON CONFLICT (prefix, day) DO UPDATE SET last = {counters.name}.last + 1 RETURNING last")
+
+
 def next_case_no(conn: Connection, prefix: str, now: datetime, tz: str) -> str:
     """The next number of the day for this prefix: one atomic upsert, no lost updates."""
     day = now.astimezone(ZoneInfo(tz)).strftime("%Y%m%d")
-    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    statement = (insert(counters).values(prefix=prefix, day=day, last=1)
-                 .on_conflict_do_update(index_elements=["prefix", "day"],
-                                        set_={"last": counters.c.last + 1})
-                 .returning(counters.c.last))
-    return f"{prefix}{day}{conn.execute(statement).scalar_one():04d}"
+    seq = conn.execute(_NEXT_CASE_NO, {"prefix": prefix, "day": day}).scalar_one()
+    return f"{prefix}{day}{seq:04d}"
 
 
 def snapshot(row: Any) -> dict:

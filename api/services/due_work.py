@@ -15,6 +15,7 @@ from sqlalchemy import Connection, bindparam, select
 from engine.timers import ArmedTimer, StartSchedule
 
 from ..db import Executor
+from ..queries import one_of
 from ..models import DueWork
 
 due = DueWork.__table__
@@ -29,7 +30,7 @@ CANCEL_TIMERS_OF = due.update().where(
 
 CANCEL_ALL_OF = due.update().where(
     due.c.instance_id == bindparam("for_instance"),
-    due.c.state.in_(("pending", "failed"))).values(state="cancelled")
+    one_of(due.c.state, ("pending", "failed"))).values(state="cancelled")
 
 INSERT = due.insert()
 

@@ -1,4 +1,5 @@
-"""Start, inspect, list and cancel process instances; write what the engine reported."""
+"""Start, cancel and retry process instances; write what the engine reported (reading
+instances: ``instance_reads``)."""
 from __future__ import annotations
 
 import json
@@ -6,7 +7,7 @@ from datetime import datetime
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, insert
 from sqlalchemy.engine import RowMapping
 
 from engine.parsing import ParsedDefinition
@@ -16,9 +17,10 @@ from .. import queries as q
 from ..auth import CurrentUser, require_role
 from ..context import Flowdesk
 from ..errors import Conflict, NotFound, StaleInstance, Unprocessable
-from ..models import AuditEntry, HumanTask, Incident, ProcessInstance
+from ..models import Incident
 from . import audit, customers, due_work, host_ops, providers, sla
 from .identity import user_exists
+from .instance_reads import get_instance, list_instances  # noqa: F401 - the routes' service
 
 ACTIVE_TASK_STATES = q.ACTIVE
 FINAL_STATUSES = ("completed", "cancelled")
@@ -41,13 +43,14 @@ def priority_of(variables: dict) -> int:
 
 def apply_result(session: Connection, instance: RowMapping | dict, result: StepResult,
                  now: datetime, known_open: dict[str, int] | None = None,
-                 new: bool = False) -> list[dict]:
+                 new: bool = False, timers: bool = True) -> list[dict]:
     """Sync human-task rows, incidents and due timers with the engine's view; return the new
-    task rows. ``new``: the instance was just created, so it has no rows to compare with."""
+    task rows. ``new``: the instance was just created, so it has no rows to compare with;
+    ``timers``: False when its process has no timer at all, so it has no timer rows."""
     if result.status in FINAL_STATUSES:
         due_work.cancel_instance_work(session, instance["id"])
         sla.on_instance_ended(session, instance["id"], now)
-    else:
+    elif timers:
         due_work.sync_timers(session, instance["id"], result.waiting_timers, now,
                              known_empty=new)
     if new:
@@ -59,7 +62,7 @@ def apply_result(session: Connection, instance: RowMapping | dict, result: StepR
     gone = [task_id for guid, task_id in known_open.items() if guid not in still_open]
     if gone:
         session.execute(q.tasks.update().where(q.tasks.c.id.in_(gone),
-                                               q.tasks.c.state.in_(ACTIVE_TASK_STATES))
+                                               q.IS_ACTIVE)
                         .values(state="cancelled", completed_at=now))
         sla.on_tasks_closed(session, gone, now)
         for task_id in gone:  # withdrawn by the process (an interrupting event, a cancel)
@@ -73,8 +76,9 @@ def apply_result(session: Connection, instance: RowMapping | dict, result: StepR
                          instance_id=instance["id"],
                          after={"bpmn_id": row["bpmn_id"], "assignee": row["assignee"]})
             row.update(assignee=None, state="open", claimed_at=None)  # left to its lane
-    if new_rows:
-        ids = session.execute(q.INSERT_TASKS, new_rows).scalars().all()
+    if new_rows:  # one row: a plain INSERT … RETURNING, cheaper than the executemany path
+        ids = session.execute(q.INSERT_TASKS,
+                              new_rows[0] if len(new_rows) == 1 else new_rows).scalars().all()
         for row, task_id in zip(new_rows, ids):
             row["id"] = task_id
         sla.on_tasks_created(session, instance, new_rows, now)
@@ -181,11 +185,11 @@ def start_in(session: Connection, fd: Flowdesk, actor: str, definition: RowMappi
            "variables": json_safe(result.variables), "version": 1,
            "started_by": actor, "started_at": now, "updated_at": now,
            "ended_at": now if result.status in FINAL_STATUSES else None}
-    row["id"] = session.execute(insert(ProcessInstance).values(
-        state=fd.runtime.dumps(wf), **row).returning(ProcessInstance.id)).scalar_one()
+    row["id"] = session.execute(q.INSERT_INSTANCE,
+                                {**row, "state": fd.runtime.dumps(wf)}).scalar_one()
     if result.status not in FINAL_STATUSES:
         sla.on_instance_started(session, row, now)
-    tasks = apply_result(session, row, result, now, new=True)
+    tasks = apply_result(session, row, result, now, new=True, timers=parsed.has_timers)
     trail = {"action": "instance.started", "actor": actor, "at": now,
              "task_id": None, "before": None,
              "after": {"status": result.status, "version": definition["version"],
@@ -219,7 +223,7 @@ def step_instance(conn: Connection, fd: Flowdesk, instance: RowMapping | dict,
                                instance["version"])
     result = step(parsed, wf)
     version = save_state(conn, fd, instance, fd.runtime.dumps(wf), result, now)
-    apply_result(conn, instance, result, now)
+    apply_result(conn, instance, result, now, timers=parsed.has_timers)
     return result, lambda: keep_live(fd, instance["id"], version, result.status, wf)
 
 
@@ -265,49 +269,3 @@ def retry_instance(fd: Flowdesk, user: CurrentUser, instance_id: int,
                      after={"status": result.status, "variables": json_safe(variables or {}),
                             "due_work_rearmed": rearmed})
     park()
-
-
-def get_instance(fd: Flowdesk, instance_id: int) -> dict:
-    with fd.read() as session:
-        instance = session.get(ProcessInstance, instance_id)
-        if instance is None:
-            raise NotFound(f"No process instance {instance_id}.")
-        tasks = session.scalars(select(HumanTask).where(
-            HumanTask.instance_id == instance_id,
-            HumanTask.state.in_(ACTIVE_TASK_STATES)).order_by(HumanTask.id)).all()
-        audit_table = AuditEntry.__table__
-        trail = session.execute(
-            select(audit_table, HumanTask.name.label("task_name"))
-            .outerjoin(HumanTask, HumanTask.id == audit_table.c.task_id)
-            .where(audit_table.c.instance_id == instance_id)
-            .order_by(audit_table.c.id)).mappings().all()
-        incidents = session.scalars(select(Incident).where(Incident.instance_id == instance_id)
-                                    .order_by(Incident.id)).all()
-    return {**{c.key: getattr(instance, c.key) for c in ProcessInstance.__table__.c
-               if c.key != "state"},
-            "open_tasks": tasks, "audit": trail, "incidents": incidents}
-
-
-def list_instances(fd: Flowdesk, *, status: str | None = None, process_key: str | None = None,
-                   business_key: str | None = None, started_after: datetime | None = None,
-                   started_before: datetime | None = None, case_no: str | None = None,
-                   customer_id: int | None = None, related_case_no: str | None = None,
-                   page: int = 1, per_page: int = 50) -> tuple[list[ProcessInstance], int]:
-    query = select(ProcessInstance)
-    for column, value in ((ProcessInstance.status, status),
-                          (ProcessInstance.process_key, process_key),
-                          (ProcessInstance.business_key, business_key),
-                          (ProcessInstance.case_no, case_no),
-                          (ProcessInstance.customer_id, customer_id),
-                          (ProcessInstance.related_case_no, related_case_no)):
-        if value:
-            query = query.where(column == value)
-    if started_after:
-        query = query.where(ProcessInstance.started_at >= started_after)
-    if started_before:
-        query = query.where(ProcessInstance.started_at < started_before)
-    with fd.read() as session:
-        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        rows = session.scalars(query.order_by(ProcessInstance.id.desc())
-                               .offset((page - 1) * per_page).limit(per_page)).all()
-    return list(rows), total

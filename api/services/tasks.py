@@ -1,11 +1,10 @@
-"""Staff task lists and the task lifecycle: claim, unclaim, assign, complete."""
+"""The task lifecycle: claim, unclaim, assign, complete (task lists: ``task_list``)."""
 from __future__ import annotations
 
 import functools
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import datetime
 
-from sqlalchemy import Connection, Select, bindparam, func, or_, select
+from sqlalchemy import Connection, bindparam
 
 from engine.errors import FormInvalid, TaskNotReady
 from engine.status_profile import IllegalStatus
@@ -18,117 +17,9 @@ from . import audit, sla
 from .identity import user_exists
 from .instances import (ACTIVE_TASK_STATES, FINAL_STATUSES, apply_result, json_safe, keep_live,
                         load_workflow, save_state)
+from .task_list import SEES_ALL, list_tasks  # noqa: F401 - the routes' one service module
 
 T = q.tasks
-SORTS = {"priority": T.c.priority, "created_at": T.c.created_at, "due_at": T.c.due_at,
-         "name": T.c.name, "id": T.c.id}
-SEES_ALL = ("admin", "supervisor")
-
-
-def _order(sort: str) -> list:
-    order = []
-    for part in [p.strip() for p in sort.split(",") if p.strip()]:
-        column = SORTS.get(part.lstrip("-"))
-        if column is None:
-            raise Unprocessable(f"Cannot sort by '{part}'; use {', '.join(SORTS)} "
-                                "(prefix '-' for descending).",
-                                [{"field": "sort", "message": f"unknown sort key {part}",
-                                  "location": "query"}])
-        order.append(column.desc() if part.startswith("-") else column.asc())
-    return order + [T.c.id.asc()]
-
-
-_FILTERS = {
-    "assignee": lambda: T.c.assignee == bindparam("assignee"),
-    "candidate_group": lambda: T.c.candidate_group == bindparam("candidate_group"),
-    "unassigned": lambda: T.c.assignee.is_(None),
-    "process_key": lambda: T.c.process_key == bindparam("process_key"),
-    "instance_id": lambda: T.c.instance_id == bindparam("instance_id"),
-    "business_key": lambda: T.c.business_key == bindparam("business_key"),
-    "active": lambda: T.c.state.in_(ACTIVE_TASK_STATES),
-    "state": lambda: T.c.state == bindparam("state"),
-    "due_before": lambda: T.c.due_at < bindparam("due_before"),
-    "priority_min": lambda: T.c.priority >= bindparam("priority_min"),
-    "groups": lambda: or_(T.c.assignee == bindparam("me"),
-                          T.c.candidate_group.in_(bindparam("groups", expanding=True)),
-                          T.c.escalation_group.in_(bindparam("groups", expanding=True))),
-    "overdue": lambda: T.c.due_at < bindparam("now"),
-    "due_from": lambda: T.c.due_at >= bindparam("due_from"),
-    "due_until": lambda: T.c.due_at < bindparam("due_until"),
-    "sla_state": lambda: T.c.sla_state == bindparam("sla_state"),
-}
-_LIST_COLUMNS = [c for c in T.c if c.key not in ("form_schema", "data", "documentation")]
-
-
-@functools.lru_cache(maxsize=256)
-def _list_statement(filters: tuple[str, ...], sort: str) -> Select:
-    """Task-list statements are built once per shape (filters used, sort) and reused."""
-    return (select(*_LIST_COLUMNS, q.instances.c.case_no, q.COUNT_OVER)
-            .select_from(T.join(q.instances, q.instances.c.id == T.c.instance_id))
-            .where(*(_FILTERS[f]() for f in filters))
-            .order_by(*_order(sort)).offset(bindparam("offset")).limit(bindparam("limit")))
-
-
-def list_tasks(fd: Flowdesk, user: CurrentUser, *, assignee: str | None = None,
-               candidate_group: str | None = None, unassigned: bool | None = None,
-               process_key: str | None = None, instance_id: int | None = None,
-               business_key: str | None = None, state: str | None = None,
-               due_before: datetime | None = None, priority_min: int | None = None,
-               overdue: bool | None = None, due_today: bool | None = None,
-               tz: str | None = None, sla_state: str | None = None,
-               sort: str = "-priority,created_at", page: int = 1,
-               per_page: int = 50) -> tuple[list[dict], int]:
-    """One statement: the page and, via a window function, the total.
-
-    ``overdue``: due before now; ``due_today``: due on today's date in ``tz`` (default the
-    server's FLOWDESK_TIMEZONE); ``sla_state``: ok, at_risk, breached, paused or met."""
-    params: dict = {"offset": (page - 1) * per_page, "limit": per_page}
-    if overdue:
-        params["now"] = fd.now()
-    if due_today:
-        params["due_from"], params["due_until"] = _today(fd, tz)
-    if assignee:
-        params["assignee"] = user.username if assignee == "me" else assignee
-    for name, value in (("candidate_group", candidate_group), ("process_key", process_key),
-                        ("instance_id", instance_id), ("business_key", business_key),
-                        ("due_before", due_before), ("priority_min", priority_min),
-                        ("sla_state", sla_state)):
-        if value is not None and value != "":
-            params[name] = value
-    filters = [name for name in _FILTERS if name in params]
-    if overdue:
-        filters.append("overdue")
-    if unassigned:
-        filters.append("unassigned")
-    if state in (None, "active"):
-        filters.append("active")
-    elif state != "all":
-        filters.append("state")
-        params["state"] = state
-    if not user.has_role(*SEES_ALL):
-        filters.append("groups")
-        params.update(me=user.username, groups=sorted(user.groups))
-    _order(sort)  # validate before caching
-    statement = _list_statement(tuple(filters), sort)
-    with fd.read_tx() as session:
-        rows = session.execute(statement, params).mappings().all()
-        total = rows[0]["total_count"] if rows else 0
-        if not rows and page > 1:
-            count = statement.with_only_columns(func.count()).order_by(None).limit(None).offset(None)
-            total = session.execute(count, params).scalar_one()
-    return [dict(r) for r in rows], total
-
-
-def _today(fd: Flowdesk, tz: str | None) -> tuple[datetime, datetime]:
-    try:
-        zone = ZoneInfo(tz or fd.settings.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise Unprocessable(f"Unknown time zone '{tz}'.", [
-            {"field": "tz", "message": "not an IANA time zone name", "location": "query"}]
-        ) from None
-    local = fd.now().astimezone(zone)
-    start = datetime.combine(local.date(), time(0), zone)
-    return start, datetime.combine(local.date() + timedelta(days=1), time(0), zone)
 
 
 def in_groups(user: CurrentUser, task: dict) -> bool:
@@ -142,16 +33,30 @@ def _can_see(user: CurrentUser, task: dict) -> bool:
             or in_groups(user, task))
 
 
-def _load(session: Connection, task_id: int, user: CurrentUser, with_instance: bool = False) -> dict:
-    query = q.TASK_WITH_INSTANCE if with_instance else q.TASK
-    row = session.execute(query, {"task_id": task_id}).mappings().first()
+def _visible(user: CurrentUser, task_id: int, row: object) -> dict:
+    """The task row as a dict: 404 if there is none, 403 if the user may not see it."""
     if row is None:
         raise NotFound(f"No task {task_id}.")
-    task = dict(row)
+    task = dict(row)  # type: ignore[call-overload]
     if not _can_see(user, task):
         raise Forbidden(f"Task {task_id} belongs to the group '{task['candidate_group']}', "
                         f"which '{user.username}' is not in.")
     return task
+
+
+def _load(session: Connection, task_id: int, user: CurrentUser) -> dict:
+    return _visible(user, task_id,
+                    session.execute(q.TASK, {"task_id": task_id}).mappings().first())
+
+
+def _load_for_complete(session: Connection, task_id: int,
+                       user: CurrentUser) -> tuple[dict, dict[str, int]]:
+    """The task with its instance's status and version, and the instance's other open tasks
+    (guid -> id), in one statement."""
+    rows = session.execute(q.TASK_WITH_INSTANCE, {"task_id": task_id}).mappings().all()
+    task = _visible(user, task_id, rows[0] if rows else None)
+    del task["open_guid"], task["open_id"]
+    return task, {r["open_guid"]: r["open_id"] for r in rows if r["open_id"] is not None}
 
 
 def get_task(fd: Flowdesk, user: CurrentUser, task_id: int) -> dict:
@@ -167,7 +72,7 @@ def _require_active(task: dict) -> None:
 @functools.lru_cache(maxsize=32)
 def _update_statement(keys: tuple[str, ...]):  # type: ignore[no-untyped-def]
     return T.update().where(
-        T.c.id == bindparam("task_id"), T.c.state.in_(ACTIVE_TASK_STATES),
+        T.c.id == bindparam("task_id"), q.IS_ACTIVE,
         T.c.assignee.is_not_distinct_from(bindparam("expected_assignee"))
     ).values({k: bindparam(f"new_{k}") for k in keys})
 
@@ -261,7 +166,7 @@ def complete(fd: Flowdesk, user: CurrentUser, task_id: int, data: dict) -> dict:
 def _complete_once(fd: Flowdesk, user: CurrentUser, task_id: int, data: dict) -> dict:
     now = fd.now()
     with fd.tx() as session:
-        task = _load(session, task_id, user, with_instance=True)
+        task, others_open = _load_for_complete(session, task_id, user)
         _require_active(task)
         if task["assignee"] is not None and task["assignee"] != user.username:
             raise Forbidden(f"Task {task_id} is claimed by '{task['assignee']}'.")
@@ -285,7 +190,8 @@ def _complete_once(fd: Flowdesk, user: CurrentUser, task_id: int, data: dict) ->
             sla.on_tasks_closed(session, [task_id], now)
         _set(session, task, state="completed", completed_at=now, completed_by=user.username,
              assignee=user.username, data=safe)
-        new_tasks = apply_result(session, instance, result, now)
+        new_tasks = apply_result(session, instance, result, now, known_open=others_open,
+                                 timers=parsed.has_timers)
         audit.record(session, now, user.username, "task.completed",
                      instance_id=instance["id"], task_id=task_id,
                      before={"state": task["state"], "assignee": task["assignee"],

@@ -1,0 +1,144 @@
+"""The staff inbox: task lists filtered, sorted and paginated in one statement."""
+from __future__ import annotations
+
+import functools
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import Select, bindparam, func, or_, select
+
+from .. import queries as q
+from ..auth import CurrentUser
+from ..context import Flowdesk
+from ..errors import Unprocessable
+
+T = q.tasks
+SORTS = {"priority": T.c.priority, "created_at": T.c.created_at, "due_at": T.c.due_at,
+         "name": T.c.name, "id": T.c.id}
+SEES_ALL = ("admin", "supervisor")
+
+
+def _order(sort: str) -> list:
+    order = []
+    for part in [p.strip() for p in sort.split(",") if p.strip()]:
+        column = SORTS.get(part.lstrip("-"))
+        if column is None:
+            raise Unprocessable(f"Cannot sort by '{part}'; use {', '.join(SORTS)} "
+                                "(prefix '-' for descending).",
+                                [{"field": "sort", "message": f"unknown sort key {part}",
+                                  "location": "query"}])
+        order.append(column.desc() if part.startswith("-") else column.asc())
+    return order + [T.c.id.asc()]
+
+
+_FILTERS = {
+    "assignee": lambda: T.c.assignee == bindparam("assignee"),
+    "candidate_group": lambda: T.c.candidate_group == bindparam("candidate_group"),
+    "unassigned": lambda: T.c.assignee.is_(None),
+    "process_key": lambda: T.c.process_key == bindparam("process_key"),
+    "instance_id": lambda: T.c.instance_id == bindparam("instance_id"),
+    "business_key": lambda: T.c.business_key == bindparam("business_key"),
+    "active": lambda: q.IS_ACTIVE,
+    "state": lambda: T.c.state == bindparam("state"),
+    "due_before": lambda: T.c.due_at < bindparam("due_before"),
+    "priority_min": lambda: T.c.priority >= bindparam("priority_min"),
+    "overdue": lambda: T.c.due_at < bindparam("now"),
+    "due_from": lambda: T.c.due_at >= bindparam("due_from"),
+    "due_until": lambda: T.c.due_at < bindparam("due_until"),
+    "sla_state": lambda: T.c.sla_state == bindparam("sla_state"),
+}
+_LIST_COLUMNS = [c for c in T.c if c.key not in ("form_schema", "data", "documentation")]
+
+
+def _group_slots(count: int) -> int:
+    """Group lists are padded to 1, 2, 4, 8, … names, so few statement shapes are built."""
+    slots = 1
+    while slots < count:
+        slots *= 2
+    return slots
+
+
+def _mine_or_my_groups(slots: int):  # type: ignore[no-untyped-def]
+    """Assigned to me, or offered to one of my groups (``group_0`` … bound one by one: an
+    expanding IN list would be re-rendered on every call)."""
+    names = [bindparam(f"group_{i}") for i in range(slots)]
+    return or_(T.c.assignee == bindparam("me"), T.c.candidate_group.in_(names),
+               T.c.escalation_group.in_(names))
+
+
+@functools.lru_cache(maxsize=256)
+def _list_statement(filters: tuple[str, ...], sort: str, group_slots: int = 0) -> Select:
+    """Task-list statements are built once per shape (filters, sort, group slots) and reused;
+    an unknown sort key raises (and nothing is cached)."""
+    where = [_FILTERS[f]() for f in filters]
+    if group_slots:
+        where.append(_mine_or_my_groups(group_slots))
+    return (select(*_LIST_COLUMNS, q.instances.c.case_no, q.COUNT_OVER)
+            .select_from(T.join(q.instances, q.instances.c.id == T.c.instance_id))
+            .where(*where)
+            .order_by(*_order(sort)).offset(bindparam("offset")).limit(bindparam("limit")))
+
+
+def list_tasks(fd: Flowdesk, user: CurrentUser, *, assignee: str | None = None,
+               candidate_group: str | None = None, unassigned: bool | None = None,
+               process_key: str | None = None, instance_id: int | None = None,
+               business_key: str | None = None, state: str | None = None,
+               due_before: datetime | None = None, priority_min: int | None = None,
+               overdue: bool | None = None, due_today: bool | None = None,
+               tz: str | None = None, sla_state: str | None = None,
+               sort: str = "-priority,created_at", page: int = 1,
+               per_page: int = 50) -> tuple[list[dict], int]:
+    """One statement: the page and, via a window function, the total.
+
+    ``overdue``: due before now; ``due_today``: due on today's date in ``tz`` (default the
+    server's FLOWDESK_TIMEZONE); ``sla_state``: ok, at_risk, breached, paused or met."""
+    params: dict = {"offset": (page - 1) * per_page, "limit": per_page}
+    if overdue:
+        params["now"] = fd.now()
+    if due_today:
+        params["due_from"], params["due_until"] = _today(fd, tz)
+    if assignee:
+        params["assignee"] = user.username if assignee == "me" else assignee
+    for name, value in (("candidate_group", candidate_group), ("process_key", process_key),
+                        ("instance_id", instance_id), ("business_key", business_key),
+                        ("due_before", due_before), ("priority_min", priority_min),
+                        ("sla_state", sla_state)):
+        if value is not None and value != "":
+            params[name] = value
+    filters = [name for name in _FILTERS if name in params]
+    if overdue:
+        filters.append("overdue")
+    if unassigned:
+        filters.append("unassigned")
+    if state in (None, "active"):
+        filters.append("active")
+    elif state != "all":
+        filters.append("state")
+        params["state"] = state
+    slots = 0
+    if not user.has_role(*SEES_ALL):
+        groups = sorted(user.groups)
+        slots = _group_slots(len(groups))
+        params["me"] = user.username
+        params.update((f"group_{i}", groups[i] if i < len(groups) else None)
+                      for i in range(slots))
+    statement = _list_statement(tuple(filters), sort, slots)
+    with fd.read_tx() as session:
+        rows = session.execute(statement, params).mappings().all()
+        total = rows[0]["total_count"] if rows else 0
+        if not rows and page > 1:
+            count = statement.with_only_columns(func.count()).order_by(None).limit(None).offset(None)
+            total = session.execute(count, params).scalar_one()
+    return [dict(r) for r in rows], total
+
+
+def _today(fd: Flowdesk, tz: str | None) -> tuple[datetime, datetime]:
+    try:
+        zone = ZoneInfo(tz or fd.settings.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise Unprocessable(f"Unknown time zone '{tz}'.", [
+            {"field": "tz", "message": "not an IANA time zone name", "location": "query"}]
+        ) from None
+    local = fd.now().astimezone(zone)
+    start = datetime.combine(local.date(), time(0), zone)
+    return start, datetime.combine(local.date() + timedelta(days=1), time(0), zone)
