@@ -79,3 +79,11 @@ def test_the_sign_in_page_says_when_a_name_is_locked(live):  # type: ignore[no-u
     text = answer.get_data(as_text=True)
     assert "Too many wrong passwords" in text and "15 minute" in text
     assert client.get("/inbox").status_code == 302  # not signed in
+
+
+def test_pages_name_their_icon(live):  # type: ignore[no-untyped-def]
+    client = live.app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    href = re.search(r'<link rel="icon" href="([^"]+)"', page).group(1)
+    icon = client.get(href)
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
