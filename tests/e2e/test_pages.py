@@ -85,5 +85,5 @@ def test_pages_name_their_icon(live):  # type: ignore[no-untyped-def]
     client = live.app.test_client()
     page = client.get("/login").get_data(as_text=True)
     href = re.search(r'<link rel="icon" href="([^"]+)"', page).group(1)
-    icon = client.get(href)
-    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
+    with client.get(href) as icon:  # a static file: the response holds it open until closed
+        assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
