@@ -148,10 +148,12 @@ def demo_users() -> None:
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--threads", default=4, show_default=True, type=int)
 @click.option("--no-ticker", is_flag=True, help="Do not fire timers here (run `flowdesk worker`).")
-def serve(host: str, port: int, threads: int, no_ticker: bool) -> None:
-    """Serve the API with gunicorn (one process, threaded), firing due timers in-process."""
+@click.option("--server", type=click.Choice(["granian", "gunicorn"]), default="granian",
+              show_default=True, envvar="FLOWDESK_SERVER", help="The HTTP server.")
+def serve(host: str, port: int, threads: int, no_ticker: bool, server: str) -> None:
+    """Serve the API and pages (one process, threaded), firing due timers in-process."""
     from .wsgi_server import run
-    run(host, port, threads, with_ticker=not no_ticker)
+    run(host, port, threads, with_ticker=not no_ticker, server=server)
 
 
 @main.command()

@@ -1,10 +1,11 @@
 """Benchmark: one sequential keep-alive client drives a three-user-task process over real HTTP.
 
-Starts ``flowdesk serve`` (gunicorn, one worker process) on a fresh SQLite database, deploys a
-process of three user tasks in one lane, then per instance: create it, and three times list my
-tasks and complete the first. Prints instances/s, p50/p95 per call type and the server's RSS.
+Starts ``flowdesk serve`` (granian, or ``--server gunicorn``; one worker process) on a fresh
+SQLite database, deploys a process of three user tasks in one lane, then per instance: create
+it, and three times list my tasks and complete the first. Prints instances/s, p50/p95 per call
+type and the server's RSS.
 
-    .venv/bin/python bench/bench_api.py [--instances 500] [--warmup 30]
+    .venv/bin/python bench/bench_api.py [--instances 500] [--warmup 30] [--server gunicorn]
 """
 from __future__ import annotations
 
@@ -96,6 +97,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--instances", type=int, default=500)
     parser.add_argument("--warmup", type=int, default=30)
+    parser.add_argument("--server", choices=("granian", "gunicorn"), default="granian",
+                        help="the server `flowdesk serve` runs (default: its own default)")
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="flowdesk-bench-"))
@@ -104,7 +107,8 @@ def main() -> None:
     port = free_port()
     env = dict(os.environ, FLOWDESK_DATABASE_URL=db_url)
     flowdesk = Path(sys.executable).with_name("flowdesk")
-    server = subprocess.Popen([str(flowdesk), "serve", "--port", str(port)], env=env,
+    server = subprocess.Popen([str(flowdesk), "serve", "--port", str(port),
+                               "--server", args.server], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     http = requests.Session()
@@ -154,7 +158,7 @@ def main() -> None:
         worker_rss = sum(rss_mb(p) for p in workers)
         print(f"cpu baseline (10M additions, lower is faster): {cpu_baseline():.2f} s")
         print(f"server RSS: worker {worker_rss:.1f} MB, master {rss_mb(server.pid):.1f} MB "
-              f"(gunicorn, 1 worker process, gthread)")
+              f"({args.server}, 1 worker process, 4 threads)")
     finally:
         http.close()
         client.close()
