@@ -213,3 +213,16 @@ class CompleteOut(Schema):
     instance_status = fields.String()
     next_task_ids = fields.List(fields.Integer())
     incident = fields.String(allow_none=True)
+
+
+class DiagramOut(Schema):
+    instance_id = fields.Integer()
+    status = fields.String()
+    definition_id = fields.Integer()
+    key = fields.String()
+    version = fields.Integer()
+    process_id = fields.String(metadata={"description": "the process's id in bpmn_xml"})
+    bpmn_xml = fields.String(metadata={"description": "the file that holds the process"})
+    active = fields.List(fields.String(), metadata={
+        "description": "BPMN ids the instance is at: open user tasks, waiting events, errors"})
+    completed = fields.List(fields.String(), metadata={"description": "BPMN ids done"})

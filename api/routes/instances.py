@@ -1,11 +1,9 @@
 """/api/v1/instances: start, list, inspect and cancel process instances."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields
-
 from ..auth import current_user
-from ..schemas import (CancelIn, InstanceDetailOut, RetryIn, InstancePageOut, InstanceQuery,
-                       StartInstanceIn)
+from ..schemas import (CancelIn, DiagramOut, InstanceDetailOut, RetryIn, InstancePageOut,
+                       InstanceQuery, StartInstanceIn)
 from ..schemas_admin import WaitingIn
 from ..services import due_admin
 from ..services import instance_diagram
@@ -73,19 +71,6 @@ def waiting(args: dict, instance_id: int):  # type: ignore[no-untyped-def]
     """Say what the whole instance waits for (pauses instance SLA clocks that say so)."""
     due_admin.set_instance_waiting(flowdesk(), current_user(), instance_id, args["reason"])
     return _detail(instance_id)
-
-
-class DiagramOut(Schema):
-    instance_id = fields.Integer()
-    status = fields.String()
-    definition_id = fields.Integer()
-    key = fields.String()
-    version = fields.Integer()
-    process_id = fields.String(metadata={"description": "the process's id in bpmn_xml"})
-    bpmn_xml = fields.String(metadata={"description": "the file that holds the process"})
-    active = fields.List(fields.String(), metadata={
-        "description": "BPMN ids the instance is at: open user tasks, waiting events, errors"})
-    completed = fields.List(fields.String(), metadata={"description": "BPMN ids done"})
 
 
 @blp.route("/<int:instance_id>/diagram", methods=["GET"])
