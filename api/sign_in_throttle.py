@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from .models import SignInFailure
 
@@ -31,7 +32,15 @@ def locked_for(flowdesk, username: str) -> int:  # type: ignore[no-untyped-def]
 
 
 def record_failure(flowdesk, username: str) -> None:  # type: ignore[no-untyped-def]
-    """Count one wrong password; the ``MAX_FAILURES``-th in a window locks the name."""
+    """Count one wrong password; the ``MAX_FAILURES``-th in a window locks the name. Two
+    first failures at once both insert: the loser counts again on the row the winner made."""
+    try:
+        _count_failure(flowdesk, username)
+    except IntegrityError:
+        _count_failure(flowdesk, username)
+
+
+def _count_failure(flowdesk, username: str) -> None:  # type: ignore[no-untyped-def]
     now: datetime = flowdesk.now()
     with flowdesk.tx() as conn:
         row = conn.execute(select(_TABLE.c.failures, _TABLE.c.first_failed_at)

@@ -48,3 +48,27 @@ def test_a_good_sign_in_clears_the_count_and_old_failures_expire(server, fd, tok
 def test_unknown_names_lock_like_real_ones(server, tokens) -> None:  # type: ignore[no-untyped-def]
     answers = [_sign_in(server, "nobody", "guess").status_code for _ in range(6)]
     assert answers == [401] * 5 + [429]
+
+
+def test_first_failures_at_once_are_all_counted(fd, tokens) -> None:  # type: ignore[no-untyped-def]
+    """Eight threads fail for a new name at the same moment: no error, and the name locks."""
+    import threading
+
+    from api import sign_in_throttle as throttle
+    barrier = threading.Barrier(8)
+    errors: list[BaseException] = []
+
+    def fail() -> None:
+        barrier.wait()
+        try:
+            throttle.record_failure(fd, "racer")
+        except BaseException as exc:  # noqa: BLE001 - the test reports any of them
+            errors.append(exc)
+
+    threads = [threading.Thread(target=fail) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert throttle.locked_for(fd, "racer") > 0
