@@ -228,17 +228,29 @@ def test_a_new_process_is_drawn_from_a_blank_pool_and_deployed(live, page):  # t
     assert definition["version"] == 1 and 'name="热线回访"' in definition["bpmn_xml"]
 
 
-def test_multi_instance_variable_references_survive_the_modeler(live, page):  # type: ignore[no-untyped-def]
-    """Spiff names a loop's collection by variable; bpmn-js would drop the unresolved ref."""
+def test_multi_instance_collections_survive_and_are_edited_in_the_panel(live, page):  # type: ignore[no-untyped-def]
+    """Spiff names a loop's collection by variable, which bpmn-js alone would drop on save;
+    the panel shows and edits it like any property."""
     before = _latest(live, "customer_care")
     sign_in(page, DESIGNER, DESIGNER_PASSWORD)
     _open_modeler(page, "customer_care")
     expect(page.locator("#import-warnings")).to_be_hidden()
+    _select(page, "birthday_greeting")
+    collection = page.get_by_label("输入集合")
+    expect(collection).to_have_value("birthday_customers")
+    expect(page.get_by_label("元素变量")).to_have_value("birthday_customer")
+    expect(page.get_by_label("输出集合")).to_have_value("greeting_records")
+    collection.fill("vip_birthday_customers")
+    page.get_by_label("结果变量").fill("greeting")
     _deploy(page, before["version"] + 1)
+
     xml = _latest(live, "customer_care")["bpmn_xml"]
-    for ref in ("birthday_customers", "greeting_records", "deep_contact_customers",
+    for ref in ("vip_birthday_customers", "greeting_records", "deep_contact_customers",
                 "deep_contact_records"):
         assert f">{ref}</bpmn:loop" in xml, ref
+    assert ">birthday_customers<" not in xml
+    assert re.search(r'<bpmn:outputDataItem id="greeting" name="greeting" ?/>', xml)
+    assert "fdm:" not in xml and "flowdesk.dev/schema/modeler" not in xml  # modeler-only
     assert xml.count("spiffworkflow:scriptsOnInstances") == before["bpmn_xml"].count(
         "spiffworkflow:scriptsOnInstances")
 

@@ -8,7 +8,6 @@
   "use strict";
 
   const DI_NS = "http://www.omg.org/spec/BPMN/20100524/DI";
-  const BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL";
   const { LOCALE, t, el, ApiError, api, showError, clearError, announce } = window.Flowdesk;
   const { dateFormat, timeEl, definitionsOf, runningByDefinition, groupByKey } =
     window.FlowdeskDesigner;
@@ -28,7 +27,7 @@
     const problemsBox = document.getElementById("problems");
     const noDi = document.getElementById("no-di");
     const canvasBox = document.getElementById("canvas");
-    const state = { definition: null, bpmnFile: null, originalXml: "", marked: [], dirty: false };
+    const state = { definition: null, bpmnFile: null, marked: [], dirty: false };
     let modeler = null;
 
     function bpmnFileOf(definition) {
@@ -110,11 +109,11 @@
       unsaved.hidden = !dirty;
     }
 
-    /* The edited model, with Spiff's loop variable references put back. */
+    /* The edited model as Spiff reads it (loop collections back as references). */
     async function currentXml() {
       modeler.get("debounceInput").flush();  // an edit typed just now
       const saved = await modeler.saveXML({ format: true });
-      return window.FlowdeskModeler.restoreLoopRefs(state.originalXml, saved.xml);
+      return window.FlowdeskModeler.fromModeler(saved.xml);
     }
 
     /* The bundle to check or deploy: the edited .bpmn and the version's other files. */
@@ -172,7 +171,6 @@
         }
         state.definition = await api("GET", "/definitions/" + answer.id);
         state.bpmnFile = bpmnFileOf(state.definition);
-        state.originalXml = state.definition.bpmn_xml;
         if (location.search) history.replaceState(null, "", location.pathname);
         showCurrent();
         const { versions, counts } = await loadVersions();
@@ -213,17 +211,9 @@
       }
     }
 
-    /* Import warnings the modeler would turn into lost content on save. Spiff's variable
-     * references in multi-instance loops are put back by restoreLoopRefs, so they are fine. */
-    function losingWarnings(warnings, xml) {
-      const doc = new DOMParser().parseFromString(xml, "application/xml");
-      const loopRefs = new Set(["loopDataInputRef", "loopDataOutputRef"].flatMap((name) =>
-        [...doc.getElementsByTagNameNS(BPMN_NS, name)].map((n) => n.textContent.trim())));
-      return (warnings || []).map((w) => String(w.message || w).split("\n")[0])
-        .filter((text) => {
-          const ref = text.match(/^unresolved reference <(.+)>$/);
-          return !(ref && loopRefs.has(ref[1]));
-        });
+    /* Import warnings are content the modeler would lose on save. */
+    function losingWarnings(warnings) {
+      return (warnings || []).map((w) => String(w.message || w).split("\n")[0]);
     }
 
     function formNames(definition) {
@@ -294,15 +284,14 @@
       }
       let warnings;
       try {
-        ({ warnings } = await modeler.importXML(xml));
+        ({ warnings } = await modeler.importXML(window.FlowdeskModeler.toModeler(xml)));
       } catch (err) {
         showError(new ApiError(422, t("import_failed", { detail: err.message })));
         return false;
       }
-      state.originalXml = xml;
       fitBesidePalette(modeler.get("canvas"));
       fillPicker();
-      const losing = losingWarnings(warnings, xml);
+      const losing = losingWarnings(warnings);
       const box = document.getElementById("import-warnings");
       box.hidden = losing.length === 0;
       box.textContent = losing.length ? t("import_warnings", { detail: losing.join("; ") }) : "";

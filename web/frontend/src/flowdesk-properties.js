@@ -1,6 +1,6 @@
 /* Flowdesk's groups in the bpmn-js properties panel: what the engine reads beyond plain BPMN
- * (a user task's form and assignment, scripts, a decision, a flow's condition, the case
- * number prefix). The standard provider already covers names, ids, documentation, timers
+ * (a user task's form and assignment, a multi-instance loop's collections, scripts, a
+ * decision, a flow's condition, the case number prefix). The standard provider already covers names, ids, documentation, timers
  * and multi-instance; these groups are added after its own. */
 import {
   Group, SelectEntry, TextAreaEntry, TextFieldEntry,
@@ -103,6 +103,67 @@ function ConditionEntry(props) {
   });
 }
 
+/* A multi-instance loop's collection (a variable name; see loop-collections.js). */
+function LoopCollectionEntry(props) {
+  const { element, id, attribute, label, description } = props;
+  const { commandStack, debounce, translate } = useServices();
+  const loop = getBusinessObject(element).get("loopCharacteristics");
+  return h(TextFieldEntry, {
+    element, id, label: translate(label), description: translate(description), debounce,
+    getValue: () => loop.get("fdm:" + attribute) || "",
+    setValue: (value) => commandStack.execute("element.updateModdleProperties", {
+      element, moddleElement: loop,
+      properties: { ["fdm:" + attribute]: (value || "").trim() || undefined },
+    }),
+  });
+}
+
+/* The variable each instance sees its item in (inputDataItem) or leaves its result in
+ * (outputDataItem); Spiff uses the data item's id as the variable name. */
+function LoopItemEntry(props) {
+  const { element, id, property, label, description } = props;
+  const { bpmnFactory, commandStack, debounce, translate } = useServices();
+  const loop = getBusinessObject(element).get("loopCharacteristics");
+  const update = (moddleElement, properties) => commandStack.execute(
+    "element.updateModdleProperties", { element, moddleElement, properties });
+  return h(TextFieldEntry, {
+    element, id, label: translate(label), description: translate(description), debounce,
+    getValue: () => {
+      const item = loop.get(property);
+      return item ? item.get("name") || item.get("id") || "" : "";
+    },
+    setValue: (value) => {
+      const name = (value || "").trim();
+      const item = loop.get(property);
+      if (!name) {
+        if (item) update(loop, { [property]: undefined });
+      } else if (item) {
+        update(item, { id: name, name });
+      } else {
+        const type = property === "inputDataItem" ? "bpmn:DataInput" : "bpmn:DataOutput";
+        const created = bpmnFactory.create(type, { id: name, name });
+        created.$parent = loop;
+        update(loop, { [property]: created });
+      }
+    },
+  });
+}
+
+function loopGroup(element) {
+  const field = (id, component, extra) => entry(element, "flowdesk-loop-" + id, component,
+    isTextFieldEntryEdited, extra);
+  return { id: "flowdesk-loop", label: "Collection (multi-instance)", component: Group, entries: [
+    field("input", LoopCollectionEntry, { attribute: "inputCollection",
+      label: "Input collection", description: "The list variable: one instance per item." }),
+    field("input-item", LoopItemEntry, { property: "inputDataItem", label: "Item variable",
+      description: "Each instance finds its item in this variable." }),
+    field("output", LoopCollectionEntry, { attribute: "outputCollection",
+      label: "Output collection", description: "The list variable the results are gathered in." }),
+    field("output-item", LoopItemEntry, { property: "outputDataItem", label: "Result variable",
+      description: "Each instance leaves its result in this variable." }),
+  ] };
+}
+
 function entry(element, id, component, isEdited, extra) {
   return { id, element, component, isEdited, ...extra };
 }
@@ -145,6 +206,8 @@ function groupsFor(element) {
         type: "spiffworkflow:CalledDecisionId", label: "Decision id (DMN)", field: true,
         description: "The id of a decision in one of the definition's .dmn files." })] });
   }
+  const loop = getBusinessObject(element).get("loopCharacteristics");
+  if (loop && is(loop, "bpmn:MultiInstanceLoopCharacteristics")) groups.push(loopGroup(element));
   if (isAny(element, ACTIVITIES)) groups.push(scriptGroup(element));
   if (is(element, "bpmn:SequenceFlow") && element.source
       && isAny(element.source, CONDITIONAL_SOURCES)) {

@@ -24,6 +24,11 @@ const ZH = {
   "The id of a decision in one of the definition's .dmn files.": "本定义中某个 .dmn 文件里的决策 ID。",
   "Condition": "条件", "Condition (Python expression)": "条件 (Python 表达式)",
   "The flow is taken when this is true, e.g. severity == \"high\". Empty: the default or an unconditional flow.": "为真时走这条连线, 如 severity == \"high\"。留空: 默认或无条件连线。",
+  "Collection (multi-instance)": "集合 (多实例)", "Input collection": "输入集合",
+  "The list variable: one instance per item.": "列表变量: 每一项一个实例。",
+  "Item variable": "元素变量", "Each instance finds its item in this variable.": "每个实例从此变量取得自己的那一项。",
+  "Output collection": "输出集合", "The list variable the results are gathered in.": "收集各实例结果的列表变量。",
+  "Result variable": "结果变量", "Each instance leaves its result in this variable.": "每个实例把结果放在此变量中。",
   "Case numbers": "案件编号", "Case number prefix": "案件编号前缀",
   "Cases get numbers like TS202611240001.": "案件编号形如 TS202611240001。",
 };
