@@ -12,7 +12,7 @@ page headers (strict CSP) and template helpers.
 """
 from __future__ import annotations
 
-from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask import Blueprint, g, render_template
 
 from api import auth as api_auth
 from api.schemas import STATUSES as INSTANCE_STATUSES
@@ -30,20 +30,9 @@ SECTIONS = ("calendars", "policies", "due", "breaches", "instances", "incidents"
 
 @blueprint.get("/admin")
 def admin():  # type: ignore[no-untyped-def]
-    user = views.signed_in_user()
-    if user is None:
-        here = request.full_path if request.query_string else request.path
-        return redirect(url_for("web.login", next=here))
-    if not user.has_role("admin"):
-        return render_template("web/admin_forbidden.html", user=user,
-                               csrf_token=api_auth.csrf_token()), 403
+    user, answer = views.page_user(("admin",), "web/admin_forbidden.html")
+    if answer is not None:
+        return answer
     return render_template("web/admin.html", user=user, sections=SECTIONS,
                            statuses=INSTANCE_STATUSES, csrf_token=api_auth.csrf_token(),
-                           js_messages=admin_js_messages(g.lang))
-
-
-def admin_js_messages(lang: str) -> dict[str, str]:
-    """The ``admin.js.`` keys without their prefix, for ``admin.js``."""
-    table = i18n.MESSAGES.get(lang, i18n.MESSAGES[i18n.DEFAULT])
-    prefix = "admin.js."
-    return {key[len(prefix):]: text for key, text in table.items() if key.startswith(prefix)}
+                           js_messages=i18n.js_messages(g.lang, "admin.js."))

@@ -13,23 +13,17 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, Response, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, g, redirect, render_template, url_for
 
 from api import auth as api_auth
 
 from . import i18n
-from .views import page_headers, pick_language, signed_in_user, template_helpers
+from .views import DIAGRAM_CSP, page_headers, page_user, pick_language, template_helpers
 
 blueprint = Blueprint("designer_pages", __name__, template_folder="templates")
 
 ROLES = ("designer", "admin")
 KEY_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]{0,199}$")
-# The inbox's policy, plus inline style *attributes/elements*: bpmn-js and diagram-js set
-# style on the SVG and its overlays. Scripts stay 'self' only.
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-       "img-src 'self' data:; font-src 'self'; connect-src 'self'; form-action 'self'; "
-       "frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
-
 blueprint.before_request(pick_language)
 blueprint.context_processor(template_helpers)
 blueprint.after_request(page_headers)
@@ -37,46 +31,27 @@ blueprint.after_request(page_headers)
 
 @blueprint.after_request
 def _designer_csp(response: Response) -> Response:  # runs before page_headers' setdefault
-    response.headers["Content-Security-Policy"] = CSP
+    response.headers["Content-Security-Policy"] = DIAGRAM_CSP
     return response
-
-
-def _js_messages(lang: str) -> dict[str, str]:
-    """The ``designer.js.`` keys without their prefix, for ``designer.js``."""
-    table = i18n.MESSAGES.get(lang, i18n.MESSAGES[i18n.DEFAULT])
-    prefix = "designer.js."
-    return {key[len(prefix):]: text for key, text in table.items() if key.startswith(prefix)}
-
-
-def _designer_or_redirect():  # type: ignore[no-untyped-def]
-    """The signed-in designer, a redirect to /login, or a 403 page."""
-    user = signed_in_user()
-    if user is None:
-        here = request.full_path if request.query_string else request.path
-        return None, redirect(url_for("web.login", next=here))
-    if not user.has_role(*ROLES):
-        return None, (render_template("web/designer_forbidden.html", user=user,
-                                      csrf_token=api_auth.csrf_token()), 403)
-    return user, None
 
 
 @blueprint.get("/designer")
 def designer_list():  # type: ignore[no-untyped-def]
-    user, answer = _designer_or_redirect()
+    user, answer = page_user(ROLES, "web/designer_forbidden.html")
     if answer is not None:
         return answer
     return render_template("web/designer_list.html", user=user,
                            csrf_token=api_auth.csrf_token(),
-                           js_messages=_js_messages(g.lang))
+                           js_messages=i18n.js_messages(g.lang, "designer.js."))
 
 
 @blueprint.get("/designer/<key>")
 def designer_modeler(key: str):  # type: ignore[no-untyped-def]
-    user, answer = _designer_or_redirect()
+    user, answer = page_user(ROLES, "web/designer_forbidden.html")
     if answer is not None:
         return answer
     if not KEY_PATTERN.match(key):
         return redirect(url_for("designer_pages.designer_list"))
     return render_template("web/designer_modeler.html", user=user, key=key,
                            csrf_token=api_auth.csrf_token(),
-                           js_messages=_js_messages(g.lang))
+                           js_messages=i18n.js_messages(g.lang, "designer.js."))

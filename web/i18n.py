@@ -266,7 +266,8 @@ def translate(lang: str, key: str, **params: object) -> str:
     return text.format(**params) if params else text
 
 
-def js_messages(lang: str) -> dict[str, str]:
-    """The ``js.`` keys without their prefix, for the page script."""
+def js_messages(lang: str, prefix: str = "js.") -> dict[str, str]:
+    """The keys under ``prefix`` (``js.``, ``designer.js.``, ``admin.js.``) without it, for
+    the page's script."""
     table = MESSAGES.get(lang, MESSAGES[DEFAULT])
-    return {key[3:]: text for key, text in table.items() if key.startswith("js.")}
+    return {key[len(prefix):]: text for key, text in table.items() if key.startswith(prefix)}

@@ -24,8 +24,8 @@ LANG_COOKIE_SECONDS = 365 * 24 * 3600
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; "
        "object-src 'none'")
-# The inbox draws process diagrams with bpmn-js, which puts style attributes on its SVG and
-# overlays: inline *styles* are allowed there (as in the designer); scripts stay 'self'.
+# The inbox and the designer draw diagrams with bpmn-js, which puts style attributes on its SVG
+# and overlays: inline *styles* are allowed there; scripts stay 'self'.
 DIAGRAM_CSP = CSP.replace("style-src 'self'", "style-src 'self' 'unsafe-inline'")
 
 
@@ -88,6 +88,19 @@ def signed_in_user():  # type: ignore[no-untyped-def]
         return api_auth.authenticate(_flowdesk())
     except ApiError:
         return None
+
+
+def page_user(roles: tuple[str, ...] = (), forbidden: str = ""):  # type: ignore[no-untyped-def]
+    """(user, None) for a signed-in user with one of ``roles`` (any user if none), else
+    (None, answer): a redirect to /login that comes back here, or the 403 page ``forbidden``."""
+    user = signed_in_user()
+    if user is None:
+        here = request.full_path if request.query_string else request.path
+        return None, redirect(url_for("web.login", next=here))
+    if roles and not user.has_role(*roles):
+        return None, (render_template(forbidden, user=user, csrf_token=api_auth.csrf_token()),
+                      403)
+    return user, None
 
 
 def _form_csrf_ok() -> bool:
@@ -163,10 +176,9 @@ def logout():  # type: ignore[no-untyped-def]
 
 @blueprint.get("/inbox")
 def inbox():  # type: ignore[no-untyped-def]
-    user = signed_in_user()
-    if user is None:
-        here = request.full_path if request.query_string else request.path
-        return redirect(url_for("web.login", next=here))
+    user, answer = page_user()
+    if answer is not None:
+        return answer
     view = request.args.get("view", "mine")
     if view not in VIEWS:
         view = "mine"
