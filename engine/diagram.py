@@ -10,15 +10,11 @@ from collections.abc import Iterable
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
+from .task_tree import all_tasks
+
 # A token sits here: a user task waiting for a person, a catching event or a subprocess
 # waiting, a task in error (an incident).
 AT = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
-
-
-def _all_tasks(wf: BpmnWorkflow) -> Iterable:
-    yield from wf.tasks.values()
-    for sub in wf.subprocesses.values():
-        yield from sub.tasks.values()
 
 
 def progress(wf: BpmnWorkflow, known: set[str] | None = None) -> tuple[list[str], list[str]]:
@@ -27,7 +23,7 @@ def progress(wf: BpmnWorkflow, known: set[str] | None = None) -> tuple[list[str]
     elements of the diagram that is shown; a called process's elements are elsewhere)."""
     active: set[str] = set()
     completed: set[str] = set()
-    for task in _all_tasks(wf):
+    for task in all_tasks(wf):
         bpmn_id = getattr(task.task_spec, "bpmn_id", None)
         if not bpmn_id or (known is not None and bpmn_id not in known):
             continue

@@ -23,6 +23,7 @@ from .host_actions import HostAction
 from .parsing import ParsedDefinition
 from .scripting import make_script_engine
 from .serialization import StateSerializer
+from .task_tree import all_tasks, workflows
 from .timers import (ArmedTimer, armed_timers, coalesce_missed_cycles, fire_start_timers_now,
                      hold_start_timers)
 
@@ -189,9 +190,8 @@ class Runtime:
 
     def loads(self, definition: ParsedDefinition, state: str) -> BpmnWorkflow:
         wf = self.serializer.loads(state, definition.spec, definition.subprocess_specs)
-        wf.script_engine = self.script_engine
-        for sub in wf.subprocesses.values():
-            sub.script_engine = self.script_engine
+        for workflow in workflows(wf):
+            workflow.script_engine = self.script_engine
         return wf
 
     # -- internals -------------------------------------------------------------------------
@@ -248,14 +248,13 @@ class Runtime:
 
     def _guard_depth(self, wf: BpmnWorkflow) -> None:
         """G2: past Spiff's iterator depth, READY tasks vanish and the instance looks complete."""
-        for workflow in [wf, *wf.subprocesses.values()]:
-            for task in workflow.tasks.values():
-                if task.state & LIVE and task.depth > self.max_depth:
-                    label = task.task_spec.bpmn_name or task.task_spec.name
-                    raise TaskTreeTooDeep(
-                        f"The process looped too often: task '{label}' is {task.depth} steps "
-                        f"deep (limit {self.max_depth}). Bound the loop, or start a new instance "
-                        "or a call activity per cycle.")
+        for task in all_tasks(wf):
+            if task.state & LIVE and task.depth > self.max_depth:
+                label = task.task_spec.bpmn_name or task.task_spec.name
+                raise TaskTreeTooDeep(
+                    f"The process looped too often: task '{label}' is {task.depth} steps "
+                    f"deep (limit {self.max_depth}). Bound the loop, or start a new instance "
+                    "or a call activity per cycle.")
 
     def _result(self, wf: BpmnWorkflow, definition: ParsedDefinition,
                 incident: Incident | None) -> StepResult:

@@ -29,6 +29,8 @@ from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDef
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
+from .task_tree import all_tasks
+
 KINDS = {TimeDateEventDefinition: "date", DurationTimerEventDefinition: "duration",
          CycleTimerEventDefinition: "cycle"}
 
@@ -43,13 +45,6 @@ class ArmedTimer:
     kind: str  # date | duration | cycle
     due: datetime
     start_event: bool = False
-
-
-def _all_tasks(wf: BpmnWorkflow) -> list[Any]:
-    tasks = list(wf.tasks.values())
-    for sub in wf.subprocesses.values():
-        tasks.extend(sub.tasks.values())
-    return tasks
 
 
 def _spec_timer(task_spec: Any) -> TimerEventDefinition | None:
@@ -82,7 +77,7 @@ def _parse_instant(value: str) -> datetime:
 def armed_timers(wf: BpmnWorkflow) -> list[ArmedTimer]:
     """Every waiting timer with a known due time, in due order."""
     found = []
-    for task in _all_tasks(wf):
+    for task in all_tasks(wf):
         definition = _timer_definition(task)
         if definition is None or task.state != TaskState.WAITING:
             continue
@@ -107,7 +102,7 @@ def armed_timers(wf: BpmnWorkflow) -> list[ArmedTimer]:
 def coalesce_missed_cycles(wf: BpmnWorkflow, now: datetime) -> int:
     """Move overdue cycles to their latest due occurrence; returns how many periods were skipped."""
     skipped = 0
-    for task in _all_tasks(wf):
+    for task in all_tasks(wf):
         value = task.internal_data.get("event_value")
         if task.state != TaskState.WAITING or not isinstance(value, dict):
             continue
@@ -127,7 +122,7 @@ def coalesce_missed_cycles(wf: BpmnWorkflow, now: datetime) -> int:
 
 def reschedule(wf: BpmnWorkflow, task_guid: str, due: datetime) -> None:
     """Give one waiting timer a new due time (an admin's change; Spiff caches the first one)."""
-    for task in _all_tasks(wf):
+    for task in all_tasks(wf):
         if str(task.id) == task_guid and _timer_definition(task) is not None:
             if task.state != TaskState.WAITING:
                 break

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine.errors import InvalidModel, Problem
-from engine.parsing import BPMN_SUFFIXES
+from engine.parsing import BPMN_SUFFIXES, ParsedDefinition
 from engine.timers import StartSchedule
 
 from ..context import Flowdesk
@@ -35,46 +35,53 @@ def _decode(files: dict[str, bytes]) -> dict[str, str]:
     return texts
 
 
+def _checked(fd: Flowdesk, files: dict[str, bytes],
+             process_key: str | None) -> tuple[dict[str, bytes], dict[str, str], ParsedDefinition]:
+    """The bundle under its base names, as text, and fully validated (raises InvalidModel)."""
+    files = {Path(name).name: data for name, data in files.items()}
+    texts = _decode(files)
+    return files, texts, fd.definitions.get(files, process_key)
+
+
+def _same_and_latest(session: Session,
+                     parsed: ParsedDefinition) -> tuple[ProcessDefinition | None, int]:
+    """The stored version with this very content, if any, and the key's latest version number."""
+    same = session.scalar(select(ProcessDefinition).where(
+        ProcessDefinition.key == parsed.key, ProcessDefinition.sha256 == parsed.sha256))
+    latest = session.scalar(select(func.max(ProcessDefinition.version))
+                            .where(ProcessDefinition.key == parsed.key)) or 0
+    return same, latest
+
+
 def validate(fd: Flowdesk, files: dict[str, bytes], process_key: str | None = None) -> dict:
     """What deploying the bundle would do, without storing anything. Raises InvalidModel."""
-    files = {Path(name).name: data for name, data in files.items()}
-    _decode(files)
-    parsed = fd.definitions.get(files, process_key)
+    _, _, parsed = _checked(fd, files, process_key)
     with fd.read() as session:
-        existing = session.scalar(select(ProcessDefinition.version).where(
-            ProcessDefinition.key == parsed.key, ProcessDefinition.sha256 == parsed.sha256))
-        latest = session.scalar(select(func.max(ProcessDefinition.version))
-                                .where(ProcessDefinition.key == parsed.key)) or 0
-    return {"key": parsed.key, "name": parsed.name, "changed": existing is None,
-            "version": existing if existing is not None else latest + 1}
+        same, latest = _same_and_latest(session, parsed)
+    return {"key": parsed.key, "name": parsed.name, "changed": same is None,
+            "version": same.version if same is not None else latest + 1}
 
 
 def deploy(fd: Flowdesk, files: dict[str, bytes], actor: str,
            process_key: str | None = None) -> tuple[ProcessDefinition, bool]:
     """Validate and store a bundle; return (definition, created). Raises InvalidModel."""
-    files = {Path(name).name: data for name, data in files.items()}
-    texts = _decode(files)
-    parsed = fd.definitions.get(files, process_key)  # full validation; raises InvalidModel
-    sha = parsed.sha256
+    files, texts, parsed = _checked(fd, files, process_key)
     bpmn = next(texts[n] for n in sorted(texts) if n.lower().endswith(BPMN_SUFFIXES))
     try:
         with fd.uow() as session:
-            existing = session.scalar(select(ProcessDefinition).where(
-                ProcessDefinition.key == parsed.key, ProcessDefinition.sha256 == sha))
-            if existing is not None:
-                return existing, False
-            latest = session.scalar(select(func.max(ProcessDefinition.version))
-                                    .where(ProcessDefinition.key == parsed.key)) or 0
+            same, latest = _same_and_latest(session, parsed)
+            if same is not None:
+                return same, False
             row = ProcessDefinition(key=parsed.key, version=latest + 1, name=parsed.name,
-                                    sha256=sha, bpmn_xml=bpmn, files=texts,
+                                    sha256=parsed.sha256, bpmn_xml=bpmn, files=texts,
                                     deployed_at=fd.now(), deployed_by=actor)
             session.add(row)
             session.flush()
             if parsed.start_schedules:
                 _schedule_starts(session, row, parsed.start_schedules, fd.now())
             audit.record(session, fd.now(), actor, "definition.deployed", definition_id=row.id,
-                         after={"key": row.key, "version": row.version, "sha256": sha,
-                                "files": sorted(texts)})
+                         after={"key": row.key, "version": row.version,
+                                "sha256": parsed.sha256, "files": sorted(texts)})
             return row, True
     except IntegrityError:
         raise Conflict("Another deployment of this process finished at the same moment; "
