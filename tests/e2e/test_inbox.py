@@ -88,6 +88,7 @@ def test_the_list_refreshes_by_itself_every_10_seconds(live, page):  # type: ign
     page.clock.install()  # the page's timers run on a clock the test moves
     sign_in(page)
     page.get_by_role("link", name="我组待领取").click()
+    page.wait_for_url("**view=unassigned**")  # the new page, not the one being left
     expect(page.locator("#task-list")).not_to_have_attribute("aria-busy", "true")
     case = live.start_complaint("TB-E2E-0003")
     row = page.locator(f'tr[data-task-id="{case["task_id"]}"]')
