@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 from werkzeug.serving import make_server
 
 from api.app import create_app
@@ -137,3 +137,32 @@ def tokens(fd) -> dict[str, str]:  # type: ignore[no-untyped-def]
 def deploy(server: Client, token: str, files: dict[str, bytes]) -> requests.Response:
     return server.post("/api/v1/definitions", token,
                        files=[("files", (name, data)) for name, data in files.items()])
+
+
+# --- helpers the process tests share ---------------------------------------------------------
+
+def claim_and_complete(server: Client, token: str, task_id: int, data: dict) -> None:
+    """Claim the task and complete it with ``data``; both must succeed."""
+    assert server.post(f"/api/v1/tasks/{task_id}/claim", token).status_code == 200
+    done = server.post(f"/api/v1/tasks/{task_id}/complete", token, json={"data": data})
+    assert done.status_code == 200, done.text
+
+
+def rejected(server: Client, token: str, task_id: int, data: dict) -> set[str]:
+    """Completing with ``data`` is refused (422); returns the fields named in the errors."""
+    response = server.post(f"/api/v1/tasks/{task_id}/complete", token, json={"data": data})
+    assert response.status_code == 422, response.text
+    return {e["field"] for e in response.json()["errors"]}
+
+
+def end_events(fd, instance_id: int) -> list[str]:  # type: ignore[no-untyped-def]
+    """The end events the finished instance passed, from its stored engine state."""
+    from SpiffWorkflow.util.task import TaskState
+
+    from api.models import ProcessInstance
+    with fd.read_tx() as conn:
+        row = conn.execute(select(ProcessInstance.definition_id, ProcessInstance.state)
+                           .where(ProcessInstance.id == instance_id)).one()
+        wf = fd.runtime.loads(fd.parsed(conn, row.definition_id), row.state)
+    return [t.task_spec.bpmn_id for t in wf.get_tasks(state=TaskState.COMPLETED)
+            if (t.task_spec.bpmn_id or "").startswith("end_")]

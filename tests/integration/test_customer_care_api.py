@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 from api.scheduler import run_due
 from engine.clock import FakeClock
 from tests.conftest import PROCESSES, bundle
-from tests.integration.conftest import deploy
+from tests.integration.conftest import claim_and_complete, deploy, rejected
 
 KEY = "customer_care"
 CUSTOMERS = {  # created on 2026-01-05 (the fake clock's start)
@@ -60,18 +60,6 @@ RUNS = [
      {code: CONTACTED for code in CUSTOMERS},
      ["GH-C1", "GH-C2", "GH-C3", "GH-C4"]),
 ]
-
-
-def complete(server, token: str, task_id: int, data: dict) -> None:  # type: ignore[no-untyped-def]
-    assert server.post(f"/api/v1/tasks/{task_id}/claim", token).status_code == 200
-    done = server.post(f"/api/v1/tasks/{task_id}/complete", token, json={"data": data})
-    assert done.status_code == 200, done.text
-
-
-def rejected(server, token: str, task_id: int, data: dict) -> set[str]:  # type: ignore[no-untyped-def]
-    response = server.post(f"/api/v1/tasks/{task_id}/complete", token, json={"data": data})
-    assert response.status_code == 422, response.text
-    return {e["field"] for e in response.json()["errors"]}
 
 
 def test_monthly_care_greets_birthdays_and_deep_contacts_once_a_quarter(  # type: ignore[no-untyped-def]
@@ -143,7 +131,7 @@ def test_monthly_care_greets_birthdays_and_deep_contacts_once_a_quarter(  # type
         for n, ((kind, code), data) in enumerate(
                 [(("birthday_greeting", c), d) for c, d in greetings.items()]
                 + [(("deep_contact", c), d) for c, d in contacts.items()]):
-            complete(server, agent if n % 2 else agent2, by_key[kind, code], data)
+            claim_and_complete(server, agent if n % 2 else agent2, by_key[kind, code], data)
 
         done = server.get(f"/api/v1/instances/{iid}", admin).json()
         assert done["status"] == "completed" and done["open_tasks"] == []

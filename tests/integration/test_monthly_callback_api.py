@@ -13,7 +13,7 @@ import pytest
 from api.scheduler import run_due
 from engine.clock import FakeClock
 from tests.conftest import PROCESSES, bundle
-from tests.integration.conftest import deploy
+from tests.integration.conftest import claim_and_complete, deploy, rejected
 from tests.monthly_callback_paths import (COMPLAINTS_AT, CUSTOMERS, EMPTY_REPORT, FEBRUARY_ROUND,
                                           ROUNDS)
 
@@ -29,19 +29,6 @@ def detail_of(server, token: str, task_id: int) -> dict:  # type: ignore[no-unty
     response = server.get(f"/api/v1/tasks/{task_id}", token)
     assert response.status_code == 200, response.text
     return response.json()
-
-
-def complete(server, token: str, task_id: int, data: dict) -> None:  # type: ignore[no-untyped-def]
-    assert server.post(f"/api/v1/tasks/{task_id}/claim", token).status_code == 200
-    done = server.post(f"/api/v1/tasks/{task_id}/complete", token, json={"data": data})
-    assert done.status_code == 200, done.text
-
-
-def rejected(server, token: str, task_id: int, data: dict) -> set[str]:  # type: ignore[no-untyped-def]
-    """Completing with ``data`` is refused (422); returns the fields named in the errors."""
-    response = server.post(f"/api/v1/tasks/{task_id}/complete", token, json={"data": data})
-    assert response.status_code == 422, response.text
-    return {e["field"] for e in response.json()["errors"]}
 
 
 def start_fired(server, admin: str, fd, clock: FakeClock, accepted: list) -> dict:  # type: ignore[no-untyped-def]
@@ -120,7 +107,7 @@ def test_two_monthly_rounds_follow_up_the_improvement_actions(server, tokens, fd
                                    json={"data": check}).status_code == 403
             else:  # it came back, listing what the first submission missed
                 assert shown["data"]["unchecked_actions"] == ["新客户首单附积分使用说明"]
-            complete(server, supervisor, open_tasks[0]["id"], check)
+            claim_and_complete(server, supervisor, open_tasks[0]["id"], check)
 
         # 2. one callback task per selected customer, all in the Agent inbox at once
         open_tasks = tasks_of(server, agent, iid)
@@ -148,7 +135,7 @@ def test_two_monthly_rounds_follow_up_the_improvement_actions(server, tokens, fd
             assert rejected(server, agent, first, {"reached": True, "channel": "phone",
                                                    "satisfaction": 6}) == {"satisfaction"}
         for n, (code, call) in enumerate(spec["calls"].items()):
-            complete(server, agent if n % 2 == 0 else tokens["agent2"], by_code[code]["id"], call)
+            claim_and_complete(server, agent if n % 2 == 0 else tokens["agent2"], by_code[code]["id"], call)
             if n < len(spec["calls"]) - 1:  # the others stay open until the last call is in
                 assert len(tasks_of(server, admin, iid)) == len(spec["calls"]) - n - 1
                 midway = server.get(f"/api/v1/instances/{iid}", admin).json()["variables"]
@@ -171,7 +158,7 @@ def test_two_monthly_rounds_follow_up_the_improvement_actions(server, tokens, fd
         assert rejected(server, supervisor, report_task, {
             "report": spec["report"]["report"],
             "improvement_actions": ["  "]}) == {"improvement_actions/0"}
-        complete(server, supervisor, report_task, spec["report"])
+        claim_and_complete(server, supervisor, report_task, spec["report"])
 
         done = server.get(f"/api/v1/instances/{iid}", admin).json()
         assert done["status"] == "completed" and done["open_tasks"] == []
@@ -213,7 +200,7 @@ def test_a_round_without_customers_goes_straight_to_the_report(server, tokens,  
     assert instance["variables"]["customer_count"] == 0
     assert [(t["bpmn_id"], t["candidate_group"]) for t in instance["open_tasks"]] == [
         ("write_report", "Supervisor")]
-    complete(server, supervisor, instance["open_tasks"][0]["id"], EMPTY_REPORT)
+    claim_and_complete(server, supervisor, instance["open_tasks"][0]["id"], EMPTY_REPORT)
     done = server.get(f"/api/v1/instances/{instance['id']}", admin).json()
     assert done["status"] == "completed"
     out = done["variables"]

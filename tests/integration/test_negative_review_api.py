@@ -10,15 +10,12 @@ from datetime import datetime, time, timedelta, timezone
 
 import holidays
 import pytest
-from sqlalchemy import select
-from SpiffWorkflow.util.task import TaskState
 
-from api.models import ProcessInstance
 from api.scheduler import run_due
 from api.services.identity import create_token, ensure_user
 from engine.clock import FakeClock
 from tests.conftest import PROCESSES, bundle
-from tests.integration.conftest import deploy
+from tests.integration.conftest import claim_and_complete, deploy, end_events
 from tests.negative_review_paths import PATHS, REJECTED, TIMER
 
 FOLDER = PROCESSES / "negative-review"
@@ -77,27 +74,11 @@ def fire_timer(server, tokens, fd, clock: FakeClock, instance_id: int) -> dateti
     return due
 
 
-def end_events(fd, instance_id: int) -> list[str]:  # type: ignore[no-untyped-def]
-    """The end events the finished instance passed, from its stored engine state."""
-    with fd.read_tx() as conn:
-        row = conn.execute(select(ProcessInstance.definition_id, ProcessInstance.state)
-                           .where(ProcessInstance.id == instance_id)).one()
-        wf = fd.runtime.loads(fd.parsed(conn, row.definition_id), row.state)
-    return [t.task_spec.bpmn_id for t in wf.get_tasks(state=TaskState.COMPLETED)
-            if (t.task_spec.bpmn_id or "").startswith("end_")]
-
-
 def start(server, token: str, letter: str) -> int:  # type: ignore[no-untyped-def]
     started = server.post("/api/v1/instances", token, json={
         "process_key": "negative_review", "business_key": f"ZCP-{letter}"})
     assert started.status_code == 201, started.text
     return started.json()["id"]
-
-
-def complete(server, token: str, task_id: int, data: dict) -> None:  # type: ignore[no-untyped-def]
-    assert server.post(f"/api/v1/tasks/{task_id}/claim", token).status_code == 200
-    done = server.post(f"/api/v1/tasks/{task_id}/complete", token, json={"data": data})
-    assert done.status_code == 200, done.text
 
 
 @pytest.mark.parametrize("letter", sorted(PATHS))
@@ -140,7 +121,7 @@ def test_negative_review_path(server, tokens, fd, clock, ready, letter: str) -> 
             outsider = server.post(f"/api/v1/tasks/{task['id']}/complete", tokens["outsider"],
                                    json={"data": data})
             assert outsider.status_code == 403
-        complete(server, agent, task["id"], data)
+        claim_and_complete(server, agent, task["id"], data)
         if bpmn_id == "record_customer_reply":
             assert pending_timers(server, tokens, instance_id) == []  # the 48 h timer is withdrawn
 
@@ -176,7 +157,7 @@ def test_severe_reviews_come_first(server, tokens, fd, clock, ready) -> None:  #
     for letter in ("B", "D", "A", "C"):  # low, medium, urgent, high; registered in this order
         instance_id = start(server, agent, letter)
         [task] = open_tasks(server, tokens, instance_id)
-        complete(server, agent, task["id"], PATHS[letter]["steps"][0][2])
+        claim_and_complete(server, agent, task["id"], PATHS[letter]["steps"][0][2])
         cases[instance_id] = PATHS[letter]["priority"]
         clock.advance(minutes=1)
     inbox = server.get("/api/v1/tasks?process_key=negative_review", agent).json()["items"]
@@ -192,7 +173,7 @@ def test_a_missed_call_window_notifies_the_supervisor(server, tokens, fd, clock,
     instance_id = start(server, agent, "E")
     for bpmn_id, lane, data in path["steps"][:3]:
         [task] = open_tasks(server, tokens, instance_id)
-        complete(server, agent, task["id"], data)
+        claim_and_complete(server, agent, task["id"], data)
     fire_timer(server, tokens, fd, clock, instance_id)
     [call] = open_tasks(server, tokens, instance_id)
     assert call["bpmn_id"] == "phone_call"

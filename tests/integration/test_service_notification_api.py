@@ -11,15 +11,12 @@ import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import select
-from SpiffWorkflow.util.task import TaskState
 
-from api.models import ProcessInstance
 from api.scheduler import run_due
 from api.services.identity import create_token, ensure_user
 from engine.clock import FakeClock
 from tests.conftest import PROCESSES, bundle
-from tests.integration.conftest import deploy
+from tests.integration.conftest import claim_and_complete, deploy, end_events
 from tests.service_notification_paths import (CHECKED, ILLEGAL, PATHS, REJECTED, REPLY_SALES, TE,
                                               TIMER, Z2_TO_LOGISTICS, create_z1, create_z2, plan,
                                               survey)
@@ -66,21 +63,6 @@ def pending_timers(server, people, instance_id: int) -> list[dict]:  # type: ign
 
 def variables(server, people, instance_id: int) -> dict:  # type: ignore[no-untyped-def]
     return server.get(f"/api/v1/instances/{instance_id}", people["admin"]).json()["variables"]
-
-
-def complete(server, token: str, task_id: int, data: dict) -> None:  # type: ignore[no-untyped-def]
-    assert server.post(f"/api/v1/tasks/{task_id}/claim", token).status_code == 200
-    done = server.post(f"/api/v1/tasks/{task_id}/complete", token, json={"data": data})
-    assert done.status_code == 200, done.text
-
-
-def end_events(fd, instance_id: int) -> list[str]:  # type: ignore[no-untyped-def]
-    with fd.read_tx() as conn:
-        row = conn.execute(select(ProcessInstance.definition_id, ProcessInstance.state)
-                           .where(ProcessInstance.id == instance_id)).one()
-        wf = fd.runtime.loads(fd.parsed(conn, row.definition_id), row.state)
-    return [t.task_spec.bpmn_id for t in wf.get_tasks(state=TaskState.COMPLETED)
-            if (t.task_spec.bpmn_id or "").startswith("end_")]
 
 
 def fire_quote_timer(server, people, fd, clock: FakeClock, instance_id: int, due: str) -> None:  # type: ignore[no-untyped-def]
@@ -158,7 +140,7 @@ def test_service_notification_path(server, fd, clock, people, key: str) -> None:
         if key in CHECKED:
             rejected_tries += try_rejected(server, people, people[user], {**task, "_data": data},
                                            instance_id)
-        complete(server, people[user], task["id"], data)
+        claim_and_complete(server, people[user], task["id"], data)
         actors.append((bpmn_id, user))
         if bpmn_id == "confirm_quote":
             assert pending_timers(server, people, instance_id) == []  # answered: timer withdrawn
@@ -208,9 +190,9 @@ def test_kcwb_is_stored_as_kcjs(server, fd, clock, people) -> None:  # type: ign
     clock.set(local("2026-03-02T09:00:00+08:00"))
     instance_id = start(server, people["zhaoli"], "SN-KCWB")["id"]
     [task] = open_tasks(server, people, instance_id)
-    complete(server, people["zhaoli"], task["id"], create_z1(True)[2])
+    claim_and_complete(server, people["zhaoli"], task["id"], create_z1(True)[2])
     [task] = open_tasks(server, people, instance_id)
-    complete(server, people["wangmin"], task["id"], survey("hq_quote", "KCWB", service_form_no="FS-1")[2])
+    claim_and_complete(server, people["wangmin"], task["id"], survey("hq_quote", "KCWB", service_form_no="FS-1")[2])
     v = variables(server, people, instance_id)
     assert v["user_status"] == "KCJS"
     assert [h["status"] for h in v["user_status_history"]] == ["TZJL", "KCJS"]
@@ -234,15 +216,15 @@ def test_open_notifications_by_user_status_and_numbers(server, fd, clock, people
     for instance, data in ((first, create_z1(False)[2]), (second, create_z1(False)[2]),
                            (third, create_z2()[2])):
         [task] = open_tasks(server, people, instance["id"])
-        complete(server, assistant, task["id"], data)
+        claim_and_complete(server, assistant, task["id"], data)
     [task] = open_tasks(server, people, second["id"])
-    complete(server, assistant, task["id"], plan()[2])
+    claim_and_complete(server, assistant, task["id"], plan()[2])
     [task] = open_tasks(server, people, second["id"])
-    complete(server, people["wangmin"], task["id"], survey("local_quote")[2])  # → KCJS
+    claim_and_complete(server, people["wangmin"], task["id"], survey("local_quote")[2])  # → KCJS
     for bpmn_id, lane, data in (Z2_TO_LOGISTICS, REPLY_SALES):  # Z2 → HFYY
         [task] = open_tasks(server, people, third["id"])
         assert (task["bpmn_id"], task["candidate_group"]) == (bpmn_id, lane)
-        complete(server, people[LANE_USER[lane]], task["id"], data)
+        claim_and_complete(server, people[LANE_USER[lane]], task["id"], data)
     report = server.get("/api/v1/reports/open-cases?group_by=user_status&process_key=service_notification",
                         people["admin"]).json()["items"]
     assert report == [{"user_status": "-", "open_cases": 1}, {"user_status": "HFYY", "open_cases": 1},
@@ -262,7 +244,7 @@ def test_unknown_person_responsible_leaves_the_survey_to_the_lane(server, fd, cl
     clock.set(local("2026-03-02T09:00:00+08:00"))
     instance_id = start(server, people["zhaoli"], "SN-U")["id"]
     [task] = open_tasks(server, people, instance_id)
-    complete(server, people["zhaoli"], task["id"], create_z1(True, person_responsible="nobody")[2])
+    claim_and_complete(server, people["zhaoli"], task["id"], create_z1(True, person_responsible="nobody")[2])
     [task] = open_tasks(server, people, instance_id)
     assert (task["bpmn_id"], task["candidate_group"], task["assignee"]) == ("onsite_survey", TE, None)
     inbox = server.get("/api/v1/tasks?process_key=service_notification", people["liqiang"]).json()["items"]
