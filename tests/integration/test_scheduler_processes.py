@@ -28,6 +28,9 @@ from api.services.identity import create_token, ensure_user
 from api.services.instances import start_instance
 from tests.conftest import RESOURCES
 
+WEB_ROOT = Path(__file__).resolve().parents[2] / "web"
+MODELER_BUNDLE = "/ui/static/vendor/flowdesk-modeler/flowdesk-modeler.js"
+
 TIMERS = RESOURCES / "timers"
 FLOWDESK = str(Path(sys.executable).with_name("flowdesk"))
 
@@ -246,6 +249,9 @@ def test_both_servers_answer_the_api_and_the_pages(served, server_name: str) -> 
     assert login.status_code == 200 and "session=" in login.headers.get("Set-Cookie", "")
     script = requests.get(server.base + "/ui/static/common.js", timeout=5)
     assert script.status_code == 200 and "window.Flowdesk" in script.text
+    bundle = requests.get(server.base + MODELER_BUNDLE, timeout=10)  # streamed: over 1 MiB
+    assert bundle.status_code == 200
+    assert bundle.content == (WEB_ROOT / MODELER_BUNDLE.removeprefix("/ui/")).read_bytes()
     files = [("files", (f.name, f.read_bytes()))
              for f in sorted((RESOURCES / "three_steps").iterdir())]
     auth = {"Authorization": f"Bearer {token}"}
@@ -255,5 +261,6 @@ def test_both_servers_answer_the_api_and_the_pages(served, server_name: str) -> 
     started = requests.post(server.base + "/api/v1/instances", headers=auth, timeout=10,
                             json={"process_key": "three_steps", "business_key": "中文-1"})
     assert started.status_code == 201 and started.json()["business_key"] == "中文-1"
+    assert started.headers["Content-Length"] == str(len(started.content))  # in one piece
     assert requests.get(server.base + "/api/v1/tasks", timeout=5).status_code == 401
     server.stop()

@@ -1,0 +1,109 @@
+"""What ``flowdesk serve`` adds around the app: sized responses handed over in one piece, and
+SQLite's write-ahead log checkpointed off the request path."""
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from sqlalchemy import create_engine
+
+from api.db import AUTOCHECKPOINT_PAGES, make_engine
+from api.wal_checkpoint import WalCheckpointer
+from api.wsgi_server import ONE_PIECE_LIMIT, one_piece
+
+
+class Streamed:
+    """A WSGI body that records whether the server closed it."""
+
+    def __init__(self, chunks: list[bytes]) -> None:
+        self.chunks = chunks
+        self.closed = False
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self.chunks)
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def serve(chunks: list[bytes], headers: list[tuple[str, str]]) -> tuple[Iterable[bytes], Streamed,
+                                                                         list]:
+    body = Streamed(chunks)
+    started: list = []
+
+    def app(environ: dict, start_response):  # type: ignore[no-untyped-def]
+        start_response("200 OK", headers)
+        return body
+
+    result = one_piece(app)({}, lambda status, hdrs, exc_info=None: started.append((status, hdrs)))
+    return result, body, started
+
+
+def test_a_sized_response_is_handed_over_in_one_piece_and_closed() -> None:
+    result, body, started = serve([b'{"a": ', b"1}"], [("Content-Length", "8")])
+    assert result == [b'{"a": 1}']
+    assert body.closed
+    assert started == [("200 OK", [("Content-Length", "8")])]
+
+
+def test_large_or_unsized_responses_still_stream() -> None:
+    big = [b"x" * (ONE_PIECE_LIMIT + 1)]
+    result, body, _ = serve(big, [("Content-Length", str(ONE_PIECE_LIMIT + 1))])
+    assert result is body and not body.closed
+    result, body, _ = serve([b"a", b"b"], [("Content-Type", "text/plain")])
+    assert result is body and list(result) == [b"a", b"b"]
+
+
+def test_sqlite_connections_leave_checkpoints_to_the_server(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'a.db'}")
+    with engine.connect() as conn:
+        pages = conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar()
+    engine.dispose()
+    assert pages == AUTOCHECKPOINT_PAGES > 1000
+
+
+def test_the_checkpointer_copies_the_log_into_the_database(tmp_path: Path) -> None:
+    path = tmp_path / "wal.db"
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("PRAGMA journal_mode=WAL")
+    writer.execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES}")
+    writer.execute("CREATE TABLE t (x TEXT)")
+    writer.executemany("INSERT INTO t VALUES (?)", [("y" * 1000,)] * 500)
+    checkpointer = WalCheckpointer.for_engine(create_engine(f"sqlite:///{path}"))
+    assert checkpointer is not None
+    reader = sqlite3.connect(path)
+    busy, log_pages, copied = checkpointer.checkpoint(reader)
+    assert busy == 0 and log_pages > 100 and copied == log_pages
+    writer.execute("INSERT INTO t VALUES ('after')")  # the log starts over from its beginning
+    assert checkpointer.checkpoint(reader)[1] < 10
+    assert reader.execute("SELECT count(*) FROM t").fetchone() == (501,)
+
+
+def test_the_checkpointer_runs_until_stopped(tmp_path: Path) -> None:
+    """Nothing else checkpoints here (the writer stays open, far below its autocheckpoint), so
+    the database file only grows when the background thread copies the log into it."""
+    path = tmp_path / "bg.db"
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("PRAGMA journal_mode=WAL")
+    writer.execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES}")
+    writer.execute("CREATE TABLE t (x TEXT)")
+    writer.executemany("INSERT INTO t VALUES (?)", [("z" * 1000,)] * 200)
+    assert path.stat().st_size < 10_000
+    checkpointer = WalCheckpointer(str(path), interval=0.05).start()
+    try:
+        deadline = time.monotonic() + 10
+        while path.stat().st_size < 200 * 1000 and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        checkpointer.stop()
+    assert path.stat().st_size >= 200 * 1000
+    assert not checkpointer.running
+    writer.close()
+
+
+def test_no_checkpointer_for_other_databases() -> None:
+    assert WalCheckpointer.for_engine(create_engine("sqlite://")) is None
+    assert WalCheckpointer.for_engine(
+        create_engine("postgresql+psycopg://u@127.0.0.1/x")) is None
