@@ -64,13 +64,20 @@ def test_sqlite_connections_leave_checkpoints_to_the_server(tmp_path: Path) -> N
     assert pages == AUTOCHECKPOINT_PAGES > 1000
 
 
-def test_the_checkpointer_copies_the_log_into_the_database(tmp_path: Path) -> None:
-    path = tmp_path / "wal.db"
+def wal_database_with_rows(path: Path, rows: int) -> sqlite3.Connection:
+    """A WAL database whose ``rows`` rows of 1 kB are all still in the log, and its open
+    writer (closing the last connection would checkpoint)."""
     writer = sqlite3.connect(path, isolation_level=None)
     writer.execute("PRAGMA journal_mode=WAL")
     writer.execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES}")
     writer.execute("CREATE TABLE t (x TEXT)")
-    writer.executemany("INSERT INTO t VALUES (?)", [("y" * 1000,)] * 500)
+    writer.executemany("INSERT INTO t VALUES (?)", [("y" * 1000,)] * rows)
+    return writer
+
+
+def test_the_checkpointer_copies_the_log_into_the_database(tmp_path: Path) -> None:
+    path = tmp_path / "wal.db"
+    writer = wal_database_with_rows(path, 500)
     checkpointer = WalCheckpointer.for_engine(create_engine(f"sqlite:///{path}"))
     assert checkpointer is not None
     reader = sqlite3.connect(path)
@@ -85,11 +92,7 @@ def test_the_checkpointer_runs_until_stopped(tmp_path: Path) -> None:
     """Nothing else checkpoints here (the writer stays open, far below its autocheckpoint), so
     the database file only grows when the background thread copies the log into it."""
     path = tmp_path / "bg.db"
-    writer = sqlite3.connect(path, isolation_level=None)
-    writer.execute("PRAGMA journal_mode=WAL")
-    writer.execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES}")
-    writer.execute("CREATE TABLE t (x TEXT)")
-    writer.executemany("INSERT INTO t VALUES (?)", [("z" * 1000,)] * 200)
+    writer = wal_database_with_rows(path, 200)
     assert path.stat().st_size < 10_000
     checkpointer = WalCheckpointer(str(path), interval=0.05).start()
     try:
