@@ -21,7 +21,7 @@ from ..context import Flowdesk
 from ..models import Purchase
 from .sla import clocks
 
-I, T = q.instances, q.tasks
+INST, T = q.instances, q.tasks
 SEVERITY_ORDER = {"severe": 0, "严重": 0, "high": 0, "moderate": 1, "medium": 1, "一般": 1,
                   "minor": 2, "low": 2, "轻微": 2}
 
@@ -32,17 +32,18 @@ def _local(fd: Flowdesk, when: datetime | None, fmt: str) -> str | None:
 
 def _instances(fd: Flowdesk, process_key: str | None, start: datetime | None,
                end: datetime | None, *columns: Any) -> list[Any]:
-    query = select(*columns) if columns else select(I.c.id, I.c.case_no, I.c.process_key,
-                                                    I.c.status, I.c.started_at, I.c.ended_at,
-                                                    I.c.variables, I.c.business_key)
+    columns = columns or (INST.c.id, INST.c.case_no, INST.c.process_key, INST.c.status,
+                          INST.c.started_at, INST.c.ended_at, INST.c.variables,
+                          INST.c.business_key)
+    query = select(*columns)
     if process_key:
-        query = query.where(I.c.process_key == process_key)
+        query = query.where(INST.c.process_key == process_key)
     if start:
-        query = query.where(I.c.started_at >= start)
+        query = query.where(INST.c.started_at >= start)
     if end:
-        query = query.where(I.c.started_at < end)
+        query = query.where(INST.c.started_at < end)
     with fd.read_tx() as conn:
-        return list(conn.execute(query.order_by(I.c.id)).mappings())
+        return list(conn.execute(query.order_by(INST.c.id)).mappings())
 
 
 def open_cases(fd: Flowdesk, user: CurrentUser, *, group_by: str = "status",
@@ -105,7 +106,7 @@ def complaint_rate(fd: Flowdesk, user: CurrentUser, *, process_key: str = "compl
     """Per month: complaints opened, orders recorded, and complaints per 100 orders."""
     require_role(user, "supervisor", "admin")
     complaints = Counter(_local(fd, r["started_at"], "%Y-%m")
-                         for r in _instances(fd, process_key, start, end, I.c.started_at))
+                         for r in _instances(fd, process_key, start, end, INST.c.started_at))
     orders_query = select(Purchase.__table__.c.purchased_at)
     if start:
         orders_query = orders_query.where(Purchase.__table__.c.purchased_at >= start)
@@ -146,8 +147,8 @@ def finance(fd: Flowdesk, user: CurrentUser, *, start: datetime | None = None,
     after-sales rule 资金出入…必须填写清单、签字上交财务, whatever the amount."""
     require_role(user, "supervisor", "admin")
     query = (select(T.c.id, T.c.name, T.c.data, T.c.completed_at, T.c.completed_by,
-                    I.c.case_no, I.c.process_key)
-             .join(I, I.c.id == T.c.instance_id).where(T.c.state == "completed"))
+                    INST.c.case_no, INST.c.process_key)
+             .join(INST, INST.c.id == T.c.instance_id).where(T.c.state == "completed"))
     if start:
         query = query.where(T.c.completed_at >= start)
     if end:
