@@ -178,6 +178,8 @@ def main() -> None:
         if max(speed_before, speed_after) > QUIET_BASELINE * 1.25:
             print(f"note: the host was busy (a quiet one takes about {QUIET_BASELINE} s): "
                   "the rate above is below what this code does; run again later")
+        print("(a shared host's neighbours can slow the server more than this loop shows: "
+              "compare several runs)")
         print(f"server RSS: worker {worker_rss:.1f} MB, master {rss_mb(server.pid):.1f} MB "
               f"({args.server}, 1 worker process, 4 threads)")
     finally:
