@@ -108,20 +108,29 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--instances", type=int, default=500)
     parser.add_argument("--warmup", type=int, default=30)
-    parser.add_argument("--server", choices=("granian", "gunicorn"), default="granian",
-                        help="the server `flowdesk serve` runs (default: its own default)")
+    parser.add_argument("--server", choices=("granian", "gunicorn", "minimal"),
+                        default="granian",
+                        help="the server `flowdesk serve` runs (default: its own default), or "
+                             "`minimal`: the yardstick in bench/minimal_stack.py, not Flowdesk")
     args = parser.parse_args()
 
     speed_before = cpu_baseline()
     workdir = Path(tempfile.mkdtemp(prefix="flowdesk-bench-"))
     db_url = f"sqlite:///{workdir / 'bench.db'}"
-    token = prepare(db_url)
     port = free_port()
-    env = dict(os.environ, FLOWDESK_DATABASE_URL=db_url)
-    flowdesk = Path(sys.executable).with_name("flowdesk")
-    server = subprocess.Popen([str(flowdesk), "serve", "--port", str(port),
-                               "--server", args.server], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    if args.server == "minimal":
+        token = "unused"
+        env = dict(os.environ, MINIMAL_DATABASE_URL=db_url, PYTHONPATH=str(ROOT))
+        command = [str(Path(sys.executable).with_name("granian")), "--interface", "wsgi",
+                   "--factory", "--workers", "1", "--blocking-threads", "4", "--no-ws",
+                   "--port", str(port), "bench.minimal_stack:create_app"]
+    else:
+        token = prepare(db_url)
+        env = dict(os.environ, FLOWDESK_DATABASE_URL=db_url)
+        command = [str(Path(sys.executable).with_name("flowdesk")), "serve", "--port",
+                   str(port), "--server", args.server]
+    server = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     http = requests.Session()
     http.headers["Authorization"] = f"Bearer {token}"
