@@ -6,7 +6,10 @@ which stalled the request behind it for 5–400 ms on a virtual disk. A server p
 runs a PASSIVE checkpoint every second on a connection of its own (PASSIVE never waits for
 readers or writers, and the GIL is released while SQLite works), and its request connections
 keep autocheckpoint only as a far-off backstop (``db.AUTOCHECKPOINT_PAGES``) for processes
-that run no checkpointer, such as the CLI.
+that run no checkpointer, such as the CLI. Under non-stop writes a passive pass may never
+reach the log's end, so SQLite never starts the log over and it grows to that backstop (about
+40 MB in the benchmark); the backstop's checkpoint then runs in a request, but copies only the
+pages the background passes have not.
 """
 from __future__ import annotations
 
