@@ -42,6 +42,17 @@
 
   // --- a modal dialog -----------------------------------------------------------------------
 
+  /* Focus the button that opened a dialog, or, when a refresh re-drew its list meanwhile, the
+   * button that replaced it (same aria-label). */
+  function refocus(opener) {
+    if (!opener) return;
+    if (opener.isConnected) { opener.focus(); return; }
+    const label = opener.getAttribute && opener.getAttribute("aria-label");
+    const twin = label && Array.from(document.querySelectorAll("button[aria-label]"))
+      .find((b) => b.getAttribute("aria-label") === label);
+    if (twin) twin.focus();
+  }
+
   /* Ask before acting: a modal <dialog> (Esc or "Back" dismisses it; focus returns to the
    * button that opened it). ``read()`` gives {value}, or {error} to keep the dialog open.
    * Resolves with the value, or null when dismissed. */
@@ -69,7 +80,7 @@
       });
       dialog.addEventListener("close", () => {
         dialog.remove();
-        if (opener && opener.isConnected) opener.focus();
+        refocus(opener);
         resolve(answer);
       });
       document.body.append(dialog);
