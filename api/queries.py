@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy import ColumnElement, and_, bindparam, func, literal, select
 
+from .fast_sql import Prepared
 from .models import (ApiToken, Group, HumanTask, Incident, ProcessDefinition, ProcessInstance, User,
                      UserGroup)
 
@@ -93,3 +94,8 @@ INSERT_TASKS = tasks.insert().returning(tasks.c.id, sort_by_parameter_order=True
 INSERT_INSTANCE = instances.insert().returning(instances.c.id)
 
 COUNT_OVER = func.count().over().label("total_count")
+
+# The statements run on every start, task list and completion, run on the driver's cursor.
+FAST_TASK_WITH_INSTANCE = Prepared(TASK_WITH_INSTANCE)
+FAST_SAVE_STATE = Prepared(SAVE_STATE)
+FAST_LATEST_DEFINITION = Prepared(LATEST_DEFINITION)

@@ -2,6 +2,7 @@
 instances: ``instance_reads``)."""
 from __future__ import annotations
 
+import functools
 import json
 from datetime import datetime
 from collections.abc import Callable
@@ -17,6 +18,7 @@ from .. import queries as q
 from ..auth import CurrentUser, require_role
 from ..context import Flowdesk
 from ..errors import Conflict, NotFound, StaleInstance, Unprocessable
+from ..fast_sql import Prepared, insert_of
 from ..models import Incident
 from . import audit, customers, due_work, host_ops, providers, sla
 from .identity import user_exists
@@ -77,8 +79,10 @@ def apply_result(session: Connection, instance: RowMapping | dict, result: StepR
                          after={"bpmn_id": row["bpmn_id"], "assignee": row["assignee"]})
             row.update(assignee=None, state="open", claimed_at=None)  # left to its lane
     if new_rows:  # one row: a plain INSERT … RETURNING, cheaper than the executemany path
-        ids = session.execute(q.INSERT_TASKS,
-                              new_rows[0] if len(new_rows) == 1 else new_rows).scalars().all()
+        if len(new_rows) == 1:
+            ids = [_insert_task(tuple(new_rows[0])).rows(session, new_rows[0])[0]["id"]]
+        else:
+            ids = session.execute(q.INSERT_TASKS, new_rows).scalars().all()
         for row, task_id in zip(new_rows, ids):
             row["id"] = task_id
         sla.on_tasks_created(session, instance, new_rows, now)
@@ -91,6 +95,12 @@ def apply_result(session: Connection, instance: RowMapping | dict, result: StepR
             task_name=i.task_name, message=i.message, line=i.line, error_line=i.error_line,
             created_at=now))
     return new_rows
+
+
+@functools.lru_cache(maxsize=8)
+def _insert_task(keys: tuple[str, ...]) -> Prepared:
+    """The one-row task INSERT for rows with these keys (``_task_row`` makes one shape)."""
+    return insert_of(q.tasks, keys, q.tasks.c.id)
 
 
 def _task_row(instance: RowMapping | dict, t: OpenTask, now: datetime) -> dict:
@@ -112,11 +122,11 @@ def save_state(session: Connection, fd: Flowdesk, instance: RowMapping | dict, s
                result: StepResult, now: datetime) -> int:
     """Write the new state if nobody else did since we read it (optimistic lock)."""
     new_version = instance["version"] + 1
-    changed = session.execute(q.SAVE_STATE, {
+    changed = q.FAST_SAVE_STATE.rowcount(session, {
         "instance_id": instance["id"], "seen_version": instance["version"], "new_state": state,
         "new_status": result.status, "new_version": new_version,
         "new_variables": json_safe(result.variables), "now": now,
-        "ended": now if result.status in FINAL_STATUSES else None}).rowcount
+        "ended": now if result.status in FINAL_STATUSES else None})
     if changed != 1:
         raise StaleInstance(f"Instance {instance['id']} was changed by someone else; reload and "
                             "retry.")
@@ -125,7 +135,8 @@ def save_state(session: Connection, fd: Flowdesk, instance: RowMapping | dict, s
 
 def find_definition(session: Connection, key: str, version: int | None) -> RowMapping:
     if version is None:
-        row = session.execute(q.LATEST_DEFINITION, {"key": key}).mappings().first()
+        rows = q.FAST_LATEST_DEFINITION.rows(session, {"key": key})
+        row = rows[0] if rows else None
     else:
         row = session.execute(q.DEFINITION_VERSION,
                               {"key": key, "version": version}).mappings().first()

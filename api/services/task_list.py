@@ -11,6 +11,7 @@ from .. import queries as q
 from ..auth import CurrentUser
 from ..context import Flowdesk
 from ..errors import Unprocessable
+from ..fast_sql import Prepared
 
 T = q.tasks
 SORTS = {"priority": T.c.priority, "created_at": T.c.created_at, "due_at": T.c.due_at,
@@ -79,6 +80,12 @@ def _list_statement(filters: tuple[str, ...], sort: str, group_slots: int = 0) -
             .order_by(*_order(sort)).offset(bindparam("offset")).limit(bindparam("limit")))
 
 
+@functools.lru_cache(maxsize=256)
+def _prepared(statement: Select) -> Prepared:
+    """The driver-cursor twin of a cached list statement (one per shape, like the statement)."""
+    return Prepared(statement)
+
+
 def list_tasks(fd: Flowdesk, user: CurrentUser, *, assignee: str | None = None,
                candidate_group: str | None = None, unassigned: bool | None = None,
                process_key: str | None = None, instance_id: int | None = None,
@@ -124,12 +131,12 @@ def list_tasks(fd: Flowdesk, user: CurrentUser, *, assignee: str | None = None,
                       for i in range(slots))
     statement = _list_statement(tuple(filters), sort, slots)
     with fd.read_tx() as session:
-        rows = session.execute(statement, params).mappings().all()
+        rows = _prepared(statement).rows(session, params)
         total = rows[0]["total_count"] if rows else 0
         if not rows and page > 1:
             count = statement.with_only_columns(func.count()).order_by(None).limit(None).offset(None)
             total = session.execute(count, params).scalar_one()
-    return [dict(r) for r in rows], total
+    return rows, total
 
 
 def _today(fd: Flowdesk, tz: str | None) -> tuple[datetime, datetime]:

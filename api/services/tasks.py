@@ -13,6 +13,7 @@ from .. import queries as q
 from ..auth import CurrentUser, require_role
 from ..context import Flowdesk
 from ..errors import Conflict, Forbidden, NotFound, StaleInstance, Unprocessable
+from ..fast_sql import Prepared
 from . import audit, sla
 from .identity import user_exists
 from .instances import (ACTIVE_TASK_STATES, FINAL_STATUSES, apply_result, json_safe, keep_live,
@@ -53,7 +54,7 @@ def _load_for_complete(session: Connection, task_id: int,
                        user: CurrentUser) -> tuple[dict, dict[str, int]]:
     """The task with its instance's status and version, and the instance's other open tasks
     (guid -> id), in one statement."""
-    rows = session.execute(q.TASK_WITH_INSTANCE, {"task_id": task_id}).mappings().all()
+    rows = q.FAST_TASK_WITH_INSTANCE.rows(session, {"task_id": task_id})
     task = _visible(user, task_id, rows[0] if rows else None)
     del task["open_guid"], task["open_id"]
     return task, {r["open_guid"]: r["open_id"] for r in rows if r["open_id"] is not None}
@@ -70,18 +71,18 @@ def _require_active(task: dict) -> None:
 
 
 @functools.lru_cache(maxsize=32)
-def _update_statement(keys: tuple[str, ...]):  # type: ignore[no-untyped-def]
-    return T.update().where(
+def _update_statement(keys: tuple[str, ...]) -> Prepared:
+    return Prepared(T.update().where(
         T.c.id == bindparam("task_id"), q.IS_ACTIVE,
         T.c.assignee.is_not_distinct_from(bindparam("expected_assignee"))
-    ).values({k: bindparam(f"new_{k}") for k in keys})
+    ).values({k: bindparam(f"new_{k}") for k in keys}))
 
 
 def _set(session: Connection, task: dict, **values: object) -> dict:
     """Conditional update: 409 if the task changed since it was read; returns the new view."""
     params = {f"new_{k}": v for k, v in values.items()}
     params.update(task_id=task["id"], expected_assignee=task["assignee"])
-    changed = session.execute(_update_statement(tuple(sorted(values))), params).rowcount
+    changed = _update_statement(tuple(sorted(values))).rowcount(session, params)
     if changed != 1:
         raise Conflict(f"Task {task['id']} was changed by someone else; reload it.")
     return {**task, **values}
