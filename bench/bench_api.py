@@ -143,7 +143,14 @@ def main() -> None:
             except requests.ConnectionError:
                 time.sleep(0.1)
         files = [("files", (f.name, f.read_bytes())) for f in sorted(PROCESS.iterdir())]
-        assert http.post(base + "/api/v1/definitions", files=files).status_code == 201
+        try:
+            deployed = http.post(base + "/api/v1/definitions", files=files)
+        except requests.ConnectionError as exc:
+            deployed = exc
+        if not isinstance(deployed, requests.Response) or deployed.status_code != 201:
+            server.terminate()
+            errors = server.communicate(timeout=10)[1].decode(errors="replace")
+            raise SystemExit(f"the server did not start or deploy ({deployed}):\n{errors}")
 
         timings: dict[str, list[float]] = {"create": [], "list": [], "complete": []}
 
