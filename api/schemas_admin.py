@@ -1,4 +1,5 @@
-"""Schemas of the admin API (calendars, SLA policies, armed timers and clocks) and of waiting.
+"""Schemas of the admin API (calendars, SLA policies, armed timers and clocks, incidents) and
+of waiting.
 
 Calendar and policy bodies are validated by the engine (``engine.calendars``, ``engine.sla``),
 which reports every bad field at once; marshmallow only takes ``apply_to`` off the top.
@@ -7,7 +8,7 @@ from __future__ import annotations
 
 from marshmallow import INCLUDE, Schema, fields, validate
 
-from .schemas import PageQuery
+from .schemas import IncidentOut, PageQuery
 
 APPLY_TO = fields.String(load_default="new", validate=validate.OneOf(("new", "running")),
                          metadata={"description": "new: armed clocks keep their due times; "
@@ -141,3 +142,23 @@ class WaitingIn(Schema):
     reason = fields.String(required=True, allow_none=True, validate=validate.Length(max=50),
                            metadata={"description": "e.g. waiting_customer, waiting_third_party;"
                                      " null when no longer waiting"})
+
+
+class IncidentQuery(PageQuery):
+    state = fields.String(load_default="open",
+                          validate=validate.OneOf(("open", "resolved", "all")))
+    process_key = fields.String()
+    instance_id = fields.Integer()
+
+
+class AdminIncidentOut(IncidentOut):
+    instance_id = fields.Integer()
+    case_no = fields.String(allow_none=True)
+    process_key = fields.String()
+    business_key = fields.String(allow_none=True)
+    instance_status = fields.String()
+
+
+class IncidentPageOut(Schema):
+    items = fields.List(fields.Nested(AdminIncidentOut))
+    total = fields.Integer()

@@ -1,4 +1,5 @@
-"""/api/v1/admin: calendars, SLA policies, armed timers and SLA clocks, the outbox (admins)."""
+"""/api/v1/admin: calendars, SLA policies, armed timers and SLA clocks, the outbox and the
+incidents (admins)."""
 from __future__ import annotations
 
 from engine.sla import SlaPolicyInvalid, parse_duration
@@ -7,9 +8,10 @@ from ..auth import current_user
 from ..errors import Unprocessable
 from ..schemas import TaskOut
 from ..schemas_admin import (CalendarOut, ClockPageOut, ClockQuery, ConfigIn, DueIn,
-                             DueWorkOut, DueWorkPageOut, DueWorkQuery, NotificationPageOut,
-                             PageQuery, PolicyOut, PolicyQuery, PreviewOut, PreviewQuery)
-from ..services import due_admin, sla_admin
+                             DueWorkOut, DueWorkPageOut, DueWorkQuery, IncidentPageOut,
+                             IncidentQuery, NotificationPageOut, PageQuery, PolicyOut,
+                             PolicyQuery, PreviewOut, PreviewQuery)
+from ..services import due_admin, instance_reads, sla_admin
 from . import flowdesk, protected_blueprint
 
 blp = protected_blueprint("admin", "/api/v1/admin",
@@ -124,6 +126,16 @@ def move_timer(args: dict, row_id: int):  # type: ignore[no-untyped-def]
 def list_clocks(args: dict):  # type: ignore[no-untyped-def]
     """SLA clocks with their due time and state."""
     rows, total = due_admin.list_clocks(flowdesk(), current_user(), **args)
+    return {"items": rows, "total": total}
+
+
+@blp.route("/incidents", methods=["GET"])
+@blp.arguments(IncidentQuery(), location="query")
+@blp.response(200, IncidentPageOut)
+def list_incidents(args: dict):  # type: ignore[no-untyped-def]
+    """Incidents (failed scripts, timers, service calls) with their case, newest first;
+    ``state=open`` (the default) lists those no retry has resolved yet."""
+    rows, total = instance_reads.list_incidents(flowdesk(), current_user(), **args)
     return {"items": rows, "total": total}
 
 

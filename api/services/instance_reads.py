@@ -1,10 +1,12 @@
-"""Reading process instances: one instance's detail, and filtered, paginated lists."""
+"""Reading process instances: one instance's detail, and filtered, paginated lists of
+instances and of their incidents."""
 from __future__ import annotations
 
 from datetime import datetime
 
 from sqlalchemy import func, select
 
+from ..auth import CurrentUser, require_role
 from ..context import Flowdesk
 from ..errors import NotFound
 from ..models import AuditEntry, HumanTask, Incident, ProcessInstance
@@ -55,3 +57,36 @@ def list_instances(fd: Flowdesk, *, status: str | None = None, process_key: str 
         rows = session.scalars(query.order_by(ProcessInstance.id.desc())
                                .offset((page - 1) * per_page).limit(per_page)).all()
     return list(rows), total
+
+
+INCIDENT_STATES = ("open", "resolved", "all")
+
+
+def list_incidents(fd: Flowdesk, user: CurrentUser, *, state: str = "open",
+                   process_key: str | None = None, instance_id: int | None = None,
+                   page: int = 1, per_page: int = 50) -> tuple[list[dict], int]:
+    """Incidents with their case, newest first: the admin's work list. ``state``: open (not
+    yet resolved by a retry), resolved, or all. One statement; the total by a window count."""
+    require_role(user, "admin")
+    incidents, instances = Incident.__table__, ProcessInstance.__table__
+    query = (select(incidents, instances.c.case_no, instances.c.process_key,
+                    instances.c.business_key, instances.c.status.label("instance_status"),
+                    func.count().over().label("total_count"))
+             .join(instances, instances.c.id == incidents.c.instance_id))
+    if state == "open":
+        query = query.where(incidents.c.resolved_at.is_(None))
+    elif state == "resolved":
+        query = query.where(incidents.c.resolved_at.is_not(None))
+    if process_key:
+        query = query.where(instances.c.process_key == process_key)
+    if instance_id is not None:
+        query = query.where(incidents.c.instance_id == instance_id)
+    with fd.read_tx() as conn:
+        rows = conn.execute(query.order_by(incidents.c.id.desc())
+                            .offset((page - 1) * per_page).limit(per_page)).mappings().all()
+        if rows:
+            total = rows[0]["total_count"]
+        else:  # a page past the end: count what there is
+            total = conn.execute(select(func.count()).select_from(
+                query.with_only_columns(incidents.c.id).subquery())).scalar_one()
+    return [dict(r) for r in rows], total

@@ -224,6 +224,31 @@ def test_breached_and_at_risk_clocks_are_listed(live, page):  # type: ignore[no-
     expect(late).to_be_visible()
 
 
+def test_the_incidents_view_pages_through_open_incidents_newest_first(live, page):  # type: ignore[no-untyped-def]
+    """Twenty to a page: enough failed cases for a second page, whose last row is the oldest."""
+    open_before = live.ok("GET", "/admin/incidents?per_page=1")["total"]
+    failed = [case_in_error(live) for _ in range(max(0, 21 - open_before))]
+    total = live.ok("GET", "/admin/incidents?per_page=1")["total"]
+    assert total >= 21
+    oldest = live.ok("GET", f"/admin/incidents?per_page=1&page={total}")["items"][0]
+    admin_sign_in(page)
+    box, pager = page.locator("#incident-list"), page.locator("#incident-pager")
+    expect(box.locator("tr[data-incident]")).to_have_count(20)
+    if failed:  # the newest incident leads the first page
+        expect(box.locator("tr[data-incident]").first).to_have_attribute(
+            "data-instance", str(failed[-1]["id"]))
+    pages = -(-total // 20)
+    expect(pager.locator("#incident-page")).to_have_text(f"第 1 / {pages} 页, 共 {total} 个异常")
+    expect(pager.get_by_role("button", name="上一页")).to_be_disabled()
+    for _ in range(pages - 1):
+        pager.get_by_role("button", name="下一页").click()
+    expect(pager.locator("#incident-page")).to_have_text(
+        f"第 {pages} / {pages} 页, 共 {total} 个异常")
+    expect(pager.get_by_role("button", name="下一页")).to_be_disabled()
+    expect(box.locator("tr[data-incident]").last).to_have_attribute(
+        "data-incident", str(oldest["id"]))
+
+
 def test_admin_retries_a_case_in_error_from_the_incidents_view(live, page):  # type: ignore[no-untyped-def]
     failed = case_in_error(live)
     admin_sign_in(page)

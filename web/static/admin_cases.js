@@ -1,7 +1,8 @@
 /* The admin console's case views: SLA breaches (running clocks breached or at risk, with their
  * task, case, due time and escalation level), the cases (filtered by status and process, paged;
- * cancel with a confirm dialog, retry for cases in error) and the incidents (cases in error
- * with their error, retried from a dialog that takes corrected variables). Uses admin.js's
+ * cancel with a confirm dialog, retry for cases in error) and the open incidents (newest
+ * first with their case and error, paged; retried from a dialog that takes corrected
+ * variables). Uses admin.js's
  * helpers (window.FlowdeskAdmin); every call goes to /api/v1 like the rest of the page. */
 (function () {
   "use strict";
@@ -20,13 +21,45 @@
     status: document.getElementById("instance-status"),
     process: document.getElementById("instance-process"),
   };
-  const pager = {
-    nav: document.getElementById("instance-pager"),
-    prev: document.getElementById("instance-prev"),
-    next: document.getElementById("instance-next"),
-    text: document.getElementById("instance-page"),
-  };
-  const state = { page: 1, processesLoaded: false };
+  /* Prev/next paging of one list: ``id`` names its nav (`${id}-pager`, -prev, -next, -page);
+   * ``load`` draws the current page and returns {total}. A page left empty (after a cancel
+   * or retry) steps back to the last one. */
+  function makePager(id, message, load) {
+    const nav = document.getElementById(id + "-pager");
+    const prev = document.getElementById(id + "-prev");
+    const next = document.getElementById(id + "-next");
+    const text = document.getElementById(id + "-page");
+    const pager = {
+      page: 1,
+      async show() {
+        const { total } = await load(pager.page);
+        const pages = Math.max(1, Math.ceil(total / PER_PAGE));
+        if (pager.page > pages) {
+          pager.page = pages;
+          return pager.show();
+        }
+        nav.hidden = total <= PER_PAGE;
+        prev.disabled = pager.page <= 1;
+        next.disabled = pager.page >= pages;
+        text.textContent = t(message, { page: pager.page, pages, n: total });
+        return undefined;
+      },
+      first() {
+        pager.page = 1;
+        return pager.show();
+      },
+    };
+    const turn = (delta) => {
+      clearError();
+      pager.page += delta;
+      pager.show().catch(showError);
+    };
+    prev.addEventListener("click", () => turn(-1));
+    next.addEventListener("click", () => turn(1));
+    return pager;
+  }
+
+  const state = { processesLoaded: false };
 
   function caseName(instance) {
     return instance.case_no || "#" + instance.id;
@@ -193,16 +226,11 @@
     state.processesLoaded = true;
   }
 
-  async function loadInstances() {
-    const params = new URLSearchParams({ page: String(state.page), per_page: String(PER_PAGE) });
+  async function instancePage(number) {
+    const params = new URLSearchParams({ page: String(number), per_page: String(PER_PAGE) });
     if (filters.status.value) params.set("status", filters.status.value);
     if (filters.process.value) params.set("process_key", filters.process.value);
     const [page] = await Promise.all([api("GET", "/instances?" + params), loadProcesses()]);
-    const pages = Math.max(1, Math.ceil(page.total / PER_PAGE));
-    if (state.page > pages) {  // the last page emptied (e.g. after a cancel under a filter)
-      state.page = pages;
-      return loadInstances();
-    }
     const rows = page.items.map((i) => el("tr", { "data-instance": i.id, "data-status": i.status },
       cell("id", String(i.id)), cell("case", caseName(i)),
       cell("business_key", i.business_key || "—"), cell("process", i.process_key),
@@ -210,17 +238,10 @@
       cell("actions", actionsFor(i))));
     fill(boxes.instances, rows.length ? table(
       ["id", "case", "business_key", "process", "state", "started", "actions"], rows) : empty());
-    pager.nav.hidden = page.total <= PER_PAGE;
-    pager.prev.disabled = state.page <= 1;
-    pager.next.disabled = state.page >= pages;
-    pager.text.textContent = t("pages", { page: state.page, pages, n: page.total });
+    return page;
   }
-
-  function turnPage(delta) {
-    clearError();
-    state.page += delta;
-    loadInstances().catch(showError);
-  }
+  const instancePager = makePager("instance", "pages", instancePage);
+  const loadInstances = () => instancePager.show();
 
   // --- SLA breaches -------------------------------------------------------------------------
 
@@ -278,24 +299,28 @@
 
   // --- incidents ----------------------------------------------------------------------------
 
-  async function loadIncidents() {
-    const page = await api("GET", "/instances?status=error&per_page=50");
-    const details = await Promise.all(page.items.map((i) => api("GET", "/instances/" + i.id)
-      .catch(() => ({ incidents: [] }))));
-    const rows = page.items.map((i, n) => {
-      const open = details[n].incidents.filter((x) => !x.resolved_at);
-      const first = open[0];
-      return el("tr", { "data-instance": i.id },
-        cell("id", String(i.id)), cell("case", caseName(i)), cell("process", i.process_key),
-        cell("task", first ? first.task_name || first.bpmn_id || "—" : "—"),
-        cell("message", first ? el("span", { class: "incident-message" }, first.message) : "—"),
-        cell("since", timeEl(first ? first.created_at : i.updated_at)),
-        cell("actions", actionsFor(i)));
+  /* One row per open incident (a case may have several); retry acts on the case. */
+  async function incidentPage(number) {
+    const params = new URLSearchParams({ state: "open", page: String(number),
+      per_page: String(PER_PAGE) });
+    const page = await api("GET", "/admin/incidents?" + params);
+    const rows = page.items.map((i) => {
+      const instance = { id: i.instance_id, case_no: i.case_no, status: i.instance_status };
+      return el("tr", { "data-instance": i.instance_id, "data-incident": i.id },
+        cell("id", String(i.instance_id)), cell("case", caseName(instance)),
+        cell("process", i.process_key),
+        cell("task", i.task_name || i.bpmn_id || "—"),
+        cell("message", el("span", { class: "incident-message" }, i.message)),
+        cell("since", timeEl(i.created_at)),
+        cell("actions", actionsFor(instance)));
     });
     fill(boxes.incidents, rows.length ? el("div", {},
       table(["id", "case", "process", "task", "message", "since", "actions"], rows),
       el("p", { class: "muted small" }, t("total", { n: page.total }))) : empty());
+    return page;
   }
+  const incidentPager = makePager("incident", "incident_pages", incidentPage);
+  const loadIncidents = () => incidentPager.show();
 
   /* After a cancel or retry: the cases, the incidents and everything with due times. */
   function refreshCases() {
@@ -334,12 +359,9 @@
   for (const select of [filters.status, filters.process]) {
     select.addEventListener("change", () => {
       clearError();
-      state.page = 1;
-      loadInstances().catch(showError);
+      instancePager.first().catch(showError);
     });
   }
-  pager.prev.addEventListener("click", () => turnPage(-1));
-  pager.next.addEventListener("click", () => turnPage(1));
   A.loaders.push(loadBreaches, loadInstances, loadIncidents);
   A.dueLoaders.push(loadBreaches);
 })();
