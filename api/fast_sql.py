@@ -80,14 +80,31 @@ class Prepared:
         for name, process in plan.bind.items():
             values[name] = process(values[name])
         bound: Any = values if plan.order is None else tuple(values[n] for n in plan.order)
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        driver = conn.connection.driver_connection
+        cursor = None
         try:
+            cursor = driver.cursor()  # type: ignore[union-attr]
             cursor.execute(plan.sql, bound)
         except dialect.loaded_dbapi.Error as exc:
-            cursor.close()
-            raise DBAPIError.instance(plan.sql, bound, exc, dialect.loaded_dbapi.Error,
-                                      dialect=dialect) from exc
+            raise _translated(conn, cursor, exc, plan.sql, bound) from exc
         return plan, cursor
+
+
+def _translated(conn: Connection, cursor: Any, exc: Exception, sql: str,
+                bound: Any) -> DBAPIError:
+    """The driver's error as SQLAlchemy raises it; a lost connection is invalidated first,
+    as SQLAlchemy does, so the pool replaces it instead of handing it out again."""
+    dialect = conn.dialect
+    lost = dialect.is_disconnect(exc, conn.connection.dbapi_connection, cursor)
+    if cursor is not None:
+        try:
+            cursor.close()
+        except dialect.loaded_dbapi.Error:
+            pass
+    if lost:
+        conn.invalidate(exc)
+    return DBAPIError.instance(sql, bound, exc, dialect.loaded_dbapi.Error,
+                               connection_invalidated=lost, dialect=dialect)
 
 
 def insert_of(table: Table, keys: tuple[str, ...], *returning: Column) -> Prepared:

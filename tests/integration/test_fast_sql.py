@@ -101,6 +101,19 @@ def test_driver_errors_are_sqlalchemys_exceptions(fd) -> None:  # type: ignore[n
         assert Prepared(select(q.instances.c.id)).rows(conn, {}) == []
 
 
+def test_a_lost_connection_is_invalidated_as_sqlalchemy_would(fd) -> None:  # type: ignore[no-untyped-def]
+    """The driver connection dies under a statement: SQLAlchemy's exception, marked
+    invalidated, and the pool hands out a working connection next."""
+    statement = Prepared(select(q.instances.c.id))
+    with fd.engine.connect() as conn:
+        conn.connection.driver_connection.close()  # as if the server had gone away
+        with pytest.raises(exc.DBAPIError) as raised:
+            statement.rows(conn, {})
+        assert raised.value.connection_invalidated and conn.invalidated
+    with fd.read_tx() as conn:
+        assert statement.rows(conn, {}) == []
+
+
 def test_expanding_parameters_are_refused(fd) -> None:  # type: ignore[no-untyped-def]
     table = Table("t", MetaData(), Column("x", Integer))
     statement = select(table).where(table.c.x.in_(bindparam("xs", expanding=True)))
