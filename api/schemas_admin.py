@@ -7,6 +7,7 @@ which reports every bad field at once; marshmallow only takes ``apply_to`` off t
 from __future__ import annotations
 
 from marshmallow import INCLUDE, Schema, fields, validate
+from webargs.fields import DelimitedList
 
 from .schemas import IncidentOut, PageQuery
 
@@ -91,8 +92,9 @@ class DueWorkPageOut(Schema):
 
 class ClockQuery(PageQuery):
     status = fields.String(validate=validate.OneOf(("running", "paused", "stopped")))
-    sla_state = fields.String(validate=validate.OneOf(("ok", "at_risk", "breached", "paused",
-                                                       "met")))
+    sla_state = DelimitedList(
+        fields.String(validate=validate.OneOf(("ok", "at_risk", "breached", "paused", "met"))),
+        metadata={"description": "one state, or several separated by commas"})
     instance_id = fields.Integer()
     task_id = fields.Integer()
     policy = fields.String()
@@ -109,6 +111,9 @@ class ClockOut(Schema):
     due_at = fields.DateTime(allow_none=True)
     escalation_level = fields.Integer()
     clock = fields.Dict()
+    task_name = fields.String(allow_none=True)
+    assignee = fields.String(allow_none=True)
+    case_no = fields.String(allow_none=True)
 
 
 class ClockPageOut(Schema):

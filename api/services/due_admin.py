@@ -47,16 +47,22 @@ def list_due_work(fd: Flowdesk, user: CurrentUser, *, kind: str | None = None,
 
 
 def list_clocks(fd: Flowdesk, user: CurrentUser, *, status: str | None = None,
-                sla_state: str | None = None, instance_id: int | None = None,
+                sla_state: list[str] | None = None, instance_id: int | None = None,
                 task_id: int | None = None, policy: str | None = None,
                 page: int = 1, per_page: int = 50) -> tuple[list[dict], int]:
+    """Clocks soonest due first, each with its task's name and assignee and its case number
+    (what the admin console's breaches view shows); ``sla_state``: any of several."""
     require_role(user, "admin")
-    query = (select(clocks, policies.c.name.label("policy"))
+    query = (select(clocks, policies.c.name.label("policy"), q.tasks.c.name.label("task_name"),
+                    q.tasks.c.assignee, q.instances.c.case_no)
              .join(policies, policies.c.id == clocks.c.policy_id)
+             .join(q.instances, q.instances.c.id == clocks.c.instance_id)
+             .outerjoin(q.tasks, q.tasks.c.id == clocks.c.task_id)
              .order_by(clocks.c.due_at.is_(None), clocks.c.due_at, clocks.c.id))
-    for column, value in ((clocks.c.status, status), (clocks.c.sla_state, sla_state),
-                          (clocks.c.instance_id, instance_id), (clocks.c.task_id, task_id),
-                          (policies.c.name, policy)):
+    if sla_state:
+        query = query.where(clocks.c.sla_state.in_(sla_state))
+    for column, value in ((clocks.c.status, status), (clocks.c.instance_id, instance_id),
+                          (clocks.c.task_id, task_id), (policies.c.name, policy)):
         if value is not None:
             query = query.where(column == value)
     with fd.read_tx() as conn:

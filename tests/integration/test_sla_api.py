@@ -248,3 +248,27 @@ def test_instance_resolution_clock_pauses_and_stops(server, tokens, clock, armed
         assert server.post(f"/api/v1/tasks/{task_id}/complete", admin,
                            json={"data": {"note": "x"}}).ok
     assert (clock_of()["status"], clock_of()["sla_state"]) == ("stopped", "met")
+
+
+def test_the_breaches_list_pages_clocks_of_several_states_with_task_and_case(
+        server, tokens, clock, fd, armed) -> None:  # type: ignore[no-untyped-def]
+    """``sla_state=breached,at_risk``: soonest due first, with the task's name and assignee and
+    the case number, one page at a time."""
+    admin = tokens["admin"]
+    clock.set(at(11))
+    later = server.post("/api/v1/instances", admin, json={"process_key": "three_steps"}).json()
+    clock.set(at(15, 1))  # the first task is past its 15:00; the second (due 16:00) at risk
+    run_due(fd)
+    url = "/api/v1/admin/sla-clocks?status=running&sla_state=breached,at_risk"
+    listed = server.get(url, admin).json()
+    assert listed["total"] == 2
+    assert [(c["task_id"], c["sla_state"]) for c in listed["items"]] == [
+        (armed, "breached"), (later["open_tasks"][0]["id"], "at_risk")]
+    first = listed["items"][0]
+    assert first["task_name"] == task(server, tokens, armed)["name"]
+    assert first["case_no"] and first["assignee"] is None
+    second_page = server.get(url + "&per_page=1&page=2", admin).json()
+    assert [c["task_id"] for c in second_page["items"]] == [later["open_tasks"][0]["id"]]
+    assert server.get("/api/v1/admin/sla-clocks?sla_state=breached", admin).json()["total"] == 1
+    bad = server.get("/api/v1/admin/sla-clocks?sla_state=breached,late", admin)
+    assert bad.status_code == 422 and bad.json()["errors"][0]["location"] == "query"

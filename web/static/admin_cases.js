@@ -1,5 +1,5 @@
 /* The admin console's case views: SLA breaches (running clocks breached or at risk, with their
- * task, case, due time and escalation level), the cases (filtered by status and process, paged;
+ * task, case, due time and escalation level; paged), the cases (filtered by status and process, paged;
  * cancel with a confirm dialog, retry for cases in error) and the open incidents (newest
  * first with their case and error, paged; retried from a dialog that takes corrected
  * variables). Uses admin.js's
@@ -245,57 +245,31 @@
 
   // --- SLA breaches -------------------------------------------------------------------------
 
-  async function clocksIn(slaState) {
-    const page = await api("GET", "/admin/sla-clocks?status=running&per_page=100&sla_state=" +
-      slaState);
-    return page;
-  }
-
-  /* The clocks' tasks and case numbers: two task lists (breached, at risk; an admin sees every
-   * group's), then whatever is still missing one by one. */
-  async function tasksAndCases(clocks) {
-    const lists = await Promise.all(["breached", "at_risk"].map((s) => api("GET",
-      "/tasks?per_page=100&sla_state=" + s)));
-    const tasks = new Map(lists.flatMap((l) => l.items).map((task) => [task.id, task]));
-    const missing = [...new Set(clocks.map((c) => c.task_id).filter((id) => id && !tasks.has(id)))];
-    for (const task of await Promise.all(missing.map((id) => api("GET", "/tasks/" + id)
-      .catch(() => null)))) {
-      if (task) tasks.set(task.id, task);
-    }
-    const cases = new Map([...tasks.values()].filter((task) => task.case_no)
-      .map((task) => [task.instance_id, task.case_no]));
-    const unknown = [...new Set(clocks.map((c) => c.instance_id).filter((id) => !cases.has(id)))];
-    for (const instance of await Promise.all(unknown.map((id) => api("GET", "/instances/" + id)
-      .catch(() => null)))) {
-      if (instance) cases.set(instance.id, caseName(instance));
-    }
-    return { tasks, cases };
-  }
-
-  async function loadBreaches() {
-    const wanted = filters.breach.value ? [filters.breach.value] : ["breached", "at_risk"];
-    const pages = await Promise.all(wanted.map(clocksIn));
-    const clocks = pages.flatMap((page) => page.items);
-    const total = pages.reduce((sum, page) => sum + page.total, 0);
-    const { tasks, cases } = await tasksAndCases(clocks);
-    const rows = clocks.map((c) => {
-      const task = tasks.get(c.task_id);
-      return el("tr", { "data-clock": c.id, "data-task": c.task_id, "data-sla": c.sla_state },
-        cell("sla", slaEl(c.sla_state)),
-        cell("task", task ? el("span", {}, el("strong", {}, task.name), " #" + task.id)
-          : c.task_id ? "#" + c.task_id : el("span", { class: "muted" }, t("whole_case"))),
-        cell("instance", cases.get(c.instance_id) || "#" + c.instance_id),
-        cell("policy", c.policy),
-        cell("due", timeEl(c.due_at)),
-        cell("escalation", c.escalation_level ? t("escalation.level", { n: c.escalation_level })
-          : "—"),
-        cell("assignee", task && task.assignee ? task.assignee
-          : el("span", { class: "muted" }, t("unassigned"))));
-    });
+  /* Running clocks breached or at risk, soonest due first, with their task and case. */
+  async function breachPage(number) {
+    const params = new URLSearchParams({ status: "running",
+      sla_state: filters.breach.value || "breached,at_risk", page: String(number),
+      per_page: String(PER_PAGE) });
+    const page = await api("GET", "/admin/sla-clocks?" + params);
+    const rows = page.items.map((c) => el("tr",
+      { "data-clock": c.id, "data-task": c.task_id, "data-sla": c.sla_state },
+      cell("sla", slaEl(c.sla_state)),
+      cell("task", c.task_id ? el("span", {}, el("strong", {}, c.task_name || ""), " #" + c.task_id)
+        : el("span", { class: "muted" }, t("whole_case"))),
+      cell("instance", caseName({ id: c.instance_id, case_no: c.case_no })),
+      cell("policy", c.policy),
+      cell("due", timeEl(c.due_at)),
+      cell("escalation", c.escalation_level ? t("escalation.level", { n: c.escalation_level })
+        : "—"),
+      cell("assignee", c.assignee ? c.assignee
+        : el("span", { class: "muted" }, t("unassigned")))));
     fill(boxes.breaches, rows.length ? el("div", {},
       table(["sla", "task", "instance", "policy", "due", "escalation", "assignee"], rows),
-      el("p", { class: "muted small" }, t("total", { n: total }))) : empty());
+      el("p", { class: "muted small" }, t("total", { n: page.total }))) : empty());
+    return page;
   }
+  const breachPager = makePager("breach", "breach_pages", breachPage);
+  const loadBreaches = () => breachPager.show();
 
   // --- incidents ----------------------------------------------------------------------------
 
@@ -354,7 +328,7 @@
 
   filters.breach.addEventListener("change", () => {
     clearError();
-    loadBreaches().catch(showError);
+    breachPager.first().catch(showError);
   });
   for (const select of [filters.status, filters.process]) {
     select.addEventListener("change", () => {
