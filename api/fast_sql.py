@@ -6,9 +6,11 @@ fifth of a task completion's time. A ``Prepared`` statement keeps what that work
 (the SQL text, the order of its parameters, the type processors SQLAlchemy itself would apply)
 and does the rest in a few lines, so rows come back exactly as SQLAlchemy would give them.
 
-Only for statements that need nothing else: SELECTs and UPDATEs whose every parameter the
-caller passes (no Python-side column defaults, no expanding ``IN`` lists). A driver error is
-raised as SQLAlchemy's own exception, so callers catch the same classes as before.
+Only for statements that need nothing else: SELECTs, UPDATEs and one-row INSERTs (``insert_of``
+fills omitted columns' scalar defaults) whose every parameter the caller passes, without
+expanding ``IN`` lists. A driver error is raised as SQLAlchemy's own exception, and a lost
+connection is invalidated, so callers and the pool see what they saw before. Used on the paths
+every start, task list and completion takes; everything else stays on SQLAlchemy's execution.
 """
 from __future__ import annotations
 
