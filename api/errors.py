@@ -5,6 +5,7 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, json
+from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from engine.errors import FormInvalid, InvalidModel, TaskNotFound, TaskNotReady
@@ -133,6 +134,17 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Response:
         return handle_http_exception(exc)
+
+    @app.errorhandler(DBAPIError)
+    def _database(exc: DBAPIError) -> Response:
+        """A database that is down, restarting, or locked past the busy timeout: nothing was
+        committed, so the client may simply try again (503 + Retry-After)."""
+        if isinstance(exc, OperationalError) or exc.connection_invalidated:
+            log.warning("database unavailable: %s", exc.orig)
+            return problem(503, "Database unavailable",
+                           "The database did not answer in time; nothing was changed. "
+                           "Try again in a moment.", headers={"Retry-After": "2"})
+        return _unexpected(exc)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:

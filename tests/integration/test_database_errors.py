@@ -1,0 +1,49 @@
+"""A database that does not answer is a 503 the client may retry, never a traceback; other
+database errors stay 500s. Both as problem details."""
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from sqlalchemy.exc import DBAPIError, OperationalError, ProgrammingError
+
+
+def _raising(error: Exception):  # type: ignore[no-untyped-def]
+    def view():  # type: ignore[no-untyped-def]
+        raise error
+    return view
+
+
+@pytest.mark.parametrize("error, status", [
+    (OperationalError("SELECT 1", {}, sqlite3.OperationalError("database is locked")), 503),
+    (DBAPIError("SELECT 1", {}, sqlite3.InterfaceError("connection closed"),
+                connection_invalidated=True), 503),
+    (ProgrammingError("SELECT nope", {}, sqlite3.ProgrammingError("no such column")), 500),
+])
+def test_database_errors_are_problem_details(app, error: Exception, status: int) -> None:  # type: ignore[no-untyped-def]
+    app.add_url_rule("/_test/db-error", "db_error", _raising(error))
+    response = app.test_client().get("/_test/db-error")
+    assert response.status_code == status
+    assert response.mimetype == "application/problem+json"
+    body = response.get_json()
+    assert body["status"] == status and "Traceback" not in response.get_data(as_text=True)
+    if status == 503:
+        assert body["title"] == "Database unavailable" and response.headers["Retry-After"] == "2"
+    else:
+        assert body["title"] == "Internal server error" and "Retry-After" not in response.headers
+
+
+def test_a_database_that_cannot_be_opened_is_a_503(app, monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Through the real stack: the engine points at a file SQLite cannot open."""
+    from sqlalchemy import create_engine
+
+    from api.auth import hash_token
+    fd = app.extensions["flowdesk"]
+    dead = create_engine(f"sqlite:///{tmp_path / 'missing-dir' / 'x.db'}")
+    monkeypatch.setattr(fd, "engine", dead)  # undone before the app's teardown disposes it
+    monkeypatch.setattr(fd, "_read_engine", dead)
+    response = app.test_client().get("/api/v1/tasks",
+                                     headers={"Authorization": "Bearer fd_unknown"})
+    assert fd.cached_user(hash_token("fd_unknown")) is None
+    assert response.status_code == 503, response.get_data(as_text=True)
+    assert response.get_json()["title"] == "Database unavailable"
