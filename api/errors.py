@@ -137,13 +137,15 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(DBAPIError)
     def _database(exc: DBAPIError) -> Response:
-        """A database that is down, restarting, or locked past the busy timeout: nothing was
-        committed, so the client may simply try again (503 + Retry-After)."""
+        """A database that is down, restarting, or locked past the busy timeout: the
+        transaction was rolled back (unless the connection dropped during its commit), so the
+        client may try again (503 + Retry-After); optimistic locking and the tasks' state
+        checks turn a repeat of something that did commit into a 409, not a double step."""
         if isinstance(exc, OperationalError) or exc.connection_invalidated:
             log.warning("database unavailable: %s", exc.orig)
             return problem(503, "Database unavailable",
-                           "The database did not answer in time; nothing was changed. "
-                           "Try again in a moment.", headers={"Retry-After": "2"})
+                           "The database did not answer in time. Try again in a moment.",
+                           headers={"Retry-After": "2"})
         return _unexpected(exc)
 
     @app.errorhandler(Exception)
