@@ -5,7 +5,9 @@ This is where the per-call budget of a few statements and no ORM overhead is kep
 """
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, bindparam, func, literal, select
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, literal, select
 
 from .fast_sql import Prepared
 from .models import (ApiToken, Group, HumanTask, Incident, ProcessDefinition, ProcessInstance, User,
@@ -94,6 +96,15 @@ INSERT_TASKS = tasks.insert().returning(tasks.c.id, sort_by_parameter_order=True
 INSERT_INSTANCE = instances.insert().returning(instances.c.id)
 
 COUNT_OVER = func.count().over().label("total_count")
+
+
+def page_of(conn: Any, query: Select, page: int, per_page: int) -> tuple[list[dict], int]:
+    """One page of an ordered query as dicts, and how many rows the whole query has (the
+    admin lists: cold paths, so a plain count beside the page)."""
+    total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    rows = conn.execute(query.limit(per_page).offset((page - 1) * per_page)).mappings().all()
+    return [dict(r) for r in rows], total
+
 
 # The statements run on every start, task list and completion, run on the driver's cursor.
 FAST_TASK_WITH_INSTANCE = Prepared(TASK_WITH_INSTANCE)

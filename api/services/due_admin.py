@@ -3,9 +3,8 @@ time; mark a task or instance as waiting on someone (which pauses the SLA clocks
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import select
 
 from engine import sla
 from engine.timers import reschedule
@@ -20,12 +19,6 @@ from .due_work import due
 from .instances import FINAL_STATUSES, step_instance
 from .tasks import in_groups
 from .sla import calendar_named, clocks, policies, policy_by_id, set_waiting, store, sync_task
-
-
-def _page(conn: Any, query: Select, page: int, per_page: int) -> tuple[list[dict], int]:
-    total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    rows = conn.execute(query.limit(per_page).offset((page - 1) * per_page)).mappings().all()
-    return [dict(r) for r in rows], total
 
 
 def list_due_work(fd: Flowdesk, user: CurrentUser, *, kind: str | None = None,
@@ -43,7 +36,7 @@ def list_due_work(fd: Flowdesk, user: CurrentUser, *, kind: str | None = None,
     if due_after is not None:
         query = query.where(due.c.due_at >= due_after)
     with fd.read_tx() as conn:
-        return _page(conn, query, page, per_page)
+        return q.page_of(conn, query, page, per_page)
 
 
 def list_clocks(fd: Flowdesk, user: CurrentUser, *, status: str | None = None,
@@ -66,7 +59,7 @@ def list_clocks(fd: Flowdesk, user: CurrentUser, *, status: str | None = None,
         if value is not None:
             query = query.where(column == value)
     with fd.read_tx() as conn:
-        return _page(conn, query, page, per_page)
+        return q.page_of(conn, query, page, per_page)
 
 
 def list_notifications(fd: Flowdesk, user: CurrentUser, page: int = 1,
@@ -74,7 +67,7 @@ def list_notifications(fd: Flowdesk, user: CurrentUser, page: int = 1,
     require_role(user, "admin")
     table = Notification.__table__
     with fd.read_tx() as conn:
-        return _page(conn, select(table).order_by(table.c.id.desc()), page, per_page)
+        return q.page_of(conn, select(table).order_by(table.c.id.desc()), page, per_page)
 
 
 def set_task_due(fd: Flowdesk, user: CurrentUser, task_id: int, due_at: datetime,

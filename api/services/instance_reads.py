@@ -11,6 +11,7 @@ from ..context import Flowdesk
 from ..errors import NotFound
 from ..models import AuditEntry, HumanTask, Incident, ProcessInstance
 from ..queries import ACTIVE as ACTIVE_TASK_STATES
+from ..queries import page_of
 
 
 def get_instance(fd: Flowdesk, instance_id: int) -> dict:
@@ -59,20 +60,17 @@ def list_instances(fd: Flowdesk, *, status: str | None = None, process_key: str 
     return list(rows), total
 
 
-INCIDENT_STATES = ("open", "resolved", "all")
-
-
 def list_incidents(fd: Flowdesk, user: CurrentUser, *, state: str = "open",
                    process_key: str | None = None, instance_id: int | None = None,
                    page: int = 1, per_page: int = 50) -> tuple[list[dict], int]:
     """Incidents with their case, newest first: the admin's work list. ``state``: open (not
-    yet resolved by a retry), resolved, or all. One statement; the total by a window count."""
+    yet resolved by a retry), resolved, or all."""
     require_role(user, "admin")
     incidents, instances = Incident.__table__, ProcessInstance.__table__
     query = (select(incidents, instances.c.case_no, instances.c.process_key,
-                    instances.c.business_key, instances.c.status.label("instance_status"),
-                    func.count().over().label("total_count"))
-             .join(instances, instances.c.id == incidents.c.instance_id))
+                    instances.c.business_key, instances.c.status.label("instance_status"))
+             .join(instances, instances.c.id == incidents.c.instance_id)
+             .order_by(incidents.c.id.desc()))
     if state == "open":
         query = query.where(incidents.c.resolved_at.is_(None))
     elif state == "resolved":
@@ -82,11 +80,4 @@ def list_incidents(fd: Flowdesk, user: CurrentUser, *, state: str = "open",
     if instance_id is not None:
         query = query.where(incidents.c.instance_id == instance_id)
     with fd.read_tx() as conn:
-        rows = conn.execute(query.order_by(incidents.c.id.desc())
-                            .offset((page - 1) * per_page).limit(per_page)).mappings().all()
-        if rows:
-            total = rows[0]["total_count"]
-        else:  # a page past the end: count what there is
-            total = conn.execute(select(func.count()).select_from(
-                query.with_only_columns(incidents.c.id).subquery())).scalar_one()
-    return [dict(r) for r in rows], total
+        return page_of(conn, query, page, per_page)

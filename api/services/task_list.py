@@ -5,7 +5,7 @@ import functools
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Select, bindparam, func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 
 from .. import queries as q
 from ..auth import CurrentUser
@@ -68,22 +68,17 @@ def _mine_or_my_groups(slots: int):  # type: ignore[no-untyped-def]
 
 
 @functools.lru_cache(maxsize=256)
-def _list_statement(filters: tuple[str, ...], sort: str, group_slots: int = 0) -> Select:
-    """Task-list statements are built once per shape (filters, sort, group slots) and reused;
-    an unknown sort key raises (and nothing is cached)."""
+def _list_statement(filters: tuple[str, ...], sort: str, group_slots: int = 0) -> Prepared:
+    """Task-list statements are built once per shape (filters, sort, group slots) and run on
+    the driver's cursor; an unknown sort key raises (and nothing is cached)."""
     where = [_FILTERS[f]() for f in filters]
     if group_slots:
         where.append(_mine_or_my_groups(group_slots))
-    return (select(*_LIST_COLUMNS, q.instances.c.case_no, q.COUNT_OVER)
-            .select_from(T.join(q.instances, q.instances.c.id == T.c.instance_id))
-            .where(*where)
-            .order_by(*_order(sort)).offset(bindparam("offset")).limit(bindparam("limit")))
-
-
-@functools.lru_cache(maxsize=256)
-def _prepared(statement: Select) -> Prepared:
-    """The driver-cursor twin of a cached list statement (one per shape, like the statement)."""
-    return Prepared(statement)
+    return Prepared(select(*_LIST_COLUMNS, q.instances.c.case_no, q.COUNT_OVER)
+                    .select_from(T.join(q.instances, q.instances.c.id == T.c.instance_id))
+                    .where(*where)
+                    .order_by(*_order(sort)).offset(bindparam("offset"))
+                    .limit(bindparam("limit")))
 
 
 def list_tasks(fd: Flowdesk, user: CurrentUser, *, assignee: str | None = None,
@@ -129,12 +124,13 @@ def list_tasks(fd: Flowdesk, user: CurrentUser, *, assignee: str | None = None,
         params["me"] = user.username
         params.update((f"group_{i}", groups[i] if i < len(groups) else None)
                       for i in range(slots))
-    statement = _list_statement(tuple(filters), sort, slots)
+    prepared = _list_statement(tuple(filters), sort, slots)
     with fd.read_tx() as session:
-        rows = _prepared(statement).rows(session, params)
+        rows = prepared.rows(session, params)
         total = rows[0]["total_count"] if rows else 0
         if not rows and page > 1:
-            count = statement.with_only_columns(func.count()).order_by(None).limit(None).offset(None)
+            count = (prepared.statement.with_only_columns(func.count())
+                     .order_by(None).limit(None).offset(None))
             total = session.execute(count, params).scalar_one()
     return rows, total
 

@@ -47,7 +47,7 @@ def test_rows_match_sqlalchemys_own(fd) -> None:  # type: ignore[no-untyped-def]
                 (q.TASK, {"task_id": first}),
                 (q.INSTANCE_HEAD, {"instance_id": instance_id}),
                 (select(q.instances), {}),
-                (_list_statement(("active",), "-priority,created_at", 2),
+                (_list_statement(("active",), "-priority,created_at", 2).statement,
                  {"me": "nobody", "group_0": "Agent", "group_1": None, "offset": 0,
                   "limit": 50})]:
             expected = [dict(r) for r in conn.execute(statement, params).mappings()]
