@@ -13,10 +13,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from engine.clock import Clock
 
-from . import routes
-from .config import Settings
-from .context import Flowdesk
-from .errors import handle_http_exception, register_error_handlers
+from api import routes
+from services.settings import Settings
+from services.context import Flowdesk
+from api.errors import handle_http_exception, register_error_handlers
 
 
 class FlowdeskApi(Api):

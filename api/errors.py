@@ -1,4 +1,10 @@
-"""Every error leaves as RFC 9457 problem details JSON; engine errors are mapped here, once."""
+"""Every error leaves as RFC 9457 problem details JSON: the one place where service and engine
+errors get their HTTP status.
+
+``ApiError`` and its subclasses are what only HTTP can get wrong (no credentials, a missing CSRF
+token, a malformed upload); everything a service refuses is a ``services.errors.ServiceError``
+and is mapped by ``SERVICE_STATUS``.
+"""
 from __future__ import annotations
 
 import logging
@@ -10,6 +16,7 @@ from werkzeug.exceptions import HTTPException
 
 from engine.errors import FormInvalid, InvalidModel, TaskNotFound, TaskNotReady
 from engine.status_profile import IllegalStatus
+from services import errors as service_errors
 
 log = logging.getLogger("flowdesk.api")
 
@@ -32,28 +39,26 @@ class Forbidden(ApiError):
     status, title = 403, "Forbidden"
 
 
-class NotFound(ApiError):
-    status, title = 404, "Not found"
-
-
-class Conflict(ApiError):
-    status, title = 409, "Conflict"
-
-
-class StaleInstance(Conflict):
-    """Another call changed the instance between our read and our write (optimistic lock)."""
-
-
 class Unprocessable(ApiError):
     status, title = 422, "Unprocessable content"
 
 
-class TooManyRequests(ApiError):
-    status, title = 429, "Too many requests"
+# A service's refusal -> (status, title). Subclasses not listed use their nearest listed base.
+SERVICE_STATUS: dict[type[service_errors.ServiceError], tuple[int, str]] = {
+    service_errors.ServiceError: (400, "Bad request"),
+    service_errors.NotFound: (404, "Not found"),
+    service_errors.Forbidden: (403, "Forbidden"),
+    service_errors.Conflict: (409, "Conflict"),
+    service_errors.Invalid: (422, "Unprocessable content"),
+    service_errors.Throttled: (429, "Too many requests"),
+}
 
-    def __init__(self, detail: str, retry_after: int) -> None:
-        super().__init__(detail)
-        self.retry_after = retry_after
+
+def service_status(exc: service_errors.ServiceError) -> tuple[int, str]:
+    for cls in type(exc).__mro__:
+        if cls in SERVICE_STATUS:
+            return SERVICE_STATUS[cls]  # type: ignore[index]
+    return 400, "Bad request"
 
 
 def problem(status: int, title: str, detail: str, errors: list[dict] | None = None,
@@ -103,9 +108,14 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError) -> Response:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else {}
-        if isinstance(exc, TooManyRequests):
-            headers["Retry-After"] = str(exc.retry_after)
         return problem(exc.status, exc.title, exc.detail, exc.errors, headers)
+
+    @app.errorhandler(service_errors.ServiceError)
+    def _service_error(exc: service_errors.ServiceError) -> Response:
+        status, title = service_status(exc)
+        headers = ({"Retry-After": str(exc.retry_after)}
+                   if isinstance(exc, service_errors.Throttled) else None)
+        return problem(status, title, exc.detail, exc.errors, headers)
 
     @app.errorhandler(InvalidModel)
     def _invalid_model(exc: InvalidModel) -> Response:

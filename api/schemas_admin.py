@@ -9,7 +9,7 @@ from __future__ import annotations
 from marshmallow import INCLUDE, Schema, fields, validate
 from webargs.fields import DelimitedList
 
-from .schemas import IncidentOut, PageQuery
+from api.schemas import IncidentOut, PageQuery
 
 APPLY_TO = fields.String(load_default="new", validate=validate.OneOf(("new", "running")),
                          metadata={"description": "new: armed clocks keep their due times; "

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from .schemas import PageQuery
+from api.schemas import PageQuery
 
 TIERS = ("普通", "银卡", "金卡", "钻石", "VIP")
 

@@ -72,10 +72,10 @@ class Client:
 
 
 def prepare(db_url: str) -> str:
-    from api.config import Settings
-    from api.context import Flowdesk
-    from api.migrate import upgrade
-    from api.services.identity import create_token, ensure_user
+    from services.settings import Settings
+    from services.context import Flowdesk
+    from host.migrate import upgrade
+    from services.identity import create_token, ensure_user
     upgrade(db_url)
     fd = Flowdesk(Settings(database_url=db_url))
     ensure_user(fd, "bench", ["staff", "designer"], ["Agent"])

@@ -44,13 +44,13 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import create_engine, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from api.auth import CurrentUser  # noqa: E402
-from api.config import Settings  # noqa: E402
-from api.context import Flowdesk  # noqa: E402
-from api.migrate import upgrade  # noqa: E402
-from api.models import AuditEntry, DueWork, ProcessInstance  # noqa: E402
-from api.services.definitions import deploy  # noqa: E402
-from api.services.instances import start_instance  # noqa: E402
+from services.principal import Principal  # noqa: E402
+from services.settings import Settings  # noqa: E402
+from services.context import Flowdesk  # noqa: E402
+from host.migrate import upgrade  # noqa: E402
+from store.tables import AuditEntry, DueWork, ProcessInstance  # noqa: E402
+from services.definitions import deploy  # noqa: E402
+from services.instances import start_instance  # noqa: E402
 from bench.bench_api import cpu_baseline, percentile  # noqa: E402
 
 PROCESS = ROOT / "tests" / "resources" / "timers" / "wait_until.bpmn"
@@ -97,7 +97,7 @@ def arm(fd: Flowdesk, count: int, window: float, probe: int, margin: float,
     are not due) measures the arming rate, so the window can start ``margin`` seconds after
     arming will have finished. Returns (instance id -> due, window start, arming seconds)."""
     deploy(fd, {PROCESS.name: PROCESS.read_bytes()}, "bench")
-    user = CurrentUser(0, "bench", frozenset({"staff"}), frozenset())
+    user = Principal(0, "bench", frozenset({"staff"}), frozenset())
     far = (now() + timedelta(days=30)).isoformat()
     started = time.perf_counter()
     for _ in range(probe):

@@ -111,7 +111,7 @@ def create_app() -> Flask:
         live[(row.id, row.version + 1)] = wf
         return jsonify({"task_id": task_id, "instance_status": status})
 
-    # one bytes object per response, as ``flowdesk serve`` hands granian (api.wsgi_server)
-    from api.wsgi_server import one_piece
+    # one bytes object per response, as ``flowdesk serve`` hands granian (host.server)
+    from host.server import one_piece
     app.wsgi_app = one_piece(app.wsgi_app)  # type: ignore[method-assign]
     return app

@@ -3,16 +3,15 @@ from __future__ import annotations
 
 from alembic import context
 
-from api.config import Settings
-from api.db import make_engine
-from api.models import Base
+from store.database import database_url_from_env, make_engine
+from store.tables import Base
 
 config = context.config
 target_metadata = Base.metadata
 
 
 def run_migrations_online() -> None:
-    url = config.get_main_option("sqlalchemy.url") or Settings().database_url
+    url = config.get_main_option("sqlalchemy.url") or database_url_from_env()
     engine = make_engine(url)
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_metadata,

@@ -12,7 +12,8 @@ from flask import (Blueprint, Response, current_app, g, redirect, render_templat
                    session, url_for)
 
 from api import auth as api_auth
-from api.errors import ApiError, TooManyRequests
+from api.errors import ApiError
+from services.errors import Throttled
 
 from . import i18n
 
@@ -159,7 +160,7 @@ def login_post():  # type: ignore[no-untyped-def]
         return _login_page("login.missing", 400, username)
     try:
         user = None if len(password) > 200 else api_auth.login(_flowdesk(), username, password)
-    except TooManyRequests as exc:
+    except Throttled as exc:
         return _login_page("login.locked", 429, username, minutes=(exc.retry_after + 59) // 60)
     if user is None:
         return _login_page("login.failed", 401, username)

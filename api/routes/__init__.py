@@ -9,8 +9,8 @@ from marshmallow import Schema
 from webargs.flaskparser import FlaskParser
 from webargs.multidictproxy import MultiDictProxy
 
-from ..auth import authenticate
-from ..context import Flowdesk
+from api.auth import authenticate
+from services.context import Flowdesk
 
 
 def flowdesk() -> Flowdesk:
@@ -50,6 +50,6 @@ def protected_blueprint(name: str, url_prefix: str, description: str) -> Bluepri
 
 
 def register(api) -> None:  # type: ignore[no-untyped-def]
-    from . import admin, customers, definitions, instances, reports, session, tasks
+    from api.routes import admin, customers, definitions, instances, reports, session, tasks
     for module in (session, definitions, instances, tasks, customers, reports, admin):
         api.register_blueprint(module.blp)

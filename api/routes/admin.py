@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from engine.sla import SlaPolicyInvalid, parse_duration
 
-from ..auth import current_user
-from ..errors import Unprocessable
-from ..schemas import TaskOut
-from ..schemas_admin import (CalendarOut, ClockPageOut, ClockQuery, ConfigIn, DueIn,
+from api.auth import current_user
+from api.errors import Unprocessable
+from api.schemas import TaskOut
+from api.schemas_admin import (CalendarOut, ClockPageOut, ClockQuery, ConfigIn, DueIn,
                              DueWorkOut, DueWorkPageOut, DueWorkQuery, IncidentPageOut,
                              IncidentQuery, NotificationPageOut, PageQuery, PolicyOut,
                              PolicyQuery, PreviewOut, PreviewQuery)
-from ..services import due_admin, instance_reads, sla_admin
-from . import flowdesk, protected_blueprint
+from services import due_admin
+from services import instance_reads
+from services import sla_admin
+from api.routes import flowdesk, protected_blueprint
 
 blp = protected_blueprint("admin", "/api/v1/admin",
                           "Business calendars, SLA policies, armed timers and clocks (admin).")

@@ -1,11 +1,11 @@
 """/api/v1/customers: the customer records cases refer to (staff)."""
 from __future__ import annotations
 
-from ..auth import current_user
-from ..schemas_customers import (CustomerDetailOut, CustomerIn, CustomerPageOut, CustomerPatch,
+from api.auth import current_user
+from api.schemas_customers import (CustomerDetailOut, CustomerIn, CustomerPageOut, CustomerPatch,
                                  CustomerQuery, PurchaseIn)
-from ..services import customers as service
-from . import flowdesk, protected_blueprint
+from services import customers as service
+from api.routes import flowdesk, protected_blueprint
 
 blp = protected_blueprint("customers", "/api/v1/customers",
                           "Customer records: tier, class, contact, purchases and cases.")

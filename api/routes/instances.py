@@ -1,14 +1,14 @@
 """/api/v1/instances: start, list, inspect and cancel process instances."""
 from __future__ import annotations
 
-from ..auth import current_user
-from ..schemas import (CancelIn, DiagramOut, InstanceDetailOut, RetryIn, InstancePageOut,
+from api.auth import current_user
+from api.schemas import (CancelIn, DiagramOut, InstanceDetailOut, RetryIn, InstancePageOut,
                        InstanceQuery, StartInstanceIn)
-from ..schemas_admin import WaitingIn
-from ..services import due_admin
-from ..services import instance_diagram
-from ..services import instances as service
-from . import flowdesk, protected_blueprint
+from api.schemas_admin import WaitingIn
+from services import due_admin
+from services import instance_diagram
+from services import instances as service
+from api.routes import flowdesk, protected_blueprint
 
 blp = protected_blueprint("instances", "/api/v1/instances", "Process instances.")
 

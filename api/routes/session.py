@@ -4,9 +4,9 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from ..auth import authenticate, csrf_token, login, logout
-from ..errors import Unauthorized
-from . import flowdesk
+from api.auth import authenticate, csrf_token, login, logout
+from api.errors import Unauthorized
+from api.routes import flowdesk
 
 blp = Blueprint("session", __name__, url_prefix="/api/v1/auth",
                 description="Password sign-in for a session cookie, with a CSRF token.")

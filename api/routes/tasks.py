@@ -1,13 +1,13 @@
 """/api/v1/tasks: the staff inbox and the task lifecycle."""
 from __future__ import annotations
 
-from ..auth import current_user
-from ..schemas import (AssignIn, CompleteIn, CompleteOut, TaskDetailOut, TaskOut, TaskPageOut,
+from api.auth import current_user
+from api.schemas import (AssignIn, CompleteIn, CompleteOut, TaskDetailOut, TaskOut, TaskPageOut,
                        TaskQuery)
-from ..schemas_admin import WaitingIn
-from ..services import due_admin
-from ..services import tasks as service
-from . import flowdesk, protected_blueprint
+from api.schemas_admin import WaitingIn
+from services import due_admin
+from services import tasks as service
+from api.routes import flowdesk, protected_blueprint
 
 blp = protected_blueprint("tasks", "/api/v1/tasks", "Human tasks: list, claim, complete.")
 

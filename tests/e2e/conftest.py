@@ -24,7 +24,7 @@ import pytest
 import requests
 from werkzeug.serving import make_server
 
-from api.migrate import upgrade
+from host.migrate import upgrade
 from tests.conftest import PROCESSES, RESOURCES
 
 CHROMIUM = os.environ.get("FLOWDESK_CHROMIUM", "/usr/bin/chromium")
@@ -135,13 +135,13 @@ class Live:
 
     def fire_due_work(self) -> None:
         """What the ticker would do: fire due SLA warnings/breaches and timers now."""
-        from api.scheduler import run_due
+        from services.due_runner import run_due
         run_due(self.fd)
 
 
 def _create_users(fd) -> str:  # type: ignore[no-untyped-def]
     """The lead's identity services: users, groups, a token for the admin, the agent's password."""
-    from api.services.identity import create_token, ensure_user, set_password
+    from services.identity import create_token, ensure_user, set_password
     ensure_user(fd, ADMIN, ["admin", "designer", "supervisor", "staff"], ["Agent", "Supervisor"])
     ensure_user(fd, AGENT, ["staff"], ["Agent"], display_name="Agent Li")
     set_password(fd, AGENT, AGENT_PASSWORD)
@@ -150,7 +150,7 @@ def _create_users(fd) -> str:  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="module")
 def live(e2e_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    from api.services.definitions import deploy_path
+    from services.definitions import deploy_path
     from web.app import create_app
 
     path = tmp_path_factory.mktemp("e2e") / "flowdesk.db"

@@ -23,8 +23,8 @@ PASSWORD = "a11y-pass-2026"
 
 @pytest.fixture(scope="module")
 def live(live):  # type: ignore[no-untyped-def]
-    from api.services.definitions import deploy_path
-    from api.services.identity import set_password
+    from services.definitions import deploy_path
+    from services.identity import set_password
     set_password(live.fd, ADMIN, PASSWORD)
     deploy_path(live.fd, PROCESSES / "negative-review", "e2e")
     live.start_complaint("TB-A11Y-1")

@@ -28,8 +28,8 @@ POLICY = {"process_key": "complaint_handling", "target": "task", "target_ref": "
 
 @pytest.fixture(scope="module")
 def live(live):  # type: ignore[no-untyped-def]
-    from api.services.definitions import deploy_path
-    from api.services.identity import create_token, set_password
+    from services.definitions import deploy_path
+    from services.identity import create_token, set_password
     set_password(live.fd, ADMIN, ADMIN_PASSWORD)
     live.agent_token = create_token(live.fd, AGENT, "e2e-admin")
     deploy_path(live.fd, RESOURCES / "parallel", "e2e")  # its script divides by 'ratio'

@@ -24,8 +24,8 @@ BUNDLE = Path(__file__).resolve().parent / "resources" / "simple_review"
 
 @pytest.fixture(scope="module")
 def live(live):  # type: ignore[no-untyped-def]
-    from api.services.definitions import deploy_path
-    from api.services.identity import ensure_user, set_password
+    from services.definitions import deploy_path
+    from services.identity import ensure_user, set_password
     deploy_path(live.fd, BUNDLE, "e2e")
     deploy_path(live.fd, BUNDLE.parent / "no_layout", "e2e")  # no diagram layout (DI)
     deploy_path(live.fd, PROCESSES / "shift-handover", "e2e")  # laid out by scripts
@@ -290,7 +290,7 @@ def test_a_model_without_diagram_layout_says_so(live, page):  # type: ignore[no-
 
 def test_every_shipped_process_opens_in_the_modeler(live, page):  # type: ignore[no-untyped-def]
     """Each shipped model has its layout and nothing the modeler would drop on save."""
-    from api.services.definitions import deploy_path
+    from services.definitions import deploy_path
     keys = [definition.key for definition, _ in deploy_path(live.fd, PROCESSES, "e2e")]
     assert len(keys) == 8 and keys[-1] == "shift_handover"
     sign_in(page, DESIGNER, DESIGNER_PASSWORD)

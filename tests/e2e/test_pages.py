@@ -66,7 +66,7 @@ def test_language_from_query_then_cookie(live):  # type: ignore[no-untyped-def]
 
 
 def test_the_sign_in_page_says_when_a_name_is_locked(live):  # type: ignore[no-untyped-def]
-    from api.services.identity import ensure_user, set_password
+    from services.identity import ensure_user, set_password
     ensure_user(live.fd, "lu", ["staff"], ["Agent"])
     set_password(live.fd, "lu", "lu-pass-2026")
     client = live.app.test_client()

@@ -18,9 +18,9 @@ from sqlalchemy import create_engine, select, text
 from werkzeug.serving import make_server
 
 from api.app import create_app
-from api.migrate import upgrade
-from api.models import Base
-from api.services.identity import create_token, ensure_user
+from host.migrate import upgrade
+from store.tables import Base
+from services.identity import create_token, ensure_user
 from engine.clock import FakeClock
 
 PG_URL = os.environ.get("FLOWDESK_TEST_POSTGRES_URL")
@@ -159,7 +159,7 @@ def end_events(fd, instance_id: int) -> list[str]:  # type: ignore[no-untyped-de
     """The end events the finished instance passed, from its stored engine state."""
     from SpiffWorkflow.util.task import TaskState
 
-    from api.models import ProcessInstance
+    from store.tables import ProcessInstance
     with fd.read_tx() as conn:
         row = conn.execute(select(ProcessInstance.definition_id, ProcessInstance.state)
                            .where(ProcessInstance.id == instance_id)).one()

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
-from api.services.identity import create_token, ensure_user
+from services.identity import create_token, ensure_user
 from engine.lint import NS
 from tests.approvals_paths import ASSIGNED, PATHS, REJECTED
 from tests.conftest import PROCESSES, bundle

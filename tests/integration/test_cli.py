@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from api.cli import main
+from host.cli import main
 from tests.conftest import PROCESSES, scripted_bundle
 
 
@@ -54,9 +54,9 @@ def test_deploy_seeds_a_folders_sla_json_once(cli: CliRunner, tmp_path: Path) ->
     import json
     import shutil
 
-    from api.config import Settings
-    from api.context import Flowdesk
-    from api.services.sla import calendars, policies
+    from services.settings import Settings
+    from services.context import Flowdesk
+    from services.sla import calendars, policies
     from sqlalchemy import select
     from tests.conftest import RESOURCES
     folder = tmp_path / "three"

@@ -6,7 +6,7 @@ import threading
 import requests
 from sqlalchemy import select
 
-from api.models import HumanTask, ProcessInstance
+from store.tables import HumanTask, ProcessInstance
 from tests.conftest import RESOURCES, bundle
 from tests.integration.conftest import deploy
 

@@ -37,7 +37,7 @@ def test_a_database_that_cannot_be_opened_is_a_503(app, monkeypatch, tmp_path) -
     """Through the real stack: the engine points at a file SQLite cannot open."""
     from sqlalchemy import create_engine
 
-    from api.auth import hash_token
+    from services.authentication import hash_token
     fd = app.extensions["flowdesk"]
     dead = create_engine(f"sqlite:///{tmp_path / 'missing-dir' / 'x.db'}")
     monkeypatch.setattr(fd, "engine", dead)  # undone before the app's teardown disposes it

@@ -2,7 +2,7 @@
 visibility bound slot by slot, the other open tasks read together with the completed one."""
 from __future__ import annotations
 
-from api.services.identity import create_token, ensure_user
+from services.identity import create_token, ensure_user
 from tests.conftest import RESOURCES, bundle
 from tests.integration.conftest import deploy
 

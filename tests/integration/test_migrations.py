@@ -4,8 +4,8 @@ from __future__ import annotations
 from alembic import command
 from sqlalchemy import create_engine, inspect
 
-from api.migrate import alembic_config
-from api.models import Base
+from host.migrate import alembic_config
+from store.tables import Base
 
 
 def test_migrations_match_the_models(database_url: str) -> None:

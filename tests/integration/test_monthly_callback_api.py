@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from api.scheduler import run_due
+from services.due_runner import run_due
 from engine.clock import FakeClock
 from tests.conftest import PROCESSES, bundle
 from tests.integration.conftest import claim_and_complete, deploy, rejected

@@ -68,7 +68,7 @@ def test_reports_count_time_and_list_what_happened(server, tokens, clock: FakeCl
 
 
 def test_the_negative_review_register_puts_severe_cases_first(server, tokens, fd) -> None:  # type: ignore[no-untyped-def]
-    from api.services.identity import create_token, ensure_user
+    from services.identity import create_token, ensure_user
     from tests.negative_review_paths import REVIEW
     admin = tokens["admin"]
     ensure_user(fd, "huilan", ["staff"], ["AfterSales"])

@@ -13,11 +13,12 @@ import pytest
 from sqlalchemy import select
 from SpiffWorkflow.util.task import TaskState
 
-from api import scheduler
-from api.models import AuditEntry, DueWork, Incident, ProcessDefinition, ProcessInstance
-from api.scheduler import Ticker, run_due
-from api.services import due_work
-from api.services.definitions import deploy as deploy_service
+from services import due_runner as scheduler
+from store.tables import AuditEntry, DueWork, Incident, ProcessDefinition, ProcessInstance
+from host.ticker import Ticker
+from services.due_runner import run_due
+from services import due_work
+from services.definitions import deploy as deploy_service
 from engine.clock import FakeClock
 from tests.conftest import RESOURCES
 from tests.integration.conftest import deploy

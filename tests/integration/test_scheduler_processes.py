@@ -18,14 +18,14 @@ import requests
 from sqlalchemy import select
 from SpiffWorkflow.util.task import TaskState
 
-from api.auth import CurrentUser
-from api.config import Settings
-from api.context import Flowdesk
-from api.migrate import upgrade
-from api.models import AuditEntry, DueWork, ProcessInstance
-from api.services.definitions import deploy
-from api.services.identity import create_token, ensure_user
-from api.services.instances import start_instance
+from services.principal import Principal
+from services.settings import Settings
+from services.context import Flowdesk
+from host.migrate import upgrade
+from store.tables import AuditEntry, DueWork, ProcessInstance
+from services.definitions import deploy
+from services.identity import create_token, ensure_user
+from services.instances import start_instance
 from tests.conftest import RESOURCES
 
 WEB_ROOT = Path(__file__).resolve().parents[2] / "web"
@@ -95,7 +95,7 @@ def workers(database_url: str, tmp_path: Path) -> Iterator[list[subprocess.Popen
 def test_three_workers_fire_500_timers_once_each(fd: Flowdesk, workers) -> None:  # type: ignore[no-untyped-def]
     count, spread = 500, 3.0
     user_id, _ = ensure_user(fd, "loadtest")
-    user = CurrentUser(user_id, "loadtest", frozenset({"staff"}), frozenset())
+    user = Principal(user_id, "loadtest", frozenset({"staff"}), frozenset())
     deploy(fd, bpmn("wait_until"), "loadtest")
     began = datetime.now(timezone.utc)
     ids = []

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import requests
 
-from api.services.identity import set_password
+from services.identity import set_password
 from tests.conftest import RESOURCES, bundle
 from tests.integration.conftest import deploy
 
@@ -45,9 +45,9 @@ def test_passwords_are_checked_and_stored_hashed(fd, tokens) -> None:  # type: i
     import pytest
     from sqlalchemy import select
 
-    from api.errors import Unprocessable
-    from api.models import User
-    with pytest.raises(Unprocessable):
+    from services.errors import Invalid
+    from store.tables import User
+    with pytest.raises(Invalid):
         set_password(fd, "agent", "short")
     set_password(fd, "agent", "long enough")
     with fd.read() as session:

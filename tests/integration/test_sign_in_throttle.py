@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import requests
 
-from api.services.identity import set_password
+from services.identity import set_password
 
 SESSION = "/api/v1/auth/session"
 
@@ -54,7 +54,7 @@ def test_first_failures_at_once_are_all_counted(fd, tokens) -> None:  # type: ig
     """Eight threads fail for a new name at the same moment: no error, and the name locks."""
     import threading
 
-    from api import sign_in_throttle as throttle
+    from services import sign_in_throttle as throttle
     barrier = threading.Barrier(8)
     errors: list[BaseException] = []
 

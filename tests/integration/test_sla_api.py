@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from api.scheduler import run_due
+from services.due_runner import run_due
 from engine.clock import FakeClock
 from tests.conftest import RESOURCES, bundle
 from tests.integration.conftest import deploy

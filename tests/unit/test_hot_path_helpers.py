@@ -8,8 +8,8 @@ from webargs.flaskparser import FlaskParser
 
 from api.routes import QueryParser
 from api.schemas import InstanceQuery, TaskQuery
-from api.services.customers import next_case_no
-from api.services.task_list import _group_slots
+from services.customers import next_case_no
+from services.task_list import _group_slots
 from engine.parsing import DefinitionCache
 from tests.conftest import RESOURCES, bundle
 
@@ -58,9 +58,9 @@ def test_has_timers_is_read_from_the_model() -> None:
 def test_case_numbers_count_per_prefix_and_day(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from datetime import datetime, timezone
 
-    from api.config import Settings
-    from api.context import Flowdesk
-    from api.migrate import upgrade
+    from services.settings import Settings
+    from services.context import Flowdesk
+    from host.migrate import upgrade
     url = f"sqlite:///{tmp_path / 'c.db'}"
     upgrade(url)
     fd = Flowdesk(Settings(database_url=url))

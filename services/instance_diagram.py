@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from engine.diagram import element_ids, progress
 
-from .. import queries as q
-from ..context import Flowdesk
-from ..errors import NotFound
-from ..models import ProcessDefinition
+from store import queries as q
+from services.context import Flowdesk
+from services.errors import NotFound
+from store.tables import ProcessDefinition
 
 
 def get_diagram(fd: Flowdesk, instance_id: int) -> dict:

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from .models import SignInFailure
+from store.tables import SignInFailure
 
 MAX_FAILURES = 5
 WINDOW = timedelta(minutes=15)

@@ -3,7 +3,7 @@
 After every instance save its armed BPMN timers are mirrored here (SpiffWorkflow only reports
 due times; it never wakes itself up). Deploying a definition with a timer start event arms its
 first scheduled start. SLA clocks arm their next warning, breach or escalation. The scheduler
-(``api.scheduler``) claims and fires rows; nothing else deletes them, so the table is also the
+(``services.due_runner``) claims and fires rows; nothing else deletes them, so the table is also the
 record of what fired when and how late.
 """
 from __future__ import annotations
@@ -14,9 +14,9 @@ from sqlalchemy import Connection, bindparam, select
 
 from engine.timers import ArmedTimer, StartSchedule
 
-from ..db import Executor
-from ..queries import one_of
-from ..models import DueWork
+from store.database import Executor
+from store.queries import one_of
+from store.tables import DueWork
 
 due = DueWork.__table__
 

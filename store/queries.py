@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, func, literal, select
 
-from .fast_sql import Prepared
-from .models import (ApiToken, Group, HumanTask, Incident, ProcessDefinition, ProcessInstance, User,
+from store.fast_sql import Prepared
+from store.tables import (ApiToken, Group, HumanTask, Incident, ProcessDefinition, ProcessInstance, User,
                      UserGroup)
 
 tasks = HumanTask.__table__

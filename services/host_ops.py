@@ -15,9 +15,9 @@ from sqlalchemy import Connection, or_, select
 
 from engine.host_actions import HostAction
 
-from .. import queries as q
-from ..models import Group, User, UserGroup
-from . import audit
+from store import queries as q
+from store.tables import Group, User, UserGroup
+from services import audit
 
 KEEP_BY_DEFAULT = ("customer_chatting",)
 

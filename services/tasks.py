@@ -9,32 +9,33 @@ from sqlalchemy import Connection, bindparam
 from engine.errors import FormInvalid, TaskNotReady
 from engine.status_profile import IllegalStatus
 
-from .. import queries as q
-from ..auth import CurrentUser, require_role
-from ..context import Flowdesk
-from ..errors import Conflict, Forbidden, NotFound, StaleInstance, Unprocessable
-from ..fast_sql import Prepared
-from . import audit, sla
-from .identity import user_exists
-from .instances import (ACTIVE_TASK_STATES, FINAL_STATUSES, apply_result, json_safe, keep_live,
+from store import queries as q
+from services.principal import Principal, require_role
+from services.context import Flowdesk
+from services.errors import Conflict, Forbidden, Invalid, NotFound, Stale
+from store.fast_sql import Prepared
+from services import audit
+from services import sla
+from services.identity import user_exists
+from services.instances import (ACTIVE_TASK_STATES, FINAL_STATUSES, apply_result, json_safe, keep_live,
                         load_workflow, save_state)
-from .task_list import SEES_ALL, list_tasks  # noqa: F401 - the routes' one service module
+from services.task_list import SEES_ALL, list_tasks  # noqa: F401 - the routes' one service module
 
 T = q.tasks
 
 
-def in_groups(user: CurrentUser, task: dict) -> bool:
+def in_groups(user: Principal, task: dict) -> bool:
     """Members of the task's lane, or of the group an SLA escalation added as candidates."""
     return (task["candidate_group"] in user.groups
             or (task["escalation_group"] is not None and task["escalation_group"] in user.groups))
 
 
-def _can_see(user: CurrentUser, task: dict) -> bool:
+def _can_see(user: Principal, task: dict) -> bool:
     return (user.has_role(*SEES_ALL) or task["assignee"] == user.username
             or in_groups(user, task))
 
 
-def _visible(user: CurrentUser, task_id: int, row: object) -> dict:
+def _visible(user: Principal, task_id: int, row: object) -> dict:
     """The task row as a dict: 404 if there is none, 403 if the user may not see it."""
     if row is None:
         raise NotFound(f"No task {task_id}.")
@@ -45,13 +46,13 @@ def _visible(user: CurrentUser, task_id: int, row: object) -> dict:
     return task
 
 
-def _load(session: Connection, task_id: int, user: CurrentUser) -> dict:
+def _load(session: Connection, task_id: int, user: Principal) -> dict:
     return _visible(user, task_id,
                     session.execute(q.TASK, {"task_id": task_id}).mappings().first())
 
 
 def _load_for_complete(session: Connection, task_id: int,
-                       user: CurrentUser) -> tuple[dict, dict[str, int]]:
+                       user: Principal) -> tuple[dict, dict[str, int]]:
     """The task with its instance's status and version, and the instance's other open tasks
     (guid -> id), in one statement."""
     rows = q.FAST_TASK_WITH_INSTANCE.rows(session, {"task_id": task_id})
@@ -60,7 +61,7 @@ def _load_for_complete(session: Connection, task_id: int,
     return task, {r["open_guid"]: r["open_id"] for r in rows if r["open_id"] is not None}
 
 
-def get_task(fd: Flowdesk, user: CurrentUser, task_id: int) -> dict:
+def get_task(fd: Flowdesk, user: Principal, task_id: int) -> dict:
     with fd.read_tx() as session:
         return _load(session, task_id, user)
 
@@ -88,7 +89,7 @@ def _set(session: Connection, task: dict, **values: object) -> dict:
     return {**task, **values}
 
 
-def _audit(session: Connection, now: datetime, user: CurrentUser, action: str, before: dict,
+def _audit(session: Connection, now: datetime, user: Principal, action: str, before: dict,
            after: dict) -> None:
     audit.record(session, now, user.username, action, instance_id=before["instance_id"],
                  task_id=before["id"],
@@ -96,7 +97,7 @@ def _audit(session: Connection, now: datetime, user: CurrentUser, action: str, b
                  after={"state": after["state"], "assignee": after["assignee"]})
 
 
-def claim(fd: Flowdesk, user: CurrentUser, task_id: int) -> dict:
+def claim(fd: Flowdesk, user: Principal, task_id: int) -> dict:
     now = fd.now()
     with fd.tx() as session:
         task = _load(session, task_id, user)
@@ -115,7 +116,7 @@ def claim(fd: Flowdesk, user: CurrentUser, task_id: int) -> dict:
         return after
 
 
-def unclaim(fd: Flowdesk, user: CurrentUser, task_id: int) -> dict:
+def unclaim(fd: Flowdesk, user: Principal, task_id: int) -> dict:
     now = fd.now()
     with fd.tx() as session:
         task = _load(session, task_id, user)
@@ -130,14 +131,14 @@ def unclaim(fd: Flowdesk, user: CurrentUser, task_id: int) -> dict:
         return after
 
 
-def assign(fd: Flowdesk, user: CurrentUser, task_id: int, assignee: str) -> dict:
+def assign(fd: Flowdesk, user: Principal, task_id: int, assignee: str) -> dict:
     require_role(user, *SEES_ALL)
     now = fd.now()
     with fd.tx() as session:
         task = _load(session, task_id, user)
         _require_active(task)
         if not user_exists(session, assignee):
-            raise Unprocessable(f"No active user '{assignee}'.",
+            raise Invalid(f"No active user '{assignee}'.",
                                 [{"field": "user", "message": "unknown user", "location": "json"}])
         after = _set(session, task, assignee=assignee, state="claimed", claimed_at=now)
         if task["sla_state"] is not None:
@@ -149,7 +150,7 @@ def assign(fd: Flowdesk, user: CurrentUser, task_id: int, assignee: str) -> dict
 STALE_RETRIES = 3
 
 
-def complete(fd: Flowdesk, user: CurrentUser, task_id: int, data: dict) -> dict:
+def complete(fd: Flowdesk, user: Principal, task_id: int, data: dict) -> dict:
     """Complete a task; if another task of the same instance won a race, reload and try again.
 
     Two completes of one task: the loser's retry finds the task completed and gets 409. Two
@@ -158,13 +159,13 @@ def complete(fd: Flowdesk, user: CurrentUser, task_id: int, data: dict) -> dict:
     for attempt in range(STALE_RETRIES):
         try:
             return _complete_once(fd, user, task_id, data)
-        except StaleInstance:
+        except Stale:
             if attempt == STALE_RETRIES - 1:
                 raise
     raise AssertionError("unreachable")
 
 
-def _complete_once(fd: Flowdesk, user: CurrentUser, task_id: int, data: dict) -> dict:
+def _complete_once(fd: Flowdesk, user: Principal, task_id: int, data: dict) -> dict:
     now = fd.now()
     with fd.tx() as session:
         task, others_open = _load_for_complete(session, task_id, user)

@@ -13,11 +13,12 @@ from sqlalchemy import Connection, RowMapping, bindparam, select
 
 from engine.timers import StartSchedule
 
-from .. import queries as q
-from ..context import Flowdesk
-from ..models import DueWork
-from . import audit, due_work
-from .instances import FINAL_STATUSES, keep_live, start_in, step_instance
+from store import queries as q
+from services.context import Flowdesk
+from store.tables import DueWork
+from services import audit
+from services import due_work
+from services.instances import FINAL_STATUSES, keep_live, start_in, step_instance
 
 SCHEDULER = "scheduler"
 due = DueWork.__table__

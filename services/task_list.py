@@ -7,11 +7,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import bindparam, func, or_, select
 
-from .. import queries as q
-from ..auth import CurrentUser
-from ..context import Flowdesk
-from ..errors import Unprocessable
-from ..fast_sql import Prepared
+from store import queries as q
+from services.principal import Principal
+from services.context import Flowdesk
+from services.errors import Invalid
+from store.fast_sql import Prepared
 
 T = q.tasks
 SORTS = {"priority": T.c.priority, "created_at": T.c.created_at, "due_at": T.c.due_at,
@@ -24,7 +24,7 @@ def _order(sort: str) -> list:
     for part in [p.strip() for p in sort.split(",") if p.strip()]:
         column = SORTS.get(part.lstrip("-"))
         if column is None:
-            raise Unprocessable(f"Cannot sort by '{part}'; use {', '.join(SORTS)} "
+            raise Invalid(f"Cannot sort by '{part}'; use {', '.join(SORTS)} "
                                 "(prefix '-' for descending).",
                                 [{"field": "sort", "message": f"unknown sort key {part}",
                                   "location": "query"}])
@@ -81,7 +81,7 @@ def _list_statement(filters: tuple[str, ...], sort: str, group_slots: int = 0) -
                     .limit(bindparam("limit")))
 
 
-def list_tasks(fd: Flowdesk, user: CurrentUser, *, assignee: str | None = None,
+def list_tasks(fd: Flowdesk, user: Principal, *, assignee: str | None = None,
                candidate_group: str | None = None, unassigned: bool | None = None,
                process_key: str | None = None, instance_id: int | None = None,
                business_key: str | None = None, state: str | None = None,
@@ -139,7 +139,7 @@ def _today(fd: Flowdesk, tz: str | None) -> tuple[datetime, datetime]:
     try:
         zone = ZoneInfo(tz or fd.settings.timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise Unprocessable(f"Unknown time zone '{tz}'.", [
+        raise Invalid(f"Unknown time zone '{tz}'.", [
             {"field": "tz", "message": "not an IANA time zone name", "location": "query"}]
         ) from None
     local = fd.now().astimezone(zone)

@@ -15,11 +15,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from .. import queries as q
-from ..auth import CurrentUser, require_role
-from ..context import Flowdesk
-from ..models import Purchase
-from .sla import clocks
+from store import queries as q
+from services.principal import Principal, require_role
+from services.context import Flowdesk
+from store.tables import Purchase
+from services.sla import clocks
 
 INST, T = q.instances, q.tasks
 SEVERITY_ORDER = {"severe": 0, "严重": 0, "high": 0, "moderate": 1, "medium": 1, "一般": 1,
@@ -46,7 +46,7 @@ def _instances(fd: Flowdesk, process_key: str | None, start: datetime | None,
         return list(conn.execute(query.order_by(INST.c.id)).mappings())
 
 
-def open_cases(fd: Flowdesk, user: CurrentUser, *, group_by: str = "status",
+def open_cases(fd: Flowdesk, user: Principal, *, group_by: str = "status",
                process_key: str | None = None, start: datetime | None = None,
                end: datetime | None = None) -> list[dict]:
     """Cases not yet ended, counted by status, process (type), start day, or user status
@@ -61,7 +61,7 @@ def open_cases(fd: Flowdesk, user: CurrentUser, *, group_by: str = "status",
     return [{group_by: k, "open_cases": n} for k, n in sorted(counts.items(), key=str)]
 
 
-def agents(fd: Flowdesk, user: CurrentUser, *, start: datetime | None = None,
+def agents(fd: Flowdesk, user: Principal, *, start: datetime | None = None,
            end: datetime | None = None) -> list[dict]:
     """Per agent: tasks served (claimed) and resolved (completed), first-response and
     resolution times (median, minutes), and their SLA clocks met or breached."""
@@ -101,7 +101,7 @@ def agents(fd: Flowdesk, user: CurrentUser, *, start: datetime | None = None,
             for name, s in sorted(stats.items())]
 
 
-def complaint_rate(fd: Flowdesk, user: CurrentUser, *, process_key: str = "complaint_handling",
+def complaint_rate(fd: Flowdesk, user: Principal, *, process_key: str = "complaint_handling",
                    start: datetime | None = None, end: datetime | None = None) -> list[dict]:
     """Per month: complaints opened, orders recorded, and complaints per 100 orders."""
     require_role(user, "supervisor", "admin")
@@ -119,7 +119,7 @@ def complaint_rate(fd: Flowdesk, user: CurrentUser, *, process_key: str = "compl
             for m in sorted(set(complaints) | set(orders))]
 
 
-def satisfaction(fd: Flowdesk, user: CurrentUser, *, process_key: str | None = None,
+def satisfaction(fd: Flowdesk, user: Principal, *, process_key: str | None = None,
                  start: datetime | None = None, end: datetime | None = None) -> list[dict]:
     """Per month of closure: closed cases that recorded satisfaction, how many were satisfied,
     and the average score (the ``satisfied`` and ``satisfaction_score`` variables)."""
@@ -140,7 +140,7 @@ def satisfaction(fd: Flowdesk, user: CurrentUser, *, process_key: str | None = N
             for k, v in sorted(months.items())]
 
 
-def finance(fd: Flowdesk, user: CurrentUser, *, start: datetime | None = None,
+def finance(fd: Flowdesk, user: Principal, *, start: datetime | None = None,
             end: datetime | None = None) -> list[dict]:
     """Every money movement recorded by a completed task: a form with an ``amount`` and a
     ``signer`` (proposals carry amounts too, but only a signed step moves money), after the
@@ -174,7 +174,7 @@ def finance(fd: Flowdesk, user: CurrentUser, *, start: datetime | None = None,
     return out
 
 
-def negative_reviews(fd: Flowdesk, user: CurrentUser, *, start: datetime | None = None,
+def negative_reviews(fd: Flowdesk, user: Principal, *, start: datetime | None = None,
                      end: datetime | None = None) -> list[dict]:
     """The 中差评 register (§7.1): one row per review case; open ones first, severe first,
     then oldest."""
@@ -191,7 +191,7 @@ def negative_reviews(fd: Flowdesk, user: CurrentUser, *, start: datetime | None 
                                          row["started_at"]))
 
 
-def work_plan(fd: Flowdesk, user: CurrentUser, *, responsibility_centre: str | None = None,
+def work_plan(fd: Flowdesk, user: Principal, *, responsibility_centre: str | None = None,
               start: datetime | None = None, end: datetime | None = None) -> list[dict]:
     """The 责任中心 work plan (ZSMR006): open service notifications whose planned span
     (``planned_start`` to ``planned_end``: the requested start and estimated closure of a Z1,

@@ -13,10 +13,11 @@ from engine.errors import InvalidModel, Problem
 from engine.parsing import BPMN_SUFFIXES, ParsedDefinition
 from engine.timers import StartSchedule
 
-from ..context import Flowdesk
-from ..errors import Conflict, NotFound
-from ..models import ProcessDefinition
-from . import audit, due_work
+from services.context import Flowdesk
+from services.errors import Conflict, NotFound
+from store.tables import ProcessDefinition
+from services import audit
+from services import due_work
 
 DEPLOYABLE = (*BPMN_SUFFIXES, ".dmn", ".json")
 SLA_FILE = "sla.json"  # seeds calendars and SLA policies; not part of the definition
@@ -120,7 +121,7 @@ def deploy_path(fd: Flowdesk, path: Path, actor: str) -> list[tuple[ProcessDefin
 def seed_sla(fd: Flowdesk, path: Path, actor: str) -> list[str]:
     """A process folder's ``sla.json``: the calendars and SLA policies it needs, created if
     missing (admins change them later through the API; a redeploy keeps their changes)."""
-    from .sla_admin import seed
+    from services.sla_admin import seed
     try:
         config = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:

@@ -8,9 +8,9 @@ import click
 
 from engine.errors import InvalidModel
 
-from .config import Settings
-from .context import Flowdesk
-from .errors import ApiError
+from services.settings import Settings
+from services.context import Flowdesk
+from services.errors import ServiceError
 
 
 def _flowdesk() -> Flowdesk:
@@ -31,7 +31,7 @@ def db() -> None:
 @click.option("--revision", default="head", show_default=True)
 def db_upgrade(revision: str) -> None:
     """Bring the schema up to date."""
-    from .migrate import upgrade
+    from host.migrate import upgrade
     url = Settings().database_url
     upgrade(url, revision)
     click.echo(f"database at revision {revision}: {_redact(url)}")
@@ -47,7 +47,7 @@ def _redact(url: str) -> str:
 @click.option("--by", "actor", default="cli", show_default=True, help="recorded as deployer")
 def deploy(path: Path, actor: str) -> None:
     """Deploy a process folder, a folder of process folders, or one file."""
-    from .services.definitions import deploy_path
+    from services.definitions import deploy_path
     fd = _flowdesk()
     try:
         results = deploy_path(fd, path, actor)
@@ -79,10 +79,10 @@ def users() -> None:
 def users_create(username: str, roles: tuple[str, ...], groups: tuple[str, ...],
                  display_name: str) -> None:
     """Create a user, or add roles and groups to an existing one."""
-    from .services.identity import ensure_user
+    from services.identity import ensure_user
     try:
         _id, created = ensure_user(_flowdesk(), username, roles, groups, display_name)
-    except ApiError as exc:
+    except ServiceError as exc:
         raise click.ClickException(exc.detail) from None
     click.echo(f"{'created' if created else 'updated'} user {username}")
 
@@ -90,7 +90,7 @@ def users_create(username: str, roles: tuple[str, ...], groups: tuple[str, ...],
 @users.command("list")
 def users_list() -> None:
     """List users with their roles and groups."""
-    from .services.identity import list_users
+    from services.identity import list_users
     for u in list_users(_flowdesk()):
         click.echo(f"{u['username']:<16} roles={','.join(u['roles']):<32} "
                    f"groups={','.join(u['groups'])}")
@@ -106,10 +106,10 @@ def tokens() -> None:
 @click.option("--name", default="cli")
 def tokens_create(username: str, name: str) -> None:
     """Print a new bearer token for USERNAME (shown once; stored hashed)."""
-    from .services.identity import create_token
+    from services.identity import create_token
     try:
         click.echo(create_token(_flowdesk(), username, name))
-    except ApiError as exc:
+    except ServiceError as exc:
         raise click.ClickException(exc.detail) from None
 
 
@@ -119,10 +119,10 @@ def tokens_create(username: str, name: str) -> None:
               help="At least 8 characters (asked for when not given).")
 def users_set_password(username: str, password: str) -> None:
     """Let USER sign in to the web UI with a password."""
-    from .services.identity import set_password
+    from services.identity import set_password
     try:
         set_password(_flowdesk(), username, password)
-    except ApiError as exc:
+    except ServiceError as exc:
         raise click.ClickException(exc.detail) from None
     click.echo(f"password set for {username}")
 
@@ -131,8 +131,8 @@ def users_set_password(username: str, password: str) -> None:
 def demo_users() -> None:
     """Create demo users admin, agent, supervisor (if missing) and print a new token and a new
     web sign-in password for each (made now, never stored in the repository)."""
-    from .passwords import new_password
-    from .services.identity import DEMO_USERS, create_token, ensure_user, set_password
+    from services.passwords import new_password
+    from services.identity import DEMO_USERS, create_token, ensure_user, set_password
     fd = _flowdesk()
     for username, (roles, groups) in DEMO_USERS.items():
         ensure_user(fd, username, roles, groups)
@@ -152,7 +152,7 @@ def demo_users() -> None:
               show_default=True, envvar="FLOWDESK_SERVER", help="The HTTP server.")
 def serve(host: str, port: int, threads: int, no_ticker: bool, server: str) -> None:
     """Serve the API and pages (one process, threaded), firing due timers in-process."""
-    from .wsgi_server import run
+    from host.server import run
     run(host, port, threads, with_ticker=not no_ticker, server=server)
 
 
@@ -165,7 +165,7 @@ def worker(interval: float | None) -> None:
     import signal
     import threading
 
-    from .scheduler import Ticker
+    from host.ticker import Ticker
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

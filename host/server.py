@@ -1,4 +1,4 @@
-"""``flowdesk serve``: one server process with a thread pool, from Python (no config file).
+"""``flowdesk serve``: the API and the pages in one server process with a thread pool, from Python (no config file).
 
 Granian (a Rust HTTP server with a WSGI interface) is the default: its per-request cost is a
 fraction of gunicorn's gthread worker, which was a third of the API's time per call. gunicorn
@@ -21,16 +21,9 @@ _TICKER_ENV = "FLOWDESK_SERVE_TICKER"  # how run() tells the worker's factory
 
 
 def app_factory():  # type: ignore[no-untyped-def]
-    """The web UI's factory (``web.app``: the API plus the pages) when it is installed, else
-    the API alone. Loaded by name: the API never imports the web layer."""
-    import importlib
-    try:
-        return importlib.import_module("web.app").create_app
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("web", "web.app"):
-            raise
-        from .app import create_app
-        return create_app
+    """The served application: the REST API with the web pages (``web.app.create_app``)."""
+    from web.app import create_app
+    return create_app
 
 
 # Responses up to this size are handed to the server as one bytes object (see one_piece).
@@ -70,9 +63,9 @@ def served_app():  # type: ignore[no-untyped-def]
     app.wsgi_app = one_piece(app.wsgi_app)
     fd = app.extensions["flowdesk"]
     if os.environ.get(_TICKER_ENV, "1") == "1" and fd.settings.scheduler_enabled:
-        from .scheduler import Ticker
+        from host.ticker import Ticker
         app.extensions["flowdesk.ticker"] = Ticker(fd).start()
-    from .wal_checkpoint import WalCheckpointer
+    from store.wal_checkpoint import WalCheckpointer
     checkpointer = WalCheckpointer.for_engine(fd.engine)
     if checkpointer is not None:
         app.extensions["flowdesk.wal_checkpointer"] = checkpointer.start()
@@ -91,7 +84,7 @@ def run(host: str, port: int, threads: int = 4, with_ticker: bool = True,
         return
     from granian.constants import Interfaces
     from granian.server import Server
-    Server("api.wsgi_server:served_app", address=host, port=port, interface=Interfaces.WSGI,
+    Server("host.server:served_app", address=host, port=port, interface=Interfaces.WSGI,
            workers=1, blocking_threads=threads, factory=True, websockets=False,
            log_access=False).serve()
 

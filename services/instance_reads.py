@@ -6,12 +6,12 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from ..auth import CurrentUser, require_role
-from ..context import Flowdesk
-from ..errors import NotFound
-from ..models import AuditEntry, HumanTask, Incident, ProcessInstance
-from ..queries import ACTIVE as ACTIVE_TASK_STATES
-from ..queries import page_of
+from services.principal import Principal, require_role
+from services.context import Flowdesk
+from services.errors import NotFound
+from store.tables import AuditEntry, HumanTask, Incident, ProcessInstance
+from store.queries import ACTIVE as ACTIVE_TASK_STATES
+from store.queries import page_of
 
 
 def get_instance(fd: Flowdesk, instance_id: int) -> dict:
@@ -60,7 +60,7 @@ def list_instances(fd: Flowdesk, *, status: str | None = None, process_key: str 
     return list(rows), total
 
 
-def list_incidents(fd: Flowdesk, user: CurrentUser, *, state: str = "open",
+def list_incidents(fd: Flowdesk, user: Principal, *, state: str = "open",
                    process_key: str | None = None, instance_id: int | None = None,
                    page: int = 1, per_page: int = 50) -> tuple[list[dict], int]:
     """Incidents with their case, newest first: the admin's work list. ``state``: open (not

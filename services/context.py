@@ -18,9 +18,9 @@ from engine.live_cache import WorkflowCache
 from engine.parsing import DefinitionCache, ParsedDefinition
 from engine.runtime import Runtime
 
-from . import queries
-from .config import Settings
-from .db import Executor, make_engine, make_session_factory, read_only_engine, unit_of_work
+from store import queries
+from services.settings import Settings
+from store.database import Executor, make_engine, make_session_factory, read_only_engine, unit_of_work
 
 
 class Flowdesk:
@@ -66,7 +66,7 @@ class Flowdesk:
         database, so every process (and a restart) accepts the same cookies."""
         from sqlalchemy import insert, select
 
-        from .models import AppSetting
+        from store.tables import AppSetting
         table = AppSetting.__table__
         with self.tx() as conn:
             found = conn.execute(select(table.c.value).where(table.c.key == "secret_key")

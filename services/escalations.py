@@ -14,14 +14,14 @@ from sqlalchemy import Connection, RowMapping, insert, select
 from engine import sla
 from engine.errors import EventNotCaught
 
-from .. import queries as q
-from ..context import Flowdesk
-from ..models import Notification
-from . import audit
-from .instances import step_instance
-from .due_work import due
-from .sla import calendar_named, clocks, on_task_claimed, policy_by_id, store, sync_task
-from .timers import Fired, lock_instance, mark_done, still_pending
+from store import queries as q
+from services.context import Flowdesk
+from store.tables import Notification
+from services import audit
+from services.instances import step_instance
+from services.due_work import due
+from services.sla import calendar_named, clocks, on_task_claimed, policy_by_id, store, sync_task
+from services.timers import Fired, lock_instance, mark_done, still_pending
 
 SCHEDULER = "scheduler"
 

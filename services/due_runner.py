@@ -1,4 +1,4 @@
-"""The ticker: claim due rows from the database and fire them. APScheduler only ticks.
+"""Fire due work: claim due rows from the database and fire each (the host's ticker calls this).
 
 Correctness lives in the database, so any number of ``flowdesk serve`` and ``flowdesk worker``
 processes on one PostgreSQL fire each row exactly once:
@@ -16,16 +16,18 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import threading
 from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import Connection, RowMapping, bindparam, insert, select
 
-from .context import Flowdesk
-from .models import DueWork, Incident
-from .services import audit, due_work, escalations, timers
-from .services.timers import Fired
+from services.context import Flowdesk
+from store.tables import DueWork, Incident
+from services import audit
+from services import due_work
+from services import escalations
+from services import timers
+from services.timers import Fired
 
 log = logging.getLogger("flowdesk.scheduler")
 due = DueWork.__table__
@@ -107,36 +109,3 @@ def _fail_instance(conn: Connection, row: RowMapping, message: str, now: datetim
         line=None, error_line=None, created_at=now))
     audit.record(conn, now, timers.SCHEDULER, "due_work.failed", instance_id=row["instance_id"],
                  after={"due_work_id": row["id"], "error": message})
-
-
-class Ticker:
-    """Calls ``run_due`` every ``interval`` seconds on an APScheduler background thread."""
-
-    def __init__(self, fd: Flowdesk, interval: float | None = None) -> None:
-        from apscheduler.schedulers.background import BackgroundScheduler
-        self.fd = fd
-        self.interval = interval or fd.settings.scheduler_interval
-        self.node = node_name()
-        self._lock = threading.Lock()
-        self._scheduler = BackgroundScheduler(daemon=True)
-        self._scheduler.add_job(self.tick, "interval", seconds=self.interval, max_instances=1,
-                                coalesce=True, id="flowdesk-ticker")
-
-    def tick(self) -> int:
-        if not self._lock.acquire(blocking=False):
-            return 0
-        try:
-            return run_due(self.fd, node=self.node)
-        except Exception:  # noqa: BLE001 - the next tick tries again; the DB holds the truth
-            log.exception("tick failed")
-            return 0
-        finally:
-            self._lock.release()
-
-    def start(self) -> "Ticker":
-        self._scheduler.start()
-        log.info("ticker started on %s, every %.2f s", self.node, self.interval)
-        return self
-
-    def stop(self) -> None:
-        self._scheduler.shutdown(wait=True)

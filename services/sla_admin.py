@@ -14,19 +14,20 @@ from sqlalchemy import Connection, select
 from engine import sla
 from engine.calendars import BusinessCalendar
 
-from .. import queries as q
-from ..auth import CurrentUser, require_role
-from ..context import Flowdesk
-from ..errors import Conflict, NotFound, Unprocessable
-from . import audit, due_work
-from .sla import (calendar_named, calendars, clocks, forget_policies, policies, store,
+from store import queries as q
+from services.principal import Principal, require_role
+from services.context import Flowdesk
+from services.errors import Conflict, Invalid, NotFound
+from services import audit
+from services import due_work
+from services.sla import (calendar_named, calendars, clocks, forget_policies, policies, store,
                   sync_task)
 
 
-def _problems(exc: Exception) -> Unprocessable:
+def _problems(exc: Exception) -> Invalid:
     errors = [{"field": e["field"], "message": e["message"], "location": "json"}
               for e in getattr(exc, "errors", [])]
-    return Unprocessable(f"The configuration is invalid: {exc}", errors)
+    return Invalid(f"The configuration is invalid: {exc}", errors)
 
 
 def _row(conn: Connection, table: Any, name: str, what: str) -> Any:
@@ -36,7 +37,7 @@ def _row(conn: Connection, table: Any, name: str, what: str) -> Any:
     return row
 
 
-def _save(conn: Connection, table: Any, name: str, values: dict, user: CurrentUser,
+def _save(conn: Connection, table: Any, name: str, values: dict, user: Principal,
           now: datetime) -> Any:
     """Insert or replace (version + 1) a named config row; returns the old row, if any."""
     old = conn.execute(select(table).where(table.c.name == name)).mappings().first()
@@ -49,7 +50,7 @@ def _save(conn: Connection, table: Any, name: str, values: dict, user: CurrentUs
     return old
 
 
-def _saved(conn: Connection, table: Any, kind: str, name: str, old: Any, user: CurrentUser,
+def _saved(conn: Connection, table: Any, kind: str, name: str, old: Any, user: Principal,
            now: datetime, apply_to: str, changed: int) -> dict:
     """Audit a create or replace and return the stored row."""
     row = dict(_row(conn, table, name, kind.replace("_", " ")))
@@ -62,20 +63,20 @@ def _saved(conn: Connection, table: Any, kind: str, name: str, old: Any, user: C
 
 # -- calendars -------------------------------------------------------------------------------
 
-def list_calendars(fd: Flowdesk, user: CurrentUser) -> list[dict]:
+def list_calendars(fd: Flowdesk, user: Principal) -> list[dict]:
     require_role(user, "admin")
     with fd.read_tx() as conn:
         return [dict(r) for r in conn.execute(select(calendars).order_by(calendars.c.name))
                 .mappings()]
 
 
-def get_calendar(fd: Flowdesk, user: CurrentUser, name: str) -> dict:
+def get_calendar(fd: Flowdesk, user: Principal, name: str) -> dict:
     require_role(user, "admin")
     with fd.read_tx() as conn:
         return dict(_row(conn, calendars, name, "calendar"))
 
 
-def put_calendar(fd: Flowdesk, user: CurrentUser, name: str, config: dict,
+def put_calendar(fd: Flowdesk, user: Principal, name: str, config: dict,
                  apply_to: str) -> dict:
     """Create or replace a calendar; ``running`` re-times the armed clocks that use it."""
     require_role(user, "admin")
@@ -94,7 +95,7 @@ def put_calendar(fd: Flowdesk, user: CurrentUser, name: str, config: dict,
         return _saved(conn, calendars, "calendar", name, old, user, now, apply_to, changed)
 
 
-def delete_calendar(fd: Flowdesk, user: CurrentUser, name: str) -> None:
+def delete_calendar(fd: Flowdesk, user: Principal, name: str) -> None:
     require_role(user, "admin")
     with fd.tx() as conn:
         row = _row(conn, calendars, name, "calendar")
@@ -107,7 +108,7 @@ def delete_calendar(fd: Flowdesk, user: CurrentUser, name: str) -> None:
                      before={"name": name, "config": row["config"]})
 
 
-def preview(fd: Flowdesk, user: CurrentUser, name: str, start: datetime | None, count: int,
+def preview(fd: Flowdesk, user: Principal, name: str, start: datetime | None, count: int,
             add: timedelta | None) -> dict:
     """The next ``count`` open windows from ``start``, and ``start + add`` in business time."""
     require_role(user, "admin")
@@ -125,7 +126,7 @@ def preview(fd: Flowdesk, user: CurrentUser, name: str, start: datetime | None, 
 
 # -- policies --------------------------------------------------------------------------------
 
-def list_policies(fd: Flowdesk, user: CurrentUser, process_key: str | None) -> list[dict]:
+def list_policies(fd: Flowdesk, user: Principal, process_key: str | None) -> list[dict]:
     require_role(user, "admin")
     with fd.read_tx() as conn:
         query = select(policies).order_by(policies.c.process_key, policies.c.name)
@@ -134,13 +135,13 @@ def list_policies(fd: Flowdesk, user: CurrentUser, process_key: str | None) -> l
         return [dict(r) for r in conn.execute(query).mappings()]
 
 
-def get_policy(fd: Flowdesk, user: CurrentUser, name: str) -> dict:
+def get_policy(fd: Flowdesk, user: Principal, name: str) -> dict:
     require_role(user, "admin")
     with fd.read_tx() as conn:
         return dict(_row(conn, policies, name, "SLA policy"))
 
 
-def put_policy(fd: Flowdesk, user: CurrentUser, name: str, config: dict,
+def put_policy(fd: Flowdesk, user: Principal, name: str, config: dict,
                apply_to: str) -> dict:
     """Create or replace a policy; ``running`` applies its new duration and calendar to the
     clocks already armed under it (elapsed business time is kept)."""
@@ -153,7 +154,7 @@ def put_policy(fd: Flowdesk, user: CurrentUser, name: str, config: dict,
     with fd.tx() as conn:
         if policy.calendar is not None and conn.execute(
                 select(calendars.c.id).where(calendars.c.name == policy.calendar)).first() is None:
-            raise Unprocessable(f"No calendar named '{policy.calendar}'.", [
+            raise Invalid(f"No calendar named '{policy.calendar}'.", [
                 {"field": "calendar", "message": "unknown calendar", "location": "json"}])
         old = _save(conn, policies, name, {"process_key": policy.process_key,
                                            "config": policy.to_dict(),
@@ -165,7 +166,7 @@ def put_policy(fd: Flowdesk, user: CurrentUser, name: str, config: dict,
         return _saved(conn, policies, "sla_policy", name, old, user, now, apply_to, changed)
 
 
-def delete_policy(fd: Flowdesk, user: CurrentUser, name: str) -> None:
+def delete_policy(fd: Flowdesk, user: Principal, name: str) -> None:
     """Remove a policy: its armed clocks stop counting and nothing of it fires any more."""
     require_role(user, "admin")
     now = fd.now()
@@ -203,7 +204,7 @@ def _apply_policy(conn: Connection, policy_id: int, policy: sla.SlaPolicy, now: 
 
 def _retime(conn: Connection, now: datetime, change, policy_override=None) -> int:  # type: ignore[no-untyped-def]
     """Recompute every armed clock that ``change`` alters; returns how many changed."""
-    from .sla import policy_by_id
+    from services.sla import policy_by_id
     changed, touched = 0, set()
     for row in conn.execute(select(clocks).where(clocks.c.status != "stopped")).mappings().all():
         state = sla.ClockState.from_dict(row["clock"])
@@ -225,7 +226,7 @@ def _retime(conn: Connection, now: datetime, change, policy_override=None) -> in
 def seed(fd: Flowdesk, config: dict, actor: str) -> list[str]:
     """Create the calendars and policies a process folder ships (``sla.json``) that do not
     exist yet; an admin's later changes are never overwritten. Returns what was created."""
-    system = CurrentUser(id=0, username=actor, roles=frozenset({"admin"}), groups=frozenset())
+    system = Principal(id=0, username=actor, roles=frozenset({"admin"}), groups=frozenset())
     created = []
     with fd.read_tx() as conn:
         have_calendars = {r.name for r in conn.execute(select(calendars.c.name))}

@@ -18,9 +18,10 @@ from sqlalchemy import Connection, bindparam, select
 from engine import sla
 from engine.calendars import BusinessCalendar
 
-from .. import queries as q
-from ..models import BusinessCalendarRow, SlaClock, SlaPolicyRow
-from . import audit, due_work
+from store import queries as q
+from store.tables import BusinessCalendarRow, SlaClock, SlaPolicyRow
+from services import audit
+from services import due_work
 
 clocks = SlaClock.__table__
 policies = SlaPolicyRow.__table__

@@ -14,15 +14,20 @@ from sqlalchemy.engine import RowMapping
 from engine.parsing import ParsedDefinition
 from engine.runtime import OpenTask, StepResult
 
-from .. import queries as q
-from ..auth import CurrentUser, require_role
-from ..context import Flowdesk
-from ..errors import Conflict, NotFound, StaleInstance, Unprocessable
-from ..fast_sql import Prepared, insert_of
-from ..models import Incident
-from . import audit, customers, due_work, host_ops, providers, sla
-from .identity import user_exists
-from .instance_reads import get_instance, list_instances  # noqa: F401 - the routes' service
+from store import queries as q
+from services.principal import Principal, require_role
+from services.context import Flowdesk
+from services.errors import Conflict, Invalid, NotFound, Stale
+from store.fast_sql import Prepared, insert_of
+from store.tables import Incident
+from services import audit
+from services import customers
+from services import due_work
+from services import host_ops
+from services import providers
+from services import sla
+from services.identity import user_exists
+from services.instance_reads import get_instance, list_instances  # noqa: F401 - the routes' service
 
 ACTIVE_TASK_STATES = q.ACTIVE
 FINAL_STATUSES = ("completed", "cancelled")
@@ -128,7 +133,7 @@ def save_state(session: Connection, fd: Flowdesk, instance: RowMapping | dict, s
         "new_variables": json_safe(result.variables), "now": now,
         "ended": now if result.status in FINAL_STATUSES else None})
     if changed != 1:
-        raise StaleInstance(f"Instance {instance['id']} was changed by someone else; reload and "
+        raise Stale(f"Instance {instance['id']} was changed by someone else; reload and "
                             "retry.")
     return new_version
 
@@ -146,7 +151,7 @@ def find_definition(session: Connection, key: str, version: int | None) -> RowMa
     return row
 
 
-def start_instance(fd: Flowdesk, user: CurrentUser, process_key: str, version: int | None = None,
+def start_instance(fd: Flowdesk, user: Principal, process_key: str, version: int | None = None,
                    business_key: str | None = None, variables: dict | None = None,
                    customer_id: int | None = None,
                    related_case_no: str | None = None) -> dict:
@@ -177,7 +182,7 @@ def start_in(session: Connection, fd: Flowdesk, actor: str, definition: RowMappi
     as variables."""
     parsed = fd.parsed(session, definition["id"])
     if related_case_no is not None and not customers.case_exists(session, related_case_no):
-        raise Unprocessable(f"No case {related_case_no} to refer to.", [
+        raise Invalid(f"No case {related_case_no} to refer to.", [
             {"field": "related_case_no", "message": "unknown case", "location": "json"}])
     case_no = customers.next_case_no(session, parsed.case_prefix, now, fd.settings.timezone)
     provided = (providers.start_data(session, parsed.start_data, now, fd.settings.timezone)
@@ -246,7 +251,7 @@ def _load_for_admin(session: Connection, instance_id: int) -> RowMapping:
     return instance
 
 
-def cancel_instance(fd: Flowdesk, user: CurrentUser, instance_id: int, reason: str = "") -> None:
+def cancel_instance(fd: Flowdesk, user: Principal, instance_id: int, reason: str = "") -> None:
     require_role(user, "admin")
     now = fd.now()
     with fd.tx() as session:
@@ -259,7 +264,7 @@ def cancel_instance(fd: Flowdesk, user: CurrentUser, instance_id: int, reason: s
                      after={"status": "cancelled", "reason": reason})
 
 
-def retry_instance(fd: Flowdesk, user: CurrentUser, instance_id: int,
+def retry_instance(fd: Flowdesk, user: Principal, instance_id: int,
                    variables: dict | None = None) -> None:
     """Resolve an instance's open incidents and run its failed tasks again, optionally with
     corrected variables (admin only)."""

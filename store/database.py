@@ -6,6 +6,7 @@ PostgreSQL: plain READ COMMITTED; lost updates are caught by the instance row ve
 """
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,6 +19,15 @@ from sqlalchemy.orm import Session, sessionmaker
 # task lists, completes: the ORM session's bookkeeping cost ~20 % there), or an ORM Session
 # where rows are managed as objects (deploys, users).
 Executor = Connection | Session
+
+
+def database_url_from_env() -> str:
+    """FLOWDESK_DATABASE_URL, else a SQLite file in FLOWDESK_HOME (default ./.flowdesk)."""
+    url = os.environ.get("FLOWDESK_DATABASE_URL")
+    if url:
+        return url
+    home = Path(os.environ.get("FLOWDESK_HOME", Path.cwd() / ".flowdesk"))
+    return f"sqlite:///{home / 'flowdesk.db'}"
 
 
 def make_engine(url: str) -> Engine:

@@ -15,9 +15,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, select
 
-from .. import queries as q
-from ..errors import Unprocessable
-from ..models import Customer
+from store import queries as q
+from services.errors import Invalid
+from store.tables import Customer
 
 customers = Customer.__table__
 HIGH_VALUE_TIERS = ("金卡", "钻石", "VIP")
@@ -88,7 +88,7 @@ def care_customers(conn: Connection, now: datetime, timezone: str) -> dict:
 def shift_open_tasks(conn: Connection, now: datetime, timezone: str) -> dict:
     """For a shift handover: the open tasks (who has them, what they wait for, how urgent)
     and who is in which group, so the process can pick the leaving shift's share."""
-    from ..models import Group, User, UserGroup
+    from store.tables import Group, User, UserGroup
     t = q.tasks
     rows = conn.execute(
         select(t.c.id, t.c.name, t.c.process_key, t.c.candidate_group, t.c.assignee,
@@ -117,6 +117,6 @@ PROVIDERS: dict[str, Callable[[Connection, datetime, str], dict]] = {
 def start_data(conn: Connection, name: str, now: datetime, timezone: str) -> dict:
     provider = PROVIDERS.get(name)
     if provider is None:
-        raise Unprocessable(f"The process asks for start data '{name}', which Flowdesk does not "
+        raise Invalid(f"The process asks for start data '{name}', which Flowdesk does not "
                             f"provide (known: {', '.join(sorted(PROVIDERS))}).")
     return provider(conn, now, timezone)

@@ -14,12 +14,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, func, or_, select, text
 from sqlalchemy.exc import IntegrityError
 
-from .. import queries as q
-from ..auth import CurrentUser, require_role
-from ..context import Flowdesk
-from ..errors import Conflict, NotFound, Unprocessable
-from ..models import CaseCounter, Customer, Purchase
-from . import audit
+from store import queries as q
+from services.principal import Principal, require_role
+from services.context import Flowdesk
+from services.errors import Conflict, Invalid, NotFound
+from store.tables import CaseCounter, Customer, Purchase
+from services import audit
 
 customers = Customer.__table__
 purchases = Purchase.__table__
@@ -55,7 +55,7 @@ def snapshot(row: Any) -> dict:
 def load(conn: Connection, customer_id: int) -> dict:
     row = conn.execute(select(customers).where(customers.c.id == customer_id)).mappings().first()
     if row is None:
-        raise Unprocessable(f"No customer {customer_id}.", [
+        raise Invalid(f"No customer {customer_id}.", [
             {"field": "customer_id", "message": "unknown customer", "location": "json"}])
     return snapshot(row)
 
@@ -79,7 +79,7 @@ def dedicated_agent(data: dict, lane: str | None) -> str | None:
 
 # -- the customer API ------------------------------------------------------------------------
 
-def create(fd: Flowdesk, user: CurrentUser, values: dict) -> dict:
+def create(fd: Flowdesk, user: Principal, values: dict) -> dict:
     require_role(user, *STAFF)
     now = fd.now()
     try:
@@ -93,7 +93,7 @@ def create(fd: Flowdesk, user: CurrentUser, values: dict) -> dict:
     return get(fd, user, customer_id)
 
 
-def update(fd: Flowdesk, user: CurrentUser, customer_id: int, values: dict) -> dict:
+def update(fd: Flowdesk, user: Principal, customer_id: int, values: dict) -> dict:
     require_role(user, *STAFF)
     now = fd.now()
     with fd.tx() as conn:
@@ -109,7 +109,7 @@ def update(fd: Flowdesk, user: CurrentUser, customer_id: int, values: dict) -> d
     return get(fd, user, customer_id)
 
 
-def add_purchase(fd: Flowdesk, user: CurrentUser, customer_id: int, values: dict) -> dict:
+def add_purchase(fd: Flowdesk, user: Principal, customer_id: int, values: dict) -> dict:
     require_role(user, *STAFF)
     with fd.tx() as conn:
         if conn.execute(select(customers.c.id).where(customers.c.id == customer_id)).first() is None:
@@ -118,7 +118,7 @@ def add_purchase(fd: Flowdesk, user: CurrentUser, customer_id: int, values: dict
     return get(fd, user, customer_id)
 
 
-def get(fd: Flowdesk, user: CurrentUser, customer_id: int) -> dict:
+def get(fd: Flowdesk, user: Principal, customer_id: int) -> dict:
     """The record with its purchase history and its cases (service history), newest first."""
     require_role(user, *STAFF)
     with fd.read_tx() as conn:
@@ -136,7 +136,7 @@ def get(fd: Flowdesk, user: CurrentUser, customer_id: int) -> dict:
     return {**dict(row), "purchases": [dict(p) for p in bought], "cases": [dict(c) for c in cases]}
 
 
-def search(fd: Flowdesk, user: CurrentUser, *, q_text: str | None = None,
+def search(fd: Flowdesk, user: Principal, *, q_text: str | None = None,
            tier: str | None = None, abc_class: str | None = None, page: int = 1,
            per_page: int = 50) -> tuple[list[dict], int]:
     require_role(user, *STAFF)

@@ -9,19 +9,19 @@ from sqlalchemy import select
 from engine import sla
 from engine.timers import reschedule
 
-from .. import queries as q
-from ..auth import CurrentUser, require_role
-from ..context import Flowdesk
-from ..errors import Conflict, Forbidden, NotFound
-from ..models import Notification
-from . import audit
-from .due_work import due
-from .instances import FINAL_STATUSES, step_instance
-from .tasks import in_groups
-from .sla import calendar_named, clocks, policies, policy_by_id, set_waiting, store, sync_task
+from store import queries as q
+from services.principal import Principal, require_role
+from services.context import Flowdesk
+from services.errors import Conflict, Forbidden, NotFound
+from store.tables import Notification
+from services import audit
+from services.due_work import due
+from services.instances import FINAL_STATUSES, step_instance
+from services.tasks import in_groups
+from services.sla import calendar_named, clocks, policies, policy_by_id, set_waiting, store, sync_task
 
 
-def list_due_work(fd: Flowdesk, user: CurrentUser, *, kind: str | None = None,
+def list_due_work(fd: Flowdesk, user: Principal, *, kind: str | None = None,
                   state: str | None = "pending", instance_id: int | None = None,
                   due_before: datetime | None = None, due_after: datetime | None = None,
                   page: int = 1, per_page: int = 50) -> tuple[list[dict], int]:
@@ -39,7 +39,7 @@ def list_due_work(fd: Flowdesk, user: CurrentUser, *, kind: str | None = None,
         return q.page_of(conn, query, page, per_page)
 
 
-def list_clocks(fd: Flowdesk, user: CurrentUser, *, status: str | None = None,
+def list_clocks(fd: Flowdesk, user: Principal, *, status: str | None = None,
                 sla_state: list[str] | None = None, instance_id: int | None = None,
                 task_id: int | None = None, policy: str | None = None,
                 page: int = 1, per_page: int = 50) -> tuple[list[dict], int]:
@@ -62,7 +62,7 @@ def list_clocks(fd: Flowdesk, user: CurrentUser, *, status: str | None = None,
         return q.page_of(conn, query, page, per_page)
 
 
-def list_notifications(fd: Flowdesk, user: CurrentUser, page: int = 1,
+def list_notifications(fd: Flowdesk, user: Principal, page: int = 1,
                        per_page: int = 50) -> tuple[list[dict], int]:
     require_role(user, "admin")
     table = Notification.__table__
@@ -70,7 +70,7 @@ def list_notifications(fd: Flowdesk, user: CurrentUser, page: int = 1,
         return q.page_of(conn, select(table).order_by(table.c.id.desc()), page, per_page)
 
 
-def set_task_due(fd: Flowdesk, user: CurrentUser, task_id: int, due_at: datetime,
+def set_task_due(fd: Flowdesk, user: Principal, task_id: int, due_at: datetime,
                  reason: str = "") -> dict:
     """Give one task a new due time: its running SLA clocks get the duration that makes them
     due then (elapsed business time kept); a task without clocks just gets the date."""
@@ -104,7 +104,7 @@ def set_task_due(fd: Flowdesk, user: CurrentUser, task_id: int, due_at: datetime
         return dict(after)
 
 
-def set_timer_due(fd: Flowdesk, user: CurrentUser, row_id: int, due_at: datetime) -> dict:
+def set_timer_due(fd: Flowdesk, user: Principal, row_id: int, due_at: datetime) -> dict:
     """Move one armed BPMN timer (or scheduled start) to a new due time."""
     require_role(user, "admin")
     now = fd.now()
@@ -140,7 +140,7 @@ def set_timer_due(fd: Flowdesk, user: CurrentUser, row_id: int, due_at: datetime
     return dict(moved)
 
 
-def set_task_waiting(fd: Flowdesk, user: CurrentUser, task_id: int,
+def set_task_waiting(fd: Flowdesk, user: Principal, task_id: int,
                      reason: str | None) -> dict:
     """The task waits on the customer or a third party (or no longer does)."""
     now = fd.now()
@@ -164,7 +164,7 @@ def set_task_waiting(fd: Flowdesk, user: CurrentUser, task_id: int,
         return dict(conn.execute(q.TASK, {"task_id": task_id}).mappings().one())
 
 
-def set_instance_waiting(fd: Flowdesk, user: CurrentUser, instance_id: int,
+def set_instance_waiting(fd: Flowdesk, user: Principal, instance_id: int,
                          reason: str | None) -> None:
     require_role(user, "supervisor", "admin")
     now = fd.now()

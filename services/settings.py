@@ -3,18 +3,13 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 
-
-def default_database_url() -> str:
-    home = Path(os.environ.get("FLOWDESK_HOME", Path.cwd() / ".flowdesk"))
-    return f"sqlite:///{home / 'flowdesk.db'}"
+from store.database import database_url_from_env
 
 
 @dataclass
 class Settings:
-    database_url: str = field(default_factory=lambda: os.environ.get(
-        "FLOWDESK_DATABASE_URL", default_database_url()))
+    database_url: str = field(default_factory=database_url_from_env)
     script_cpu_seconds: float = field(default_factory=lambda: float(
         os.environ.get("FLOWDESK_SCRIPT_CPU_SECONDS", "1.0")))
     auth_cache_seconds: float = field(default_factory=lambda: float(

@@ -6,13 +6,14 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..auth import ROLES, new_token
-from ..passwords import MIN_LENGTH, hash_password
-from ..context import Flowdesk
-from ..db import Executor
-from ..errors import NotFound, Unprocessable
-from ..models import ApiToken, Group, User, UserGroup
-from . import audit
+from services.authentication import new_token
+from services.principal import ROLES
+from services.passwords import MIN_LENGTH, hash_password
+from services.context import Flowdesk
+from store.database import Executor
+from services.errors import Invalid, NotFound
+from store.tables import ApiToken, Group, User, UserGroup
+from services import audit
 
 DEMO_USERS = {
     "admin": (["admin", "designer", "supervisor", "staff"],
@@ -26,7 +27,7 @@ def _check_roles(roles: Iterable[str]) -> list[str]:
     roles = [r.strip() for r in roles if r.strip()]
     unknown = sorted(set(roles) - set(ROLES))
     if unknown:
-        raise Unprocessable(f"Unknown role(s) {', '.join(unknown)}; use {', '.join(ROLES)}.")
+        raise Invalid(f"Unknown role(s) {', '.join(unknown)}; use {', '.join(ROLES)}.")
     return roles or ["staff"]
 
 
@@ -66,7 +67,7 @@ def ensure_user(fd: Flowdesk, username: str, roles: Iterable[str] = ("staff",),
 def set_password(fd: Flowdesk, username: str, password: str, actor: str = "cli") -> None:
     """Let a user sign in to the web UI with this password (stored as a scrypt hash)."""
     if len(password) < MIN_LENGTH:
-        raise Unprocessable(f"A password needs at least {MIN_LENGTH} characters.",
+        raise Invalid(f"A password needs at least {MIN_LENGTH} characters.",
                             [{"field": "password", "message": "too short", "location": "json"}])
     with fd.uow() as session:
         user = session.scalar(select(User).where(User.username == username))

@@ -1,0 +1,44 @@
+"""The ticker: calls ``services.due_runner.run_due`` on an APScheduler thread. It only ticks;
+which rows fire, and that each fires once across nodes, is decided in the database."""
+from __future__ import annotations
+
+import logging
+import threading
+
+from services.context import Flowdesk
+from services.due_runner import node_name, run_due
+
+log = logging.getLogger("flowdesk.scheduler")
+
+
+class Ticker:
+    """Calls ``run_due`` every ``interval`` seconds on an APScheduler background thread."""
+
+    def __init__(self, fd: Flowdesk, interval: float | None = None) -> None:
+        from apscheduler.schedulers.background import BackgroundScheduler
+        self.fd = fd
+        self.interval = interval or fd.settings.scheduler_interval
+        self.node = node_name()
+        self._lock = threading.Lock()
+        self._scheduler = BackgroundScheduler(daemon=True)
+        self._scheduler.add_job(self.tick, "interval", seconds=self.interval, max_instances=1,
+                                coalesce=True, id="flowdesk-ticker")
+
+    def tick(self) -> int:
+        if not self._lock.acquire(blocking=False):
+            return 0
+        try:
+            return run_due(self.fd, node=self.node)
+        except Exception:  # noqa: BLE001 - the next tick tries again; the DB holds the truth
+            log.exception("tick failed")
+            return 0
+        finally:
+            self._lock.release()
+
+    def start(self) -> "Ticker":
+        self._scheduler.start()
+        log.info("ticker started on %s, every %.2f s", self.node, self.interval)
+        return self
+
+    def stop(self) -> None:
+        self._scheduler.shutdown(wait=True)

@@ -1,0 +1,34 @@
+"""Who is acting: a plain value the services check permissions against.
+
+The API builds it from a bearer token or a session cookie, the CLI and the ticker build their
+own (``system``); no service needs to know which.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from services.errors import Forbidden
+
+ROLES = ("admin", "designer", "staff", "supervisor")
+
+
+@dataclass(frozen=True)
+class Principal:
+    id: int
+    username: str
+    roles: frozenset[str]
+    groups: frozenset[str]
+
+    def has_role(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+
+def system(name: str, *roles: str) -> Principal:
+    """A principal for work the host does itself (seeding, the CLI)."""
+    return Principal(id=0, username=name, roles=frozenset(roles), groups=frozenset())
+
+
+def require_role(user: Principal, *roles: str) -> None:
+    if not user.has_role(*roles):
+        raise Forbidden(f"This needs the role {' or '.join(roles)}; "
+                        f"'{user.username}' has {', '.join(sorted(user.roles)) or 'none'}.")
