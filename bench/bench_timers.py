@@ -182,7 +182,7 @@ def watch(fd: Flowdesk, armed: dict[int, datetime], deadline: float,
             floor = by_due[low][1]
             query = select(DueWork.instance_id).where(
                 DueWork.kind == "timer", DueWork.state == "done", DueWork.due_at >= floor)
-            with fd.read_tx() as conn:
+            with fd.uow(read_only=True) as conn:
                 ids = conn.execute(query).scalars().all()
             at = now()
             for instance_id in ids:
@@ -198,7 +198,7 @@ def watch(fd: Flowdesk, armed: dict[int, datetime], deadline: float,
 # -- the report ----------------------------------------------------------------------------------
 
 def report(fd: Flowdesk, armed: dict[int, datetime], seen: dict[int, datetime]) -> bool:
-    with fd.read() as session:
+    with fd.uow(read_only=True) as session:
         rows = session.execute(select(DueWork.instance_id, DueWork.due_at, DueWork.fired_at,
                                       DueWork.fired_by, DueWork.state)
                                .where(DueWork.kind == "timer",

@@ -16,7 +16,7 @@ from .sla_policy import (ACTIONS, CLOCKS, TARGETS, ZERO, EscalationLevel, SlaPol
 
 __all__ = ["ACTIONS", "CLOCKS", "TARGETS", "Calendar", "ClockEvent", "ClockState",
            "EscalationLevel", "SlaPolicy", "SlaPolicyInvalid", "SlaWarning", "WallClock",
-           "change_duration", "due_at", "elapsed", "format_duration", "mark_fired",
+           "ClockView", "change_duration", "due_at", "elapsed", "evaluate", "format_duration", "mark_fired",
            "next_event", "parse_duration", "pause", "rebase", "resume", "sla_status",
            "start_clock", "stop"]
 
@@ -208,7 +208,11 @@ def sla_status(state: ClockState, policy: SlaPolicy, now: datetime, calendar: Ca
 
 def next_event(state: ClockState, policy: SlaPolicy, calendar: Calendar) -> ClockEvent | None:
     """The one thing to schedule for this clock: warning, then breach, then escalation levels in order."""
-    due = due_at(state, calendar)
+    return _next_event(state, policy, calendar, due_at(state, calendar))
+
+
+def _next_event(state: ClockState, policy: SlaPolicy, calendar: Calendar,
+                due: datetime | None) -> ClockEvent | None:
     if due is None:
         return None
     if policy.warning and state.warned_at is None and state.breached_at is None:
@@ -222,6 +226,24 @@ def next_event(state: ClockState, policy: SlaPolicy, calendar: Calendar) -> Cloc
         return None
     at = _at_elapsed(state, calendar, state.duration + policy.escalations[n].after)
     return ClockEvent("escalation", at or due, n + 1)
+
+
+class ClockView(NamedTuple):
+    """What the host stores of a clock at one instant, from one evaluation."""
+
+    status: str  # running | paused | stopped
+    sla_state: str  # ok | at_risk | paused | breached | met
+    due_at: datetime | None  # the breach instant while running
+    next_event: ClockEvent | None  # what to schedule; None unless running and something is left
+
+
+def evaluate(state: ClockState, policy: SlaPolicy, calendar: Calendar,
+             now: datetime) -> ClockView:
+    """Everything about a clock the host writes, computed once: its SLA state at ``now``, its
+    due time and the next event to schedule (only a running clock has one)."""
+    due = due_at(state, calendar)
+    event = _next_event(state, policy, calendar, due) if state.status == "running" else None
+    return ClockView(state.status, sla_status(state, policy, now, calendar), due, event)
 
 
 def mark_fired(state: ClockState, event: ClockEvent, now: datetime) -> ClockState:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from store.database import Executor
+from store.uow import UnitOfWork
 from store.fast_sql import insert_of
 from store.tables import AuditEntry
 
@@ -12,7 +12,7 @@ _INSERT = insert_of(_table, ("at", "actor", "action", "instance_id", "task_id", 
                              "before", "after"), _table.c.id)
 
 
-def record(session: Executor, at: datetime, actor: str, action: str, *,
+def record(session: UnitOfWork, at: datetime, actor: str, action: str, *,
            instance_id: int | None = None, task_id: int | None = None,
            definition_id: int | None = None, before: dict | None = None,
            after: dict | None = None) -> int:

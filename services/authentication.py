@@ -51,7 +51,7 @@ def principal_for_token(fd: Flowdesk, token: str) -> Principal | None:
     digest = hash_token(token)
     user = fd.cached_user(digest)
     if user is None:
-        with fd.read_tx() as conn:
+        with fd.uow(read_only=True) as conn:
             user = load_user_for_token(conn, token)
         if user is not None:
             fd.remember_user(digest, user)
@@ -79,7 +79,7 @@ def principal_for_user_id(fd: Flowdesk, user_id: int) -> Principal | None:
     key = f"session:{user_id}"
     user = fd.cached_user(key)
     if user is None:
-        with fd.read_tx() as conn:
+        with fd.uow(read_only=True) as conn:
             user = _active(_user_rows(conn, User.__table__.c.id, user_id))
         if user is not None:
             fd.remember_user(key, user)
@@ -94,7 +94,7 @@ def check_password(fd: Flowdesk, username: str, password: str) -> Principal | No
     if wait:
         raise Throttled(f"Too many wrong passwords for this name; try again in "
                         f"{(wait + 59) // 60} minute(s).", retry_after=wait)
-    with fd.read_tx() as conn:
+    with fd.uow(read_only=True) as conn:
         rows = _user_rows(conn, User.__table__.c.username, username)
     user = _active(rows)
     stored = rows[0].password_hash if user is not None else _DUMMY_HASH

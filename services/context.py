@@ -1,74 +1,55 @@
-"""The app's long-lived parts in one object: DB engine, session factory, runtime and caches.
+"""The app's long-lived parts in one object: the database, the runtime and the caches.
 
-Routes and the CLI reach services through this, so nothing imports a request global.
+The API, the CLI and the ticker reach the services through this, so no service imports a
+request global. ``uow()`` is the one way a service opens a transaction.
 """
 from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 
-from sqlalchemy import Connection
-from sqlalchemy.orm import Session
+from sqlalchemy import insert, select
 
 from engine.clock import Clock, SystemClock
 from engine.live_cache import WorkflowCache
 from engine.parsing import DefinitionCache, ParsedDefinition
 from engine.runtime import Runtime
-
-from store import queries
+from services.hooks import Hooks, default_hooks
 from services.settings import Settings
-from store.database import Executor, make_engine, make_session_factory, read_only_engine, unit_of_work
+from services.sla.book import SlaBook
+from store import queries
+from store.tables import AppSetting
+from store.uow import Database, UnitOfWork
 
 
 class Flowdesk:
-    def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
+    def __init__(self, settings: Settings, clock: Clock | None = None,
+                 hooks: Hooks | None = None) -> None:
         self.settings = settings
         self.clock = clock or SystemClock()
-        self.engine = make_engine(settings.database_url)
-        self.sessions = make_session_factory(self.engine)
-        self.read_sessions = make_session_factory(self.engine, read_only=True)
-        self._read_engine = read_only_engine(self.engine)
+        self.db = Database(settings.database_url)
+        # ``fd.uow()`` / ``fd.uow(read_only=True)``: one transaction (``store.uow``), the only
+        # way a service opens one.
+        self.uow = self.db.unit_of_work
         self.runtime = Runtime(clock=self.clock, cpu_seconds=settings.script_cpu_seconds,
                                timezone=settings.timezone)
         self.definitions = DefinitionCache()
         self.workflows = WorkflowCache(settings.workflow_cache_size)
         self._parsed_by_id: dict[int, ParsedDefinition] = {}
+        self.sla = SlaBook()  # parsed SLA policies and calendars
+        self.hooks = hooks if hooks is not None else default_hooks()  # process-specific rules
         self._users: dict[str, tuple[float, object]] = {}
 
-    @contextmanager
-    def uow(self) -> Iterator[Session]:
-        with unit_of_work(self.sessions) as session:
-            yield session
-
-    @contextmanager
-    def read(self) -> Iterator[Session]:
-        """A read-only session: no write lock, nothing committed."""
-        with self.read_sessions() as session:
-            yield session
-
-    @contextmanager
-    def tx(self) -> Iterator[Connection]:
-        """One write transaction on a Core connection, committed on success."""
-        with self.engine.begin() as conn:
-            yield conn
-
-    @contextmanager
-    def read_tx(self) -> Iterator[Connection]:
-        """A read-only Core connection: no write lock, nothing committed."""
-        with self._read_engine.connect() as conn:
-            yield conn
+    @property
+    def engine(self):  # type: ignore[no-untyped-def]
+        return self.db.engine
 
     def secret_key(self) -> str:
         """The key that signs session cookies: made once per installation and kept in the
         database, so every process (and a restart) accepts the same cookies."""
-        from sqlalchemy import insert, select
-
-        from store.tables import AppSetting
         table = AppSetting.__table__
-        with self.tx() as conn:
+        with self.uow() as conn:
             found = conn.execute(select(table.c.value).where(table.c.key == "secret_key")
                                  ).scalar()
             if found is None:
@@ -79,7 +60,7 @@ class Flowdesk:
     def now(self) -> datetime:
         return self.clock.now()
 
-    def parsed(self, session: Executor, definition_id: int) -> ParsedDefinition:
+    def parsed(self, session: UnitOfWork, definition_id: int) -> ParsedDefinition:
         """The cached spec of a stored definition version; the row is read only on a miss."""
         found = self._parsed_by_id.get(definition_id)
         if found is None:
@@ -104,4 +85,4 @@ class Flowdesk:
             self._users[token_hash] = (time.monotonic() + self.settings.auth_cache_seconds, user)
 
     def dispose(self) -> None:
-        self.engine.dispose()
+        self.db.dispose()

@@ -1,7 +1,7 @@
 """Customer records that cases reference by id, and the case numbers cases are known by.
 
-A customer's tier (普通/银卡/金卡/钻石/VIP) raises the priority of their cases' tasks, and a
-dedicated agent, if set, gets their front-line tasks directly. Case numbers are
+A customer's tier (普通/银卡/金卡/钻石/VIP) and dedicated agent matter to their cases' tasks
+through a task rule (``services.rules.customer_tiers``). Case numbers are
 ``<prefix><YYYYMMDD><seq>`` per process (the prefix is the process's ``caseNumberPrefix``),
 counted per day in the server's time zone, and handed out atomically on every database.
 """
@@ -11,10 +11,11 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, func, or_, select, text
+from sqlalchemy import func, or_, select, text
 from sqlalchemy.exc import IntegrityError
 
 from store import queries as q
+from store.uow import UnitOfWork
 from services.principal import Principal, require_role
 from services.context import Flowdesk
 from services.errors import Conflict, Invalid, NotFound
@@ -25,8 +26,6 @@ customers = Customer.__table__
 purchases = Purchase.__table__
 counters = CaseCounter.__table__
 TIERS = ("普通", "银卡", "金卡", "钻石", "VIP")
-TIER_PRIORITY = {"金卡": 60, "钻石": 80, "VIP": 90}  # the least priority their tasks get
-DEDICATED_LANES = ("Agent",)  # where a customer's dedicated agent takes the task directly
 STAFF = ("staff", "supervisor", "admin")
 
 
@@ -37,7 +36,7 @@ _NEXT_CASE_NO = text(
     f"ON CONFLICT (prefix, day) DO UPDATE SET last = {counters.name}.last + 1 RETURNING last")
 
 
-def next_case_no(conn: Connection, prefix: str, now: datetime, tz: str) -> str:
+def next_case_no(conn: UnitOfWork, prefix: str, now: datetime, tz: str) -> str:
     """The next number of the day for this prefix: one atomic upsert, no lost updates."""
     day = now.astimezone(ZoneInfo(tz)).strftime("%Y%m%d")
     seq = conn.execute(_NEXT_CASE_NO, {"prefix": prefix, "day": day}).scalar_one()
@@ -52,7 +51,7 @@ def snapshot(row: Any) -> dict:
             "birthday": row["birthday"].isoformat() if row["birthday"] else None}
 
 
-def load(conn: Connection, customer_id: int) -> dict:
+def load(conn: UnitOfWork, customer_id: int) -> dict:
     row = conn.execute(select(customers).where(customers.c.id == customer_id)).mappings().first()
     if row is None:
         raise Invalid(f"No customer {customer_id}.", [
@@ -60,21 +59,9 @@ def load(conn: Connection, customer_id: int) -> dict:
     return snapshot(row)
 
 
-def case_exists(conn: Connection, case_no: str) -> bool:
+def case_exists(conn: UnitOfWork, case_no: str) -> bool:
     return conn.execute(select(q.instances.c.id).where(q.instances.c.case_no == case_no)
                         ).first() is not None
-
-
-def tier_priority(data: dict) -> int:
-    customer = data.get("customer")
-    return TIER_PRIORITY.get(customer.get("tier"), 0) if isinstance(customer, dict) else 0
-
-
-def dedicated_agent(data: dict, lane: str | None) -> str | None:
-    customer = data.get("customer")
-    if lane in DEDICATED_LANES and isinstance(customer, dict):
-        return customer.get("dedicated_agent") or None
-    return None
 
 
 # -- the customer API ------------------------------------------------------------------------
@@ -83,7 +70,7 @@ def create(fd: Flowdesk, user: Principal, values: dict) -> dict:
     require_role(user, *STAFF)
     now = fd.now()
     try:
-        with fd.tx() as conn:
+        with fd.uow() as conn:
             customer_id = conn.execute(customers.insert().returning(customers.c.id), {
                 **_defaults(values), "created_at": now, "updated_at": now}).scalar_one()
             audit.record(conn, now, user.username, "customer.created",
@@ -96,7 +83,7 @@ def create(fd: Flowdesk, user: Principal, values: dict) -> dict:
 def update(fd: Flowdesk, user: Principal, customer_id: int, values: dict) -> dict:
     require_role(user, *STAFF)
     now = fd.now()
-    with fd.tx() as conn:
+    with fd.uow() as conn:
         before = conn.execute(select(customers).where(customers.c.id == customer_id)
                               ).mappings().first()
         if before is None:
@@ -111,7 +98,7 @@ def update(fd: Flowdesk, user: Principal, customer_id: int, values: dict) -> dic
 
 def add_purchase(fd: Flowdesk, user: Principal, customer_id: int, values: dict) -> dict:
     require_role(user, *STAFF)
-    with fd.tx() as conn:
+    with fd.uow() as conn:
         if conn.execute(select(customers.c.id).where(customers.c.id == customer_id)).first() is None:
             raise NotFound(f"No customer {customer_id}.")
         conn.execute(purchases.insert().values(customer_id=customer_id, **values))
@@ -121,7 +108,7 @@ def add_purchase(fd: Flowdesk, user: Principal, customer_id: int, values: dict) 
 def get(fd: Flowdesk, user: Principal, customer_id: int) -> dict:
     """The record with its purchase history and its cases (service history), newest first."""
     require_role(user, *STAFF)
-    with fd.read_tx() as conn:
+    with fd.uow(read_only=True) as conn:
         row = conn.execute(select(customers).where(customers.c.id == customer_id)).mappings().first()
         if row is None:
             raise NotFound(f"No customer {customer_id}.")
@@ -149,7 +136,7 @@ def search(fd: Flowdesk, user: Principal, *, q_text: str | None = None,
         query = query.where(customers.c.tier == tier)
     if abc_class:
         query = query.where(customers.c.abc_class == abc_class)
-    with fd.read_tx() as conn:
+    with fd.uow(read_only=True) as conn:
         total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
         rows = conn.execute(query.limit(per_page).offset((page - 1) * per_page)).mappings().all()
     return [dict(r) for r in rows], total

@@ -5,9 +5,8 @@ import json
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from engine.errors import InvalidModel, Problem
 from engine.parsing import BPMN_SUFFIXES, ParsedDefinition
@@ -44,43 +43,45 @@ def _checked(fd: Flowdesk, files: dict[str, bytes],
     return files, texts, fd.definitions.get(files, process_key)
 
 
-def _same_and_latest(session: Session,
-                     parsed: ParsedDefinition) -> tuple[ProcessDefinition | None, int]:
+DEFS = ProcessDefinition.__table__
+
+
+def _same_and_latest(uow: UnitOfWork, parsed: ParsedDefinition) -> tuple[Row | None, int]:
     """The stored version with this very content, if any, and the key's latest version number."""
-    same = session.scalar(select(ProcessDefinition).where(
-        ProcessDefinition.key == parsed.key, ProcessDefinition.sha256 == parsed.sha256))
-    latest = session.scalar(select(func.max(ProcessDefinition.version))
-                            .where(ProcessDefinition.key == parsed.key)) or 0
+    same = uow.execute(select(DEFS).where(DEFS.c.key == parsed.key,
+                                          DEFS.c.sha256 == parsed.sha256)).first()
+    latest = uow.scalar(select(func.max(DEFS.c.version)).where(DEFS.c.key == parsed.key)) or 0
     return same, latest
 
 
 def validate(fd: Flowdesk, files: dict[str, bytes], process_key: str | None = None) -> dict:
     """What deploying the bundle would do, without storing anything. Raises InvalidModel."""
     _, _, parsed = _checked(fd, files, process_key)
-    with fd.read() as session:
-        same, latest = _same_and_latest(session, parsed)
+    with fd.uow(read_only=True) as uow:
+        same, latest = _same_and_latest(uow, parsed)
     return {"key": parsed.key, "name": parsed.name, "changed": same is None,
             "version": same.version if same is not None else latest + 1}
 
 
 def deploy(fd: Flowdesk, files: dict[str, bytes], actor: str,
-           process_key: str | None = None) -> tuple[ProcessDefinition, bool]:
-    """Validate and store a bundle; return (definition, created). Raises InvalidModel."""
+           process_key: str | None = None) -> tuple[Row, bool]:
+    """Validate and store a bundle; return (definition row, created). Raises InvalidModel."""
     files, texts, parsed = _checked(fd, files, process_key)
     bpmn = next(texts[n] for n in sorted(texts) if n.lower().endswith(BPMN_SUFFIXES))
     try:
-        with fd.uow() as session:
-            same, latest = _same_and_latest(session, parsed)
+        with fd.uow() as uow:
+            same, latest = _same_and_latest(uow, parsed)
             if same is not None:
                 return same, False
-            row = ProcessDefinition(key=parsed.key, version=latest + 1, name=parsed.name,
-                                    sha256=parsed.sha256, bpmn_xml=bpmn, files=texts,
-                                    deployed_at=fd.now(), deployed_by=actor)
-            session.add(row)
-            session.flush()
+            now = fd.now()
+            definition_id = uow.execute(insert(DEFS).values(
+                key=parsed.key, version=latest + 1, name=parsed.name, sha256=parsed.sha256,
+                bpmn_xml=bpmn, files=texts, deployed_at=now, deployed_by=actor
+            ).returning(DEFS.c.id)).scalar_one()
+            row = uow.execute(select(DEFS).where(DEFS.c.id == definition_id)).one()
             if parsed.start_schedules:
-                _schedule_starts(session, row, parsed.start_schedules, fd.now())
-            audit.record(session, fd.now(), actor, "definition.deployed", definition_id=row.id,
+                _schedule_starts(uow, row, parsed.start_schedules, now)
+            audit.record(uow, now, actor, "definition.deployed", definition_id=row.id,
                          after={"key": row.key, "version": row.version,
                                 "sha256": parsed.sha256, "files": sorted(texts)})
             return row, True
@@ -89,17 +90,17 @@ def deploy(fd: Flowdesk, files: dict[str, bytes], actor: str,
                        "retry.") from None
 
 
-def _schedule_starts(session: Session, row: ProcessDefinition,
-                     schedules: list[StartSchedule], now: datetime) -> None:
+def _schedule_starts(uow: UnitOfWork, row: Row, schedules: list[StartSchedule],
+                     now: datetime) -> None:
     """The newest version of a key owns its timer start events; older ones stop starting."""
-    older = list(session.scalars(select(ProcessDefinition.id).where(
-        ProcessDefinition.key == row.key, ProcessDefinition.id != row.id)))
-    due_work.cancel_starts_of_key(session, older)
+    older = list(uow.scalars(select(DEFS.c.id).where(DEFS.c.key == row.key,
+                                                     DEFS.c.id != row.id)))
+    due_work.cancel_starts_of_key(uow, older)
     for schedule in schedules:
-        due_work.arm_start(session, row.id, schedule, anchor=now, after=now, now=now)
+        due_work.arm_start(uow, row.id, schedule, anchor=now, after=now, now=now)
 
 
-def deploy_path(fd: Flowdesk, path: Path, actor: str) -> list[tuple[ProcessDefinition, bool]]:
+def deploy_path(fd: Flowdesk, path: Path, actor: str) -> list[tuple[Row, bool]]:
     """A folder of process folders, one process folder, or a single file."""
     path = Path(path)
     if path.is_file():
@@ -121,7 +122,7 @@ def deploy_path(fd: Flowdesk, path: Path, actor: str) -> list[tuple[ProcessDefin
 def seed_sla(fd: Flowdesk, path: Path, actor: str) -> list[str]:
     """A process folder's ``sla.json``: the calendars and SLA policies it needs, created if
     missing (admins change them later through the API; a redeploy keeps their changes)."""
-    from services.sla_admin import seed
+    from services.sla.config import seed
     try:
         config = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -131,25 +132,23 @@ def seed_sla(fd: Flowdesk, path: Path, actor: str) -> list[str]:
 
 
 def list_definitions(fd: Flowdesk, key: str | None = None,
-                     all_versions: bool = False) -> list[ProcessDefinition]:
-    with fd.read() as session:
-        query = select(ProcessDefinition).order_by(ProcessDefinition.key,
-                                                   ProcessDefinition.version.desc())
-        if key:
-            query = query.where(ProcessDefinition.key == key)
-        rows = list(session.scalars(query))
+                     all_versions: bool = False) -> list[Row]:
+    query = select(DEFS).order_by(DEFS.c.key, DEFS.c.version.desc())
+    if key:
+        query = query.where(DEFS.c.key == key)
+    with fd.uow(read_only=True) as uow:
+        rows = list(uow.execute(query))
     if all_versions:
         return rows
-    latest: dict[str, ProcessDefinition] = {}
+    latest: dict[str, Row] = {}
     for row in rows:
         latest.setdefault(row.key, row)
     return list(latest.values())
 
 
-def get_definition(fd: Flowdesk, definition_id: int) -> ProcessDefinition:
-    with fd.read() as session:
-        row = session.get(ProcessDefinition, definition_id)
+def get_definition(fd: Flowdesk, definition_id: int) -> Row:
+    with fd.uow(read_only=True) as uow:
+        row = uow.execute(select(DEFS).where(DEFS.c.id == definition_id)).first()
     if row is None:
         raise NotFound(f"No process definition {definition_id}.")
     return row
-

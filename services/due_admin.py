@@ -16,9 +16,10 @@ from services.errors import Conflict, Forbidden, NotFound
 from store.tables import Notification
 from services import audit
 from services.due_work import due
-from services.instances import FINAL_STATUSES, step_instance
+from services.engine_step import FINAL_STATUSES, step
 from services.tasks import in_groups
-from services.sla import calendar_named, clocks, policies, policy_by_id, set_waiting, store, sync_task
+from services.sla.book import policies
+from services.sla.clocks import clocks, set_waiting, store, sync_task
 
 
 def list_due_work(fd: Flowdesk, user: Principal, *, kind: str | None = None,
@@ -35,7 +36,7 @@ def list_due_work(fd: Flowdesk, user: Principal, *, kind: str | None = None,
         query = query.where(due.c.due_at < due_before)
     if due_after is not None:
         query = query.where(due.c.due_at >= due_after)
-    with fd.read_tx() as conn:
+    with fd.uow(read_only=True) as conn:
         return q.page_of(conn, query, page, per_page)
 
 
@@ -58,7 +59,7 @@ def list_clocks(fd: Flowdesk, user: Principal, *, status: str | None = None,
                           (clocks.c.task_id, task_id), (policies.c.name, policy)):
         if value is not None:
             query = query.where(column == value)
-    with fd.read_tx() as conn:
+    with fd.uow(read_only=True) as conn:
         return q.page_of(conn, query, page, per_page)
 
 
@@ -66,7 +67,7 @@ def list_notifications(fd: Flowdesk, user: Principal, page: int = 1,
                        per_page: int = 50) -> tuple[list[dict], int]:
     require_role(user, "admin")
     table = Notification.__table__
-    with fd.read_tx() as conn:
+    with fd.uow(read_only=True) as conn:
         return q.page_of(conn, select(table).order_by(table.c.id.desc()), page, per_page)
 
 
@@ -76,7 +77,7 @@ def set_task_due(fd: Flowdesk, user: Principal, task_id: int, due_at: datetime,
     due then (elapsed business time kept); a task without clocks just gets the date."""
     require_role(user, "admin")
     now = fd.now()
-    with fd.tx() as conn:
+    with fd.uow() as conn:
         task = conn.execute(q.TASK, {"task_id": task_id}).mappings().first()
         if task is None:
             raise NotFound(f"No task {task_id}.")
@@ -86,11 +87,11 @@ def set_task_due(fd: Flowdesk, user: Principal, task_id: int, due_at: datetime,
                                                  clocks.c.status == "running")).mappings().all()
         for row in live:
             state = sla.ClockState.from_dict(row["clock"])
-            calendar = calendar_named(conn, state.calendar)
+            calendar = fd.sla.calendar_named(conn, state.calendar)
             spent = sla.elapsed(state, now, calendar)
             wanted = spent + calendar.between(now, due_at)
             new = sla.change_duration(state, max(wanted, spent) or sla.parse_duration("PT1S"))
-            store(conn, row, new, policy_by_id(conn, row["policy_id"]), calendar, now)
+            store(conn, row, new, fd.sla.policy_by_id(conn, row["policy_id"]), calendar, now)
         if live:
             sync_task(conn, task_id)
         else:
@@ -108,7 +109,7 @@ def set_timer_due(fd: Flowdesk, user: Principal, row_id: int, due_at: datetime) 
     """Move one armed BPMN timer (or scheduled start) to a new due time."""
     require_role(user, "admin")
     now = fd.now()
-    with fd.tx() as conn:
+    with fd.uow() as conn:
         row = conn.execute(select(due).where(due.c.id == row_id)).mappings().first()
         if row is None:
             raise NotFound(f"No armed timer {row_id}.")
@@ -116,7 +117,6 @@ def set_timer_due(fd: Flowdesk, user: Principal, row_id: int, due_at: datetime) 
             raise Conflict(f"Due work {row_id} is a {row['state']} {row['kind']}; only pending "
                            "timers and scheduled starts can be moved (SLA clocks move with "
                            "their task's due time).")
-        after_commit = None
         if row["kind"] == "start":
             conn.execute(due.update().where(due.c.id == row_id).values(due_at=due_at))
         else:
@@ -127,7 +127,7 @@ def set_timer_due(fd: Flowdesk, user: Principal, row_id: int, due_at: datetime) 
                 reschedule(wf, row["ref"], due_at)
                 return fd.runtime.inspect(parsed, wf)
             try:
-                _, after_commit = step_instance(conn, fd, instance, move, now)
+                step(conn, fd, instance, move, now)
             except KeyError:
                 raise Conflict("The timer is no longer waiting in its instance.") from None
         audit.record(conn, now, user.username, "timer.due_changed",
@@ -135,8 +135,6 @@ def set_timer_due(fd: Flowdesk, user: Principal, row_id: int, due_at: datetime) 
                      before={"due_at": _iso(row["due_at"])},
                      after={"due_at": _iso(due_at), "timer": row["label"]})
         moved = conn.execute(select(due).where(due.c.id == row_id)).mappings().one()
-    if after_commit is not None:
-        after_commit()
     return dict(moved)
 
 
@@ -144,7 +142,7 @@ def set_task_waiting(fd: Flowdesk, user: Principal, task_id: int,
                      reason: str | None) -> dict:
     """The task waits on the customer or a third party (or no longer does)."""
     now = fd.now()
-    with fd.tx() as conn:
+    with fd.uow() as conn:
         task = conn.execute(q.TASK, {"task_id": task_id}).mappings().first()
         if task is None:
             raise NotFound(f"No task {task_id}.")
@@ -157,7 +155,7 @@ def set_task_waiting(fd: Flowdesk, user: Principal, task_id: int,
             raise Conflict(f"Task {task_id} is {task['state']}.")
         conn.execute(q.tasks.update().where(q.tasks.c.id == task_id)
                      .values(waiting_reason=reason))
-        changed = set_waiting(conn, task_id=task_id, instance_id=None, reason=reason, now=now)
+        changed = set_waiting(conn, fd.sla, task_id=task_id, instance_id=None, reason=reason, now=now)
         audit.record(conn, now, user.username, "task.waiting", instance_id=task["instance_id"],
                      task_id=task_id, before={"waiting_reason": task["waiting_reason"]},
                      after={"waiting_reason": reason, "clocks_changed": changed})
@@ -168,7 +166,7 @@ def set_instance_waiting(fd: Flowdesk, user: Principal, instance_id: int,
                          reason: str | None) -> None:
     require_role(user, "supervisor", "admin")
     now = fd.now()
-    with fd.tx() as conn:
+    with fd.uow() as conn:
         instance = conn.execute(q.INSTANCE_HEAD, {"instance_id": instance_id}).mappings().first()
         if instance is None:
             raise NotFound(f"No process instance {instance_id}.")
@@ -176,7 +174,7 @@ def set_instance_waiting(fd: Flowdesk, user: Principal, instance_id: int,
             raise Conflict(f"Instance {instance_id} is {instance['status']}.")
         conn.execute(q.instances.update().where(q.instances.c.id == instance_id)
                      .values(waiting_reason=reason))
-        changed = set_waiting(conn, task_id=None, instance_id=instance_id, reason=reason,
+        changed = set_waiting(conn, fd.sla, task_id=None, instance_id=instance_id, reason=reason,
                               now=now)
         audit.record(conn, now, user.username, "instance.waiting", instance_id=instance_id,
                      after={"waiting_reason": reason, "clocks_changed": changed})

@@ -19,20 +19,21 @@ import socket
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import Connection, RowMapping, bindparam, insert, select
+from sqlalchemy import RowMapping, bindparam, insert, select
 
+from store.uow import UnitOfWork
 from services.context import Flowdesk
 from store.tables import DueWork, Incident
 from services import audit
 from services import due_work
-from services import escalations
+from services.sla import escalations
 from services import timers
 from services.timers import Fired
 
 log = logging.getLogger("flowdesk.scheduler")
 due = DueWork.__table__
 
-Handler = Callable[[Connection, Flowdesk, RowMapping, datetime, str], Fired]
+Handler = Callable[[UnitOfWork, Flowdesk, RowMapping, datetime, str], Fired]
 HANDLERS: dict[str, Handler] = {"timer": timers.fire_timer, "start": timers.fire_start,
                                 "sla": escalations.fire_sla}
 
@@ -59,9 +60,8 @@ def run_due(fd: Flowdesk, limit: int | None = None, node: str | None = None) -> 
 
 
 def _run_batch(fd: Flowdesk, limit: int, node: str) -> tuple[int, int, bool]:
-    after_commit: list[Callable[[], None]] = []
     fired = progressed = 0
-    with fd.tx() as conn:
+    with fd.uow() as conn:
         now = fd.now()
         rows = conn.execute(CLAIM, {"now": now, "limit": limit}).mappings().all()
         for row in rows:
@@ -70,17 +70,14 @@ def _run_batch(fd: Flowdesk, limit: int, node: str) -> tuple[int, int, bool]:
                 progressed += 1
             if outcome.outcome == "fired":
                 fired += 1
-                after_commit.extend(outcome.after_commit)
-    for action in after_commit:
-        action()
     return fired, len(rows), progressed > 0
 
 
-def _fire_one(conn: Connection, fd: Flowdesk, row: RowMapping, now: datetime,
+def _fire_one(conn: UnitOfWork, fd: Flowdesk, row: RowMapping, now: datetime,
               node: str) -> Fired:
     handler = HANDLERS.get(row["kind"])
     try:
-        with conn.begin_nested():
+        with conn.savepoint():
             if handler is None:
                 raise LookupError(f"no handler for due work of kind {row['kind']!r}")
             return handler(conn, fd, row, now, node)
@@ -94,7 +91,7 @@ def _fire_one(conn: Connection, fd: Flowdesk, row: RowMapping, now: datetime,
         return Fired("failed")
 
 
-def _fail_instance(conn: Connection, row: RowMapping, message: str, now: datetime) -> None:
+def _fail_instance(conn: UnitOfWork, row: RowMapping, message: str, now: datetime) -> None:
     """Retries are used up: the instance stops in ``error`` with an incident to retry."""
     if row["instance_id"] is None:
         return

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import bindparam, select
 
 from engine.timers import ArmedTimer, StartSchedule
 
-from store.database import Executor
+from store.uow import UnitOfWork
 from store.queries import one_of
 from store.tables import DueWork
 
@@ -38,7 +38,7 @@ MAX_ATTEMPTS = 5
 BACKOFF_SECONDS = (5, 30, 120, 600)
 
 
-def sync_timers(conn: Connection, instance_id: int, timers: list[ArmedTimer], now: datetime,
+def sync_timers(conn: UnitOfWork, instance_id: int, timers: list[ArmedTimer], now: datetime,
                 known_empty: bool = False) -> None:
     """Make the instance's pending timer rows match what the engine has armed.
 
@@ -67,12 +67,12 @@ def sync_timers(conn: Connection, instance_id: int, timers: list[ArmedTimer], no
             conn.execute(due.update().where(due.c.id == row.id).values(due_at=timer.due))
 
 
-def cancel_instance_work(conn: Connection, instance_id: int) -> None:
+def cancel_instance_work(conn: UnitOfWork, instance_id: int) -> None:
     """An instance ended or was cancelled: nothing of it may fire any more."""
     conn.execute(CANCEL_ALL_OF, {"for_instance": instance_id})
 
 
-def arm_start(session: Executor, definition_id: int, schedule: StartSchedule,
+def arm_start(session: UnitOfWork, definition_id: int, schedule: StartSchedule,
               anchor: datetime, after: datetime, now: datetime) -> datetime | None:
     """Arm the next scheduled start of a definition's timer start event, if there is one."""
     at = schedule.next_start(anchor, after)
@@ -87,7 +87,7 @@ def arm_start(session: Executor, definition_id: int, schedule: StartSchedule,
     return at
 
 
-def cancel_starts_of_key(session: Executor, definition_ids: list[int]) -> None:
+def cancel_starts_of_key(session: UnitOfWork, definition_ids: list[int]) -> None:
     """A newer version took over a key's schedule: older versions start nothing more."""
     if definition_ids:
         session.execute(due.update().where(due.c.kind == "start",
@@ -95,7 +95,7 @@ def cancel_starts_of_key(session: Executor, definition_ids: list[int]) -> None:
                                            due.c.state == "pending").values(state="cancelled"))
 
 
-def arm_sla(conn: Connection, instance_id: int, clock_id: int, kind: str, at: datetime,
+def arm_sla(conn: UnitOfWork, instance_id: int, clock_id: int, kind: str, at: datetime,
             level: int, now: datetime, label: str) -> None:
     conn.execute(INSERT, {
         "kind": "sla", "instance_id": instance_id, "definition_id": None, "ref": str(clock_id),
@@ -103,14 +103,14 @@ def arm_sla(conn: Connection, instance_id: int, clock_id: int, kind: str, at: da
         "payload": {"event": kind, "level": level}, "created_at": now})
 
 
-def cancel_sla(conn: Connection, clock_ids: list[int]) -> None:
+def cancel_sla(conn: UnitOfWork, clock_ids: list[int]) -> None:
     if clock_ids:
         conn.execute(due.update().where(due.c.kind == "sla",
                                         due.c.ref.in_([str(i) for i in clock_ids]),
                                         due.c.state == "pending").values(state="cancelled"))
 
 
-def record_failure(conn: Connection, row_id: int, attempts: int, error: str,
+def record_failure(conn: UnitOfWork, row_id: int, attempts: int, error: str,
                    now: datetime) -> bool:
     """Back off and try again later; after MAX_ATTEMPTS the row fails (an admin retries it).
     Returns True when the row has now failed for good."""
@@ -124,7 +124,7 @@ def record_failure(conn: Connection, row_id: int, attempts: int, error: str,
     return failed
 
 
-def rearm_failed(conn: Connection, instance_id: int, now: datetime) -> int:
+def rearm_failed(conn: UnitOfWork, instance_id: int, now: datetime) -> int:
     """An admin's retry: failed rows of the instance become due now, with fresh attempts."""
     return conn.execute(due.update().where(due.c.instance_id == instance_id,
                                            due.c.state == "failed")

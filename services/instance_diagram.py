@@ -5,6 +5,8 @@ read its diagram; the definition endpoints are not needed for it.
 """
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from engine.diagram import element_ids, progress
 
 from store import queries as q
@@ -12,15 +14,18 @@ from services.context import Flowdesk
 from services.errors import NotFound
 from store.tables import ProcessDefinition
 
+DEFS = ProcessDefinition.__table__
+
 
 def get_diagram(fd: Flowdesk, instance_id: int) -> dict:
     """The XML of the file that holds the instance's process, its id, and the active and
     completed element ids (read from the stored state; the live workflow is left alone)."""
-    with fd.read() as session:
+    with fd.uow(read_only=True) as session:
         head = session.execute(q.INSTANCE_HEAD, {"instance_id": instance_id}).mappings().first()
         if head is None:
             raise NotFound(f"No process instance {instance_id}.")
-        definition = session.get(ProcessDefinition, head["definition_id"])
+        definition = session.execute(select(DEFS).where(DEFS.c.id == head["definition_id"])
+                                     ).one()
         parsed = fd.parsed(session, head["definition_id"])
         state = session.execute(q.INSTANCE_STATE, {"instance_id": instance_id}).scalar_one()
     file_name = parsed.spec.file

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from services.principal import Principal, require_role
 from services.context import Flowdesk
@@ -14,50 +14,50 @@ from store.queries import ACTIVE as ACTIVE_TASK_STATES
 from store.queries import page_of
 
 
+INSTANCES, TASKS, AUDIT, INCIDENTS = (ProcessInstance.__table__, HumanTask.__table__,
+                                      AuditEntry.__table__, Incident.__table__)
+_HEAD_COLUMNS = [c for c in INSTANCES.c if c.key != "state"]
+
+
 def get_instance(fd: Flowdesk, instance_id: int) -> dict:
-    with fd.read() as session:
-        instance = session.get(ProcessInstance, instance_id)
+    with fd.uow(read_only=True) as uow:
+        instance = uow.execute(select(*_HEAD_COLUMNS).where(INSTANCES.c.id == instance_id)
+                               ).mappings().first()
         if instance is None:
             raise NotFound(f"No process instance {instance_id}.")
-        tasks = session.scalars(select(HumanTask).where(
-            HumanTask.instance_id == instance_id,
-            HumanTask.state.in_(ACTIVE_TASK_STATES)).order_by(HumanTask.id)).all()
-        audit_table = AuditEntry.__table__
-        trail = session.execute(
-            select(audit_table, HumanTask.name.label("task_name"))
-            .outerjoin(HumanTask, HumanTask.id == audit_table.c.task_id)
-            .where(audit_table.c.instance_id == instance_id)
-            .order_by(audit_table.c.id)).mappings().all()
-        incidents = session.scalars(select(Incident).where(Incident.instance_id == instance_id)
-                                    .order_by(Incident.id)).all()
-    return {**{c.key: getattr(instance, c.key) for c in ProcessInstance.__table__.c
-               if c.key != "state"},
-            "open_tasks": tasks, "audit": trail, "incidents": incidents}
+        tasks = uow.execute(select(TASKS).where(
+            TASKS.c.instance_id == instance_id,
+            TASKS.c.state.in_(ACTIVE_TASK_STATES)).order_by(TASKS.c.id)).mappings().all()
+        trail = uow.execute(
+            select(AUDIT, TASKS.c.name.label("task_name"))
+            .outerjoin(TASKS, TASKS.c.id == AUDIT.c.task_id)
+            .where(AUDIT.c.instance_id == instance_id)
+            .order_by(AUDIT.c.id)).mappings().all()
+        incidents = uow.execute(select(INCIDENTS).where(INCIDENTS.c.instance_id == instance_id)
+                                .order_by(INCIDENTS.c.id)).mappings().all()
+    return {**instance, "open_tasks": [dict(t) for t in tasks], "audit": trail,
+            "incidents": [dict(i) for i in incidents]}
 
 
 def list_instances(fd: Flowdesk, *, status: str | None = None, process_key: str | None = None,
                    business_key: str | None = None, started_after: datetime | None = None,
                    started_before: datetime | None = None, case_no: str | None = None,
                    customer_id: int | None = None, related_case_no: str | None = None,
-                   page: int = 1, per_page: int = 50) -> tuple[list[ProcessInstance], int]:
-    query = select(ProcessInstance)
-    for column, value in ((ProcessInstance.status, status),
-                          (ProcessInstance.process_key, process_key),
-                          (ProcessInstance.business_key, business_key),
-                          (ProcessInstance.case_no, case_no),
-                          (ProcessInstance.customer_id, customer_id),
-                          (ProcessInstance.related_case_no, related_case_no)):
+                   page: int = 1, per_page: int = 50) -> tuple[list[dict], int]:
+    query = select(*_HEAD_COLUMNS)
+    for column, value in ((INSTANCES.c.status, status), (INSTANCES.c.process_key, process_key),
+                          (INSTANCES.c.business_key, business_key),
+                          (INSTANCES.c.case_no, case_no),
+                          (INSTANCES.c.customer_id, customer_id),
+                          (INSTANCES.c.related_case_no, related_case_no)):
         if value:
             query = query.where(column == value)
     if started_after:
-        query = query.where(ProcessInstance.started_at >= started_after)
+        query = query.where(INSTANCES.c.started_at >= started_after)
     if started_before:
-        query = query.where(ProcessInstance.started_at < started_before)
-    with fd.read() as session:
-        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        rows = session.scalars(query.order_by(ProcessInstance.id.desc())
-                               .offset((page - 1) * per_page).limit(per_page)).all()
-    return list(rows), total
+        query = query.where(INSTANCES.c.started_at < started_before)
+    with fd.uow(read_only=True) as uow:
+        return page_of(uow, query.order_by(INSTANCES.c.id.desc()), page, per_page)
 
 
 def list_incidents(fd: Flowdesk, user: Principal, *, state: str = "open",
@@ -79,5 +79,5 @@ def list_incidents(fd: Flowdesk, user: Principal, *, state: str = "open",
         query = query.where(instances.c.process_key == process_key)
     if instance_id is not None:
         query = query.where(incidents.c.instance_id == instance_id)
-    with fd.read_tx() as conn:
+    with fd.uow(read_only=True) as conn:
         return page_of(conn, query, page, per_page)

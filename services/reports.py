@@ -19,7 +19,7 @@ from store import queries as q
 from services.principal import Principal, require_role
 from services.context import Flowdesk
 from store.tables import Purchase
-from services.sla import clocks
+from services.sla.clocks import clocks
 
 INST, T = q.instances, q.tasks
 SEVERITY_ORDER = {"severe": 0, "严重": 0, "high": 0, "moderate": 1, "medium": 1, "一般": 1,
@@ -42,7 +42,7 @@ def _instances(fd: Flowdesk, process_key: str | None, start: datetime | None,
         query = query.where(INST.c.started_at >= start)
     if end:
         query = query.where(INST.c.started_at < end)
-    with fd.read_tx() as conn:
+    with fd.uow(read_only=True) as conn:
         return list(conn.execute(query.order_by(INST.c.id)).mappings())
 
 
@@ -72,7 +72,7 @@ def agents(fd: Flowdesk, user: Principal, *, start: datetime | None = None,
         query = query.where(T.c.created_at >= start)
     if end:
         query = query.where(T.c.created_at < end)
-    with fd.read_tx() as conn:
+    with fd.uow(read_only=True) as conn:
         tasks = list(conn.execute(query).mappings())
         outcomes = list(conn.execute(select(clocks.c.task_id, clocks.c.kind, clocks.c.sla_state)
                                      .where(clocks.c.status == "stopped")).mappings())
@@ -112,7 +112,7 @@ def complaint_rate(fd: Flowdesk, user: Principal, *, process_key: str = "complai
         orders_query = orders_query.where(Purchase.__table__.c.purchased_at >= start)
     if end:
         orders_query = orders_query.where(Purchase.__table__.c.purchased_at < end)
-    with fd.read_tx() as conn:
+    with fd.uow(read_only=True) as conn:
         orders = Counter(_local(fd, r.purchased_at, "%Y-%m") for r in conn.execute(orders_query))
     return [{"month": m, "complaints": complaints[m], "orders": orders[m],
              "per_100_orders": round(100 * complaints[m] / orders[m], 2) if orders[m] else None}
@@ -153,7 +153,7 @@ def finance(fd: Flowdesk, user: Principal, *, start: datetime | None = None,
         query = query.where(T.c.completed_at >= start)
     if end:
         query = query.where(T.c.completed_at < end)
-    with fd.read_tx() as conn:
+    with fd.uow(read_only=True) as conn:
         rows = list(conn.execute(query.order_by(T.c.completed_at, T.c.id)).mappings())
     out = []
     for r in rows:

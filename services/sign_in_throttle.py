@@ -22,7 +22,7 @@ _TABLE = SignInFailure.__table__
 
 def locked_for(flowdesk, username: str) -> int:  # type: ignore[no-untyped-def]
     """Seconds until ``username`` may try again (0: not locked)."""
-    with flowdesk.read_tx() as conn:
+    with flowdesk.uow(read_only=True) as conn:
         until = conn.execute(select(_TABLE.c.locked_until)
                              .where(_TABLE.c.username == username)).scalar()
     if until is None:
@@ -42,7 +42,7 @@ def record_failure(flowdesk, username: str) -> None:  # type: ignore[no-untyped-
 
 def _count_failure(flowdesk, username: str) -> None:  # type: ignore[no-untyped-def]
     now: datetime = flowdesk.now()
-    with flowdesk.tx() as conn:
+    with flowdesk.uow() as conn:
         row = conn.execute(select(_TABLE.c.failures, _TABLE.c.first_failed_at)
                            .where(_TABLE.c.username == username).with_for_update()).first()
         if row is None:
@@ -57,5 +57,5 @@ def _count_failure(flowdesk, username: str) -> None:  # type: ignore[no-untyped-
 
 
 def clear(flowdesk, username: str) -> None:  # type: ignore[no-untyped-def]
-    with flowdesk.tx() as conn:
+    with flowdesk.uow() as conn:
         conn.execute(delete(_TABLE).where(_TABLE.c.username == username))

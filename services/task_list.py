@@ -125,7 +125,7 @@ def list_tasks(fd: Flowdesk, user: Principal, *, assignee: str | None = None,
         params.update((f"group_{i}", groups[i] if i < len(groups) else None)
                       for i in range(slots))
     prepared = _list_statement(tuple(filters), sort, slots)
-    with fd.read_tx() as session:
+    with fd.uow(read_only=True) as session:
         rows = prepared.rows(session, params)
         total = rows[0]["total_count"] if rows else 0
         if not rows and page > 1:

@@ -4,21 +4,21 @@ from __future__ import annotations
 import functools
 from datetime import datetime
 
-from sqlalchemy import Connection, bindparam
+from sqlalchemy import bindparam
 
 from engine.errors import FormInvalid, TaskNotReady
 from engine.status_profile import IllegalStatus
 
 from store import queries as q
+from store.uow import UnitOfWork
 from services.principal import Principal, require_role
 from services.context import Flowdesk
 from services.errors import Conflict, Forbidden, Invalid, NotFound, Stale
 from store.fast_sql import Prepared
 from services import audit
-from services import sla
+from services.sla import clocks as sla
 from services.identity import user_exists
-from services.instances import (ACTIVE_TASK_STATES, FINAL_STATUSES, apply_result, json_safe, keep_live,
-                        load_workflow, save_state)
+from services.engine_step import ACTIVE_TASK_STATES, FINAL_STATUSES, json_safe, step
 from services.task_list import SEES_ALL, list_tasks  # noqa: F401 - the routes' one service module
 
 T = q.tasks
@@ -46,12 +46,12 @@ def _visible(user: Principal, task_id: int, row: object) -> dict:
     return task
 
 
-def _load(session: Connection, task_id: int, user: Principal) -> dict:
+def _load(session: UnitOfWork, task_id: int, user: Principal) -> dict:
     return _visible(user, task_id,
                     session.execute(q.TASK, {"task_id": task_id}).mappings().first())
 
 
-def _load_for_complete(session: Connection, task_id: int,
+def _load_for_complete(session: UnitOfWork, task_id: int,
                        user: Principal) -> tuple[dict, dict[str, int]]:
     """The task with its instance's status and version, and the instance's other open tasks
     (guid -> id), in one statement."""
@@ -62,7 +62,7 @@ def _load_for_complete(session: Connection, task_id: int,
 
 
 def get_task(fd: Flowdesk, user: Principal, task_id: int) -> dict:
-    with fd.read_tx() as session:
+    with fd.uow(read_only=True) as session:
         return _load(session, task_id, user)
 
 
@@ -79,7 +79,7 @@ def _update_statement(keys: tuple[str, ...]) -> Prepared:
     ).values({k: bindparam(f"new_{k}") for k in keys}))
 
 
-def _set(session: Connection, task: dict, **values: object) -> dict:
+def _set(session: UnitOfWork, task: dict, **values: object) -> dict:
     """Conditional update: 409 if the task changed since it was read; returns the new view."""
     params = {f"new_{k}": v for k, v in values.items()}
     params.update(task_id=task["id"], expected_assignee=task["assignee"])
@@ -89,7 +89,7 @@ def _set(session: Connection, task: dict, **values: object) -> dict:
     return {**task, **values}
 
 
-def _audit(session: Connection, now: datetime, user: Principal, action: str, before: dict,
+def _audit(session: UnitOfWork, now: datetime, user: Principal, action: str, before: dict,
            after: dict) -> None:
     audit.record(session, now, user.username, action, instance_id=before["instance_id"],
                  task_id=before["id"],
@@ -99,7 +99,7 @@ def _audit(session: Connection, now: datetime, user: Principal, action: str, bef
 
 def claim(fd: Flowdesk, user: Principal, task_id: int) -> dict:
     now = fd.now()
-    with fd.tx() as session:
+    with fd.uow() as session:
         task = _load(session, task_id, user)
         _require_active(task)
         if task["assignee"] == user.username:
@@ -111,14 +111,14 @@ def claim(fd: Flowdesk, user: Principal, task_id: int) -> dict:
                             f"{task_id}.")
         after = _set(session, task, assignee=user.username, state="claimed", claimed_at=now)
         if task["sla_state"] is not None:
-            sla.on_task_claimed(session, task_id, now)
+            sla.on_task_claimed(session, fd.sla, task_id, now)
         _audit(session, now, user, "task.claimed", task, after)
         return after
 
 
 def unclaim(fd: Flowdesk, user: Principal, task_id: int) -> dict:
     now = fd.now()
-    with fd.tx() as session:
+    with fd.uow() as session:
         task = _load(session, task_id, user)
         _require_active(task)
         if task["assignee"] is None:
@@ -134,7 +134,7 @@ def unclaim(fd: Flowdesk, user: Principal, task_id: int) -> dict:
 def assign(fd: Flowdesk, user: Principal, task_id: int, assignee: str) -> dict:
     require_role(user, *SEES_ALL)
     now = fd.now()
-    with fd.tx() as session:
+    with fd.uow() as session:
         task = _load(session, task_id, user)
         _require_active(task)
         if not user_exists(session, assignee):
@@ -142,7 +142,7 @@ def assign(fd: Flowdesk, user: Principal, task_id: int, assignee: str) -> dict:
                                 [{"field": "user", "message": "unknown user", "location": "json"}])
         after = _set(session, task, assignee=assignee, state="claimed", claimed_at=now)
         if task["sla_state"] is not None:
-            sla.on_task_claimed(session, task_id, now)
+            sla.on_task_claimed(session, fd.sla, task_id, now)
         _audit(session, now, user, "task.assigned", task, after)
         return after
 
@@ -167,8 +167,8 @@ def complete(fd: Flowdesk, user: Principal, task_id: int, data: dict) -> dict:
 
 def _complete_once(fd: Flowdesk, user: Principal, task_id: int, data: dict) -> dict:
     now = fd.now()
-    with fd.tx() as session:
-        task, others_open = _load_for_complete(session, task_id, user)
+    with fd.uow() as uow:
+        task, others_open = _load_for_complete(uow, task_id, user)
         _require_active(task)
         if task["assignee"] is not None and task["assignee"] != user.username:
             raise Forbidden(f"Task {task_id} is claimed by '{task['assignee']}'.")
@@ -178,29 +178,23 @@ def _complete_once(fd: Flowdesk, user: Principal, task_id: int, data: dict) -> d
         if task["instance_status"] in (*FINAL_STATUSES, "error"):
             raise Conflict(f"The instance of task {task_id} is {task['instance_status']}.")
         instance = {"id": task["instance_id"], "version": task["instance_version"],
-                    "process_key": task["process_key"], "business_key": task["business_key"]}
-        parsed, wf = load_workflow(fd, session, instance["id"], task["definition_id"],
-                                   instance["version"])
-        try:
-            result = fd.runtime.complete_task(parsed, wf, task["task_guid"], data)
-        except (FormInvalid, TaskNotReady, IllegalStatus):
-            fd.workflows.put(instance["id"], instance["version"], wf)  # untouched: keep it
-            raise
-        new_version = save_state(session, fd, instance, fd.runtime.dumps(wf), result, now)
+                    "definition_id": task["definition_id"], "process_key": task["process_key"],
+                    "business_key": task["business_key"]}
         safe = json_safe(data)
         if task["sla_state"] is not None:
-            sla.on_tasks_closed(session, [task_id], now)
-        _set(session, task, state="completed", completed_at=now, completed_by=user.username,
+            sla.on_tasks_closed(uow, fd.sla, [task_id], now)
+        _set(uow, task, state="completed", completed_at=now, completed_by=user.username,
              assignee=user.username, data=safe)
-        new_tasks = apply_result(session, instance, result, now, known_open=others_open,
-                                 timers=parsed.has_timers)
-        audit.record(session, now, user.username, "task.completed",
+        result, new_tasks = step(
+            uow, fd, instance,
+            lambda parsed, wf: fd.runtime.complete_task(parsed, wf, task["task_guid"], data),
+            now, known_open=others_open, untouched_on=(FormInvalid, TaskNotReady, IllegalStatus))
+        audit.record(uow, now, user.username, "task.completed",
                      instance_id=instance["id"], task_id=task_id,
                      before={"state": task["state"], "assignee": task["assignee"],
                              "instance_status": task["instance_status"]},
                      after={"state": "completed", "data": safe,
                             "instance_status": result.status})
-    keep_live(fd, instance["id"], new_version, result.status, wf)
     return {"task_id": task_id, "instance_id": instance["id"], "instance_status": result.status,
             "next_task_ids": [t["id"] for t in new_tasks],
             "incident": result.incident.message if result.incident else None}

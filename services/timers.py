@@ -1,24 +1,25 @@
 """Fire one due row: a BPMN timer of an instance, or a scheduled start of a definition.
 
-Each handler runs inside the scheduler's transaction (a savepoint per row) and returns a
-``Fired`` with what to do after the commit: live workflows are parked only once the
-transaction that produced them has committed.
+Each handler runs inside the ticker's unit of work (a savepoint per row) and returns a
+``Fired`` outcome; live workflows are parked only once that unit of work has committed.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, RowMapping, bindparam, select
+from sqlalchemy import RowMapping, bindparam, select
 
 from engine.timers import StartSchedule
 
 from store import queries as q
+from store.uow import UnitOfWork
 from services.context import Flowdesk
 from store.tables import DueWork
 from services import audit
 from services import due_work
-from services.instances import FINAL_STATUSES, keep_live, start_in, step_instance
+from services.engine_step import FINAL_STATUSES, step
+from services.instances import start_in
 
 SCHEDULER = "scheduler"
 due = DueWork.__table__
@@ -37,29 +38,28 @@ MARK_DONE = due.update().where(due.c.id == bindparam("row_id")).values(
 
 @dataclass
 class Fired:
-    """The outcome of one row; ``after_commit`` parks live workflows."""
+    """The outcome of one row."""
 
     outcome: str  # fired | skipped | busy | held
-    after_commit: list = field(default_factory=list)
 
 
-def mark_done(conn: Connection, row: RowMapping, now: datetime, node: str) -> None:
+def mark_done(conn: UnitOfWork, row: RowMapping, now: datetime, node: str) -> None:
     conn.execute(MARK_DONE, {"row_id": row["id"], "fired_at": now, "node": node})
 
 
-def lock_instance(conn: Connection, instance_id: int) -> RowMapping | None:
+def lock_instance(conn: UnitOfWork, instance_id: int) -> RowMapping | None:
     """The instance row, locked for this transaction (PostgreSQL), or None if another node holds
     it right now: that row is left pending and tried on the next tick, never waited for."""
     return conn.execute(LOCK_INSTANCE, {"instance_id": instance_id}).mappings().first()
 
 
-def still_pending(conn: Connection, row: RowMapping) -> bool:
+def still_pending(conn: UnitOfWork, row: RowMapping) -> bool:
     """Firing an earlier row of the same batch may have settled this one (one refresh fires
     every due timer of an instance, and the sync cancels their rows)."""
     return conn.execute(STILL_PENDING, {"row_id": row["id"]}).scalar_one() == "pending"
 
 
-def fire_timer(conn: Connection, fd: Flowdesk, row: RowMapping, now: datetime,
+def fire_timer(conn: UnitOfWork, fd: Flowdesk, row: RowMapping, now: datetime,
                node: str) -> Fired:
     if not still_pending(conn, row):
         return Fired("skipped")
@@ -76,15 +76,15 @@ def fire_timer(conn: Connection, fd: Flowdesk, row: RowMapping, now: datetime,
                      last_error="the instance is in error"))
         return Fired("held")
     mark_done(conn, row, now, node)  # first: a cycle's next period gets a new row in the sync
-    result, park = step_instance(conn, fd, instance, fd.runtime.fire_due_timers, now)
+    result, _ = step(conn, fd, instance, fd.runtime.fire_due_timers, now)
     audit.record(conn, now, SCHEDULER, "timer.fired", instance_id=instance["id"], after={
         "due_work_id": row["id"], "timer": row["label"], "task_guid": row["ref"],
         "due_at": row["due_at"].isoformat(), "late_ms": _late_ms(row, now),
         "instance_status": result.status})
-    return Fired("fired", [park])
+    return Fired("fired")
 
 
-def fire_start(conn: Connection, fd: Flowdesk, row: RowMapping, now: datetime,
+def fire_start(conn: UnitOfWork, fd: Flowdesk, row: RowMapping, now: datetime,
                node: str) -> Fired:
     """A timer start event's occurrence: a new instance, then the next occurrence armed."""
     definition = conn.execute(q.DEFINITION_HEAD, {"definition_id": row["definition_id"]}
@@ -94,8 +94,7 @@ def fire_start(conn: Connection, fd: Flowdesk, row: RowMapping, now: datetime,
     if definition is None or latest["id"] != definition["id"]:
         conn.execute(due.update().where(due.c.id == row["id"]).values(state="cancelled"))
         return Fired("skipped")
-    detail, wf = start_in(conn, fd, SCHEDULER, definition, None, {}, now,
-                          start_event=row["ref"])
+    detail = start_in(conn, fd, SCHEDULER, definition, None, {}, now, start_event=row["ref"])
     mark_done(conn, row, now, node)
     payload = row["payload"]
     schedule = StartSchedule(row["ref"], payload["kind"], payload["value"])
@@ -106,7 +105,7 @@ def fire_start(conn: Connection, fd: Flowdesk, row: RowMapping, now: datetime,
                      "due_work_id": row["id"], "due_at": row["due_at"].isoformat(),
                      "late_ms": _late_ms(row, now),
                      "next_start": following.isoformat() if following else None})
-    return Fired("fired", [lambda: keep_live(fd, detail["id"], 1, detail["status"], wf)])
+    return Fired("fired")
 
 
 def _late_ms(row: RowMapping, now: datetime) -> int:

@@ -6,6 +6,11 @@ fifth of a task completion's time. A ``Prepared`` statement keeps what that work
 (the SQL text, the order of its parameters, the type processors SQLAlchemy itself would apply)
 and does the rest in a few lines, so rows come back exactly as SQLAlchemy would give them.
 
+Runs only inside a unit of work (``store.uow``), which counts it like any other statement; it
+is logged on SQLAlchemy's own engine logger the way SQLAlchemy logs (``echo`` or INFO on
+``sqlalchemy.engine.Engine``). ``FLOWDESK_FAST_SQL=0`` switches it off: every ``Prepared`` then
+runs through SQLAlchemy's execution, with the same results (the suite passes both ways).
+
 Only for statements that need nothing else: SELECTs, UPDATEs and one-row INSERTs (``insert_of``
 fills omitted columns' scalar defaults) whose every parameter the caller passes, without
 expanding ``IN`` lists. A driver error is raised as SQLAlchemy's own exception, and a lost
@@ -14,18 +19,24 @@ every start, task list and completion takes; everything else stays on SQLAlchemy
 """
 from __future__ import annotations
 
+import logging
+import os
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Column, Connection, Table, bindparam, insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
 from sqlalchemy.sql import ClauseElement
 
+if TYPE_CHECKING:
+    from store.uow import UnitOfWork
+
 Processor = Callable[[Any], Any] | None
+ENABLED = os.environ.get("FLOWDESK_FAST_SQL", "1").strip().lower() not in ("0", "off", "false", "no")
+_engine_log = logging.getLogger("sqlalchemy.engine.Engine")
 
 
 @dataclass
@@ -46,15 +57,18 @@ class Prepared:
         self.statement = statement
         self._plans: weakref.WeakKeyDictionary[Dialect, _Plan] = weakref.WeakKeyDictionary()
 
-    def rows(self, executor: Connection | Session, params: dict[str, Any]) -> list[dict]:
+    def rows(self, uow: UnitOfWork, params: dict[str, Any]) -> list[dict]:
         """All result rows as dicts (column key -> value)."""
-        plan, cursor = self._run(executor, params)
+        _require_transaction(uow)
+        if not ENABLED:
+            return [dict(r) for r in uow.execute(self.statement, params).mappings()]
+        plan, cursor = self._run(uow, params)
         try:
             fetched = cursor.fetchall()
             if plan.results is None:
-                dialect = _connection(executor).dialect
+                dialect = uow.connection.dialect
                 plan.results = tuple(
-                    type_._cached_result_processor(dialect, desc[1])
+                    type_.dialect_impl(dialect).result_processor(dialect, desc[1])
                     for type_, desc in zip(plan.types, cursor.description))
         finally:
             cursor.close()
@@ -64,16 +78,19 @@ class Prepared:
         return [{key: (proc(value) if proc else value)
                  for key, proc, value in zip(keys, results, row)} for row in fetched]
 
-    def rowcount(self, executor: Connection | Session, params: dict[str, Any]) -> int:
+    def rowcount(self, uow: UnitOfWork, params: dict[str, Any]) -> int:
         """How many rows an UPDATE or DELETE matched."""
-        _, cursor = self._run(executor, params)
+        _require_transaction(uow)
+        if not ENABLED:
+            return int(uow.execute(self.statement, params).rowcount)
+        _, cursor = self._run(uow, params)
         try:
             return int(cursor.rowcount)
         finally:
             cursor.close()
 
-    def _run(self, executor: Connection | Session, params: dict[str, Any]) -> tuple[_Plan, Any]:
-        conn = _connection(executor)
+    def _run(self, uow: UnitOfWork, params: dict[str, Any]) -> tuple[_Plan, Any]:
+        conn = uow.connection
         dialect = conn.dialect
         plan = self._plans.get(dialect)
         if plan is None:
@@ -82,6 +99,10 @@ class Prepared:
         for name, process in plan.bind.items():
             values[name] = process(values[name])
         bound: Any = values if plan.order is None else tuple(values[n] for n in plan.order)
+        uow.counted(plan.sql)
+        if conn.engine.echo or _engine_log.isEnabledFor(logging.INFO):
+            _engine_log.info(plan.sql)
+            _engine_log.info("[fast_sql] %r", bound)
         driver = conn.connection.driver_connection
         cursor = None
         try:
@@ -90,6 +111,11 @@ class Prepared:
         except dialect.loaded_dbapi.Error as exc:
             raise _translated(conn, cursor, exc, plan.sql, bound) from exc
         return plan, cursor
+
+
+def _require_transaction(uow: UnitOfWork) -> None:
+    if not uow.connection.in_transaction():
+        raise RuntimeError("fast_sql statements run inside a unit of work's transaction")
 
 
 def _translated(conn: Connection, cursor: Any, exc: Exception, sql: str,
@@ -123,18 +149,18 @@ def insert_of(table: Table, keys: tuple[str, ...], *returning: Column) -> Prepar
     return Prepared(insert(table).values(values).returning(*returning))
 
 
-def _connection(executor: Connection | Session) -> Connection:
-    return executor if isinstance(executor, Connection) else executor.connection()
-
-
 def _plan(statement: ClauseElement, dialect: Dialect) -> _Plan:
     compiled = statement.compile(dialect=dialect)
     if compiled.escaped_bind_names or compiled.post_compile_params:
         raise ValueError("fast_sql.Prepared takes plain bound parameters only")
-    fixed = {name: value for name, value in compiled.construct_params(_check=False).items()
-             if value is not None}
-    columns = getattr(compiled, "_result_columns", None) or []
+    fixed = {name: value for name, value in compiled.params.items() if value is not None}
+    bind = {}
+    for param in compiled.binds.values():
+        process = param.type.dialect_impl(dialect).bind_processor(dialect)
+        if process is not None:
+            bind[compiled.bind_names[param]] = process
+    columns = list(getattr(statement, "exported_columns", ()))
+    keys = tuple(getattr(statement, "exported_columns", {}).keys()) if columns else ()
     return _Plan(sql=compiled.string,
                  order=tuple(compiled.positiontup) if compiled.positiontup else None,
-                 fixed=fixed, bind=dict(compiled._bind_processors),
-                 keys=tuple(c.keyname for c in columns), types=tuple(c.type for c in columns))
+                 fixed=fixed, bind=bind, keys=keys, types=tuple(c.type for c in columns))

@@ -289,6 +289,10 @@ class SlaClock(Base):
     due_at: Mapped[datetime | None]
     escalation_level: Mapped[int] = mapped_column(Integer, default=0)
     clock: Mapped[dict] = mapped_column(JSON)
+    # The event the clock's pending due-work row is armed for ("breach", "escalation:2"), and
+    # when: the row is re-armed only when this moves. None: nothing armed.
+    armed_event: Mapped[str | None] = mapped_column(String(30))
+    armed_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

@@ -13,7 +13,7 @@ from api.schemas_admin import (CalendarOut, ClockPageOut, ClockQuery, ConfigIn, 
                              PolicyQuery, PreviewOut, PreviewQuery)
 from services import due_admin
 from services import instance_reads
-from services import sla_admin
+from services.sla import config as sla_admin
 from api.routes import flowdesk, protected_blueprint
 
 blp = protected_blueprint("admin", "/api/v1/admin",

@@ -160,9 +160,15 @@ def end_events(fd, instance_id: int) -> list[str]:  # type: ignore[no-untyped-de
     from SpiffWorkflow.util.task import TaskState
 
     from store.tables import ProcessInstance
-    with fd.read_tx() as conn:
+    with fd.uow(read_only=True) as conn:
         row = conn.execute(select(ProcessInstance.definition_id, ProcessInstance.state)
                            .where(ProcessInstance.id == instance_id)).one()
         wf = fd.runtime.loads(fd.parsed(conn, row.definition_id), row.state)
     return [t.task_spec.bpmn_id for t in wf.get_tasks(state=TaskState.COMPLETED)
             if (t.task_spec.bpmn_id or "").startswith("end_")]
+
+
+def row_of(uow, model, row_id: int):  # type: ignore[no-untyped-def]
+    """One row of ``model``'s table by id (attribute access like the ORM object had), or None."""
+    table = model.__table__
+    return uow.execute(select(table).where(table.c.id == row_id)).first()

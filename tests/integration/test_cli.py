@@ -56,7 +56,7 @@ def test_deploy_seeds_a_folders_sla_json_once(cli: CliRunner, tmp_path: Path) ->
 
     from services.settings import Settings
     from services.context import Flowdesk
-    from services.sla import calendars, policies
+    from services.sla.book import calendars, policies
     from sqlalchemy import select
     from tests.conftest import RESOURCES
     folder = tmp_path / "three"
@@ -69,12 +69,12 @@ def test_deploy_seeds_a_folders_sla_json_once(cli: CliRunner, tmp_path: Path) ->
     (folder / "sla.json").write_text(json.dumps(config))
     assert cli.invoke(main, ["deploy", str(folder)]).exit_code == 0
     fd = Flowdesk(Settings())
-    with fd.read_tx() as conn:
+    with fd.uow(read_only=True) as conn:
         assert [r.name for r in conn.execute(select(calendars.c.name))] == ["office"]
         assert [r.config["duration"] for r in conn.execute(select(policies.c.config))] == ["PT4H"]
     config["policies"]["step_one_4h"]["duration"] = "PT8H"  # an admin's value is kept
     (folder / "sla.json").write_text(json.dumps(config))
     assert cli.invoke(main, ["deploy", str(folder)]).exit_code == 0
-    with fd.read_tx() as conn:
+    with fd.uow(read_only=True) as conn:
         assert [r.config["duration"] for r in conn.execute(select(policies.c.config))] == ["PT4H"]
     fd.dispose()

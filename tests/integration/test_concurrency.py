@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from store.tables import HumanTask, ProcessInstance
 from tests.conftest import RESOURCES, bundle
-from tests.integration.conftest import deploy
+from tests.integration.conftest import row_of, deploy
 
 THREADS = 8
 
@@ -37,8 +37,8 @@ def test_eight_threads_complete_the_same_task(server, tokens, fd) -> None:
     for t in threads:
         t.join()
     assert sorted(codes) == [200] + [409] * (THREADS - 1)
-    with fd.read() as session:
-        row = session.get(ProcessInstance, instance["id"])
+    with fd.uow(read_only=True) as session:
+        row = row_of(session, ProcessInstance, instance["id"])
         tasks = session.execute(select(HumanTask.bpmn_id, HumanTask.state)
                                 .where(HumanTask.instance_id == instance["id"])
                                 .order_by(HumanTask.id)).all()

@@ -40,8 +40,8 @@ def test_a_database_that_cannot_be_opened_is_a_503(app, monkeypatch, tmp_path) -
     from services.authentication import hash_token
     fd = app.extensions["flowdesk"]
     dead = create_engine(f"sqlite:///{tmp_path / 'missing-dir' / 'x.db'}")
-    monkeypatch.setattr(fd, "engine", dead)  # undone before the app's teardown disposes it
-    monkeypatch.setattr(fd, "_read_engine", dead)
+    monkeypatch.setattr(fd.db, "engine", dead)  # undone before the app's teardown disposes it
+    monkeypatch.setattr(fd.db, "_read_engine", dead)
     response = app.test_client().get("/api/v1/tasks",
                                      headers={"Authorization": "Bearer fd_unknown"})
     assert fd.cached_user(hash_token("fd_unknown")) is None

@@ -37,7 +37,7 @@ def _task(instance_id: int, guid: str, **extra: object) -> dict:
 
 
 def test_rows_match_sqlalchemys_own(fd) -> None:  # type: ignore[no-untyped-def]
-    with fd.tx() as conn:
+    with fd.uow() as conn:
         instance_id = _instance(conn)
         first = insert_of(q.tasks, tuple(_task(0, "g")), q.tasks.c.id).rows(
             conn, _task(instance_id, "g-1"))[0]["id"]
@@ -60,7 +60,7 @@ def test_rows_match_sqlalchemys_own(fd) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_an_insert_fills_scalar_defaults_and_refuses_callable_ones(fd) -> None:  # type: ignore[no-untyped-def]
-    with fd.tx() as conn:
+    with fd.uow() as conn:
         instance_id = _instance(conn)
         task_id = insert_of(q.tasks, tuple(_task(0, "g")), q.tasks.c.id).rows(
             conn, _task(instance_id, "g-3"))[0]["id"]
@@ -72,7 +72,7 @@ def test_an_insert_fills_scalar_defaults_and_refuses_callable_ones(fd) -> None: 
 
 
 def test_rowcount_and_json_and_audit(fd) -> None:  # type: ignore[no-untyped-def]
-    with fd.tx() as conn:
+    with fd.uow() as conn:
         instance_id = _instance(conn)
         params = {"instance_id": instance_id, "seen_version": 1, "new_state": "{}",
                   "new_status": "running", "new_version": 2, "new_variables": {"x": "是"},
@@ -92,12 +92,12 @@ def test_rowcount_and_json_and_audit(fd) -> None:  # type: ignore[no-untyped-def
 
 def test_driver_errors_are_sqlalchemys_exceptions(fd) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(exc.IntegrityError):
-        with fd.tx() as conn:
+        with fd.uow() as conn:
             instance_id = _instance(conn)
             insert = insert_of(q.tasks, tuple(_task(0, "g")), q.tasks.c.id)
             insert.rows(conn, _task(instance_id, "same"))
             insert.rows(conn, _task(instance_id, "same"))  # task_guid is unique
-    with fd.read_tx() as conn:  # rolled back: nothing of it stayed
+    with fd.uow(read_only=True) as conn:  # rolled back: nothing of it stayed
         assert Prepared(select(q.instances.c.id)).rows(conn, {}) == []
 
 
@@ -105,17 +105,27 @@ def test_a_lost_connection_is_invalidated_as_sqlalchemy_would(fd) -> None:  # ty
     """The driver connection dies under a statement: SQLAlchemy's exception, marked
     invalidated, and the pool hands out a working connection next."""
     statement = Prepared(select(q.instances.c.id))
-    with fd.engine.connect() as conn:
-        conn.connection.driver_connection.close()  # as if the server had gone away
+    with fd.uow(read_only=True) as uow:
+        uow.connection.connection.driver_connection.close()  # as if the server had gone away
         with pytest.raises(exc.DBAPIError) as raised:
-            statement.rows(conn, {})
-        assert raised.value.connection_invalidated and conn.invalidated
-    with fd.read_tx() as conn:
+            statement.rows(uow, {})
+        assert raised.value.connection_invalidated and uow.connection.invalidated
+    with fd.uow(read_only=True) as conn:
         assert statement.rows(conn, {}) == []
+
+
+def test_it_refuses_to_run_outside_a_transaction(fd) -> None:  # type: ignore[no-untyped-def]
+    from store.uow import UnitOfWork
+    with fd.engine.connect() as conn:
+        outside = UnitOfWork(conn, read_only=True, record=False)  # no BEGIN
+        with pytest.raises(RuntimeError, match="inside a unit of work"):
+            Prepared(select(q.instances.c.id)).rows(outside, {})
+        with pytest.raises(RuntimeError, match="inside a unit of work"):
+            q.FAST_SAVE_STATE.rowcount(outside, {})
 
 
 def test_expanding_parameters_are_refused(fd) -> None:  # type: ignore[no-untyped-def]
     table = Table("t", MetaData(), Column("x", Integer))
     statement = select(table).where(table.c.x.in_(bindparam("xs", expanding=True)))
-    with fd.read_tx() as conn, pytest.raises(ValueError, match="plain bound parameters"):
+    with fd.uow(read_only=True) as conn, pytest.raises(ValueError, match="plain bound parameters"):
         Prepared(statement).rows(conn, {"xs": [1]})

@@ -21,7 +21,7 @@ from services import due_work
 from services.definitions import deploy as deploy_service
 from engine.clock import FakeClock
 from tests.conftest import RESOURCES
-from tests.integration.conftest import deploy
+from tests.integration.conftest import row_of, deploy
 
 TIMERS = RESOURCES / "timers"
 
@@ -34,24 +34,24 @@ def due_rows(fd, **where) -> list[DueWork]:  # type: ignore[no-untyped-def]
     query = select(DueWork).order_by(DueWork.id)
     for column, value in where.items():
         query = query.where(getattr(DueWork, column) == value)
-    with fd.read() as session:
-        return list(session.scalars(query))
+    with fd.uow(read_only=True) as session:
+        return list(session.execute(query))
 
 
 def audit_of(fd, action: str) -> list[AuditEntry]:  # type: ignore[no-untyped-def]
-    with fd.read() as session:
-        return list(session.scalars(select(AuditEntry).where(AuditEntry.action == action)
+    with fd.uow(read_only=True) as session:
+        return list(session.execute(select(AuditEntry).where(AuditEntry.action == action)
                                     .order_by(AuditEntry.id)))
 
 
 def instance(fd, instance_id: int) -> ProcessInstance:  # type: ignore[no-untyped-def]
-    with fd.read() as session:
-        return session.get(ProcessInstance, instance_id)
+    with fd.uow(read_only=True) as session:
+        return row_of(session, ProcessInstance, instance_id)
 
 
 def runs_of(fd, instance_id: int, bpmn_id: str) -> int:  # type: ignore[no-untyped-def]
     """How many times a task of the instance completed, from its saved engine state."""
-    with fd.read_tx() as conn:
+    with fd.uow(read_only=True) as conn:
         row = conn.execute(select(ProcessInstance.definition_id, ProcessInstance.state)
                            .where(ProcessInstance.id == instance_id)).one()
         wf = fd.runtime.loads(fd.parsed(conn, row.definition_id), row.state)
@@ -179,8 +179,8 @@ def test_scheduled_starts_coalesce_missed_periods(fd, clock: FakeClock) -> None:
     clock.advance(hours=5, minutes=30)  # down for 5.5 h: five periods missed
     assert run_due(fd) == 1
     assert run_due(fd) == 0
-    with fd.read() as session:
-        instances = session.scalars(select(ProcessInstance).order_by(ProcessInstance.id)).all()
+    with fd.uow(read_only=True) as session:
+        instances = session.execute(select(ProcessInstance).order_by(ProcessInstance.id)).all()
         assert [(i.definition_id, i.status, i.started_by) for i in instances] == [
             (v1.id, "running", "scheduler")] * 2
     rows = due_rows(fd, kind="start")
@@ -206,11 +206,11 @@ def test_scheduled_starts_coalesce_missed_periods(fd, clock: FakeClock) -> None:
     assert run_due(fd) == 0
     clock.set(redeployed_at + timedelta(hours=1, seconds=1))
     assert run_due(fd) == 1
-    with fd.read() as session:
-        newest = session.scalars(select(ProcessInstance).order_by(ProcessInstance.id.desc())
+    with fd.uow(read_only=True) as session:
+        newest = session.execute(select(ProcessInstance).order_by(ProcessInstance.id.desc())
                                  ).first()
         assert newest.definition_id == v2.id
-        assert session.get(ProcessDefinition, v2.id).version == 2
+        assert row_of(session, ProcessDefinition, v2.id).version == 2
 
 
 def test_a_failing_row_backs_off_then_fails_and_an_admin_retry_rearms_it(
@@ -245,8 +245,8 @@ def test_a_failing_row_backs_off_then_fails_and_an_admin_retry_rearms_it(
     [row] = due_rows(fd, instance_id=instance_id)
     assert (row.state, row.attempts) == ("failed", due_work.MAX_ATTEMPTS)
     assert instance(fd, instance_id).status == "error"
-    with fd.read() as session:
-        [incident] = session.scalars(select(Incident).where(Incident.instance_id == instance_id))
+    with fd.uow(read_only=True) as session:
+        [incident] = session.execute(select(Incident).where(Incident.instance_id == instance_id))
     assert incident.kind == "timer_failed" and incident.resolved_at is None
     assert "mail server down" in incident.message
     clock.advance(hours=1)

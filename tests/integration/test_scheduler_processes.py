@@ -14,6 +14,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+
+from tests.integration.conftest import row_of
 import requests
 from sqlalchemy import select
 from SpiffWorkflow.util.task import TaskState
@@ -48,14 +50,14 @@ def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
 
 
 def timer_rows(fd: Flowdesk) -> list[DueWork]:
-    with fd.read() as session:
-        return list(session.scalars(select(DueWork).where(DueWork.kind == "timer")
+    with fd.uow(read_only=True) as session:
+        return list(session.execute(select(DueWork).where(DueWork.kind == "timer")
                                     .order_by(DueWork.id)))
 
 
 def fired_audit(fd: Flowdesk) -> list[AuditEntry]:
-    with fd.read() as session:
-        return list(session.scalars(select(AuditEntry).where(AuditEntry.action == "timer.fired")
+    with fd.uow(read_only=True) as session:
+        return list(session.execute(select(AuditEntry).where(AuditEntry.action == "timer.fired")
                                     .order_by(AuditEntry.id)))
 
 
@@ -119,7 +121,7 @@ def test_three_workers_fire_500_timers_once_each(fd: Flowdesk, workers) -> None:
     nodes = Counter(r.fired_by for r in rows)
     assert len(nodes) > 1, f"only one worker fired anything: {nodes}"
     assert set(nodes) <= {f"{socket.gethostname()}:{p.pid}" for p in workers}
-    with fd.read() as session:
+    with fd.uow(read_only=True) as session:
         statuses = Counter(session.scalars(select(ProcessInstance.status)))
     assert statuses == {"completed": count}
 
@@ -178,7 +180,7 @@ def served(tmp_path: Path) -> Iterator[tuple[Server, Flowdesk, str]]:
 
 
 def remind_runs(fd: Flowdesk, instance_id: int) -> int:
-    with fd.read_tx() as conn:
+    with fd.uow(read_only=True) as conn:
         row = conn.execute(select(ProcessInstance.definition_id, ProcessInstance.state)
                            .where(ProcessInstance.id == instance_id)).one()
         wf = fd.runtime.loads(fd.parsed(conn, row.definition_id), row.state)
@@ -235,8 +237,8 @@ def test_timers_due_while_the_server_is_down_fire_once_after_restart(served) -> 
     assert len([a for a in cycle_fires if a.at >= restarted]) == 1, [
         (a.at, a.after) for a in cycle_fires]
     assert remind_runs(fd, cycle) == len(cycle_fires) == fired_before + 1
-    with fd.read() as session:
-        statuses = {i: session.get(ProcessInstance, i).status for i in [*ids, cycle]}
+    with fd.uow(read_only=True) as session:
+        statuses = {i: row_of(session, ProcessInstance, i).status for i in [*ids, cycle]}
     assert statuses == {**{i: "completed" for i in ids}, cycle: "running"}
 
 

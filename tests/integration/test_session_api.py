@@ -50,6 +50,6 @@ def test_passwords_are_checked_and_stored_hashed(fd, tokens) -> None:  # type: i
     with pytest.raises(Invalid):
         set_password(fd, "agent", "short")
     set_password(fd, "agent", "long enough")
-    with fd.read() as session:
+    with fd.uow(read_only=True) as session:
         stored = session.scalar(select(User.password_hash).where(User.username == "agent"))
     assert stored.startswith("scrypt$") and "long enough" not in stored

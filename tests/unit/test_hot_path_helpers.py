@@ -66,7 +66,7 @@ def test_case_numbers_count_per_prefix_and_day(tmp_path) -> None:  # type: ignor
     fd = Flowdesk(Settings(database_url=url))
     day1 = datetime(2026, 1, 5, 12, tzinfo=timezone.utc)
     day2 = datetime(2026, 1, 5, 17, tzinfo=timezone.utc)  # 01:00 next day in Shanghai
-    with fd.tx() as conn:
+    with fd.uow() as conn:
         got = [next_case_no(conn, "TS", day1, "Asia/Shanghai"),
                next_case_no(conn, "TS", day1, "Asia/Shanghai"),
                next_case_no(conn, "CP", day1, "Asia/Shanghai"),

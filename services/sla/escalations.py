@@ -9,24 +9,25 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, insert, select
+from sqlalchemy import RowMapping, insert, select
 
 from engine import sla
 from engine.errors import EventNotCaught
 
 from store import queries as q
+from store.uow import UnitOfWork
 from services.context import Flowdesk
 from store.tables import Notification
 from services import audit
-from services.instances import step_instance
+from services.engine_step import step
 from services.due_work import due
-from services.sla import calendar_named, clocks, on_task_claimed, policy_by_id, store, sync_task
+from services.sla.clocks import clocks, on_task_claimed, store, sync_task
 from services.timers import Fired, lock_instance, mark_done, still_pending
 
 SCHEDULER = "scheduler"
 
 
-def fire_sla(conn: Connection, fd: Flowdesk, row: RowMapping, now: datetime,
+def fire_sla(conn: UnitOfWork, fd: Flowdesk, row: RowMapping, now: datetime,
              node: str) -> Fired:
     if not still_pending(conn, row):
         return Fired("skipped")
@@ -35,22 +36,21 @@ def fire_sla(conn: Connection, fd: Flowdesk, row: RowMapping, now: datetime,
     if clock is None or clock["status"] != "running":
         conn.execute(q_cancel(row))
         return Fired("skipped")
-    policy = policy_by_id(conn, clock["policy_id"])
+    policy = fd.sla.policy_by_id(conn, clock["policy_id"])
     state = sla.ClockState.from_dict(clock["clock"])
-    calendar = calendar_named(conn, state.calendar)
+    calendar = fd.sla.calendar_named(conn, state.calendar)
     event = sla.next_event(state, policy, calendar)
     if event is None or event.at > now:
         conn.execute(q_cancel(row))
-        store(conn, clock, state, policy, calendar, now)  # re-arm for the right time
+        store(conn, clock, state, policy, calendar, now, rearm=True)  # for the right time
         return Fired("skipped")
-    after_commit: list = []
     task = (conn.execute(q.TASK, {"task_id": clock["task_id"]}).mappings().first()
             if clock["task_id"] is not None else None)
     done: list[dict] = []
     if event.kind == "escalation":
         actions = policy.escalations[event.level - 1].actions
         for action in actions:
-            done.append(_apply(conn, fd, action, clock, task, policy, now, after_commit))
+            done.append(_apply(conn, fd, action, clock, task, policy, now))
     else:
         done.append(_notify(conn, clock, task, policy, event.kind, now,
                             _default_recipient(task, clock)))
@@ -66,7 +66,7 @@ def fire_sla(conn: Connection, fd: Flowdesk, row: RowMapping, now: datetime,
                      "policy": policy.name, "clock": clock["kind"], "level": event.level,
                      "due_at": row["due_at"].isoformat(), "actions": done,
                      "late_ms": int((now - row["due_at"]).total_seconds() * 1000)})
-    return Fired("fired", after_commit)
+    return Fired("fired")
 
 
 def q_cancel(row: RowMapping) -> Any:
@@ -79,15 +79,14 @@ def _default_recipient(task: RowMapping | None, clock: RowMapping) -> str:
     return "admins"
 
 
-def _apply(conn: Connection, fd: Flowdesk, action: dict, clock: RowMapping,
-           task: RowMapping | None, policy: sla.SlaPolicy, now: datetime,
-           after_commit: list) -> dict:
+def _apply(conn: UnitOfWork, fd: Flowdesk, action: dict, clock: RowMapping,
+           task: RowMapping | None, policy: sla.SlaPolicy, now: datetime) -> dict:
     kind = action["type"]
     if kind == "notify":
         return _notify(conn, clock, task, policy, "escalation", now, action["to"],
                        action.get("message"))
     if kind in ("message", "signal"):
-        return _send(conn, fd, clock["instance_id"], kind, action["name"], now, after_commit)
+        return _send(conn, fd, clock["instance_id"], kind, action["name"], now)
     if task is None or task["state"] not in q.ACTIVE:
         return {**action, "skipped": "no open task"}
     values: dict[str, Any]
@@ -99,11 +98,11 @@ def _apply(conn: Connection, fd: Flowdesk, action: dict, clock: RowMapping,
         values = {"assignee": action["user"], "state": "claimed", "claimed_at": now}
     conn.execute(q.tasks.update().where(q.tasks.c.id == task["id"]).values(**values))
     if kind == "reassign":
-        on_task_claimed(conn, task["id"], now)
+        on_task_claimed(conn, fd.sla, task["id"], now)
     return {**action, "applied": True}
 
 
-def _notify(conn: Connection, clock: RowMapping, task: RowMapping | None,
+def _notify(conn: UnitOfWork, clock: RowMapping, task: RowMapping | None,
             policy: sla.SlaPolicy, kind: str, now: datetime, recipient: str,
             message: str | None = None) -> dict:
     what = f"task '{task['name']}' (#{task['id']})" if task is not None else \
@@ -119,17 +118,15 @@ def _notify(conn: Connection, clock: RowMapping, task: RowMapping | None,
     return {"type": "notify", "to": recipient, "subject": subject}
 
 
-def _send(conn: Connection, fd: Flowdesk, instance_id: int, kind: str, name: str,
-          now: datetime, after_commit: list) -> dict:
+def _send(conn: UnitOfWork, fd: Flowdesk, instance_id: int, kind: str, name: str,
+          now: datetime) -> dict:
     """Throw a BPMN message or signal into the instance and run it to its next wait."""
     instance = lock_instance(conn, instance_id)
     if instance is None or instance["status"] in ("completed", "cancelled", "error"):
         return {"type": kind, "name": name, "skipped": "instance not running"}
     try:
-        result, park = step_instance(
-            conn, fd, instance,
-            lambda parsed, wf: fd.runtime.send_event(parsed, wf, kind, name), now)
+        result, _ = step(conn, fd, instance,
+                         lambda parsed, wf: fd.runtime.send_event(parsed, wf, kind, name), now)
     except EventNotCaught as exc:  # nothing changed; the workflow is rebuilt when next needed
         return {"type": kind, "name": name, "skipped": str(exc)}
-    after_commit.append(park)
     return {"type": kind, "name": name, "instance_status": result.status}

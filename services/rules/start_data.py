@@ -3,7 +3,8 @@
 Scripts are sandboxed and see no database, so a process that works on a selection of customers
 names a provider in its ``startDataProvider`` property; the host runs it when the instance
 starts (by schedule or by API) and merges what it returns into the start variables (variables
-given explicitly win). Unknown names are refused at start with a clear error.
+given explicitly win). Registered through ``services.hooks``; unknown names are refused at
+start with a clear error.
 """
 from __future__ import annotations
 
@@ -13,10 +14,11 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, select
+from sqlalchemy import select
 
 from store import queries as q
-from services.errors import Invalid
+from store.uow import UnitOfWork
+from services.hooks import Provider
 from store.tables import Customer
 
 customers = Customer.__table__
@@ -30,7 +32,7 @@ def _brief(row: Any) -> dict:
             "dedicated_agent": row["dedicated_agent"]}
 
 
-def callback_customers(conn: Connection, now: datetime, timezone: str) -> dict:
+def callback_customers(conn: UnitOfWork, now: datetime, timezone: str) -> dict:
     """The monthly callback round (回访): new customers, high-value ones and those with many
     complaints lately, each with the reasons; and the improvement actions the previous round
     promised, to be checked in this one."""
@@ -59,7 +61,7 @@ def callback_customers(conn: Connection, now: datetime, timezone: str) -> dict:
             "previous_improvement_actions": (previous or {}).get("improvement_actions", [])}
 
 
-def care_customers(conn: Connection, now: datetime, timezone: str) -> dict:
+def care_customers(conn: UnitOfWork, now: datetime, timezone: str) -> dict:
     """Customer care (客户关怀): customers whose birthday falls in this month, and those who had
     no deep contact (a completed customer_care case that made one) this quarter."""
     local = now.astimezone(ZoneInfo(timezone))
@@ -85,7 +87,7 @@ def care_customers(conn: Connection, now: datetime, timezone: str) -> dict:
             "birthday_customers": birthdays, "deep_contact_customers": deep}
 
 
-def shift_open_tasks(conn: Connection, now: datetime, timezone: str) -> dict:
+def shift_open_tasks(conn: UnitOfWork, now: datetime, timezone: str) -> dict:
     """For a shift handover: the open tasks (who has them, what they wait for, how urgent)
     and who is in which group, so the process can pick the leaving shift's share."""
     from store.tables import Group, User, UserGroup
@@ -109,14 +111,6 @@ def shift_open_tasks(conn: Connection, now: datetime, timezone: str) -> dict:
             "handover_at": now.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")}
 
 
-PROVIDERS: dict[str, Callable[[Connection, datetime, str], dict]] = {
+PROVIDERS: dict[str, Provider] = {
     "callback_customers": callback_customers, "care_customers": care_customers,
     "shift_open_tasks": shift_open_tasks}
-
-
-def start_data(conn: Connection, name: str, now: datetime, timezone: str) -> dict:
-    provider = PROVIDERS.get(name)
-    if provider is None:
-        raise Invalid(f"The process asks for start data '{name}', which Flowdesk does not "
-                            f"provide (known: {', '.join(sorted(PROVIDERS))}).")
-    return provider(conn, now, timezone)

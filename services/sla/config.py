@@ -9,19 +9,20 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import select
 
 from engine import sla
 from engine.calendars import BusinessCalendar
 
 from store import queries as q
-from services.principal import Principal, require_role
+from store.uow import UnitOfWork
+from services.principal import Principal, require_role, system
 from services.context import Flowdesk
 from services.errors import Conflict, Invalid, NotFound
 from services import audit
 from services import due_work
-from services.sla import (calendar_named, calendars, clocks, forget_policies, policies, store,
-                  sync_task)
+from services.sla.book import SlaBook, calendars, policies
+from services.sla.clocks import clocks, store, sync_task
 
 
 def _problems(exc: Exception) -> Invalid:
@@ -30,14 +31,14 @@ def _problems(exc: Exception) -> Invalid:
     return Invalid(f"The configuration is invalid: {exc}", errors)
 
 
-def _row(conn: Connection, table: Any, name: str, what: str) -> Any:
+def _row(conn: UnitOfWork, table: Any, name: str, what: str) -> Any:
     row = conn.execute(select(table).where(table.c.name == name)).mappings().first()
     if row is None:
         raise NotFound(f"No {what} named '{name}'.")
     return row
 
 
-def _save(conn: Connection, table: Any, name: str, values: dict, user: Principal,
+def _save(conn: UnitOfWork, table: Any, name: str, values: dict, user: Principal,
           now: datetime) -> Any:
     """Insert or replace (version + 1) a named config row; returns the old row, if any."""
     old = conn.execute(select(table).where(table.c.name == name)).mappings().first()
@@ -50,7 +51,7 @@ def _save(conn: Connection, table: Any, name: str, values: dict, user: Principal
     return old
 
 
-def _saved(conn: Connection, table: Any, kind: str, name: str, old: Any, user: Principal,
+def _saved(conn: UnitOfWork, table: Any, kind: str, name: str, old: Any, user: Principal,
            now: datetime, apply_to: str, changed: int) -> dict:
     """Audit a create or replace and return the stored row."""
     row = dict(_row(conn, table, name, kind.replace("_", " ")))
@@ -65,14 +66,14 @@ def _saved(conn: Connection, table: Any, kind: str, name: str, old: Any, user: P
 
 def list_calendars(fd: Flowdesk, user: Principal) -> list[dict]:
     require_role(user, "admin")
-    with fd.read_tx() as conn:
+    with fd.uow(read_only=True) as conn:
         return [dict(r) for r in conn.execute(select(calendars).order_by(calendars.c.name))
                 .mappings()]
 
 
 def get_calendar(fd: Flowdesk, user: Principal, name: str) -> dict:
     require_role(user, "admin")
-    with fd.read_tx() as conn:
+    with fd.uow(read_only=True) as conn:
         return dict(_row(conn, calendars, name, "calendar"))
 
 
@@ -85,19 +86,19 @@ def put_calendar(fd: Flowdesk, user: Principal, name: str, config: dict,
     except Exception as exc:  # noqa: BLE001 - CalendarInvalid lists fields; others are typos
         raise _problems(exc) from None
     now = fd.now()
-    with fd.tx() as conn:
+    with fd.uow() as conn:
         old = _save(conn, calendars, name, {"config": calendar.to_dict()}, user, now)
         changed = 0
         if old is not None and apply_to == "running":
             old_calendar = BusinessCalendar.from_dict(old["config"])
-            changed = _retime(conn, now, lambda row, st: sla.rebase(
+            changed = _retime(conn, fd.sla, now, lambda row, st: sla.rebase(
                 st, now, old_calendar, calendar) if st.calendar == name else st)
         return _saved(conn, calendars, "calendar", name, old, user, now, apply_to, changed)
 
 
 def delete_calendar(fd: Flowdesk, user: Principal, name: str) -> None:
     require_role(user, "admin")
-    with fd.tx() as conn:
+    with fd.uow() as conn:
         row = _row(conn, calendars, name, "calendar")
         users = [p["name"] for p in conn.execute(select(policies.c.name, policies.c.config))
                  .mappings() if p["config"].get("calendar") == name]
@@ -112,7 +113,7 @@ def preview(fd: Flowdesk, user: Principal, name: str, start: datetime | None, co
             add: timedelta | None) -> dict:
     """The next ``count`` open windows from ``start``, and ``start + add`` in business time."""
     require_role(user, "admin")
-    with fd.read_tx() as conn:
+    with fd.uow(read_only=True) as conn:
         calendar = BusinessCalendar.from_dict(_row(conn, calendars, name, "calendar")["config"])
     start = start or fd.now()
     try:
@@ -128,7 +129,7 @@ def preview(fd: Flowdesk, user: Principal, name: str, start: datetime | None, co
 
 def list_policies(fd: Flowdesk, user: Principal, process_key: str | None) -> list[dict]:
     require_role(user, "admin")
-    with fd.read_tx() as conn:
+    with fd.uow(read_only=True) as conn:
         query = select(policies).order_by(policies.c.process_key, policies.c.name)
         if process_key:
             query = query.where(policies.c.process_key == process_key)
@@ -137,7 +138,7 @@ def list_policies(fd: Flowdesk, user: Principal, process_key: str | None) -> lis
 
 def get_policy(fd: Flowdesk, user: Principal, name: str) -> dict:
     require_role(user, "admin")
-    with fd.read_tx() as conn:
+    with fd.uow(read_only=True) as conn:
         return dict(_row(conn, policies, name, "SLA policy"))
 
 
@@ -151,7 +152,7 @@ def put_policy(fd: Flowdesk, user: Principal, name: str, config: dict,
     except Exception as exc:  # noqa: BLE001
         raise _problems(exc) from None
     now = fd.now()
-    with fd.tx() as conn:
+    with fd.uow() as conn:
         if policy.calendar is not None and conn.execute(
                 select(calendars.c.id).where(calendars.c.name == policy.calendar)).first() is None:
             raise Invalid(f"No calendar named '{policy.calendar}'.", [
@@ -161,8 +162,8 @@ def put_policy(fd: Flowdesk, user: Principal, name: str, config: dict,
                                            "enabled": policy.enabled}, user, now)
         changed = 0
         if old is not None and apply_to == "running":
-            changed = _apply_policy(conn, old["id"], policy, now)
-        forget_policies(conn)
+            changed = _apply_policy(conn, fd.sla, old["id"], policy, now)
+        fd.sla.forget_policies()
         return _saved(conn, policies, "sla_policy", name, old, user, now, apply_to, changed)
 
 
@@ -170,7 +171,7 @@ def delete_policy(fd: Flowdesk, user: Principal, name: str) -> None:
     """Remove a policy: its armed clocks stop counting and nothing of it fires any more."""
     require_role(user, "admin")
     now = fd.now()
-    with fd.tx() as conn:
+    with fd.uow() as conn:
         row = _row(conn, policies, name, "SLA policy")
         ids = [r.id for r in conn.execute(select(clocks.c.id, clocks.c.task_id)
                                           .where(clocks.c.policy_id == row["id"]))]
@@ -182,29 +183,31 @@ def delete_policy(fd: Flowdesk, user: Principal, name: str) -> None:
             conn.execute(q.tasks.update().where(q.tasks.c.id == task_id)
                          .values(due_at=None, sla_state=None))
             sync_task(conn, task_id)
-        forget_policies(conn)
+        fd.sla.forget_policies()
         audit.record(conn, now, user.username, "sla_policy.deleted",
                      before={"name": name, "config": row["config"]},
                      after={"clocks_removed": len(ids)})
 
 
-def _apply_policy(conn: Connection, policy_id: int, policy: sla.SlaPolicy, now: datetime) -> int:
+def _apply_policy(conn: UnitOfWork, book: SlaBook, policy_id: int, policy: sla.SlaPolicy,
+                  now: datetime) -> int:
     def change(row: Any, state: sla.ClockState) -> sla.ClockState:
         if row["policy_id"] != policy_id:
             return state
         new = state
         if state.calendar != policy.calendar:
-            new = sla.rebase(new, now, calendar_named(conn, state.calendar),
-                             calendar_named(conn, policy.calendar), calendar_name=policy.calendar)
+            new = sla.rebase(new, now, book.calendar_named(conn, state.calendar),
+                             book.calendar_named(conn, policy.calendar),
+                             calendar_name=policy.calendar)
         if state.duration != policy.duration:
             new = sla.change_duration(new, policy.duration)
         return new
-    return _retime(conn, now, change, policy_override=(policy_id, policy))
+    return _retime(conn, book, now, change, policy_override=(policy_id, policy))
 
 
-def _retime(conn: Connection, now: datetime, change, policy_override=None) -> int:  # type: ignore[no-untyped-def]
+def _retime(conn: UnitOfWork, book: SlaBook, now: datetime, change,  # type: ignore[no-untyped-def]
+            policy_override=None) -> int:
     """Recompute every armed clock that ``change`` alters; returns how many changed."""
-    from services.sla import policy_by_id
     changed, touched = 0, set()
     for row in conn.execute(select(clocks).where(clocks.c.status != "stopped")).mappings().all():
         state = sla.ClockState.from_dict(row["clock"])
@@ -212,8 +215,8 @@ def _retime(conn: Connection, now: datetime, change, policy_override=None) -> in
         if new == state:
             continue
         policy = (policy_override[1] if policy_override and policy_override[0] == row["policy_id"]
-                  else policy_by_id(conn, row["policy_id"]))
-        store(conn, row, new, policy, calendar_named(conn, new.calendar), now)
+                  else book.policy_by_id(conn, row["policy_id"]))
+        store(conn, row, new, policy, book.calendar_named(conn, new.calendar), now)
         changed += 1
         if row["task_id"] is not None:
             touched.add(row["task_id"])
@@ -226,17 +229,17 @@ def _retime(conn: Connection, now: datetime, change, policy_override=None) -> in
 def seed(fd: Flowdesk, config: dict, actor: str) -> list[str]:
     """Create the calendars and policies a process folder ships (``sla.json``) that do not
     exist yet; an admin's later changes are never overwritten. Returns what was created."""
-    system = Principal(id=0, username=actor, roles=frozenset({"admin"}), groups=frozenset())
+    admin = system(actor, "admin")
     created = []
-    with fd.read_tx() as conn:
+    with fd.uow(read_only=True) as conn:
         have_calendars = {r.name for r in conn.execute(select(calendars.c.name))}
         have_policies = {r.name for r in conn.execute(select(policies.c.name))}
     for name, calendar in (config.get("calendars") or {}).items():
         if name not in have_calendars:
-            put_calendar(fd, system, name, calendar, "new")
+            put_calendar(fd, admin, name, calendar, "new")
             created.append(f"calendar {name}")
     for name, policy in (config.get("policies") or {}).items():
         if name not in have_policies:
-            put_policy(fd, system, name, policy, "new")
+            put_policy(fd, admin, name, policy, "new")
             created.append(f"SLA policy {name}")
     return created

@@ -7,29 +7,29 @@ is still chatting, so the agent's shift extends and the task stays with them).
 """
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, or_, select
+from sqlalchemy import or_, select
 
-from engine.host_actions import HostAction
 
 from store import queries as q
 from store.tables import Group, User, UserGroup
+from store.uow import UnitOfWork
 from services import audit
+from services.hooks import HostOperation
 
 KEEP_BY_DEFAULT = ("customer_chatting",)
 
 
-def members(conn: Connection, group: str) -> list[str]:
+def members(conn: UnitOfWork, group: str) -> list[str]:
     users, links, groups = User.__table__, UserGroup.__table__, Group.__table__
     return [r.username for r in conn.execute(
         select(users.c.username).join(links, links.c.user_id == users.c.id)
         .join(groups, groups.c.id == links.c.group_id).where(groups.c.name == group))]
 
 
-def handover_tasks(conn: Connection, instance: Any, params: dict, now: datetime) -> dict:
+def handover_tasks(conn: UnitOfWork, instance: Any, params: dict, now: datetime) -> dict:
     leaving, taking = params["from_group"], params["to_group"]
     keep = set(params.get("keep_waiting") or KEEP_BY_DEFAULT)
     people = members(conn, leaving)
@@ -54,14 +54,5 @@ def handover_tasks(conn: Connection, instance: Any, params: dict, now: datetime)
     return {"handed_over": moved, "kept_with_agent": kept}
 
 
-OPERATIONS: dict[str, Callable[[Connection, Any, dict, datetime], dict]] = {
+OPERATIONS: dict[str, HostOperation] = {
     "handover_tasks": handover_tasks}
-
-
-def perform(conn: Connection, instance: Any, actions: list[HostAction], now: datetime) -> None:
-    """Carry out what the step's service tasks asked for, and audit each request."""
-    for action in actions:
-        outcome = OPERATIONS[action.operation](conn, instance, action.params, now)
-        audit.record(conn, now, "engine", f"service.{action.operation}",
-                     instance_id=instance["id"],
-                     after={"task": action.bpmn_id, "params": action.params, **outcome})

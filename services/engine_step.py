@@ -1,0 +1,185 @@
+"""The engine step: the one way a stored instance moves.
+
+Every caller that advances an instance (completing a task, cancelling, retrying, firing a timer,
+throwing a message or signal, moving a timer) goes through ``step``: take the live workflow
+(parked by the previous call, else rebuilt from the stored state), run one engine call on it,
+write the new state under the optimistic lock, and sync what the engine reported: human-task
+rows, SLA clocks, due timers, host actions, incidents. Starting an instance writes its first
+state the same way (``write_new_instance``). The live workflow is parked again only once the
+unit of work has committed.
+"""
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert
+from sqlalchemy.engine import RowMapping
+
+from engine.parsing import ParsedDefinition
+from engine.runtime import OpenTask, StepResult
+from services import audit, due_work
+from services.context import Flowdesk
+from services.errors import Stale
+from services.identity import user_exists
+from services.sla import clocks as sla
+from store import queries as q
+from store.fast_sql import Prepared, insert_of
+from store.tables import Incident
+from store.uow import UnitOfWork
+
+ACTIVE_TASK_STATES = q.ACTIVE
+FINAL_STATUSES = ("completed", "cancelled")
+PRIORITY_NAMES = {"low": 25, "normal": 50, "medium": 50, "high": 75, "urgent": 100}
+
+Instance = RowMapping | dict  # needs id, version, process_key, business_key (definition_id)
+Run = Callable[[ParsedDefinition, Any], StepResult]
+
+
+def json_safe(value: Any) -> Any:
+    """Task data as plain JSON (dates become ISO strings) for the JSON columns."""
+    return json.loads(json.dumps(value, default=str))
+
+
+def priority_of(variables: dict) -> int:
+    raw = variables.get("priority")
+    if isinstance(raw, bool) or raw is None:
+        return 50
+    if isinstance(raw, (int, float)):
+        return max(0, min(100, int(raw)))
+    return PRIORITY_NAMES.get(str(raw).lower(), 50)
+
+
+def load_workflow(fd: Flowdesk, uow: UnitOfWork, instance_id: int, definition_id: int,
+                  version: int) -> tuple[ParsedDefinition, Any]:
+    """The live workflow for this exact row version: the parked one, else rebuilt from state."""
+    parsed = fd.parsed(uow, definition_id)
+    wf = fd.workflows.take(instance_id, version)
+    if wf is None:
+        state = uow.execute(q.INSTANCE_STATE, {"instance_id": instance_id}).scalar_one()
+        wf = fd.runtime.loads(parsed, state)
+    return parsed, wf
+
+
+def keep_live(fd: Flowdesk, uow: UnitOfWork, instance_id: int, version: int, status: str,
+              wf: object) -> None:
+    """Park the live workflow for the next call, once this unit of work has committed."""
+    if status not in (*FINAL_STATUSES, "error"):
+        uow.after_commit(lambda: fd.workflows.put(instance_id, version, wf))
+
+
+def step(uow: UnitOfWork, fd: Flowdesk, instance: Instance, run: Run, now: datetime, *,
+         known_open: dict[str, int] | None = None,
+         untouched_on: tuple[type[Exception], ...] = ()) -> tuple[StepResult, list[dict]]:
+    """One engine step on a stored instance; returns the engine's result and the new task rows.
+
+    ``known_open``: the instance's open tasks (guid -> id) when the caller has read them
+    already. ``untouched_on``: errors after which the workflow is known to be unchanged (a
+    form that fails its schema), so it is parked again instead of rebuilt next time.
+    """
+    parsed, wf = load_workflow(fd, uow, instance["id"], instance["definition_id"],
+                               instance["version"])
+    try:
+        result = run(parsed, wf)
+    except untouched_on:
+        fd.workflows.put(instance["id"], instance["version"], wf)
+        raise
+    version = save_state(uow, instance, fd.runtime.dumps(wf), result, now)
+    new_tasks = apply_result(uow, fd, instance, result, now, known_open=known_open,
+                             timers=parsed.has_timers)
+    keep_live(fd, uow, instance["id"], version, result.status, wf)
+    return result, new_tasks
+
+
+def save_state(uow: UnitOfWork, instance: Instance, state: str, result: StepResult,
+               now: datetime) -> int:
+    """Write the new state if nobody else did since we read it (optimistic lock)."""
+    new_version = instance["version"] + 1
+    changed = q.FAST_SAVE_STATE.rowcount(uow, {
+        "instance_id": instance["id"], "seen_version": instance["version"], "new_state": state,
+        "new_status": result.status, "new_version": new_version,
+        "new_variables": json_safe(result.variables), "now": now,
+        "ended": now if result.status in FINAL_STATUSES else None})
+    if changed != 1:
+        raise Stale(f"Instance {instance['id']} was changed by someone else; reload and "
+                    "retry.")
+    return new_version
+
+
+def apply_result(uow: UnitOfWork, fd: Flowdesk, instance: Instance, result: StepResult,
+                 now: datetime, known_open: dict[str, int] | None = None,
+                 new: bool = False, timers: bool = True) -> list[dict]:
+    """Sync human-task rows, incidents and due timers with the engine's view; return the new
+    task rows. ``new``: the instance was just created, so it has no rows to compare with;
+    ``timers``: False when its process has no timer at all, so it has no timer rows."""
+    if result.status in FINAL_STATUSES:
+        due_work.cancel_instance_work(uow, instance["id"])
+        sla.on_instance_ended(uow, fd.sla, instance["id"], now)
+    elif timers:
+        due_work.sync_timers(uow, instance["id"], result.waiting_timers, now, known_empty=new)
+    if new:
+        known_open = {}
+    if known_open is None:
+        known_open = dict(uow.execute(q.OPEN_TASKS_OF,
+                                      {"instance_id": instance["id"]}).tuples().all())
+    still_open = {t.guid for t in result.open_tasks}
+    gone = [task_id for guid, task_id in known_open.items() if guid not in still_open]
+    if gone:
+        uow.execute(q.tasks.update().where(q.tasks.c.id.in_(gone), q.IS_ACTIVE)
+                    .values(state="cancelled", completed_at=now))
+        sla.on_tasks_closed(uow, fd.sla, gone, now)
+        for task_id in gone:  # withdrawn by the process (an interrupting event, a cancel)
+            audit.record(uow, now, "engine", "task.cancelled", instance_id=instance["id"],
+                         task_id=task_id, after={"state": "cancelled",
+                                                 "instance_status": result.status})
+    new_rows = [task_row(fd, instance, t, now) for t in result.open_tasks
+                if t.guid not in known_open]
+    for row in new_rows:
+        if row["assignee"] and not user_exists(uow, row["assignee"]):
+            audit.record(uow, now, "engine", "task.assignee_unknown",
+                         instance_id=instance["id"],
+                         after={"bpmn_id": row["bpmn_id"], "assignee": row["assignee"]})
+            row.update(assignee=None, state="open", claimed_at=None)  # left to its lane
+    if new_rows:  # one row: a plain INSERT … RETURNING, cheaper than the executemany path
+        if len(new_rows) == 1:
+            ids = [_insert_task(tuple(new_rows[0])).rows(uow, new_rows[0])[0]["id"]]
+        else:
+            ids = uow.execute(q.INSERT_TASKS, new_rows).scalars().all()
+        for row, task_id in zip(new_rows, ids):
+            row["id"] = task_id
+        sla.on_tasks_created(uow, fd.sla, instance, new_rows, now)
+    if result.host_actions:
+        fd.hooks.perform(uow, instance, result.host_actions, now)
+    if result.incident is not None:
+        i = result.incident
+        uow.execute(insert(Incident).values(
+            instance_id=instance["id"], kind=i.kind, task_guid=i.task_guid, bpmn_id=i.bpmn_id,
+            task_name=i.task_name, message=i.message, line=i.line, error_line=i.error_line,
+            created_at=now))
+    return new_rows
+
+
+@functools.lru_cache(maxsize=8)
+def _insert_task(keys: tuple[str, ...]) -> Prepared:
+    """The one-row task INSERT for rows with these keys (``task_row`` makes one shape)."""
+    return insert_of(q.tasks, keys, q.tasks.c.id)
+
+
+def task_row(fd: Flowdesk, instance: Instance, t: OpenTask, now: datetime) -> dict:
+    """The human-task row of a task the engine opened. The registered task rules (``hooks``)
+    may raise its priority or give it an assignee before it is written."""
+    row = {
+        "task_guid": t.guid, "instance_id": instance["id"],
+        "process_key": instance["process_key"], "business_key": instance["business_key"],
+        "bpmn_id": t.bpmn_id, "name": t.name, "documentation": t.documentation,
+        "candidate_group": t.candidate_groups[0] if t.candidate_groups else None,
+        "assignee": t.assignee, "state": "open", "form_schema": t.form_schema,
+        "data": json_safe(t.data), "priority": priority_of(t.data), "due_at": None,
+        "created_at": now, "claimed_at": None, "completed_at": None, "completed_by": None}
+    fd.hooks.shape_task(row, t.data)
+    if row["assignee"]:
+        row.update(state="claimed", claimed_at=now)
+    return row

@@ -1,0 +1,19 @@
+"""Flowdesk's shipped customer-service rules, plugged in through ``services.hooks``.
+
+* ``customer_tiers``: tier priority and the dedicated agent (a task rule);
+* ``start_data``: the customer selections of the monthly callback and customer-care rounds and
+  the open tasks of a shift handover (start-data providers);
+* ``handover``: moving the leaving shift's open tasks to the next shift (a host operation).
+"""
+from __future__ import annotations
+
+from services.hooks import Hooks
+from services.rules import customer_tiers, handover, start_data
+
+
+def register(hooks: Hooks) -> None:
+    hooks.task_rule(customer_tiers.shape_task)
+    for name, provider in start_data.PROVIDERS.items():
+        hooks.provider(name)(provider)
+    for name, operation in handover.OPERATIONS.items():
+        hooks.operation(name)(operation)

@@ -1,0 +1,116 @@
+"""The unit of work: the one way the services open a transaction, for reading or writing.
+
+A ``UnitOfWork`` is one database transaction on a Core connection. It commits once when its
+block ends without an error and rolls back on any error; what must only happen after the commit
+(parking a live workflow in the cache) is registered with ``after_commit`` and runs then, never
+for work that was rolled back, including a savepoint's. Every statement goes through it
+(``execute`` for SQLAlchemy's own execution, ``store.fast_sql.Prepared`` for the hot ones), so
+it counts them: observers of a ``Database`` see each finished unit's statements and whether it
+committed, which is how the tests hold the hot calls to their budget.
+
+Writers take SQLite's write lock at BEGIN (no "database is locked" when a read turns into a
+write); readers never wait for it and commit nothing.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Result
+from sqlalchemy.sql import Executable
+
+from store.database import make_engine, read_only_engine
+
+
+@dataclass
+class WorkDone:
+    """What one unit of work did: its statements (SQL text) and whether it committed."""
+
+    read_only: bool
+    statements: list[str] = field(default_factory=list)
+    committed: bool = False
+
+
+Observer = Callable[[WorkDone], None]
+
+
+class UnitOfWork:
+    """One transaction. Services run every statement through it."""
+
+    def __init__(self, connection: Connection, read_only: bool, record: bool) -> None:
+        self.connection = connection
+        self.read_only = read_only
+        self.done = WorkDone(read_only) if record else None
+        self._after_commit: list[Callable[[], None]] = []
+
+    def execute(self, statement: Executable, params: Any = None) -> Result:
+        """Run a statement with SQLAlchemy (anything Core can run)."""
+        if self.done is not None:
+            self.done.statements.append(str(statement))
+        return self.connection.execute(statement, params)
+
+    def scalar(self, statement: Executable, params: Any = None) -> Any:
+        return self.execute(statement, params).scalar()
+
+    def scalars(self, statement: Executable, params: Any = None) -> Any:
+        return self.execute(statement, params).scalars()
+
+    def counted(self, sql: str) -> None:
+        """A statement that ran on the driver's cursor (``store.fast_sql``)."""
+        if self.done is not None:
+            self.done.statements.append(sql)
+
+    def after_commit(self, action: Callable[[], None]) -> None:
+        """Run ``action`` once this unit has committed (never if it rolls back)."""
+        self._after_commit.append(action)
+
+    @contextmanager
+    def savepoint(self) -> Iterator[UnitOfWork]:
+        """A nested transaction: an error inside rolls back only its own statements and
+        drops the after-commit actions registered inside it."""
+        mark = len(self._after_commit)
+        try:
+            with self.connection.begin_nested():
+                yield self
+        except BaseException:
+            del self._after_commit[mark:]
+            raise
+
+
+class Database:
+    """The engine of one database, and units of work on it."""
+
+    def __init__(self, url: str) -> None:
+        self.engine: Engine = make_engine(url)
+        self._read_engine = read_only_engine(self.engine)
+        self.observers: list[Observer] = []
+
+    @contextmanager
+    def unit_of_work(self, read_only: bool = False) -> Iterator[UnitOfWork]:
+        """One transaction: committed at the end of the block (a reader's is just closed),
+        rolled back on any error; then the after-commit actions run."""
+        engine = self._read_engine if read_only else self.engine
+        uow = UnitOfWork(engine.connect(), read_only, record=bool(self.observers))
+        conn = uow.connection
+        try:
+            conn.begin()
+            yield uow
+            if not read_only:
+                conn.commit()
+                if uow.done is not None:
+                    uow.done.committed = True
+        except BaseException:
+            conn.rollback()
+            raise
+        finally:
+            conn.close()
+            if uow.done is not None:
+                for observe in list(self.observers):
+                    observe(uow.done)
+        for action in uow._after_commit:
+            action()
+
+    def dispose(self) -> None:
+        self.engine.dispose()
