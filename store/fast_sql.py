@@ -61,6 +61,7 @@ class Prepared:
         """All result rows as dicts (column key -> value)."""
         _require_transaction(uow)
         if not ENABLED:
+            self._plan_for(uow.connection.dialect)  # refuses what the fast path would
             return [dict(r) for r in uow.execute(self.statement, params).mappings()]
         plan, cursor = self._run(uow, params)
         try:
@@ -82,6 +83,7 @@ class Prepared:
         """How many rows an UPDATE or DELETE matched."""
         _require_transaction(uow)
         if not ENABLED:
+            self._plan_for(uow.connection.dialect)
             return int(uow.execute(self.statement, params).rowcount)
         _, cursor = self._run(uow, params)
         try:
@@ -89,12 +91,16 @@ class Prepared:
         finally:
             cursor.close()
 
-    def _run(self, uow: UnitOfWork, params: dict[str, Any]) -> tuple[_Plan, Any]:
-        conn = uow.connection
-        dialect = conn.dialect
+    def _plan_for(self, dialect: Dialect) -> _Plan:
         plan = self._plans.get(dialect)
         if plan is None:
             plan = self._plans[dialect] = _plan(self.statement, dialect)
+        return plan
+
+    def _run(self, uow: UnitOfWork, params: dict[str, Any]) -> tuple[_Plan, Any]:
+        conn = uow.connection
+        dialect = conn.dialect
+        plan = self._plan_for(dialect)
         values = {**plan.fixed, **params}
         for name, process in plan.bind.items():
             values[name] = process(values[name])

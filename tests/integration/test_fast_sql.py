@@ -129,3 +129,23 @@ def test_expanding_parameters_are_refused(fd) -> None:  # type: ignore[no-untype
     statement = select(table).where(table.c.x.in_(bindparam("xs", expanding=True)))
     with fd.uow(read_only=True) as conn, pytest.raises(ValueError, match="plain bound parameters"):
         Prepared(statement).rows(conn, {"xs": [1]})
+
+
+def test_it_is_logged_and_counted_like_any_statement(fd, caplog) -> None:  # type: ignore[no-untyped-def]
+    """SQLAlchemy's engine logger shows the statement (as ``echo`` would), and the unit of
+    work counts it: the fast path is not a blind spot for logs or the statement budget."""
+    import logging
+
+    seen = []
+    fd.db.observers.append(seen.append)
+    statement = Prepared(select(q.instances.c.id).where(q.instances.c.id == bindparam("i")))
+    try:
+        with caplog.at_level(logging.INFO, logger="sqlalchemy.engine.Engine"), \
+                fd.uow(read_only=True) as uow:
+            assert statement.rows(uow, {"i": 1}) == []
+    finally:
+        fd.db.observers.remove(seen.append)
+    sql = [r.getMessage() for r in caplog.records if r.name.startswith("sqlalchemy.engine")]
+    assert any("FROM process_instances" in m for m in sql), sql
+    assert len(seen) == 1 and len(seen[0].statements) == 1
+    assert "FROM process_instances" in seen[0].statements[0]

@@ -1,0 +1,62 @@
+"""The hot calls stay within their statement budget: one committed unit of work per change,
+none for a read, and the statement counts the README promises (``How one call flows``).
+
+Counted through the unit of work (``store.uow``): every statement a service runs goes through
+it, SQLAlchemy's own execution and the fast path alike, so a statement added to a hot path
+(or a second transaction) turns this red. Counted on warm caches (token, definition, live
+workflow), as the calls run in steady state.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from store.uow import WorkDone
+from tests.conftest import RESOURCES, bundle
+from tests.integration.conftest import deploy
+
+# call -> (statements, committed units of work); the same on SQLite and PostgreSQL.
+BUDGET = {
+    "create an instance": (5, 1),
+    "list my tasks": (1, 0),
+    "complete a task": (5, 1),
+}
+
+
+@pytest.fixture
+def units(fd) -> Iterator[list[WorkDone]]:  # type: ignore[no-untyped-def]
+    """Every unit of work the app finishes while the test watches."""
+    seen: list[WorkDone] = []
+    fd.db.observers.append(seen.append)
+    yield seen
+    fd.db.observers.remove(seen.append)
+
+
+def measured(units: list[WorkDone], call) -> tuple[int, int, list[str]]:  # type: ignore[no-untyped-def]
+    units.clear()
+    response = call()
+    assert response.status_code in (200, 201), response.text
+    statements = [s for u in units for s in u.statements]
+    return len(statements), sum(u.committed for u in units), statements
+
+
+def test_hot_calls_keep_their_statement_budget(server, tokens, units) -> None:  # type: ignore[no-untyped-def]
+    agent = tokens["agent"]
+    assert deploy(server, tokens["admin"], bundle(RESOURCES / "three_steps")).status_code == 201
+
+    def start():  # type: ignore[no-untyped-def]
+        return server.post("/api/v1/instances", agent, json={"process_key": "three_steps"})
+
+    start()  # warm: the token, the definition's spec and its latest-version lookup
+    got = {}
+    got["create an instance"] = measured(units, start)
+    got["list my tasks"] = measured(
+        units, lambda: server.get("/api/v1/tasks?assignee=me&per_page=20", agent))
+    task_id = start().json()["open_tasks"][0]["id"]
+    got["complete a task"] = measured(
+        units, lambda: server.post(f"/api/v1/tasks/{task_id}/complete", agent,
+                                   json={"data": {"accepted": True, "note": "ok"}}))
+    counts = {call: (n, commits) for call, (n, commits, _) in got.items()}
+    listing = {call: statements for call, (_, _, statements) in got.items()}
+    assert counts == BUDGET, listing
