@@ -14,9 +14,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from engine.clock import Clock
 
 from api import routes
-from services.settings import Settings
-from services.context import Flowdesk
 from api.errors import handle_http_exception, register_error_handlers
+from services.context import Flowdesk
+from services.settings import Settings
 
 
 class FlowdeskApi(Api):

@@ -44,13 +44,13 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import create_engine, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from services.principal import Principal  # noqa: E402
-from services.settings import Settings  # noqa: E402
-from services.context import Flowdesk  # noqa: E402
 from host.migrate import upgrade  # noqa: E402
-from store.tables import AuditEntry, DueWork, ProcessInstance  # noqa: E402
+from services.context import Flowdesk  # noqa: E402
 from services.definitions import deploy  # noqa: E402
 from services.instances import start_instance  # noqa: E402
+from services.principal import Principal  # noqa: E402
+from services.settings import Settings  # noqa: E402
+from store.tables import AuditEntry, DueWork, ProcessInstance  # noqa: E402
 from bench.bench_api import cpu_baseline, percentile  # noqa: E402
 
 PROCESS = ROOT / "tests" / "resources" / "timers" / "wait_until.bpmn"

@@ -8,9 +8,9 @@ import click
 
 from engine.errors import InvalidModel
 
-from services.settings import Settings
 from services.context import Flowdesk
 from services.errors import ServiceError
+from services.settings import Settings
 
 
 def _flowdesk() -> Flowdesk:

@@ -1,4 +1,5 @@
-"""``flowdesk serve``: the API and the pages in one server process with a thread pool, from Python (no config file).
+"""``flowdesk serve``: the API and the pages in one server process with a thread pool, from
+Python (no config file).
 
 Granian (a Rust HTTP server with a WSGI interface) is the default: its per-request cost is a
 fraction of gunicorn's gthread worker, which was a third of the API's time per call. gunicorn

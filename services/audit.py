@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from store.uow import UnitOfWork
 from store.fast_sql import insert_of
 from store.tables import AuditEntry
+from store.uow import UnitOfWork
 
 _table = AuditEntry.__table__
 _INSERT = insert_of(_table, ("at", "actor", "action", "instance_id", "task_id", "definition_id",

@@ -14,13 +14,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, or_, select, text
 from sqlalchemy.exc import IntegrityError
 
-from store import queries as q
-from store.uow import UnitOfWork
-from services.principal import Principal, require_role
+from services import audit
 from services.context import Flowdesk
 from services.errors import Conflict, Invalid, NotFound
+from services.principal import Principal, require_role
+from store import queries as q
 from store.tables import CaseCounter, Customer, Purchase
-from services import audit
+from store.uow import UnitOfWork
 
 customers = Customer.__table__
 purchases = Purchase.__table__

@@ -12,11 +12,11 @@ from engine.errors import InvalidModel, Problem
 from engine.parsing import BPMN_SUFFIXES, ParsedDefinition
 from engine.timers import StartSchedule
 
+from services import audit, due_work
 from services.context import Flowdesk
 from services.errors import Conflict, NotFound
 from store.tables import ProcessDefinition
-from services import audit
-from services import due_work
+from store.uow import UnitOfWork
 
 DEPLOYABLE = (*BPMN_SUFFIXES, ".dmn", ".json")
 SLA_FILE = "sla.json"  # seeds calendars and SLA policies; not part of the definition

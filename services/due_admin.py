@@ -9,17 +9,17 @@ from sqlalchemy import select
 from engine import sla
 from engine.timers import reschedule
 
-from store import queries as q
-from services.principal import Principal, require_role
-from services.context import Flowdesk
-from services.errors import Conflict, Forbidden, NotFound
-from store.tables import Notification
 from services import audit
+from services.context import Flowdesk
 from services.due_work import due
 from services.engine_step import FINAL_STATUSES, step
-from services.tasks import in_groups
+from services.errors import Conflict, Forbidden, NotFound
+from services.principal import Principal, require_role
 from services.sla.book import policies
 from services.sla.clocks import clocks, set_waiting, store, sync_task
+from services.tasks import in_groups
+from store import queries as q
+from store.tables import Notification
 
 
 def list_due_work(fd: Flowdesk, user: Principal, *, kind: str | None = None,
@@ -155,7 +155,8 @@ def set_task_waiting(fd: Flowdesk, user: Principal, task_id: int,
             raise Conflict(f"Task {task_id} is {task['state']}.")
         conn.execute(q.tasks.update().where(q.tasks.c.id == task_id)
                      .values(waiting_reason=reason))
-        changed = set_waiting(conn, fd.sla, task_id=task_id, instance_id=None, reason=reason, now=now)
+        changed = set_waiting(conn, fd.sla, task_id=task_id, instance_id=None, reason=reason,
+                              now=now)
         audit.record(conn, now, user.username, "task.waiting", instance_id=task["instance_id"],
                      task_id=task_id, before={"waiting_reason": task["waiting_reason"]},
                      after={"waiting_reason": reason, "clocks_changed": changed})

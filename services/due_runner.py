@@ -21,14 +21,12 @@ from datetime import datetime
 
 from sqlalchemy import RowMapping, bindparam, insert, select
 
-from store.uow import UnitOfWork
+from services import audit, due_work, timers
 from services.context import Flowdesk
-from store.tables import DueWork, Incident
-from services import audit
-from services import due_work
 from services.sla import escalations
-from services import timers
 from services.timers import Fired
+from store.tables import DueWork, Incident
+from store.uow import UnitOfWork
 
 log = logging.getLogger("flowdesk.scheduler")
 due = DueWork.__table__

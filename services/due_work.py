@@ -14,9 +14,9 @@ from sqlalchemy import bindparam, select
 
 from engine.timers import ArmedTimer, StartSchedule
 
-from store.uow import UnitOfWork
 from store.queries import one_of
 from store.tables import DueWork
+from store.uow import UnitOfWork
 
 due = DueWork.__table__
 

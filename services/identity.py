@@ -5,14 +5,14 @@ from collections.abc import Iterable
 
 from sqlalchemy import insert, select, update
 
-from services.authentication import new_token
-from services.principal import ROLES
-from services.passwords import MIN_LENGTH, hash_password
-from services.context import Flowdesk
-from store.uow import UnitOfWork
-from services.errors import Invalid, NotFound
-from store.tables import ApiToken, Group, User, UserGroup
 from services import audit
+from services.authentication import new_token
+from services.context import Flowdesk
+from services.errors import Invalid, NotFound
+from services.passwords import MIN_LENGTH, hash_password
+from services.principal import ROLES
+from store.tables import ApiToken, Group, User, UserGroup
+from store.uow import UnitOfWork
 
 DEMO_USERS = {
     "admin": (["admin", "designer", "supervisor", "staff"],

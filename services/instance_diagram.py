@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from engine.diagram import element_ids, progress
 
-from store import queries as q
 from services.context import Flowdesk
 from services.errors import NotFound
+from store import queries as q
 from store.tables import ProcessDefinition
 
 DEFS = ProcessDefinition.__table__

@@ -6,12 +6,12 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from services.principal import Principal, require_role
 from services.context import Flowdesk
 from services.errors import NotFound
-from store.tables import AuditEntry, HumanTask, Incident, ProcessInstance
+from services.principal import Principal, require_role
 from store.queries import ACTIVE as ACTIVE_TASK_STATES
 from store.queries import page_of
+from store.tables import AuditEntry, HumanTask, Incident, ProcessInstance
 
 
 INSTANCES, TASKS, AUDIT, INCIDENTS = (ProcessInstance.__table__, HumanTask.__table__,

@@ -6,10 +6,9 @@ from datetime import datetime
 
 from sqlalchemy.engine import RowMapping
 
-from services import audit, customers, due_work
+from services import audit, customers, due_work, engine_step
 from services.context import Flowdesk
-from services.engine_step import (ACTIVE_TASK_STATES, FINAL_STATUSES, apply_result,  # noqa: F401
-                                  json_safe, keep_live, step)
+from services.engine_step import FINAL_STATUSES, json_safe, keep_live, step
 from services.errors import Conflict, Invalid, NotFound
 from services.instance_reads import get_instance, list_instances  # noqa: F401 - the routes' service
 from services.principal import Principal, require_role
@@ -77,7 +76,8 @@ def start_in(session: UnitOfWork, fd: Flowdesk, actor: str, definition: RowMappi
                                 {**row, "state": fd.runtime.dumps(wf)}).scalar_one()
     if result.status not in FINAL_STATUSES:
         sla.on_instance_started(session, fd.sla, row, now)
-    tasks = apply_result(session, fd, row, result, now, new=True, timers=parsed.has_timers)
+    tasks = engine_step.apply_result(session, fd, row, result, now, new=True,
+                                     timers=parsed.has_timers)
     trail = {"action": "instance.started", "actor": actor, "at": now,
              "task_id": None, "before": None,
              "after": {"status": result.status, "version": definition["version"],

@@ -15,11 +15,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from store import queries as q
-from services.principal import Principal, require_role
 from services.context import Flowdesk
-from store.tables import Purchase
+from services.principal import Principal, require_role
 from services.sla.clocks import clocks
+from store import queries as q
+from store.tables import Purchase
 
 INST, T = q.instances, q.tasks
 SEVERITY_ORDER = {"severe": 0, "严重": 0, "high": 0, "moderate": 1, "medium": 1, "一般": 1,

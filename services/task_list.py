@@ -7,10 +7,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import bindparam, func, or_, select
 
-from store import queries as q
-from services.principal import Principal
 from services.context import Flowdesk
 from services.errors import Invalid
+from services.principal import Principal
+from store import queries as q
 from store.fast_sql import Prepared
 
 T = q.tasks

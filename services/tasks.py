@@ -9,17 +9,17 @@ from sqlalchemy import bindparam
 from engine.errors import FormInvalid, TaskNotReady
 from engine.status_profile import IllegalStatus
 
-from store import queries as q
-from store.uow import UnitOfWork
-from services.principal import Principal, require_role
-from services.context import Flowdesk
-from services.errors import Conflict, Forbidden, Invalid, NotFound, Stale
-from store.fast_sql import Prepared
 from services import audit
-from services.sla import clocks as sla
-from services.identity import user_exists
+from services.context import Flowdesk
 from services.engine_step import ACTIVE_TASK_STATES, FINAL_STATUSES, json_safe, step
+from services.errors import Conflict, Forbidden, Invalid, NotFound, Stale
+from services.identity import user_exists
+from services.principal import Principal, require_role
+from services.sla import clocks as sla
 from services.task_list import SEES_ALL, list_tasks  # noqa: F401 - the routes' one service module
+from store import queries as q
+from store.fast_sql import Prepared
+from store.uow import UnitOfWork
 
 T = q.tasks
 

@@ -12,14 +12,13 @@ from sqlalchemy import RowMapping, bindparam, select
 
 from engine.timers import StartSchedule
 
-from store import queries as q
-from store.uow import UnitOfWork
+from services import audit, due_work
 from services.context import Flowdesk
-from store.tables import DueWork
-from services import audit
-from services import due_work
 from services.engine_step import FINAL_STATUSES, step
 from services.instances import start_in
+from store import queries as q
+from store.tables import DueWork
+from store.uow import UnitOfWork
 
 SCHEDULER = "scheduler"
 due = DueWork.__table__

@@ -1,4 +1,5 @@
-"""Database engine and the unit of work: one transaction per API call or scheduler job.
+"""The database engine: its URL, connection pool and per-dialect set-up (the unit of work on
+top of it is ``store.uow``).
 
 SQLite: WAL, a busy timeout, and BEGIN IMMEDIATE, so a transaction takes the write lock up front
 instead of failing with "database is locked" when it upgrades a read to a write.
@@ -7,18 +8,10 @@ PostgreSQL: plain READ COMMITTED; lost updates are caught by the instance row ve
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session, sessionmaker
-
-# What executes Core statements: a plain Connection on the hot paths (starting instances,
-# task lists, completes: the ORM session's bookkeeping cost ~20 % there), or an ORM Session
-# where rows are managed as objects (deploys, users).
-Executor = Connection | Session
 
 
 def database_url_from_env() -> str:
@@ -72,23 +65,3 @@ def _configure_sqlite(engine: Engine) -> None:
 def read_only_engine(engine: Engine) -> Engine:
     """The same engine whose transactions never take SQLite's write lock."""
     return engine.execution_options(sqlite_begin="DEFERRED")
-
-
-def make_session_factory(engine: Engine, read_only: bool = False) -> sessionmaker[Session]:
-    """Writers take SQLite's write lock at BEGIN; readers (``read_only``) never wait for it."""
-    bind = read_only_engine(engine) if read_only else engine
-    return sessionmaker(bind, expire_on_commit=False, autoflush=False)
-
-
-@contextmanager
-def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """Commit once on success, roll back on any error."""
-    session = factory()
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()

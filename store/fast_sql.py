@@ -35,7 +35,8 @@ if TYPE_CHECKING:
     from store.uow import UnitOfWork
 
 Processor = Callable[[Any], Any] | None
-ENABLED = os.environ.get("FLOWDESK_FAST_SQL", "1").strip().lower() not in ("0", "off", "false", "no")
+ENABLED = (os.environ.get("FLOWDESK_FAST_SQL", "1").strip().lower()
+           not in ("0", "off", "false", "no"))
 _engine_log = logging.getLogger("sqlalchemy.engine.Engine")
 
 

@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, bindparam, func, literal, select
 
 from store.fast_sql import Prepared
-from store.tables import (ApiToken, Group, HumanTask, Incident, ProcessDefinition, ProcessInstance, User,
-                     UserGroup)
+from store.tables import (ApiToken, Group, HumanTask, Incident, ProcessDefinition, ProcessInstance,
+                          User, UserGroup)
 
 tasks = HumanTask.__table__
 incidents = Incident.__table__

@@ -8,8 +8,8 @@ from __future__ import annotations
 import secrets
 from urllib.parse import urlencode, urlsplit
 
-from flask import (Blueprint, Response, current_app, g, redirect, render_template, request,
-                   session, url_for)
+from flask import (Blueprint, Response, current_app, g, redirect, render_template, request, session,
+                   url_for)
 
 from api import auth as api_auth
 from api.errors import ApiError

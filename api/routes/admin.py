@@ -6,15 +6,14 @@ from engine.sla import SlaPolicyInvalid, parse_duration
 
 from api.auth import current_user
 from api.errors import Unprocessable
-from api.schemas import TaskOut
-from api.schemas_admin import (CalendarOut, ClockPageOut, ClockQuery, ConfigIn, DueIn,
-                             DueWorkOut, DueWorkPageOut, DueWorkQuery, IncidentPageOut,
-                             IncidentQuery, NotificationPageOut, PageQuery, PolicyOut,
-                             PolicyQuery, PreviewOut, PreviewQuery)
-from services import due_admin
-from services import instance_reads
-from services.sla import config as sla_admin
 from api.routes import flowdesk, protected_blueprint
+from api.schemas import TaskOut
+from api.schemas_admin import (CalendarOut, ClockPageOut, ClockQuery, ConfigIn, DueIn, DueWorkOut,
+                               DueWorkPageOut, DueWorkQuery, IncidentPageOut, IncidentQuery,
+                               NotificationPageOut, PageQuery, PolicyOut, PolicyQuery, PreviewOut,
+                               PreviewQuery)
+from services import due_admin, instance_reads
+from services.sla import config as sla_admin
 
 blp = protected_blueprint("admin", "/api/v1/admin",
                           "Business calendars, SLA policies, armed timers and clocks (admin).")

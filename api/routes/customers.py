@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from api.auth import current_user
-from api.schemas_customers import (CustomerDetailOut, CustomerIn, CustomerPageOut, CustomerPatch,
-                                 CustomerQuery, PurchaseIn)
-from services import customers as service
 from api.routes import flowdesk, protected_blueprint
+from api.schemas_customers import (CustomerDetailOut, CustomerIn, CustomerPageOut, CustomerPatch,
+                                   CustomerQuery, PurchaseIn)
+from services import customers as service
 
 blp = protected_blueprint("customers", "/api/v1/customers",
                           "Customer records: tier, class, contact, purchases and cases.")

@@ -4,12 +4,12 @@ from __future__ import annotations
 from flask import request
 
 from api.auth import current_user
-from services.principal import require_role
 from api.errors import ApiError
-from api.schemas import (DefinitionDetailOut, DefinitionOut, DefinitionQuery, DeployedOut,
-                       ValidatedOut)
-from services import definitions as service
 from api.routes import flowdesk, protected_blueprint
+from api.schemas import (DefinitionDetailOut, DefinitionOut, DefinitionQuery, DeployedOut,
+                         ValidatedOut)
+from services import definitions as service
+from services.principal import require_role
 
 blp = protected_blueprint("definitions", "/api/v1/definitions",
                           "Process definitions: BPMN, DMN and form bundles, versioned.")

@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 from api.auth import current_user
-from api.schemas import (CancelIn, DiagramOut, InstanceDetailOut, RetryIn, InstancePageOut,
-                       InstanceQuery, StartInstanceIn)
-from api.schemas_admin import WaitingIn
-from services import due_admin
-from services import instance_diagram
-from services import instances as service
 from api.routes import flowdesk, protected_blueprint
+from api.schemas import (CancelIn, DiagramOut, InstanceDetailOut, RetryIn, InstancePageOut,
+                         InstanceQuery, StartInstanceIn)
+from api.schemas_admin import WaitingIn
+from services import due_admin, instance_diagram
+from services import instances as service
 
 blp = protected_blueprint("instances", "/api/v1/instances", "Process instances.")
 

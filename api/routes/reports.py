@@ -9,8 +9,8 @@ from flask import Response
 from marshmallow import Schema, fields, validate
 
 from api.auth import current_user
-from services import reports as service
 from api.routes import flowdesk, protected_blueprint
+from services import reports as service
 
 blp = protected_blueprint("reports", "/api/v1/reports",
                           "Reports for supervisors (JSON, or CSV with format=csv).")

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from api.auth import current_user
+from api.routes import flowdesk, protected_blueprint
 from api.schemas import (AssignIn, CompleteIn, CompleteOut, TaskDetailOut, TaskOut, TaskPageOut,
-                       TaskQuery)
+                         TaskQuery)
 from api.schemas_admin import WaitingIn
 from services import due_admin
 from services import tasks as service
-from api.routes import flowdesk, protected_blueprint
 
 blp = protected_blueprint("tasks", "/api/v1/tasks", "Human tasks: list, claim, complete.")
 

@@ -13,11 +13,11 @@ from typing import Any
 from sqlalchemy import or_, select
 
 
+from services import audit
+from services.hooks import HostOperation
 from store import queries as q
 from store.tables import Group, User, UserGroup
 from store.uow import UnitOfWork
-from services import audit
-from services.hooks import HostOperation
 
 KEEP_BY_DEFAULT = ("customer_chatting",)
 

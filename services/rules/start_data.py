@@ -9,17 +9,16 @@ start with a clear error.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from store import queries as q
-from store.uow import UnitOfWork
 from services.hooks import Provider
+from store import queries as q
 from store.tables import Customer
+from store.uow import UnitOfWork
 
 customers = Customer.__table__
 HIGH_VALUE_TIERS = ("金卡", "钻石", "VIP")

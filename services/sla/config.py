@@ -14,15 +14,14 @@ from sqlalchemy import select
 from engine import sla
 from engine.calendars import BusinessCalendar
 
-from store import queries as q
-from store.uow import UnitOfWork
-from services.principal import Principal, require_role, system
+from services import audit, due_work
 from services.context import Flowdesk
 from services.errors import Conflict, Invalid, NotFound
-from services import audit
-from services import due_work
+from services.principal import Principal, require_role, system
 from services.sla.book import SlaBook, calendars, policies
 from services.sla.clocks import clocks, store, sync_task
+from store import queries as q
+from store.uow import UnitOfWork
 
 
 def _problems(exc: Exception) -> Invalid:

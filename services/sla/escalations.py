@@ -14,15 +14,15 @@ from sqlalchemy import RowMapping, insert, select
 from engine import sla
 from engine.errors import EventNotCaught
 
-from store import queries as q
-from store.uow import UnitOfWork
-from services.context import Flowdesk
-from store.tables import Notification
 from services import audit
-from services.engine_step import step
+from services.context import Flowdesk
 from services.due_work import due
+from services.engine_step import step
 from services.sla.clocks import clocks, on_task_claimed, store, sync_task
 from services.timers import Fired, lock_instance, mark_done, still_pending
+from store import queries as q
+from store.tables import Notification
+from store.uow import UnitOfWork
 
 SCHEDULER = "scheduler"
 

@@ -18,10 +18,10 @@ from sqlalchemy import create_engine, select, text
 from werkzeug.serving import make_server
 
 from api.app import create_app
-from host.migrate import upgrade
-from store.tables import Base
-from services.identity import create_token, ensure_user
 from engine.clock import FakeClock
+from host.migrate import upgrade
+from services.identity import create_token, ensure_user
+from store.tables import Base
 
 PG_URL = os.environ.get("FLOWDESK_TEST_POSTGRES_URL")
 

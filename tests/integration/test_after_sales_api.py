@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from engine.clock import FakeClock
 from services.due_runner import run_due
 from services.identity import create_token, ensure_user
-from engine.clock import FakeClock
 from tests.after_sales_paths import (DELAY_DELIVERED, DELAY_INFORM, DELAY_RECORD, DELAY_REGISTER,
                                      DELAY_REVIEW, FOLLOW_UP, PATHS, REJECTED)
 from tests.conftest import PROCESSES, bundle

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
-from services.identity import create_token, ensure_user
 from engine.lint import NS
+from services.identity import create_token, ensure_user
 from tests.approvals_paths import ASSIGNED, PATHS, REJECTED
 from tests.conftest import PROCESSES, bundle
 from tests.integration.conftest import Client, deploy

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from services.due_runner import run_due
 from engine.clock import FakeClock
+from services.due_runner import run_due
 from tests.conftest import PROCESSES, bundle
 from tests.integration.conftest import claim_and_complete, deploy, rejected
 

@@ -8,10 +8,10 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import Column, Integer, MetaData, Table, bindparam, exc, select
 
-from store import queries as q
-from store.fast_sql import Prepared, insert_of
 from services.audit import record
 from services.task_list import _list_statement
+from store import queries as q
+from store.fast_sql import Prepared, insert_of
 
 WHEN = datetime(2026, 11, 23, 9, 30, 15, 123456, tzinfo=timezone.utc)
 

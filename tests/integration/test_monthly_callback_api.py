@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from services.due_runner import run_due
 from engine.clock import FakeClock
+from services.due_runner import run_due
 from tests.conftest import PROCESSES, bundle
 from tests.integration.conftest import claim_and_complete, deploy, rejected
 from tests.monthly_callback_paths import (COMPLAINTS_AT, CUSTOMERS, EMPTY_REPORT, FEBRUARY_ROUND,

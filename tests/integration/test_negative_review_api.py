@@ -11,9 +11,9 @@ from datetime import datetime, time, timedelta, timezone
 import holidays
 import pytest
 
+from engine.clock import FakeClock
 from services.due_runner import run_due
 from services.identity import create_token, ensure_user
-from engine.clock import FakeClock
 from tests.conftest import PROCESSES, bundle
 from tests.integration.conftest import claim_and_complete, deploy, end_events
 from tests.negative_review_paths import PATHS, REJECTED, TIMER

@@ -13,13 +13,13 @@ import pytest
 from sqlalchemy import select
 from SpiffWorkflow.util.task import TaskState
 
-from services import due_runner as scheduler
-from store.tables import AuditEntry, DueWork, Incident, ProcessDefinition, ProcessInstance
+from engine.clock import FakeClock
 from host.ticker import Ticker
-from services.due_runner import run_due
+from services import due_runner as scheduler
 from services import due_work
 from services.definitions import deploy as deploy_service
-from engine.clock import FakeClock
+from services.due_runner import run_due
+from store.tables import AuditEntry, DueWork, Incident, ProcessDefinition, ProcessInstance
 from tests.conftest import RESOURCES
 from tests.integration.conftest import row_of, deploy
 

@@ -20,14 +20,14 @@ import requests
 from sqlalchemy import select
 from SpiffWorkflow.util.task import TaskState
 
-from services.principal import Principal
-from services.settings import Settings
-from services.context import Flowdesk
 from host.migrate import upgrade
-from store.tables import AuditEntry, DueWork, ProcessInstance
+from services.context import Flowdesk
 from services.definitions import deploy
 from services.identity import create_token, ensure_user
 from services.instances import start_instance
+from services.principal import Principal
+from services.settings import Settings
+from store.tables import AuditEntry, DueWork, ProcessInstance
 from tests.conftest import RESOURCES
 
 WEB_ROOT = Path(__file__).resolve().parents[2] / "web"

@@ -12,9 +12,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from engine.clock import FakeClock
 from services.due_runner import run_due
 from services.identity import create_token, ensure_user
-from engine.clock import FakeClock
 from tests.conftest import PROCESSES, bundle
 from tests.integration.conftest import claim_and_complete, deploy, end_events
 from tests.service_notification_paths import (CHECKED, ILLEGAL, PATHS, REJECTED, REPLY_SALES, TE,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+from engine.clock import FakeClock
 from services.due_runner import run_due
 from services.identity import create_token, ensure_user
-from engine.clock import FakeClock
 from tests.conftest import PROCESSES, RESOURCES, bundle
 from tests.integration.conftest import deploy
 

@@ -9,8 +9,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from services.due_runner import run_due
 from engine.clock import FakeClock
+from services.due_runner import run_due
 from tests.conftest import RESOURCES, bundle
 from tests.integration.conftest import deploy
 

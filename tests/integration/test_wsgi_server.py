@@ -9,9 +9,9 @@ from pathlib import Path
 
 from sqlalchemy import create_engine
 
+from host.server import ONE_PIECE_LIMIT, one_piece
 from store.database import AUTOCHECKPOINT_PAGES, make_engine
 from store.wal_checkpoint import WalCheckpointer
-from host.server import ONE_PIECE_LIMIT, one_piece
 
 
 class Streamed:

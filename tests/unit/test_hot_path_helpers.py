@@ -8,9 +8,9 @@ from webargs.flaskparser import FlaskParser
 
 from api.routes import QueryParser
 from api.schemas import InstanceQuery, TaskQuery
+from engine.parsing import DefinitionCache
 from services.customers import next_case_no
 from services.task_list import _group_slots
-from engine.parsing import DefinitionCache
 from tests.conftest import RESOURCES, bundle
 
 
