@@ -1,1 +1,2 @@
-"""Flowdesk's host: the Flask app, REST API, storage, scheduler and the ``flowdesk`` command."""
+"""HTTP only: the REST API's Flask app, its blueprints and schemas, request authentication and
+the one mapping from errors to problem details. The business operations are ``services``."""

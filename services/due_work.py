@@ -2,9 +2,9 @@
 
 After every instance save its armed BPMN timers are mirrored here (SpiffWorkflow only reports
 due times; it never wakes itself up). Deploying a definition with a timer start event arms its
-first scheduled start. SLA clocks arm their next warning, breach or escalation. The scheduler
-(``services.due_runner``) claims and fires rows; nothing else deletes them, so the table is also the
-record of what fired when and how late.
+first scheduled start. SLA clocks arm their next warning, breach or escalation. The due runner
+(``services.due_runner``, called by the host's ticker) claims and fires rows; nothing else
+deletes them, so the table is also the record of what fired when and how late.
 """
 from __future__ import annotations
 

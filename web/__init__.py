@@ -1,5 +1,5 @@
-"""The browser UI: server-rendered pages on top of the REST API (web → api → engine).
+"""The browser UI: server-rendered pages on top of the REST API (host -> web -> api -> services).
 
-``web.app.create_app`` is the API's application plus the ``web`` blueprint; the API never
-imports this package (``flowdesk serve`` loads ``web.app:create_app`` by name).
+``web.app.create_app`` is the API's application plus the pages' blueprints; ``host.server``
+serves it. Nothing below this package imports it.
 """
