@@ -15,7 +15,8 @@ from engine.clock import Clock, SystemClock
 from engine.live_cache import WorkflowCache
 from engine.parsing import DefinitionCache, ParsedDefinition
 from engine.runtime import Runtime
-from services.hooks import Hooks, default_hooks
+from services.hooks import Hooks
+from services.rules import default_hooks
 from services.settings import Settings
 from services.sla.book import SlaBook
 from store import queries

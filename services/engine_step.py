@@ -4,9 +4,9 @@ Every caller that advances an instance (completing a task, cancelling, retrying,
 throwing a message or signal, moving a timer) goes through ``step``: take the live workflow
 (parked by the previous call, else rebuilt from the stored state), run one engine call on it,
 write the new state under the optimistic lock, and sync what the engine reported: human-task
-rows, SLA clocks, due timers, host actions, incidents. Starting an instance writes its first
-state the same way (``write_new_instance``). The live workflow is parked again only once the
-unit of work has committed.
+rows, SLA clocks, due timers, host actions, incidents. Starting an instance (``instances.start_in``)
+has no stored state to load; it syncs its first result with the same ``apply_result``. The live
+workflow is parked again only once the unit of work has committed.
 """
 from __future__ import annotations
 

@@ -11,7 +11,8 @@ deployment's processes need beyond BPMN registers here, and the generic code ask
   step's transaction.
 
 Flowdesk's own customer-service rules are in ``services.rules`` and registered by default
-(``default_hooks``); an installation can build its own ``Hooks`` and hand it to ``Flowdesk``.
+(``rules.default_hooks``); an installation can build its own ``Hooks`` and hand it to
+``Flowdesk``.
 """
 from __future__ import annotations
 
@@ -78,11 +79,3 @@ class Hooks:
             audit.record(uow, now, "engine", f"service.{action.operation}",
                          instance_id=instance["id"],
                          after={"task": action.bpmn_id, "params": action.params, **outcome})
-
-
-def default_hooks() -> Hooks:
-    """A registry with Flowdesk's shipped customer-service rules (``services.rules``)."""
-    from services import rules
-    hooks = Hooks()
-    rules.register(hooks)
-    return hooks

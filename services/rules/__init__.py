@@ -17,3 +17,10 @@ def register(hooks: Hooks) -> None:
         hooks.provider(name)(provider)
     for name, operation in handover.OPERATIONS.items():
         hooks.operation(name)(operation)
+
+
+def default_hooks() -> Hooks:
+    """A registry with Flowdesk's shipped customer-service rules."""
+    hooks = Hooks()
+    register(hooks)
+    return hooks
