@@ -12,10 +12,13 @@ Python and templates; these methods add what they cannot see:
 """
 from __future__ import annotations
 
+import functools
 import io
 import re
 from collections.abc import Collection, Iterator, Mapping
 from typing import IO, Any
+
+from babel.messages.pofile import read_po
 
 Result = tuple[int, None, str, list[str]]
 
@@ -26,10 +29,22 @@ def _keywords(options: Mapping[str, Any]) -> dict[str, int]:
     return {name: (spec or (1,))[0] for name, spec in (options.get("keywords") or {}).items()}
 
 
+@functools.cache
+def _catalogue_keys() -> tuple[str, ...]:
+    """Every msgid of the catalogues, translated or not (an entry waiting for its text must
+    not be retired)."""
+    from .i18n import LANGUAGES, TRANSLATIONS
+
+    keys: dict[str, None] = {}
+    for lang in LANGUAGES:
+        with (TRANSLATIONS / lang / "LC_MESSAGES" / "messages.po").open("rb") as file:
+            keys.update(dict.fromkeys(message.id for message in read_po(file) if message.id))
+    return tuple(keys)
+
+
 def _family(prefix: str) -> list[str]:
-    """The catalogue's keys under ``prefix`` (read lazily: the loader needs the catalogues)."""
-    from . import i18n
-    return [key for key in i18n.MESSAGES[i18n.DEFAULT] if key.startswith(prefix)]
+    """The catalogues' keys under ``prefix``."""
+    return [key for key in _catalogue_keys() if key.startswith(prefix)]
 
 
 def template(fileobj: IO[bytes], keywords: Collection[str], comment_tags: Collection[str],
