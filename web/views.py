@@ -132,7 +132,7 @@ def _login_page(error: str | None = None, status: int = 200, username: str = "",
                 **error_params: object):
     available = bool(current_app.secret_key)
     if not available:
-        error, status = "login.unavailable", 503
+        error, status = i18n.N_("login.unavailable"), 503
     return render_template(
         "web/login.html", error=error, error_params=error_params, username=username,
         available=available,
