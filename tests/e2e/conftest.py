@@ -26,6 +26,7 @@ from werkzeug.serving import make_server
 
 from host.migrate import upgrade
 from tests.conftest import PROCESSES, RESOURCES
+from tests.waiting import DEADLINE
 
 CHROMIUM = os.environ.get("FLOWDESK_CHROMIUM", "/usr/bin/chromium")
 REQUIRED = os.environ.get("FLOWDESK_REQUIRE_E2E") == "1"
@@ -38,6 +39,10 @@ SCREENSHOTS = (HERE.parent.parent / "docs" / "screenshots"
 
 AGENT, AGENT_PASSWORD = "agent", "agent-pass-2026"
 ADMIN = "admin"
+# How long a Playwright action or expect() may wait for its condition before failing: a last
+# resort against hanging, generous because a loaded 2-core machine renders many times slower
+# than a quiet one. Tests wait on what the page shows, never on a fixed sleep.
+WAIT_MS = int(DEADLINE * 1000)
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 
@@ -50,6 +55,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if HERE in Path(str(item.path)).resolve().parents:
             item.add_marker(pytest.mark.e2e)
+
+
+try:
+    from playwright.sync_api import expect as _expect
+    _expect.set_options(timeout=WAIT_MS)
+except ImportError:  # _e2e_available skips (or fails) every test
+    pass
 
 
 def _missing() -> str | None:
@@ -105,7 +117,7 @@ class Live:
     def api(self, method: str, path: str, token: str | None = None, **kw) -> requests.Response:  # type: ignore[no-untyped-def]
         headers = {"Authorization": f"Bearer {token or self.admin_token}"}
         response = self.http.request(method, f"{self.base}/api/v1{path}", headers=headers,
-                                     timeout=30, **kw)
+                                     timeout=DEADLINE, **kw)
         return response
 
     def ok(self, method: str, path: str, **kw) -> dict:  # type: ignore[no-untyped-def]
@@ -190,7 +202,7 @@ def new_context(browser, live: Live, size: str = "desktop"):  # type: ignore[no-
     """A fresh browser profile (no cookies) at 1280×800 or phone size, on the live server."""
     ctx = browser.new_context(base_url=live.base, viewport=DESKTOP if size == "desktop" else PHONE,
                               timezone_id="Asia/Shanghai", device_scale_factor=1)
-    ctx.set_default_timeout(10_000)
+    ctx.set_default_timeout(WAIT_MS)
     return ctx
 
 
@@ -232,9 +244,14 @@ def page(context):  # type: ignore[no-untyped-def]
 
 
 def sign_in(page, username: str = AGENT, password: str = AGENT_PASSWORD) -> None:  # type: ignore[no-untyped-def]
+    """Sign in through the form; returns once the inbox has shown its first list, or the
+    error saying it has none for this user (so a click that follows cannot race the page's
+    own first load)."""
     page.goto("/login")
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(password)
     page.get_by_role("button", name="登录").click()
     page.wait_for_url("**/inbox**")
+    from playwright.sync_api import expect
+    expect(page.locator('#task-list[aria-busy="false"], #error:not([hidden])')).not_to_have_count(0)
 

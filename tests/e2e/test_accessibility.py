@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import PROCESSES
 
-from .conftest import ADMIN, DESKTOP, sign_in
+from .conftest import ADMIN, DESKTOP, WAIT_MS, sign_in
 
 try:
     from playwright.sync_api import expect
@@ -36,7 +36,7 @@ def context(browser, live):  # type: ignore[no-untyped-def]
     """As the conftest's, but the pages' CSP lets the test inject axe (an inline script)."""
     ctx = browser.new_context(base_url=live.base, viewport=DESKTOP, timezone_id="Asia/Shanghai",
                               bypass_csp=True)
-    ctx.set_default_timeout(10_000)
+    ctx.set_default_timeout(WAIT_MS)
     yield ctx
     ctx.close()
 
@@ -68,6 +68,8 @@ def test_sign_in_and_inbox_pages(live, page):  # type: ignore[no-untyped-def]
     expect(page.locator("#detail form")).to_be_visible()
     page.locator("details.diagram > summary").click()
     expect(page.locator("details.diagram .djs-element").first).to_be_attached()
+    for box in ("#task-list", "#detail"):  # nothing still loading while axe looks
+        expect(page.locator(box)).to_have_attribute("aria-busy", "false")
     _check(page, "/inbox with a claimed task, its form and diagram")
 
 
@@ -75,6 +77,7 @@ def test_designer_pages(live, page):  # type: ignore[no-untyped-def]
     sign_in(page, ADMIN, PASSWORD)
     page.goto("/designer")
     expect(page.locator('article[data-key="negative_review"]')).to_be_visible()
+    expect(page.locator("#definitions")).to_have_attribute("aria-busy", "false")
     _check(page, "/designer")
     page.goto("/designer/negative_review")
     expect(page.locator("main[data-ready=true]")).to_have_count(1)
@@ -86,6 +89,7 @@ def test_designer_pages(live, page):  # type: ignore[no-untyped-def]
 def test_admin_console(live, page):  # type: ignore[no-untyped-def]
     sign_in(page, ADMIN, PASSWORD)
     page.goto("/admin")
-    for box in ("#calendar-list", "#policy-list", "#instance-list", "#incident-list"):
+    for box in ("#calendar-list", "#policy-list", "#timer-list", "#clock-list", "#breach-list",
+                "#instance-list", "#incident-list"):
         expect(page.locator(box)).to_have_attribute("aria-busy", "false")
     _check(page, "/admin")

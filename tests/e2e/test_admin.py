@@ -240,8 +240,9 @@ def test_the_incidents_view_pages_through_open_incidents_newest_first(live, page
     pages = -(-total // 20)
     expect(pager.locator("#incident-page")).to_have_text(f"第 1 / {pages} 页, 共 {total} 个异常")
     expect(pager.get_by_role("button", name="上一页")).to_be_disabled()
-    for _ in range(pages - 1):
+    for page_no in range(2, pages + 1):  # each page drawn before the next click
         pager.get_by_role("button", name="下一页").click()
+        expect(pager.locator("#incident-page")).to_contain_text(f"第 {page_no} / {pages} 页")
     expect(pager.locator("#incident-page")).to_have_text(
         f"第 {pages} / {pages} 页, 共 {total} 个异常")
     expect(pager.get_by_role("button", name="下一页")).to_be_disabled()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta, timezone
 
 from .conftest import AGENT, AGENT_PASSWORD, shoot, sign_in
 
@@ -65,6 +66,7 @@ def test_staff_claims_and_completes_the_first_complaint_task(live, page):  # typ
     assert done["data"]["complaint_subclass"] == "quality"
     # the case went on: its next task waits for the front office
     page.get_by_role("link", name="我的任务").click()
+    expect(page.get_by_role("status")).to_contain_text("个任务")  # "my tasks" has loaded
     expect(page.locator(f'tr[data-task-id="{task_id}"]')).to_have_count(0)
 
 
@@ -84,20 +86,54 @@ def test_unclaim_gives_the_task_back(live, page):  # type: ignore[no-untyped-def
     expect(page.locator(".history-list")).to_contain_text("任务退回")
 
 
+def _counted(n: int) -> re.Pattern:
+    """The list's count ("共 N 个任务") for exactly ``n`` tasks."""
+    return re.compile(rf"(^|\D){n}(\D|$)")
+
+
+def _unassigned_list(response) -> bool:  # type: ignore[no-untyped-def]
+    return "/api/v1/tasks?" in response.url and "unassigned=true" in response.url
+
+
+# Counts the page's requests for the task list as they are made (fetch is called synchronously
+# in the timer's callback), so "no poll yet" is a fact when run_for returns, not a guess.
+COUNT_LIST_FETCHES = """
+window.__listFetches = 0;
+const pageFetch = window.fetch;
+window.fetch = function (input, init) {
+  if (String(input).startsWith("/api/v1/tasks?")) window.__listFetches += 1;
+  return pageFetch.call(this, input, init);
+};
+"""
+
+
 def test_the_list_refreshes_by_itself_every_10_seconds(live, page):  # type: ignore[no-untyped-def]
-    page.clock.install()  # the page's timers run on a clock the test moves
+    # The page's timers run on a clock that stands still unless the test moves it: however
+    # slowly a busy machine gets here, real time never brings the 10 s poll forward.
+    page.add_init_script(COUNT_LIST_FETCHES)
+    start = datetime.now(timezone.utc)
+    page.clock.install(time=start)
+    page.clock.pause_at(start + timedelta(minutes=1))
     sign_in(page)
-    page.get_by_role("link", name="我组待领取").click()
+    with page.expect_response(_unassigned_list) as listed:
+        page.get_by_role("link", name="我组待领取").click()
     page.wait_for_url("**view=unassigned**")  # the new page, not the one being left
-    expect(page.locator("#task-list")).not_to_have_attribute("aria-busy", "true")
-    case = live.start_complaint("TB-E2E-0003")
+    total = listed.value.json()["total"]
+    count = page.locator("#list-count")
+    expect(count).to_have_text(_counted(total))  # the view's list is drawn
+    case = live.start_complaint("TB-E2E-0003")  # after the page's list was answered
     row = page.locator(f'tr[data-task-id="{case["task_id"]}"]')
+    fetched = page.evaluate("window.__listFetches")
     page.clock.run_for(8_000)
-    page.wait_for_timeout(300)
+    assert page.evaluate("window.__listFetches") == fetched  # no poll in the first 8 s
     expect(row).to_have_count(0)
-    page.clock.run_for(2_500)  # no click: the 10 s poll brings the new task in
+    with page.expect_response(_unassigned_list):
+        page.clock.run_for(2_500)  # no click: the 10 s poll brings the new task in
+    assert page.evaluate("window.__listFetches") == fetched + 1  # one poll, at 10 s
     expect(row).to_be_visible()
-    expect(page.get_by_role("status")).to_contain_text("个任务")  # the new count is announced
+    expect(count).to_have_text(_counted(total + 1))
+    page.clock.run_for(100)  # the announcement is made 50 ms after the list is drawn
+    expect(page.get_by_role("status")).to_have_text(_counted(total + 1))  # the new count
 
 
 def test_sign_in_with_the_keyboard_alone(live, page):  # type: ignore[no-untyped-def]
@@ -213,6 +249,8 @@ def test_process_filter_and_number_fields(live, page):  # type: ignore[no-untype
     expect(count).to_have_attribute("aria-invalid", "true")
     count.fill("3")
     detail.get_by_role("button", name="提交并完成").click()
+    # the row left this view when it was claimed: the announcement shows the completion
+    expect(page.get_by_role("status")).to_have_text("已完成「Step one」。")
     expect(steps_row).to_have_count(0)
     done = live.task(steps_task)
     assert done["state"] == "completed" and done["data"]["count"] == 3

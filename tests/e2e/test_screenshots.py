@@ -75,7 +75,12 @@ def test_overdue_and_due_today_views(browser, live, seeded):  # type: ignore[no-
         expect(rows).to_have_count(1)
         expect(rows.first).to_have_attribute("data-task-id", str(seeded["breached"]["task_id"]))
         expect(rows.first).to_contain_text("已超时")
-        page.get_by_role("link", name="今日到期").click()
+        with page.expect_response(lambda r: "/api/v1/tasks?" in r.url
+                                  and "due_today=true" in r.url):
+            page.get_by_role("link", name="今日到期").click()
         expect(page.get_by_role("heading", level=1)).to_have_text("今日到期")
         due_today = {t["id"] for t in live.ok("GET", "/tasks?due_today=true")["items"]}
+        # the rows drawn from that answer, not the overdue list still on the page
+        for task_id in due_today:
+            expect(page.locator(f'tr[data-task-id="{task_id}"]')).to_be_visible()
         expect(rows).to_have_count(len(due_today))

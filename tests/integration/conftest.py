@@ -22,6 +22,7 @@ from engine.clock import FakeClock
 from host.migrate import upgrade
 from services.identity import create_token, ensure_user
 from store.tables import Base
+from tests.waiting import DEADLINE
 
 PG_URL = os.environ.get("FLOWDESK_TEST_POSTGRES_URL")
 
@@ -93,7 +94,7 @@ class Client:
         headers = kw.pop("headers", {})
         if token:
             headers["Authorization"] = f"Bearer {token}"
-        return self.http.request(method, self.base + path, headers=headers, timeout=30, **kw)
+        return self.http.request(method, self.base + path, headers=headers, timeout=DEADLINE, **kw)
 
     def get(self, path: str, token: str | None = None, **kw) -> requests.Response:  # type: ignore[no-untyped-def]
         return self.call("GET", path, token, **kw)

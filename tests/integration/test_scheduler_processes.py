@@ -7,19 +7,17 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-
-from tests.integration.conftest import row_of
 import requests
 from sqlalchemy import select
 from SpiffWorkflow.util.task import TaskState
 
+from engine.clock import FakeClock
 from host.migrate import upgrade
 from services.context import Flowdesk
 from services.definitions import deploy
@@ -29,6 +27,8 @@ from services.principal import Principal
 from services.settings import Settings
 from store.tables import AuditEntry, DueWork, ProcessInstance
 from tests.conftest import RESOURCES
+from tests.integration.conftest import row_of
+from tests.waiting import DEADLINE, wait_for
 
 WEB_ROOT = Path(__file__).resolve().parents[2] / "web"
 MODELER_BUNDLE = "/ui/static/vendor/flowdesk-modeler/flowdesk-modeler.js"
@@ -39,14 +39,6 @@ FLOWDESK = str(Path(sys.executable).with_name("flowdesk"))
 
 def bpmn(name: str) -> dict[str, bytes]:
     return {f"{name}.bpmn": (TIMERS / f"{name}.bpmn").read_bytes()}
-
-
-def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.1)
 
 
 def timer_rows(fd: Flowdesk) -> list[DueWork]:
@@ -62,11 +54,11 @@ def fired_audit(fd: Flowdesk) -> list[AuditEntry]:
 
 
 def stop(process: subprocess.Popen, log: Path) -> None:
-    """SIGTERM, then a clean exit within 15 s."""
+    """SIGTERM, then a clean exit (waited for up to a generous deadline, not timed)."""
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
     try:
-        code = process.wait(timeout=15)
+        code = process.wait(timeout=DEADLINE)
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
@@ -94,17 +86,19 @@ def workers(database_url: str, tmp_path: Path) -> Iterator[list[subprocess.Popen
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
-def test_three_workers_fire_500_timers_once_each(fd: Flowdesk, workers) -> None:  # type: ignore[no-untyped-def]
+def test_three_workers_fire_500_timers_once_each(fd: Flowdesk, clock: FakeClock, workers) -> None:  # type: ignore[no-untyped-def]
     count, spread = 500, 3.0
+    began = datetime.now(timezone.utc)
+    clock.set(began)
     user_id, _ = ensure_user(fd, "loadtest")
     user = Principal(user_id, "loadtest", frozenset({"staff"}), frozenset())
     deploy(fd, bpmn("wait_until"), "loadtest")
-    began = datetime.now(timezone.utc)
+    # The instances are started here with the clock standing at `began`: none of their timers
+    # is due when the instance reaches it (that would fire it synchronously), however long the
+    # starts take. The workers, on the real clock, fire each one once it is due.
     ids = []
     for n in range(count):
-        planned = began + timedelta(seconds=2.0 + spread * n / count)
-        # never due before the instance reaches its timer (that fires it synchronously)
-        remind_at = max(planned, datetime.now(timezone.utc) + timedelta(seconds=0.5))
+        remind_at = began + timedelta(seconds=2.0 + spread * n / count)
         ids.append(start_instance(fd, user, "wait_until",
                                   variables={"remind_at": remind_at.isoformat()})["id"])
     assert len(timer_rows(fd)) == count
@@ -112,7 +106,7 @@ def test_three_workers_fire_500_timers_once_each(fd: Flowdesk, workers) -> None:
     def all_fired() -> bool:
         return all(r.state == "done" for r in timer_rows(fd))
 
-    wait_for(all_fired, 60, f"{count} timers to fire")
+    wait_for(all_fired, f"{count} timers to fire", deadline=3 * DEADLINE, interval=0.2)
     assert all(p.poll() is None for p in workers), "a worker died"
     fired = fired_audit(fd)
     assert Counter(a.instance_id for a in fired) == {i: 1 for i in ids}
@@ -152,11 +146,11 @@ class Server:
         def healthy() -> bool:
             assert self.process.poll() is None, self.log.read_text()[-3000:]
             try:
-                return requests.get(self.base + "/health", timeout=1).ok
-            except requests.ConnectionError:
+                return requests.get(self.base + "/health", timeout=DEADLINE).ok
+            except requests.RequestException:  # not listening yet, or too busy to answer yet
                 return False
 
-        wait_for(healthy, 30, "flowdesk serve to start")
+        wait_for(healthy, "flowdesk serve to answer /health", interval=0.1)
 
     def stop(self) -> None:
         if self.process is not None:
@@ -165,15 +159,18 @@ class Server:
 
 
 @pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[Server, Flowdesk, str]]:
+def served(tmp_path: Path) -> Iterator[tuple[Server, Flowdesk, str, FakeClock]]:
+    """A server to start and stop, and this test's own Flowdesk on its database, whose clock
+    (a FakeClock) the test sets when it starts instances itself."""
     url = f"sqlite:///{tmp_path / 'served.db'}"
     upgrade(url)
-    fd = Flowdesk(Settings(database_url=url))
+    clock = FakeClock(datetime.now(timezone.utc))
+    fd = Flowdesk(Settings(database_url=url), clock=clock)
     ensure_user(fd, "admin", ["admin", "designer", "staff"], ["Agent"])
     token = create_token(fd, "admin")
     server = Server(url, tmp_path)
     try:
-        yield server, fd, token
+        yield server, fd, token, clock
     finally:
         server.stop()
         fd.dispose()
@@ -189,36 +186,38 @@ def remind_runs(fd: Flowdesk, instance_id: int) -> int:
 
 
 def test_timers_due_while_the_server_is_down_fire_once_after_restart(served) -> None:  # type: ignore[no-untyped-def]
-    server, fd, token = served
+    server, fd, token, clock = served
     server.start()
     with requests.Session() as http:
         http.headers["Authorization"] = f"Bearer {token}"
         for name in ("wait_until", "quick_cycle"):
-            response = http.post(server.base + "/api/v1/definitions",
+            response = http.post(server.base + "/api/v1/definitions", timeout=DEADLINE,
                                  files=[("files", (f, data)) for f, data in bpmn(name).items()])
             assert response.status_code == 201, response.text
-        created = datetime.now(timezone.utc)
-        due = [created + timedelta(seconds=3.0 + 0.1 * n) for n in range(5)]
-        ids = []
-        for remind_at in due:
-            response = http.post(server.base + "/api/v1/instances", json={
-                "process_key": "wait_until", "variables": {"remind_at": remind_at.isoformat()}})
-            assert response.status_code == 201, response.text
-            ids.append(response.json()["id"])
-        # R5/PT1S: five reminders at +1 s … +5 s, all of them missed while the server is down
-        response = http.post(server.base + "/api/v1/instances", json={
-            "process_key": "quick_cycle", "variables": {"reminders": 0}})
-        assert response.status_code == 201, response.text
-        cycle = response.json()["id"]
     server.stop()
-    stopped = datetime.now(timezone.utc)
-    assert stopped < due[0], "the server took too long to stop"
-    assert [r.state for r in timer_rows(fd) if r.instance_id in ids] == ["pending"] * 5
-    fired_before = len([a for a in fired_audit(fd) if a.instance_id == cycle])
-    assert fired_before <= 1  # the first reminder may fall due while the server shuts down
 
-    time.sleep(max(0.0, (created + timedelta(seconds=5.5) - datetime.now(timezone.utc))
-                   .total_seconds()))  # everything is overdue now
+    # While it is down, instances are started (on the database, as the server would) with
+    # timers falling due a second later: so they all fall due while it is down, however slow
+    # the machine. The clock stands at `created` while they start, so none is due on arrival.
+    user_id, _ = ensure_user(fd, "admin")
+    admin = Principal(user_id, "admin", frozenset({"admin", "designer", "staff"}),
+                      frozenset({"Agent"}))
+    created = datetime.now(timezone.utc)
+    clock.set(created)
+    due = [created + timedelta(seconds=1.0 + 0.1 * n) for n in range(5)]
+    ids = [start_instance(fd, admin, "wait_until",
+                          variables={"remind_at": remind_at.isoformat()})["id"]
+           for remind_at in due]
+    # R5/PT1S: five reminders at +1 s … +5 s, all of them missed while the server is down
+    cycle = start_instance(fd, admin, "quick_cycle", variables={"reminders": 0})["id"]
+    assert [r.state for r in timer_rows(fd) if r.instance_id in ids] == ["pending"] * 5
+    assert [r.state for r in timer_rows(fd) if r.instance_id == cycle] == ["pending"]
+    fired_before = len([a for a in fired_audit(fd) if a.instance_id == cycle])
+    assert fired_before == 0  # nothing runs while the server is down
+
+    everything_due = created + timedelta(seconds=5.5)
+    wait_for(lambda: datetime.now(timezone.utc) >= everything_due,
+             "the last missed reminder to fall due")
     restarted = datetime.now(timezone.utc)
     server.start()
 
@@ -227,8 +226,8 @@ def test_timers_due_while_the_server_is_down_fire_once_after_restart(served) -> 
         return (all(r.state == "done" for r in rows if r.instance_id in ids)
                 and not [r for r in rows if r.instance_id == cycle and r.state == "pending"])
 
-    wait_for(settled, 20, "the overdue timers to fire after the restart")
-    time.sleep(1.0)  # a burst of missed reminders would show up now
+    wait_for(settled, "the overdue timers to fire after the restart", interval=0.1)
+    server.stop()  # a clean stop: whatever it was going to fire (a burst, say) has fired now
     fired = fired_audit(fd)
     assert Counter(a.instance_id for a in fired if a.instance_id in ids) == {i: 1 for i in ids}
     for row in (r for r in timer_rows(fd) if r.instance_id in ids):
@@ -245,24 +244,24 @@ def test_timers_due_while_the_server_is_down_fire_once_after_restart(served) -> 
 @pytest.mark.parametrize("server_name", ["granian", "gunicorn"])
 def test_both_servers_answer_the_api_and_the_pages(served, server_name: str) -> None:  # type: ignore[no-untyped-def]
     """``flowdesk serve --server granian|gunicorn``: uploads, cookies, static files, JSON."""
-    server, fd, token = served
+    server, fd, token, _ = served
     server.start("--server", server_name)
-    login = requests.get(server.base + "/login", timeout=5)
+    login = requests.get(server.base + "/login", timeout=DEADLINE)
     assert login.status_code == 200 and "session=" in login.headers.get("Set-Cookie", "")
-    script = requests.get(server.base + "/ui/static/common.js", timeout=5)
+    script = requests.get(server.base + "/ui/static/common.js", timeout=DEADLINE)
     assert script.status_code == 200 and "window.Flowdesk" in script.text
-    bundle = requests.get(server.base + MODELER_BUNDLE, timeout=10)  # streamed: over 1 MiB
+    bundle = requests.get(server.base + MODELER_BUNDLE, timeout=DEADLINE)  # streamed: over 1 MiB
     assert bundle.status_code == 200
     assert bundle.content == (WEB_ROOT / MODELER_BUNDLE.removeprefix("/ui/")).read_bytes()
     files = [("files", (f.name, f.read_bytes()))
              for f in sorted((RESOURCES / "three_steps").iterdir())]
     auth = {"Authorization": f"Bearer {token}"}
     deployed = requests.post(server.base + "/api/v1/definitions", files=files, headers=auth,
-                             timeout=10)
+                             timeout=DEADLINE)
     assert deployed.status_code == 201, deployed.text
-    started = requests.post(server.base + "/api/v1/instances", headers=auth, timeout=10,
+    started = requests.post(server.base + "/api/v1/instances", headers=auth, timeout=DEADLINE,
                             json={"process_key": "three_steps", "business_key": "中文-1"})
     assert started.status_code == 201 and started.json()["business_key"] == "中文-1"
     assert started.headers["Content-Length"] == str(len(started.content))  # in one piece
-    assert requests.get(server.base + "/api/v1/tasks", timeout=5).status_code == 401
+    assert requests.get(server.base + "/api/v1/tasks", timeout=DEADLINE).status_code == 401
     server.stop()

@@ -3,7 +3,6 @@ SQLite's write-ahead log checkpointed off the request path."""
 from __future__ import annotations
 
 import sqlite3
-import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from sqlalchemy import create_engine
 from host.server import ONE_PIECE_LIMIT, one_piece
 from store.database import AUTOCHECKPOINT_PAGES, make_engine
 from store.wal_checkpoint import WalCheckpointer
+from tests.waiting import wait_for
 
 
 class Streamed:
@@ -96,9 +96,8 @@ def test_the_checkpointer_runs_until_stopped(tmp_path: Path) -> None:
     assert path.stat().st_size < 10_000
     checkpointer = WalCheckpointer(str(path), interval=0.05).start()
     try:
-        deadline = time.monotonic() + 10
-        while path.stat().st_size < 200 * 1000 and time.monotonic() < deadline:
-            time.sleep(0.02)
+        wait_for(lambda: path.stat().st_size >= 200 * 1000,
+                 "the checkpointer to copy the log into the database file")
     finally:
         checkpointer.stop()
     assert path.stat().st_size >= 200 * 1000

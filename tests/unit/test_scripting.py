@@ -177,11 +177,13 @@ def test_failing_script_leaves_context_unchanged(env: SandboxEnvironment) -> Non
     "def bomb():\n    try:\n        bomb()\n    except Exception:\n        bomb()\nbomb()",
 ])
 def test_endless_work_times_out_quickly(env: SandboxEnvironment, script: str) -> None:
+    """The 1 s CPU budget stops it: measured in this thread's CPU time (what the budget
+    counts), not wall time, which a busy machine stretches at will."""
     context: dict = {}
-    started = time.monotonic()
-    with pytest.raises(ScriptTimeout, match="CPU time"):
+    started = time.thread_time()
+    with pytest.raises(ScriptTimeout, match=r"more than 1 s of CPU time"):
         env.execute(script, context)
-    assert time.monotonic() - started < 3
+    assert time.thread_time() - started < 3
     assert context == {}
 
 
