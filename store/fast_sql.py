@@ -7,7 +7,7 @@ fifth of a task completion's time. A ``Prepared`` statement keeps what that work
 and does the rest in a few lines, so rows come back exactly as SQLAlchemy would give them.
 
 Runs only inside a unit of work (``store.uow``), which counts it like any other statement; it
-is logged on SQLAlchemy's own engine logger the way SQLAlchemy logs (``echo`` or INFO on
+is logged on the engine's own logger the way SQLAlchemy logs (``echo=True``, or INFO on
 ``sqlalchemy.engine.Engine``). ``FLOWDESK_FAST_SQL=0`` switches it off: every ``Prepared`` then
 runs through SQLAlchemy's execution, with the same results (the suite passes both ways).
 
@@ -37,7 +37,6 @@ if TYPE_CHECKING:
 Processor = Callable[[Any], Any] | None
 ENABLED = (os.environ.get("FLOWDESK_FAST_SQL", "1").strip().lower()
            not in ("0", "off", "false", "no"))
-_engine_log = logging.getLogger("sqlalchemy.engine.Engine")
 
 
 @dataclass
@@ -60,9 +59,8 @@ class Prepared:
 
     def rows(self, uow: UnitOfWork, params: dict[str, Any]) -> list[dict]:
         """All result rows as dicts (column key -> value)."""
-        _require_transaction(uow)
         if not ENABLED:
-            self._plan_for(uow.connection.dialect)  # refuses what the fast path would
+            self._checked(uow)  # refuses what the fast path would
             return [dict(r) for r in uow.execute(self.statement, params).mappings()]
         plan, cursor = self._run(uow, params)
         try:
@@ -82,9 +80,8 @@ class Prepared:
 
     def rowcount(self, uow: UnitOfWork, params: dict[str, Any]) -> int:
         """How many rows an UPDATE or DELETE matched."""
-        _require_transaction(uow)
         if not ENABLED:
-            self._plan_for(uow.connection.dialect)
+            self._checked(uow)
             return int(uow.execute(self.statement, params).rowcount)
         _, cursor = self._run(uow, params)
         try:
@@ -92,24 +89,31 @@ class Prepared:
         finally:
             cursor.close()
 
-    def _plan_for(self, dialect: Dialect) -> _Plan:
-        plan = self._plans.get(dialect)
+    def _checked(self, uow: UnitOfWork) -> _Plan:
+        """This statement's plan for the unit of work's dialect; refuses to run outside a
+        transaction, and statements the fast path cannot take."""
+        conn = uow.connection
+        if not conn.in_transaction():
+            raise RuntimeError("fast_sql statements run inside a unit of work's transaction")
+        plan = self._plans.get(conn.dialect)
         if plan is None:
-            plan = self._plans[dialect] = _plan(self.statement, dialect)
+            plan = self._plans[conn.dialect] = _plan(self.statement, conn.dialect)
         return plan
 
     def _run(self, uow: UnitOfWork, params: dict[str, Any]) -> tuple[_Plan, Any]:
+        plan = self._checked(uow)
         conn = uow.connection
         dialect = conn.dialect
-        plan = self._plan_for(dialect)
         values = {**plan.fixed, **params}
         for name, process in plan.bind.items():
             values[name] = process(values[name])
         bound: Any = values if plan.order is None else tuple(values[n] for n in plan.order)
-        uow.counted(plan.sql)
-        if conn.engine.echo or _engine_log.isEnabledFor(logging.INFO):
-            _engine_log.info(plan.sql)
-            _engine_log.info("[fast_sql] %r", bound)
+        if uow.done is not None:  # someone counts statements (the budget tests)
+            uow.done.statements.append(plan.sql)
+        logger = conn.engine.logger  # SQLAlchemy's own: honours ``echo`` and logging levels
+        if logger.isEnabledFor(logging.INFO):
+            logger.info(plan.sql)
+            logger.info("[fast_sql] %r", bound)
         driver = conn.connection.driver_connection
         cursor = None
         try:
@@ -118,11 +122,6 @@ class Prepared:
         except dialect.loaded_dbapi.Error as exc:
             raise _translated(conn, cursor, exc, plan.sql, bound) from exc
         return plan, cursor
-
-
-def _require_transaction(uow: UnitOfWork) -> None:
-    if not uow.connection.in_transaction():
-        raise RuntimeError("fast_sql statements run inside a unit of work's transaction")
 
 
 def _translated(conn: Connection, cursor: Any, exc: Exception, sql: str,

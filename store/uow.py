@@ -42,6 +42,7 @@ class UnitOfWork:
     def __init__(self, connection: Connection, read_only: bool, record: bool) -> None:
         self.connection = connection
         self.read_only = read_only
+        # What this unit did, when a Database observer asks (``store.fast_sql`` adds its own).
         self.done = WorkDone(read_only) if record else None
         self._after_commit: list[Callable[[], None]] = []
 
@@ -56,11 +57,6 @@ class UnitOfWork:
 
     def scalars(self, statement: Executable, params: Any = None) -> Any:
         return self.execute(statement, params).scalars()
-
-    def counted(self, sql: str) -> None:
-        """A statement that ran on the driver's cursor (``store.fast_sql``)."""
-        if self.done is not None:
-            self.done.statements.append(sql)
 
     def after_commit(self, action: Callable[[], None]) -> None:
         """Run ``action`` once this unit has committed (never if it rolls back)."""
