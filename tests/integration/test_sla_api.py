@@ -272,3 +272,36 @@ def test_the_breaches_list_pages_clocks_of_several_states_with_task_and_case(
     assert server.get("/api/v1/admin/sla-clocks?sla_state=breached", admin).json()["total"] == 1
     bad = server.get("/api/v1/admin/sla-clocks?sla_state=breached,late", admin)
     assert bad.status_code == 422 and bad.json()["errors"][0]["location"] == "query"
+
+
+def test_a_clock_is_rearmed_only_when_its_next_event_moves(server, tokens, clock, fd,  # type: ignore[no-untyped-def]
+                                                           armed) -> None:
+    """Recomputing a running clock whose next event stays put keeps its pending due-work row
+    (no cancel and insert); a change that moves the event replaces the row."""
+    from sqlalchemy import select
+
+    from store.tables import DueWork
+
+    def pending_sla_rows() -> list:  # type: ignore[type-arg]
+        table = DueWork.__table__
+        with fd.uow(read_only=True) as uow:
+            return list(uow.execute(select(table.c.id, table.c.due_at, table.c.payload)
+                                    .where(table.c.kind == "sla", table.c.state == "pending")))
+
+    admin = tokens["admin"]
+    before = pending_sla_rows()
+    assert len(before) == 1 and before[0].payload["event"] == "warning"  # 75 % of 4 h: 13:00
+    # half an hour later a holiday far ahead changes the calendar: the clock is recomputed
+    # (its elapsed time folded in at 10:30) but its warning stays at 13:00
+    clock.set(at(10, 30))
+    holiday = {**OFFICE, "extra_holidays": ["2026-10-20"], "apply_to": "running"}
+    r = server.call("PUT", "/api/v1/admin/calendars/office", admin, json=holiday)
+    assert r.ok and r.json()["clocks_recomputed"] == 1, r.text
+    assert pending_sla_rows() == before
+    # a shorter duration moves the warning: the row is replaced
+    r = server.call("PUT", "/api/v1/admin/sla-policies/step_one_4h", admin,
+                    json={**POLICY, "duration": "PT2H", "apply_to": "running"})
+    assert r.json()["clocks_recomputed"] == 1
+    after = pending_sla_rows()
+    assert len(after) == 1 and after[0].id != before[0].id
+    assert local(after[0].due_at.isoformat()) == at(11, 30)  # 75 % of 2 h since 10:00

@@ -311,3 +311,26 @@ def test_wall_clock_and_naive_times() -> None:
     assert WALL.is_open(at(10, 3)) and WALL.next_open(at(10, 3)) == at(10, 3)
     with pytest.raises(ValueError):
         start_clock(policy(), datetime(2026, 1, 5, 10), WALL)
+
+
+def test_evaluate_is_the_state_due_time_and_next_event_at_once() -> None:
+    """What the host stores of a clock comes from one evaluation, equal to asking the parts
+    one by one; a clock that is not running has nothing to schedule."""
+    from engine.sla import evaluate
+
+    pol = policy(warning={"percent": 50}, calendar="office", escalations=ESCALATIONS)
+    running = start_clock(pol, at(5, 10), OFFICE)
+    warned = mark_fired(running, next_event(running, pol, OFFICE), at(5, 12))
+    paused = pause(warned, at(5, 13), OFFICE, "waiting_customer")
+    stopped = stop(resume(paused, at(6, 9), OFFICE), at(6, 10, 30), OFFICE)
+    for state, now in ((running, at(5, 11)), (warned, at(5, 12)), (paused, at(6, 8)),
+                       (stopped, at(7, 9))):
+        view = evaluate(state, pol, OFFICE, now)
+        assert view.status == state.status
+        assert view.sla_state == sla_status(state, pol, now, OFFICE)
+        assert view.due_at == due_at(state, OFFICE)
+        expected = next_event(state, pol, OFFICE) if state.status == "running" else None
+        assert view.next_event == expected
+    assert evaluate(running, pol, OFFICE, at(5, 11)).next_event.kind == "warning"
+    assert evaluate(warned, pol, OFFICE, at(5, 12)).next_event.kind == "breach"
+    assert evaluate(paused, pol, OFFICE, at(6, 8)).next_event is None
