@@ -137,13 +137,14 @@ class BusinessCalendar:
     def add(self, start: datetime, duration: timedelta) -> datetime:
         """The instant at which ``duration`` of business time has elapsed after ``start``.
 
-        Counting starts at the next open instant; landing exactly on a window's end returns
-        that end (a deadline of 18:00 is "by close of business", not "at tomorrow's opening").
+        Counting starts at the next open instant, so adding zero to a closed moment gives the
+        next opening; landing exactly on a window's end returns that end (a deadline of 18:00
+        is "by close of business", not "at tomorrow's opening").
         """
         start = _as_utc(start, "start")
         if duration < timedelta(0):
             raise ValueError(f"duration must not be negative, got {duration}")
-        if not duration or self.mode == "24x7":
+        if self.mode == "24x7":
             return start + duration
         left = duration
         for opens, closes in self._intervals(start):

@@ -49,12 +49,29 @@ def lint_bpmn(root: etree._Element, file: str, decision_ids: set[str], process_i
                         line=root.sourceline, code="no_process")]
     for process in processes:
         problems += _lint_user_tasks(process, file, form_names)
+        problems += _lint_reserved_ids(process, file)
     problems += _lint_timers(root, file)
     problems += _lint_decisions(root, file, decision_ids)
     problems += _lint_call_activities(root, file, process_ids)
     problems += _lint_scripts(root, file)
     problems += _lint_service_tasks(root, file)
     return problems
+
+
+# SpiffWorkflow names its own task specs in every process and embedded subprocess ``Start``,
+# ``End`` and ``<process id>.EndJoin``: a model element with one of those ids replaces Spiff's
+# own and the instance cannot start (or never ends).
+SPIFF_TASK_IDS = ("Start", "End")
+
+
+def _lint_reserved_ids(process: etree._Element, file: str) -> list[Problem]:
+    """Ids that collide with SpiffWorkflow's internal task specs are refused at deploy."""
+    containers = [process, *process.iter(f"{{{BPMN}}}subProcess")]
+    reserved = {*SPIFF_TASK_IDS, *(f"{c.get('id', '')}.EndJoin" for c in containers)}
+    return [_problem(f"The id '{element.get('id')}' is one the engine uses for its own steps, "
+                     "so this element would replace them and the process could not run: give "
+                     "it another id.", file, element, "reserved_id")
+            for element in process.iter() if element.get("id") in reserved]
 
 
 def _lint_service_tasks(root: etree._Element, file: str) -> list[Problem]:

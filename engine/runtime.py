@@ -23,7 +23,7 @@ from .host_actions import HostAction
 from .parsing import ParsedDefinition
 from .scripting import make_script_engine
 from .serialization import StateSerializer
-from .task_tree import all_tasks, workflows
+from .task_tree import all_tasks
 from .timers import (ArmedTimer, armed_timers, coalesce_missed_cycles, fire_start_timers_now,
                      hold_start_timers)
 
@@ -190,8 +190,8 @@ class Runtime:
 
     def loads(self, definition: ParsedDefinition, state: str) -> BpmnWorkflow:
         wf = self.serializer.loads(state, definition.spec, definition.subprocess_specs)
-        for workflow in workflows(wf):
-            workflow.script_engine = self.script_engine
+        # Sub-workflows (subprocesses, call activities) read the top workflow's engine.
+        wf.script_engine = self.script_engine
         return wf
 
     # -- internals -------------------------------------------------------------------------

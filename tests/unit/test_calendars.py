@@ -64,7 +64,8 @@ ADD = [
     ("cn", "2025-11-03 19:00", timedelta(hours=1), "2025-11-04 10:00"),  # after close
     ("cn", "2025-11-07 17:00", timedelta(hours=2), "2025-11-10 10:00"),  # over a weekend
     ("cn", "2025-11-08 12:00", timedelta(hours=1), "2025-11-10 10:00"),  # from a Saturday
-    ("cn", "2025-11-08 12:00", timedelta(0), "2025-11-08 12:00"),  # zero: t itself
+    ("cn", "2025-11-08 12:00", timedelta(0), "2025-11-10 09:00"),  # zero when closed: next opening
+    ("cn", "2025-11-03 11:00", timedelta(0), "2025-11-03 11:00"),  # zero when open: t itself
     ("cn", "2025-11-03 09:00", timedelta(hours=80), "2025-11-14 18:00"),
     ("cn", "2025-11-03 09:00:00.5", timedelta(seconds=1), "2025-11-03 09:00:01.5"),
     # Split shift 10:00-14:00 + 17:30-23:00 every day.

@@ -206,3 +206,27 @@ def test_service_tasks_must_name_an_operation_flowdesk_provides(operator: str,
     found = problems({"p.bpmn": model(body)})
     assert found[0]["code"] == "invalid_service_task" and message in found[0]["message"]
     assert found[0]["element_id"] == "svc"
+
+
+@pytest.mark.parametrize(("element", "reserved"), [
+    ("start", "Start"), ("end", "End"), ("step_two", "three_steps.EndJoin")])
+def test_ids_of_the_engines_own_steps_are_refused(element: str, reserved: str) -> None:
+    """A start event with the id 'Start' deployed, then failed on start: refused at deploy,
+    with the element id, the line and a sentence."""
+    text = (RESOURCES / "three_steps" / "three_steps.bpmn").read_text()
+    text = text.replace(f'"{element}"', f'"{reserved}"').replace(f">{element}<", f">{reserved}<")
+    with pytest.raises(InvalidModel) as raised:
+        parse_bundle({"three_steps.bpmn": text.encode()})
+    [problem] = [p for p in raised.value.problems if p.code == "reserved_id"]
+    assert problem.element_id == reserved and problem.line is not None
+    assert "give it another id" in problem.message
+
+
+def test_subprocess_end_join_id_is_refused() -> None:
+    text = (RESOURCES / "subprocesses" / "nested.bpmn").read_text()
+    text = text.replace('id="inner_score"', 'id="inner.EndJoin"').replace(
+        '"inner_score"', '"inner.EndJoin"')
+    with pytest.raises(InvalidModel) as raised:
+        parse_bundle({"nested.bpmn": text.encode()})
+    assert [p.element_id for p in raised.value.problems if p.code == "reserved_id"] == [
+        "inner.EndJoin"]
