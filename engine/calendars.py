@@ -23,7 +23,8 @@ from engine.holiday_data import country_year
 
 UTC = timezone.utc
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_KEYS = ("timezone", "mode", "windows", "country", "extra_holidays", "extra_workdays")
+_KEYS = ("timezone", "mode", "windows", "country", "extra_holidays", "extra_workdays",
+         "makeup_windows")
 _HHMM = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 # Searching further than this for open time means the calendar can never open: fail, don't spin.
@@ -76,10 +77,14 @@ class BusinessCalendar:
     def __init__(self, timezone: str, mode: str = "business",
                  week: Sequence[Sequence[Window]] = ((),) * 7, country: str | None = None,
                  extra_holidays: frozenset[date] = frozenset(),
-                 extra_workdays: frozenset[date] = frozenset()) -> None:
-        """Takes already validated values; ``week`` holds Monday..Sunday's windows."""
+                 extra_workdays: frozenset[date] = frozenset(),
+                 makeup_windows: Sequence[Window] | None = None) -> None:
+        """Takes already validated values; ``week`` holds Monday..Sunday's windows;
+        ``makeup_windows``: the hours of make-up working days (调休) and extra workdays, when
+        the team works other hours on them (None: the hours of the weekday they replace)."""
         self.timezone, self.mode, self.country = timezone, mode, country
         self.extra_holidays, self.extra_workdays = extra_holidays, extra_workdays
+        self._makeup = tuple(sorted(makeup_windows)) if makeup_windows is not None else None
         self._tz = ZoneInfo(timezone)
         self._week: tuple[tuple[Window, ...], ...] = tuple(tuple(sorted(w)) for w in week)
         # Extra workdays on a day without windows, and make-up days, need some normal day's hours.
@@ -121,9 +126,11 @@ class BusinessCalendar:
                            "use an ISO 3166 code such as 'CN' or 'DE', or null for none")
         extra_holidays = _parse_dates(data.get("extra_holidays") or [], "extra_holidays", bad)
         extra_workdays = _parse_dates(data.get("extra_workdays") or [], "extra_workdays", bad)
+        makeup = data.get("makeup_windows")
+        makeup_windows = None if makeup is None else _parse_day(makeup, "makeup_windows", bad)
         if errors:
             raise CalendarInvalid(errors)
-        return cls(tz_name, mode, week, country, extra_holidays, extra_workdays)
+        return cls(tz_name, mode, week, country, extra_holidays, extra_workdays, makeup_windows)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form ``from_dict`` reads back, with every weekday listed and dates sorted."""
@@ -132,7 +139,9 @@ class BusinessCalendar:
                             for i, key in enumerate(DAYS)},
                 "country": self.country,
                 "extra_holidays": sorted(d.isoformat() for d in self.extra_holidays),
-                "extra_workdays": sorted(d.isoformat() for d in self.extra_workdays)}
+                "extra_workdays": sorted(d.isoformat() for d in self.extra_workdays),
+                **({} if self._makeup is None
+                   else {"makeup_windows": [_pair(w) for w in self._makeup]})}
 
     def add(self, start: datetime, duration: timedelta) -> datetime:
         """The instant at which ``duration`` of business time has elapsed after ``start``.
@@ -191,12 +200,19 @@ class BusinessCalendar:
         if self.country:
             closed, makeup = country_year(self.country, day.year)
             if day in makeup:
-                return self._week[makeup[day]] or self._fallback
+                return self._workday(makeup[day])
             if day in closed and day not in self.extra_workdays:
                 return ()
         if day in self.extra_workdays:
-            return self._week[day.weekday()] or self._fallback
+            return self._workday(day.weekday())
         return self._week[day.weekday()]
+
+    def _workday(self, weekday: int) -> tuple[Window, ...]:
+        """A make-up or extra working day: the calendar's make-up hours if it has them, else
+        the hours of the weekday it stands for (or of a normal day, if that one has none)."""
+        if self._makeup is not None:
+            return self._makeup
+        return self._week[weekday] or self._fallback
 
     def _day_intervals(self, day: date) -> tuple[Interval, ...]:
         """The windows opening on ``day`` as UTC intervals, converted once per day and cached."""
@@ -291,6 +307,18 @@ def _parse_windows(raw: Any, bad: Callable[[str, str], None]) -> list[list[Windo
                 bad(cur[2], f"{_span(cur)} overlaps {night[2]} {_span(night)}, "
                             f"which runs until {_hhmm(night[1] - 1440)}")
     return [[(start, end) for start, end, _ in day] for day in week]
+
+
+def _parse_day(raw: Any, name: str, bad: Callable[[str, str], None]) -> list[Window]:
+    """One day's windows (``makeup_windows``), checked like a weekday's."""
+    if not isinstance(raw, list):
+        bad(name, 'must be a list of ["HH:MM", "HH:MM"] pairs, or null for the replaced '
+                  "weekday's hours")
+        return []
+    prefix = "windows.mon"
+    week = _parse_windows({"mon": raw}, lambda field, message: bad(
+        name + field[len(prefix):] if field.startswith(prefix) else field, message))
+    return week[0]
 
 
 def _parse_dates(raw: Any, name: str, bad: Callable[[str, str], None]) -> frozenset[date]:

@@ -44,7 +44,8 @@ def put_calendar(args: dict, name: str):  # type: ignore[no-untyped-def]
     """Create or replace a calendar: timezone, mode (business | 24x7), windows per weekday
     ("HH:MM" pairs; several per day; an end of 24:00 or one crossing midnight), country for
     public holidays and make-up working days (CN by default in the examples), extra_holidays,
-    extra_workdays, and apply_to."""
+    extra_workdays, makeup_windows (the hours of make-up and extra working days; absent: those
+    of the weekday they replace), and apply_to."""
     config, apply_to = _split(args)
     return sla_admin.put_calendar(flowdesk(), current_user(), name, config, apply_to)
 

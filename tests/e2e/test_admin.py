@@ -97,12 +97,19 @@ def test_admin_edits_a_calendar_and_an_sla_policy_for_running_clocks(browser, li
         expect(editor.locator("#cal-day-mon-error")).to_contain_text("25:00")
         monday.fill("09:00-12:00, 13:00-18:00")
         editor.get_by_label("额外休息日").fill("2026-12-31")
+        makeup = editor.get_by_label("调休日工作时间")  # shorter hours on make-up working days
+        makeup.fill("09:00-25:00")
+        editor.get_by_role("button", name="保存").click()
+        expect(makeup).to_have_attribute("aria-invalid", "true")
+        expect(editor.locator("#cal-makeup-windows-error")).to_contain_text("25:00")
+        makeup.fill("09:00-15:00")
         editor.get_by_role("button", name="保存").click()
         expect(page.get_by_role("status")).to_contain_text("已保存「e2e_office」(版本 1)")
         expect(page.locator('tr[data-calendar="e2e_office"]')).to_contain_text("Asia/Shanghai")
         saved = live.ok("GET", "/admin/calendars/e2e_office")["config"]
         assert saved["windows"]["mon"] == [["09:00", "12:00"], ["13:00", "18:00"]]
         assert saved["extra_holidays"] == ["2026-12-31"]
+        assert saved["makeup_windows"] == [["09:00", "15:00"]]
 
         # the preview: National Day week is skipped (30 Sep 16:00 + 10 office hours)
         editor = page.locator("#calendar-editor")

@@ -292,3 +292,39 @@ def test_valid_windows_round_trip(windows):
 def test_wall_clock_is_24x7_utc():
     assert BusinessCalendar.wall_clock().to_dict()["mode"] == "24x7"
     assert BusinessCalendar.wall_clock().timezone == "UTC"
+
+
+def test_makeup_days_may_have_their_own_hours():
+    """调休: some teams work shorter hours on make-up working days. ``makeup_windows`` gives
+    them (and the calendar's extra workdays) their own hours; without it they keep the hours
+    of the weekday they replace."""
+    shorter = BusinessCalendar.from_dict({
+        "timezone": "Asia/Shanghai", "country": "CN", "windows": {d: OFFICE for d in WEEKDAYS},
+        "extra_workdays": ["2025-11-15"], "makeup_windows": [["09:00", "15:00"]]})
+    tz = ZoneInfo("Asia/Shanghai")
+    # Saturday 2025-10-11 is a make-up day after the National Day week; 2025-11-15 an extra one
+    for day in (datetime(2025, 10, 11, tzinfo=tz), datetime(2025, 11, 15, tzinfo=tz)):
+        assert shorter.next_windows(day, 1) == [(day.replace(hour=9), day.replace(hour=15))]
+    saturday = datetime(2025, 10, 11, tzinfo=tz)  # without it: a weekday's 09:00-12:00 first
+    assert CALS["cn"].next_windows(saturday, 1) == [(saturday.replace(hour=9),
+                                                     saturday.replace(hour=12))]
+    # an ordinary weekday keeps the week's hours
+    monday = datetime(2025, 11, 3, tzinfo=tz)
+    assert shorter.next_windows(monday, 2)[1] == (monday.replace(hour=13), monday.replace(hour=18))
+    # six hours from Friday 2025-10-10 17:00: one at Friday's close, five on the make-up Saturday
+    assert shorter.add(datetime(2025, 10, 10, 17, tzinfo=tz), timedelta(hours=6)) == \
+        datetime(2025, 10, 11, 14, tzinfo=tz)
+    again = BusinessCalendar.from_dict(shorter.to_dict())
+    assert again.to_dict() == shorter.to_dict()
+    assert again.to_dict()["makeup_windows"] == [["09:00", "15:00"]]
+    assert "makeup_windows" not in CALS["cn"].to_dict()
+
+
+@pytest.mark.parametrize(("makeup", "field"), [
+    ("09:00-15:00", "makeup_windows"), ([["9", "15:00"]], "makeup_windows[0]"),
+    ([["09:00", "15:00"], ["14:00", "16:00"]], "makeup_windows[1]")])
+def test_invalid_makeup_windows_name_the_field(makeup, field):
+    with pytest.raises(CalendarInvalid) as raised:
+        BusinessCalendar.from_dict({"timezone": "Asia/Shanghai", "windows": {},
+                                    "makeup_windows": makeup})
+    assert [e["field"] for e in raised.value.errors] == [field]

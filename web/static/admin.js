@@ -147,7 +147,7 @@
   function calendarFieldId(errorField) {
     let m = /^windows\.(mon|tue|wed|thu|fri|sat|sun)\b/.exec(errorField);
     if (m) return "cal-day-" + m[1];
-    m = /^(extra_holidays|extra_workdays)\b/.exec(errorField);
+    m = /^(extra_holidays|extra_workdays|makeup_windows)\b/.exec(errorField);
     if (m) return "cal-" + m[1].replace("_", "-");
     if (["timezone", "country", "mode"].includes(errorField)) return "cal-" + errorField;
     return null;
@@ -180,6 +180,9 @@
         (config.extra_holidays || []).join(", "), t("calendar.dates.help")),
       field("cal-extra-workdays", t("calendar.extra_workdays"),
         (config.extra_workdays || []).join(", "), t("calendar.dates.help")),
+      field("cal-makeup-windows", t("calendar.makeup_windows"),
+        windowsText(config.makeup_windows), t("calendar.makeup_windows.help"),
+        { placeholder: "09:00-15:00" }),
       applyToFieldset("cal"),
       el("div", { class: "form-actions" },
         el("button", { type: "submit", class: "btn btn-primary" }, t("save")), " ",
@@ -213,6 +216,8 @@
       extra_workdays: parseDates(form.querySelector("#cal-extra-workdays").value),
       apply_to: radioValue(form, "cal-apply-to"),
     };
+    const makeup = parseWindows(form.querySelector("#cal-makeup-windows").value);
+    if (makeup.length) body.makeup_windows = makeup;  // empty: the replaced weekday's hours
     try {
       const saved = await api("PUT", "/admin/calendars/" + encodeURIComponent(name), body);
       let text = t("saved", { name, version: saved.version });
