@@ -12,11 +12,11 @@ _INSERT = insert_of(_table, ("at", "actor", "action", "instance_id", "task_id", 
                              "before", "after"), _table.c.id)
 
 
-def record(session: UnitOfWork, at: datetime, actor: str, action: str, *,
+def record(uow: UnitOfWork, at: datetime, actor: str, action: str, *,
            instance_id: int | None = None, task_id: int | None = None,
            definition_id: int | None = None, before: dict | None = None,
            after: dict | None = None) -> int:
-    return _INSERT.rows(session, {
+    return _INSERT.rows(uow, {
         "at": at, "actor": actor, "action": action, "instance_id": instance_id,
         "task_id": task_id, "definition_id": definition_id, "before": before,
         "after": after})[0]["id"]

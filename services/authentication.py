@@ -1,4 +1,4 @@
-"""Who a credential belongs to: bearer tokens, passwords, and the user behind a session.
+"""Who a credential belongs to: bearer tokens, passwords, and the user behind a uow.
 
 Tokens are random, shown once, and stored as SHA-256. Password sign-in is throttled per name
 (``sign_in_throttle``). Users found are cached for a few seconds (``Flowdesk.cached_user``) to
@@ -76,7 +76,7 @@ def _active(rows) -> Principal | None:  # type: ignore[no-untyped-def]
 
 def principal_for_user_id(fd: Flowdesk, user_id: int) -> Principal | None:
     """The active user with this id (a signed-in session), or None."""
-    key = f"session:{user_id}"
+    key = f"uow:{user_id}"
     user = fd.cached_user(key)
     if user is None:
         with fd.uow(read_only=True) as conn:

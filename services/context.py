@@ -9,7 +9,7 @@ import secrets
 import time
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import Engine, insert, select
 
 from engine.clock import Clock, SystemClock
 from engine.live_cache import WorkflowCache
@@ -43,7 +43,8 @@ class Flowdesk:
         self._users: dict[str, tuple[float, object]] = {}
 
     @property
-    def engine(self):  # type: ignore[no-untyped-def]
+    def engine(self) -> Engine:
+        """The SQLAlchemy engine (the host starts SQLite's WAL checkpointer on it)."""
         return self.db.engine
 
     def secret_key(self) -> str:
@@ -61,11 +62,11 @@ class Flowdesk:
     def now(self) -> datetime:
         return self.clock.now()
 
-    def parsed(self, session: UnitOfWork, definition_id: int) -> ParsedDefinition:
+    def parsed(self, uow: UnitOfWork, definition_id: int) -> ParsedDefinition:
         """The cached spec of a stored definition version; the row is read only on a miss."""
         found = self._parsed_by_id.get(definition_id)
         if found is None:
-            row = session.execute(queries.DEFINITION_FILES,
+            row = uow.execute(queries.DEFINITION_FILES,
                                   {"definition_id": definition_id}).one()
             files = {name: text.encode("utf-8") for name, text in row.files.items()}
             found = self.definitions.get(files, row.key, row.sha256)

@@ -72,12 +72,12 @@ def cancel_instance_work(conn: UnitOfWork, instance_id: int) -> None:
     conn.execute(CANCEL_ALL_OF, {"for_instance": instance_id})
 
 
-def arm_start(session: UnitOfWork, definition_id: int, schedule: StartSchedule,
+def arm_start(uow: UnitOfWork, definition_id: int, schedule: StartSchedule,
               anchor: datetime, after: datetime, now: datetime) -> datetime | None:
     """Arm the next scheduled start of a definition's timer start event, if there is one."""
     at = schedule.next_start(anchor, after)
     if at is not None:
-        session.execute(INSERT, {
+        uow.execute(INSERT, {
             "kind": "start", "instance_id": None, "definition_id": definition_id,
             "ref": schedule.bpmn_id, "label": f"start ({schedule.kind} {schedule.value})",
             "due_at": at, "state": "pending", "attempts": 0,
@@ -87,10 +87,10 @@ def arm_start(session: UnitOfWork, definition_id: int, schedule: StartSchedule,
     return at
 
 
-def cancel_starts_of_key(session: UnitOfWork, definition_ids: list[int]) -> None:
+def cancel_starts_of_key(uow: UnitOfWork, definition_ids: list[int]) -> None:
     """A newer version took over a key's schedule: older versions start nothing more."""
     if definition_ids:
-        session.execute(due.update().where(due.c.kind == "start",
+        uow.execute(due.update().where(due.c.kind == "start",
                                            due.c.definition_id.in_(definition_ids),
                                            due.c.state == "pending").values(state="cancelled"))
 

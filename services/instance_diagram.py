@@ -20,14 +20,14 @@ DEFS = ProcessDefinition.__table__
 def get_diagram(fd: Flowdesk, instance_id: int) -> dict:
     """The XML of the file that holds the instance's process, its id, and the active and
     completed element ids (read from the stored state; the live workflow is left alone)."""
-    with fd.uow(read_only=True) as session:
-        head = session.execute(q.INSTANCE_HEAD, {"instance_id": instance_id}).mappings().first()
+    with fd.uow(read_only=True) as uow:
+        head = uow.execute(q.INSTANCE_HEAD, {"instance_id": instance_id}).mappings().first()
         if head is None:
             raise NotFound(f"No process instance {instance_id}.")
-        definition = session.execute(select(DEFS).where(DEFS.c.id == head["definition_id"])
+        definition = uow.execute(select(DEFS).where(DEFS.c.id == head["definition_id"])
                                      ).one()
-        parsed = fd.parsed(session, head["definition_id"])
-        state = session.execute(q.INSTANCE_STATE, {"instance_id": instance_id}).scalar_one()
+        parsed = fd.parsed(uow, head["definition_id"])
+        state = uow.execute(q.INSTANCE_STATE, {"instance_id": instance_id}).scalar_one()
     file_name = parsed.spec.file
     xml = (definition.files or {}).get(file_name) or definition.bpmn_xml
     wf = fd.runtime.loads(parsed, state)

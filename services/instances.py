@@ -17,12 +17,12 @@ from store import queries as q
 from store.uow import UnitOfWork
 
 
-def find_definition(session: UnitOfWork, key: str, version: int | None) -> RowMapping:
+def find_definition(uow: UnitOfWork, key: str, version: int | None) -> RowMapping:
     if version is None:
-        rows = q.FAST_LATEST_DEFINITION.rows(session, {"key": key})
+        rows = q.FAST_LATEST_DEFINITION.rows(uow, {"key": key})
         row = rows[0] if rows else None
     else:
-        row = session.execute(q.DEFINITION_VERSION,
+        row = uow.execute(q.DEFINITION_VERSION,
                               {"key": key, "version": version}).mappings().first()
     if row is None:
         what = f"version {version} of '{key}'" if version is not None else f"'{key}'"
@@ -42,7 +42,7 @@ def start_instance(fd: Flowdesk, user: Principal, process_key: str, version: int
                         customer_id, related_case_no)
 
 
-def start_in(session: UnitOfWork, fd: Flowdesk, actor: str, definition: RowMapping,
+def start_in(uow: UnitOfWork, fd: Flowdesk, actor: str, definition: RowMapping,
              business_key: str | None, variables: dict | None, now: datetime,
              customer_id: int | None = None, related_case_no: str | None = None,
              start_event: str | None = None) -> dict:
@@ -51,16 +51,16 @@ def start_in(session: UnitOfWork, fd: Flowdesk, actor: str, definition: RowMappi
     The instance gets its case number, and the process sees ``case_no``, ``initiator`` (who
     started it), ``customer`` (the customer's record, if one is named) and ``related_case_no``
     as variables."""
-    parsed = fd.parsed(session, definition["id"])
-    if related_case_no is not None and not customers.case_exists(session, related_case_no):
+    parsed = fd.parsed(uow, definition["id"])
+    if related_case_no is not None and not customers.case_exists(uow, related_case_no):
         raise Invalid(f"No case {related_case_no} to refer to.", [
             {"field": "related_case_no", "message": "unknown case", "location": "json"}])
-    case_no = customers.next_case_no(session, parsed.case_prefix, now, fd.settings.timezone)
-    provided = (fd.hooks.start_data(session, parsed.start_data, now, fd.settings.timezone)
+    case_no = customers.next_case_no(uow, parsed.case_prefix, now, fd.settings.timezone)
+    provided = (fd.hooks.start_data(uow, parsed.start_data, now, fd.settings.timezone)
                 if parsed.start_data else {})
     given = {**provided, **(variables or {}), "case_no": case_no, "initiator": actor}
     if customer_id is not None:
-        given["customer"] = customers.load(session, customer_id)
+        given["customer"] = customers.load(uow, customer_id)
     if related_case_no is not None:
         given["related_case_no"] = related_case_no
     wf, result = fd.runtime.start(parsed, given, start_event)
@@ -72,28 +72,28 @@ def start_in(session: UnitOfWork, fd: Flowdesk, actor: str, definition: RowMappi
            "variables": json_safe(result.variables), "version": 1,
            "started_by": actor, "started_at": now, "updated_at": now,
            "ended_at": now if result.status in FINAL_STATUSES else None}
-    row["id"] = session.execute(q.INSERT_INSTANCE,
+    row["id"] = uow.execute(q.INSERT_INSTANCE,
                                 {**row, "state": fd.runtime.dumps(wf)}).scalar_one()
     if result.status not in FINAL_STATUSES:
-        sla.on_instance_started(session, fd.sla, row, now)
-    tasks = engine_step.apply_result(session, fd, row, result, now, new=True,
+        sla.on_instance_started(uow, fd.sla, row, now)
+    tasks = engine_step.apply_result(uow, fd, row, result, now, new=True,
                                      timers=parsed.has_timers)
     trail = {"action": "instance.started", "actor": actor, "at": now,
              "task_id": None, "before": None,
              "after": {"status": result.status, "version": definition["version"],
                        "business_key": business_key}}
-    trail["id"] = audit.record(session, now, actor, "instance.started",
+    trail["id"] = audit.record(uow, now, actor, "instance.started",
                                instance_id=row["id"], definition_id=definition["id"],
                                after=trail["after"])
     incidents = ([vars(result.incident) | {"id": None, "created_at": now, "resolved_at": None}]
                  if result.incident else [])
-    keep_live(fd, session, row["id"], 1, result.status, wf)
+    keep_live(fd, uow, row["id"], 1, result.status, wf)
     return {**row, "open_tasks": tasks, "audit": [trail], "incidents": incidents}
 
 
-def _load_for_admin(session: UnitOfWork, instance_id: int) -> RowMapping:
+def _load_for_admin(uow: UnitOfWork, instance_id: int) -> RowMapping:
     """The instance's head row (no state), or 404."""
-    instance = session.execute(q.INSTANCE_HEAD, {"instance_id": instance_id}).mappings().first()
+    instance = uow.execute(q.INSTANCE_HEAD, {"instance_id": instance_id}).mappings().first()
     if instance is None:
         raise NotFound(f"No process instance {instance_id}.")
     return instance
@@ -102,12 +102,12 @@ def _load_for_admin(session: UnitOfWork, instance_id: int) -> RowMapping:
 def cancel_instance(fd: Flowdesk, user: Principal, instance_id: int, reason: str = "") -> None:
     require_role(user, "admin")
     now = fd.now()
-    with fd.uow() as session:
-        instance = _load_for_admin(session, instance_id)
+    with fd.uow() as uow:
+        instance = _load_for_admin(uow, instance_id)
         if instance["status"] in FINAL_STATUSES:
             raise Conflict(f"Instance {instance_id} is already {instance['status']}.")
-        step(session, fd, instance, lambda _parsed, wf: fd.runtime.cancel(wf), now)
-        audit.record(session, now, user.username, "instance.cancelled", instance_id=instance_id,
+        step(uow, fd, instance, lambda _parsed, wf: fd.runtime.cancel(wf), now)
+        audit.record(uow, now, user.username, "instance.cancelled", instance_id=instance_id,
                      before={"status": instance["status"]},
                      after={"status": "cancelled", "reason": reason})
 
@@ -118,17 +118,17 @@ def retry_instance(fd: Flowdesk, user: Principal, instance_id: int,
     corrected variables (admin only)."""
     require_role(user, "admin")
     now = fd.now()
-    with fd.uow() as session:
-        instance = _load_for_admin(session, instance_id)
+    with fd.uow() as uow:
+        instance = _load_for_admin(uow, instance_id)
         if instance["status"] != "error":
             raise Conflict(f"Instance {instance_id} is {instance['status']}, not in error.")
-        session.execute(q.incidents.update().where(q.incidents.c.instance_id == instance_id,
+        uow.execute(q.incidents.update().where(q.incidents.c.instance_id == instance_id,
                                                    q.incidents.c.resolved_at.is_(None))
                         .values(resolved_at=now))
-        rearmed = due_work.rearm_failed(session, instance_id, now)
-        result, _ = step(session, fd, instance,
+        rearmed = due_work.rearm_failed(uow, instance_id, now)
+        result, _ = step(uow, fd, instance,
                          lambda parsed, wf: fd.runtime.retry(parsed, wf, variables), now)
-        audit.record(session, now, user.username, "instance.retried", instance_id=instance_id,
+        audit.record(uow, now, user.username, "instance.retried", instance_id=instance_id,
                      before={"status": "error"},
                      after={"status": result.status, "variables": json_safe(variables or {}),
                             "due_work_rearmed": rearmed})

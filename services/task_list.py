@@ -125,13 +125,13 @@ def list_tasks(fd: Flowdesk, user: Principal, *, assignee: str | None = None,
         params.update((f"group_{i}", groups[i] if i < len(groups) else None)
                       for i in range(slots))
     prepared = _list_statement(tuple(filters), sort, slots)
-    with fd.uow(read_only=True) as session:
-        rows = prepared.rows(session, params)
+    with fd.uow(read_only=True) as uow:
+        rows = prepared.rows(uow, params)
         total = rows[0]["total_count"] if rows else 0
         if not rows and page > 1:
             count = (prepared.statement.with_only_columns(func.count())
                      .order_by(None).limit(None).offset(None))
-            total = session.execute(count, params).scalar_one()
+            total = uow.execute(count, params).scalar_one()
     return rows, total
 
 

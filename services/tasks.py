@@ -46,24 +46,24 @@ def _visible(user: Principal, task_id: int, row: object) -> dict:
     return task
 
 
-def _load(session: UnitOfWork, task_id: int, user: Principal) -> dict:
+def _load(uow: UnitOfWork, task_id: int, user: Principal) -> dict:
     return _visible(user, task_id,
-                    session.execute(q.TASK, {"task_id": task_id}).mappings().first())
+                    uow.execute(q.TASK, {"task_id": task_id}).mappings().first())
 
 
-def _load_for_complete(session: UnitOfWork, task_id: int,
+def _load_for_complete(uow: UnitOfWork, task_id: int,
                        user: Principal) -> tuple[dict, dict[str, int]]:
     """The task with its instance's status and version, and the instance's other open tasks
     (guid -> id), in one statement."""
-    rows = q.FAST_TASK_WITH_INSTANCE.rows(session, {"task_id": task_id})
+    rows = q.FAST_TASK_WITH_INSTANCE.rows(uow, {"task_id": task_id})
     task = _visible(user, task_id, rows[0] if rows else None)
     del task["open_guid"], task["open_id"]
     return task, {r["open_guid"]: r["open_id"] for r in rows if r["open_id"] is not None}
 
 
 def get_task(fd: Flowdesk, user: Principal, task_id: int) -> dict:
-    with fd.uow(read_only=True) as session:
-        return _load(session, task_id, user)
+    with fd.uow(read_only=True) as uow:
+        return _load(uow, task_id, user)
 
 
 def _require_active(task: dict) -> None:
@@ -79,19 +79,19 @@ def _update_statement(keys: tuple[str, ...]) -> Prepared:
     ).values({k: bindparam(f"new_{k}") for k in keys}))
 
 
-def _set(session: UnitOfWork, task: dict, **values: object) -> dict:
+def _set(uow: UnitOfWork, task: dict, **values: object) -> dict:
     """Conditional update: 409 if the task changed since it was read; returns the new view."""
     params = {f"new_{k}": v for k, v in values.items()}
     params.update(task_id=task["id"], expected_assignee=task["assignee"])
-    changed = _update_statement(tuple(sorted(values))).rowcount(session, params)
+    changed = _update_statement(tuple(sorted(values))).rowcount(uow, params)
     if changed != 1:
         raise Conflict(f"Task {task['id']} was changed by someone else; reload it.")
     return {**task, **values}
 
 
-def _audit(session: UnitOfWork, now: datetime, user: Principal, action: str, before: dict,
+def _audit(uow: UnitOfWork, now: datetime, user: Principal, action: str, before: dict,
            after: dict) -> None:
-    audit.record(session, now, user.username, action, instance_id=before["instance_id"],
+    audit.record(uow, now, user.username, action, instance_id=before["instance_id"],
                  task_id=before["id"],
                  before={"state": before["state"], "assignee": before["assignee"]},
                  after={"state": after["state"], "assignee": after["assignee"]})
@@ -99,8 +99,8 @@ def _audit(session: UnitOfWork, now: datetime, user: Principal, action: str, bef
 
 def claim(fd: Flowdesk, user: Principal, task_id: int) -> dict:
     now = fd.now()
-    with fd.uow() as session:
-        task = _load(session, task_id, user)
+    with fd.uow() as uow:
+        task = _load(uow, task_id, user)
         _require_active(task)
         if task["assignee"] == user.username:
             return task
@@ -109,41 +109,41 @@ def claim(fd: Flowdesk, user: Principal, task_id: int) -> dict:
         if not in_groups(user, task) and not user.has_role("admin"):
             raise Forbidden(f"Only members of '{task['candidate_group']}' can claim task "
                             f"{task_id}.")
-        after = _set(session, task, assignee=user.username, state="claimed", claimed_at=now)
+        after = _set(uow, task, assignee=user.username, state="claimed", claimed_at=now)
         if task["sla_state"] is not None:
-            sla.on_task_claimed(session, fd.sla, task_id, now)
-        _audit(session, now, user, "task.claimed", task, after)
+            sla.on_task_claimed(uow, fd.sla, task_id, now)
+        _audit(uow, now, user, "task.claimed", task, after)
         return after
 
 
 def unclaim(fd: Flowdesk, user: Principal, task_id: int) -> dict:
     now = fd.now()
-    with fd.uow() as session:
-        task = _load(session, task_id, user)
+    with fd.uow() as uow:
+        task = _load(uow, task_id, user)
         _require_active(task)
         if task["assignee"] is None:
             raise Conflict(f"Task {task_id} is not claimed.")
         if task["assignee"] != user.username and not user.has_role(*SEES_ALL):
             raise Forbidden(f"Task {task_id} is claimed by '{task['assignee']}'; only they or "
                             "a supervisor can release it.")
-        after = _set(session, task, assignee=None, state="open", claimed_at=None)
-        _audit(session, now, user, "task.unclaimed", task, after)
+        after = _set(uow, task, assignee=None, state="open", claimed_at=None)
+        _audit(uow, now, user, "task.unclaimed", task, after)
         return after
 
 
 def assign(fd: Flowdesk, user: Principal, task_id: int, assignee: str) -> dict:
     require_role(user, *SEES_ALL)
     now = fd.now()
-    with fd.uow() as session:
-        task = _load(session, task_id, user)
+    with fd.uow() as uow:
+        task = _load(uow, task_id, user)
         _require_active(task)
-        if not user_exists(session, assignee):
+        if not user_exists(uow, assignee):
             raise Invalid(f"No active user '{assignee}'.",
                                 [{"field": "user", "message": "unknown user", "location": "json"}])
-        after = _set(session, task, assignee=assignee, state="claimed", claimed_at=now)
+        after = _set(uow, task, assignee=assignee, state="claimed", claimed_at=now)
         if task["sla_state"] is not None:
-            sla.on_task_claimed(session, fd.sla, task_id, now)
-        _audit(session, now, user, "task.assigned", task, after)
+            sla.on_task_claimed(uow, fd.sla, task_id, now)
+        _audit(uow, now, user, "task.assigned", task, after)
         return after
 
 
