@@ -62,6 +62,9 @@ class ParsedDefinition:
     case_prefix: str = "C"  # case numbers: <prefix><YYYYMMDD><seq>
     status_profile: StatusProfile | None = None  # legal user-status order per case type
     start_data: str | None = None  # startDataProvider: the host fills start variables
+    # Event subprocesses whose start event interrupts (BPMN's default): when one starts, the
+    # rest of its (sub)process is cancelled. SpiffWorkflow does not read isInterrupting.
+    interrupting: frozenset[str] = frozenset()
 
     @functools.cached_property
     def has_timers(self) -> bool:
@@ -241,7 +244,22 @@ def _build_spec(bpmn_roots: dict, dmn_roots: dict, key: str, forms: dict) -> Par
             code="invalid_timer")]) from None
     return ParsedDefinition(key=key, name=spec.description or key, sha256="", spec=spec,
                             subprocess_specs=subprocess_specs, forms=forms, user_tasks=user_tasks,
-                            start_schedules=schedules)
+                            start_schedules=schedules,
+                            interrupting=interrupting_event_subprocesses(bpmn_roots))
+
+
+def interrupting_event_subprocesses(roots: dict[str, etree._Element]) -> frozenset[str]:
+    """Ids of the event subprocesses whose start event interrupts (``isInterrupting`` is true
+    unless it says false)."""
+    found = set()
+    for root in roots.values():
+        for sub in root.iter(f"{{{BPMN}}}subProcess"):
+            if sub.get("triggeredByEvent", "false").lower() != "true":
+                continue
+            starts = sub.findall(f"{{{BPMN}}}startEvent")
+            if any(s.get("isInterrupting", "true").lower() != "false" for s in starts):
+                found.add(sub.get("id", ""))
+    return frozenset(found)
 
 
 def _user_task_info(task_spec: Any, forms: dict[str, dict]) -> UserTaskInfo:

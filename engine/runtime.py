@@ -221,6 +221,9 @@ class Runtime:
             # coalesced, so a late cycle fires once.
             while wf._do_engine_steps():
                 pass
+            if self._interrupt(wf, definition):
+                while wf._do_engine_steps():
+                    pass
             self._guard_depth(wf)
         except TaskTreeTooDeep as exc:
             incident = Incident(kind="loop_limit", message=str(exc))
@@ -245,6 +248,24 @@ class Runtime:
                         task_guid=str(task.id) if task is not None else None,
                         task_name=getattr(spec, "bpmn_name", None) or getattr(spec, "name", None),
                         line=line or None, error_line=getattr(exc, "error_line", None) or None)
+
+    @staticmethod
+    def _interrupt(wf: BpmnWorkflow, definition: ParsedDefinition) -> bool:
+        """An interrupting event subprocess whose start event has fired cancels everything
+        else its (sub)process was doing: the main flow and any other event subprocess.
+        SpiffWorkflow runs it beside them; BPMN says the others stop. Done once per event
+        subprocess."""
+        if not definition.interrupting:
+            return False
+        fired = [task for task in all_tasks(wf)
+                 if task.task_spec.bpmn_id in definition.interrupting
+                 and not task.internal_data.get("interrupted") and _has_fired(wf, task)]
+        for task in fired:
+            task.internal_data["interrupted"] = True
+            for sibling in list(task.parent.children):  # the (sub)process's start task's
+                if sibling is not task:
+                    sibling.cancel()
+        return bool(fired)
 
     def _guard_depth(self, wf: BpmnWorkflow) -> None:
         """G2: past Spiff's iterator depth, READY tasks vanish and the instance looks complete."""
@@ -313,3 +334,12 @@ class Runtime:
     @staticmethod
     def _timers(wf: BpmnWorkflow) -> list[ArmedTimer]:
         return armed_timers(wf)
+
+
+def _has_fired(wf: BpmnWorkflow, task: Any) -> bool:
+    """Whether an event subprocess's start event has caught its event (a timer- or
+    none-started one is created waiting; a message- or signal-started one when it fires)."""
+    sub = wf.subprocesses.get(task.id)
+    return sub is not None and any(
+        t.state == TaskState.COMPLETED and t.task_spec.bpmn_id is not None
+        for t in sub.tasks.values())

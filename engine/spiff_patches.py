@@ -11,8 +11,10 @@ from contextvars import ContextVar
 
 import SpiffWorkflow
 import SpiffWorkflow.bpmn.specs.event_definitions.timer as _timer_module
+from SpiffWorkflow.bpmn.specs.control import BpmnStartTask
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.deep_merge import DeepMerge
+from SpiffWorkflow.util.task import TaskState
 
 from .clock import Clock, SystemClock
 
@@ -44,9 +46,27 @@ def reset_clock(token: object) -> None:
     _current_clock.reset(token)  # type: ignore[arg-type]
 
 
+def _trigger_event_subprocess(self: BpmnStartTask, my_task: Task, spec_name: str) -> object:
+    """Start an event subprocess in this instance only. 3.2.0 connects the process's start to
+    the event subprocess for good when one instance triggers it: the spec is shared, so every
+    later instance started it at once and never completed. Here the event subprocess knows
+    the start as its input and the end as its output (the same for every instance), but the
+    start does not list it among its outputs, so no other instance starts it."""
+    spec = self._wf_spec.task_specs.get(spec_name)
+    if self not in spec.inputs:
+        spec.inputs = [*spec.inputs, self]
+    if self._wf_spec.end not in spec.outputs:
+        spec.connect(self._wf_spec.end)
+    child = my_task._add_child(spec, TaskState.FUTURE)
+    child.triggered = True
+    child.task_spec._update(child)
+    return child.id
+
+
 def apply() -> None:
     Task._inherit_data = _inherit_data_isolated  # type: ignore[method-assign]
     _timer_module.datetime = _ClockedDatetime  # type: ignore[attr-defined]
+    BpmnStartTask.trigger_wf = _trigger_event_subprocess  # type: ignore[method-assign]
 
 
 apply()

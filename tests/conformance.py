@@ -67,6 +67,16 @@ CASES = [
          "completed", {"replies": 0, "done": True}, through_api=False),
     Case("interrupting signal boundary", CONFORMANCE / "events", {"replies": 0},
          [("signal", "case_withdrawn", {})], "completed", {"replies": 0}, through_api=False),
+    Case("non-interrupting message event subprocess beside the main flow",
+         CONFORMANCE / "event_subprocess", {},
+         [("message", "customer_note", {}), ("complete", "take_note", {"note": "call back"}),
+          ("complete", "work", {"done": True})],
+         "completed", {"done": True}, through_api=False),
+    Case("interrupting signal event subprocess stops the main flow and the other",
+         CONFORMANCE / "event_subprocess", {},
+         [("message", "customer_note", {}), ("signal", "case_withdrawn", {}),
+          ("complete", "close_withdrawn", {"closed": True})],
+         "completed", {"closed": True}, through_api=False),
 ]
 
 

@@ -32,3 +32,29 @@ def test_the_path_shows_each_branch_taken() -> None:
     _active, done = run(case, parse_bundle(bundle(case.folder)), reload_each_step=True)[-1]
     assert {"replied", "count_reply", "reply_noted", "work", "wait_parcel", "end"} <= set(done)
     assert "end_withdrawn" not in done
+
+
+def test_an_interrupting_event_subprocess_cancels_what_else_ran() -> None:
+    """BPMN: an interrupting event subprocess stops the main flow and the other event
+    subprocesses of its process; the case then ends when it does."""
+    case = next(c for c in CASES if c.name.startswith("interrupting signal event subprocess"))
+    seen = run(case, parse_bundle(bundle(case.folder)), reload_each_step=True)
+    assert [open_ids for _status, open_ids, _vars in seen[:-1]] == [
+        ["work"], ["take_note", "work"], ["close_withdrawn"], []]
+    _active, done = seen[-1]
+    assert "close_withdrawn" in done and not {"work", "take_note", "end"} & set(done)
+
+
+def test_one_instance_triggering_an_event_subprocess_leaves_the_others_alone() -> None:
+    """The parsed definition is shared by every instance: SpiffWorkflow 3.2 wired a triggered
+    event subprocess into it for good, so every later instance started it at once and never
+    completed. Now each instance starts only what it caught."""
+    from engine.runtime import Runtime
+    definition = parse_bundle(bundle(CASES[-1].folder))
+    runtime = Runtime()
+    first, result = runtime.start(definition, {})
+    runtime.send_event(definition, first, "signal", "case_withdrawn", {})
+    later, result = runtime.start(definition, {})
+    assert [t.bpmn_id for t in result.open_tasks] == ["work"]
+    result = runtime.complete_task(definition, later, result.open_tasks[0].guid, {})
+    assert result.status == "completed" and result.incident is None
