@@ -4,16 +4,19 @@ second node, an evicted cache). ``tests/unit/test_conformance.py`` runs them on 
 ``tests/integration/test_conformance_api.py`` through the API on both databases.
 
 A step is ``("complete", bpmn_id, data)`` (the first open task of that element: one item of a
-multi-instance task at a time), ``("message", name, payload)`` or ``("signal", name, payload)``.
+multi-instance task at a time), ``("message", name, payload)``, ``("signal", name, payload)`` or
+``("advance", "PT31M", {})``: the clock moves on and due timers fire.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from engine.clock import FakeClock
 from engine.diagram import progress
 from engine.parsing import ParsedDefinition
 from engine.runtime import Runtime, StepResult
+from engine.sla import parse_duration
 from tests.conftest import RESOURCES
 
 CONFORMANCE = RESOURCES / "conformance"
@@ -67,6 +70,16 @@ CASES = [
          "completed", {"replies": 0, "done": True}, through_api=False),
     Case("interrupting signal boundary", CONFORMANCE / "events", {"replies": 0},
          [("signal", "case_withdrawn", {})], "completed", {"replies": 0}, through_api=False),
+    Case("non-interrupting timer boundary, intermediate timer, subprocess, manual task",
+         CONFORMANCE / "timers_errors", {},
+         [("advance", "PT31M", {}), ("complete", "intake", {"bad": False}),
+          ("advance", "PT2H1M", {}), ("complete", "call_customer", {})],
+         "completed", {"bad": False}),
+    Case("error end event in a subprocess caught by an error boundary",
+         CONFORMANCE / "timers_errors", {},
+         [("complete", "intake", {"bad": True}), ("advance", "PT2H1M", {}),
+          ("complete", "fix", {"fixed": True})],
+         "completed", {"bad": True, "fixed": True}),
     Case("non-interrupting message event subprocess beside the main flow",
          CONFORMANCE / "event_subprocess", {},
          [("message", "customer_note", {}), ("complete", "take_note", {"note": "call back"}),
@@ -82,7 +95,8 @@ CASES = [
 
 def run(case: Case, definition: ParsedDefinition, reload_each_step: bool) -> list[tuple]:
     """Each step's (status, open task ids, variables), then the path: the elements done."""
-    runtime = Runtime()
+    clock = FakeClock()
+    runtime = Runtime(clock=clock)
     wf, result = runtime.start(definition, case.variables)
     seen = [snapshot(result)]
     for action, target, data in case.steps:
@@ -91,6 +105,9 @@ def run(case: Case, definition: ParsedDefinition, reload_each_step: bool) -> lis
         if action == "complete":
             task = next(t for t in result.open_tasks if t.bpmn_id == target)
             result = runtime.complete_task(definition, wf, task.guid, data)
+        elif action == "advance":
+            clock.advance(seconds=parse_duration(target).total_seconds())
+            result = runtime.fire_due_timers(definition, wf)
         else:
             result = runtime.send_event(definition, wf, action, target, data)
         assert result.incident is None, result.incident

@@ -7,6 +7,8 @@ from __future__ import annotations
 import pytest
 
 from engine.parsing import parse_bundle
+from engine.sla import parse_duration
+from services.due_runner import run_due
 from tests.conformance import CASES, Case, run
 from tests.conftest import bundle
 from tests.integration.conftest import claim_and_complete, deploy
@@ -15,7 +17,8 @@ API_CASES = [c for c in CASES if c.through_api]
 
 
 @pytest.mark.parametrize("case", API_CASES, ids=[c.name for c in API_CASES])
-def test_the_api_follows_the_engine_from_saved_state(server, tokens, fd, case: Case) -> None:  # type: ignore[no-untyped-def]
+def test_the_api_follows_the_engine_from_saved_state(server, tokens, fd, clock,  # type: ignore[no-untyped-def]
+                                                     case: Case) -> None:
     agent = tokens["agent"]
     files = bundle(case.folder)
     expected = run(case, parse_bundle(files), reload_each_step=False)
@@ -33,10 +36,15 @@ def test_the_api_follows_the_engine_from_saved_state(server, tokens, fd, case: C
 
     assert sorted(t["bpmn_id"] for t in open_tasks()) == expected[0][1]
     for n, (action, target, data) in enumerate(case.steps, start=1):
-        assert action == "complete"
-        task = next(t for t in open_tasks() if t["bpmn_id"] == target)
-        fd.workflows.evict(instance_id)
-        claim_and_complete(server, agent, task["id"], data)
+        if action == "advance":  # the clock moves on; the ticker's work fires the due timers
+            clock.advance(seconds=parse_duration(target).total_seconds())
+            fd.workflows.evict(instance_id)
+            run_due(fd)
+        else:
+            assert action == "complete"
+            task = next(t for t in open_tasks() if t["bpmn_id"] == target)
+            fd.workflows.evict(instance_id)
+            claim_and_complete(server, agent, task["id"], data)
         assert sorted(t["bpmn_id"] for t in open_tasks()) == expected[n][1], (n, target)
     detail = server.get(f"/api/v1/instances/{instance_id}", agent).json()
     status, _open, variables = expected[-2]
