@@ -55,10 +55,9 @@ SERVICE_STATUS: dict[type[service_errors.ServiceError], tuple[int, str]] = {
 
 
 def service_status(exc: service_errors.ServiceError) -> tuple[int, str]:
-    for cls in type(exc).__mro__:
-        if cls in SERVICE_STATUS:
-            return SERVICE_STATUS[cls]  # type: ignore[index]
-    return 400, "Bad request"
+    """The status of the nearest class in ``SERVICE_STATUS`` (ServiceError itself at worst)."""
+    return next(SERVICE_STATUS[cls] for cls in type(exc).__mro__  # type: ignore[index]
+                if cls in SERVICE_STATUS)
 
 
 def problem(status: int, title: str, detail: str, errors: list[dict] | None = None,

@@ -271,9 +271,12 @@ class BusinessCalendar:
             day += timedelta(days=1)
 
 
+Span = tuple[int, int, str]  # start and end minute, and the field it came from
+
+
 def _parse_windows(raw: Any, bad: Callable[[str, str], None]) -> list[list[Window]]:
     """Monday..Sunday windows in minutes, reporting malformed times, unknown days and overlaps."""
-    week: list[list[tuple[int, int, str]]] = [[] for _ in DAYS]
+    week: list[list[Span]] = [[] for _ in DAYS]
     if not isinstance(raw, Mapping):
         bad("windows", "windows must map weekdays (mon..sun) to lists of [start, end] pairs")
         raw = {}
@@ -282,26 +285,8 @@ def _parse_windows(raw: Any, bad: Callable[[str, str], None]) -> list[list[Windo
             bad(f"windows.{key}", f"unknown weekday {key!r}; use one of {', '.join(DAYS)}"
                 if key not in DAYS else 'must be a list of ["HH:MM", "HH:MM"] pairs')
             continue
-        for i, span in enumerate(spans):
-            field = f"windows.{key}[{i}]"
-            if not isinstance(span, (list, tuple)) or len(span) != 2:
-                bad(field, f'a window is a pair ["HH:MM", "HH:MM"], not {span!r}')
-                continue
-            start, end = _minute(span[0], end=False), _minute(span[1], end=True)
-            if start is None:
-                bad(field, f"start {span[0]!r} is not a time of day in HH:MM form (00:00 to 23:59)")
-            if end is None:
-                bad(field, f"end {span[1]!r} is not a time in HH:MM form (00:00 to 24:00)")
-            elif start == end:
-                bad(field, f"start and end are both {span[0]}; a window needs a length "
-                           "(00:00–24:00 is the whole day)")
-            elif start is not None:  # an end earlier than the start crosses midnight
-                week[DAYS.index(key)].append((start, end if end > start else end + 1440, field))
+        week[DAYS.index(key)] = _parse_spans(spans, f"windows.{key}", bad)
     for d, day in enumerate(week):
-        day.sort()
-        for prev, cur in zip(day, day[1:]):
-            if cur[0] < prev[1]:
-                bad(cur[2], f"{_span(cur)} overlaps {prev[2]} {_span(prev)}")
         for night in week[d - 1]:  # the day before's windows that run past midnight into this one
             for cur in (w for w in day if w[0] < night[1] - 1440):
                 bad(cur[2], f"{_span(cur)} overlaps {night[2]} {_span(night)}, "
@@ -315,10 +300,33 @@ def _parse_day(raw: Any, name: str, bad: Callable[[str, str], None]) -> list[Win
         bad(name, 'must be a list of ["HH:MM", "HH:MM"] pairs, or null for the replaced '
                   "weekday's hours")
         return []
-    prefix = "windows.mon"
-    week = _parse_windows({"mon": raw}, lambda field, message: bad(
-        name + field[len(prefix):] if field.startswith(prefix) else field, message))
-    return week[0]
+    return [(start, end) for start, end, _ in _parse_spans(raw, name, bad)]
+
+
+def _parse_spans(spans: list, name: str, bad: Callable[[str, str], None]) -> list[Span]:
+    """One day's ``["HH:MM", "HH:MM"]`` pairs, sorted, each with its field (``name[i]``); an
+    end earlier than the start crosses midnight. Reports malformed times and overlaps."""
+    day: list[Span] = []
+    for i, span in enumerate(spans):
+        field = f"{name}[{i}]"
+        if not isinstance(span, (list, tuple)) or len(span) != 2:
+            bad(field, f'a window is a pair ["HH:MM", "HH:MM"], not {span!r}')
+            continue
+        start, end = _minute(span[0], end=False), _minute(span[1], end=True)
+        if start is None:
+            bad(field, f"start {span[0]!r} is not a time of day in HH:MM form (00:00 to 23:59)")
+        if end is None:
+            bad(field, f"end {span[1]!r} is not a time in HH:MM form (00:00 to 24:00)")
+        elif start == end:
+            bad(field, f"start and end are both {span[0]}; a window needs a length "
+                       "(00:00–24:00 is the whole day)")
+        elif start is not None:
+            day.append((start, end if end > start else end + 1440, field))
+    day.sort()
+    for prev, cur in zip(day, day[1:]):
+        if cur[0] < prev[1]:
+            bad(cur[2], f"{_span(cur)} overlaps {prev[2]} {_span(prev)}")
+    return day
 
 
 def _parse_dates(raw: Any, name: str, bad: Callable[[str, str], None]) -> frozenset[date]:

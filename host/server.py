@@ -21,12 +21,6 @@ SERVERS = ("granian", "gunicorn")
 _TICKER_ENV = "FLOWDESK_SERVE_TICKER"  # how run() tells the worker's factory
 
 
-def app_factory():  # type: ignore[no-untyped-def]
-    """The served application: the REST API with the web pages (``web.app.create_app``)."""
-    from web.app import create_app
-    return create_app
-
-
 # Responses up to this size are handed to the server as one bytes object (see one_piece).
 ONE_PIECE_LIMIT = 1 << 20
 
@@ -60,7 +54,8 @@ def one_piece(wsgi_app: WSGIApp) -> WSGIApp:
 
 def served_app():  # type: ignore[no-untyped-def]
     """The app as the server's worker runs it: with the ticker unless run() said not to."""
-    app = app_factory()()
+    from web.app import create_app  # in the worker: the app is built where it is served
+    app = create_app()
     app.wsgi_app = one_piece(app.wsgi_app)
     fd = app.extensions["flowdesk"]
     if os.environ.get(_TICKER_ENV, "1") == "1" and fd.settings.scheduler_enabled:

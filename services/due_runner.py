@@ -64,9 +64,9 @@ def _run_batch(fd: Flowdesk, limit: int, node: str) -> tuple[int, int, bool]:
         rows = conn.execute(CLAIM, {"now": now, "limit": limit}).mappings().all()
         for row in rows:
             outcome = _fire_one(conn, fd, row, now, node)
-            if outcome.outcome != "busy":
+            if outcome != "busy":
                 progressed += 1
-            if outcome.outcome == "fired":
+            if outcome == "fired":
                 fired += 1
     return fired, len(rows), progressed > 0
 
@@ -86,7 +86,7 @@ def _fire_one(conn: UnitOfWork, fd: Flowdesk, row: RowMapping, now: datetime,
         message = f"{type(exc).__name__}: {exc}"
         if due_work.record_failure(conn, row["id"], row["attempts"], message, now):
             _fail_instance(conn, row, message, now)
-        return Fired("failed")
+        return "failed"
 
 
 def _fail_instance(conn: UnitOfWork, row: RowMapping, message: str, now: datetime) -> None:

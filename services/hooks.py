@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from engine.host_actions import HostAction
 from services import audit
@@ -28,7 +28,6 @@ from store.uow import UnitOfWork
 TaskRule = Callable[[dict, dict], None]  # (new task row, task data): adjust the row in place
 Provider = Callable[[UnitOfWork, datetime, str], dict]  # (uow, now, time zone) -> variables
 HostOperation = Callable[[UnitOfWork, Any, dict, datetime], dict]  # -> outcome, audited
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 class Hooks:
@@ -42,21 +41,14 @@ class Hooks:
 
     # -- registering ------------------------------------------------------------------------
 
-    def task_rule(self, rule: TaskRule) -> TaskRule:
+    def add_task_rule(self, rule: TaskRule) -> None:
         self.task_rules.append(rule)
-        return rule
 
-    def provider(self, name: str) -> Callable[[F], F]:
-        def register(fn: F) -> F:
-            self.providers[name] = fn
-            return fn
-        return register
+    def add_provider(self, name: str, provider: Provider) -> None:
+        self.providers[name] = provider
 
-    def operation(self, name: str) -> Callable[[F], F]:
-        def register(fn: F) -> F:
-            self.operations[name] = fn
-            return fn
-        return register
+    def add_operation(self, name: str, operation: HostOperation) -> None:
+        self.operations[name] = operation
 
     # -- used by the generic path -----------------------------------------------------------
 

@@ -6,9 +6,9 @@ from datetime import datetime
 
 from sqlalchemy.engine import RowMapping
 
-from services import audit, customers, due_work, engine_step
+from services import audit, customers, due_work
 from services.context import Flowdesk
-from services.engine_step import FINAL_STATUSES, json_safe, keep_live, step
+from services.engine_step import FINAL_STATUSES, apply_result, json_safe, keep_live, step
 from services.errors import Conflict, Invalid, NotFound
 from services.instance_reads import get_instance, list_instances  # noqa: F401 - the routes' service
 from services.principal import Principal, require_role
@@ -76,8 +76,7 @@ def start_in(uow: UnitOfWork, fd: Flowdesk, actor: str, definition: RowMapping,
                                 {**row, "state": fd.runtime.dumps(wf)}).scalar_one()
     if result.status not in FINAL_STATUSES:
         sla.on_instance_started(uow, fd.sla, row, now)
-    tasks = engine_step.apply_result(uow, fd, row, result, now, new=True,
-                                     timers=parsed.has_timers)
+    tasks = apply_result(uow, fd, row, result, now, new=True, timers=parsed.has_timers)
     trail = {"action": "instance.started", "actor": actor, "at": now,
              "task_id": None, "before": None,
              "after": {"status": result.status, "version": definition["version"],

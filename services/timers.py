@@ -1,12 +1,12 @@
 """Fire one due row: a BPMN timer of an instance, or a scheduled start of a definition.
 
-Each handler runs inside the ticker's unit of work (a savepoint per row) and returns a
-``Fired`` outcome; live workflows are parked only once that unit of work has committed.
+Each handler runs inside the ticker's unit of work (a savepoint per row) and says what came of
+the row (``Fired``); live workflows are parked only once that unit of work has committed.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 from sqlalchemy import RowMapping, bindparam, select
 
@@ -35,11 +35,9 @@ MARK_DONE = due.update().where(due.c.id == bindparam("row_id")).values(
     state="done", fired_at=bindparam("fired_at"), fired_by=bindparam("node"))
 
 
-@dataclass
-class Fired:
-    """The outcome of one row."""
-
-    outcome: str  # fired | skipped | busy | held
+# What firing one row came to: fired, skipped (settled meanwhile), busy (its instance is locked
+# by another node: tried next tick), held (its instance is in error), failed (it raised).
+Fired = Literal["fired", "skipped", "busy", "held", "failed"]
 
 
 def mark_done(conn: UnitOfWork, row: RowMapping, now: datetime, node: str) -> None:
@@ -61,26 +59,26 @@ def still_pending(conn: UnitOfWork, row: RowMapping) -> bool:
 def fire_timer(conn: UnitOfWork, fd: Flowdesk, row: RowMapping, now: datetime,
                node: str) -> Fired:
     if not still_pending(conn, row):
-        return Fired("skipped")
+        return "skipped"
     instance = lock_instance(conn, row["instance_id"])
     if instance is None and conn.execute(q.INSTANCE_HEAD,
                                          {"instance_id": row["instance_id"]}).first():
-        return Fired("busy")
+        return "busy"
     if instance is None or instance["status"] in FINAL_STATUSES:
         conn.execute(due.update().where(due.c.id == row["id"]).values(state="cancelled"))
-        return Fired("skipped")
+        return "skipped"
     if instance["status"] == "error":
         # An instance in error does not move; its timers wait until an admin retries it.
         conn.execute(due.update().where(due.c.id == row["id"]).values(state="failed",
                      last_error="the instance is in error"))
-        return Fired("held")
+        return "held"
     mark_done(conn, row, now, node)  # first: a cycle's next period gets a new row in the sync
     result, _ = step(conn, fd, instance, fd.runtime.fire_due_timers, now)
     audit.record(conn, now, SCHEDULER, "timer.fired", instance_id=instance["id"], after={
         "due_work_id": row["id"], "timer": row["label"], "task_guid": row["ref"],
         "due_at": row["due_at"].isoformat(), "late_ms": _late_ms(row, now),
         "instance_status": result.status})
-    return Fired("fired")
+    return "fired"
 
 
 def fire_start(conn: UnitOfWork, fd: Flowdesk, row: RowMapping, now: datetime,
@@ -92,7 +90,7 @@ def fire_start(conn: UnitOfWork, fd: Flowdesk, row: RowMapping, now: datetime,
               if definition is not None else None)
     if definition is None or latest["id"] != definition["id"]:
         conn.execute(due.update().where(due.c.id == row["id"]).values(state="cancelled"))
-        return Fired("skipped")
+        return "skipped"
     detail = start_in(conn, fd, SCHEDULER, definition, None, {}, now, start_event=row["ref"])
     mark_done(conn, row, now, node)
     payload = row["payload"]
@@ -104,7 +102,7 @@ def fire_start(conn: UnitOfWork, fd: Flowdesk, row: RowMapping, now: datetime,
                      "due_work_id": row["id"], "due_at": row["due_at"].isoformat(),
                      "late_ms": _late_ms(row, now),
                      "next_start": following.isoformat() if following else None})
-    return Fired("fired")
+    return "fired"
 
 
 def _late_ms(row: RowMapping, now: datetime) -> int:

@@ -41,7 +41,6 @@ class UnitOfWork:
 
     def __init__(self, connection: Connection, read_only: bool, record: bool) -> None:
         self.connection = connection
-        self.read_only = read_only
         # What this unit did, when a Database observer asks (``store.fast_sql`` adds its own).
         self.done = WorkDone(read_only) if record else None
         self._after_commit: list[Callable[[], None]] = []

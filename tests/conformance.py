@@ -56,6 +56,8 @@ CASES = [
           ("complete", "confirm_each", {"confirmation": "c-2"}),
           ("complete", "confirm_each", {"confirmation": "c-3"})],
          "completed", {"items": ["p1", "p2", "p3"]}),
+    # Sub-workflows take the script engine from the top workflow; setting it on them failed
+    # every cold load of an instance with a subprocess or call activity.
     Case("embedded subprocess and call activity", RESOURCES / "subprocesses", {},
          [("complete", "inner_review", {"approved": True}), ("complete", "called_step", {}),
           ("complete", "after", {})],

@@ -12,11 +12,11 @@ from services.rules import customer_tiers, handover, start_data
 
 
 def register(hooks: Hooks) -> None:
-    hooks.task_rule(customer_tiers.shape_task)
+    hooks.add_task_rule(customer_tiers.shape_task)
     for name, provider in start_data.PROVIDERS.items():
-        hooks.provider(name)(provider)
+        hooks.add_provider(name, provider)
     for name, operation in handover.OPERATIONS.items():
-        hooks.operation(name)(operation)
+        hooks.add_operation(name, operation)
 
 
 def default_hooks() -> Hooks:

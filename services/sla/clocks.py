@@ -17,8 +17,8 @@ from typing import Any
 from sqlalchemy import bindparam, select
 
 from engine import sla
-from services import audit, due_work
-from services.sla.book import SlaBook, calendars, policies  # noqa: F401 - tables for callers
+from services import due_work
+from services.sla.book import SlaBook
 from store import queries as q
 from store.tables import SlaClock
 from store.uow import UnitOfWork
@@ -198,9 +198,3 @@ def set_waiting(uow: UnitOfWork, book: SlaBook, *, task_id: int | None,
     for tid in touched:
         sync_task(uow, tid)
     return changed
-
-
-def audit_change(uow: UnitOfWork, now: datetime, actor: str, action: str, row: Any,
-                 before: dict, after: dict) -> None:
-    audit.record(uow, now, actor, action, instance_id=row["instance_id"],
-                 task_id=row["task_id"], before=before, after=after)

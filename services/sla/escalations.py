@@ -30,12 +30,12 @@ SCHEDULER = "scheduler"
 def fire_sla(conn: UnitOfWork, fd: Flowdesk, row: RowMapping, now: datetime,
              node: str) -> Fired:
     if not still_pending(conn, row):
-        return Fired("skipped")
+        return "skipped"
     clock = conn.execute(select(clocks).where(clocks.c.id == int(row["ref"]))
                          ).mappings().first()
     if clock is None or clock["status"] != "running":
         conn.execute(q_cancel(row))
-        return Fired("skipped")
+        return "skipped"
     policy = fd.sla.policy_by_id(conn, clock["policy_id"])
     state = sla.ClockState.from_dict(clock["clock"])
     calendar = fd.sla.calendar_named(conn, state.calendar)
@@ -43,7 +43,7 @@ def fire_sla(conn: UnitOfWork, fd: Flowdesk, row: RowMapping, now: datetime,
     if event is None or event.at > now:
         conn.execute(q_cancel(row))
         store(conn, clock, state, policy, calendar, now, rearm=True)  # for the right time
-        return Fired("skipped")
+        return "skipped"
     task = (conn.execute(q.TASK, {"task_id": clock["task_id"]}).mappings().first()
             if clock["task_id"] is not None else None)
     done: list[dict] = []
@@ -66,7 +66,7 @@ def fire_sla(conn: UnitOfWork, fd: Flowdesk, row: RowMapping, now: datetime,
                      "policy": policy.name, "clock": clock["kind"], "level": event.level,
                      "due_at": row["due_at"].isoformat(), "actions": done,
                      "late_ms": int((now - row["due_at"]).total_seconds() * 1000)})
-    return Fired("fired")
+    return "fired"
 
 
 def q_cancel(row: RowMapping) -> Any:

@@ -1,7 +1,8 @@
 """The conformance matrix through the API, on SQLite and PostgreSQL: every case the API can
 drive, with the server's cache of live workflows dropped before every step (each call rebuilds
 the instance from its saved state, as after a restart), gives the engine's own straight run:
-the same open tasks after each step, the same variables and the same end."""
+the same open tasks after each step, the same variables, path and end. The diagram, which is
+always read from the saved state, answers at every step with the open tasks active."""
 from __future__ import annotations
 
 import pytest
@@ -31,8 +32,16 @@ def test_the_api_follows_the_engine_from_saved_state(server, tokens, fd, clock, 
 
     def open_tasks() -> list[dict]:
         fd.workflows.evict(instance_id)  # as if the server had restarted
-        listed = server.get(f"/api/v1/tasks?instance_id={instance_id}&sort=id", agent)
-        return listed.json()["items"]
+        items = server.get(f"/api/v1/tasks?instance_id={instance_id}&sort=id",
+                           agent).json()["items"]
+        assert {t["candidate_group"] for t in items} <= {"Agent"}  # every model's lane
+        assert {t["bpmn_id"] for t in items} <= set(diagram()["active"])
+        return items
+
+    def diagram() -> dict:
+        answer = server.get(f"/api/v1/instances/{instance_id}/diagram", agent)
+        assert answer.status_code == 200, answer.text
+        return answer.json()
 
     assert sorted(t["bpmn_id"] for t in open_tasks()) == expected[0][1]
     for n, (action, target, data) in enumerate(case.steps, start=1):
@@ -51,3 +60,6 @@ def test_the_api_follows_the_engine_from_saved_state(server, tokens, fd, clock, 
     assert detail["status"] == status == case.status
     assert detail["incidents"] == []
     assert {k: detail["variables"].get(k) for k in variables} == variables
+    completed = diagram()["completed"]  # the path, as the engine's own run took it
+    assert completed == expected[-1][1]
+    assert {target for action, target, _ in case.steps if action == "complete"} <= set(completed)

@@ -285,16 +285,3 @@ def test_variables_merge_the_branches_waiting_at_a_parallel_join() -> None:
     definition = parse_bundle({"p.bpmn": model(body)})
     _, result = Runtime().start(definition, {"customer_name": "王芳"})
     assert result.variables == {"customer_name": "王芳", "x": 1}
-
-
-def test_subprocess_and_call_activity_run_after_a_cold_load() -> None:
-    """An embedded subprocess and a call activity waiting on user tasks: rebuilt from saved
-    state before every step (a restart, a second worker, an evicted cache), they run to the
-    same end as straight through. Spiff's sub-workflows take the script engine from the top
-    workflow; setting it on them failed every cold load."""
-    definition = parse_bundle(bundle(RESOURCES / "subprocesses"))
-    steps = [("inner_review", {"approved": True}), ("called_step", {}), ("after", {})]
-    straight = both_ways(definition, steps, {})  # asserts the restored run gives the same
-    assert [open_ids for _status, open_ids, _ in straight] == [
-        ["inner_review"], ["called_step"], ["after"], []]
-    assert straight[-1][0] == "completed" and straight[-1][2]["score"] == 20
