@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Callable, Iterable
+import signal
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 StartResponse = Callable[..., Any]
@@ -19,6 +21,7 @@ WSGIApp = Callable[[dict, StartResponse], Iterable[bytes]]
 
 SERVERS = ("granian", "gunicorn")
 _TICKER_ENV = "FLOWDESK_SERVE_TICKER"  # how run() tells the worker's factory
+WORKER_STOP_SECONDS = 10
 
 
 # Responses up to this size are handed to the server as one bytes object (see one_piece).
@@ -52,19 +55,34 @@ def one_piece(wsgi_app: WSGIApp) -> WSGIApp:
     return app
 
 
+@contextmanager
+def stop_signals_for_the_main_thread() -> Iterator[None]:
+    """Threads started inside this block never receive SIGINT or SIGTERM (they inherit a mask
+    that blocks them), so the kernel delivers those to the main thread. granian's worker waits
+    for them there, blocked on a lock, and a Python signal that lands on another thread does
+    not wake it: the worker then ignored the server's SIGTERM and never stopped."""
+    stop = {signal.SIGINT, signal.SIGTERM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, stop)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 def served_app():  # type: ignore[no-untyped-def]
     """The app as the server's worker runs it: with the ticker unless run() said not to."""
     from web.app import create_app  # in the worker: the app is built where it is served
     app = create_app()
     app.wsgi_app = one_piece(app.wsgi_app)
     fd = app.extensions["flowdesk"]
-    if os.environ.get(_TICKER_ENV, "1") == "1" and fd.settings.scheduler_enabled:
-        from host.ticker import Ticker
-        app.extensions["flowdesk.ticker"] = Ticker(fd).start()
-    from store.wal_checkpoint import WalCheckpointer
-    checkpointer = WalCheckpointer.for_engine(fd.engine)
-    if checkpointer is not None:
-        app.extensions["flowdesk.wal_checkpointer"] = checkpointer.start()
+    with stop_signals_for_the_main_thread():
+        if os.environ.get(_TICKER_ENV, "1") == "1" and fd.settings.scheduler_enabled:
+            from host.ticker import Ticker
+            app.extensions["flowdesk.ticker"] = Ticker(fd).start()
+        from store.wal_checkpoint import WalCheckpointer
+        checkpointer = WalCheckpointer.for_engine(fd.engine)
+        if checkpointer is not None:
+            app.extensions["flowdesk.wal_checkpointer"] = checkpointer.start()
     # The app's long-lived objects (modules, SQLAlchemy and Spiff specs, ~100k of them)
     # never become garbage: keep the collector's full passes from re-scanning them, which
     # stalled a request for tens of milliseconds every few hundred calls.
@@ -80,9 +98,11 @@ def run(host: str, port: int, threads: int = 4, with_ticker: bool = True,
         return
     from granian.constants import Interfaces
     from granian.server import Server
+    # A worker still running WORKER_STOP_SECONDS after the SIGTERM is killed (granian logs it):
+    # a stop must not hang, and the database holds the truth of whatever it was doing.
     Server("host.server:served_app", address=host, port=port, interface=Interfaces.WSGI,
            workers=1, blocking_threads=threads, factory=True, websockets=False,
-           log_access=False).serve()
+           log_access=False, workers_kill_timeout=WORKER_STOP_SECONDS).serve()
 
 
 def _run_gunicorn(host: str, port: int, threads: int) -> None:

@@ -109,3 +109,44 @@ def test_no_checkpointer_for_other_databases() -> None:
     assert WalCheckpointer.for_engine(create_engine("sqlite://")) is None
     assert WalCheckpointer.for_engine(
         create_engine("postgresql+psycopg://u@127.0.0.1/x")) is None
+
+
+def blocked_signals(thread_id: int) -> set[int]:
+    """The signals a thread of this process blocks, read from the kernel."""
+    for line in Path(f"/proc/self/task/{thread_id}/status").read_text().splitlines():
+        if line.startswith("SigBlk:"):
+            mask = int(line.split()[1], 16)
+            return {n for n in range(1, 65) if mask & (1 << (n - 1))}
+    raise AssertionError("no SigBlk line")
+
+
+def test_the_workers_own_threads_leave_stop_signals_to_its_main_thread(  # type: ignore[no-untyped-def]
+        tmp_path, monkeypatch) -> None:
+    """granian's worker waits for SIGTERM in its main thread, blocked on a lock; a signal the
+    kernel hands to another thread does not wake it (the worker then never stopped). The
+    ticker's and the WAL checkpointer's threads block SIGINT and SIGTERM; the main thread
+    does not."""
+    import signal
+    import threading
+
+    from host.migrate import upgrade
+    from host.server import served_app
+
+    url = f"sqlite:///{tmp_path / 'served.db'}"
+    upgrade(url)
+    monkeypatch.setenv("FLOWDESK_DATABASE_URL", url)
+    before = set(threading.enumerate())
+    app = served_app()
+    try:
+        started = {t.name: t for t in threading.enumerate() if t not in before}
+        assert {"APScheduler", "flowdesk-wal-checkpoint"} <= set(started), started
+        for thread in started.values():
+            assert {signal.SIGINT, signal.SIGTERM} <= blocked_signals(thread.native_id), thread
+        main = blocked_signals(threading.main_thread().native_id)
+        assert not {signal.SIGINT, signal.SIGTERM} & main
+    finally:
+        import gc
+        gc.unfreeze()  # served_app froze this process's objects for the collector
+        app.extensions["flowdesk.ticker"].stop()
+        app.extensions["flowdesk.wal_checkpointer"].stop()
+        app.extensions["flowdesk"].dispose()
