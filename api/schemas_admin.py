@@ -61,7 +61,7 @@ class PolicyQuery(Schema):
 
 
 class DueWorkQuery(PageQuery):
-    kind = fields.String(validate=validate.OneOf(("timer", "start", "sla")))
+    kind = fields.String(validate=validate.OneOf(("timer", "start", "sla", "throw", "deliver")))
     state = fields.String(load_default="pending",
                           validate=validate.OneOf(("pending", "done", "failed", "cancelled")))
     instance_id = fields.Integer()

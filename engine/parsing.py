@@ -21,7 +21,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from .errors import InvalidModel, Problem
 from .lint import BPMN, NS, executable_process_ids, lint_bpmn, properties_of
-from . import status_profile
+from . import events, spiff_patches, status_profile  # noqa: F401 - patches the parser too
 from .status_profile import StatusProfile
 from .timers import StartSchedule, specs_have_timers, start_schedules
 from .xml_safety import parse_untrusted
@@ -70,6 +70,17 @@ class ParsedDefinition:
     def has_timers(self) -> bool:
         """Whether its instances can ever arm a timer (else the host skips timer upkeep)."""
         return specs_have_timers(self.spec, self.subprocess_specs)
+
+    @functools.cached_property
+    def catches_events(self) -> bool:
+        """Whether its instances can ever wait for a message or signal (else the host skips
+        subscription upkeep)."""
+        return events.catches_events(self.spec, self.subprocess_specs)
+
+    @functools.cached_property
+    def start_events(self) -> list[events.StartEvent]:
+        """Its message and signal start events: an instance starts when one arrives."""
+        return events.start_events(self.spec)
 
 
 def bundle_sha256(files: dict[str, bytes]) -> str:

@@ -15,9 +15,10 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
 
-from . import host_actions, spiff_patches
+from . import events, host_actions, spiff_patches
 from .clock import Clock, SystemClock
 from .errors import EventNotCaught, TaskNotFound, TaskNotReady, TaskTreeTooDeep
+from .events import Subscription, Thrown
 from .forms import validate_form
 from .host_actions import HostAction
 from .parsing import ParsedDefinition
@@ -66,6 +67,8 @@ class StepResult:
     variables: dict = field(default_factory=dict)
     waiting_timers: list[ArmedTimer] = field(default_factory=list)
     host_actions: list[HostAction] = field(default_factory=list)  # service task requests
+    subscriptions: list[Subscription] = field(default_factory=list)  # messages/signals awaited
+    thrown: list[Thrown] = field(default_factory=list)  # messages/signals for other instances
 
 
 def _from_data(data: dict, name: str | None) -> str | None:
@@ -96,9 +99,11 @@ class Runtime:
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self, definition: ParsedDefinition, variables: dict[str, Any] | None = None,
-              start_event: str | None = None) -> tuple[BpmnWorkflow, StepResult]:
+              start_event: str | None = None,
+              event: tuple[str, str, Any] | None = None) -> tuple[BpmnWorkflow, StepResult]:
         """A new instance run to its first wait; ``start_event``: the timer start whose
-        schedule came due (the first one if not given)."""
+        schedule came due (the first one if not given); ``event``: the (kind, name, payload)
+        of the message or signal that starts it at its message or signal start event."""
         wf = BpmnWorkflow(definition.spec, definition.subprocess_specs,
                           script_engine=self.script_engine)
         first = wf.get_next_task(state=TaskState.READY)
@@ -106,6 +111,8 @@ class Runtime:
             first.data.update(copy.deepcopy(variables))
         hold_start_timers(wf)
         result = self._advance(wf, definition, action=None)
+        if event is not None and result.incident is None:
+            return wf, self.send_event(definition, wf, *event)
         if result.incident is None and fire_start_timers_now(wf, self.clock.now(), start_event):
             # Flowdesk schedules timer starts itself: an instance exists because it is time.
             result = self._advance(wf, definition, action=None, refresh=True)
@@ -149,9 +156,13 @@ class Runtime:
 
     def send_event(self, definition: ParsedDefinition, wf: BpmnWorkflow, kind: str, name: str,
                    payload: dict[str, Any] | None = None) -> StepResult:
-        """Deliver a BPMN message or signal from outside (an SLA escalation, a customer reply).
+        """Deliver a BPMN message or signal from outside (an SLA escalation, a customer reply,
+        another instance's throw). The payload's variables land in the catching task's data.
 
-        Spiff matches event definitions by exact class (G5), so the spiff classes are used."""
+        The host has already decided by correlation that the message is for this instance, so
+        it carries the instance's own correlations (SpiffWorkflow would otherwise refuse a
+        message whose keys differ from those it recorded). Spiff matches event definitions by
+        exact class (G5), so the spiff classes are used."""
         from SpiffWorkflow.bpmn.util.event import BpmnEvent
         from SpiffWorkflow.exceptions import WorkflowException
         from SpiffWorkflow.spiff.specs.event_definitions import (MessageEventDefinition,
@@ -159,7 +170,8 @@ class Runtime:
         event_class = MessageEventDefinition if kind == "message" else SignalEventDefinition
         token = spiff_patches.use_clock(self.clock)
         try:
-            wf.send_event(BpmnEvent(event_class(name), copy.deepcopy(payload or {})))
+            wf.send_event(BpmnEvent(event_class(name), copy.deepcopy(payload or {}),
+                                    correlations=_known_correlations(wf)))
         except WorkflowException:
             raise EventNotCaught(f"the instance is not waiting for the {kind} '{name}'") from None
         finally:
@@ -236,6 +248,7 @@ class Runtime:
             actions = host_actions.drain(requests)
         result = self._result(wf, definition, incident)
         result.host_actions = [] if incident else actions
+        result.thrown = events.thrown(wf)  # thrown before any failure: the state keeps them
         return result
 
     @staticmethod
@@ -292,7 +305,9 @@ class Runtime:
         else:
             status = "running" if open_tasks else "waiting"
         return StepResult(status=status, open_tasks=open_tasks, incident=incident,
-                          variables=self._variables(wf), waiting_timers=self._timers(wf))
+                          variables=self._variables(wf), waiting_timers=self._timers(wf),
+                          subscriptions=events.subscriptions(wf)
+                          if definition.catches_events and status != "completed" else [])
 
     @staticmethod
     def _open_tasks(wf: BpmnWorkflow, definition: ParsedDefinition) -> list[OpenTask]:
@@ -334,6 +349,15 @@ class Runtime:
     @staticmethod
     def _timers(wf: BpmnWorkflow) -> list[ArmedTimer]:
         return armed_timers(wf)
+
+
+def _known_correlations(wf: BpmnWorkflow) -> dict:
+    """The correlations recorded by the (sub)workflows that wait for an event."""
+    merged: dict = {}
+    for task in wf.event_manager.tasks.values():
+        for key, values in task.workflow.correlations.items():
+            merged.setdefault(key, values)
+    return merged
 
 
 def _has_fired(wf: BpmnWorkflow, task: Any) -> bool:

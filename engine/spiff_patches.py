@@ -11,7 +11,12 @@ from contextvars import ContextVar
 
 import SpiffWorkflow
 import SpiffWorkflow.bpmn.specs.event_definitions.timer as _timer_module
+from SpiffWorkflow.bpmn.parser import event_parsers as _parsers
 from SpiffWorkflow.bpmn.specs.control import BpmnStartTask
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import SignalEventDefinition
+from SpiffWorkflow.bpmn.util.event import EventManager
+from SpiffWorkflow.spiff.specs import event_definitions as _spiff_events
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.deep_merge import DeepMerge
 from SpiffWorkflow.util.task import TaskState
@@ -63,10 +68,70 @@ def _trigger_event_subprocess(self: BpmnStartTask, my_task: Task, spec_name: str
     return child.id
 
 
+_catch = EventManager.catch
+
+
+def _catch_and_broadcast(self: EventManager, event: object, internal: bool = True) -> int:
+    """A signal is a broadcast: thrown inside an instance it also leaves it for the others
+    (3.2.0 lets it out only when nothing inside caught it). One from outside stays here."""
+    caught = _catch(self, event, internal)
+    if (internal and caught and event.target is None  # type: ignore[attr-defined]
+            and isinstance(event.event_definition, SignalEventDefinition)):  # type: ignore[attr-defined]
+        self.workflow.bpmn_events.append(event)
+    return caught
+
+
+def _payload_into_data(self: object, my_task: Task) -> None:
+    """A caught message's or signal's variables land in the task's data, as in BPMN engines
+    generally; a model that names a variable for it (spiffworkflow:messageVariable) gets it
+    there instead. 3.2.0's spiff classes dropped the payload unless a variable was named."""
+    variable = getattr(self, "message_var", None) or getattr(self, "variable", None)
+    payload = my_task.internal_data.pop(self.name, None)  # type: ignore[attr-defined]
+    if variable is not None:
+        my_task.data[variable] = payload
+    elif isinstance(payload, dict):
+        my_task.set_data(**copy.deepcopy(payload))
+
+
+_calculate = MessageEventDefinition.calculate_correlations
+
+
+def _tolerant_correlations(self: MessageEventDefinition, script_engine: object, cp: list,
+                           ctx: dict) -> dict:
+    """A correlation property the payload cannot answer is left out instead of failing the
+    catch: Flowdesk has already matched the message to this instance (by correlation, id or
+    business key) before SpiffWorkflow sees it."""
+    found: dict = {}
+    for prop in cp:
+        try:
+            for key, values in _calculate(self, script_engine, [prop], ctx).items():
+                found.setdefault(key, {}).update(values)
+        except Exception:  # noqa: BLE001 - the payload lacks it
+            continue
+    return found
+
+
+def _end_event_task(self: _parsers.EndEventParser) -> object:
+    """3.2.0's end event parser leaves out signal end events: they deployed and threw
+    nothing. BPMN has them (a case closing tells everyone listening)."""
+    definition = self.get_event_definition([
+        _parsers.MESSAGE_EVENT_XPATH, _parsers.SIGNAL_EVENT_XPATH, _parsers.CANCEL_EVENT_XPATH,
+        _parsers.ERROR_EVENT_XPATH, _parsers.ESCALATION_EVENT_XPATH,
+        _parsers.TERMINATION_EVENT_XPATH])
+    task = self._create_task(definition)
+    task.connect(self.spec.end)
+    return task
+
+
 def apply() -> None:
     Task._inherit_data = _inherit_data_isolated  # type: ignore[method-assign]
     _timer_module.datetime = _ClockedDatetime  # type: ignore[attr-defined]
     BpmnStartTask.trigger_wf = _trigger_event_subprocess  # type: ignore[method-assign]
+    _parsers.EndEventParser.create_task = _end_event_task  # type: ignore[method-assign]
+    EventManager.catch = _catch_and_broadcast  # type: ignore[method-assign]
+    _spiff_events.MessageEventDefinition.update_task_data = _payload_into_data  # type: ignore[method-assign]
+    _spiff_events.SpiffItemAwareEventDefinition.update_task_data = _payload_into_data  # type: ignore[method-assign]
+    MessageEventDefinition.calculate_correlations = _tolerant_correlations  # type: ignore[method-assign]
 
 
 apply()

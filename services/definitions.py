@@ -12,7 +12,7 @@ from engine.errors import InvalidModel, Problem
 from engine.parsing import BPMN_SUFFIXES, ParsedDefinition
 from engine.timers import StartSchedule
 
-from services import audit, due_work
+from services import audit, due_work, subscriptions
 from services.context import Flowdesk
 from services.errors import Conflict, NotFound
 from store.tables import ProcessDefinition
@@ -81,6 +81,7 @@ def deploy(fd: Flowdesk, files: dict[str, bytes], actor: str,
             row = uow.execute(select(DEFS).where(DEFS.c.id == definition_id)).one()
             if parsed.start_schedules:
                 _schedule_starts(uow, row, parsed.start_schedules, now)
+            subscriptions.register_starts(uow, row.id, parsed, now)
             audit.record(uow, now, actor, "definition.deployed", definition_id=row.id,
                          after={"key": row.key, "version": row.version,
                                 "sha256": parsed.sha256, "files": sorted(texts)})

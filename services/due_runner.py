@@ -21,7 +21,7 @@ from datetime import datetime
 
 from sqlalchemy import RowMapping, bindparam, insert, select
 
-from services import audit, due_work, timers
+from services import audit, due_work, event_delivery, timers
 from services.context import Flowdesk
 from services.sla import escalations
 from services.timers import Fired
@@ -33,7 +33,9 @@ due = DueWork.__table__
 
 Handler = Callable[[UnitOfWork, Flowdesk, RowMapping, datetime, str], Fired]
 HANDLERS: dict[str, Handler] = {"timer": timers.fire_timer, "start": timers.fire_start,
-                                "sla": escalations.fire_sla}
+                                "sla": escalations.fire_sla,
+                                "throw": event_delivery.fire_throw,
+                                "deliver": event_delivery.fire_delivery}
 
 CLAIM = (select(due).where(due.c.state == "pending", due.c.due_at < bindparam("now"))
          .order_by(due.c.due_at, due.c.id).limit(bindparam("limit"))

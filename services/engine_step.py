@@ -21,7 +21,7 @@ from sqlalchemy.engine import RowMapping
 
 from engine.parsing import ParsedDefinition
 from engine.runtime import OpenTask, StepResult
-from services import audit, due_work
+from services import audit, due_work, subscriptions
 from services.context import Flowdesk
 from services.errors import Stale
 from services.identity import user_exists
@@ -89,7 +89,7 @@ def step(uow: UnitOfWork, fd: Flowdesk, instance: Instance, run: Run, now: datet
         raise
     version = save_state(uow, instance, fd.runtime.dumps(wf), result, now)
     new_tasks = apply_result(uow, fd, instance, result, now, known_open=known_open,
-                             timers=parsed.has_timers)
+                             timers=parsed.has_timers, catches=parsed.catches_events)
     keep_live(fd, uow, instance["id"], version, result.status, wf)
     return result, new_tasks
 
@@ -111,15 +111,25 @@ def save_state(uow: UnitOfWork, instance: Instance, state: str, result: StepResu
 
 def apply_result(uow: UnitOfWork, fd: Flowdesk, instance: Instance, result: StepResult,
                  now: datetime, known_open: dict[str, int] | None = None,
-                 new: bool = False, timers: bool = True) -> list[dict]:
-    """Sync human-task rows, incidents and due timers with the engine's view; return the new
-    task rows. ``new``: the instance was just created, so it has no rows to compare with;
-    ``timers``: False when its process has no timer at all, so it has no timer rows."""
+                 new: bool = False, timers: bool = True, catches: bool = True) -> list[dict]:
+    """Sync human-task rows, incidents, due timers and event subscriptions with the engine's
+    view, and put what it threw for other instances in the outbox; return the new task rows.
+    ``new``: the instance was just created, so it has no rows to compare with; ``timers`` /
+    ``catches``: False when its process has no timer / catches no message or signal at all,
+    so it has no such rows."""
     if result.status in FINAL_STATUSES:
         due_work.cancel_instance_work(uow, instance["id"])
         sla.on_instance_ended(uow, fd.sla, instance["id"], now)
-    elif timers:
-        due_work.sync_timers(uow, instance["id"], result.waiting_timers, now, known_empty=new)
+        if catches:
+            subscriptions.drop(uow, instance["id"])
+    else:
+        if timers:
+            due_work.sync_timers(uow, instance["id"], result.waiting_timers, now,
+                                 known_empty=new)
+        if catches:
+            subscriptions.sync(uow, instance, result.subscriptions, now, known_empty=new)
+    if result.thrown:
+        subscriptions.record_thrown(uow, instance, result.thrown, now)
     if new:
         known_open = {}
     if known_open is None:

@@ -45,12 +45,13 @@ def start_instance(fd: Flowdesk, user: Principal, process_key: str, version: int
 def start_in(uow: UnitOfWork, fd: Flowdesk, actor: str, definition: RowMapping,
              business_key: str | None, variables: dict | None, now: datetime,
              customer_id: int | None = None, related_case_no: str | None = None,
-             start_event: str | None = None) -> dict:
+             start_event: str | None = None, event: tuple[str, str, dict] | None = None) -> dict:
     """Start an instance inside the caller's unit of work (an API call or a scheduled start).
 
     The instance gets its case number, and the process sees ``case_no``, ``initiator`` (who
     started it), ``customer`` (the customer's record, if one is named) and ``related_case_no``
-    as variables."""
+    as variables. ``event``: the (kind, name, variables) of the message or signal that starts
+    it at its message or signal start event."""
     parsed = fd.parsed(uow, definition["id"])
     if related_case_no is not None and not customers.case_exists(uow, related_case_no):
         raise Invalid(f"No case {related_case_no} to refer to.", [
@@ -63,7 +64,7 @@ def start_in(uow: UnitOfWork, fd: Flowdesk, actor: str, definition: RowMapping,
         given["customer"] = customers.load(uow, customer_id)
     if related_case_no is not None:
         given["related_case_no"] = related_case_no
-    wf, result = fd.runtime.start(parsed, given, start_event)
+    wf, result = fd.runtime.start(parsed, given, start_event, event)
     row = {"definition_id": definition["id"], "process_key": definition["key"],
            "business_key": business_key, "case_no": case_no, "customer_id": customer_id,
            "related_case_no": related_case_no, "status": result.status,
@@ -76,7 +77,8 @@ def start_in(uow: UnitOfWork, fd: Flowdesk, actor: str, definition: RowMapping,
                                 {**row, "state": fd.runtime.dumps(wf)}).scalar_one()
     if result.status not in FINAL_STATUSES:
         sla.on_instance_started(uow, fd.sla, row, now)
-    tasks = apply_result(uow, fd, row, result, now, new=True, timers=parsed.has_timers)
+    tasks = apply_result(uow, fd, row, result, now, new=True, timers=parsed.has_timers,
+                         catches=parsed.catches_events)
     trail = {"action": "instance.started", "actor": actor, "at": now,
              "task_id": None, "before": None,
              "after": {"status": result.status, "version": definition["version"],

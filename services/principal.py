@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from services.errors import Forbidden
 
-ROLES = ("admin", "designer", "staff", "supervisor")
+ROLES = ("admin", "designer", "staff", "supervisor", "worker")  # worker: machine accounts
 
 
 @dataclass(frozen=True)

@@ -233,7 +233,7 @@ class DueWork(Base):
     __table_args__ = (Index("ix_due_work_state_due", "state", "due_at"),
                       Index("ix_due_work_instance_state", "instance_id", "state"))
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    kind: Mapped[str] = mapped_column(String(20))  # timer | start | sla
+    kind: Mapped[str] = mapped_column(String(20))  # timer | start | sla | throw | deliver
     instance_id: Mapped[int | None] = mapped_column(
         ForeignKey("process_instances.id", ondelete="CASCADE"))
     definition_id: Mapped[int | None] = mapped_column(Integer)
@@ -312,6 +312,34 @@ class Notification(Base):
     sent_at: Mapped[datetime | None]
 
 
+class EventSubscription(Base):
+    """A message or signal an instance waits for (``instance_id``), or a process's message or
+    signal start event (``definition_id``, the latest version of its key only).
+
+    Synced from the engine after every step, like due timers. Delivery is one indexed lookup
+    by (kind, name, correlation) however many instances wait; ``correlation_hash`` is the
+    canonical form of the correlation values (``engine.events.correlation_hash``)."""
+
+    __tablename__ = "event_subscriptions"
+    __table_args__ = (Index("ix_event_subscriptions_lookup", "kind", "name",
+                            "correlation_hash"),
+                      Index("ix_event_subscriptions_instance", "instance_id"),
+                      Index("ix_event_subscriptions_definition", "definition_id"))
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))  # message | signal
+    name: Mapped[str] = mapped_column(String(200))
+    correlation_hash: Mapped[str] = mapped_column(String(64))
+    correlation: Mapped[dict] = mapped_column(JSON, default=dict)
+    instance_id: Mapped[int | None] = mapped_column(
+        ForeignKey("process_instances.id", ondelete="CASCADE"))
+    definition_id: Mapped[int | None] = mapped_column(
+        ForeignKey("process_definitions.id", ondelete="CASCADE"))
+    process_key: Mapped[str] = mapped_column(String(200))
+    bpmn_id: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+
+
 __all__ = ["Base", "User", "AppSetting", "Group", "UserGroup", "ApiToken", "ProcessDefinition",
            "ProcessInstance", "HumanTask", "AuditEntry", "Incident", "DueWork", "BusinessCalendarRow",
-           "SlaPolicyRow", "SlaClock", "Notification", "Customer", "Purchase", "CaseCounter"]
+           "SlaPolicyRow", "SlaClock", "Notification", "Customer", "Purchase", "CaseCounter",
+           "EventSubscription"]

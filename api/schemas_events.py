@@ -1,0 +1,56 @@
+"""Schemas of messages and signals sent from outside (the OpenAPI comes from them)."""
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+NAME = validate.Length(min=1, max=200)
+
+
+class MessageIn(Schema):
+    name = fields.String(required=True, validate=NAME,
+                         metadata={"description": "the message's name in the model"})
+    correlation = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=100)),
+                              values=fields.Raw(), metadata={
+                                  "description": "values of the message's correlation "
+                                                 "properties, e.g. {\"order_no\": \"TB123\"}"})
+    business_key = fields.String(validate=validate.Length(min=1, max=200))
+    instance_id = fields.Integer(validate=validate.Range(min=1))
+    variables = fields.Dict(keys=fields.String(), load_default=dict,
+                            metadata={"description": "land in the catching task's data"})
+    all = fields.Boolean(load_default=False, metadata={
+        "description": "deliver to every matching instance instead of refusing several"})
+
+    @validates_schema
+    def _values_are_plain(self, data: dict, **_: object) -> None:
+        for key, value in (data.get("correlation") or {}).items():
+            if not isinstance(value, (str, int)) or isinstance(value, bool):
+                raise ValidationError("must be a string or an integer",
+                                      field_name=f"correlation.{key}")
+
+
+class SignalIn(Schema):
+    name = fields.String(required=True, validate=NAME,
+                         metadata={"description": "the signal's name in the model"})
+    variables = fields.Dict(keys=fields.String(), load_default=dict)
+
+
+class ReachedOut(Schema):
+    instance_id = fields.Integer()
+    business_key = fields.String(allow_none=True)
+    process_key = fields.String()
+    status = fields.String()
+    started = fields.Boolean(metadata={"description": "a start event started it"})
+
+
+class MessageOut(Schema):
+    name = fields.String()
+    reached = fields.List(fields.Nested(ReachedOut))
+
+
+class SignalOut(Schema):
+    name = fields.String()
+    count = fields.Integer(metadata={"description": "instances and processes it reaches"})
+    reached = fields.List(fields.Nested(ReachedOut), metadata={
+        "description": "those reached within this request"})
+    queued = fields.Integer(metadata={
+        "description": "those the due runner reaches within moments (a large broadcast)"})

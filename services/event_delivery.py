@@ -1,0 +1,234 @@
+"""Deliver messages and signals: from outside (``POST /messages``, ``POST /signals``) and from
+one instance to the others (the outbox rows ``subscriptions.record_thrown`` writes), one path.
+
+* A **message** goes to the one instance waiting for it that matches (by correlation values,
+  business key or instance id; several only when the sender says ``all``), or, if none waits,
+  starts an instance of each process whose message start event has that name. Nothing matches:
+  ``NotFound`` saying what was looked for.
+* A **signal** is a broadcast: every instance waiting for it, and every process with a signal
+  start event of that name. Up to ``SYNC_LIMIT`` receivers are reached in the sender's
+  transaction; a larger broadcast is written as one due-work row per receiver and delivered
+  by the due runner within moments.
+* Each delivery moves the receiving instance through ``engine_step.step`` and is written in its
+  audit trail with who sent it; the outbox row of a thrown event is marked done in the same
+  transaction as the delivery, so a crash in between delivers it later, once.
+
+Who may send from outside: admins, and machine accounts with the ``worker`` role (the shop
+system, the IM bridge, external task workers).
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import RowMapping
+
+from engine.errors import EventNotCaught
+
+from services import audit, subscriptions
+from services.context import Flowdesk
+from services.engine_step import FINAL_STATUSES, json_safe, step
+from services.errors import Conflict, NotFound
+from services.instances import start_in
+from services.principal import Principal, require_role
+from services.timers import Fired, lock_instance, mark_done, still_pending
+from store import queries as q
+from store.tables import DueWork
+from store.uow import UnitOfWork
+
+SENDER_ROLES = ("admin", "worker")
+SYNC_LIMIT = 200  # receivers reached within the sender's request; more go to the due runner
+MANY = 1000  # at most this many instances named in an answer
+due = DueWork.__table__
+
+
+def send_message(fd: Flowdesk, user: Principal, name: str, *,
+                 correlation: dict[str, Any] | None = None, business_key: str | None = None,
+                 instance_id: int | None = None, variables: dict | None = None,
+                 deliver_to_all: bool = False) -> dict:
+    """Correlate a message from outside; returns whom it reached."""
+    require_role(user, *SENDER_ROLES)
+    now = fd.now()
+    with fd.uow() as uow:
+        reached = correlate(uow, fd, user.username, name, correlation, business_key,
+                            instance_id, variables or {}, deliver_to_all, now)
+    return {"name": name, "reached": reached}
+
+
+def broadcast_signal(fd: Flowdesk, user: Principal, name: str,
+                     variables: dict | None = None) -> dict:
+    """Throw a signal from outside into every instance and process that catches it."""
+    require_role(user, *SENDER_ROLES)
+    now = fd.now()
+    with fd.uow() as uow:
+        return broadcast(uow, fd, user.username, name, variables or {}, now, exclude=None)
+
+
+# -- the one path ---------------------------------------------------------------------------
+
+def correlate(uow: UnitOfWork, fd: Flowdesk, actor: str, name: str,
+              correlation: dict | None, business_key: str | None, instance_id: int | None,
+              variables: dict, deliver_to_all: bool, now: datetime) -> list[dict]:
+    targets = subscriptions.waiting_for_message(
+        uow, name, correlation, business_key, instance_id,
+        limit=SYNC_LIMIT + 1 if deliver_to_all else 2)
+    if len(targets) > 1 and not deliver_to_all:
+        raise Conflict(f"Several instances wait for the message '{name}' "
+                       f"({_looked_for(correlation, business_key, instance_id)}): "
+                       f"{', '.join(map(str, targets))}. Narrow the correlation, or send it "
+                       "with all=true.")
+    if len(targets) > SYNC_LIMIT:
+        raise Conflict(f"More than {SYNC_LIMIT} instances wait for the message '{name}'; "
+                       "a message reaches at most that many at once — use a signal for a "
+                       "broadcast.")
+    if targets:
+        return [deliver(uow, fd, target, "message", name, variables, actor, now,
+                        correlation=correlation) for target in targets]
+    starts = subscriptions.start_definitions(uow, "message", name) \
+        if instance_id is None else []
+    if not starts:
+        raise NotFound(f"No instance waits for the message '{name}' "
+                       f"({_looked_for(correlation, business_key, instance_id)}), and no "
+                       "deployed process starts with it.")
+    given = {**(correlation or {}), **variables}
+    return [start_by_event(uow, fd, definition_id, "message", name, given, business_key,
+                           actor, now) for definition_id in starts]
+
+
+def broadcast(uow: UnitOfWork, fd: Flowdesk, actor: str, name: str, variables: dict,
+              now: datetime, exclude: int | None) -> dict:
+    """A signal to every waiting instance (but ``exclude``, the thrower, which caught its
+    own) and every process it starts."""
+    targets = [t for t in subscriptions.waiting_for_signal(uow, name) if t != exclude]
+    starts = subscriptions.start_definitions(uow, "signal", name)
+    reached, queued = [], 0
+    if len(targets) + len(starts) <= SYNC_LIMIT:
+        reached = [deliver(uow, fd, target, "signal", name, variables, actor, now)
+                   for target in targets]
+        reached += [start_by_event(uow, fd, definition_id, "signal", name, variables, None,
+                                   actor, now) for definition_id in starts]
+    else:
+        queued = queue(uow, targets, starts, name, variables, actor, now)
+    return {"name": name, "reached": reached[:MANY], "count": len(targets) + len(starts),
+            "queued": queued}
+
+
+def deliver(uow: UnitOfWork, fd: Flowdesk, instance_id: int, kind: str, name: str,
+            variables: dict, actor: str, now: datetime,
+            correlation: dict | None = None) -> dict:
+    """Move one waiting instance with the message or signal; audited on it."""
+    instance = uow.execute(q.INSTANCE_HEAD, {"instance_id": instance_id}).mappings().first()
+    if instance is None or instance["status"] in FINAL_STATUSES:
+        raise Conflict(f"Instance {instance_id} has ended; it no longer waits for the "
+                       f"{kind} '{name}'.")
+    if instance["status"] == "error":
+        raise Conflict(f"Instance {instance_id} is in error; retry it before sending it the "
+                       f"{kind} '{name}'.")
+    return _deliver_to(uow, fd, instance, kind, name, variables, actor, now, correlation)
+
+
+def _deliver_to(uow: UnitOfWork, fd: Flowdesk, instance: RowMapping, kind: str, name: str,
+                variables: dict, actor: str, now: datetime,
+                correlation: dict | None = None) -> dict:
+    try:
+        result, _ = step(uow, fd, instance, lambda parsed, wf: fd.runtime.send_event(
+            parsed, wf, kind, name, variables), now)
+    except EventNotCaught as exc:  # the table said it waits; the engine disagrees
+        raise Conflict(f"Instance {instance['id']}: {exc}.") from None
+    audit.record(uow, now, actor, f"{kind}.received", instance_id=instance["id"],
+                 before={"status": instance["status"]},
+                 after={"name": name, "correlation": json_safe(correlation or {}),
+                        "variables": json_safe(variables), "status": result.status})
+    return {"instance_id": instance["id"], "business_key": instance["business_key"],
+            "process_key": instance["process_key"], "status": result.status,
+            "started": False}
+
+
+def start_by_event(uow: UnitOfWork, fd: Flowdesk, definition_id: int, kind: str, name: str,
+                   variables: dict, business_key: str | None, actor: str,
+                   now: datetime) -> dict:
+    """A new instance of the definition, started at its message or signal start event."""
+    definition = uow.execute(q.DEFINITION_HEAD, {"definition_id": definition_id}
+                             ).mappings().one()
+    detail = start_in(uow, fd, actor, definition, business_key, None, now,
+                      event=(kind, name, variables))
+    audit.record(uow, now, actor, f"{kind}.received", instance_id=detail["id"],
+                 after={"name": name, "started": True, "variables": json_safe(variables),
+                        "status": detail["status"]})
+    return {"instance_id": detail["id"], "business_key": business_key,
+            "process_key": definition["key"], "status": detail["status"], "started": True}
+
+
+def queue(uow: UnitOfWork, targets: list[int], starts: list[int], name: str, variables: dict,
+          actor: str, now: datetime) -> int:
+    """One due-work row per receiver of a large broadcast: each is delivered (once) in its own
+    transaction by the due runner."""
+    payload = {"kind": "signal", "name": name, "variables": json_safe(variables),
+               "actor": actor}
+    rows = [{"kind": "deliver", "instance_id": target, "definition_id": None,
+             "ref": f"signal:{name}"[:64], "label": f"signal {name}"[:200], "due_at": now,
+             "state": "pending", "attempts": 0, "payload": payload, "created_at": now}
+            for target in targets]
+    rows += [{"kind": "deliver", "instance_id": None, "definition_id": definition_id,
+              "ref": f"signal:{name}"[:64], "label": f"signal {name}"[:200], "due_at": now,
+              "state": "pending", "attempts": 0, "payload": payload, "created_at": now}
+             for definition_id in starts]
+    if rows:
+        uow.execute(due.insert(), rows)
+    return len(rows)
+
+
+# -- the due runner's handlers --------------------------------------------------------------
+
+def fire_throw(conn: UnitOfWork, fd: Flowdesk, row: RowMapping, now: datetime,
+               node: str) -> Fired:
+    """An event an instance threw, delivered after the thrower's commit. A message nobody
+    waits for yet is tried again (with the due runner's backoff): the receiver may not have
+    reached its catch event; after the last attempt the row stays failed, for an admin."""
+    if not still_pending(conn, row):
+        return "skipped"
+    event = row["payload"]
+    actor = f"instance:{event.get('from_instance')}"
+    if event["kind"] == "signal":
+        broadcast(conn, fd, actor, event["name"], event.get("variables") or {}, now,
+                  exclude=event.get("from_instance"))
+    else:
+        correlate(conn, fd, actor, event["name"], event.get("correlation") or None, None, None,
+                  event.get("variables") or {}, False, now)
+    mark_done(conn, row, now, node)
+    return "fired"
+
+
+def fire_delivery(conn: UnitOfWork, fd: Flowdesk, row: RowMapping, now: datetime,
+                  node: str) -> Fired:
+    """One receiver of a large broadcast."""
+    if not still_pending(conn, row):
+        return "skipped"
+    event = row["payload"]
+    if row["definition_id"] is not None:
+        start_by_event(conn, fd, row["definition_id"], event["kind"], event["name"],
+                       event.get("variables") or {}, None, event["actor"], now)
+        mark_done(conn, row, now, node)
+        return "fired"
+    instance = lock_instance(conn, row["instance_id"])
+    if instance is None:
+        return "busy"
+    if instance["status"] in FINAL_STATUSES or instance["status"] == "error":
+        conn.execute(due.update().where(due.c.id == row["id"]).values(
+            state="cancelled", last_error=f"the instance is {instance['status']}"))
+        return "skipped"
+    _deliver_to(conn, fd, instance, event["kind"], event["name"],
+                event.get("variables") or {}, event["actor"], now)
+    mark_done(conn, row, now, node)
+    return "fired"
+
+
+def _looked_for(correlation: dict | None, business_key: str | None,
+                instance_id: int | None) -> str:
+    parts = [f"{k}={v}" for k, v in (correlation or {}).items()]
+    if business_key is not None:
+        parts.append(f"business key {business_key}")
+    if instance_id is not None:
+        parts.append(f"instance {instance_id}")
+    return "looked for " + (", ".join(parts) if parts else "any instance")
+
