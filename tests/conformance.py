@@ -69,9 +69,9 @@ CASES = [
          CONFORMANCE / "events", {"replies": 0},
          [("message", "customer_reply", {}), ("complete", "work", {"done": True}),
           ("message", "parcel_arrived", {})],
-         "completed", {"replies": 0, "done": True}, through_api=False),
+         "completed", {"replies": 0, "done": True}),
     Case("interrupting signal boundary", CONFORMANCE / "events", {"replies": 0},
-         [("signal", "case_withdrawn", {})], "completed", {"replies": 0}, through_api=False),
+         [("signal", "case_withdrawn", {})], "completed", {"replies": 0}),
     Case("non-interrupting timer boundary, intermediate timer, subprocess, manual task",
          CONFORMANCE / "timers_errors", {},
          [("advance", "PT31M", {}), ("complete", "intake", {"bad": False}),
@@ -86,12 +86,12 @@ CASES = [
          CONFORMANCE / "event_subprocess", {},
          [("message", "customer_note", {}), ("complete", "take_note", {"note": "call back"}),
           ("complete", "work", {"done": True})],
-         "completed", {"done": True}, through_api=False),
+         "completed", {"done": True}),
     Case("interrupting signal event subprocess stops the main flow and the other",
          CONFORMANCE / "event_subprocess", {},
          [("message", "customer_note", {}), ("signal", "case_withdrawn", {}),
           ("complete", "close_withdrawn", {"closed": True})],
-         "completed", {"closed": True}, through_api=False),
+         "completed", {"closed": True}),
 ]
 
 

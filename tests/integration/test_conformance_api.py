@@ -1,7 +1,8 @@
 """The conformance matrix through the API, on SQLite and PostgreSQL: every case the API can
 drive, with the server's cache of live workflows dropped before every step (each call rebuilds
 the instance from its saved state, as after a restart), gives the engine's own straight run:
-the same open tasks after each step, the same variables, path and end. The diagram, which is
+the same open tasks after each step, the same variables, path and end. Messages and signals
+come through ``POST /messages`` (to the instance by id) and ``POST /signals``. The diagram, which is
 always read from the saved state, answers at every step with the open tasks active."""
 from __future__ import annotations
 
@@ -49,6 +50,14 @@ def test_the_api_follows_the_engine_from_saved_state(server, tokens, fd, clock, 
             clock.advance(seconds=parse_duration(target).total_seconds())
             fd.workflows.evict(instance_id)
             run_due(fd)
+        elif action == "message":
+            sent = server.post("/api/v1/messages", tokens["shop"], json={
+                "name": target, "instance_id": instance_id, "variables": data})
+            assert sent.status_code == 200, sent.text
+        elif action == "signal":
+            sent = server.post("/api/v1/signals", tokens["shop"],
+                               json={"name": target, "variables": data})
+            assert sent.status_code == 200 and sent.json()["count"] == 1, sent.text
         else:
             assert action == "complete"
             task = next(t for t in open_tasks() if t["bpmn_id"] == target)

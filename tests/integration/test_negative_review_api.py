@@ -188,3 +188,36 @@ def test_a_missed_call_window_notifies_the_supervisor(server, tokens, fd, clock,
         ("sla_breach", "AfterSales", call["id"]), ("sla_escalation", "Supervisor", call["id"])]
     actions = [a["action"] for a in server.get(f"/api/v1/instances/{instance_id}", agent).json()["audit"]]
     assert {"timer.fired", "sla.breach", "sla.escalation"} <= set(actions)
+
+
+def test_a_reply_message_by_order_number_ends_the_48_hour_wait(server, tokens, fd, clock,  # type: ignore[no-untyped-def]
+                                                              ready) -> None:
+    """The IM bridge reports the buyer's reply by order number: the wait ends at once, the
+    48-hour timer is withdrawn, and the reply is on the case for recording the outcome."""
+    from tests.negative_review_paths import SMS, WANGWANG, register
+    agent = ready
+    clock.set(local("2026-03-02T09:00:00+08:00"))
+    cases = {}
+    for letter, order_no in (("M", "TB-M-1"), ("N", "TB-N-2")):
+        cases[order_no] = start(server, agent, letter)
+        for bpmn_id, _lane, data in [register("severe", "negative", order_no=order_no),
+                                     WANGWANG, SMS]:
+            (task,) = open_tasks(server, tokens, cases[order_no])
+            assert task["bpmn_id"] == bpmn_id
+            claim_and_complete(server, agent, task["id"], data)
+    waiting = cases["TB-N-2"]
+    assert [t["bpmn_id"] for t in open_tasks(server, tokens, waiting)] == ["record_customer_reply"]
+    clock.advance(seconds=3 * 3600)
+    sent = server.post("/api/v1/messages", tokens["shop"], json={
+        "name": "customer_replied", "correlation": {"order_no": "TB-N-2"},
+        "variables": {"customer_reply": "已经改成好评了"}})
+    assert sent.status_code == 200, sent.text
+    assert [r["instance_id"] for r in sent.json()["reached"]] == [waiting]
+    assert [t["bpmn_id"] for t in open_tasks(server, tokens, waiting)] == ["record_outcome"]
+    assert pending_timers(server, tokens, waiting) == []  # the 48 h timer is withdrawn
+    detail = server.get(f"/api/v1/instances/{waiting}", tokens["admin"]).json()
+    assert detail["variables"]["customer_reply"] == "已经改成好评了"
+    assert any(a["action"] == "message.received" and a["actor"] == "shop"
+               for a in detail["audit"])
+    other = cases["TB-M-1"]  # the other case still waits for its own buyer
+    assert [t["bpmn_id"] for t in open_tasks(server, tokens, other)] == ["record_customer_reply"]

@@ -134,14 +134,15 @@ class Server:
         self.process: subprocess.Popen | None = None
         self.runs = 0
 
-    def start(self, *args: str) -> None:
+    def start(self, *args: str, scheduler: bool = True) -> None:
         self.runs += 1
         self.log = self.workdir / f"serve{self.runs}.log"
         env = dict(os.environ, FLOWDESK_DATABASE_URL=self.database_url,
-                   FLOWDESK_TICK_SECONDS="0.2", FLOWDESK_SCHEDULER="on")
+                   FLOWDESK_TICK_SECONDS="0.2", FLOWDESK_SCHEDULER="on" if scheduler else "off")
         with self.log.open("wb") as out:
             self.process = subprocess.Popen([FLOWDESK, "serve", "--port", str(self.port), *args],
-                                            env=env, stdout=out, stderr=subprocess.STDOUT)
+                                            env=env, stdout=out, stderr=subprocess.STDOUT,
+                                            start_new_session=True)  # its own group: crash()
 
         def healthy() -> bool:
             assert self.process.poll() is None, self.log.read_text()[-3000:]
@@ -155,6 +156,14 @@ class Server:
     def stop(self) -> None:
         if self.process is not None:
             stop(self.process, self.log)
+            self.process = None
+
+    def crash(self) -> None:
+        """SIGKILL to the server and its workers: no clean-up of any kind, as when the machine
+        loses power."""
+        if self.process is not None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
             self.process = None
 
 
