@@ -28,7 +28,7 @@ from engine.errors import EventNotCaught
 from services import audit, subscriptions
 from services.context import Flowdesk
 from services.engine_step import FINAL_STATUSES, json_safe, step
-from services.errors import Conflict, NotFound
+from services.errors import Conflict, Invalid, NotFound, field_error
 from services.instances import start_in
 from services.principal import Principal, require_role
 from services.timers import Fired, lock_instance, mark_done, still_pending
@@ -37,6 +37,9 @@ from store.tables import DueWork
 from store.uow import UnitOfWork
 
 SENDER_ROLES = ("admin", "worker")
+# Variables Flowdesk itself sets on a case: a message from outside may not overwrite them.
+OWNED_VARIABLES = ("case_no", "initiator", "customer", "related_case_no", "user_status",
+                   "user_status_history")
 SYNC_LIMIT = 200  # receivers reached within the sender's request; more go to the due runner
 MANY = 1000  # at most this many instances named in an answer
 due = DueWork.__table__
@@ -48,6 +51,7 @@ def send_message(fd: Flowdesk, user: Principal, name: str, *,
                  deliver_to_all: bool = False) -> dict:
     """Correlate a message from outside; returns whom it reached."""
     require_role(user, *SENDER_ROLES)
+    _check_variables(variables)
     now = fd.now()
     with fd.uow() as uow:
         reached = correlate(uow, fd, user.username, name, correlation, business_key,
@@ -59,9 +63,18 @@ def broadcast_signal(fd: Flowdesk, user: Principal, name: str,
                      variables: dict | None = None) -> dict:
     """Throw a signal from outside into every instance and process that catches it."""
     require_role(user, *SENDER_ROLES)
+    _check_variables(variables)
     now = fd.now()
     with fd.uow() as uow:
         return broadcast(uow, fd, user.username, name, variables or {}, now, exclude=None)
+
+
+def _check_variables(variables: dict | None) -> None:
+    owned = sorted(set(variables or {}) & set(OWNED_VARIABLES))
+    if owned:
+        raise Invalid("Flowdesk sets these variables of a case itself; a message or signal "
+                      f"cannot change them: {', '.join(owned)}.",
+                      [field_error(f"variables.{name}", "set by Flowdesk") for name in owned])
 
 
 # -- the one path ---------------------------------------------------------------------------

@@ -126,6 +126,11 @@ def test_who_may_send_and_what_is_refused(server, tokens, deployed) -> None:  # 
                      correlation={"order_no": {"x": 1}})
     assert nested.status_code == 422
     assert message(server, tokens["shop"], name="nobody_listens").status_code == 404
+    owned = message(server, tokens["shop"], name="order_created",
+                    variables={"case_no": "FAKE1", "initiator": "boss", "note": "ok"})
+    assert owned.status_code == 422
+    assert {e["field"] for e in owned.json()["errors"]} == {"variables.case_no",
+                                                           "variables.initiator"}
 
 
 def test_a_signal_reaches_every_waiting_case_and_starts_its_processes(server, tokens, fd,  # type: ignore[no-untyped-def]
