@@ -30,6 +30,7 @@ OF_INSTANCE = select(subs.c.id, subs.c.kind, subs.c.name, subs.c.bpmn_id,
     subs.c.instance_id == bindparam("for_instance"))
 DROP_OF_INSTANCE = delete(subs).where(subs.c.instance_id == bindparam("for_instance"))
 INSERT = subs.insert()
+MAX_KEYED = 1000  # instances sharing one business key that a message looks at
 
 
 def sync(uow: UnitOfWork, instance: Instance, wanted: list[Subscription], now: datetime,
@@ -106,9 +107,12 @@ def waiting_for_message(uow: UnitOfWork, name: str, correlation: dict | None,
         query = query.where(subs.c.correlation_hash == correlation_hash(correlation))
     if instance_id is not None:
         query = query.where(subs.c.instance_id == instance_id)
-    if business_key is not None:
-        query = query.where(subs.c.instance_id.in_(
-            select(instances.c.id).where(instances.c.business_key == business_key)))
+    if business_key is not None:  # the instances first: their index, then (instance, name)
+        keyed = list(uow.scalars(select(instances.c.id).where(
+            instances.c.business_key == business_key).limit(MAX_KEYED)))
+        if not keyed:
+            return []
+        query = query.where(subs.c.instance_id.in_(keyed))
     return list(uow.scalars(query.distinct().order_by(subs.c.instance_id).limit(limit)))
 
 

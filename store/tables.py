@@ -323,7 +323,7 @@ class EventSubscription(Base):
     __tablename__ = "event_subscriptions"
     __table_args__ = (Index("ix_event_subscriptions_lookup", "kind", "name",
                             "correlation_hash"),
-                      Index("ix_event_subscriptions_instance", "instance_id"),
+                      Index("ix_event_subscriptions_instance", "instance_id", "kind", "name"),
                       Index("ix_event_subscriptions_definition", "definition_id"))
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     kind: Mapped[str] = mapped_column(String(10))  # message | signal

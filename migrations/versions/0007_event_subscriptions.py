@@ -38,7 +38,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('id'))
     op.create_index('ix_event_subscriptions_lookup', 'event_subscriptions',
                     ['kind', 'name', 'correlation_hash'])
-    op.create_index('ix_event_subscriptions_instance', 'event_subscriptions', ['instance_id'])
+    op.create_index('ix_event_subscriptions_instance', 'event_subscriptions',
+                    ['instance_id', 'kind', 'name'])
     op.create_index('ix_event_subscriptions_definition', 'event_subscriptions',
                     ['definition_id'])
 
