@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 from services.errors import Forbidden
 
-ROLES = ("admin", "designer", "staff", "supervisor")
+# worker: a machine account that fetches and completes external tasks, and nothing else.
+ROLES = ("admin", "designer", "staff", "supervisor", "worker")
 
 
 @dataclass(frozen=True)
