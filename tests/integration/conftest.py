@@ -119,7 +119,8 @@ def server(app) -> Iterator[Client]:  # type: ignore[no-untyped-def]
 @pytest.fixture
 def tokens(fd) -> dict[str, str]:  # type: ignore[no-untyped-def]
     """admin (all roles), agent (Agent), supervisor (Supervisor + Agent + ComplaintGroup),
-    outsider (staff in no group), designer (deploys only), agent2 (a second agent)."""
+    outsider (staff in no group), designer (deploys only), agent2 (a second agent), worker (a
+    machine account for external tasks)."""
     people = {
         "admin": (["admin", "designer", "supervisor", "staff"], ["Agent"]),
         "agent": (["staff"], ["Agent"]),
@@ -127,6 +128,7 @@ def tokens(fd) -> dict[str, str]:  # type: ignore[no-untyped-def]
         "supervisor": (["supervisor", "staff"], ["Supervisor", "Agent", "ComplaintGroup"]),
         "outsider": (["staff"], []),
         "designer": (["designer"], []),
+        "worker": (["worker"], []),
     }
     out = {}
     for name, (roles, groups) in people.items():
