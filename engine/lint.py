@@ -77,9 +77,13 @@ def _lint_reserved_ids(process: etree._Element, file: str) -> list[Problem]:
 def _lint_service_tasks(root: etree._Element, file: str) -> list[Problem]:
     """A service task is either an external task (a topic workers fetch it by) or a request
     to the host for an operation Flowdesk provides."""
-    from .external_tasks import NotExternal, external_source  # local: lint stands alone
+    from .external_tasks import CAMUNDA, NotExternal, external_source  # local: lint alone
     from .host_actions import check
-    problems = []
+    problems = [_problem(f"'{el.get('name') or el.get('id')}' is an external task "
+                         "(camunda:type), which Flowdesk runs on service tasks only: make it "
+                         "a service task.", file, el, "invalid_service_task")
+                for el in root.iter() if isinstance(el.tag, str)
+                and el.get(f"{{{CAMUNDA}}}type") and el.tag != f"{{{BPMN}}}serviceTask"]
     for task in root.iter(f"{{{BPMN}}}serviceTask"):
         label = task.get("name") or task.get("id")
         try:

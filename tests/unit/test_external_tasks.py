@@ -210,6 +210,8 @@ def test_a_multi_instance_external_task_waits_for_each_item() -> None:
                     '</bpmn:extensionElements>'), "output mappings"),
     (external('camunda:topic="t" camunda:taskPriority="${p}"'), "must be a whole number"),
     ('<bpmn:serviceTask id="svc" />', "no topic for an external worker"),
+    ('<bpmn:sendTask id="svc" camunda:type="external" camunda:topic="t" />',
+     "Flowdesk runs on service tasks only"),
 ])
 def test_service_tasks_flowdesk_cannot_run_are_refused_at_deploy(task: str, message: str) -> None:
     with pytest.raises(InvalidModel) as raised:
