@@ -52,12 +52,15 @@ FETCHABLE = (
     .limit(bindparam("limit"))
     .with_for_update(skip_locked=True, of=ext))
 
+# A worker's answer locks the instance first (PostgreSQL), as a firing timer does, so the two
+# take their locks in the same order: instance, then its external-task rows.
 WITH_INSTANCE = (
     select(ext, instances.c.status.label("instance_status"),
            instances.c.version.label("instance_version"), instances.c.definition_id,
            instances.c.process_key, instances.c.business_key)
     .join(instances, instances.c.id == ext.c.instance_id)
-    .where(ext.c.id == bindparam("task_id")))
+    .where(ext.c.id == bindparam("task_id"))
+    .with_for_update(of=instances))
 
 # Changes a worker makes hold only while its lock does (the row may have moved since it was
 # read: another worker fetched it after the lock expired, or the process withdrew it).
