@@ -87,15 +87,19 @@ def fetch_and_lock(fd: Flowdesk, user: Principal, worker_id: str, topics: list[d
     with fd.uow() as uow:
         rows = uow.execute(FETCHABLE, {"topics": list(by_name), "now": now,
                                        "limit": max_tasks}).mappings().all()
-        locked = [_lock(uow, user, worker_id, row, by_name[row["topic"]], now) for row in rows]
-    return locked
+        expiry = {name: now + _ms(topic["lock_duration"]) for name, topic in by_name.items()}
+        for name in {row["topic"] for row in rows}:  # one lock duration per topic
+            uow.execute(ext.update().where(ext.c.id.in_(
+                [row["id"] for row in rows if row["topic"] == name])).values(
+                worker_id=worker_id, lock_expires_at=expiry[name], updated_at=now))
+        return [_locked(uow, user, worker_id, row, by_name[row["topic"]], expiry[row["topic"]],
+                        now) for row in rows]
 
 
-def _lock(uow: UnitOfWork, user: Principal, worker_id: str, row: RowMapping, topic: dict,
-          now: datetime) -> dict:
-    expires = now + _ms(topic["lock_duration"])
-    uow.execute(ext.update().where(ext.c.id == row["id"]).values(
-        worker_id=worker_id, lock_expires_at=expires, updated_at=now))
+def _locked(uow: UnitOfWork, user: Principal, worker_id: str, row: RowMapping, topic: dict,
+            expires: datetime, now: datetime) -> dict:
+    """A fetched task as the worker gets it (its variables, or the names the topic asked
+    for), its locking audited on its instance."""
     audit.record(uow, now, user.username, "external_task.locked",
                  instance_id=row["instance_id"], after={
                      "external_task_id": row["id"], "topic": row["topic"],

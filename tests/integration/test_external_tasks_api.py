@@ -5,6 +5,7 @@ extend their locks; locks expire on the app's clock; two workers never get the s
 from __future__ import annotations
 
 import threading
+from datetime import datetime, timedelta
 
 import requests
 
@@ -88,6 +89,28 @@ def test_camunda_field_names_are_accepted(server, tokens) -> None:  # type: igno
     extended = server.post(f"{BASE}/{task['id']}/extend-lock", tokens["worker"],
                            json={"workerId": "camunda-style", "newDuration": 20_000})
     assert extended.status_code == 200, extended.text
+
+
+def test_highest_priority_then_oldest_first_each_topic_its_own_lock(server, tokens, clock) -> None:  # type: ignore[no-untyped-def]
+    _deployed(server, tokens)
+    first = _start(server, tokens, key="first")
+    [charge] = fetch(server, tokens["worker"], "w", CHARGE)
+    assert server.post(f"{BASE}/{charge['id']}/complete", tokens["worker"],
+                       json={"worker_id": "w"}).status_code == 200  # first: a receipt (0) open
+    clock.advance(seconds=60)
+    second = _start(server, tokens, key="second")  # a charge (priority 10)
+    clock.advance(seconds=60)
+    third = _start(server, tokens, key="third")  # another charge, newer
+    short = {"name": "charge_card", "lock_duration": 5_000}
+    got = fetch(server, tokens["worker"], "w", RECEIPT, short, max_tasks=2)
+    assert [(t["instance_id"], t["topic"]) for t in got] == [
+        (second, "charge_card"), (third, "charge_card")]
+    [receipt] = fetch(server, tokens["worker"], "w", RECEIPT, short)
+    assert receipt["instance_id"] == first
+    expiries = {(t["topic"], datetime.fromisoformat(t["lock_expires_at"]) - clock.now())
+                for t in (*got, receipt)}
+    assert expiries == {("charge_card", timedelta(seconds=5)),
+                        ("send_receipt", timedelta(seconds=60))}
 
 
 def test_an_expired_lock_goes_to_the_next_worker(server, tokens, clock) -> None:  # type: ignore[no-untyped-def]

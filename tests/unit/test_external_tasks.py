@@ -182,7 +182,8 @@ def test_a_specific_code_wins_over_a_catch_all_boundary() -> None:
 def test_a_multi_instance_external_task_waits_for_each_item() -> None:
     loop = ('<bpmn:multiInstanceLoopCharacteristics>'
             '<bpmn:loopDataInputRef>phones</bpmn:loopDataInputRef>'
-            '<bpmn:inputDataItem id="phone" name="phone" /></bpmn:multiInstanceLoopCharacteristics>')
+            '<bpmn:inputDataItem id="phone" name="phone" />'
+            '</bpmn:multiInstanceLoopCharacteristics>')
     definition = parse_bundle(model(external('camunda:topic="sms"', loop),
                                     error_boundary("any", None)))
     runtime = Runtime()
