@@ -10,8 +10,8 @@ from services import audit, customers, due_work, external_task_rows
 from services.context import Flowdesk
 from services.engine_step import FINAL_STATUSES, apply_result, keep_live, step
 from services.errors import Conflict, Invalid, NotFound
-from services.plain_json import json_safe
 from services.instance_reads import get_instance, list_instances  # noqa: F401 - the routes' service
+from services.plain_json import json_safe
 from services.principal import Principal, require_role
 from services.sla import clocks as sla
 from store import queries as q
