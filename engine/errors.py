@@ -55,3 +55,7 @@ class TaskTreeTooDeep(EngineError):
 
 class EventNotCaught(EngineError):
     """A message or signal was sent to an instance that is not waiting for it."""
+
+
+class ErrorNotCaught(EngineError):
+    """A BPMN error thrown from an external task that no error boundary event catches."""

@@ -75,22 +75,38 @@ def _lint_reserved_ids(process: etree._Element, file: str) -> list[Problem]:
 
 
 def _lint_service_tasks(root: etree._Element, file: str) -> list[Problem]:
-    """A service task asks the host for an operation: it must be one Flowdesk provides."""
-    from .host_actions import check  # local: keeps lint importable on its own
-    problems = []
+    """A service task is either an external task (a topic workers fetch it by) or a request
+    to the host for an operation Flowdesk provides."""
+    from .external_tasks import CAMUNDA, NotExternal, external_source  # local: lint alone
+    from .host_actions import check
+    problems = [_problem(f"'{el.get('name') or el.get('id')}' is an external task "
+                         "(camunda:type), which Flowdesk runs on service tasks only: make it "
+                         "a service task.", file, el, "invalid_service_task")
+                for el in root.iter() if isinstance(el.tag, str)
+                and el.get(f"{{{CAMUNDA}}}type") and el.tag != f"{{{BPMN}}}serviceTask"]
     for task in root.iter(f"{{{BPMN}}}serviceTask"):
+        label = task.get("name") or task.get("id")
+        try:
+            if external_source(task) is not None:
+                continue
+        except NotExternal as exc:
+            problems.append(_problem(f"Service task '{label}': {exc}.", file, task,
+                                     "invalid_service_task"))
+            continue
         operator = task.find("bpmn:extensionElements/spiff:serviceTaskOperator", NS)
         if operator is None:
-            problems.append(_problem(f"Service task '{task.get('name') or task.get('id')}' names "
-                                     "no operation (spiffworkflow:serviceTaskOperator).", file,
-                                     task, "invalid_service_task"))
+            problems.append(_problem(f"Service task '{label}' names no operation "
+                                     "(spiffworkflow:serviceTaskOperator) and no topic for an "
+                                     "external worker (camunda:type=\"external\" "
+                                     "camunda:topic=\"…\").", file, task,
+                                     "invalid_service_task"))
             continue
         params = {p.get("id", ""): "?" for p in operator.iterfind(
             "spiff:parameters/spiff:parameter", NS)}
         reason = check(operator.get("id", ""), params)
         if reason:
-            problems.append(_problem(f"Service task '{task.get('name') or task.get('id')}': "
-                                     f"{reason}.", file, task, "invalid_service_task"))
+            problems.append(_problem(f"Service task '{label}': {reason}.", file, task,
+                                     "invalid_service_task"))
     return problems
 
 

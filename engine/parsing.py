@@ -17,9 +17,10 @@ from jsonschema import Draft202012Validator, SchemaError
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
-from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+from SpiffWorkflow.spiff.parser.process import VALIDATOR
 
 from .errors import InvalidModel, Problem
+from .external_tasks import FlowdeskBpmnParser, error_variables, specs_have_external_tasks
 from .lint import BPMN, NS, executable_process_ids, lint_bpmn, properties_of
 from . import events, spiff_patches, status_profile  # noqa: F401 - patches the parser too
 from .status_profile import StatusProfile
@@ -65,6 +66,8 @@ class ParsedDefinition:
     # Event subprocesses whose start event interrupts (BPMN's default): when one starts, the
     # rest of its (sub)process is cancelled. SpiffWorkflow does not read isInterrupting.
     interrupting: frozenset[str] = frozenset()
+    # Camunda's errorCodeVariable / errorMessageVariable of error boundary events, by id.
+    error_variables: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     @functools.cached_property
     def has_timers(self) -> bool:
@@ -81,6 +84,11 @@ class ParsedDefinition:
     def start_events(self) -> list[events.StartEvent]:
         """Its message and signal start events: an instance starts when one arrives."""
         return events.start_events(self.spec)
+
+    @functools.cached_property
+    def has_external_tasks(self) -> bool:
+        """Whether its instances can ever wait for a worker (else the host skips that upkeep)."""
+        return specs_have_external_tasks(self.spec, self.subprocess_specs)
 
 
 def bundle_sha256(files: dict[str, bytes]) -> str:
@@ -227,7 +235,7 @@ def _choose_key(roots: dict[str, etree._Element], wanted: str | None,
 
 def _build_spec(bpmn_roots: dict, dmn_roots: dict, key: str, forms: dict) -> ParsedDefinition:
     lines = _id_lines({**bpmn_roots, **dmn_roots})
-    parser = SpiffBpmnParser(validator=VALIDATOR)
+    parser = FlowdeskBpmnParser(validator=VALIDATOR)
     try:
         for name, root in dmn_roots.items():
             parser.add_dmn_xml(root, filename=name)
@@ -256,7 +264,8 @@ def _build_spec(bpmn_roots: dict, dmn_roots: dict, key: str, forms: dict) -> Par
     return ParsedDefinition(key=key, name=spec.description or key, sha256="", spec=spec,
                             subprocess_specs=subprocess_specs, forms=forms, user_tasks=user_tasks,
                             start_schedules=schedules,
-                            interrupting=interrupting_event_subprocesses(bpmn_roots))
+                            interrupting=interrupting_event_subprocesses(bpmn_roots),
+                            error_variables=error_variables(bpmn_roots))
 
 
 def interrupting_event_subprocesses(roots: dict[str, etree._Element]) -> frozenset[str]:

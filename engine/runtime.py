@@ -7,18 +7,22 @@ failed, one incident, so the host never has to look inside Spiff.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
+from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
 
 from . import events, host_actions, spiff_patches
 from .clock import Clock, SystemClock
-from .errors import EventNotCaught, TaskNotFound, TaskNotReady, TaskTreeTooDeep
+from .errors import ErrorNotCaught, EventNotCaught, TaskNotFound, TaskNotReady, TaskTreeTooDeep
 from .events import Subscription, Thrown
+from .external_tasks import (OpenExternalTask, catching_boundary, is_open_external,
+                             open_external_tasks)
 from .forms import validate_form
 from .host_actions import HostAction
 from .parsing import ParsedDefinition
@@ -69,6 +73,7 @@ class StepResult:
     host_actions: list[HostAction] = field(default_factory=list)  # service task requests
     subscriptions: list[Subscription] = field(default_factory=list)  # messages/signals awaited
     thrown: list[Thrown] = field(default_factory=list)  # messages/signals for other instances
+    external_tasks: list[OpenExternalTask] = field(default_factory=list)  # for workers
 
 
 def _from_data(data: dict, name: str | None) -> str | None:
@@ -128,7 +133,7 @@ class Runtime:
         validate_form(info.form_schema if info else {"type": "object"}, data)
         data = self._user_status(definition, task, data)
         task.data.update(copy.deepcopy(data))
-        return self._advance(wf, definition, action=task)
+        return self._advance(wf, definition, action=task.run)
 
     def _user_status(self, definition: ParsedDefinition, task: Any, data: dict) -> dict:
         """A form that moves the case's user status must follow the process's status profile
@@ -179,14 +184,60 @@ class Runtime:
         return self._advance(wf, definition, action=None)
 
     def retry(self, definition: ParsedDefinition, wf: BpmnWorkflow,
-              variables: dict[str, Any] | None = None) -> StepResult:
+              variables: dict[str, Any] | None = None,
+              external: tuple[str, ...] = ()) -> StepResult:
         """Put failed tasks back to READY (G14: Spiff has no public retry), optionally with
-        corrected data, and run again."""
+        corrected data, and run again. ``external``: the external tasks whose worker gave up
+        (they stay with their workers; the corrected data goes to them too)."""
         for task in wf.get_tasks(state=TaskState.ERROR):
             if variables:
                 task.data.update(copy.deepcopy(variables))
             task._set_state(TaskState.READY)
+        for guid in external if variables else ():
+            task = self._find(wf, guid)
+            if is_open_external(task):
+                task.data.update(copy.deepcopy(variables))
         return self._advance(wf, definition, action=None)
+
+    # -- external tasks --------------------------------------------------------------------
+    def complete_external(self, definition: ParsedDefinition, wf: BpmnWorkflow,
+                          task_guid: str, variables: dict[str, Any]) -> StepResult:
+        """A worker finished an external task: its variables go to the process, which runs
+        to its next wait."""
+        task = self._external(wf, task_guid)
+        task.data.update(copy.deepcopy(variables))
+        return self._advance(wf, definition, action=task.complete)
+
+    def throw_external_error(self, definition: ParsedDefinition, wf: BpmnWorkflow,
+                             task_guid: str, code: str, message: str = "",
+                             variables: dict[str, Any] | None = None) -> StepResult:
+        """A worker reports a business error: the error boundary event that catches ``code``
+        (see ``external_tasks.catching_boundary``) fires with the variables, interrupting the
+        task. Raises ErrorNotCaught, changing nothing, if no boundary catches it."""
+        task = self._external(wf, task_guid)
+        boundary = catching_boundary(task, code)
+        if boundary is None:
+            label = task.task_spec.bpmn_name or task.task_spec.bpmn_id
+            raise ErrorNotCaught(f"No error boundary event on '{label}' (or around it) "
+                                 f"catches the error code '{code}'.")
+        names = definition.error_variables.get(boundary.task_spec.bpmn_id, ("", ""))
+
+        def fire() -> None:
+            spec = boundary.task_spec
+            spec.catch(boundary, BpmnEvent(spec.event_definition,
+                                           payload={"code": code, "message": message}))
+            spec._update(boundary)
+            boundary.data.update(copy.deepcopy(variables or {}))
+            boundary.data.update({name: value for name, value in zip(names, (code, message))
+                                  if name})
+        return self._advance(wf, definition, action=fire)
+
+    def _external(self, wf: BpmnWorkflow, task_guid: str) -> Any:
+        task = self._find(wf, task_guid)
+        if not is_open_external(task):
+            raise TaskNotReady(f"task {task_guid} is not an external task waiting for a "
+                               f"worker (it is {TaskState.get_name(task.state)})")
+        return task
 
     def cancel(self, wf: BpmnWorkflow) -> StepResult:
         wf.cancel()
@@ -217,8 +268,8 @@ class Runtime:
             raise TaskNotFound(f"no task {task_guid} in this instance")
         return task
 
-    def _advance(self, wf: BpmnWorkflow, definition: ParsedDefinition, action: Any,
-                 refresh: bool = False) -> StepResult:
+    def _advance(self, wf: BpmnWorkflow, definition: ParsedDefinition,
+                 action: Callable[[], object] | None, refresh: bool = False) -> StepResult:
         token = spiff_patches.use_clock(self.clock)
         requests = host_actions.collect()
         incident = None
@@ -226,7 +277,7 @@ class Runtime:
             if refresh:
                 wf.refresh_timers()
             if action is not None:
-                action.run()
+                action()
             # Not wf.do_engine_steps(): its trailing refresh_timers() makes an overdue timer
             # READY without running it, and the instance would sit with nothing to wake it.
             # Timers move only in fire_due_timers (refresh=True), after missed cycles are
@@ -304,10 +355,12 @@ class Runtime:
             status = "completed"
         else:
             status = "running" if open_tasks else "waiting"
+        # External tasks are reported even with an incident: they stay with their workers.
         return StepResult(status=status, open_tasks=open_tasks, incident=incident,
                           variables=self._variables(wf), waiting_timers=self._timers(wf),
                           subscriptions=events.subscriptions(wf)
-                          if definition.catches_events and status != "completed" else [])
+                          if definition.catches_events and status != "completed" else [],
+                          external_tasks=open_external_tasks(wf))
 
     @staticmethod
     def _open_tasks(wf: BpmnWorkflow, definition: ParsedDefinition) -> list[OpenTask]:

@@ -17,6 +17,7 @@ from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
+from .external_tasks import ExternalServiceTask, ExternalServiceTaskConverter
 from .spiff_patches import SPIFF_VERSION
 
 
@@ -53,6 +54,7 @@ class StateSerializer:
     def __init__(self) -> None:
         config = dict(SPIFF_CONFIG)
         config[BpmnWorkflow] = _StateOnlyWorkflowConverter
+        config[ExternalServiceTask] = ExternalServiceTaskConverter
         registry = BpmnWorkflowSerializer.configure(config)
         registry.register(decimal.Decimal, lambda v: {"value": str(v)},
                           lambda v: decimal.Decimal(v["value"]))

@@ -84,12 +84,14 @@ def _catch_and_broadcast(self: EventManager, event: object, internal: bool = Tru
 def _payload_into_data(self: object, my_task: Task) -> None:
     """A caught message's or signal's variables land in the task's data, as in BPMN engines
     generally; a model that names a variable for it (spiffworkflow:messageVariable) gets it
-    there instead. 3.2.0's spiff classes dropped the payload unless a variable was named."""
+    there instead. 3.2.0's spiff classes dropped the payload unless a variable was named.
+    Errors and escalations keep 3.2.0's rule (their payload only into a named variable)."""
     variable = getattr(self, "message_var", None) or getattr(self, "variable", None)
     payload = my_task.internal_data.pop(self.name, None)  # type: ignore[attr-defined]
     if variable is not None:
         my_task.data[variable] = payload
-    elif isinstance(payload, dict):
+    elif isinstance(payload, dict) and isinstance(self, (MessageEventDefinition,
+                                                         SignalEventDefinition)):
         my_task.set_data(**copy.deepcopy(payload))
 
 

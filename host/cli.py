@@ -73,7 +73,8 @@ def users() -> None:
 @users.command("create")
 @click.argument("username")
 @click.option("--role", "roles", multiple=True, default=["staff"], show_default=True,
-              help="admin, designer, staff or supervisor; repeatable")
+              help="admin, designer, staff, supervisor or worker (a machine account "
+                   "for external tasks); repeatable")
 @click.option("--group", "groups", multiple=True, help="a group (lane name); repeatable")
 @click.option("--name", "display_name", default="")
 def users_create(username: str, roles: tuple[str, ...], groups: tuple[str, ...],

@@ -11,7 +11,6 @@ workflow is parked again only once the unit of work has committed.
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -21,10 +20,11 @@ from sqlalchemy.engine import RowMapping
 
 from engine.parsing import ParsedDefinition
 from engine.runtime import OpenTask, StepResult
-from services import audit, due_work, subscriptions
+from services import audit, due_work, external_task_rows, subscriptions
 from services.context import Flowdesk
 from services.errors import Stale
 from services.identity import user_exists
+from services.plain_json import json_safe
 from services.sla import clocks as sla
 from store import queries as q
 from store.fast_sql import Prepared, insert_of
@@ -37,11 +37,6 @@ PRIORITY_NAMES = {"low": 25, "normal": 50, "medium": 50, "high": 75, "urgent": 1
 
 Instance = RowMapping | dict  # needs id, version, process_key, business_key (definition_id)
 Run = Callable[[ParsedDefinition, Any], StepResult]
-
-
-def json_safe(value: Any) -> Any:
-    """Task data as plain JSON (dates become ISO strings) for the JSON columns."""
-    return json.loads(json.dumps(value, default=str))
 
 
 def priority_of(variables: dict) -> int:
@@ -89,7 +84,8 @@ def step(uow: UnitOfWork, fd: Flowdesk, instance: Instance, run: Run, now: datet
         raise
     version = save_state(uow, instance, fd.runtime.dumps(wf), result, now)
     new_tasks = apply_result(uow, fd, instance, result, now, known_open=known_open,
-                             timers=parsed.has_timers, catches=parsed.catches_events)
+                             timers=parsed.has_timers, catches=parsed.catches_events,
+                             externals=parsed.has_external_tasks)
     keep_live(fd, uow, instance["id"], version, result.status, wf)
     return result, new_tasks
 
@@ -111,12 +107,13 @@ def save_state(uow: UnitOfWork, instance: Instance, state: str, result: StepResu
 
 def apply_result(uow: UnitOfWork, fd: Flowdesk, instance: Instance, result: StepResult,
                  now: datetime, known_open: dict[str, int] | None = None,
-                 new: bool = False, timers: bool = True, catches: bool = True) -> list[dict]:
-    """Sync human-task rows, incidents, due timers and event subscriptions with the engine's
-    view, and put what it threw for other instances in the outbox; return the new task rows.
-    ``new``: the instance was just created, so it has no rows to compare with; ``timers`` /
-    ``catches``: False when its process has no timer / catches no message or signal at all,
-    so it has no such rows."""
+                 new: bool = False, timers: bool = True, catches: bool = True,
+                 externals: bool = True) -> list[dict]:
+    """Sync human-task rows, external-task rows, incidents, due timers and event subscriptions
+    with the engine's view, and put what it threw for other instances in the outbox; return the
+    new task rows. ``new``: the instance was just created, so it has no rows to compare with;
+    ``timers`` / ``catches`` / ``externals``: False when its process has no timer / catches no
+    message or signal / has no external task at all, so it has no such rows."""
     if result.status in FINAL_STATUSES:
         due_work.cancel_instance_work(uow, instance["id"])
         sla.on_instance_ended(uow, fd.sla, instance["id"], now)
@@ -128,6 +125,9 @@ def apply_result(uow: UnitOfWork, fd: Flowdesk, instance: Instance, result: Step
                                  known_empty=new)
         if catches:
             subscriptions.sync(uow, instance, result.subscriptions, now, known_empty=new)
+    if externals:
+        external_task_rows.sync(uow, instance["id"], result.external_tasks, now,
+                                known_empty=new)
     if result.thrown:
         subscriptions.record_thrown(uow, instance, result.thrown, now)
     if new:

@@ -6,11 +6,12 @@ from datetime import datetime
 
 from sqlalchemy.engine import RowMapping
 
-from services import audit, customers, due_work
+from services import audit, customers, due_work, external_task_rows
 from services.context import Flowdesk
-from services.engine_step import FINAL_STATUSES, apply_result, json_safe, keep_live, step
+from services.engine_step import FINAL_STATUSES, apply_result, keep_live, step
 from services.errors import Conflict, Invalid, NotFound
 from services.instance_reads import get_instance, list_instances  # noqa: F401 - the routes' service
+from services.plain_json import json_safe
 from services.principal import Principal, require_role
 from services.sla import clocks as sla
 from store import queries as q
@@ -78,7 +79,7 @@ def start_in(uow: UnitOfWork, fd: Flowdesk, actor: str, definition: RowMapping,
     if result.status not in FINAL_STATUSES:
         sla.on_instance_started(uow, fd.sla, row, now)
     tasks = apply_result(uow, fd, row, result, now, new=True, timers=parsed.has_timers,
-                         catches=parsed.catches_events)
+                         catches=parsed.catches_events, externals=parsed.has_external_tasks)
     trail = {"action": "instance.started", "actor": actor, "at": now,
              "task_id": None, "before": None,
              "after": {"status": result.status, "version": definition["version"],
@@ -116,7 +117,8 @@ def cancel_instance(fd: Flowdesk, user: Principal, instance_id: int, reason: str
 def retry_instance(fd: Flowdesk, user: Principal, instance_id: int,
                    variables: dict | None = None) -> None:
     """Resolve an instance's open incidents and run its failed tasks again, optionally with
-    corrected variables (admin only)."""
+    corrected variables (admin only). External tasks whose worker gave up are fetchable again
+    with one retry, and get the corrected variables too."""
     require_role(user, "admin")
     now = fd.now()
     with fd.uow() as uow:
@@ -127,9 +129,11 @@ def retry_instance(fd: Flowdesk, user: Principal, instance_id: int,
                                                    q.incidents.c.resolved_at.is_(None))
                         .values(resolved_at=now))
         rearmed = due_work.rearm_failed(uow, instance_id, now)
-        result, _ = step(uow, fd, instance,
-                         lambda parsed, wf: fd.runtime.retry(parsed, wf, variables), now)
+        reopened = (external_task_rows.reopen_incidents(uow, instance_id, now)
+                    if fd.parsed(uow, instance["definition_id"]).has_external_tasks else [])
+        result, _ = step(uow, fd, instance, lambda parsed, wf: fd.runtime.retry(
+            parsed, wf, variables, external=tuple(reopened)), now)
         audit.record(uow, now, user.username, "instance.retried", instance_id=instance_id,
                      before={"status": "error"},
                      after={"status": result.status, "variables": json_safe(variables or {}),
-                            "due_work_rearmed": rearmed})
+                            "due_work_rearmed": rearmed, "external_tasks_reopened": len(reopened)})

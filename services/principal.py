@@ -9,7 +9,9 @@ from dataclasses import dataclass
 
 from services.errors import Forbidden
 
-ROLES = ("admin", "designer", "staff", "supervisor", "worker")  # worker: machine accounts
+# worker: a machine account (the shop system, the IM bridge, an external-task worker): it
+# sends messages and signals and fetches and completes external tasks.
+ROLES = ("admin", "designer", "staff", "supervisor", "worker")
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,10 @@ from engine.status_profile import IllegalStatus
 
 from services import audit
 from services.context import Flowdesk
-from services.engine_step import ACTIVE_TASK_STATES, FINAL_STATUSES, json_safe, step
+from services.engine_step import ACTIVE_TASK_STATES, FINAL_STATUSES, step
 from services.errors import Conflict, Forbidden, Invalid, NotFound, Stale
 from services.identity import user_exists
+from services.plain_json import json_safe
 from services.principal import Principal, require_role
 from services.sla import clocks as sla
 from services.task_list import SEES_ALL, list_tasks  # noqa: F401 - the routes' one service module

@@ -249,6 +249,37 @@ class DueWork(Base):
     fired_by: Mapped[str | None] = mapped_column(String(100))
 
 
+class ExternalTask(Base):
+    """A service task waiting for an outside worker (Camunda's external task pattern).
+
+    Rows mirror the engine's open external tasks after every step; a worker locks a row by
+    fetching it (``worker_id``, ``lock_expires_at``), and completes it or reports a failure.
+    ``state``: open (fetchable unless locked or waiting for ``retry_at``), done, cancelled
+    (the process withdrew it), incident (the worker gave up: an admin retries the instance).
+    """
+
+    __tablename__ = "external_tasks"
+    __table_args__ = (Index("ix_external_tasks_topic_state", "topic", "state", "priority"),
+                      Index("ix_external_tasks_instance_state", "instance_id", "state"))
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    instance_id: Mapped[int] = mapped_column(
+        ForeignKey("process_instances.id", ondelete="CASCADE"))
+    task_guid: Mapped[str] = mapped_column(String(36), unique=True)
+    bpmn_id: Mapped[str] = mapped_column(String(200))
+    topic: Mapped[str] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(12))  # open | done | cancelled | incident
+    worker_id: Mapped[str | None] = mapped_column(String(200))
+    lock_expires_at: Mapped[datetime | None]
+    retries: Mapped[int | None]  # None until a failure says how many are left
+    retry_at: Mapped[datetime | None]
+    error_message: Mapped[str | None] = mapped_column(Text)
+    error_details: Mapped[str | None] = mapped_column(Text)
+    input: Mapped[dict] = mapped_column(JSON, default=dict)
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
 class BusinessCalendarRow(Base):
     __tablename__ = "business_calendars"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -340,6 +371,6 @@ class EventSubscription(Base):
 
 
 __all__ = ["Base", "User", "AppSetting", "Group", "UserGroup", "ApiToken", "ProcessDefinition",
-           "ProcessInstance", "HumanTask", "AuditEntry", "Incident", "DueWork", "BusinessCalendarRow",
-           "SlaPolicyRow", "SlaClock", "Notification", "Customer", "Purchase", "CaseCounter",
-           "EventSubscription"]
+           "ProcessInstance", "HumanTask", "AuditEntry", "Incident", "DueWork", "ExternalTask",
+           "BusinessCalendarRow", "SlaPolicyRow", "SlaClock", "Notification", "Customer",
+           "Purchase", "CaseCounter", "EventSubscription"]

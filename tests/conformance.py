@@ -4,8 +4,10 @@ second node, an evicted cache). ``tests/unit/test_conformance.py`` runs them on 
 ``tests/integration/test_conformance_api.py`` through the API on both databases.
 
 A step is ``("complete", bpmn_id, data)`` (the first open task of that element: one item of a
-multi-instance task at a time), ``("message", name, payload)``, ``("signal", name, payload)`` or
-``("advance", "PT31M", {})``: the clock moves on and due timers fire.
+multi-instance task at a time), ``("message", name, payload)``, ``("signal", name, payload)``,
+``("advance", "PT31M", {})``: the clock moves on and due timers fire, ``("external", bpmn_id,
+variables)``: a worker completes that external task, or ``("bpmn_error", bpmn_id, {"code",
+"variables"})``: a worker throws a BPMN error from it.
 """
 from __future__ import annotations
 
@@ -92,11 +94,32 @@ CASES = [
          [("message", "customer_note", {}), ("signal", "case_withdrawn", {}),
           ("complete", "close_withdrawn", {"closed": True})],
          "completed", {"closed": True}),
+    Case("external tasks done by workers, one inside a subprocess", CONFORMANCE / "external",
+         {"sku": "A-1"},
+         [("external", "check_stock", {"in_stock": True}),
+          ("external", "print_label", {"label": "L-1"}), ("complete", "ship", {})],
+         "completed", {"in_stock": True, "label": "L-1"}),
+    Case("a BPMN error from an external task caught by its error boundary",
+         CONFORMANCE / "external", {"sku": "A-2"},
+         [("bpmn_error", "check_stock", {"code": "OUT_OF_STOCK",
+                                         "variables": {"eta": "next week"}}),
+          ("complete", "backorder", {})],
+         "completed", {"eta": "next week"}),
+    Case("a BPMN error from an external task caught on its subprocess",
+         CONFORMANCE / "external", {"sku": "A-3"},
+         [("external", "check_stock", {"in_stock": True}),
+          ("bpmn_error", "print_label", {"code": "PRINTER_JAM", "variables": {}}),
+          ("complete", "pack_by_hand", {"packed": True})],
+         "completed", {"in_stock": True, "packed": True}),
+    Case("an interrupting timer boundary withdraws an external task", CONFORMANCE / "external",
+         {"sku": "A-4"},
+         [("advance", "PT1H1M", {}), ("complete", "chase_supplier", {})], "completed", {}),
 ]
 
 
 def run(case: Case, definition: ParsedDefinition, reload_each_step: bool) -> list[tuple]:
-    """Each step's (status, open task ids, variables), then the path: the elements done."""
+    """Each step's (status, open user task ids, variables, open external task ids), then the
+    path: the elements done."""
     clock = FakeClock()
     runtime = Runtime(clock=clock)
     wf, result = runtime.start(definition, case.variables)
@@ -110,6 +133,13 @@ def run(case: Case, definition: ParsedDefinition, reload_each_step: bool) -> lis
         elif action == "advance":
             clock.advance(seconds=parse_duration(target).total_seconds())
             result = runtime.fire_due_timers(definition, wf)
+        elif action == "external":
+            task = next(t for t in result.external_tasks if t.bpmn_id == target)
+            result = runtime.complete_external(definition, wf, task.guid, data)
+        elif action == "bpmn_error":
+            task = next(t for t in result.external_tasks if t.bpmn_id == target)
+            result = runtime.throw_external_error(definition, wf, task.guid, data["code"],
+                                                  variables=data["variables"])
         else:
             result = runtime.send_event(definition, wf, action, target, data)
         assert result.incident is None, result.incident
@@ -121,4 +151,5 @@ def run(case: Case, definition: ParsedDefinition, reload_each_step: bool) -> lis
 
 
 def snapshot(result: StepResult) -> tuple:
-    return (result.status, sorted(t.bpmn_id for t in result.open_tasks), result.variables)
+    return (result.status, sorted(t.bpmn_id for t in result.open_tasks), result.variables,
+            sorted(t.bpmn_id for t in result.external_tasks))

@@ -50,7 +50,8 @@ def protected_blueprint(name: str, url_prefix: str, description: str) -> Bluepri
 
 
 def register(api) -> None:  # type: ignore[no-untyped-def]
-    from api.routes import (admin, customers, definitions, events, instances, reports, session,
-                            tasks)
-    for module in (session, definitions, instances, tasks, events, customers, reports, admin):
+    from api.routes import (admin, customers, definitions, events, external_tasks, instances,
+                            reports, session, tasks)
+    for module in (session, definitions, instances, tasks, events, external_tasks, customers,
+                   reports, admin):
         api.register_blueprint(module.blp)

@@ -119,8 +119,8 @@ def server(app) -> Iterator[Client]:  # type: ignore[no-untyped-def]
 @pytest.fixture
 def tokens(fd) -> dict[str, str]:  # type: ignore[no-untyped-def]
     """admin (all roles), agent (Agent), supervisor (Supervisor + Agent + ComplaintGroup),
-    outsider (staff in no group), designer (deploys only), agent2 (a second agent), shop (a
-    machine account: role worker)."""
+    outsider (staff in no group), designer (deploys only), agent2 (a second agent), worker and
+    shop (machine accounts: role worker)."""
     people = {
         "admin": (["admin", "designer", "supervisor", "staff"], ["Agent"]),
         "agent": (["staff"], ["Agent"]),
@@ -128,6 +128,7 @@ def tokens(fd) -> dict[str, str]:  # type: ignore[no-untyped-def]
         "supervisor": (["supervisor", "staff"], ["Supervisor", "Agent", "ComplaintGroup"]),
         "outsider": (["staff"], []),
         "designer": (["designer"], []),
+        "worker": (["worker"], []),
         "shop": (["worker"], []),
     }
     out = {}

@@ -43,6 +43,12 @@ def test_users_tokens_and_demo_users(cli: CliRunner) -> None:
     token = cli.invoke(main, ["tokens", "create", "li"]).output.strip()
     assert token.startswith("fd_") and len(token) > 40
     assert cli.invoke(main, ["tokens", "create", "ghost"]).exit_code != 0
+    # a machine account for external tasks: the role worker alone, no group
+    assert cli.invoke(main, ["users", "create", "receipt-bot", "--role", "worker"]).exit_code == 0
+    bot = next(line for line in cli.invoke(main, ["users", "list"]).output.splitlines()
+               if line.startswith("receipt-bot"))
+    assert "roles=worker " in bot
+    assert cli.invoke(main, ["tokens", "create", "receipt-bot"]).output.startswith("fd_")
     demo = cli.invoke(main, ["demo-users"])
     assert demo.exit_code == 0
     assert [line.split()[0] for line in demo.output.splitlines()] == ["admin", "agent",

@@ -60,3 +60,38 @@ def test_hot_calls_keep_their_statement_budget(server, tokens, units) -> None:  
     counts = {call: (n, commits) for call, (n, commits, _) in got.items()}
     listing = {call: statements for call, (_, _, statements) in got.items()}
     assert counts == BUDGET, listing
+
+
+# An external task's calls, same rules (warm caches); processes without external tasks pay
+# nothing for them (the budget above).
+EXTERNAL_BUDGET = {
+    "fetch and lock one task": (3, 1),
+    "complete an external task": (7, 1),
+}
+
+
+def test_external_task_calls_keep_their_statement_budget(server, tokens, units) -> None:  # type: ignore[no-untyped-def]
+    worker = tokens["worker"]
+    assert deploy(server, tokens["admin"], bundle(RESOURCES / "external")).status_code == 201
+
+    def start():  # type: ignore[no-untyped-def]
+        return server.post("/api/v1/instances", tokens["agent"], json={
+            "process_key": "card_payment", "variables": {"amount": 1}})
+
+    def fetch():  # type: ignore[no-untyped-def]
+        return server.post("/api/v1/external-tasks/fetch-and-lock", worker, json={
+            "worker_id": "w", "max_tasks": 1,
+            "topics": [{"name": "charge_card", "lock_duration": 60_000}]})
+
+    start(), start()
+    first = fetch().json()[0]["id"]  # warm: the token, the statements, the definition
+    assert server.post(f"/api/v1/external-tasks/{first}/complete", worker,
+                       json={"worker_id": "w"}).status_code == 200
+    got = {"fetch and lock one task": measured(units, fetch)}
+    task_id = server.get("/api/v1/external-tasks?state=open&topic=charge_card",
+                         tokens["admin"]).json()["items"][0]["id"]
+    got["complete an external task"] = measured(
+        units, lambda: server.post(f"/api/v1/external-tasks/{task_id}/complete", worker,
+                                   json={"worker_id": "w", "variables": {"charge_id": "c"}}))
+    counts = {call: (n, commits) for call, (n, commits, _) in got.items()}
+    assert counts == EXTERNAL_BUDGET, {call: s for call, (_, _, s) in got.items()}

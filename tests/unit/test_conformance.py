@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from engine.parsing import parse_bundle
-from tests.conformance import CASES, Case, run
+from tests.conformance import CASES, CONFORMANCE, Case, run
 from tests.conftest import bundle
 
 
@@ -15,8 +15,8 @@ def test_the_same_path_straight_and_from_saved_state(case: Case) -> None:
     straight = run(case, definition, reload_each_step=False)
     restored = run(case, definition, reload_each_step=True)
     assert restored == straight
-    status, open_ids, variables = straight[-2]
-    assert (status, open_ids) == (case.status, [])
+    status, open_ids, variables, external_ids = straight[-2]
+    assert (status, open_ids, external_ids) == (case.status, [], [])
     assert case.variables_after.items() <= variables.items()
 
 
@@ -39,7 +39,7 @@ def test_an_interrupting_event_subprocess_cancels_what_else_ran() -> None:
     subprocesses of its process; the case then ends when it does."""
     case = next(c for c in CASES if c.name.startswith("interrupting signal event subprocess"))
     seen = run(case, parse_bundle(bundle(case.folder)), reload_each_step=True)
-    assert [open_ids for _status, open_ids, _vars in seen[:-1]] == [
+    assert [open_ids for _status, open_ids, _vars, _external in seen[:-1]] == [
         ["work"], ["take_note", "work"], ["close_withdrawn"], []]
     _active, done = seen[-1]
     assert "close_withdrawn" in done and not {"work", "take_note", "end"} & set(done)
@@ -50,7 +50,7 @@ def test_one_instance_triggering_an_event_subprocess_leaves_the_others_alone() -
     event subprocess into it for good, so every later instance started it at once and never
     completed. Now each instance starts only what it caught."""
     from engine.runtime import Runtime
-    definition = parse_bundle(bundle(CASES[-1].folder))
+    definition = parse_bundle(bundle(CONFORMANCE / "event_subprocess"))
     runtime = Runtime()
     first, result = runtime.start(definition, {})
     runtime.send_event(definition, first, "signal", "case_withdrawn", {})
@@ -58,3 +58,31 @@ def test_one_instance_triggering_an_event_subprocess_leaves_the_others_alone() -
     assert [t.bpmn_id for t in result.open_tasks] == ["work"]
     result = runtime.complete_task(definition, later, result.open_tasks[0].guid, {})
     assert result.status == "completed" and result.incident is None
+
+
+def test_external_tasks_wait_for_their_worker_and_leave_the_path_they_took() -> None:
+    """An external task stays open until a worker answers; a BPMN error thrown from it ends
+    it through the boundary that caught it (on the task, or on its subprocess); a timer
+    boundary withdraws it."""
+    by_name = {c.name: c for c in CASES}
+
+    def seen(name: str) -> list[tuple]:
+        case = by_name[name]
+        return run(case, parse_bundle(bundle(case.folder)), reload_each_step=True)
+
+    done = seen("external tasks done by workers, one inside a subprocess")
+    assert [(s[1], s[3]) for s in done[:-1]] == [
+        ([], ["check_stock"]), ([], ["print_label"]), (["ship"], []), ([], [])]
+    assert done[0][0] == "waiting"
+    _active, path = done[-1]
+    assert {"check_stock", "print_label", "pack", "ship", "end"} <= set(path)
+    caught = seen("a BPMN error from an external task caught by its error boundary")
+    assert {"out_of_stock", "backorder", "end_backorder"} <= set(caught[-1][1])
+    assert "check_stock" not in caught[-1][1] and "pack" not in caught[-1][1]
+    outer = seen("a BPMN error from an external task caught on its subprocess")
+    assert {"pack_failed", "pack_by_hand", "end_by_hand"} <= set(outer[-1][1])
+    assert not {"print_label", "pack", "ship"} & set(outer[-1][1])
+    timed_out = seen("an interrupting timer boundary withdraws an external task")
+    assert (timed_out[1][1], timed_out[1][3]) == (["chase_supplier"], [])
+    assert {"supplier_silent", "chase_supplier"} <= set(timed_out[-1][1])
+    assert "check_stock" not in timed_out[-1][1]

@@ -24,7 +24,8 @@ from tests.conftest import RESOURCES, ROOT
 SAVED = RESOURCES / "saved_states"
 FIXTURES = sorted(SAVED.glob("*.serializer-*.json"))
 REQUIRED_CASES = {"three_steps_at_step_two", "parallel_one_branch_done",
-                  "boundary_timers_after_a_reminder", "complaint_registered"}
+                  "boundary_timers_after_a_reminder", "complaint_registered",
+                  "external_task_waiting"}
 
 
 def _maker():  # type: ignore[no-untyped-def]
@@ -78,6 +79,7 @@ def test_a_saved_state_loads_and_runs_on(path: Path) -> None:
     assert shown["open_tasks"] == expected["open_tasks"]
     assert shown["waiting_timers"] == expected["waiting_timers"]
     assert shown["variables"] == expected["variables"]
+    assert shown.get("external_tasks") == expected.get("external_tasks")
 
     # and it still runs: one step on, it arrives where the never-saved workflow did
     after = MAKER.take_step(runtime, clock, definition, wf, loaded, fixture["next_step"])

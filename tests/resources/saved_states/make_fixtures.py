@@ -54,7 +54,8 @@ def plain(value: Any) -> Any:
 
 
 def picture(result: StepResult, with_guids: bool = True) -> dict:
-    """What a result shows: status, open user tasks, armed timers, variables."""
+    """What a result shows: status, open user tasks, armed timers, variables, and the external
+    tasks waiting for a worker when there are any (older fixtures have none)."""
     def task(t: Any) -> dict:
         shown = {"bpmn_id": t.bpmn_id, "name": t.name, "lane": t.lane}
         return {"guid": t.guid, **shown} if with_guids else shown
@@ -64,16 +65,27 @@ def picture(result: StepResult, with_guids: bool = True) -> dict:
                  "due": t.due.isoformat(), "start_event": t.start_event}
         return {"guid": t.guid, **shown} if with_guids else shown
 
-    return {"status": result.status,
-            "open_tasks": [task(t) for t in result.open_tasks],
-            "waiting_timers": [timer(t) for t in result.waiting_timers],
-            "variables": plain(result.variables)}
+    def external(t: Any) -> dict:
+        shown = {"bpmn_id": t.bpmn_id, "topic": t.topic, "input": plain(t.input),
+                 "priority": t.priority}
+        return {"guid": t.guid, **shown} if with_guids else shown
+
+    shown = {"status": result.status,
+             "open_tasks": [task(t) for t in result.open_tasks],
+             "waiting_timers": [timer(t) for t in result.waiting_timers],
+             "variables": plain(result.variables)}
+    if result.external_tasks:
+        shown["external_tasks"] = [external(t) for t in result.external_tasks]
+    return shown
 
 
 def take_step(runtime: Runtime, clock: FakeClock, definition: ParsedDefinition, wf: Any,
               result: StepResult, step: dict) -> StepResult:
-    """The fixture's next step: complete an open task, or move the clock and fire timers.
-    (The test module imports this, so both take the step the same way.)"""
+    """The fixture's next step: complete an open task or an external task, or move the clock
+    and fire timers. (The test module imports this, so both take the step the same way.)"""
+    if "external" in step:
+        task = next(t for t in result.external_tasks if t.bpmn_id == step["external"])
+        return runtime.complete_external(definition, wf, task.guid, step["variables"])
     if "complete" in step:
         task = next(t for t in result.open_tasks if t.bpmn_id == step["complete"])
         return runtime.complete_task(definition, wf, task.guid, step["data"])
@@ -137,6 +149,14 @@ def complaint_registered(runtime: Runtime, definition: ParsedDefinition):  # typ
     return wf, result, {"complete": "check_acceptance", "data": accept}
 
 
+def external_task_waiting(runtime: Runtime, definition: ParsedDefinition):  # type: ignore[no-untyped-def]
+    """External tasks (a Camunda Modeler model): charging the card waits for a worker
+    (STARTED, with its evaluated input and its priority); once done, the receipt's task
+    waits."""
+    wf, result = runtime.start(definition, {"amount": 99.5})
+    return wf, result, {"external": "charge_card", "variables": {"charge_id": "ch_42"}}
+
+
 # name: (bundle folder relative to the repository, the files of it, or None for all, the case)
 CASES: dict[str, tuple[str, list[str] | None, Case]] = {
     "three_steps_at_step_two": ("tests/resources/three_steps", None, three_steps_at_step_two),
@@ -145,6 +165,7 @@ CASES: dict[str, tuple[str, list[str] | None, Case]] = {
                                          boundary_timers_after_a_reminder),
     "wait_until_a_date": ("tests/resources/timers", ["wait_until.bpmn"], wait_until_a_date),
     "complaint_registered": ("processes/complaint-handling", None, complaint_registered),
+    "external_task_waiting": ("tests/resources/external", None, external_task_waiting),
 }
 
 
