@@ -76,7 +76,7 @@ def _lint_reserved_ids(process: etree._Element, file: str) -> list[Problem]:
 
 def _lint_service_tasks(root: etree._Element, file: str) -> list[Problem]:
     """A service task asks the host for an operation: it must be one Flowdesk provides."""
-    from .host_actions import check  # local: keeps lint importable on its own
+    from .host_actions import check_model  # local: keeps lint importable on its own
     problems = []
     for task in root.iter(f"{{{BPMN}}}serviceTask"):
         operator = task.find("bpmn:extensionElements/spiff:serviceTaskOperator", NS)
@@ -85,12 +85,11 @@ def _lint_service_tasks(root: etree._Element, file: str) -> list[Problem]:
                                      "no operation (spiffworkflow:serviceTaskOperator).", file,
                                      task, "invalid_service_task"))
             continue
-        params = {p.get("id", ""): "?" for p in operator.iterfind(
+        expressions = {p.get("id", ""): p.get("value", "") for p in operator.iterfind(
             "spiff:parameters/spiff:parameter", NS)}
-        reason = check(operator.get("id", ""), params)
-        if reason:
-            problems.append(_problem(f"Service task '{task.get('name') or task.get('id')}': "
-                                     f"{reason}.", file, task, "invalid_service_task"))
+        problems += [_problem(f"Service task '{task.get('name') or task.get('id')}': {reason}.",
+                              file, task, "invalid_service_task")
+                     for reason in check_model(operator.get("id", ""), expressions)]
     return problems
 
 

@@ -50,6 +50,7 @@ def protected_blueprint(name: str, url_prefix: str, description: str) -> Bluepri
 
 
 def register(api) -> None:  # type: ignore[no-untyped-def]
-    from api.routes import admin, customers, definitions, instances, reports, session, tasks
-    for module in (session, definitions, instances, tasks, customers, reports, admin):
+    from api.routes import (admin, customers, definitions, instances, reports, secrets,
+                            session, tasks)
+    for module in (session, definitions, instances, tasks, customers, reports, admin, secrets):
         api.register_blueprint(module.blp)
