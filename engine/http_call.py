@@ -74,8 +74,7 @@ class HttpCall:
 
     def secret_names(self) -> list[str]:
         """Every secret the call refers to (URL, header values, body strings)."""
-        found = secret_refs.names_in_value([self.url, list(self.headers.values()), self.body])
-        return found
+        return secret_refs.names_in_value([self.url, list(self.headers.values()), self.body])
 
     def retry_delay(self, failed_attempts: int) -> float | None:
         """Seconds to wait before the next attempt after ``failed_attempts`` retryable failures

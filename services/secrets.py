@@ -103,7 +103,7 @@ def resolve(uow: UnitOfWork, box: secret_keys.SecretBox,
     missing = [name for name in wanted if name not in rows]
     if missing:
         raise NotFound(f"No secret named {', '.join(repr(n) for n in missing)}: an admin "
-                       "creates it with PUT /api/v1/admin/secrets/{name}.")
+                       "has to add it to the secrets first.")
     return {name: box.open(name, token) for name, token in rows.items()}
 
 

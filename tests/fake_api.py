@@ -6,7 +6,7 @@ It records every request it gets (method, path, headers, body) and answers by pa
 - ``/echo-auth``     200 JSON and an ``X-Echo`` header repeating the Authorization header
 - ``/text``          200 text/plain
 - ``/status/<n>``    answers status n with a JSON error (``Retry-After: 7`` on 429 and 503)
-- ``/redirect``      302 to another host
+- ``/redirect``      302 to ``/orders/followed`` (which a client that follows would ask for)
 - ``/huge``          ``size`` bytes with no Content-Length (read until the connection closes)
 - ``/huge-declared`` a Content-Length of 2 MiB, then a few bytes
 - ``/wait``          answers only once ``release`` is set (a test's timeout), then 200
@@ -91,7 +91,7 @@ class FakeApi:
             extra = {"Retry-After": "7"} if status in (429, 503) else {}
             self._json(h, status, {"error": f"status {status}"}, extra)
         elif path == "/redirect":
-            self._send(h, 302, "text/plain", b"", {"Location": "http://elsewhere.invalid/"})
+            self._send(h, 302, "text/plain", b"", {"Location": f"{self.base}/orders/followed"})
         elif path == "/huge":
             h.send_response(200)
             h.send_header("Content-Type", "text/plain")

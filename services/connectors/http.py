@@ -93,8 +93,9 @@ def perform(params: dict[str, Any], resolve: Resolver, *, client: httpx.Client |
         call = HttpCall.parse(params)
     except HttpCallInvalid as exc:
         return HttpOutcome(ok=False, error=f"The http call's parameters are invalid: {exc}")
+    names = call.secret_names()
     try:
-        values = resolve(call.secret_names()) if call.secret_names() else {}
+        values = resolve(names) if names else {}
     except ServiceError as exc:
         return HttpOutcome(ok=False, call=call, error=exc.detail)
     scrubber = secret_refs.Scrubber(values)
@@ -123,7 +124,7 @@ def _send(call: HttpCall, values: dict[str, str], client: httpx.Client | None, l
             request = http.build_request(call.method, secret_refs.substitute(call.url, values),
                                          headers=headers, content=content,
                                          timeout=httpx.Timeout(call.timeout_seconds))
-            response = http.send(request, stream=True)
+            response = http.send(request, stream=True, follow_redirects=False)
             try:
                 return _answer(call, where, response, limit, deadline, scrubber)
             finally:

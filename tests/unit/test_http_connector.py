@@ -138,7 +138,7 @@ def test_a_redirect_is_not_followed(api) -> None:  # type: ignore[no-untyped-def
     outcome = call(api, {"method": "GET", "url": "BASE/redirect",
                          "headers": {"X-Api-Key": "{{secret:SHOP_KEY}}"}})
     assert len(api.seen) == 1 and outcome.status == 302 and not outcome.retryable
-    assert outcome.headers["location"] == "http://elsewhere.invalid/"
+    assert outcome.headers["location"] == f"{api.base}/orders/followed"
 
 
 def test_no_answer_in_time_is_a_retryable_timeout(api, logs) -> None:  # type: ignore[no-untyped-def]
@@ -207,3 +207,18 @@ def test_bad_parameters_are_all_reported_at_once() -> None:
                  "retries: must be a whole number from 0 to 10",
                  "timeout_seconds: must be a number from 0 to 30"):
         assert part in outcome.error
+
+
+def test_a_shared_client_is_used_and_left_open(api) -> None:  # type: ignore[no-untyped-def]
+    """A worker may keep one client for connection reuse; each call still has its own timeout
+    and the connector's own rules (no redirects followed)."""
+    import httpx
+    with httpx.Client(follow_redirects=True) as shared:
+        first = call(api, {"method": "GET", "url": "BASE/orders/1"}, client=shared)
+        late = call(api, {"method": "GET", "url": "BASE/wait", "timeout_seconds": 0.2},
+                    client=shared)
+        api.release.set()
+        moved = call(api, {"method": "GET", "url": "BASE/redirect"}, client=shared)
+        assert first.ok and late.retryable and "no answer within 0.2 s" in late.error
+        assert moved.status == 302 and api.seen[-1].path == "/redirect"
+        assert not shared.is_closed
