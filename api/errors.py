@@ -51,6 +51,7 @@ SERVICE_STATUS: dict[type[service_errors.ServiceError], tuple[int, str]] = {
     service_errors.Conflict: (409, "Conflict"),
     service_errors.Invalid: (422, "Unprocessable content"),
     service_errors.Throttled: (429, "Too many requests"),
+    service_errors.Unavailable: (503, "Service unavailable"),
 }
 
 

@@ -41,8 +41,11 @@ CAMUNDA = "http://camunda.org/schema/1.0/bpmn"
 NS = {"bpmn": BPMN, "spiff": SPIFF, "camunda": CAMUNDA}
 
 # Flowdesk operators whose work a worker does: operator id -> the topic its tasks get. The
-# operator's parameters (Python expressions) become the external task's input.
-EXTERNAL_OPERATORS: dict[str, str] = {}
+# operator's parameters (Python expressions) become the external task's input. Topics starting
+# with ``flowdesk.`` are Flowdesk's own: its connector worker fetches them, nobody else.
+INTERNAL_TOPIC_PREFIX = "flowdesk."
+HTTP_TOPIC = "flowdesk.http"
+EXTERNAL_OPERATORS: dict[str, str] = {"http": HTTP_TOPIC}
 
 INPUT_KEY = "external_input"  # the evaluated input, kept in the task's internal data
 
@@ -95,6 +98,10 @@ def _camunda_source(node: etree._Element) -> ExternalSource | None:
                  NS) is not None:
         raise NotExternal("output mappings (camunda:outputParameter) are not supported: the "
                           "variables a worker completes the task with go to the process")
+    if topic.startswith(INTERNAL_TOPIC_PREFIX):
+        raise NotExternal(f"the topic '{topic}' is Flowdesk's own (topics starting with "
+                          f"'{INTERNAL_TOPIC_PREFIX}' are fetched by Flowdesk's connector "
+                          "worker only); choose another")
     return ExternalSource(topic, _camunda_inputs(node), _camunda_priority(node))
 
 

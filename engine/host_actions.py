@@ -4,6 +4,11 @@ A BPMN service task (``spiffworkflow:serviceTaskOperator``) names one of ``OPERA
 runs, the request is recorded (not performed) and reported in the step's result; the host
 carries it out in the same transaction that saves the step, so either both happen or neither.
 An unknown operation or a missing parameter fails the task like a failing script (an incident).
+
+``http`` is the exception: a call over the network must never run inside an engine step or a
+database transaction, so it is not a host action. It is an external task of the topic
+``flowdesk.http`` (``engine.external_tasks.EXTERNAL_OPERATORS``) that Flowdesk's connector
+worker performs outside any transaction (``services.connectors.runner``).
 """
 from __future__ import annotations
 
@@ -12,10 +17,16 @@ from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import http_call
+
 OPERATIONS: dict[str, dict[str, bool]] = {  # name -> {parameter: required}
     # hand the open tasks of a leaving shift to the next one (shift-handover)
     "handover_tasks": {"from_group": True, "to_group": True, "keep_waiting": False},
+    # call an HTTP API (services.connectors.http), outside the engine step: never a host action
+    "http": http_call.PARAMETERS,
 }
+# Operators performed by a worker outside the engine step, never by ``request``.
+NOT_HOST_ACTIONS = frozenset({"http"})
 
 
 @dataclass
@@ -55,8 +66,22 @@ def check(operation: str, params: dict[str, Any]) -> str | None:
     return None
 
 
+def check_model(operation: str, expressions: dict[str, str]) -> list[str]:
+    """Why a deployment must refuse a service task naming ``operation`` with these parameter
+    expressions (not yet evaluated): the parameters, and what their literal values show."""
+    problem = check(operation, {name: expression or None
+                                for name, expression in expressions.items()})
+    problems = [problem] if problem else []
+    if operation == "http":
+        problems += http_call.lint_expressions(expressions)
+    return problems
+
+
 def request(operation: str, params: dict[str, Any], bpmn_id: str | None = None) -> str:
     """Record a request (called from the script engine); returns the task's JSON result."""
+    if operation in NOT_HOST_ACTIONS:
+        raise ValueError(f"the service operation '{operation}' is not run inside an engine "
+                         "step")
     problem = check(operation, params)
     if problem is not None:
         raise ValueError(problem)

@@ -78,7 +78,7 @@ def _lint_service_tasks(root: etree._Element, file: str) -> list[Problem]:
     """A service task is either an external task (a topic workers fetch it by) or a request
     to the host for an operation Flowdesk provides."""
     from .external_tasks import CAMUNDA, NotExternal, external_source  # local: lint alone
-    from .host_actions import check
+    from .host_actions import check_model
     problems = [_problem(f"'{el.get('name') or el.get('id')}' is an external task "
                          "(camunda:type), which Flowdesk runs on service tasks only: make it "
                          "a service task.", file, el, "invalid_service_task")
@@ -86,14 +86,14 @@ def _lint_service_tasks(root: etree._Element, file: str) -> list[Problem]:
                 and el.get(f"{{{CAMUNDA}}}type") and el.tag != f"{{{BPMN}}}serviceTask"]
     for task in root.iter(f"{{{BPMN}}}serviceTask"):
         label = task.get("name") or task.get("id")
-        try:
-            if external_source(task) is not None:
+        operator = task.find("bpmn:extensionElements/spiff:serviceTaskOperator", NS)
+        try:  # a Camunda external task; an operator's parameters are checked below
+            if external_source(task) is not None and operator is None:
                 continue
         except NotExternal as exc:
             problems.append(_problem(f"Service task '{label}': {exc}.", file, task,
                                      "invalid_service_task"))
             continue
-        operator = task.find("bpmn:extensionElements/spiff:serviceTaskOperator", NS)
         if operator is None:
             problems.append(_problem(f"Service task '{label}' names no operation "
                                      "(spiffworkflow:serviceTaskOperator) and no topic for an "
@@ -101,12 +101,11 @@ def _lint_service_tasks(root: etree._Element, file: str) -> list[Problem]:
                                      "camunda:topic=\"…\").", file, task,
                                      "invalid_service_task"))
             continue
-        params = {p.get("id", ""): "?" for p in operator.iterfind(
+        expressions = {p.get("id", ""): p.get("value", "") for p in operator.iterfind(
             "spiff:parameters/spiff:parameter", NS)}
-        reason = check(operator.get("id", ""), params)
-        if reason:
-            problems.append(_problem(f"Service task '{label}': {reason}.", file, task,
-                                     "invalid_service_task"))
+        problems += [_problem(f"Service task '{label}': {reason}.", file, task,
+                              "invalid_service_task")
+                     for reason in check_model(operator.get("id", ""), expressions)]
     return problems
 
 

@@ -30,6 +30,7 @@ from RestrictedPython.transformer import RestrictingNodeTransformer
 from SpiffWorkflow.bpmn.script_engine.python_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
+from . import secret_refs
 from .script_limits import (MAX_ITEMS, ScriptLimitExceeded, ValueTooLarge, check_result,
                             guarded_apply, guarded_binop, guarded_getattr, guarded_inplacevar,
                             guarded_sum)
@@ -286,8 +287,10 @@ def time_helpers(clock: Any, timezone: str) -> dict[str, Any]:
 
 def make_script_engine(cpu_seconds: float = 1.0, clock: Any = None,
                        timezone: str = "Asia/Shanghai") -> PythonScriptEngine:
-    """The engine Flowdesk passes to every BpmnWorkflow."""
-    extra = time_helpers(clock, timezone) if clock is not None else {}
+    """The engine Flowdesk passes to every BpmnWorkflow. ``secret('NAME')`` gives the text of
+    a reference to a stored secret (never its value: see ``engine.secret_refs``)."""
+    extra = {"secret": secret_refs.reference,
+             **(time_helpers(clock, timezone) if clock is not None else {})}
     return FlowdeskScriptEngine(environment=SandboxEnvironment(cpu_seconds=cpu_seconds,
                                                                extra_globals=extra))
 

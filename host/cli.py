@@ -144,6 +144,51 @@ def demo_users() -> None:
                    f"password={password}")
 
 
+@main.group("secrets")
+def secrets_group() -> None:
+    """The key that seals stored secrets (their values are set through the admin API)."""
+
+
+@secrets_group.command("generate-key")
+def secrets_generate_key() -> None:
+    """Print a new key (for FLOWDESK_SECRETS_KEY or a key file)."""
+    from services.secret_keys import generate_key
+    click.echo(generate_key())
+
+
+@secrets_group.command("rotate-key")
+def secrets_rotate_key() -> None:
+    """Put a new key first in the key file and seal every stored secret with it; the older
+    keys stay below it (delete those lines once no process or backup needs them)."""
+    from services.secret_keys import key_file, prepend_key
+    path = key_file(Settings())
+    if path is None:
+        raise click.ClickException(
+            "The key comes from FLOWDESK_SECRETS_KEY (or nowhere): put a new key from "
+            "`flowdesk secrets generate-key` first in it, keep the old one after a comma, "
+            "restart Flowdesk and run `flowdesk secrets reseal`.")
+    prepend_key(path)
+    click.echo(f"new key first in {path}")
+    _reseal()
+
+
+@secrets_group.command("reseal")
+def secrets_reseal() -> None:
+    """Seal every stored secret again with the first key (after adding a key in front)."""
+    _reseal()
+
+
+def _reseal() -> None:
+    from services.secrets import reseal_all
+    try:
+        resealed, skipped = reseal_all(_flowdesk(), "cli")
+    except ServiceError as exc:
+        raise click.ClickException(exc.detail) from None
+    click.echo(f"resealed {resealed} secret(s)"
+               + (f"; {skipped} changed meanwhile (already sealed by their writer)"
+                  if skipped else ""))
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
@@ -161,19 +206,24 @@ def serve(host: str, port: int, threads: int, no_ticker: bool, server: str) -> N
 @click.option("--interval", type=float, default=None,
               help="Seconds between ticks (default FLOWDESK_TICK_SECONDS or 0.25).")
 def worker(interval: float | None) -> None:
-    """Only fire due work (timers, scheduled starts, SLA events); run as many as you like."""
+    """Only fire due work (timers, scheduled starts, SLA events, deliveries) and do the
+    connectors' calls (the http operator); run as many as you like."""
     import logging
     import signal
     import threading
 
+    from host.connector_worker import ConnectorWorker
     from host.ticker import Ticker
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    ticker = Ticker(_flowdesk(), interval).start()
+    fd = _flowdesk()
+    ticker = Ticker(fd, interval).start()
+    connectors = ConnectorWorker(fd).start()
     click.echo(f"flowdesk worker {ticker.node}: ticking every {ticker.interval:g} s", err=True)
     stop.wait()
+    connectors.stop()
     ticker.stop()
 
 

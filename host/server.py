@@ -77,8 +77,10 @@ def served_app():  # type: ignore[no-untyped-def]
     fd = app.extensions["flowdesk"]
     with stop_signals_for_the_main_thread():
         if os.environ.get(_TICKER_ENV, "1") == "1" and fd.settings.scheduler_enabled:
+            from host.connector_worker import ConnectorWorker
             from host.ticker import Ticker
             app.extensions["flowdesk.ticker"] = Ticker(fd).start()
+            app.extensions["flowdesk.connectors"] = ConnectorWorker(fd).start()
         from store.wal_checkpoint import WalCheckpointer
         checkpointer = WalCheckpointer.for_engine(fd.engine)
         if checkpointer is not None:

@@ -15,8 +15,10 @@ from engine.clock import Clock, SystemClock
 from engine.live_cache import WorkflowCache
 from engine.parsing import DefinitionCache, ParsedDefinition
 from engine.runtime import Runtime
+from services import secret_keys
 from services.hooks import Hooks
 from services.rules import default_hooks
+from services.secret_keys import SecretBox
 from services.settings import Settings
 from services.sla.book import SlaBook
 from store import queries
@@ -58,6 +60,11 @@ class Flowdesk:
                 found = secrets.token_urlsafe(48)
                 conn.execute(insert(table).values(key="secret_key", value=found))
         return found
+
+    def secret_box(self) -> SecretBox:
+        """What seals and opens stored secrets, with this installation's key(s), read afresh
+        each time so a rotation reaches running processes (``services.secret_keys``)."""
+        return secret_keys.load(self.settings)
 
     def now(self) -> datetime:
         return self.clock.now()

@@ -36,6 +36,10 @@ class Invalid(ServiceError):
     """The input is well-formed but wrong: an unknown customer, a bad configuration."""
 
 
+class Unavailable(ServiceError):
+    """This installation is not set up to do it (no key to open the stored secrets with)."""
+
+
 class Throttled(ServiceError):
     """Too many attempts; try again after ``retry_after`` seconds."""
 

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import RowMapping, and_, bindparam, insert, or_, select
 
 from engine.errors import ErrorNotCaught, TaskNotFound, TaskNotReady
+from engine.external_tasks import INTERNAL_TOPIC_PREFIX
 from engine.parsing import ParsedDefinition
 
 from services import audit
@@ -76,12 +77,18 @@ def _ms(milliseconds: int) -> timedelta:
 # -- fetch and lock ------------------------------------------------------------------------
 
 def fetch_and_lock(fd: Flowdesk, user: Principal, worker_id: str, topics: list[dict],
-                   max_tasks: int) -> list[dict]:
+                   max_tasks: int, internal: bool = False) -> list[dict]:
     """Lock up to ``max_tasks`` open tasks of the ``topics`` (``{name, lock_duration}`` in
     ms, optionally ``variables``: the names to return) for ``worker_id``: highest priority,
     then oldest, first. Skipped: tasks locked by a worker, waiting for their retry time, in
-    an incident, or of an instance in error."""
+    an incident, or of an instance in error. Topics starting with ``flowdesk.`` are fetched
+    by Flowdesk's own connector worker only (``internal``)."""
     require_role(user, *WORKER_ROLES)
+    own = [t["name"] for t in topics if t["name"].startswith(INTERNAL_TOPIC_PREFIX)]
+    if own and not internal:
+        raise Invalid(f"Topics starting with '{INTERNAL_TOPIC_PREFIX}' are Flowdesk's own "
+                      f"connectors' work: {', '.join(own)}.",
+                      [field_error("topics", "reserved topic")])
     by_name = {t["name"]: t for t in topics}
     now = fd.now()
     with fd.uow() as uow:

@@ -22,6 +22,12 @@ class Settings:
         os.environ.get("FLOWDESK_SCHEDULER_BATCH", "50")))
     timezone: str = field(default_factory=lambda: os.environ.get(
         "FLOWDESK_TIMEZONE", "Asia/Shanghai"))  # what "today" means in task lists
+    # The key(s) that open stored secrets (services/secret_keys.py); repr=False keeps them out
+    # of any printed settings.
+    secrets_key: str | None = field(repr=False, default_factory=lambda: os.environ.get(
+        "FLOWDESK_SECRETS_KEY") or None)
+    secrets_key_file: str | None = field(default_factory=lambda: os.environ.get(
+        "FLOWDESK_SECRETS_KEY_FILE") or None)
     max_upload_bytes: int = 5 * 1024 * 1024
     workflow_cache_size: int = 2048
     testing: bool = False

@@ -59,6 +59,21 @@ class SignInFailure(Base):
     locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
+class Secret(Base):
+    """A named secret (an API key of the shop, the SMS gateway's password), encrypted with a key
+    that is not in the database (services/secret_keys.py); models refer to it by name."""
+
+    __tablename__ = "secrets"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    ciphertext: Mapped[str] = mapped_column(Text)  # a Fernet token of {"name", "value"}
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[str] = mapped_column(String(64))
+
+
 class Group(Base):
     __tablename__ = "groups"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -371,6 +386,6 @@ class EventSubscription(Base):
 
 
 __all__ = ["Base", "User", "AppSetting", "Group", "UserGroup", "ApiToken", "ProcessDefinition",
-           "ProcessInstance", "HumanTask", "AuditEntry", "Incident", "DueWork", "ExternalTask",
-           "BusinessCalendarRow", "SlaPolicyRow", "SlaClock", "Notification", "Customer",
-           "Purchase", "CaseCounter", "EventSubscription"]
+           "ProcessInstance", "HumanTask", "Secret", "AuditEntry", "Incident", "DueWork",
+           "ExternalTask", "BusinessCalendarRow", "SlaPolicyRow", "SlaClock", "Notification",
+           "Customer", "Purchase", "CaseCounter", "EventSubscription"]

@@ -70,10 +70,12 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def app(request: pytest.FixtureRequest, database_url: str):  # type: ignore[no-untyped-def]
+def app(request: pytest.FixtureRequest, database_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
     clock = request.getfixturevalue("clock") if "clock" in request.fixturenames else None
+    # PostgreSQL has no default place for the secrets key (services/secret_keys.py)
     application = create_app({"database_url": database_url, "testing": True,
-                              "script_cpu_seconds": 0.5}, clock=clock)
+                              "script_cpu_seconds": 0.5,
+                              "secrets_key_file": str(tmp_path / "secrets.key")}, clock=clock)
     yield application
     application.extensions["flowdesk"].dispose()
 

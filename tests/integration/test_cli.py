@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import text
 
 from host.cli import main
 from tests.conftest import PROCESSES, scripted_bundle
@@ -84,3 +85,40 @@ def test_deploy_seeds_a_folders_sla_json_once(cli: CliRunner, tmp_path: Path) ->
     with fd.uow(read_only=True) as conn:
         assert [r.config["duration"] for r in conn.execute(select(policies.c.config))] == ["PT4H"]
     fd.dispose()
+
+
+def test_rotating_the_secrets_key_reseals_every_secret(cli: CliRunner, tmp_path: Path) -> None:
+    from services.context import Flowdesk
+    from services.principal import system
+    from services.secret_keys import SecretBox, read_key_file
+    from services.secrets import put_secret, resolver
+    from services.settings import Settings
+    fd = Flowdesk(Settings())
+    try:
+        put_secret(fd, system("test", "admin"), "SHOP_KEY", "sk_live_1")
+        key_file = tmp_path / "cli.db.secrets-key"  # made beside the database on first use
+        [old] = read_key_file(key_file)
+
+        rotated = cli.invoke(main, ["secrets", "rotate-key"])
+        assert rotated.exit_code == 0, rotated.output
+        assert "resealed 1 secret(s)" in rotated.output and "sk_live_1" not in rotated.output
+        new, kept = read_key_file(key_file)
+        assert kept == old
+        with fd.uow(read_only=True) as conn:
+            token = conn.execute(text("SELECT ciphertext FROM secrets")).scalar_one()
+        assert SecretBox([new]).open("SHOP_KEY", token) == "sk_live_1"  # sealed by the new key
+        assert resolver(fd)(["SHOP_KEY"]) == {"SHOP_KEY": "sk_live_1"}
+
+        fresh_key = cli.invoke(main, ["secrets", "generate-key"]).output.strip()
+        assert SecretBox([fresh_key]) and fresh_key not in (old, new)
+    finally:
+        fd.dispose()
+
+
+def test_with_the_key_in_the_environment_rotation_is_explained(
+        cli: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    from services.secret_keys import generate_key
+    monkeypatch.setenv("FLOWDESK_SECRETS_KEY", generate_key())
+    refused = cli.invoke(main, ["secrets", "rotate-key"])
+    assert refused.exit_code != 0 and "flowdesk secrets reseal" in refused.output
+    assert cli.invoke(main, ["secrets", "reseal"]).output.strip() == "resealed 0 secret(s)"

@@ -50,6 +50,7 @@ def test_the_tree_keeps_every_contract() -> None:
     ("services/audit.py", "import flask", "Services and the store speak no HTTP"),
     ("store/queries.py", "import werkzeug", "Services and the store speak no HTTP"),
     ("engine/clock.py", "import sqlalchemy", "The engine is pure"),
+    ("engine/http_call.py", "import httpx", "The engine is pure"),
     ("store/queries.py", "import services.audit", "Layers"),
     ("services/tasks.py", "import api.errors", "Layers"),
     ("api/errors.py", "import web.views", "Layers"),

@@ -222,10 +222,9 @@ def test_service_tasks_flowdesk_cannot_run_are_refused_at_deploy(task: str, mess
     assert message in problem.message and problem.line is not None
 
 
-def test_a_flowdesk_operator_can_make_an_external_task(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_flowdesk_operator_can_make_an_external_task() -> None:
     """The reuse point for connectors: an operator listed in EXTERNAL_OPERATORS becomes an
     external task of its topic, its parameters (expressions) evaluated into the input."""
-    monkeypatch.setitem(external_tasks.EXTERNAL_OPERATORS, "http", "flowdesk.http")
     task = ('<bpmn:serviceTask id="svc"><bpmn:extensionElements>'
             '<spiffworkflow:serviceTaskOperator id="http"><spiffworkflow:parameters>'
             '<spiffworkflow:parameter id="url" type="str" value="base + \'/orders\'" />'

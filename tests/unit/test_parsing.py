@@ -208,6 +208,56 @@ def test_service_tasks_must_name_an_operation_flowdesk_provides(operator: str,
     assert found[0]["element_id"] == "svc"
 
 
+def http_task(parameters: dict[str, str]) -> bytes:
+    """A process with one service task naming the http operator with these expressions."""
+    from xml.sax.saxutils import quoteattr
+    params = "".join(f'<spiffworkflow:parameter id="{name}" type="any" value={quoteattr(v)} />'
+                     for name, v in parameters.items())
+    return model('<bpmn:startEvent id="s" /><bpmn:sequenceFlow id="f1" sourceRef="s" '
+                 'targetRef="call_shop" /><bpmn:serviceTask id="call_shop" name="Ask the shop">'
+                 '<bpmn:extensionElements><spiffworkflow:serviceTaskOperator id="http">'
+                 f'<spiffworkflow:parameters>{params}</spiffworkflow:parameters>'
+                 '</spiffworkflow:serviceTaskOperator></bpmn:extensionElements>'
+                 '</bpmn:serviceTask><bpmn:sequenceFlow id="f2" sourceRef="call_shop" '
+                 'targetRef="e" /><bpmn:endEvent id="e" />')
+
+
+SHOP_CALL = {"method": "'POST'", "url": "f'https://shop.example/api/orders/{order_no}'",
+             "headers": "{'Authorization': f\"Bearer {secret('SHOP_KEY')}\"}",
+             "body": "{'note': note}", "result_variable": "'shop_reply'",
+             "timeout_seconds": "5", "retries": "2", "retry_backoff_seconds": "1.5"}
+
+
+def test_a_good_http_task_deploys_as_an_external_task_of_flowdesks_own_topic() -> None:
+    definition = parse_bundle({"p.bpmn": http_task(SHOP_CALL)})
+    assert definition.has_external_tasks
+    assert definition.spec.task_specs["call_shop"].topic == "flowdesk.http"
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"method": "'SEND'"}, "method: 'SEND' is not one of GET, POST, PUT, PATCH, DELETE"),
+    ({"url": "'file:///etc/passwd'"}, "url: must start with http:// or https://"),
+    ({"url": ""}, "missing url"),
+    ({"headers": "{'X-Key': '{{secret:shop key}}'}"}, "does not name a secret by a legal name"),
+    ({"retries": "20"}, "retries: must be a whole number from 0 to 10"),
+    ({"verify": "False"}, "unknown verify"),
+])
+def test_http_parameters_are_checked_at_deploy(change: dict, message: str) -> None:
+    found = problems({"p.bpmn": http_task({**SHOP_CALL, **change})})
+    assert len(found) == 1 and message in found[0]["message"], found
+    assert found[0]["element_id"] == "call_shop" and found[0]["line"]
+
+
+def test_http_never_runs_as_a_host_action_inside_an_engine_step() -> None:
+    from engine import host_actions
+    token = host_actions.collect()
+    try:
+        with pytest.raises(ValueError, match="not run inside an engine step"):
+            host_actions.request("http", {"method": "GET", "url": "https://shop.example"})
+    finally:
+        assert host_actions.drain(token) == []
+
+
 @pytest.mark.parametrize(("element", "reserved"), [
     ("start", "Start"), ("end", "End"), ("step_two", "three_steps.EndJoin")])
 def test_ids_of_the_engines_own_steps_are_refused(element: str, reserved: str) -> None:
