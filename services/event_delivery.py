@@ -27,9 +27,10 @@ from engine.errors import EventNotCaught
 
 from services import audit, subscriptions
 from services.context import Flowdesk
-from services.engine_step import FINAL_STATUSES, json_safe, step
+from services.engine_step import FINAL_STATUSES, step
 from services.errors import Conflict, Invalid, NotFound, field_error
 from services.instances import start_in
+from services.plain_json import json_safe
 from services.principal import Principal, require_role
 from services.timers import Fired, lock_instance, mark_done, still_pending
 from store import queries as q

@@ -17,6 +17,7 @@ from sqlalchemy import bindparam, delete, select
 from engine.events import Subscription, Thrown, correlation_hash
 from engine.parsing import ParsedDefinition
 
+from services.plain_json import json_safe
 from store.tables import DueWork, EventSubscription, ProcessInstance
 from store.uow import UnitOfWork
 
@@ -88,7 +89,6 @@ def record_thrown(uow: UnitOfWork, instance: Instance, events: list[Thrown],
 
 def _plain(payload: Any) -> dict:
     """A payload as the receiving task's variables: a dict, or under ``payload``."""
-    from services.engine_step import json_safe  # here: engine_step imports this module
     if payload is None:
         return {}
     value = json_safe(payload)
