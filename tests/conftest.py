@@ -26,3 +26,12 @@ def scripted_bundle(script: str) -> dict[str, bytes]:
     from xml.sax.saxutils import escape
     text = (RESOURCES / "scripted" / "scripted.bpmn").read_text()
     return {"scripted.bpmn": text.replace("SCRIPT_PLACEHOLDER", escape(script)).encode()}
+
+
+@pytest.fixture
+def api():  # type: ignore[no-untyped-def]
+    """A small HTTP API on 127.0.0.1 (``tests.fake_api``) for the HTTP connector to call."""
+    from tests.fake_api import FakeApi
+    server = FakeApi().start()
+    yield server
+    server.stop()

@@ -4,7 +4,6 @@ secret swapped in for the wire only, and the answer lands in the process; a fail
 retried after its backoff, then an incident an admin can retry."""
 from __future__ import annotations
 
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import select
@@ -18,13 +17,6 @@ from tests.integration.conftest import deploy
 from tests.waiting import wait_for
 
 SECRET = "sk_live_9f8e7d6c5b4a"
-
-
-@pytest.fixture
-def api() -> Iterator[FakeApi]:
-    server = FakeApi().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Collection, Iterator
+from collections.abc import Collection
 
 import pytest
 
@@ -17,13 +17,6 @@ from tests.fake_api import FakeApi
 
 SHOP_KEY = "sk_live_9f8e7d6c5b4a3210"
 SECRETS = {"SHOP_KEY": SHOP_KEY, "SMS_USER": "cs-team@shop"}
-
-
-@pytest.fixture
-def api() -> Iterator[FakeApi]:
-    server = FakeApi().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
