@@ -21,7 +21,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
 from .errors import InvalidModel, Problem
 from .lint import BPMN, NS, executable_process_ids, lint_bpmn, properties_of
-from . import status_profile
+from . import spiff_patches, status_profile
 from .status_profile import StatusProfile
 from .timers import StartSchedule, specs_have_timers, start_schedules
 from .xml_safety import parse_untrusted
@@ -224,6 +224,8 @@ def _build_spec(bpmn_roots: dict, dmn_roots: dict, key: str, forms: dict) -> Par
             parser.add_bpmn_xml(root, filename=name)
         spec = parser.get_spec(key)
         subprocess_specs = parser.get_subprocess_specs(key)
+        spiff_patches.wire_loop_children([spec, *subprocess_specs.values()])
+        spiff_patches.wire_event_subprocesses([spec, *subprocess_specs.values()])
     except ValidationException as exc:
         raise InvalidModel([_spiff_problem(exc, lines)]) from None
     except etree.LxmlError as exc:
@@ -295,3 +297,7 @@ class DefinitionCache:
             while len(self._items) > self._size:
                 self._items.popitem(last=False)
         return parsed
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()

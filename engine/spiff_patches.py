@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import copy
 import datetime as _dt
+from collections.abc import Iterable
 from contextvars import ContextVar
+from typing import Any
 
 import SpiffWorkflow
 import SpiffWorkflow.bpmn.specs.event_definitions.timer as _timer_module
 from SpiffWorkflow.bpmn.specs.control import BpmnStartTask
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.deep_merge import DeepMerge
 from SpiffWorkflow.util.task import TaskState
@@ -46,21 +49,50 @@ def reset_clock(token: object) -> None:
     _current_clock.reset(token)  # type: ignore[arg-type]
 
 
+def _wire_event_subprocess(start: BpmnStartTask, spec: Any) -> None:
+    """The event subprocess knows its process's start as its input and the end as its output
+    (the same for every instance), but the start does not list it among its outputs, so only
+    an instance that catches its event starts it."""
+    if start not in spec.inputs:
+        spec.inputs = [*spec.inputs, start]
+    if start._wf_spec.end not in spec.outputs:
+        spec.connect(start._wf_spec.end)
+
+
 def _trigger_event_subprocess(self: BpmnStartTask, my_task: Task, spec_name: str) -> object:
     """Start an event subprocess in this instance only. 3.2.0 connects the process's start to
     the event subprocess for good when one instance triggers it: the spec is shared, so every
-    later instance started it at once and never completed. Here the event subprocess knows
-    the start as its input and the end as its output (the same for every instance), but the
-    start does not list it among its outputs, so no other instance starts it."""
+    later instance started it at once and never completed."""
     spec = self._wf_spec.task_specs.get(spec_name)
-    if self not in spec.inputs:
-        spec.inputs = [*spec.inputs, self]
-    if self._wf_spec.end not in spec.outputs:
-        spec.connect(self._wf_spec.end)
+    _wire_event_subprocess(self, spec)
     child = my_task._add_child(spec, TaskState.FUTURE)
     child.triggered = True
     child.task_spec._update(child)
     return child.id
+
+
+def wire_event_subprocesses(process_specs: Iterable[Any]) -> None:
+    """Wire every event subprocess started by a message, signal, error, escalation or
+    condition when the spec is parsed, not when an instance first triggers one: a spec
+    parsed again (a restart) found a running event subprocess with no input ('No input task
+    connected') when it ended."""
+    for spec in process_specs:
+        for name in spec.start.trigger_specs:
+            _wire_event_subprocess(spec.start, spec.task_specs[name])
+
+
+def wire_loop_children(process_specs: Iterable[Any]) -> None:
+    """Connect each loop and multi-instance task to its child's completion on a freshly parsed
+    spec. SpiffWorkflow 3.2.0 connects them only when an instance creates a child, and the
+    connection lives on the (shared, never serialized) spec: a spec parsed again (a restart,
+    an evicted cache) with an instance already inside the loop never merged the child's
+    completion, so the loop waited for ever with nothing open."""
+    for spec in process_specs:
+        for task_spec in list(spec.task_specs.values()):
+            if isinstance(task_spec, LoopTask):
+                child = spec.task_specs[task_spec.task_spec]
+                if not child.completed_event.is_connected(task_spec.merge_child):
+                    child.completed_event.connect(task_spec.merge_child)
 
 
 def apply() -> None:

@@ -14,10 +14,10 @@ from pathlib import Path
 
 from engine.clock import FakeClock
 from engine.diagram import progress
-from engine.parsing import ParsedDefinition
+from engine.parsing import parse_bundle
 from engine.runtime import Runtime, StepResult
 from engine.sla import parse_duration
-from tests.conftest import RESOURCES
+from tests.conftest import RESOURCES, bundle
 
 CONFORMANCE = RESOURCES / "conformance"
 Step = tuple[str, str, dict]
@@ -95,15 +95,22 @@ CASES = [
 ]
 
 
-def run(case: Case, definition: ParsedDefinition, reload_each_step: bool) -> list[tuple]:
-    """Each step's (status, open task ids, variables), then the path: the elements done."""
+def run(case: Case, reload_each_step: bool) -> list[tuple]:
+    """Each step's (status, open task ids, variables), then the path: the elements done.
+
+    ``reload_each_step``: before every step the model is parsed again and the instance
+    rebuilt from its saved state by a new runtime, as after a restart (nothing that lives
+    only in memory, on the instance or on the parsed definition, survives)."""
+    files = bundle(case.folder)
     clock = FakeClock()
-    runtime = Runtime(clock=clock)
+    runtime, definition = Runtime(clock=clock), parse_bundle(files)
     wf, result = runtime.start(definition, case.variables)
     seen = [snapshot(result)]
     for action, target, data in case.steps:
         if reload_each_step:
-            wf = runtime.loads(definition, runtime.dumps(wf))
+            state = runtime.dumps(wf)
+            runtime, definition = Runtime(clock=clock), parse_bundle(files)
+            wf = runtime.loads(definition, state)
         if action == "complete":
             task = next(t for t in result.open_tasks if t.bpmn_id == target)
             result = runtime.complete_task(definition, wf, task.guid, data)
@@ -115,7 +122,7 @@ def run(case: Case, definition: ParsedDefinition, reload_each_step: bool) -> lis
         assert result.incident is None, result.incident
         seen.append(snapshot(result))
     if reload_each_step:
-        wf = runtime.loads(definition, runtime.dumps(wf))
+        wf = Runtime(clock=clock).loads(parse_bundle(files), runtime.dumps(wf))
     seen.append(tuple(progress(wf)))
     return seen
 

@@ -1,8 +1,9 @@
 """The conformance matrix through the API, on SQLite and PostgreSQL: every case the API can
-drive, with the server's cache of live workflows dropped before every step (each call rebuilds
-the instance from its saved state, as after a restart), gives the engine's own straight run:
-the same open tasks after each step, the same variables, path and end. The diagram, which is
-always read from the saved state, answers at every step with the open tasks active."""
+drive, with the server's caches (parsed models, live workflows) dropped before every step
+(each call parses the model again and rebuilds the instance from its saved state, as after a
+restart), gives the engine's own straight run: the same open tasks after each step, the same
+variables, path and end. The diagram, which is always read from the saved state, answers at
+every step with the open tasks active."""
 from __future__ import annotations
 
 import pytest
@@ -22,7 +23,7 @@ def test_the_api_follows_the_engine_from_saved_state(server, tokens, fd, clock, 
                                                      case: Case) -> None:
     agent = tokens["agent"]
     files = bundle(case.folder)
-    expected = run(case, parse_bundle(files), reload_each_step=False)
+    expected = run(case, reload_each_step=False)
     assert deploy(server, tokens["admin"], files).status_code == 201
     key = parse_bundle(files).key
     started = server.post("/api/v1/instances", agent,
@@ -31,7 +32,7 @@ def test_the_api_follows_the_engine_from_saved_state(server, tokens, fd, clock, 
     instance_id = started.json()["id"]
 
     def open_tasks() -> list[dict]:
-        fd.workflows.evict(instance_id)  # as if the server had restarted
+        fd.drop_caches()  # as if the server had restarted
         items = server.get(f"/api/v1/tasks?instance_id={instance_id}&sort=id",
                            agent).json()["items"]
         assert {t["candidate_group"] for t in items} <= {"Agent"}  # every model's lane
@@ -47,12 +48,12 @@ def test_the_api_follows_the_engine_from_saved_state(server, tokens, fd, clock, 
     for n, (action, target, data) in enumerate(case.steps, start=1):
         if action == "advance":  # the clock moves on; the ticker's work fires the due timers
             clock.advance(seconds=parse_duration(target).total_seconds())
-            fd.workflows.evict(instance_id)
+            fd.drop_caches()
             run_due(fd)
         else:
             assert action == "complete"
             task = next(t for t in open_tasks() if t["bpmn_id"] == target)
-            fd.workflows.evict(instance_id)
+            fd.drop_caches()
             claim_and_complete(server, agent, task["id"], data)
         assert sorted(t["bpmn_id"] for t in open_tasks()) == expected[n][1], (n, target)
     detail = server.get(f"/api/v1/instances/{instance_id}", agent).json()

@@ -11,9 +11,8 @@ from tests.conftest import bundle
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_the_same_path_straight_and_from_saved_state(case: Case) -> None:
-    definition = parse_bundle(bundle(case.folder))
-    straight = run(case, definition, reload_each_step=False)
-    restored = run(case, definition, reload_each_step=True)
+    straight = run(case, reload_each_step=False)
+    restored = run(case, reload_each_step=True)
     assert restored == straight
     status, open_ids, variables = straight[-2]
     assert (status, open_ids) == (case.status, [])
@@ -25,11 +24,11 @@ def test_the_path_shows_each_branch_taken() -> None:
     gateway, both parallel branches, the side branch of a non-interrupting boundary."""
     by_name = {c.name: c for c in CASES}
     case = by_name["exclusive condition, inclusive default"]
-    _active, done = run(case, parse_bundle(bundle(case.folder)), reload_each_step=True)[-1]
+    _active, done = run(case, reload_each_step=True)[-1]
     assert {"task_a", "left", "right", "inc_none", "summarise"} <= set(done)
     assert not {"task_b", "inc_x", "inc_y"} & set(done)
     case = by_name["non-interrupting message boundary, then an intermediate message catch"]
-    _active, done = run(case, parse_bundle(bundle(case.folder)), reload_each_step=True)[-1]
+    _active, done = run(case, reload_each_step=True)[-1]
     assert {"replied", "count_reply", "reply_noted", "work", "wait_parcel", "end"} <= set(done)
     assert "end_withdrawn" not in done
 
@@ -38,7 +37,7 @@ def test_an_interrupting_event_subprocess_cancels_what_else_ran() -> None:
     """BPMN: an interrupting event subprocess stops the main flow and the other event
     subprocesses of its process; the case then ends when it does."""
     case = next(c for c in CASES if c.name.startswith("interrupting signal event subprocess"))
-    seen = run(case, parse_bundle(bundle(case.folder)), reload_each_step=True)
+    seen = run(case, reload_each_step=True)
     assert [open_ids for _status, open_ids, _vars in seen[:-1]] == [
         ["work"], ["take_note", "work"], ["close_withdrawn"], []]
     _active, done = seen[-1]
