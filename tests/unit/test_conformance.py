@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from engine.parsing import parse_bundle
-from tests.conformance import CASES, Case, run
+from tests.conformance import CASES, CONFORMANCE, Case, run
 from tests.conftest import bundle
 
 
@@ -49,7 +49,7 @@ def test_one_instance_triggering_an_event_subprocess_leaves_the_others_alone() -
     event subprocess into it for good, so every later instance started it at once and never
     completed. Now each instance starts only what it caught."""
     from engine.runtime import Runtime
-    definition = parse_bundle(bundle(CASES[-1].folder))
+    definition = parse_bundle(bundle(CONFORMANCE / "event_subprocess"))
     runtime = Runtime()
     first, result = runtime.start(definition, {})
     runtime.send_event(definition, first, "signal", "case_withdrawn", {})
