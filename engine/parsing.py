@@ -17,11 +17,12 @@ from jsonschema import Draft202012Validator, SchemaError
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
-from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+from SpiffWorkflow.spiff.parser.process import VALIDATOR
 
+from .bpmn_parser import FlowdeskBpmnParser
 from .errors import InvalidModel, Problem
 from .lint import BPMN, NS, executable_process_ids, lint_bpmn, properties_of
-from . import spiff_patches, status_profile
+from . import event_subprocesses, spiff_patches, status_profile
 from .status_profile import StatusProfile
 from .timers import StartSchedule, specs_have_timers, start_schedules
 from .xml_safety import parse_untrusted
@@ -65,6 +66,9 @@ class ParsedDefinition:
     # Event subprocesses whose start event interrupts (BPMN's default): when one starts, the
     # rest of its (sub)process is cancelled. SpiffWorkflow does not read isInterrupting.
     interrupting: frozenset[str] = frozenset()
+    # Event subprocesses SpiffWorkflow starts with their process (timer starts): withdrawn
+    # when the rest of their (sub)process is done (``engine.event_subprocesses``).
+    armed_event_subprocesses: frozenset[str] = frozenset()
 
     @functools.cached_property
     def has_timers(self) -> bool:
@@ -216,7 +220,7 @@ def _choose_key(roots: dict[str, etree._Element], wanted: str | None,
 
 def _build_spec(bpmn_roots: dict, dmn_roots: dict, key: str, forms: dict) -> ParsedDefinition:
     lines = _id_lines({**bpmn_roots, **dmn_roots})
-    parser = SpiffBpmnParser(validator=VALIDATOR)
+    parser = FlowdeskBpmnParser(validator=VALIDATOR)
     try:
         for name, root in dmn_roots.items():
             parser.add_dmn_xml(root, filename=name)
@@ -247,7 +251,9 @@ def _build_spec(bpmn_roots: dict, dmn_roots: dict, key: str, forms: dict) -> Par
     return ParsedDefinition(key=key, name=spec.description or key, sha256="", spec=spec,
                             subprocess_specs=subprocess_specs, forms=forms, user_tasks=user_tasks,
                             start_schedules=schedules,
-                            interrupting=interrupting_event_subprocesses(bpmn_roots))
+                            interrupting=interrupting_event_subprocesses(bpmn_roots),
+                            armed_event_subprocesses=event_subprocesses.armed_at_start(
+                                [spec, *subprocess_specs.values()]))
 
 
 def interrupting_event_subprocesses(roots: dict[str, etree._Element]) -> frozenset[str]:

@@ -15,7 +15,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
 
-from . import host_actions, spiff_patches
+from . import event_subprocesses, host_actions, spiff_patches
 from .clock import Clock, SystemClock
 from .errors import EventNotCaught, TaskNotFound, TaskNotReady, TaskTreeTooDeep
 from .forms import validate_form
@@ -28,6 +28,7 @@ from .timers import (ArmedTimer, armed_timers, coalesce_missed_cycles, fire_star
                      hold_start_timers)
 
 LIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
+SETTLE_ROUNDS = 50  # engine runs per call while settling moves the instance (a bound, not a goal)
 
 
 @dataclass
@@ -215,15 +216,7 @@ class Runtime:
                 wf.refresh_timers()
             if action is not None:
                 action.run()
-            # Not wf.do_engine_steps(): its trailing refresh_timers() makes an overdue timer
-            # READY without running it, and the instance would sit with nothing to wake it.
-            # Timers move only in fire_due_timers (refresh=True), after missed cycles are
-            # coalesced, so a late cycle fires once.
-            while wf._do_engine_steps():
-                pass
-            if self._interrupt(wf, definition):
-                while wf._do_engine_steps():
-                    pass
+            self._run_to_wait(wf, definition)
             self._guard_depth(wf)
         except TaskTreeTooDeep as exc:
             incident = Incident(kind="loop_limit", message=str(exc))
@@ -237,6 +230,27 @@ class Runtime:
         result = self._result(wf, definition, incident)
         result.host_actions = [] if incident else actions
         return result
+
+    def _run_to_wait(self, wf: BpmnWorkflow, definition: ParsedDefinition) -> None:
+        """Run the engine until the instance waits, then settle what SpiffWorkflow leaves to
+        the host (see ``_settle``), and run again while that moved anything.
+
+        Not wf.do_engine_steps(): its trailing refresh_timers() makes an overdue timer READY
+        without running it, and the instance would sit with nothing to wake it. Timers move
+        only in fire_due_timers (refresh=True), after missed cycles are coalesced, so a late
+        cycle fires once."""
+        for _ in range(SETTLE_ROUNDS):
+            while wf._do_engine_steps():
+                pass
+            if not self._settle(wf, definition):
+                return
+
+    def _settle(self, wf: BpmnWorkflow, definition: ParsedDefinition) -> bool:
+        """Interrupting event subprocesses cancel the rest; event subprocesses whose
+        (sub)process has nothing else to do are withdrawn. Whether anything moved."""
+        interrupted = self._interrupt(wf, definition)
+        return event_subprocesses.end_idle(wf, definition.armed_event_subprocesses) \
+            or interrupted
 
     @staticmethod
     def _incident(exc: SpiffWorkflowException) -> Incident:
@@ -259,7 +273,8 @@ class Runtime:
             return False
         fired = [task for task in all_tasks(wf)
                  if task.task_spec.bpmn_id in definition.interrupting
-                 and not task.internal_data.get("interrupted") and _has_fired(wf, task)]
+                 and not task.internal_data.get("interrupted")
+                 and event_subprocesses.has_fired(wf, task)]
         for task in fired:
             task.internal_data["interrupted"] = True
             for sibling in list(task.parent.children):  # the (sub)process's start task's
@@ -335,11 +350,3 @@ class Runtime:
     def _timers(wf: BpmnWorkflow) -> list[ArmedTimer]:
         return armed_timers(wf)
 
-
-def _has_fired(wf: BpmnWorkflow, task: Any) -> bool:
-    """Whether an event subprocess's start event has caught its event (a timer- or
-    none-started one is created waiting; a message- or signal-started one when it fires)."""
-    sub = wf.subprocesses.get(task.id)
-    return sub is not None and any(
-        t.state == TaskState.COMPLETED and t.task_spec.bpmn_id is not None
-        for t in sub.tasks.values())

@@ -15,6 +15,7 @@ import SpiffWorkflow
 import SpiffWorkflow.bpmn.specs.event_definitions.timer as _timer_module
 from SpiffWorkflow.bpmn.specs.control import BpmnStartTask
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
+from SpiffWorkflow.bpmn.util.event import BpmnEvent, EventManager
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.deep_merge import DeepMerge
 from SpiffWorkflow.util.task import TaskState
@@ -62,13 +63,67 @@ def _wire_event_subprocess(start: BpmnStartTask, spec: Any) -> None:
 def _trigger_event_subprocess(self: BpmnStartTask, my_task: Task, spec_name: str) -> object:
     """Start an event subprocess in this instance only. 3.2.0 connects the process's start to
     the event subprocess for good when one instance triggers it: the spec is shared, so every
-    later instance started it at once and never completed."""
+    later instance started it at once and never completed. And it gave the event subprocess
+    no successor: when it ended, nothing told its (sub)process's end, so an embedded
+    subprocess whose main flow an interrupting event subprocess had cancelled never ended."""
     spec = self._wf_spec.task_specs.get(spec_name)
     _wire_event_subprocess(self, spec)
     child = my_task._add_child(spec, TaskState.FUTURE)
     child.triggered = True
     child.task_spec._update(child)
+    spec._predict(child, mask=TaskState.DEFINITE_MASK | TaskState.PREDICTED_MASK)
     return child.id
+
+
+def _start_event_subprocesses(workflow: Any, event: BpmnEvent) -> list[Task]:
+    """Start the event subprocesses of ``workflow`` (the top workflow or a subprocess) whose
+    start event catches ``event``, unless one is already waiting for it; returns the start
+    event tasks that catch it."""
+    top = workflow.top_workflow
+    catching = []
+    for name in workflow.spec.start.trigger_specs:
+        sp_spec = top.subprocess_specs[name]
+        for start in sp_spec.bpmn_start_events:
+            if start.event_definition != event.event_definition:
+                continue
+            waiting = [t for t in top.event_manager.tasks.values()
+                       if t.task_spec is start and t.workflow.parent_workflow is workflow]
+            if not waiting:
+                child_id = workflow.spec.start.trigger_wf(workflow.task_tree, name)
+                waiting = top.subprocesses[child_id].get_tasks(spec_name=start.name,
+                                                               state=TaskState.WAITING)
+            for task in waiting:
+                task.workflow.correlations.update(event.correlations)
+            catching += [t for t in waiting if start.catches(t, event)]
+    return catching
+
+
+def _catch(self: EventManager, event: BpmnEvent, internal: bool = True) -> int:
+    """SpiffWorkflow 3.2 starts only the top process's event subprocesses: one inside an
+    embedded subprocess never started. An error or escalation (thrown at a workflow) now goes
+    up from where it was thrown, workflow by workflow, to the first waiting catch event or
+    event subprocess of that level that catches it; a message or signal starts the event
+    subprocesses that catch it in every running (sub)process."""
+    if event.target is not None:
+        tasks: list[Task] = []
+        target = event.target
+        while target is not None and not tasks:
+            tasks = [t for t in self.tasks.values() if t.workflow == target
+                     and t.task_spec.event_definition.catches(t, event)]
+            tasks = tasks or _start_event_subprocesses(target, event)
+            target = target.parent_workflow
+        if not tasks and internal:
+            self.workflow.bpmn_events.append(event)
+    else:
+        for workflow in [self.workflow, *self.workflow.get_active_subprocesses()]:
+            _start_event_subprocesses(workflow, event)
+        tasks = [t for t in self.tasks.values() if t.task_spec.catches(t, event)]
+        if not tasks and internal:
+            self.workflow.bpmn_events.append(event)
+    for task in tasks:
+        task.task_spec.catch(task, event)
+        task.task_spec._update(task)
+    return len(tasks)
 
 
 def wire_event_subprocesses(process_specs: Iterable[Any]) -> None:
@@ -99,6 +154,7 @@ def apply() -> None:
     Task._inherit_data = _inherit_data_isolated  # type: ignore[method-assign]
     _timer_module.datetime = _ClockedDatetime  # type: ignore[attr-defined]
     BpmnStartTask.trigger_wf = _trigger_event_subprocess  # type: ignore[method-assign]
+    EventManager.catch = _catch  # type: ignore[method-assign]
 
 
 apply()

@@ -154,6 +154,47 @@ CASES = [
     Case("terminate end event not reached: both branches end", CONFORMANCE / "terminate", {},
          [("complete", "check_fraud", {"fraud": False}), ("complete", "refund", {})],
          "completed", {"fraud": False}),
+    # Timer-started event subprocesses wait beside the work from the start; BPMN lets them
+    # live only while their process does, so once the work is done the unfired ones are
+    # withdrawn and the instance ends (SpiffWorkflow kept it waiting for them).
+    Case("non-interrupting timer event subprocess, then the work ends the instance",
+         CONFORMANCE / "timer_event_subprocess", {},
+         [("advance", "PT61M", {}), ("complete", "chase", {"chased": True}),
+          ("complete", "work", {"done": True})],
+         "completed", {"done": True}),
+    Case("interrupting timer event subprocess stops the work and the other",
+         CONFORMANCE / "timer_event_subprocess", {},
+         [("advance", "PT61M", {}), ("advance", "P1D", {}),
+          ("complete", "close_expired", {"closed": True})],
+         "completed", {"closed": True}),
+    Case("timer event subprocesses withdrawn when the work is done first",
+         CONFORMANCE / "timer_event_subprocess", {}, [("complete", "work", {"done": True})],
+         "completed", {"done": True}),
+    # Event subprocesses inside an embedded subprocess (SpiffWorkflow 3.2 started only the
+    # top process's, and read error and escalation start events as plain ones, which ran at
+    # once). An event subprocess starts from its (sub)process's data as it was when that
+    # began, and at the end the branch that finishes last wins for every variable it
+    # carries: here 'note_late' ends last, so 'result' is back to its value at the start.
+    Case("non-interrupting escalation event subprocess inside a subprocess",
+         CONFORMANCE / "code_event_subprocess", {"result": None},
+         [("complete", "inspect", {"result": "ok"}), ("complete", "wrap_up", {}),
+          ("complete", "note_late", {"noted": True}), ("complete", "close", {})],
+         "completed", {"result": None, "noted": True}),
+    Case("error end event caught by an error event subprocess of its subprocess",
+         CONFORMANCE / "code_event_subprocess", {"result": None},
+         [("complete", "inspect", {"result": "bad"}), ("complete", "repair", {"repaired": True}),
+          ("complete", "close", {})],
+         "completed", {"repaired": True}),
+    Case("error not handled by its subprocess reaches the process's error event subprocess",
+         CONFORMANCE / "code_event_subprocess", {"result": None},
+         [("complete", "inspect", {"result": "fatal"}), ("complete", "handle_fatal", {})],
+         "completed"),
+    Case("message event subprocess inside a subprocess", CONFORMANCE / "code_event_subprocess",
+         {"result": None},
+         [("message", "customer_note", {}), ("complete", "read_note", {}),
+          ("complete", "inspect", {"result": "ok"}), ("complete", "note_late", {}),
+          ("complete", "wrap_up", {}), ("complete", "close", {})],
+         "completed", {"result": "ok"}, through_api=False),
 ]
 
 

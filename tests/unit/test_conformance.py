@@ -57,3 +57,28 @@ def test_one_instance_triggering_an_event_subprocess_leaves_the_others_alone() -
     assert [t.bpmn_id for t in result.open_tasks] == ["work"]
     result = runtime.complete_task(definition, later, result.open_tasks[0].guid, {})
     assert result.status == "completed" and result.incident is None
+
+
+PATHS = [  # (case, elements done, elements not done)
+    ("timer event subprocesses withdrawn when the work is done first",
+     {"start", "work", "end"}, {"on_hour", "on_day", "chase", "close_expired"}),
+    ("interrupting timer event subprocess stops the work and the other",
+     {"on_day", "close_expired"}, {"work", "end", "chase"}),
+    ("error end event caught by an error event subprocess of its subprocess",
+     {"goods_bad", "on_bad", "repair", "review", "close", "end"}, {"wrap_up", "on_late"}),
+    ("error not handled by its subprocess reaches the process's error event subprocess",
+     {"goods_fatal", "on_fatal", "handle_fatal"}, {"close", "end", "on_bad", "repair"}),
+    ("escalation end event caught by an interrupting boundary",
+     {"throw_refused", "refused", "supervise", "note_late"}, {"end", "handle_end"}),
+    ("terminate end event on one parallel branch ends the other",
+     {"stop_all"}, {"refund", "end"}),
+]
+
+
+@pytest.mark.parametrize("name, done, not_done", PATHS, ids=[p[0] for p in PATHS])
+def test_event_paths(name: str, done: set[str], not_done: set[str]) -> None:
+    """Where BPMN says an event stops or skips something, the path shows it."""
+    case = next(c for c in CASES if c.name == name)
+    active, completed = run(case, reload_each_step=True)[-1]
+    assert active == []
+    assert done <= set(completed) and not not_done & set(completed)
