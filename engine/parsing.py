@@ -22,7 +22,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR
 from .bpmn_parser import FlowdeskBpmnParser
 from .errors import InvalidModel, Problem
 from .lint import BPMN, NS, executable_process_ids, lint_bpmn, properties_of
-from . import event_subprocesses, spiff_patches, status_profile
+from . import conditions, event_subprocesses, spiff_patches, status_profile
 from .status_profile import StatusProfile
 from .timers import StartSchedule, specs_have_timers, start_schedules
 from .xml_safety import parse_untrusted
@@ -69,6 +69,12 @@ class ParsedDefinition:
     # Event subprocesses SpiffWorkflow starts with their process (timer starts): withdrawn
     # when the rest of their (sub)process is done (``engine.event_subprocesses``).
     armed_event_subprocesses: frozenset[str] = frozenset()
+
+    @functools.cached_property
+    def has_conditions(self) -> bool:
+        """Whether its instances can wait on a condition (else the runtime does not look at
+        conditions after each step)."""
+        return conditions.has_conditions([self.spec, *self.subprocess_specs.values()])
 
     @functools.cached_property
     def has_timers(self) -> bool:

@@ -15,7 +15,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
 
-from . import event_subprocesses, host_actions, spiff_patches
+from . import conditions, event_subprocesses, host_actions, spiff_patches
 from .clock import Clock, SystemClock
 from .errors import EventNotCaught, TaskNotFound, TaskNotReady, TaskTreeTooDeep
 from .forms import validate_form
@@ -24,6 +24,7 @@ from .parsing import ParsedDefinition
 from .scripting import make_script_engine
 from .serialization import StateSerializer
 from .task_tree import all_tasks
+from .variables import assign_variables, live_data
 from .timers import (ArmedTimer, armed_timers, coalesce_missed_cycles, fire_start_timers_now,
                      hold_start_timers)
 
@@ -177,6 +178,13 @@ class Runtime:
             task._set_state(TaskState.READY)
         return self._advance(wf, definition, action=None)
 
+    def update_variables(self, definition: ParsedDefinition, wf: BpmnWorkflow,
+                         variables: dict[str, Any]) -> StepResult:
+        """Give the instance's live branches these values (an admin's correction), then run:
+        conditional events see the change."""
+        assign_variables(wf, variables)
+        return self._advance(wf, definition, action=None)
+
     def cancel(self, wf: BpmnWorkflow) -> StepResult:
         wf.cancel()
         return StepResult(status="cancelled", variables=self._variables(wf))
@@ -246,11 +254,13 @@ class Runtime:
                 return
 
     def _settle(self, wf: BpmnWorkflow, definition: ParsedDefinition) -> bool:
-        """Interrupting event subprocesses cancel the rest; event subprocesses whose
-        (sub)process has nothing else to do are withdrawn. Whether anything moved."""
-        interrupted = self._interrupt(wf, definition)
-        return event_subprocesses.end_idle(wf, definition.armed_event_subprocesses) \
-            or interrupted
+        """Interrupting event subprocesses cancel the rest; waiting conditional events are
+        looked at again (``engine.conditions``); event subprocesses whose (sub)process has
+        nothing else to do are withdrawn. Whether anything moved."""
+        moved = self._interrupt(wf, definition)
+        if definition.has_conditions:
+            moved = conditions.recheck(wf) or moved
+        return event_subprocesses.end_idle(wf, definition.armed_event_subprocesses) or moved
 
     @staticmethod
     def _incident(exc: SpiffWorkflowException) -> Incident:
@@ -330,18 +340,10 @@ class Runtime:
 
     @staticmethod
     def _variables(wf: BpmnWorkflow) -> dict:
-        """The instance's data as one dict: every live branch's data merged, the most recently
-        changed last (a join still waiting for its other branch contributes the data of the
-        branch that reached it). Skipped: Spiff's internal tasks and the single items of a
-        multi-instance task."""
-        live = sorted((t for t in wf.tasks.values()
-                       if t.state & LIVE and t.task_spec.bpmn_id is not None
-                       and not {"key_or_index", "item"} & set(t.internal_data)),
-                      key=lambda t: t.last_state_change)
-        if live:
-            merged: dict = {}
-            for task in live:  # a waiting join has no data yet: its branch's is its parent's
-                merged.update(task.data or (task.parent.data if task.parent else {}))
+        """The instance's data as one dict (``live_data`` of the top workflow's
+        tasks); once nothing is live, the last task's data and the workflow's."""
+        merged = live_data(wf.tasks.values())
+        if merged is not None:
             return copy.deepcopy(merged)
         last = wf.last_task.data if wf.last_task is not None else {}
         return copy.deepcopy({**last, **wf.data})

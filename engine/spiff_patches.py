@@ -14,13 +14,17 @@ from typing import Any
 import SpiffWorkflow
 import SpiffWorkflow.bpmn.specs.event_definitions.timer as _timer_module
 from SpiffWorkflow.bpmn.specs.control import BpmnStartTask
+from SpiffWorkflow.bpmn.specs.event_definitions.conditional import ConditionalEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.bpmn.util.event import BpmnEvent, EventManager
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.deep_merge import DeepMerge
 from SpiffWorkflow.util.task import TaskState
 
+from . import conditions
 from .clock import Clock, SystemClock
+from .task_tree import all_tasks
+from .variables import live_data
 
 SPIFF_VERSION: str = getattr(SpiffWorkflow, "__version__", "3.2.0")
 
@@ -65,13 +69,20 @@ def _trigger_event_subprocess(self: BpmnStartTask, my_task: Task, spec_name: str
     the event subprocess for good when one instance triggers it: the spec is shared, so every
     later instance started it at once and never completed. And it gave the event subprocess
     no successor: when it ended, nothing told its (sub)process's end, so an embedded
-    subprocess whose main flow an interrupting event subprocess had cancelled never ended."""
+    subprocess whose main flow an interrupting event subprocess had cancelled never ended.
+    And it started from its process's data as it was when the process began: here it starts
+    from the instance's variables as they are now."""
     spec = self._wf_spec.task_specs.get(spec_name)
     _wire_event_subprocess(self, spec)
+    top = my_task.workflow.top_workflow
+    now = copy.deepcopy(live_data(all_tasks(top)) or {})
     child = my_task._add_child(spec, TaskState.FUTURE)
     child.triggered = True
     child.task_spec._update(child)
     spec._predict(child, mask=TaskState.DEFINITE_MASK | TaskState.PREDICTED_MASK)
+    sub = top.subprocesses.get(child.id)
+    if sub is not None:  # its start event re-reads this when it catches its event
+        sub.task_tree.data.update(copy.deepcopy(now))
     return child.id
 
 
@@ -155,6 +166,7 @@ def apply() -> None:
     _timer_module.datetime = _ClockedDatetime  # type: ignore[attr-defined]
     BpmnStartTask.trigger_wf = _trigger_event_subprocess  # type: ignore[method-assign]
     EventManager.catch = _catch  # type: ignore[method-assign]
+    ConditionalEventDefinition.has_fired = conditions.has_fired  # type: ignore[method-assign]
 
 
 apply()

@@ -4,8 +4,9 @@ second node, an evicted cache). ``tests/unit/test_conformance.py`` runs them on 
 ``tests/integration/test_conformance_api.py`` through the API on both databases.
 
 A step is ``("complete", bpmn_id, data)`` (the first open task of that element: one item of a
-multi-instance task at a time), ``("message", name, payload)``, ``("signal", name, payload)`` or
-``("advance", "PT31M", {})``: the clock moves on and due timers fire.
+multi-instance task at a time), ``("message", name, payload)``, ``("signal", name, payload)``,
+``("advance", "PT31M", {})`` (the clock moves on and due timers fire) or
+``("variables", "", {...})`` (an admin changes the instance's variables).
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from engine.sla import parse_duration
 from tests.conftest import RESOURCES, bundle
 
 CONFORMANCE = RESOURCES / "conformance"
+CONDITIONS = {"paid": False, "urgent": False, "withdrawn": False, "complaint": False}
 Step = tuple[str, str, dict]
 
 
@@ -172,14 +174,14 @@ CASES = [
          "completed", {"done": True}),
     # Event subprocesses inside an embedded subprocess (SpiffWorkflow 3.2 started only the
     # top process's, and read error and escalation start events as plain ones, which ran at
-    # once). An event subprocess starts from its (sub)process's data as it was when that
-    # began, and at the end the branch that finishes last wins for every variable it
-    # carries: here 'note_late' ends last, so 'result' is back to its value at the start.
+    # once). An event subprocess starts from the instance's variables of the moment (Spiff's
+    # started from its process's data as it was when the process began); when branches
+    # meet, the one that arrives last wins for every variable it carries.
     Case("non-interrupting escalation event subprocess inside a subprocess",
          CONFORMANCE / "code_event_subprocess", {"result": None},
          [("complete", "inspect", {"result": "ok"}), ("complete", "wrap_up", {}),
           ("complete", "note_late", {"noted": True}), ("complete", "close", {})],
-         "completed", {"result": None, "noted": True}),
+         "completed", {"result": "ok", "noted": True}),
     Case("error end event caught by an error event subprocess of its subprocess",
          CONFORMANCE / "code_event_subprocess", {"result": None},
          [("complete", "inspect", {"result": "bad"}), ("complete", "repair", {"repaired": True}),
@@ -195,6 +197,35 @@ CASES = [
           ("complete", "inspect", {"result": "ok"}), ("complete", "note_late", {}),
           ("complete", "wrap_up", {}), ("complete", "close", {})],
          "completed", {"result": "ok"}, through_api=False),
+    # Conditional events read the instance's variables and are looked at again whenever they
+    # change. SpiffWorkflow 3.2 evaluated one only when the token arrived, on its own
+    # branch's copy of the data, so these would wait for ever.
+    Case("conditional catch fires when the other branch pays", CONFORMANCE / "conditional",
+         CONDITIONS, [("complete", "intake", {}), ("complete", "take_payment", {"paid": True}),
+                      ("complete", "ship", {"shipped": True})],
+         "completed", {"paid": True, "shipped": True}),
+    Case("conditional catch already true on arrival", CONFORMANCE / "conditional",
+         {**CONDITIONS, "paid": True},
+         [("complete", "intake", {}), ("complete", "ship", {}), ("complete", "take_payment", {})],
+         "completed", {"paid": True}),
+    Case("conditional catch fires after a variables update", CONFORMANCE / "conditional",
+         CONDITIONS, [("complete", "intake", {}), ("variables", "", {"paid": True}),
+                      ("complete", "ship", {"shipped": True}), ("complete", "take_payment", {})],
+         "completed", {"paid": True, "shipped": True}),
+    Case("interrupting conditional boundary", CONFORMANCE / "conditional", CONDITIONS,
+         [("variables", "", {"withdrawn": True}), ("complete", "close_withdrawn", {})],
+         "completed", {"withdrawn": True}),
+    # A non-interrupting conditional boundary fires once per activity (as a message one does).
+    Case("non-interrupting conditional boundary", CONFORMANCE / "conditional", CONDITIONS,
+         [("complete", "intake", {}), ("complete", "take_payment", {"paid": True}),
+          ("variables", "", {"urgent": True}), ("complete", "notify_urgent", {}),
+          ("complete", "ship", {})],
+         "completed", {"urgent": True}),
+    Case("conditional-start event subprocess", CONFORMANCE / "conditional", CONDITIONS,
+         [("variables", "", {"complaint": True}),
+          ("complete", "handle_complaint", {"answered": True}), ("complete", "intake", {}),
+          ("complete", "take_payment", {"paid": True}), ("complete", "ship", {})],
+         "completed", {"complaint": True, "answered": True, "paid": True}),
 ]
 
 
@@ -220,6 +251,8 @@ def run(case: Case, reload_each_step: bool) -> list[tuple]:
         elif action == "advance":
             clock.advance(seconds=parse_duration(target).total_seconds())
             result = runtime.fire_due_timers(definition, wf)
+        elif action == "variables":
+            result = runtime.update_variables(definition, wf, data)
         else:
             result = runtime.send_event(definition, wf, action, target, data)
         assert result.incident is None, result.incident

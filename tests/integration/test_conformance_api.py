@@ -50,6 +50,11 @@ def test_the_api_follows_the_engine_from_saved_state(server, tokens, fd, clock, 
             clock.advance(seconds=parse_duration(target).total_seconds())
             fd.drop_caches()
             run_due(fd)
+        elif action == "variables":
+            fd.drop_caches()
+            changed = server.call("PATCH", f"/api/v1/instances/{instance_id}/variables",
+                                  tokens["admin"], json={"variables": data})
+            assert changed.status_code == 200, changed.text
         else:
             assert action == "complete"
             task = next(t for t in open_tasks() if t["bpmn_id"] == target)

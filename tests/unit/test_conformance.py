@@ -72,6 +72,12 @@ PATHS = [  # (case, elements done, elements not done)
      {"throw_refused", "refused", "supervise", "note_late"}, {"end", "handle_end"}),
     ("terminate end event on one parallel branch ends the other",
      {"stop_all"}, {"refund", "end"}),
+    ("interrupting conditional boundary",
+     {"withdrawn", "close_withdrawn", "end_withdrawn"}, {"intake", "fork", "end"}),
+    ("conditional catch fires after a variables update",
+     {"wait_paid", "ship", "take_payment", "join", "end"}, {"urgent", "on_complaint"}),
+    ("conditional-start event subprocess",
+     {"on_complaint", "complaint_start", "handle_complaint", "end"}, {"urgent", "withdrawn"}),
 ]
 
 
