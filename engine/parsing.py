@@ -148,6 +148,9 @@ def _spiff_problem(exc: ValidationException, lines: dict[str, tuple[str, int]]) 
     file, line = lines.get(exc.id or "", (exc.file_name or "", None))
     line = exc.line_number if isinstance(exc.line_number, int) else line
     message = str(exc.args[0]) if exc.args else str(exc)
+    if message.startswith(("NotImplementedError", "There is no support implemented")):
+        message = ("The engine cannot run this element as drawn (SpiffWorkflow "
+                   f"{spiff_patches.SPIFF_VERSION} has no support for it).")
     return Problem(message, file=exc.file_name or file, element_id=exc.id or "", line=line,
                    code="invalid_model")
 
