@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskIterator, TaskState
@@ -38,14 +39,14 @@ def has_fired(wf: BpmnWorkflow, task: Any) -> bool:
 
 
 def end_idle(wf: BpmnWorkflow, armed: frozenset[str]) -> bool:
-    """Withdraw the unfired event subprocesses of every (sub)process that has nothing else
-    left to do, and let its end go on; returns whether any was withdrawn."""
+    """Withdraw the event subprocesses that only wait for their start in every (sub)process
+    that has nothing else left to do, and let its end go on; returns whether any was."""
     if not armed:
         return False
     ended = False
     for workflow in workflows(wf):
         idle = [t for t in workflow.task_tree.children if t.task_spec.bpmn_id in armed
-                and t.state & LIVE and not has_fired(wf, t)]
+                and t.state & LIVE and _only_waiting(wf, t)]
         end = workflow.spec.end
         if not idle or _busy(workflow, idle, end.name):
             continue
@@ -55,6 +56,15 @@ def end_idle(wf: BpmnWorkflow, armed: frozenset[str]) -> bool:
             end._update(join)
         ended = True
     return ended
+
+
+def _only_waiting(wf: BpmnWorkflow, task: Any) -> bool:
+    """Whether an event subprocess only waits for its start (its timer has not fired, or a
+    cycle waits for its next period with nothing of the last one left to do)."""
+    sub = wf.subprocesses.get(task.id)
+    return sub is None or all(
+        t.state == TaskState.WAITING and isinstance(t.task_spec, StartEvent)
+        for t in sub.tasks.values() if t.state & LIVE and t.task_spec.bpmn_id is not None)
 
 
 def _busy(workflow: Any, idle: list[Any], end_name: str) -> bool:

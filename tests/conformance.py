@@ -159,7 +159,7 @@ CASES = [
     # Timer-started event subprocesses wait beside the work from the start; BPMN lets them
     # live only while their process does, so once the work is done the unfired ones are
     # withdrawn and the instance ends (SpiffWorkflow kept it waiting for them).
-    Case("non-interrupting timer event subprocess, then the work ends the instance",
+    Case("non-interrupting timer-cycle event subprocess, then the work ends the instance",
          CONFORMANCE / "timer_event_subprocess", {},
          [("advance", "PT61M", {}), ("complete", "chase", {"chased": True}),
           ("complete", "work", {"done": True})],
