@@ -24,9 +24,9 @@ from .parsing import ParsedDefinition
 from .scripting import make_script_engine
 from .serialization import StateSerializer
 from .task_tree import all_tasks
-from .variables import assign_variables, live_data
 from .timers import (ArmedTimer, armed_timers, coalesce_missed_cycles, fire_start_timers_now,
                      hold_start_timers)
+from .variables import assign_variables, live_data
 
 LIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
 SETTLE_ROUNDS = 50  # engine runs per call while settling moves the instance (a bound, not a goal)
@@ -351,4 +351,3 @@ class Runtime:
     @staticmethod
     def _timers(wf: BpmnWorkflow) -> list[ArmedTimer]:
         return armed_timers(wf)
-

@@ -137,7 +137,8 @@ def retry_instance(fd: Flowdesk, user: Principal, instance_id: int,
 def update_variables(fd: Flowdesk, user: Principal, instance_id: int, variables: dict) -> None:
     """Set variables of a running instance (admin only). The change is an engine step, so
     conditional events waiting on these variables see it, and it is saved under the
-    optimistic lock; the audit keeps the values before and after of the keys it changed."""
+    optimistic lock; the audit keeps the values before and after of the keys it changed.
+    An instance in error is retried with its corrections instead (``retry_instance``)."""
     require_role(user, "admin")
     now = fd.now()
     with fd.uow() as uow:
@@ -145,6 +146,9 @@ def update_variables(fd: Flowdesk, user: Principal, instance_id: int, variables:
         if instance["status"] in FINAL_STATUSES:
             raise Conflict(f"Instance {instance_id} is {instance['status']}: its variables "
                            "can no longer change.")
+        if instance["status"] == "error":
+            raise Conflict(f"Instance {instance_id} is in error: retry it with the corrected "
+                           "variables instead.")
         before = uow.scalar(select(q.instances.c.variables)
                             .where(q.instances.c.id == instance_id)) or {}
         result, _ = step(uow, fd, instance, lambda parsed, wf: fd.runtime.update_variables(

@@ -1,6 +1,6 @@
 """The conformance matrix: small models of the BPMN elements Flowdesk accepts, each with a path
-through it, run straight through and rebuilt from saved state before every step (a restart, a
-second node, an evicted cache). ``tests/unit/test_conformance.py`` runs them on the engine,
+through it, run straight through and rebuilt before every step from saved state with the model
+parsed again (a restart, a second node, evicted caches). ``tests/unit/test_conformance.py`` runs them on the engine,
 ``tests/integration/test_conformance_api.py`` through the API on both databases.
 
 A step is ``("complete", bpmn_id, data)`` (the first open task of that element: one item of a

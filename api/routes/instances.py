@@ -68,7 +68,8 @@ def retry(args: dict, instance_id: int):  # type: ignore[no-untyped-def]
 @blp.response(200, InstanceDetailOut)
 def update_variables(args: dict, instance_id: int):  # type: ignore[no-untyped-def]
     """Set variables of a running instance (admin); conditional events waiting on them are
-    evaluated again. 409 once the instance has ended."""
+    evaluated again. 409 once the instance has ended, or while it is in error (retry it with
+    the corrected variables)."""
     service.update_variables(flowdesk(), current_user(), instance_id, args["variables"])
     return _detail(instance_id)
 

@@ -47,6 +47,10 @@ def test_refusals_say_what_and_where(server, tokens) -> None:
         assert [(e["field"], e["location"]) for e in wrong.json()["errors"]] == [
             ("variables", "json")]
     assert _patch(server, tokens["admin"], 999, {"variables": {}}).status_code == 404
+    broken = _start(server, tokens, CONFORMANCE / "data_objects", {})  # amount is missing
+    assert broken["status"] == "error"
+    in_error = _patch(server, tokens["admin"], broken["id"], {"variables": {"amount": 1}})
+    assert in_error.status_code == 409 and "retry" in in_error.json()["detail"]
     claim_and_complete(server, tokens["agent"], instance["open_tasks"][0]["id"], {})
     ended = _patch(server, tokens["admin"], instance["id"], {"variables": {"x": 1}})
     assert ended.status_code == 409 and "completed" in ended.json()["detail"]
