@@ -41,14 +41,15 @@ def has_conditions(process_specs: Iterable[Any]) -> bool:
 def variables_seen_by(task: Any) -> dict:
     """The instance's variables as a conditional event of ``task`` sees them: a task that is
     already waiting counts with its data as it was when it began to wait; one arriving now
-    has the newest data of all, except an event subprocess's start event, whose data is its
-    process's from before."""
+    has the newest data of all, except a start event, whose data is its process's from
+    before (the live branches' win over it)."""
     top = task.workflow.top_workflow
     if task.state == TaskState.WAITING:
         return copy.deepcopy(live_data(all_tasks(top)) or task.data)
     seen = live_data(t for t in all_tasks(top) if t is not task) or {}
-    own = {} if isinstance(task.task_spec, StartEvent) else task.data
-    return copy.deepcopy({**seen, **own})
+    if isinstance(task.task_spec, StartEvent):
+        return copy.deepcopy({**task.data, **seen})
+    return copy.deepcopy({**seen, **task.data})
 
 
 def has_fired(definition: ConditionalEventDefinition, task: Any) -> bool:

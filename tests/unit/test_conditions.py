@@ -179,3 +179,19 @@ def test_a_boundary_condition_sees_a_change_inside_its_subprocess() -> None:
         task = next(t for t in result.open_tasks if t.bpmn_id == bpmn_id)
         result = runtime.complete_task(definition, wf, task.guid, {})
     assert result.status == "completed" and result.incident is None
+
+
+def test_a_process_with_a_conditional_start_waits_until_it_holds() -> None:
+    """Its start event reads the start variables; a later update can make it true."""
+    body = SUBPROCESS.replace('<bpmn:startEvent id="start" />', (
+        '<bpmn:startEvent id="start"><bpmn:conditionalEventDefinition id="s">'
+        '<bpmn:condition>open</bpmn:condition></bpmn:conditionalEventDefinition>'
+        '</bpmn:startEvent>'))
+    definition = parse_bundle({"flag_inside.bpmn": body.encode()})
+    runtime = Runtime()
+    _, started = runtime.start(definition, {"open": True, "flag": False})
+    assert [t.bpmn_id for t in started.open_tasks] == ["raise_flag"]
+    wf, waiting = runtime.start(definition, {"open": False, "flag": False})
+    assert (waiting.status, waiting.open_tasks) == ("waiting", [])
+    opened = runtime.update_variables(definition, wf, {"open": True})
+    assert [t.bpmn_id for t in opened.open_tasks] == ["raise_flag"]
