@@ -15,7 +15,7 @@ import SpiffWorkflow
 import SpiffWorkflow.bpmn.specs.event_definitions.timer as _timer_module
 from SpiffWorkflow.bpmn.specs.control import BpmnStartTask
 from SpiffWorkflow.bpmn.specs.event_definitions.conditional import ConditionalEventDefinition
-from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask, MultiInstanceTask
 from SpiffWorkflow.bpmn.util.event import BpmnEvent, EventManager
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.deep_merge import DeepMerge
@@ -161,12 +161,27 @@ def wire_loop_children(process_specs: Iterable[Any]) -> None:
                     child.completed_event.connect(task_spec.merge_child)
 
 
+_merge_child = MultiInstanceTask.merge_child
+
+
+def _merge_child_without_item(self: MultiInstanceTask, workflow: Any, child: Task) -> None:
+    """A multi-instance task without an output item merges each instance's data back into
+    its own, the input item too: the next item of a sequential one then failed ('input item
+    already exists'), and a parallel one left the last item among the process's variables
+    (where the next multi-instance task using that name failed). The item belongs to its
+    instance: it is not merged back."""
+    _merge_child(self, workflow, child)
+    if self.input_item is not None and (self.data_output is None or self.output_item is None):
+        child.parent.data.pop(self.input_item.bpmn_id, None)
+
+
 def apply() -> None:
     Task._inherit_data = _inherit_data_isolated  # type: ignore[method-assign]
     _timer_module.datetime = _ClockedDatetime  # type: ignore[attr-defined]
     BpmnStartTask.trigger_wf = _trigger_event_subprocess  # type: ignore[method-assign]
     EventManager.catch = _catch  # type: ignore[method-assign]
     ConditionalEventDefinition.has_fired = conditions.has_fired  # type: ignore[method-assign]
+    MultiInstanceTask.merge_child = _merge_child_without_item  # type: ignore[method-assign]
 
 
 apply()

@@ -58,6 +58,13 @@ CASES = [
           ("complete", "confirm_each", {"confirmation": "c-2"}),
           ("complete", "confirm_each", {"confirmation": "c-3"})],
          "completed", {"items": ["p1", "p2", "p3"]}),
+    Case("multi-instance without output, completion condition, loop cardinality",
+         CONFORMANCE / "multi_instance_plain", {"items": ["p1", "p2", "p3"], "box_full": False},
+         [("complete", "look_at_each", {"seen": 1}), ("complete", "look_at_each", {"seen": 2}),
+          ("complete", "look_at_each", {"seen": 3}), ("complete", "pack_each", {}),
+          ("complete", "pack_each", {"box_full": True}), ("complete", "sign_twice", {}),
+          ("complete", "sign_twice", {"signed": True})],
+         "completed", {"items": ["p1", "p2", "p3"], "box_full": True, "signed": True}),
     # Sub-workflows take the script engine from the top workflow; setting it on them failed
     # every cold load of an instance with a subprocess or call activity.
     Case("embedded subprocess and call activity", RESOURCES / "subprocesses", {},
