@@ -120,6 +120,8 @@ CASES = [
          [("complete", "work", {}), ("complete", "finish", {"refused": True}),
           ("complete", "supervise", {"taken_over": True}), ("complete", "note_late", {})],
          "completed", {"refused": False, "taken_over": True}),
+    # The catches wait before the throw: SpiffWorkflow keeps no message nobody waits for (a
+    # send task before its receive task is waiting loses the message).
     Case("signal and message thrown and caught in the same instance", CONFORMANCE / "throw_catch",
          {}, [("complete", "pack", {"parcel_no": "SF123", "weight": 2.5}),
               ("complete", "ship", {})],
@@ -131,6 +133,8 @@ CASES = [
          [("complete", "ask_customer", {}), ("message", "customer_reply", {}),
           ("complete", "read_reply", {})],
          "completed", through_api=False),
+    # Every round of a loop deepens the task tree (G2): past 900 tasks deep (about 300 rounds
+    # of a three-step loop) the runtime stops with an incident. Here a counter bounds it.
     Case("standard loop until a condition, gateway loop back", CONFORMANCE / "loops",
          {"rounds": 0},
          [("complete", "ask", {"satisfied": False}), ("complete", "ask", {"satisfied": True}),
