@@ -83,12 +83,14 @@ def recheck(wf: Any) -> bool:
     return fired
 
 
-def _evaluate(top: Any, start: Any, expression: str) -> bool:
-    """A conditional start's condition on the instance's variables; a failure names the
-    start event."""
+def _evaluate(workflow: Any, start: Any, expression: str) -> bool:
+    """A conditional start's condition on the instance's variables (and the data objects of
+    its process); a failure names the start event."""
+    top = workflow.top_workflow
     variables = copy.deepcopy(live_data(all_tasks(top)) or {})
     try:
-        return bool(top.script_engine.environment.evaluate(expression, variables))
+        return bool(top.script_engine.environment.evaluate(expression, variables,
+                                                           workflow.data_objects))
     except Exception as exc:  # noqa: BLE001 - any failure is the model's, shown as an incident
         raise WorkflowException(f"Error evaluating expression '{expression}': {exc}",
                                 task_spec=start) from None
@@ -105,7 +107,7 @@ def _start_event_subprocesses(top: Any, workflow: Any) -> bool:
             if not isinstance(definition, ConditionalEventDefinition):
                 continue
             seen = root.internal_data.setdefault(SEEN, {})
-            now = _evaluate(top, start, definition.expression)
+            now = _evaluate(workflow, start, definition.expression)
             if now and not seen.get(name):
                 workflow.spec.start.trigger_wf(root, name)
                 started = True
