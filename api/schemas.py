@@ -171,6 +171,11 @@ class RetryIn(Schema):
                             metadata={"description": "merged into the failed task's data"})
 
 
+class VariablesIn(Schema):
+    variables = fields.Dict(keys=fields.String(), required=True,
+                            metadata={"description": "the variables to set, by name"})
+
+
 class TaskQuery(PageQuery):
     assignee = fields.String(metadata={"description": "'me' or a username"})
     candidate_group = fields.String()

@@ -117,16 +117,17 @@ def subscriptions(wf: BpmnWorkflow) -> list[Subscription]:
                 sub = Subscription(kind, definition.name, task.task_spec.bpmn_id,
                                    _correlation(task.workflow, definition, task.data))
                 found.setdefault(sub.key, sub)
-    if not wf.is_completed():
-        data = wf.last_task.data if wf.last_task is not None else {}
-        for name in wf.spec.start.trigger_specs:  # the event subprocesses' start events
-            for start in wf.subprocess_specs[name].bpmn_start_events:
-                for definition in _definitions(start.event_definition):
-                    kind = kind_of(definition)
-                    if kind is not None:
-                        sub = Subscription(kind, definition.name, start.bpmn_id,
-                                           _correlation(wf, definition, data))
-                        found.setdefault(sub.key, sub)
+    if not wf.is_completed():  # the event subprocesses' starts, of every running (sub)process
+        for workflow in [wf, *wf.get_active_subprocesses()]:
+            data = workflow.last_task.data if workflow.last_task is not None else {}
+            for name in workflow.spec.start.trigger_specs:
+                for start in wf.subprocess_specs[name].bpmn_start_events:
+                    for definition in _definitions(start.event_definition):
+                        kind = kind_of(definition)
+                        if kind is not None:
+                            sub = Subscription(kind, definition.name, start.bpmn_id,
+                                               _correlation(wf, definition, data))
+                            found.setdefault(sub.key, sub)
     return list(found.values())
 
 

@@ -20,16 +20,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lxml import etree
-from SpiffWorkflow.bpmn.parser.util import full_tag
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import ErrorEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask as BpmnServiceTask
-from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.parser.task_spec import ServiceTaskParser
 from SpiffWorkflow.spiff.serializer.task_spec import SpiffBpmnTaskConverter
-from SpiffWorkflow.spiff.specs.defaults import ServiceTask
 from SpiffWorkflow.spiff.specs.spiff_task import SpiffBpmnTask
 from SpiffWorkflow.util.task import TaskState
 
@@ -161,13 +158,6 @@ class ExternalTaskParser(ServiceTaskParser):
                                    prescript=extensions.get("preScript"),
                                    postscript=extensions.get("postScript"),
                                    **self.bpmn_attributes)
-
-
-class FlowdeskBpmnParser(SpiffBpmnParser):
-    """SpiffWorkflow's parser with external service tasks."""
-
-    OVERRIDE_PARSER_CLASSES = {**SpiffBpmnParser.OVERRIDE_PARSER_CLASSES,
-                               full_tag("serviceTask"): (ExternalTaskParser, ServiceTask)}
 
 
 class ExternalServiceTaskConverter(SpiffBpmnTaskConverter):

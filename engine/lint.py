@@ -13,6 +13,7 @@ from lxml import etree
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from .errors import Problem
+from .lint_unsupported import lint_unsupported
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
@@ -55,6 +56,7 @@ def lint_bpmn(root: etree._Element, file: str, decision_ids: set[str], process_i
     problems += _lint_call_activities(root, file, process_ids)
     problems += _lint_scripts(root, file)
     problems += _lint_service_tasks(root, file)
+    problems += lint_unsupported(root, file)
     return problems
 
 
@@ -109,18 +111,32 @@ def _lint_service_tasks(root: etree._Element, file: str) -> list[Problem]:
     return problems
 
 
+# Tasks that wait for a person in Flowdesk (SpiffWorkflow runs a plain task like a manual one).
+HUMAN_TASKS = {"userTask": "User task", "manualTask": "Manual task", "task": "Task"}
+
+
+def _in_lane(task: etree._Element, laned: set[str]) -> bool:
+    """In a lane itself, or inside a subprocess that is (its tasks take its lane)."""
+    node: etree._Element | None = task
+    while node is not None:
+        if node.get("id") in laned:
+            return True
+        node = node.getparent()
+    return False
+
+
 def _lint_user_tasks(process: etree._Element, file: str, form_names: set[str]) -> list[Problem]:
-    in_lane = {ref.text.strip() for ref in process.iterfind(".//bpmn:lane/bpmn:flowNodeRef", NS)
-               if ref.text}
+    laned = {ref.text.strip() for ref in process.iterfind(".//bpmn:lane/bpmn:flowNodeRef", NS)
+             if ref.text}
     problems = []
-    for task in process.iterfind(".//bpmn:userTask", NS):
+    for task in (t for kind in HUMAN_TASKS for t in process.iter(f"{{{BPMN}}}{kind}")):
         props = properties_of(task)
         label = task.get("name") or task.get("id")
-        if task.get("id") not in in_lane and not any(props.get(p) for p in ASSIGNMENT_PROPERTIES):
+        if not _in_lane(task, laned) and not any(props.get(p) for p in ASSIGNMENT_PROPERTIES):
             problems.append(_problem(
-                f"User task '{label}' is in no lane and has no explicit assignment, so nobody would "
-                "see it: put it in a lane or give it an 'assignee', 'assigneeVariable' or "
-                "'candidateGroups' property.",
+                f"{HUMAN_TASKS[etree.QName(task).localname]} '{label}' is in no lane and has "
+                "no explicit assignment, so nobody would see it: put it in a lane or give it "
+                "an 'assignee', 'assigneeVariable' or 'candidateGroups' property.",
                 file, task, "unassigned_user_task"))
         form = props.get("formJsonSchemaFilename")
         if form and form not in form_names:

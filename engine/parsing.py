@@ -19,10 +19,11 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.spiff.parser.process import VALIDATOR
 
+from .bpmn_parser import FlowdeskBpmnParser
 from .errors import InvalidModel, Problem
-from .external_tasks import FlowdeskBpmnParser, error_variables, specs_have_external_tasks
+from .external_tasks import error_variables, specs_have_external_tasks
 from .lint import BPMN, NS, executable_process_ids, lint_bpmn, properties_of
-from . import events, spiff_patches, status_profile  # noqa: F401 - patches the parser too
+from . import conditions, event_subprocesses, events, spiff_patches, status_profile
 from .status_profile import StatusProfile
 from .timers import StartSchedule, specs_have_timers, start_schedules
 from .xml_safety import parse_untrusted
@@ -68,6 +69,15 @@ class ParsedDefinition:
     interrupting: frozenset[str] = frozenset()
     # Camunda's errorCodeVariable / errorMessageVariable of error boundary events, by id.
     error_variables: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # Event subprocesses SpiffWorkflow starts with their process (timer starts): withdrawn
+    # when the rest of their (sub)process is done (``engine.event_subprocesses``).
+    armed_event_subprocesses: frozenset[str] = frozenset()
+
+    @functools.cached_property
+    def has_conditions(self) -> bool:
+        """Whether its instances can wait on a condition (else the runtime does not look at
+        conditions after each step)."""
+        return conditions.has_conditions([self.spec, *self.subprocess_specs.values()])
 
     @functools.cached_property
     def has_timers(self) -> bool:
@@ -157,6 +167,9 @@ def _spiff_problem(exc: ValidationException, lines: dict[str, tuple[str, int]]) 
     file, line = lines.get(exc.id or "", (exc.file_name or "", None))
     line = exc.line_number if isinstance(exc.line_number, int) else line
     message = str(exc.args[0]) if exc.args else str(exc)
+    if message.startswith(("NotImplementedError", "There is no support implemented")):
+        message = ("The engine cannot run this element as drawn (SpiffWorkflow "
+                   f"{spiff_patches.SPIFF_VERSION} has no support for it).")
     return Problem(message, file=exc.file_name or file, element_id=exc.id or "", line=line,
                    code="invalid_model")
 
@@ -243,6 +256,8 @@ def _build_spec(bpmn_roots: dict, dmn_roots: dict, key: str, forms: dict) -> Par
             parser.add_bpmn_xml(root, filename=name)
         spec = parser.get_spec(key)
         subprocess_specs = parser.get_subprocess_specs(key)
+        spiff_patches.wire_loop_children([spec, *subprocess_specs.values()])
+        spiff_patches.wire_event_subprocesses([spec, *subprocess_specs.values()])
     except ValidationException as exc:
         raise InvalidModel([_spiff_problem(exc, lines)]) from None
     except etree.LxmlError as exc:
@@ -265,7 +280,9 @@ def _build_spec(bpmn_roots: dict, dmn_roots: dict, key: str, forms: dict) -> Par
                             subprocess_specs=subprocess_specs, forms=forms, user_tasks=user_tasks,
                             start_schedules=schedules,
                             interrupting=interrupting_event_subprocesses(bpmn_roots),
-                            error_variables=error_variables(bpmn_roots))
+                            error_variables=error_variables(bpmn_roots),
+                            armed_event_subprocesses=event_subprocesses.armed_at_start(
+                                [spec, *subprocess_specs.values()]))
 
 
 def interrupting_event_subprocesses(roots: dict[str, etree._Element]) -> frozenset[str]:
@@ -315,3 +332,7 @@ class DefinitionCache:
             while len(self._items) > self._size:
                 self._items.popitem(last=False)
         return parsed
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()

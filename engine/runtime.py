@@ -17,7 +17,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
 
-from . import events, host_actions, spiff_patches
+from . import conditions, event_subprocesses, events, host_actions, spiff_patches
 from .clock import Clock, SystemClock
 from .errors import ErrorNotCaught, EventNotCaught, TaskNotFound, TaskNotReady, TaskTreeTooDeep
 from .events import Subscription, Thrown
@@ -31,8 +31,10 @@ from .serialization import StateSerializer
 from .task_tree import all_tasks
 from .timers import (ArmedTimer, armed_timers, coalesce_missed_cycles, fire_start_timers_now,
                      hold_start_timers)
+from .variables import assign_variables, live_data
 
 LIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
+SETTLE_ROUNDS = 50  # engine runs per call while settling moves the instance (a bound, not a goal)
 
 
 @dataclass
@@ -239,6 +241,13 @@ class Runtime:
                                f"worker (it is {TaskState.get_name(task.state)})")
         return task
 
+    def update_variables(self, definition: ParsedDefinition, wf: BpmnWorkflow,
+                         variables: dict[str, Any]) -> StepResult:
+        """Give the instance's live branches these values (an admin's correction), then run:
+        conditional events see the change."""
+        assign_variables(wf, variables)
+        return self._advance(wf, definition, action=None)
+
     def cancel(self, wf: BpmnWorkflow) -> StepResult:
         wf.cancel()
         return StepResult(status="cancelled", variables=self._variables(wf))
@@ -278,15 +287,7 @@ class Runtime:
                 wf.refresh_timers()
             if action is not None:
                 action()
-            # Not wf.do_engine_steps(): its trailing refresh_timers() makes an overdue timer
-            # READY without running it, and the instance would sit with nothing to wake it.
-            # Timers move only in fire_due_timers (refresh=True), after missed cycles are
-            # coalesced, so a late cycle fires once.
-            while wf._do_engine_steps():
-                pass
-            if self._interrupt(wf, definition):
-                while wf._do_engine_steps():
-                    pass
+            self._run_to_wait(wf, definition)
             self._guard_depth(wf)
         except TaskTreeTooDeep as exc:
             incident = Incident(kind="loop_limit", message=str(exc))
@@ -301,6 +302,29 @@ class Runtime:
         result.host_actions = [] if incident else actions
         result.thrown = events.thrown(wf)  # thrown before any failure: the state keeps them
         return result
+
+    def _run_to_wait(self, wf: BpmnWorkflow, definition: ParsedDefinition) -> None:
+        """Run the engine until the instance waits, then settle what SpiffWorkflow leaves to
+        the host (see ``_settle``), and run again while that moved anything.
+
+        Not wf.do_engine_steps(): its trailing refresh_timers() makes an overdue timer READY
+        without running it, and the instance would sit with nothing to wake it. Timers move
+        only in fire_due_timers (refresh=True), after missed cycles are coalesced, so a late
+        cycle fires once."""
+        for _ in range(SETTLE_ROUNDS):
+            while wf._do_engine_steps():
+                pass
+            if not self._settle(wf, definition):
+                return
+
+    def _settle(self, wf: BpmnWorkflow, definition: ParsedDefinition) -> bool:
+        """Interrupting event subprocesses cancel the rest; waiting conditional events are
+        looked at again (``engine.conditions``); event subprocesses whose (sub)process has
+        nothing else to do are withdrawn. Whether anything moved."""
+        moved = self._interrupt(wf, definition)
+        if definition.has_conditions:
+            moved = conditions.recheck(wf) or moved
+        return event_subprocesses.end_idle(wf, definition.armed_event_subprocesses) or moved
 
     @staticmethod
     def _incident(exc: SpiffWorkflowException) -> Incident:
@@ -323,7 +347,8 @@ class Runtime:
             return False
         fired = [task for task in all_tasks(wf)
                  if task.task_spec.bpmn_id in definition.interrupting
-                 and not task.internal_data.get("interrupted") and _has_fired(wf, task)]
+                 and not task.internal_data.get("interrupted")
+                 and event_subprocesses.has_fired(wf, task)]
         for task in fired:
             task.internal_data["interrupted"] = True
             for sibling in list(task.parent.children):  # the (sub)process's start task's
@@ -383,18 +408,10 @@ class Runtime:
 
     @staticmethod
     def _variables(wf: BpmnWorkflow) -> dict:
-        """The instance's data as one dict: every live branch's data merged, the most recently
-        changed last (a join still waiting for its other branch contributes the data of the
-        branch that reached it). Skipped: Spiff's internal tasks and the single items of a
-        multi-instance task."""
-        live = sorted((t for t in wf.tasks.values()
-                       if t.state & LIVE and t.task_spec.bpmn_id is not None
-                       and not {"key_or_index", "item"} & set(t.internal_data)),
-                      key=lambda t: t.last_state_change)
-        if live:
-            merged: dict = {}
-            for task in live:  # a waiting join has no data yet: its branch's is its parent's
-                merged.update(task.data or (task.parent.data if task.parent else {}))
+        """The instance's data as one dict (``live_data`` of the top workflow's
+        tasks); once nothing is live, the last task's data and the workflow's."""
+        merged = live_data(wf.tasks.values())
+        if merged is not None:
             return copy.deepcopy(merged)
         last = wf.last_task.data if wf.last_task is not None else {}
         return copy.deepcopy({**last, **wf.data})
@@ -412,11 +429,3 @@ def _known_correlations(wf: BpmnWorkflow) -> dict:
             merged.setdefault(key, values)
     return merged
 
-
-def _has_fired(wf: BpmnWorkflow, task: Any) -> bool:
-    """Whether an event subprocess's start event has caught its event (a timer- or
-    none-started one is created waiting; a message- or signal-started one when it fires)."""
-    sub = wf.subprocesses.get(task.id)
-    return sub is not None and any(
-        t.state == TaskState.COMPLETED and t.task_spec.bpmn_id is not None
-        for t in sub.tasks.values())

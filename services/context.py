@@ -80,6 +80,13 @@ class Flowdesk:
             self._parsed_by_id[definition_id] = found
         return found
 
+    def drop_caches(self) -> None:
+        """Forget every parsed definition and live workflow, as a restarted server would:
+        the next call on an instance parses its model again and rebuilds it from its state."""
+        self._parsed_by_id.clear()
+        self.definitions.clear()
+        self.workflows.clear()
+
     def cached_user(self, token_hash: str) -> object | None:
         """A recently authenticated user (kept ``auth_cache_seconds``; 0 disables the cache)."""
         entry = self._users.get(token_hash)

@@ -1,9 +1,10 @@
-"""Start, cancel and retry process instances (reading instances: ``instance_reads``; the step
-that moves a stored instance: ``engine_step``)."""
+"""Start, cancel and retry process instances and correct their variables (reading instances:
+``instance_reads``; the step that moves a stored instance: ``engine_step``)."""
 from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.engine import RowMapping
 
 from services import audit, customers, due_work, external_task_rows
@@ -137,3 +138,29 @@ def retry_instance(fd: Flowdesk, user: Principal, instance_id: int,
                      before={"status": "error"},
                      after={"status": result.status, "variables": json_safe(variables or {}),
                             "due_work_rearmed": rearmed, "external_tasks_reopened": len(reopened)})
+
+
+def update_variables(fd: Flowdesk, user: Principal, instance_id: int, variables: dict) -> None:
+    """Set variables of a running instance (admin only). The change is an engine step, so
+    conditional events waiting on these variables see it, and it is saved under the
+    optimistic lock; the audit keeps the values before and after of the keys it changed.
+    An instance in error is retried with its corrections instead (``retry_instance``)."""
+    require_role(user, "admin")
+    now = fd.now()
+    with fd.uow() as uow:
+        instance = _load_for_admin(uow, instance_id)
+        if instance["status"] in FINAL_STATUSES:
+            raise Conflict(f"Instance {instance_id} is {instance['status']}: its variables "
+                           "can no longer change.")
+        if instance["status"] == "error":
+            raise Conflict(f"Instance {instance_id} is in error: retry it with the corrected "
+                           "variables instead.")
+        before = uow.scalar(select(q.instances.c.variables)
+                            .where(q.instances.c.id == instance_id)) or {}
+        result, _ = step(uow, fd, instance, lambda parsed, wf: fd.runtime.update_variables(
+            parsed, wf, variables), now)
+        given = json_safe(variables)
+        changed = [key for key in given if key not in before or before[key] != given[key]]
+        audit.record(uow, now, user.username, "instance.variables_updated",
+                     instance_id=instance_id, before={k: before.get(k) for k in changed},
+                     after={**{k: given[k] for k in changed}, "status": result.status})

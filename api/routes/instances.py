@@ -4,7 +4,7 @@ from __future__ import annotations
 from api.auth import current_user
 from api.routes import flowdesk, protected_blueprint
 from api.schemas import (CancelIn, DiagramOut, InstanceDetailOut, RetryIn, InstancePageOut,
-                         InstanceQuery, StartInstanceIn)
+                         InstanceQuery, StartInstanceIn, VariablesIn)
 from api.schemas_admin import WaitingIn
 from services import due_admin, instance_diagram
 from services import instances as service
@@ -60,6 +60,17 @@ def retry(args: dict, instance_id: int):  # type: ignore[no-untyped-def]
     corrected variables if given (admin)."""
     service.retry_instance(flowdesk(), current_user(), instance_id,
                            (args or {}).get("variables"))
+    return _detail(instance_id)
+
+
+@blp.route("/<int:instance_id>/variables", methods=["PATCH"])
+@blp.arguments(VariablesIn())
+@blp.response(200, InstanceDetailOut)
+def update_variables(args: dict, instance_id: int):  # type: ignore[no-untyped-def]
+    """Set variables of a running instance (admin); conditional events waiting on them are
+    evaluated again. 409 once the instance has ended, or while it is in error (retry it with
+    the corrected variables)."""
+    service.update_variables(flowdesk(), current_user(), instance_id, args["variables"])
     return _detail(instance_id)
 
 

@@ -1,6 +1,7 @@
 """The conformance matrix through the API, on SQLite and PostgreSQL: every case the API can
-drive, with the server's cache of live workflows dropped before every step (each call rebuilds
-the instance from its saved state, as after a restart), gives the engine's own straight run:
+drive, with the server's caches (parsed models, live workflows) dropped before every step
+(each call parses the model again and rebuilds the instance from its saved state, as after a
+restart), gives the engine's own straight run:
 the same open tasks (user tasks, and external tasks a worker fetches and answers) after each
 step, the same variables, path and end. Messages and signals come through ``POST /messages``
 (to the instance by id) and ``POST /signals``. The diagram, which is always read from the saved
@@ -24,7 +25,7 @@ def test_the_api_follows_the_engine_from_saved_state(server, tokens, fd, clock, 
                                                      case: Case) -> None:
     agent = tokens["agent"]
     files = bundle(case.folder)
-    expected = run(case, parse_bundle(files), reload_each_step=False)
+    expected = run(case, reload_each_step=False)
     assert deploy(server, tokens["admin"], files).status_code == 201
     key = parse_bundle(files).key
     started = server.post("/api/v1/instances", agent,
@@ -33,7 +34,7 @@ def test_the_api_follows_the_engine_from_saved_state(server, tokens, fd, clock, 
     instance_id = started.json()["id"]
 
     def open_tasks() -> list[dict]:
-        fd.workflows.evict(instance_id)  # as if the server had restarted
+        fd.drop_caches()  # as if the server had restarted
         items = server.get(f"/api/v1/tasks?instance_id={instance_id}&sort=id",
                            agent).json()["items"]
         assert {t["candidate_group"] for t in items} <= {"Agent"}  # every model's lane
@@ -42,7 +43,7 @@ def test_the_api_follows_the_engine_from_saved_state(server, tokens, fd, clock, 
 
     def open_external() -> list[dict]:
         """The instance's external tasks waiting for a worker, as an admin lists them."""
-        fd.workflows.evict(instance_id)
+        fd.drop_caches()
         items = server.get(f"/api/v1/external-tasks?instance_id={instance_id}&state=open",
                            tokens["admin"]).json()["items"]
         assert {t["bpmn_id"] for t in items} <= set(diagram()["active"])
@@ -56,7 +57,7 @@ def test_the_api_follows_the_engine_from_saved_state(server, tokens, fd, clock, 
             "topics": [{"name": topic, "lock_duration": 60_000}]}).json()
         task = next(t for t in fetched if (t["instance_id"], t["bpmn_id"]) ==
                     (instance_id, target))
-        fd.workflows.evict(instance_id)
+        fd.drop_caches()
         body = ({"worker_id": "conformance", "variables": data} if action == "external" else
                 {"worker_id": "conformance", "error_code": data["code"],
                  "variables": data["variables"]})
@@ -75,7 +76,7 @@ def test_the_api_follows_the_engine_from_saved_state(server, tokens, fd, clock, 
     for n, (action, target, data) in enumerate(case.steps, start=1):
         if action == "advance":  # the clock moves on; the ticker's work fires the due timers
             clock.advance(seconds=parse_duration(target).total_seconds())
-            fd.workflows.evict(instance_id)
+            fd.drop_caches()
             run_due(fd)
         elif action == "message":
             sent = server.post("/api/v1/messages", tokens["shop"], json={
@@ -87,10 +88,15 @@ def test_the_api_follows_the_engine_from_saved_state(server, tokens, fd, clock, 
             assert sent.status_code == 200 and sent.json()["count"] == 1, sent.text
         elif action in ("external", "bpmn_error"):
             worker_answers(action, target, data)
+        elif action == "variables":
+            fd.drop_caches()
+            changed = server.call("PATCH", f"/api/v1/instances/{instance_id}/variables",
+                                  tokens["admin"], json={"variables": data})
+            assert changed.status_code == 200, changed.text
         else:
             assert action == "complete"
             task = next(t for t in open_tasks() if t["bpmn_id"] == target)
-            fd.workflows.evict(instance_id)
+            fd.drop_caches()
             claim_and_complete(server, agent, task["id"], data)
         assert sorted(t["bpmn_id"] for t in open_tasks()) == expected[n][1], (n, target)
         assert sorted(t["bpmn_id"] for t in open_external()) == expected[n][3], (n, target)

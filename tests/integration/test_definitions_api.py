@@ -6,6 +6,7 @@ import threading
 
 from tests.conftest import RESOURCES, bundle, scripted_bundle
 from tests.integration.conftest import deploy
+from tests.unsupported_models import REFUSED
 
 
 def test_deploy_then_identical_redeploy_makes_no_new_version(server, tokens) -> None:
@@ -76,6 +77,21 @@ def test_bad_models_get_clear_422s(server, tokens) -> None:
     assert _rejected(server, token, {"x.txt": b"hello"})[0]["code"] == "unsupported_file"
     assert _rejected(server, token, {"x.bpmn": b"\xff\xfe\x00bad"})[0]["code"] == "not_utf8"
     assert server.get("/api/v1/definitions", token).json() == []
+
+
+def test_what_the_engine_cannot_run_is_a_422_with_id_and_line(server, tokens) -> None:
+    """Never a 201 and then a 500 or a wrong path: each model of tests/unsupported_models.py
+    is refused at deploy (and by validate) with its element id, line and a sentence."""
+    for case in REFUSED:
+        for path in ("/api/v1/definitions", "/api/v1/definitions/validate"):
+            response = server.post(path, tokens["designer"],
+                                   files=[("files", ("refused.bpmn", case.bpmn()))])
+            assert response.status_code == 422, (case.name, path, response.text)
+            assert "NotImplementedError" not in response.text and "Traceback" not in response.text
+            assert [(e["code"], e["element_id"], e["line"], e["file"])
+                    for e in response.json()["errors"]] == [
+                (case.code, case.element_id, case.line(), "refused.bpmn")], case.name
+    assert server.get("/api/v1/definitions", tokens["designer"]).json() == []
 
 
 def test_missing_dmn_is_reported(server, tokens) -> None:

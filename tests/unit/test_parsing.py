@@ -8,6 +8,7 @@ import pytest
 from engine.errors import InvalidModel
 from engine.parsing import DefinitionCache, bundle_sha256, parse_bundle
 from tests.conftest import RESOURCES, bundle, scripted_bundle
+from tests.unsupported_models import REFUSED, Refused
 
 HEAD = ('<?xml version="1.0" encoding="UTF-8"?>\n'
         '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '
@@ -280,3 +281,42 @@ def test_subprocess_end_join_id_is_refused() -> None:
         parse_bundle({"nested.bpmn": text.encode()})
     assert [p.element_id for p in raised.value.problems if p.code == "reserved_id"] == [
         "inner.EndJoin"]
+
+
+@pytest.mark.parametrize("case", REFUSED, ids=[r.name for r in REFUSED])
+def test_what_the_engine_cannot_run_is_refused_with_id_line_and_a_sentence(
+        case: Refused) -> None:
+    """Each of these deployed (201) and then failed, ran a wrong path or waited for ever, or
+    was refused with SpiffWorkflow's raw 'NotImplementedError(...)' text or no line."""
+    [found] = problems({"refused.bpmn": case.bpmn()})
+    assert (found["code"], found["element_id"], found["line"]) == (
+        case.code, case.element_id, case.line())
+    assert found["file"] == "refused.bpmn"
+    assert "Error" not in found["message"] and found["message"].endswith(".")
+
+
+def test_a_raw_spiff_refusal_becomes_a_sentence(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What Spiff refuses by raising NotImplementedError, past Flowdesk's own rules, still
+    reaches the modeller as a sentence with the element and line."""
+    from engine import lint
+    body = ('<bpmn:startEvent id="s" /><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="g" />'
+            '<bpmn:complexGateway id="g" /><bpmn:sequenceFlow id="f2" sourceRef="g" '
+            'targetRef="e" /><bpmn:endEvent id="e" />')
+    monkeypatch.setattr(lint, "lint_unsupported", lambda root, file: [])  # no rule knows it
+    [found] = problems({"p.bpmn": model(body)})
+    assert found["element_id"] == "g" and found["line"] is not None
+    assert found["message"].startswith("The engine cannot run this element as drawn")
+
+
+def test_tasks_inside_a_laned_subprocess_take_its_lane() -> None:
+    """Refused before although it ran: SpiffWorkflow gives a subprocess's tasks its lane. A
+    manual or plain task waits for a person too, so one nobody can see is refused."""
+    laned = RESOURCES / "conformance" / "escalation" / "escalation.bpmn"
+    text = laned.read_text().replace("<bpmn:flowNodeRef>work</bpmn:flowNodeRef>", "")
+    assert parse_bundle({"escalation.bpmn": text.encode()}).key == "escalation"
+    body = ('<bpmn:startEvent id="s" /><bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="m" />'
+            '<bpmn:manualTask id="m" name="Call" /><bpmn:sequenceFlow id="f2" sourceRef="m" '
+            'targetRef="e" /><bpmn:endEvent id="e" />')
+    [found] = problems({"p.bpmn": model(body)})
+    assert found["code"] == "unassigned_user_task" and found["element_id"] == "m"
+    assert found["message"].startswith("Manual task 'Call' is in no lane")

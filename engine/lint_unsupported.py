@@ -1,0 +1,204 @@
+"""BPMN that SpiffWorkflow 3.2 parses but cannot run, or runs other than BPMN says: refused at
+deploy with the element id, the line and a sentence (never a 201 and then a 500 or a wrong
+path). Each rule names what the engine would do and what to draw instead; the conformance
+matrix (tests/conformance.py) holds what does run.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from lxml import etree
+
+from .errors import Problem
+
+BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+Rule = Callable[[etree._Element, str], Iterator[Problem]]
+
+# Elements the engine has no way to run, with why and what to draw instead.
+UNSUPPORTED_ELEMENTS = {
+    "complexGateway": ("unsupported_gateway", "Complex gateways are not supported: use an "
+                       "inclusive gateway (conditions on its flows) or an exclusive one."),
+    "adHocSubProcess": ("unsupported_ad_hoc", "Ad-hoc subprocesses are not supported: the "
+                        "engine fails when it reaches one. Use an embedded subprocess whose "
+                        "tasks follow an inclusive gateway."),
+    "dataStoreReference": ("unsupported_data_store", "Data stores are not supported (the "
+                           "engine has none to read or write): keep the data in process "
+                           "variables or a data object."),
+}
+UNSUPPORTED_DEFINITIONS = {
+    "compensateEventDefinition": ("unsupported_compensation", "Compensation is not "
+                                  "supported: the engine cannot undo work that is done, so "
+                                  "this event would do nothing. Model the undoing as tasks "
+                                  "on an error or escalation path."),
+    "linkEventDefinition": ("unsupported_link_event", "Link events are not supported: the "
+                            "engine would end the path at the throw and never reach the "
+                            "catch. Draw the sequence flow instead."),
+}
+SPLITS = {"exclusiveGateway", "parallelGateway", "inclusiveGateway", "eventBasedGateway",
+          "complexGateway", "startEvent"}
+FLOW_NODES = {"task", "userTask", "manualTask", "scriptTask", "serviceTask", "sendTask",
+              "receiveTask", "businessRuleTask", "callActivity", "subProcess", "transaction",
+              "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent", "endEvent",
+              *SPLITS}
+CATCH_TRIGGERS = ("timerEventDefinition", "messageEventDefinition", "signalEventDefinition",
+                  "errorEventDefinition", "escalationEventDefinition",
+                  "conditionalEventDefinition", "cancelEventDefinition")
+
+
+def _local(element: etree._Element) -> str:
+    return etree.QName(element).localname if isinstance(element.tag, str) else ""
+
+
+def _label(element: etree._Element) -> str:
+    return element.get("name") or element.get("id") or _local(element)
+
+
+def _problem(element: etree._Element, file: str, code: str, message: str) -> Problem:
+    return Problem(message, file=file, element_id=element.get("id", ""),
+                   line=element.sourceline, code=code)
+
+
+def _definitions(event: etree._Element) -> list[str]:
+    return [_local(child) for child in event if _local(child).endswith("EventDefinition")]
+
+
+def _is_event_subprocess(element: etree._Element | None) -> bool:
+    return (element is not None and _local(element) == "subProcess"
+            and element.get("triggeredByEvent", "false").lower() == "true")
+
+
+def _elements(root: etree._Element, file: str) -> Iterator[Problem]:
+    for element in root.iter():
+        found = UNSUPPORTED_ELEMENTS.get(_local(element))
+        if found:
+            yield _problem(element, file, found[0], f"'{_label(element)}': {found[1]}")
+        found = UNSUPPORTED_DEFINITIONS.get(_local(element))
+        if found:
+            event = element.getparent()
+            yield _problem(event, file, found[0], f"'{_label(event)}': {found[1]}")
+        if _local(element) in FLOW_NODES and element.get("isForCompensation") == "true":
+            yield _problem(element, file, "unsupported_compensation",
+                           f"'{_label(element)}' is a compensation handler: "
+                           + UNSUPPORTED_DEFINITIONS["compensateEventDefinition"][1])
+
+
+def _cancel_events(root: etree._Element, file: str) -> Iterator[Problem]:
+    """A cancel end event ends a transaction; outside one the engine takes it for a plain
+    end event (a cancel boundary outside one it refuses itself, without naming the line)."""
+    for definition in root.iter(f"{{{BPMN}}}cancelEventDefinition"):
+        event = definition.getparent()
+        if _local(event) == "boundaryEvent":
+            host = next((n for n in root.iter() if n.get("id") == event.get("attachedToRef")),
+                        None)
+            if host is None or _local(host) != "transaction":
+                yield _problem(event, file, "cancel_outside_transaction",
+                               f"Cancel boundary event '{_label(event)}' is not on a "
+                               "transaction: only a transaction can be cancelled.")
+            continue
+        scope = event.getparent()
+        if scope is None or _local(scope) != "transaction":
+            yield _problem(event, file, "cancel_outside_transaction",
+                           f"Cancel end event '{_label(event)}' is not inside a transaction: "
+                           "the engine would end the path as a plain end event. Use a plain "
+                           "or an error end event.")
+
+
+def _throws(root: etree._Element, file: str) -> Iterator[Problem]:
+    """Only messages, signals and escalations can be thrown on the way; a timer or a
+    condition is waited for (the engine would pass the event by)."""
+    for event in root.iter(f"{{{BPMN}}}intermediateThrowEvent"):
+        for kind in _definitions(event):
+            if kind in ("timerEventDefinition", "conditionalEventDefinition",
+                        "errorEventDefinition", "cancelEventDefinition"):
+                what = kind.removesuffix("EventDefinition")
+                yield _problem(event, file, "not_throwable",
+                               f"Intermediate throw event '{_label(event)}' throws a {what}, "
+                               "which cannot be thrown on the way: the engine would pass it "
+                               "by. Use an intermediate catch event to wait (or an end event "
+                               "for an error).")
+
+
+def _starts(root: etree._Element, file: str) -> Iterator[Problem]:
+    """An event subprocess starts on a trigger; error and escalation starts exist only
+    there."""
+    for start in root.iter(f"{{{BPMN}}}startEvent"):
+        kinds = _definitions(start)
+        in_event_subprocess = _is_event_subprocess(start.getparent())
+        if in_event_subprocess and not kinds:
+            yield _problem(start, file, "untriggered_event_subprocess",
+                           f"Event subprocess '{_label(start.getparent())}' starts with a plain "
+                           "start event: the engine would run it as soon as its process "
+                           "starts. Give its start event a trigger (timer, message, signal, "
+                           "error, escalation or condition).")
+        for kind in ("errorEventDefinition", "escalationEventDefinition"):
+            if kind in kinds and not in_event_subprocess:
+                what = kind.removesuffix("EventDefinition")
+                yield _problem(start, file, "start_trigger_outside_event_subprocess",
+                               f"Start event '{_label(start)}' waits for an {what}, which only "
+                               "an event subprocess's start event can: the engine would "
+                               "start here at once.")
+
+
+def _boundaries(root: etree._Element, file: str) -> Iterator[Problem]:
+    for event in root.iter(f"{{{BPMN}}}boundaryEvent"):
+        if not set(_definitions(event)) & {*CATCH_TRIGGERS, *UNSUPPORTED_DEFINITIONS}:
+            yield _problem(event, file, "untriggered_boundary",
+                           f"Boundary event '{_label(event)}' has no trigger: give it a "
+                           "timer, message, signal, error, escalation or condition.")
+
+
+def _conditions_never_evaluated(root: etree._Element, file: str) -> Iterator[Problem]:
+    """The engine evaluates a condition only on an event that waits for it alone: after an
+    event-based gateway, or beside other triggers, it would never fire."""
+    after_gateway = {flow.get("targetRef") for gateway in root.iter(f"{{{BPMN}}}eventBasedGateway")
+                     for flow in root.iter(f"{{{BPMN}}}sequenceFlow")
+                     if flow.get("sourceRef") == gateway.get("id")}
+    for definition in root.iter(f"{{{BPMN}}}conditionalEventDefinition"):
+        event = definition.getparent()
+        if event.get("id") in after_gateway or len(_definitions(event)) > 1:
+            yield _problem(event, file, "unevaluated_condition",
+                           f"Conditional event '{_label(event)}' follows an event-based "
+                           "gateway or has other triggers beside its condition: the engine "
+                           "would never evaluate the condition there. Use a conditional "
+                           "boundary event, or an intermediate conditional catch on its own.")
+
+
+def _splits(root: etree._Element, file: str) -> Iterator[Problem]:
+    """Flow splits and conditions only at gateways: the engine refuses a task with two
+    outgoing flows (without saying where) and ignores a condition on a task's flow."""
+    outgoing: dict[str, list[etree._Element]] = {}
+    for flow in root.iter(f"{{{BPMN}}}sequenceFlow"):
+        outgoing.setdefault(flow.get("sourceRef", ""), []).append(flow)
+    for node in root.iter():
+        kind = _local(node)
+        if kind not in FLOW_NODES or kind in SPLITS:
+            continue
+        flows = outgoing.get(node.get("id", ""), [])
+        if len(flows) > 1:
+            yield _problem(node, file, "implicit_split",
+                           f"'{_label(node)}' has {len(flows)} outgoing sequence flows; the "
+                           "engine splits only at gateways: put a parallel gateway after it "
+                           "(all paths) or an exclusive or inclusive one (chosen paths).")
+        elif any(f.find(f"{{{BPMN}}}conditionExpression") is not None for f in flows):
+            yield _problem(node, file, "condition_on_task_flow",
+                           f"The flow out of '{_label(node)}' has a condition, which the "
+                           "engine ignores (the flow is always taken): put an exclusive "
+                           "gateway after it.")
+
+
+def _messages_named(root: etree._Element, file: str) -> Iterator[Problem]:
+    for kind, what in (("sendTask", "Send"), ("receiveTask", "Receive")):
+        for task in root.iter(f"{{{BPMN}}}{kind}"):
+            if not task.get("messageRef"):
+                yield _problem(task, file, "message_missing",
+                               f"{what} task '{_label(task)}' names no message (messageRef): "
+                               "the engine would pass it by.")
+
+
+RULES: list[Rule] = [_elements, _cancel_events, _throws, _starts, _boundaries,
+                     _conditions_never_evaluated, _splits, _messages_named]
+
+
+def lint_unsupported(root: etree._Element, file: str) -> list[Problem]:
+    """Every element of one BPMN document the engine cannot run as drawn."""
+    return [problem for rule in RULES for problem in rule(root, file)]
