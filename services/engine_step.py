@@ -130,6 +130,25 @@ def apply_result(uow: UnitOfWork, fd: Flowdesk, instance: Instance, result: Step
                                 known_empty=new)
     if result.thrown:
         subscriptions.record_thrown(uow, instance, result.thrown, now)
+    # A failed step reports no open tasks (the engine stopped): the rows stay as they were
+    # until the retry's step, which knows again what is open (completing one is refused while
+    # the instance is in error).
+    new_rows = ([] if result.incident is not None else
+                _sync_tasks(uow, fd, instance, result, now, known_open, new))
+    if result.host_actions:
+        fd.hooks.perform(uow, instance, result.host_actions, now)
+    if result.incident is not None:
+        i = result.incident
+        uow.execute(insert(Incident).values(
+            instance_id=instance["id"], kind=i.kind, task_guid=i.task_guid, bpmn_id=i.bpmn_id,
+            task_name=i.task_name, message=i.message, line=i.line, error_line=i.error_line,
+            created_at=now))
+    return new_rows
+
+
+def _sync_tasks(uow: UnitOfWork, fd: Flowdesk, instance: Instance, result: StepResult,
+                now: datetime, known_open: dict[str, int] | None, new: bool) -> list[dict]:
+    """Cancel the human-task rows the engine withdrew and insert the ones it opened."""
     if new:
         known_open = {}
     if known_open is None:
@@ -161,14 +180,6 @@ def apply_result(uow: UnitOfWork, fd: Flowdesk, instance: Instance, result: Step
         for row, task_id in zip(new_rows, ids):
             row["id"] = task_id
         sla.on_tasks_created(uow, fd.sla, instance, new_rows, now)
-    if result.host_actions:
-        fd.hooks.perform(uow, instance, result.host_actions, now)
-    if result.incident is not None:
-        i = result.incident
-        uow.execute(insert(Incident).values(
-            instance_id=instance["id"], kind=i.kind, task_guid=i.task_guid, bpmn_id=i.bpmn_id,
-            task_name=i.task_name, message=i.message, line=i.line, error_line=i.error_line,
-            created_at=now))
     return new_rows
 
 

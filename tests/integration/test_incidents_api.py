@@ -58,3 +58,27 @@ def test_bad_incident_queries_are_422s(server, tokens) -> None:  # type: ignore[
         response = server.get(f"/api/v1/admin/incidents?{query}", tokens["admin"])
         assert response.status_code == 422, (query, response.text)
         assert response.json()["errors"][0]["location"] == "query"
+
+
+def test_a_retry_after_a_failed_branch_keeps_the_other_branchs_task(server, tokens) -> None:  # type: ignore[no-untyped-def]
+    """A script fails on one branch while the other branch's task is open: the task stays
+    (not completable while the instance is in error), and the retry goes on with it."""
+    agent, admin = tokens["agent"], tokens["admin"]
+    assert deploy(server, admin, bundle(RESOURCES / "branch_error")).status_code == 201
+    started = server.post("/api/v1/instances", agent, json={
+        "process_key": "branch_error", "variables": {"ratio": 0}}).json()
+    tasks = {t["bpmn_id"]: t["id"] for t in started["open_tasks"]}
+    assert server.post(f"/api/v1/tasks/{tasks['prepare']}/claim", agent).ok
+    failed = server.post(f"/api/v1/tasks/{tasks['prepare']}/complete", agent, json={"data": {}})
+    assert failed.status_code == 200 and failed.json()["instance_status"] == "error"
+    check = server.get(f"/api/v1/tasks/{tasks['check']}", agent).json()
+    assert check["state"] == "open"
+    assert server.post(f"/api/v1/tasks/{tasks['check']}/claim", agent).ok
+    refused = server.post(f"/api/v1/tasks/{tasks['check']}/complete", agent, json={"data": {}})
+    assert refused.status_code == 409
+    retried = server.post(f"/api/v1/instances/{started['id']}/retry", admin,
+                          json={"variables": {"ratio": 4}})
+    assert retried.status_code == 200, retried.text
+    assert [t["id"] for t in retried.json()["open_tasks"]] == [tasks["check"]]
+    done = server.post(f"/api/v1/tasks/{tasks['check']}/complete", agent, json={"data": {}})
+    assert done.status_code == 200 and done.json()["instance_status"] == "completed"
