@@ -346,9 +346,10 @@
   async function loadTimers() {
     const page = await api("GET", "/admin/timers?state=pending&per_page=100");
     const rows = page.items.map((w) => el("tr", { "data-timer": w.id },
-      cell("id", String(w.id)), cell("kind", w.kind), cell("label", w.label || w.ref || "—"),
+      cell("id", String(w.id)), cell("kind", t("due_kind." + w.kind)),
+      cell("label", w.label || w.ref || "—"),
       cell("instance", w.instance_id ? "#" + w.instance_id : "—"),
-      cell("due", timeEl(w.due_at)), cell("state", w.state)));
+      cell("due", timeEl(w.due_at)), cell("state", t("due_state." + w.state))));
     fill(boxes.timers, rows.length ? el("div", {},
       table(["id", "kind", "label", "instance", "due", "state"], rows),
       el("p", { class: "muted small" }, t("total", { n: page.total }))) : empty());
