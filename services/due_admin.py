@@ -106,18 +106,24 @@ def set_task_due(fd: Flowdesk, user: Principal, task_id: int, due_at: datetime,
 
 
 def set_timer_due(fd: Flowdesk, user: Principal, row_id: int, due_at: datetime) -> dict:
-    """Move one armed BPMN timer (or scheduled start) to a new due time."""
+    """Move one armed BPMN timer (or scheduled start) to a new due time; or send a thrown
+    message or signal (an outbox row) again at that time, also after it failed."""
     require_role(user, "admin")
     now = fd.now()
     with fd.uow() as conn:
         row = conn.execute(select(due).where(due.c.id == row_id)).mappings().first()
         if row is None:
             raise NotFound(f"No armed timer {row_id}.")
-        if row["state"] != "pending" or row["kind"] not in ("timer", "start"):
+        outbox = row["kind"] in ("throw", "deliver") and row["state"] in ("pending", "failed")
+        if not outbox and (row["state"] != "pending" or row["kind"] not in ("timer", "start")):
             raise Conflict(f"Due work {row_id} is a {row['state']} {row['kind']}; only pending "
-                           "timers and scheduled starts can be moved (SLA clocks move with "
-                           "their task's due time).")
-        if row["kind"] == "start":
+                           "timers and scheduled starts can be moved, and thrown messages "
+                           "and signals sent again (SLA clocks move with their task's due "
+                           "time).")
+        if outbox:
+            conn.execute(due.update().where(due.c.id == row_id).values(
+                due_at=due_at, state="pending", attempts=0))
+        elif row["kind"] == "start":
             conn.execute(due.update().where(due.c.id == row_id).values(due_at=due_at))
         else:
             instance = conn.execute(q.INSTANCE_HEAD,

@@ -214,6 +214,28 @@ def test_a_thrown_message_waits_for_its_receiver(server, tokens, fd, clock, depl
     assert received(fd, receiver) == [("message.received", f"instance:{thrower}")]
 
 
+def test_a_thrown_message_that_failed_is_sent_again_by_an_admin(server, tokens, fd, clock,  # type: ignore[no-untyped-def]
+                                                                deployed, monkeypatch) -> None:
+    from services import due_work
+    monkeypatch.setattr(due_work, "MAX_ATTEMPTS", 1)
+    agent = tokens["agent"]
+    thrower = start(server, agent, "notifier", {"order_no": "GONE", "reply": "x"})
+    claim_and_complete(server, agent, detail(server, agent, thrower)["open_tasks"][0]["id"], {})
+    clock.advance(seconds=1)
+    run_due(fd)
+    failed = server.get("/api/v1/admin/timers?kind=throw&state=failed",
+                        tokens["admin"]).json()["items"]
+    assert [row["label"] for row in failed] == ["message customer_replied"]
+    receiver = start(server, agent, "reply_wait", {"order_no": "GONE"})
+    again = server.post(f"/api/v1/admin/timers/{failed[0]['id']}/due", tokens["admin"],
+                        json={"due_at": clock.now().isoformat()})
+    assert again.status_code == 200, again.text
+    assert again.json()["state"] == "pending"
+    clock.advance(seconds=1)
+    run_due(fd)
+    assert open_bpmn_ids(server, agent, receiver) == ["read_reply"]
+
+
 def test_an_ended_case_waits_for_nothing(server, tokens, fd, deployed) -> None:  # type: ignore[no-untyped-def]
     instance = start(server, tokens["agent"], "reply_wait", {"order_no": "C1"})
     assert server.post(f"/api/v1/instances/{instance}/cancel", tokens["admin"],
