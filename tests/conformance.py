@@ -38,7 +38,6 @@ class Case:
     steps: list[Step]
     status: str  # the instance's status after the last step
     variables_after: dict = field(default_factory=dict)  # a subset of the final variables
-    through_api: bool = True  # False while the API cannot send what the steps need
 
 
 CASES = [

@@ -17,10 +17,7 @@ from tests.conformance import CASES, Case, run
 from tests.conftest import bundle
 from tests.integration.conftest import claim_and_complete, deploy
 
-API_CASES = [c for c in CASES if c.through_api]
-
-
-@pytest.mark.parametrize("case", API_CASES, ids=[c.name for c in API_CASES])
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_the_api_follows_the_engine_from_saved_state(server, tokens, fd, clock,  # type: ignore[no-untyped-def]
                                                      case: Case) -> None:
     agent = tokens["agent"]
