@@ -143,7 +143,7 @@ def test_admin_edits_a_calendar_and_an_sla_policy_for_running_clocks(browser, li
         clock_row = page.locator(f'#clock-list tr[data-task="{task_id}"]')
         expect(clock_row.locator("time")).to_have_attribute("datetime", re.compile(
             "^" + re.escape(_iso(after).strftime("%Y-%m-%dT%H:%M"))))
-        expect(page.locator("#timer-list")).to_contain_text("sla")
+        expect(page.locator("#timer-list")).to_contain_text("SLA 事件")  # the kind, in Chinese
 
         # the agent's inbox shows the new due time
         agent.reload()
