@@ -10,6 +10,7 @@ from flask import Flask, jsonify, send_from_directory
 from flask.sessions import SecureCookieSessionInterface
 from flask_smorest import Api
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engine.clock import Clock
 
@@ -68,6 +69,8 @@ def create_app(config: dict[str, Any] | None = None, clock: Clock | None = None)
     app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
                       SESSION_COOKIE_NAME="flowdesk_session",
                       PERMANENT_SESSION_LIFETIME=timedelta(hours=12))
+    if settings.trusted_proxies > 0:  # the client's address from X-Forwarded-For (api.auth)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies)  # type: ignore[method-assign]
     register_error_handlers(app)
     api = FlowdeskApi(app, spec_kwargs={
         "info": {"description": "Workflow/BPM engine for customer-service organisations."}})

@@ -1,7 +1,9 @@
-"""The caller of a request: a bearer token (API clients) or a signed session cookie (the web UI).
+"""The caller of a request: a bearer token (API clients) or a session cookie (the web UI).
 
 Turns a request into a ``services.principal.Principal``; which credentials are valid is
-``services.authentication``. Calls that change something with a session cookie must also send
+``services.authentication``, looked up on every request. The (signed) cookie only carries the
+id of a server-side session (``services.sessions``) and its CSRF token, so signing out ends it
+on the server, not just in this browser. Calls that change something with a session cookie must also send
 the session's CSRF token in ``X-CSRF-Token``, so another site cannot make the browser act for
 the user.
 """
@@ -12,7 +14,7 @@ import secrets
 from flask import g, request, session
 
 from api.errors import Forbidden, Unauthorized
-from services import authentication
+from services import authentication, sessions
 from services.context import Flowdesk
 from services.principal import Principal
 
@@ -26,37 +28,55 @@ def csrf_token() -> str:
     return session["csrf"]
 
 
+def client_address() -> str:
+    """Who is calling, for the sign-in throttle: the peer's address (``REMOTE_ADDR``). Behind
+    a proxy, ``FLOWDESK_TRUSTED_PROXIES`` makes werkzeug's ProxyFix (``api.app``) put the
+    client from ``X-Forwarded-For`` there; off by default, so a client cannot pick its own."""
+    return (request.remote_addr or "unknown")[:64]
+
+
 def login(fd: Flowdesk, username: str, password: str) -> Principal | None:
-    """Check a username and password; on success the session holds the user (a new session
-    id and CSRF token, so a token planted before sign-in is worthless). Raises
-    ``services.errors.Throttled`` while the name is locked after repeated wrong passwords."""
-    user = authentication.check_password(fd, username, password)
+    """Check a username and password; on success a new server-side session, whose id and a new
+    CSRF token go in the cookie (so a token planted before sign-in is worthless). Raises
+    ``services.errors.Throttled`` while this client must wait after repeated wrong
+    passwords for this name."""
+    user = authentication.check_password(fd, username, password, client_address())
     if user is None:
         return None
     session.clear()
-    session["user_id"] = user.id
+    session["sid"] = sessions.start(fd, user)
     session["csrf"] = secrets.token_urlsafe(32)
     session.permanent = True
     return user
 
 
-def logout() -> None:
+def logout(fd: Flowdesk) -> None:
+    """End the server-side session (it stops counting on every node) and clear the cookie."""
+    session_id = session.get("sid")
+    if session_id:
+        user = g.get("user")
+        sessions.end(fd, session_id, user.username if user is not None else "anonymous")
     session.clear()
 
 
+def has_session() -> bool:
+    return "sid" in session
+
+
 def _from_session(fd: Flowdesk) -> Principal:
-    user_id = session.get("user_id")
-    if user_id is None:
+    session_id = session.get("sid")
+    if session_id is None:
         raise Unauthorized("Send 'Authorization: Bearer <token>' (create one with 'flowdesk "
                            "tokens create USER'), or sign in.")
     if request.method not in SAFE_METHODS:
         sent = request.headers.get("X-CSRF-Token", "")
         if not sent or not secrets.compare_digest(sent, session.get("csrf", "")):
             raise Forbidden("This change needs the X-CSRF-Token header of your session.")
-    user = authentication.principal_for_user_id(fd, user_id)
+    user = authentication.principal_for_session(fd, session_id)
     if user is None:
         session.clear()
-        raise Unauthorized("Your account is no longer active; sign in again.")
+        raise Unauthorized("Your session has ended (signed out, expired or the account is "
+                           "disabled); sign in again.")
     return user
 
 
@@ -73,7 +93,8 @@ def authenticate(fd: Flowdesk) -> Principal:
                            "'flowdesk tokens create USER'.")
     user = authentication.principal_for_token(fd, token)
     if user is None:
-        raise Unauthorized("The bearer token is unknown or revoked.")
+        raise Unauthorized("The bearer token is unknown, revoked or expired, or its user is "
+                           "disabled.")
     g.user = user
     return user
 

@@ -94,7 +94,7 @@ def users_list() -> None:
     from services.identity import list_users
     for u in list_users(_flowdesk()):
         click.echo(f"{u['username']:<16} roles={','.join(u['roles']):<32} "
-                   f"groups={','.join(u['groups'])}")
+                   f"groups={','.join(u['groups'])}" + ("" if u["active"] else " (disabled)"))
 
 
 @main.group()
@@ -105,13 +105,68 @@ def tokens() -> None:
 @tokens.command("create")
 @click.argument("username")
 @click.option("--name", default="cli")
-def tokens_create(username: str, name: str) -> None:
+@click.option("--expires-in", default=None, metavar="LIFETIME",
+              help="e.g. 30d, 12h, 90m or 2w; without it the token lasts until revoked")
+def tokens_create(username: str, name: str, expires_in: str | None) -> None:
     """Print a new bearer token for USERNAME (shown once; stored hashed)."""
-    from services.identity import create_token
+    from services.api_tokens import create_token, parse_lifetime
     try:
-        click.echo(create_token(_flowdesk(), username, name))
+        lifetime = parse_lifetime(expires_in, "--expires-in") if expires_in else None
+        click.echo(create_token(_flowdesk(), username, name, lifetime))
     except ServiceError as exc:
         raise click.ClickException(exc.detail) from None
+
+
+@tokens.command("list")
+@click.argument("username", required=False)
+def tokens_list(username: str | None) -> None:
+    """List tokens (of USERNAME): id, user, name, state, created, expires (never the token)."""
+    from services.api_tokens import list_tokens
+    try:
+        rows = list_tokens(_flowdesk(), username)
+    except ServiceError as exc:
+        raise click.ClickException(exc.detail) from None
+    for t in rows:
+        expires = t["expires_at"].isoformat(timespec="minutes") if t["expires_at"] else "never"
+        click.echo(f"{t['id']:>5} {t['username']:<16} {t['name']:<12} {t['state']:<13} "
+                   f"created={t['created_at'].isoformat(timespec='minutes')} "
+                   f"expires={expires}")
+
+
+@tokens.command("revoke")
+@click.argument("token_id", metavar="ID", type=int)
+def tokens_revoke(token_id: int) -> None:
+    """Revoke token ID (see `tokens list`): its next request is refused, on every node."""
+    from services.api_tokens import revoke_token
+    try:
+        changed = revoke_token(_flowdesk(), token_id)
+    except ServiceError as exc:
+        raise click.ClickException(exc.detail) from None
+    click.echo(f"token {token_id} {'revoked' if changed else 'was already revoked'}")
+
+
+def _set_active(username: str, active: bool) -> None:
+    from services.identity import set_active
+    try:
+        changed = set_active(_flowdesk(), username, active)
+    except ServiceError as exc:
+        raise click.ClickException(exc.detail) from None
+    state = "enabled" if active else "disabled"
+    click.echo(f"user {username} {state}" if changed else f"user {username} was already {state}")
+
+
+@users.command("disable")
+@click.argument("username")
+def users_disable(username: str) -> None:
+    """Disable USERNAME: their sessions end and their tokens stop, on the next request."""
+    _set_active(username, False)
+
+
+@users.command("enable")
+@click.argument("username")
+def users_enable(username: str) -> None:
+    """Enable USERNAME again (their tokens work again; they sign in anew)."""
+    _set_active(username, True)
 
 
 @users.command("set-password")

@@ -1,8 +1,10 @@
 """Who a credential belongs to: bearer tokens, passwords, and the user behind a uow.
 
 Tokens are random, shown once, and stored as SHA-256. Password sign-in is throttled per name
-(``sign_in_throttle``). Users found are cached for a few seconds (``Flowdesk.cached_user``) to
-spare a query per call. The HTTP side (headers, cookies, CSRF) is ``api.auth``.
+and client address (``sign_in_throttle``). Nothing is cached in the process: every request
+looks its credential up with one indexed statement that also checks revocation, expiry and
+that the user is active, so taking access back counts on the next request of every node that
+shares the database. The HTTP side (headers, cookies, CSRF) is ``api.auth``.
 """
 from __future__ import annotations
 
@@ -16,7 +18,8 @@ from services.context import Flowdesk
 from services.errors import Throttled
 from services.passwords import hash_password, verify_password
 from services.principal import Principal
-from store.queries import TOKEN_USER
+from services.sessions import session_hash
+from store.queries import FAST_SESSION_USER, FAST_TOKEN_USER
 from store.tables import Group, User, UserGroup
 
 TOKEN_PREFIX = "fd_"
@@ -33,29 +36,27 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def _principal(rows) -> Principal:  # type: ignore[no-untyped-def]
+def _principal(rows: list[dict]) -> Principal:
     first = rows[0]
-    return Principal(id=first.id, username=first.username,
-                     roles=frozenset(r for r in first.roles.split(",") if r),
-                     groups=frozenset(r.name for r in rows if r.name))
-
-
-def load_user_for_token(conn, token: str) -> Principal | None:  # type: ignore[no-untyped-def]
-    """One statement: the token's user and the user's groups."""
-    rows = conn.execute(TOKEN_USER, {"token_hash": hash_token(token)}).all()
-    return _principal(rows) if rows else None
+    return Principal(id=first["id"], username=first["username"],
+                     roles=frozenset(r for r in first["roles"].split(",") if r),
+                     groups=frozenset(r["name"] for r in rows if r["name"]))
 
 
 def principal_for_token(fd: Flowdesk, token: str) -> Principal | None:
-    """The active user a bearer token belongs to, or None (unknown or revoked)."""
-    digest = hash_token(token)
-    user = fd.cached_user(digest)
-    if user is None:
-        with fd.uow(read_only=True) as conn:
-            user = load_user_for_token(conn, token)
-        if user is not None:
-            fd.remember_user(digest, user)
-    return user  # type: ignore[return-value]
+    """The active user a live bearer token belongs to, or None (unknown, revoked, expired,
+    or the user is disabled)."""
+    with fd.uow(read_only=True) as uow:
+        rows = FAST_TOKEN_USER.rows(uow, {"token_hash": hash_token(token), "now": fd.now()})
+    return _principal(rows) if rows else None
+
+
+def principal_for_session(fd: Flowdesk, session_id: str) -> Principal | None:
+    """The active user of a live server-side session (``services.sessions``), or None."""
+    with fd.uow(read_only=True) as uow:
+        rows = FAST_SESSION_USER.rows(uow, {"session_hash": session_hash(session_id),
+                                            "now": fd.now()})
+    return _principal(rows) if rows else None
 
 
 def _user_rows(conn, column, value):  # type: ignore[no-untyped-def]
@@ -71,35 +72,25 @@ def _user_rows(conn, column, value):  # type: ignore[no-untyped-def]
 def _active(rows) -> Principal | None:  # type: ignore[no-untyped-def]
     if not rows or not rows[0].active:
         return None
-    return _principal(rows)
+    return _principal([row._mapping for row in rows])
 
 
-def principal_for_user_id(fd: Flowdesk, user_id: int) -> Principal | None:
-    """The active user with this id (a signed-in session), or None."""
-    key = f"uow:{user_id}"
-    user = fd.cached_user(key)
-    if user is None:
-        with fd.uow(read_only=True) as conn:
-            user = _active(_user_rows(conn, User.__table__.c.id, user_id))
-        if user is not None:
-            fd.remember_user(key, user)
-    return user  # type: ignore[return-value]
-
-
-def check_password(fd: Flowdesk, username: str, password: str) -> Principal | None:
-    """The user if the password is theirs, else None (counted as a failure). Raises
-    Throttled while the name is locked after repeated wrong passwords. Unknown names cost the
-    same work as known ones."""
-    wait = throttle.locked_for(fd, username)
+def check_password(fd: Flowdesk, username: str, password: str,
+                   client: str) -> Principal | None:
+    """The user if the password is theirs, else None (counted against this name from this
+    client). Raises Throttled while this client must wait before trying this name again;
+    other clients are not held back (``sign_in_throttle``). Unknown names cost the same work
+    as known ones."""
+    wait = throttle.wait_for(fd, username, client)
     if wait:
-        raise Throttled(f"Too many wrong passwords for this name; try again in "
-                        f"{(wait + 59) // 60} minute(s).", retry_after=wait)
+        raise Throttled(f"Too many wrong passwords for this name from your address; try again "
+                        f"in {wait} second(s).", retry_after=wait)
     with fd.uow(read_only=True) as conn:
         rows = _user_rows(conn, User.__table__.c.username, username)
     user = _active(rows)
     stored = rows[0].password_hash if user is not None else _DUMMY_HASH
     if not verify_password(password, stored) or user is None:
-        throttle.record_failure(fd, username)
+        throttle.record_failure(fd, username, client)
         return None
-    throttle.clear(fd, username)
+    throttle.clear(fd, username, client)
     return user

@@ -6,7 +6,6 @@ request global. ``uow()`` is the one way a service opens a transaction.
 from __future__ import annotations
 
 import secrets
-import time
 from datetime import datetime
 
 from sqlalchemy import Engine, insert, select
@@ -42,7 +41,6 @@ class Flowdesk:
         self._parsed_by_id: dict[int, ParsedDefinition] = {}
         self.sla = SlaBook()  # parsed SLA policies and calendars
         self.hooks = hooks if hooks is not None else default_hooks()  # process-specific rules
-        self._users: dict[str, tuple[float, object]] = {}
 
     @property
     def engine(self) -> Engine:
@@ -86,19 +84,6 @@ class Flowdesk:
         self._parsed_by_id.clear()
         self.definitions.clear()
         self.workflows.clear()
-
-    def cached_user(self, token_hash: str) -> object | None:
-        """A recently authenticated user (kept ``auth_cache_seconds``; 0 disables the cache)."""
-        entry = self._users.get(token_hash)
-        if entry is not None and entry[0] > time.monotonic():
-            return entry[1]
-        return None
-
-    def remember_user(self, token_hash: str, user: object) -> None:
-        if self.settings.auth_cache_seconds > 0:
-            if len(self._users) > 10_000:
-                self._users.clear()
-            self._users[token_hash] = (time.monotonic() + self.settings.auth_cache_seconds, user)
 
     def dispose(self) -> None:
         self.db.dispose()

@@ -6,11 +6,12 @@ from collections.abc import Iterable
 from sqlalchemy import insert, select, update
 
 from services import audit
-from services.authentication import new_token
+from services import sessions
+from services.api_tokens import CLI, create_token  # noqa: F401 - create_token: where callers find it
 from services.context import Flowdesk
 from services.errors import Invalid, NotFound
 from services.passwords import MIN_LENGTH, hash_password
-from services.principal import ROLES
+from services.principal import ROLES, Principal, require_role
 from store.tables import ApiToken, Group, User, UserGroup
 from store.uow import UnitOfWork
 
@@ -85,19 +86,8 @@ def set_password(fd: Flowdesk, username: str, password: str, actor: str = "cli")
         audit.record(uow, fd.now(), actor, "user.password_set", after={"username": username})
 
 
-def create_token(fd: Flowdesk, username: str, name: str = "") -> str:
-    with fd.uow() as uow:
-        user = _user(uow, username)
-        if user is None:
-            raise NotFound(f"No user '{username}'.")
-        token, digest = new_token()
-        uow.execute(insert(TOKENS).values(user_id=user["id"], token_hash=digest,
-                                          name=name or "cli", created_at=fd.now()))
-        audit.record(uow, fd.now(), "cli", "token.created", after={"username": username})
-        return token
-
-
-def list_users(fd: Flowdesk) -> list[dict]:
+def list_users(fd: Flowdesk, by: Principal = CLI) -> list[dict]:
+    require_role(by, "admin")
     with fd.uow(read_only=True) as uow:
         users = uow.execute(select(USERS).order_by(USERS.c.username)).mappings().all()
         memberships = uow.execute(
@@ -106,10 +96,31 @@ def list_users(fd: Flowdesk) -> list[dict]:
     groups: dict[int, list[str]] = {}
     for user_id, name in memberships:
         groups.setdefault(user_id, []).append(name)
-    return [{"username": u["username"], "roles": u["roles"].split(","), "active": u["active"],
+    return [{"username": u["username"], "display_name": u["display_name"],
+             "roles": u["roles"].split(","), "active": u["active"],
              "groups": sorted(groups.get(u["id"], []))} for u in users]
 
 
 def user_exists(uow: UnitOfWork, username: str) -> bool:
     return uow.scalar(select(USERS.c.id).where(USERS.c.username == username,
                                                USERS.c.active.is_(True))) is not None
+
+
+def set_active(fd: Flowdesk, username: str, active: bool, by: Principal = CLI) -> bool:
+    """Disable or enable a user; False if it already was. Disabling ends the user's sessions
+    and stops their tokens on the next request of every node (tokens work again after
+    enabling; sessions do not come back)."""
+    require_role(by, "admin")
+    now = fd.now()
+    with fd.uow() as uow:
+        user = _user(uow, username)
+        if user is None:
+            raise NotFound(f"No user '{username}'.")
+        if bool(user["active"]) == active:
+            return False
+        uow.execute(update(USERS).where(USERS.c.id == user["id"]).values(active=active))
+        ended = 0 if active else sessions.end_all_of(uow, user["id"], now)
+        audit.record(uow, now, by.username, "user.enabled" if active else "user.disabled",
+                     before={"username": username, "active": not active},
+                     after={"username": username, "active": active, "sessions_ended": ended})
+        return True

@@ -12,8 +12,10 @@ class Settings:
     database_url: str = field(default_factory=database_url_from_env)
     script_cpu_seconds: float = field(default_factory=lambda: float(
         os.environ.get("FLOWDESK_SCRIPT_CPU_SECONDS", "1.0")))
-    auth_cache_seconds: float = field(default_factory=lambda: float(
-        os.environ.get("FLOWDESK_AUTH_CACHE_SECONDS", "5")))
+    # How many reverse proxies in front of Flowdesk to believe about the client's address
+    # (X-Forwarded-For, for the sign-in throttle); 0: none, the peer's address counts.
+    trusted_proxies: int = field(default_factory=lambda: int(
+        os.environ.get("FLOWDESK_TRUSTED_PROXIES", "0")))
     scheduler_enabled: bool = field(default_factory=lambda: os.environ.get(
         "FLOWDESK_SCHEDULER", "on").lower() not in ("0", "off", "false", "no"))
     scheduler_interval: float = field(default_factory=lambda: float(

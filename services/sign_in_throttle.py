@@ -1,61 +1,77 @@
-"""Password guessing is slowed down per username, in the database so that every node sees it.
+"""Password guessing is slowed down per username AND client address, in the database so that
+every node sees it, and without ever locking the name itself.
 
-After ``MAX_FAILURES`` wrong passwords within ``WINDOW`` the name is locked for ``LOCK`` (the
-right password is refused too, without being checked), and the answer says when to try again.
-Unknown names are counted like real ones, so the lock does not reveal which names exist. A
-successful sign-in clears the count.
+A client's first ``FREE_FAILURES`` wrong passwords for a name cost nothing; after each further
+one that client must wait before trying that name again, ``FIRST_DELAY`` doubling per failure
+up to ``MAX_DELAY`` (an attempt during the wait is answered with the time left and not
+checked). Failures are forgotten ``FORGET_AFTER`` the last one, and the right password clears
+the pair. Another client, the name's owner at their own desk, is not held back: an attacker
+hammering the admin's name from one address cannot stop the admin signing in from another.
+Unknown names are counted like real ones, so the delay does not reveal which names exist.
 """
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import and_, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from store.tables import SignInFailure
 
-MAX_FAILURES = 5
-WINDOW = timedelta(minutes=15)
-LOCK = timedelta(minutes=15)
+FREE_FAILURES = 3
+FIRST_DELAY = timedelta(seconds=1)
+MAX_DELAY = timedelta(minutes=15)
+FORGET_AFTER = timedelta(hours=1)
+
 _TABLE = SignInFailure.__table__
 
 
-def locked_for(flowdesk, username: str) -> int:  # type: ignore[no-untyped-def]
-    """Seconds until ``username`` may try again (0: not locked)."""
+def _pair(username: str, client: str):  # type: ignore[no-untyped-def]
+    return and_(_TABLE.c.username == username, _TABLE.c.client == client)
+
+
+def delay_after(failures: int) -> timedelta:
+    """How long a client waits after its ``failures``-th wrong password for one name."""
+    if failures <= FREE_FAILURES:
+        return timedelta(0)
+    return min(FIRST_DELAY * 2 ** (failures - FREE_FAILURES - 1), MAX_DELAY)
+
+
+def wait_for(flowdesk, username: str, client: str) -> int:  # type: ignore[no-untyped-def]
+    """Seconds until ``client`` may try ``username`` again (0: now)."""
     with flowdesk.uow(read_only=True) as conn:
-        until = conn.execute(select(_TABLE.c.locked_until)
-                             .where(_TABLE.c.username == username)).scalar()
+        until = conn.execute(select(_TABLE.c.retry_at).where(_pair(username, client))).scalar()
     if until is None:
         return 0
-    left = (until - flowdesk.now()).total_seconds()
-    return max(0, int(left) + (1 if left % 1 else 0))
+    return max(0, math.ceil((until - flowdesk.now()).total_seconds()))
 
 
-def record_failure(flowdesk, username: str) -> None:  # type: ignore[no-untyped-def]
-    """Count one wrong password; the ``MAX_FAILURES``-th in a window locks the name. Two
-    first failures at once both insert: the loser counts again on the row the winner made."""
+def record_failure(flowdesk, username: str, client: str) -> None:  # type: ignore[no-untyped-def]
+    """Count one wrong password. Two first failures at once both insert: the loser counts
+    again on the row the winner made."""
     try:
-        _count_failure(flowdesk, username)
+        _count_failure(flowdesk, username, client)
     except IntegrityError:
-        _count_failure(flowdesk, username)
+        _count_failure(flowdesk, username, client)
 
 
-def _count_failure(flowdesk, username: str) -> None:  # type: ignore[no-untyped-def]
+def _count_failure(flowdesk, username: str, client: str) -> None:  # type: ignore[no-untyped-def]
     now: datetime = flowdesk.now()
     with flowdesk.uow() as conn:
-        row = conn.execute(select(_TABLE.c.failures, _TABLE.c.first_failed_at)
-                           .where(_TABLE.c.username == username).with_for_update()).first()
+        row = conn.execute(select(_TABLE.c.failures, _TABLE.c.last_failed_at)
+                           .where(_pair(username, client)).with_for_update()).first()
         if row is None:
-            conn.execute(insert(_TABLE).values(username=username, failures=1,
-                                               first_failed_at=now, locked_until=None))
+            conn.execute(insert(_TABLE).values(username=username, client=client, failures=1,
+                                               last_failed_at=now, retry_at=now))
             return
-        failures = 1 if now - row.first_failed_at > WINDOW else row.failures + 1
-        conn.execute(update(_TABLE).where(_TABLE.c.username == username).values(
-            failures=failures,
-            first_failed_at=now if failures == 1 else row.first_failed_at,
-            locked_until=now + LOCK if failures >= MAX_FAILURES else None))
+        failures = 1 if now - row.last_failed_at > FORGET_AFTER else row.failures + 1
+        conn.execute(update(_TABLE).where(_pair(username, client)).values(
+            failures=failures, last_failed_at=now, retry_at=now + delay_after(failures)))
 
 
-def clear(flowdesk, username: str) -> None:  # type: ignore[no-untyped-def]
+def clear(flowdesk, username: str, client: str) -> None:  # type: ignore[no-untyped-def]
+    """A correct password: this client starts afresh for this name."""
     with flowdesk.uow() as conn:
-        conn.execute(delete(_TABLE).where(_TABLE.c.username == username))
+        conn.execute(delete(_TABLE).where(_pair(username, client)))
+

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, func, literal, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, literal, or_, select
 
 from store.fast_sql import Prepared
 from store.tables import (ApiToken, Group, HumanTask, Incident, ProcessDefinition, ProcessInstance,
-                          User, UserGroup)
+                          User, UserGroup, UserSession)
 
 tasks = HumanTask.__table__
 incidents = Incident.__table__
@@ -28,16 +28,29 @@ def one_of(column: ColumnElement, values: tuple[str, ...]) -> ColumnElement:
 
 IS_ACTIVE = one_of(tasks.c.state, ACTIVE)
 
-TOKEN_USER = (
-    select(User.__table__.c.id, User.__table__.c.username, User.__table__.c.roles,
-           Group.__table__.c.name)
-    .select_from(ApiToken.__table__
-                 .join(User.__table__, User.__table__.c.id == ApiToken.__table__.c.user_id)
-                 .outerjoin(UserGroup.__table__,
-                            UserGroup.__table__.c.user_id == User.__table__.c.id)
-                 .outerjoin(Group.__table__, Group.__table__.c.id == UserGroup.__table__.c.group_id))
-    .where(ApiToken.__table__.c.token_hash == bindparam("token_hash"),
-           ApiToken.__table__.c.revoked_at.is_(None), User.__table__.c.active.is_(True)))
+_users, _links, _groups = User.__table__, UserGroup.__table__, Group.__table__
+_tokens, _sessions = ApiToken.__table__, UserSession.__table__
+
+
+def _active_user_with_groups(credential, joined: ColumnElement, *live: ColumnElement) -> Select:
+    """The active user a live credential row belongs to, one row per group (NULL if none):
+    the credential's lookup and every check that can take it back in one statement, so a
+    revocation, an expiry or a disabled user counts on the very next request of every node."""
+    return (select(_users.c.id, _users.c.username, _users.c.roles, _groups.c.name)
+            .select_from(credential.join(_users, _users.c.id == joined)
+                         .outerjoin(_links, _links.c.user_id == _users.c.id)
+                         .outerjoin(_groups, _groups.c.id == _links.c.group_id))
+            .where(*live, _users.c.active.is_(True)))
+
+
+TOKEN_USER = _active_user_with_groups(
+    _tokens, _tokens.c.user_id, _tokens.c.token_hash == bindparam("token_hash"),
+    _tokens.c.revoked_at.is_(None),
+    or_(_tokens.c.expires_at.is_(None), _tokens.c.expires_at > bindparam("now")))
+
+SESSION_USER = _active_user_with_groups(
+    _sessions, _sessions.c.user_id, _sessions.c.id_hash == bindparam("session_hash"),
+    _sessions.c.ended_at.is_(None), _sessions.c.expires_at > bindparam("now"))
 
 TASK = select(tasks).where(tasks.c.id == bindparam("task_id"))
 
@@ -110,3 +123,5 @@ def page_of(conn: Any, query: Select, page: int, per_page: int) -> tuple[list[di
 FAST_TASK_WITH_INSTANCE = Prepared(TASK_WITH_INSTANCE)
 FAST_SAVE_STATE = Prepared(SAVE_STATE)
 FAST_LATEST_DEFINITION = Prepared(LATEST_DEFINITION)
+FAST_TOKEN_USER = Prepared(TOKEN_USER)
+FAST_SESSION_USER = Prepared(SESSION_USER)

@@ -50,13 +50,28 @@ class AppSetting(Base):
 
 
 class SignInFailure(Base):
-    """Recent wrong passwords for one username (see api/sign_in_throttle.py)."""
+    """Recent wrong passwords for one username from one client address
+    (services/sign_in_throttle.py): the pair waits until ``retry_at`` before its next try."""
 
     __tablename__ = "sign_in_failures"
     username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    client: Mapped[str] = mapped_column(String(64), primary_key=True)
     failures: Mapped[int] = mapped_column(Integer)
-    first_failed_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    last_failed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    retry_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class UserSession(Base):
+    """A signed-in browser session, kept on the server so that signing out, disabling the
+    user or an admin ending it takes effect on the next request of every node. The cookie
+    carries a random id; only its SHA-256 is stored."""
+
+    __tablename__ = "user_sessions"
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
 
 
 class Secret(Base):
@@ -97,6 +112,7 @@ class ApiToken(Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime]
+    expires_at: Mapped[datetime | None]  # None: until revoked
     revoked_at: Mapped[datetime | None]
 
 

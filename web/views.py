@@ -83,7 +83,7 @@ def template_helpers() -> dict:
 
 def signed_in_user():  # type: ignore[no-untyped-def]
     """The session's user, or None (no session, or the account was deactivated)."""
-    if not current_app.secret_key or "user_id" not in session:
+    if not current_app.secret_key or not api_auth.has_session():
         return None
     try:
         return api_auth.authenticate(_flowdesk())
@@ -161,7 +161,7 @@ def login_post():  # type: ignore[no-untyped-def]
     try:
         user = None if len(password) > 200 else api_auth.login(_flowdesk(), username, password)
     except Throttled as exc:
-        return _login_page("login.locked", 429, username, minutes=(exc.retry_after + 59) // 60)
+        return _login_page("login.slowed", 429, username, seconds=exc.retry_after)
     if user is None:
         return _login_page("login.failed", 401, username)
     return redirect(_safe_next(request.form.get("next")), code=303)
@@ -170,7 +170,9 @@ def login_post():  # type: ignore[no-untyped-def]
 @blueprint.post("/logout")
 def logout():  # type: ignore[no-untyped-def]
     if current_app.secret_key and _form_csrf_ok():
-        api_auth.logout()
+        if api_auth.has_session():
+            signed_in_user()  # who is signing out, for the audit trail
+        api_auth.logout(_flowdesk())
         return redirect(url_for("web.login", signed_out=1), code=303)
     return redirect(url_for("web.login"), code=303)
 

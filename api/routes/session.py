@@ -52,5 +52,6 @@ def who_am_i():  # type: ignore[no-untyped-def]
 @blp.response(204)
 def sign_out():  # type: ignore[no-untyped-def]
     """Sign out (needs the CSRF token like any change)."""
-    authenticate(flowdesk())
-    logout()
+    fd = flowdesk()
+    authenticate(fd)
+    logout(fd)

@@ -168,8 +168,7 @@ def live(e2e_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     path = tmp_path_factory.mktemp("e2e") / "flowdesk.db"
     shutil.copy(e2e_template, path)
     clock = ShiftableClock()
-    app = create_app({"database_url": f"sqlite:///{path}", "testing": True,
-                      "auth_cache_seconds": 0}, clock=clock)
+    app = create_app({"database_url": f"sqlite:///{path}", "testing": True}, clock=clock)
     fd = app.extensions["flowdesk"]
     deploy_path(fd, PROCESSES / "complaint-handling", "e2e")
     deploy_path(fd, RESOURCES / "three_steps", "e2e")  # a second process, for the filter

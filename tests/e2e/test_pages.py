@@ -65,19 +65,22 @@ def test_language_from_query_then_cookie(live):  # type: ignore[no-untyped-def]
     assert '<html lang="zh-CN">' in client.get("/login?lang=fr").get_data(as_text=True)
 
 
-def test_the_sign_in_page_says_when_a_name_is_locked(live):  # type: ignore[no-untyped-def]
+def test_the_sign_in_page_says_when_to_try_again(live):  # type: ignore[no-untyped-def]
     from services.identity import ensure_user, set_password
     ensure_user(live.fd, "lu", ["staff"], ["Agent"])
     set_password(live.fd, "lu", "lu-pass-2026")
     client = live.app.test_client()
     form = {"csrf_token": _csrf(client.get("/login?lang=en").get_data(as_text=True)),
             "username": "lu", "password": "guess"}
-    for _ in range(5):
-        assert client.post("/login", data=form).status_code == 401
+    from services import sign_in_throttle
+    assert client.post("/login", data=form).status_code == 401
+    for _ in range(9):  # ten failures from this address: a wait of 64 s (real time here)
+        sign_in_throttle.record_failure(live.fd, "lu", "127.0.0.1")
     answer = client.post("/login", data={**form, "password": "lu-pass-2026"})
     assert answer.status_code == 429
     text = answer.get_data(as_text=True)
-    assert "Too many wrong passwords" in text and "15 minute" in text
+    assert "Too many wrong passwords for this name from your address" in text
+    assert re.search(r"try again in (6[0-4]) second", text), text
     assert client.get("/inbox").status_code == 302  # not signed in
 
 

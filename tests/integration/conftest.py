@@ -73,9 +73,11 @@ def clock() -> FakeClock:
 def app(request: pytest.FixtureRequest, database_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
     clock = request.getfixturevalue("clock") if "clock" in request.fixturenames else None
     # PostgreSQL has no default place for the secrets key (services/secret_keys.py)
+    extra = request.node.get_closest_marker("app_config")  # @pytest.mark.app_config(x=1)
     application = create_app({"database_url": database_url, "testing": True,
                               "script_cpu_seconds": 0.5,
-                              "secrets_key_file": str(tmp_path / "secrets.key")}, clock=clock)
+                              "secrets_key_file": str(tmp_path / "secrets.key"),
+                              **(extra.kwargs if extra else {})}, clock=clock)
     yield application
     application.extensions["flowdesk"].dispose()
 

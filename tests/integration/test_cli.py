@@ -122,3 +122,39 @@ def test_with_the_key_in_the_environment_rotation_is_explained(
     refused = cli.invoke(main, ["secrets", "rotate-key"])
     assert refused.exit_code != 0 and "flowdesk secrets reseal" in refused.output
     assert cli.invoke(main, ["secrets", "reseal"]).output.strip() == "resealed 0 secret(s)"
+
+
+def test_disable_enable_and_tokens_that_expire_or_are_revoked(cli: CliRunner) -> None:
+    from services.authentication import principal_for_token
+    from services.context import Flowdesk
+    from services.settings import Settings
+    assert cli.invoke(main, ["users", "create", "li"]).exit_code == 0
+    token = cli.invoke(main, ["tokens", "create", "li", "--name", "laptop",
+                              "--expires-in", "30d"]).output.strip()
+    assert token.startswith("fd_")
+    bad = cli.invoke(main, ["tokens", "create", "li", "--expires-in", "forever"])
+    assert bad.exit_code != 0 and "30d" in bad.output
+    fd = Flowdesk(Settings())
+    try:
+        assert principal_for_token(fd, token).username == "li"
+        disabled = cli.invoke(main, ["users", "disable", "li"])
+        assert disabled.exit_code == 0 and "user li disabled" in disabled.output
+        assert principal_for_token(fd, token) is None
+        assert "(disabled)" in cli.invoke(main, ["users", "list"]).output
+        assert "already disabled" in cli.invoke(main, ["users", "disable", "li"]).output
+        assert cli.invoke(main, ["users", "disable", "ghost"]).exit_code != 0
+        assert cli.invoke(main, ["users", "enable", "li"]).exit_code == 0
+        assert principal_for_token(fd, token).username == "li"
+
+        [line] = cli.invoke(main, ["tokens", "list", "li"]).output.splitlines()
+        token_id, username, name, state = line.split()[:4]
+        assert (username, name, state) == ("li", "laptop", "active")
+        assert "expires=never" not in line and token not in line
+        revoked = cli.invoke(main, ["tokens", "revoke", token_id])
+        assert revoked.exit_code == 0 and f"token {token_id} revoked" in revoked.output
+        assert principal_for_token(fd, token) is None
+        assert " revoked " in cli.invoke(main, ["tokens", "list"]).output
+        assert cli.invoke(main, ["tokens", "revoke", "9999"]).exit_code != 0
+        assert cli.invoke(main, ["tokens", "list", "ghost"]).exit_code != 0
+    finally:
+        fd.dispose()

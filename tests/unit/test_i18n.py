@@ -86,7 +86,7 @@ def test_extraction_sees_each_kind_of_use(extracted: dict[str, list[str]]) -> No
     """Literal keys in Python, templates and page scripts (with the page's prefix), ternaries,
     run-time keys under a literal prefix, and common.js's keys under every page's prefix."""
     expected = {
-        "login.locked": "web/views.py",                    # _login_page("login.locked", ...)
+        "login.slowed": "web/views.py",                    # _login_page("login.slowed", ...)
         "login.unavailable": "web/views.py",               # N_("login.unavailable")
         "login.title": "web/templates/web/login.html",
         "view.overdue": "web/templates/web/inbox.html",    # t('view.' ~ name)
@@ -119,7 +119,7 @@ def test_the_loader_serves_the_catalogues() -> None:
         assert i18n.MESSAGES[lang] == _entries(lang)
     assert i18n.translate("zh", "login.title") == "登录"
     assert i18n.translate("en", "login.title") == "Sign in"
-    assert i18n.translate("en", "login.locked", minutes=3).endswith("3 minute(s).")
+    assert i18n.translate("en", "login.slowed", seconds=3).endswith("3 second(s).")
     assert i18n.translate("fr", "login.title") == "登录"  # unknown language: Chinese
     assert i18n.translate("en", "no.such.key") == "no.such.key"  # unknown key: the key
     assert i18n.js_messages("en")["sla.breached"] == "Breached"
