@@ -51,7 +51,7 @@ def protected_blueprint(name: str, url_prefix: str, description: str) -> Bluepri
 
 def register(api) -> None:  # type: ignore[no-untyped-def]
     from api.routes import (admin, customers, definitions, events, external_tasks, instances,
-                            reports, secrets, session, tasks)
+                            lookup, reports, secrets, session, tasks)
     for module in (session, definitions, instances, tasks, events, external_tasks, customers,
-                   reports, admin, secrets):
+                   lookup, reports, admin, secrets):
         api.register_blueprint(module.blp)
