@@ -67,6 +67,18 @@ class CustomerQuery(PageQuery):
     abc_class = fields.String(validate=validate.OneOf(("A", "B", "C")))
 
 
+class MaskedCustomerOut(Schema):
+    id = fields.Integer()
+    code = fields.String()
+    name = fields.String(allow_none=True)
+    tier = fields.String(allow_none=True)
+    abc_class = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+    email = fields.String(allow_none=True)
+    masked = fields.Boolean(metadata={"description": "personal data masked: the full record "
+                                      "is GET /customers/{id}"})
+
+
 class CustomerPageOut(Schema):
-    items = fields.List(fields.Nested(CustomerOut))
+    items = fields.List(fields.Nested(MaskedCustomerOut))
     total = fields.Integer()

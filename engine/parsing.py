@@ -64,6 +64,10 @@ class ParsedDefinition:
     case_prefix: str = "C"  # case numbers: <prefix><YYYYMMDD><seq>
     status_profile: StatusProfile | None = None  # legal user-status order per case type
     start_data: str | None = None  # startDataProvider: the host fills start variables
+    # Who may start it by hand: the groups of the lanes its plain start events are in, and
+    # its ``starters`` property (groups or user names). Both empty: any staff member.
+    start_lanes: frozenset[str] = frozenset()
+    starters: frozenset[str] = frozenset()
     # Event subprocesses whose start event interrupts (BPMN's default): when one starts, the
     # rest of its (sub)process is cancelled. SpiffWorkflow does not read isInterrupting.
     interrupting: frozenset[str] = frozenset()
@@ -203,6 +207,9 @@ def parse_bundle(files: dict[str, bytes], process_key: str | None = None) -> Par
     parsed.sha256 = bundle_sha256(files)
     parsed.case_prefix = _case_prefix(bpmn_roots, key)
     parsed.start_data = _process_property(bpmn_roots, key, "startDataProvider") or None
+    parsed.start_lanes = _start_lanes(bpmn_roots, key)
+    parsed.starters = frozenset(
+        s.strip() for s in _process_property(bpmn_roots, key, "starters").split(",") if s.strip())
     parsed.status_profile = profile
     return parsed
 
@@ -213,6 +220,23 @@ def _process_property(roots: dict[str, etree._Element], key: str, name: str) -> 
             if process.get("id") == key:
                 return properties_of(process).get(name, "").strip()
     return ""
+
+
+def _start_lanes(roots: dict[str, etree._Element], key: str) -> frozenset[str]:
+    """Names of the lanes (lanes are groups) holding the process's plain start events, the
+    ones a person starts it at (message, signal and timer starts are not started by hand)."""
+    for root in roots.values():
+        for process in root.findall("bpmn:process", NS):
+            if process.get("id") != key:
+                continue
+            plain = {e.get("id") for e in process.findall("bpmn:startEvent", NS)
+                     if not any(isinstance(c.tag, str) and c.tag.endswith("EventDefinition")
+                                for c in e)}
+            return frozenset(lane.get("name") or lane.get("id", "")
+                             for lane in process.iter(f"{{{BPMN}}}lane")
+                             if any((ref.text or "").strip() in plain
+                                    for ref in lane.findall("bpmn:flowNodeRef", NS)))
+    return frozenset()
 
 
 def _case_prefix(roots: dict[str, etree._Element], key: str) -> str:

@@ -12,11 +12,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select, text
+from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 
-from services import audit
+from services import audit, customer_reads, masking
 from services.context import Flowdesk
-from services.errors import Conflict, Invalid, NotFound
+from services.errors import Conflict, Forbidden, Invalid, NotFound
+from services.visibility import customer_visible
 from services.principal import Principal, require_role
 from store import queries as q
 from store.tables import CaseCounter, Customer, Purchase
@@ -67,6 +69,7 @@ def case_exists(conn: UnitOfWork, case_no: str) -> bool:
 # -- the customer API ------------------------------------------------------------------------
 
 def create(fd: Flowdesk, user: Principal, values: dict) -> dict:
+    """A new record; the answer is what was just typed (no read of anyone else's data)."""
     require_role(user, *STAFF)
     now = fd.now()
     try:
@@ -75,57 +78,83 @@ def create(fd: Flowdesk, user: Principal, values: dict) -> dict:
                 **_defaults(values), "created_at": now, "updated_at": now}).scalar_one()
             audit.record(conn, now, user.username, "customer.created",
                          after={"customer_id": customer_id, **_jsonable(values)})
+            return _detail(conn, _row(conn, user, customer_id, check=False))
     except IntegrityError:
         raise Conflict(f"A customer with code '{values['code']}' already exists.") from None
-    return get(fd, user, customer_id)
 
 
 def update(fd: Flowdesk, user: Principal, customer_id: int, values: dict) -> dict:
+    """Supervisors, admins and staff working a case of this customer; audited with the
+    changed fields before and after."""
     require_role(user, *STAFF)
     now = fd.now()
     with fd.uow() as conn:
-        before = conn.execute(select(customers).where(customers.c.id == customer_id)
-                              ).mappings().first()
-        if before is None:
-            raise NotFound(f"No customer {customer_id}.")
+        before = _row(conn, user, customer_id, doing="change")
         conn.execute(customers.update().where(customers.c.id == customer_id)
                      .values(**values, updated_at=now))
         audit.record(conn, now, user.username, "customer.updated",
                      before={k: _jsonable({k: before[k]})[k] for k in values},
                      after={"customer_id": customer_id, **_jsonable(values)})
-    return get(fd, user, customer_id)
+        return _detail(conn, _row(conn, user, customer_id, check=False))
 
 
 def add_purchase(fd: Flowdesk, user: Principal, customer_id: int, values: dict) -> dict:
+    """Same rule as ``update``; audited."""
     require_role(user, *STAFF)
+    now = fd.now()
     with fd.uow() as conn:
-        if conn.execute(select(customers.c.id).where(customers.c.id == customer_id)).first() is None:
-            raise NotFound(f"No customer {customer_id}.")
+        _row(conn, user, customer_id, doing="change")
         conn.execute(purchases.insert().values(customer_id=customer_id, **values))
-    return get(fd, user, customer_id)
+        audit.record(conn, now, user.username, "customer.purchase_added",
+                     after={"customer_id": customer_id, **_jsonable(values)})
+        return _detail(conn, _row(conn, user, customer_id, check=False))
 
 
 def get(fd: Flowdesk, user: Principal, customer_id: int) -> dict:
-    """The record with its purchase history and its cases (service history), newest first."""
+    """The record with its purchase history and its cases (service history), newest first:
+    for supervisors, admins and staff working a case of this customer; audited
+    (``customer.read``)."""
     require_role(user, *STAFF)
-    with fd.uow(read_only=True) as conn:
-        row = conn.execute(select(customers).where(customers.c.id == customer_id)).mappings().first()
-        if row is None:
-            raise NotFound(f"No customer {customer_id}.")
-        bought = conn.execute(select(purchases).where(purchases.c.customer_id == customer_id)
-                              .order_by(purchases.c.purchased_at.desc())).mappings().all()
-        cases = conn.execute(
-            select(q.instances.c.id, q.instances.c.case_no, q.instances.c.process_key,
-                   q.instances.c.status, q.instances.c.started_at, q.instances.c.ended_at,
-                   q.instances.c.related_case_no)
-            .where(q.instances.c.customer_id == customer_id)
-            .order_by(q.instances.c.id.desc())).mappings().all()
-    return {**dict(row), "purchases": [dict(p) for p in bought], "cases": [dict(c) for c in cases]}
+    with fd.uow() as conn:
+        row = _row(conn, user, customer_id, doing="read")
+        customer_reads.record(conn, fd, user, customer_id, via="customer")
+        return _detail(conn, row)
+
+
+def _row(conn: UnitOfWork, user: Principal, customer_id: int, *, doing: str = "read",
+         check: bool = True) -> RowMapping:
+    """The customer's row, or 404; 403 when ``check`` and the user does not work on one of
+    the customer's cases (``visibility.customer_visible``: folded into this one read)."""
+    row = conn.execute(select(customers, customer_visible(user, customers.c.id).label("visible"))
+                       .where(customers.c.id == customer_id)).mappings().first()
+    if row is None:
+        raise NotFound(f"No customer {customer_id}.")
+    if check and not row["visible"]:
+        raise Forbidden(f"'{user.username}' works on no case of customer {customer_id}, so may "
+                        f"not {doing} their record; a supervisor can, or look the case up by "
+                        "its number for the masked summary.")
+    return row
+
+
+def _detail(conn: UnitOfWork, row: RowMapping) -> dict:
+    customer_id = row["id"]
+    bought = conn.execute(select(purchases).where(purchases.c.customer_id == customer_id)
+                          .order_by(purchases.c.purchased_at.desc())).mappings().all()
+    cases = conn.execute(
+        select(q.instances.c.id, q.instances.c.case_no, q.instances.c.process_key,
+               q.instances.c.status, q.instances.c.started_at, q.instances.c.ended_at,
+               q.instances.c.related_case_no)
+        .where(q.instances.c.customer_id == customer_id)
+        .order_by(q.instances.c.id.desc())).mappings().all()
+    record = {k: v for k, v in row.items() if k != "visible"}
+    return {**record, "purchases": [dict(p) for p in bought], "cases": [dict(c) for c in cases]}
 
 
 def search(fd: Flowdesk, user: Principal, *, q_text: str | None = None,
            tier: str | None = None, abc_class: str | None = None, page: int = 1,
            per_page: int = 50) -> tuple[list[dict], int]:
+    """Customers as masked summaries, for everyone (the full record is ``get``: checked and
+    audited)."""
     require_role(user, *STAFF)
     query = select(customers).order_by(customers.c.id)
     if q_text:
@@ -139,7 +168,7 @@ def search(fd: Flowdesk, user: Principal, *, q_text: str | None = None,
     with fd.uow(read_only=True) as conn:
         total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
         rows = conn.execute(query.limit(per_page).offset((page - 1) * per_page)).mappings().all()
-    return [dict(r) for r in rows], total
+    return [masking.customer(dict(r)) for r in rows], total
 
 
 def _defaults(values: dict) -> dict:

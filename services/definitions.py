@@ -15,6 +15,7 @@ from engine.timers import StartSchedule
 from services import audit, due_work, subscriptions
 from services.context import Flowdesk
 from services.errors import Conflict, NotFound
+from services.principal import Principal, require_role
 from store.tables import ProcessDefinition
 from store.uow import UnitOfWork
 
@@ -147,7 +148,11 @@ def list_definitions(fd: Flowdesk, key: str | None = None,
     return list(latest.values())
 
 
-def get_definition(fd: Flowdesk, definition_id: int) -> Row:
+def get_definition(fd: Flowdesk, user: Principal, definition_id: int) -> Row:
+    """One version with its XML and files: for designers and admins (the XML is how a process
+    works inside, scripts and rules included; staff see a case's diagram through the case).
+    Process groups with designers of their own are a later step."""
+    require_role(user, "designer", "admin")
     with fd.uow(read_only=True) as uow:
         row = uow.execute(select(DEFS).where(DEFS.c.id == definition_id)).first()
     if row is None:

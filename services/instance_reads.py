@@ -1,14 +1,16 @@
 """Reading process instances: one instance's detail, and filtered, paginated lists of
-instances and of their incidents."""
+instances and of their incidents, each through the visibility rule (``services.visibility``)."""
 from __future__ import annotations
 
 from datetime import datetime
 
 from sqlalchemy import select
 
+from services import customer_reads
 from services.context import Flowdesk
 from services.errors import NotFound
 from services.principal import Principal, require_role
+from services.visibility import case_visible, refuse_case
 from store.queries import ACTIVE as ACTIVE_TASK_STATES
 from store.queries import page_of
 from store.tables import AuditEntry, HumanTask, Incident, ProcessInstance
@@ -19,12 +21,17 @@ INSTANCES, TASKS, AUDIT, INCIDENTS = (ProcessInstance.__table__, HumanTask.__tab
 _HEAD_COLUMNS = [c for c in INSTANCES.c if c.key != "state"]
 
 
-def get_instance(fd: Flowdesk, instance_id: int) -> dict:
+def get_instance(fd: Flowdesk, user: Principal, instance_id: int) -> dict:
+    """The case in full, for whoever may see it (403 for a case that exists but is not
+    theirs); a read of its ``customer`` variable is audited as ``customer.read``."""
     with fd.uow(read_only=True) as uow:
-        instance = uow.execute(select(*_HEAD_COLUMNS).where(INSTANCES.c.id == instance_id)
-                               ).mappings().first()
-        if instance is None:
+        head = uow.execute(select(*_HEAD_COLUMNS, case_visible(user).label("visible"))
+                           .where(INSTANCES.c.id == instance_id)).mappings().first()
+        if head is None:
             raise NotFound(f"No process instance {instance_id}.")
+        if not head["visible"]:
+            raise refuse_case(user, instance_id)
+        instance = {k: v for k, v in head.items() if k != "visible"}
         tasks = uow.execute(select(TASKS).where(
             TASKS.c.instance_id == instance_id,
             TASKS.c.state.in_(ACTIVE_TASK_STATES)).order_by(TASKS.c.id)).mappings().all()
@@ -35,16 +42,22 @@ def get_instance(fd: Flowdesk, instance_id: int) -> dict:
             .order_by(AUDIT.c.id)).mappings().all()
         incidents = uow.execute(select(INCIDENTS).where(INCIDENTS.c.instance_id == instance_id)
                                 .order_by(INCIDENTS.c.id)).mappings().all()
+    customer_reads.record_if_shown(fd, user, instance["variables"], instance_id,
+                                   "instance.variables")
     return {**instance, "open_tasks": [dict(t) for t in tasks], "audit": trail,
             "incidents": [dict(i) for i in incidents]}
 
 
-def list_instances(fd: Flowdesk, *, status: str | None = None, process_key: str | None = None,
+def list_instances(fd: Flowdesk, user: Principal, *, status: str | None = None, process_key: str | None = None,
                    business_key: str | None = None, started_after: datetime | None = None,
                    started_before: datetime | None = None, case_no: str | None = None,
                    customer_id: int | None = None, related_case_no: str | None = None,
                    page: int = 1, per_page: int = 50) -> tuple[list[dict], int]:
+    """The instances this user may see (their head rows, no variables); designers also see
+    every head row, to count the running instances of each version."""
     query = select(*_HEAD_COLUMNS)
+    if not user.has_role("designer"):
+        query = query.where(case_visible(user))
     for column, value in ((INSTANCES.c.status, status), (INSTANCES.c.process_key, process_key),
                           (INSTANCES.c.business_key, business_key),
                           (INSTANCES.c.case_no, case_no),

@@ -15,6 +15,7 @@ from services.instance_reads import get_instance, list_instances  # noqa: F401 -
 from services.plain_json import json_safe
 from services.principal import Principal, require_role
 from services.sla import clocks as sla
+from services.visibility import require_may_start
 from store import queries as q
 from store.uow import UnitOfWork
 
@@ -36,10 +37,14 @@ def start_instance(fd: Flowdesk, user: Principal, process_key: str, version: int
                    business_key: str | None = None, variables: dict | None = None,
                    customer_id: int | None = None,
                    related_case_no: str | None = None) -> dict:
-    """Create and run an instance to its first wait; returns its detail without a re-read."""
+    """Create and run an instance to its first wait; returns its detail without a re-read.
+    Only who may start the process does (``visibility.require_may_start``: from the cached
+    parsed definition, no statement of its own)."""
     now = fd.now()
     with fd.uow() as uow:
         definition = find_definition(uow, process_key, version)
+        parsed = fd.parsed(uow, definition["id"])
+        require_may_start(user, definition["key"], parsed.start_lanes, parsed.starters)
         return start_in(uow, fd, user.username, definition, business_key, variables, now,
                         customer_id, related_case_no)
 

@@ -67,5 +67,5 @@ def list_definitions(args: dict):  # type: ignore[no-untyped-def]
 @blp.route("/<int:definition_id>", methods=["GET"])
 @blp.response(200, DefinitionDetailOut)
 def get_definition(definition_id: int):  # type: ignore[no-untyped-def]
-    """One definition version with its BPMN XML and all deployed files."""
-    return service.get_definition(flowdesk(), definition_id)
+    """One definition version with its BPMN XML and all deployed files (designer or admin)."""
+    return service.get_definition(flowdesk(), current_user(), definition_id)

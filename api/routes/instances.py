@@ -13,7 +13,7 @@ blp = protected_blueprint("instances", "/api/v1/instances", "Process instances."
 
 
 def _detail(instance_id: int) -> dict:
-    return service.get_instance(flowdesk(), instance_id)
+    return service.get_instance(flowdesk(), current_user(), instance_id)
 
 
 @blp.route("", methods=["POST"])
@@ -31,15 +31,17 @@ def start(args: dict):  # type: ignore[no-untyped-def]
 @blp.arguments(InstanceQuery(), location="query")
 @blp.response(200, InstancePageOut)
 def list_instances(args: dict):  # type: ignore[no-untyped-def]
-    """Instances, newest first, filtered and paginated (with the total count)."""
-    rows, total = service.list_instances(flowdesk(), **args)
+    """Instances the user may see, newest first, filtered and paginated (with the total)."""
+    rows, total = service.list_instances(flowdesk(), current_user(), **args)
     return {"items": rows, "total": total, "page": args["page"], "per_page": args["per_page"]}
 
 
 @blp.route("/<int:instance_id>", methods=["GET"])
 @blp.response(200, InstanceDetailOut)
 def get_instance(instance_id: int):  # type: ignore[no-untyped-def]
-    """Status, variables, open tasks, incidents and the audit trail of one instance."""
+    """Status, variables, open tasks, incidents and the audit trail of one instance: for staff
+    working on it (a task of it held or in their groups' lanes), supervisors and admins; 403
+    otherwise. Reading its customer variable is audited (customer.read)."""
     return _detail(instance_id)
 
 
@@ -88,4 +90,4 @@ def waiting(args: dict, instance_id: int):  # type: ignore[no-untyped-def]
 def diagram(instance_id: int):  # type: ignore[no-untyped-def]
     """The instance's process diagram (BPMN XML) with the elements it is at and has done;
     readable by whoever may read the instance."""
-    return instance_diagram.get_diagram(flowdesk(), instance_id)
+    return instance_diagram.get_diagram(flowdesk(), current_user(), instance_id)

@@ -43,7 +43,8 @@ def test_a_vip_case_gets_priority_and_the_dedicated_agent(server, tokens) -> Non
     assert unknown.status_code == 422
     assert server.get("/api/v1/instances", agent).json()["total"] == 2  # nothing half-made
 
-    detail = server.get(f"/api/v1/customers/{customer['id']}", tokens["outsider"]).json()
+    assert server.get(f"/api/v1/customers/{customer['id']}", tokens["outsider"]).status_code == 403
+    detail = server.get(f"/api/v1/customers/{customer['id']}", tokens["supervisor"]).json()
     assert [c["case_no"] for c in detail["cases"]] == [started["case_no"]]
     assert server.get(f"/api/v1/customers/{customer['id']}", tokens["designer"]).status_code == 403
     bought = server.post(f"/api/v1/customers/{customer['id']}/purchases", agent, json={

@@ -30,10 +30,11 @@ def test_list_latest_and_all_versions_and_detail(server, tokens) -> None:
     assert [(d["key"], d["version"]) for d in latest] == [("three_steps", 2)]
     every = server.get("/api/v1/definitions?all_versions=true", tokens["agent"]).json()
     assert [d["version"] for d in every] == [2, 1]
-    detail = server.get(f"/api/v1/definitions/{every[1]['id']}", tokens["agent"]).json()
+    assert server.get(f"/api/v1/definitions/{every[1]['id']}", tokens["agent"]).status_code == 403
+    detail = server.get(f"/api/v1/definitions/{every[1]['id']}", tokens["designer"]).json()
     assert detail["bpmn_xml"].startswith("<?xml") and "step_one" in detail["bpmn_xml"]
     assert set(detail["contents"]) == {"three_steps.bpmn", "step_one.json"}
-    assert server.get("/api/v1/definitions/999", tokens["agent"]).status_code == 404
+    assert server.get("/api/v1/definitions/999", tokens["designer"]).status_code == 404
 
 
 def test_deploy_needs_designer_or_admin_and_a_token(server, tokens) -> None:
