@@ -196,16 +196,27 @@ class Runtime:
               external: tuple[str, ...] = ()) -> StepResult:
         """Put failed tasks back to READY (G14: Spiff has no public retry), optionally with
         corrected data, and run again. ``external``: the external tasks whose worker gave up
-        (they stay with their workers; the corrected data goes to them too)."""
+        (they stay with their workers; the corrected data goes to them too).
+
+        A user or manual task in error was completed and its post-script failed: the person's
+        work is done, so its post-script runs again with the corrections and the process goes
+        on, rather than the form reopening (its row is already completed)."""
+        completed_by_people = []
         for task in wf.get_tasks(state=TaskState.ERROR):
             if variables:
                 task.data.update(copy.deepcopy(variables))
             task._set_state(TaskState.READY)
+            if task.task_spec.manual:
+                completed_by_people.append(task)
         for guid in external if variables else ():
             task = self._find(wf, guid)
             if is_open_external(task):
                 task.data.update(copy.deepcopy(variables))
-        return self._advance(wf, definition, action=None)
+
+        def finish_their_tasks() -> None:
+            for task in completed_by_people:
+                task.run()
+        return self._advance(wf, definition, action=finish_their_tasks)
 
     # -- external tasks --------------------------------------------------------------------
     def complete_external(self, definition: ParsedDefinition, wf: BpmnWorkflow,
