@@ -23,6 +23,7 @@ from .bpmn_parser import FlowdeskBpmnParser
 from .errors import InvalidModel, Problem
 from .external_tasks import error_variables, specs_have_external_tasks
 from .lint import BPMN, NS, executable_process_ids, lint_bpmn, properties_of
+from .lint_recursion import lint_recursive_calls
 from . import conditions, event_subprocesses, events, spiff_patches, status_profile
 from .status_profile import StatusProfile
 from .timers import StartSchedule, specs_have_timers, start_schedules
@@ -200,6 +201,7 @@ def parse_bundle(files: dict[str, bytes], process_key: str | None = None) -> Par
                (p.get("id", "") for p in r.findall("bpmn:process", NS))}
     for name, root in bpmn_roots.items():
         problems += lint_bpmn(root, name, _decision_ids(dmn_roots), all_ids, set(forms))
+    problems += lint_recursive_calls(bpmn_roots)
     key = None if problems else _choose_key(bpmn_roots, process_key, problems)
     if problems or key is None:
         raise InvalidModel(problems or [Problem("No executable process found.", code="no_process")])

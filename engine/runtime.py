@@ -7,6 +7,7 @@ failed, one incident, so the host never has to look inside Spiff.
 from __future__ import annotations
 
 import copy
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +29,7 @@ from .host_actions import HostAction
 from .parsing import ParsedDefinition
 from .scripting import make_script_engine
 from .serialization import StateSerializer
+from .step_budget import EngineBudgetExceeded, StepBudget, StepLimits
 from .task_tree import all_tasks
 from .timers import (ArmedTimer, armed_timers, coalesce_missed_cycles, fire_start_timers_now,
                      hold_start_timers)
@@ -97,8 +99,12 @@ class Runtime:
     """Drives SpiffWorkflow with Flowdesk's sandbox, clock and guards."""
 
     def __init__(self, clock: Clock | None = None, cpu_seconds: float = 1.0,
-                 max_depth: int = 900, timezone: str = "Asia/Shanghai") -> None:
+                 max_depth: int = 900, timezone: str = "Asia/Shanghai",
+                 limits: StepLimits | None = None) -> None:
+        """``limits``: each call's engine budget; the host gives it a monotonic clock (the
+        default reads this thread's CPU time, which a loaded machine does not stretch)."""
         self.clock = clock or SystemClock()
+        self.limits = limits or StepLimits(timer=time.thread_time)
         self.script_engine = make_script_engine(cpu_seconds=cpu_seconds, clock=self.clock,
                                                 timezone=timezone)
         self.serializer = StateSerializer()
@@ -190,16 +196,27 @@ class Runtime:
               external: tuple[str, ...] = ()) -> StepResult:
         """Put failed tasks back to READY (G14: Spiff has no public retry), optionally with
         corrected data, and run again. ``external``: the external tasks whose worker gave up
-        (they stay with their workers; the corrected data goes to them too)."""
+        (they stay with their workers; the corrected data goes to them too).
+
+        A user or manual task in error was completed and its post-script failed: the person's
+        work is done, so its post-script runs again with the corrections and the process goes
+        on, rather than the form reopening (its row is already completed)."""
+        completed_by_people = []
         for task in wf.get_tasks(state=TaskState.ERROR):
             if variables:
                 task.data.update(copy.deepcopy(variables))
             task._set_state(TaskState.READY)
+            if task.task_spec.manual:
+                completed_by_people.append(task)
         for guid in external if variables else ():
             task = self._find(wf, guid)
             if is_open_external(task):
                 task.data.update(copy.deepcopy(variables))
-        return self._advance(wf, definition, action=None)
+
+        def finish_their_tasks() -> None:
+            for task in completed_by_people:
+                task.run()
+        return self._advance(wf, definition, action=finish_their_tasks)
 
     # -- external tasks --------------------------------------------------------------------
     def complete_external(self, definition: ParsedDefinition, wf: BpmnWorkflow,
@@ -287,10 +304,12 @@ class Runtime:
                 wf.refresh_timers()
             if action is not None:
                 action()
-            self._run_to_wait(wf, definition)
+            self._run_to_wait(wf, definition, self.limits.start())
             self._guard_depth(wf)
         except TaskTreeTooDeep as exc:
             incident = Incident(kind="loop_limit", message=str(exc))
+        except EngineBudgetExceeded as exc:
+            incident = self._budget_incident(exc)
         except SpiffWorkflowException as exc:
             incident = self._incident(exc)
         except Exception as exc:  # noqa: BLE001 - Spiff leaks raw errors (G6); never a 500
@@ -303,17 +322,19 @@ class Runtime:
         result.thrown = events.thrown(wf)  # thrown before any failure: the state keeps them
         return result
 
-    def _run_to_wait(self, wf: BpmnWorkflow, definition: ParsedDefinition) -> None:
+    def _run_to_wait(self, wf: BpmnWorkflow, definition: ParsedDefinition,
+                     budget: StepBudget) -> None:
         """Run the engine until the instance waits, then settle what SpiffWorkflow leaves to
         the host (see ``_settle``), and run again while that moved anything.
 
         Not wf.do_engine_steps(): its trailing refresh_timers() makes an overdue timer READY
         without running it, and the instance would sit with nothing to wake it. Timers move
         only in fire_due_timers (refresh=True), after missed cycles are coalesced, so a late
-        cycle fires once."""
+        cycle fires once. ``budget`` sees every task before it runs and stops the run (the
+        task stays READY) once it is spent."""
         for _ in range(SETTLE_ROUNDS):
-            while wf._do_engine_steps():
-                pass
+            while wf._do_engine_steps(will_complete_task=budget.before_task):
+                budget.check_time()
             if not self._settle(wf, definition):
                 return
 
@@ -336,6 +357,14 @@ class Runtime:
                         task_guid=str(task.id) if task is not None else None,
                         task_name=getattr(spec, "bpmn_name", None) or getattr(spec, "name", None),
                         line=line or None, error_line=getattr(exc, "error_line", None) or None)
+
+    @staticmethod
+    def _budget_incident(exc: EngineBudgetExceeded) -> Incident:
+        """Where the engine stopped: the task that would have run next."""
+        spec = getattr(exc.task, "task_spec", None)
+        return Incident(kind=exc.kind, message=str(exc), bpmn_id=getattr(spec, "bpmn_id", None),
+                        task_guid=str(exc.task.id) if exc.task is not None else None,
+                        task_name=getattr(spec, "bpmn_name", None) or getattr(spec, "name", None))
 
     @staticmethod
     def _interrupt(wf: BpmnWorkflow, definition: ParsedDefinition) -> bool:

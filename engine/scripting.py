@@ -4,9 +4,10 @@ Spiff's default engine runs model code with plain exec/eval, so whoever deploys 
 ``__import__('os').system(...)`` on the server. Here every source is compiled by RestrictedPython
 under our policy (no imports, classes or ``_`` names, CPU ticks in loops and calls, size-checked
 operators) and runs against a builtin whitelist, on a deep copy of the task data that is written
-back only when the script succeeds. Not covered, so cap the worker process itself: total memory
-across many allowed allocations, and C-level work that never returns to Python (``repr`` of a
-list that shares itself 2**60 times).
+back only when the script succeeds. C-level calls that no tick interrupts are priced before they
+run (``script_limits``: text from ``repr``/``str``/``%``/f-strings/``print``, comparisons, ``in``,
+sorting), and the CPU clock is read once more when the script ends. Not covered, so cap the
+worker process itself: total memory across many allowed allocations.
 """
 from __future__ import annotations
 
@@ -32,8 +33,9 @@ from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScript
 
 from . import secret_refs
 from .script_limits import (MAX_ITEMS, ScriptLimitExceeded, ValueTooLarge, check_result,
-                            guarded_apply, guarded_binop, guarded_getattr, guarded_inplacevar,
-                            guarded_sum)
+                            compared, guarded_apply, guarded_binop, guarded_compare,
+                            guarded_getattr, guarded_inplacevar, guarded_max, guarded_min,
+                            guarded_sorted, guarded_sum, refuse_large_text)
 
 __all__ = ["ForbiddenScript", "SandboxEnvironment", "ScriptLimitExceeded", "ScriptTimeout",
            "ValueTooLarge", "check_script", "make_script_engine"]
@@ -59,6 +61,9 @@ class ForbiddenScript(SyntaxError):
 
 # -- compile time ---------------------------------------------------------------------------------
 _GUARDED_OPS = {ast.Add: "+", ast.Mult: "*", ast.Pow: "**", ast.LShift: "<<", ast.Mod: "%"}
+_COMPARE_SYMBOLS = {ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">",
+                    ast.GtE: ">=", ast.Is: "is", ast.IsNot: "is not", ast.In: "in",
+                    ast.NotIn: "not in"}
 _ERROR = re.compile(r"Line (\d+|None): (.*)", re.DOTALL)
 
 
@@ -101,8 +106,19 @@ class _Policy(RestrictingNodeTransformer):
         return node if symbol is None else _call(
             "_binop_", [ast.Constant(symbol), node.left, node.right], node)
 
+    def visit_Compare(self, node: ast.Compare) -> ast.AST:
+        """``a op b`` becomes a priced ``_compare_``; in a chain each operand is checked."""
+        node = self.node_contents_visit(node)
+        if len(node.ops) == 1:
+            return _call("_compare_", [ast.Constant(_COMPARE_SYMBOLS[type(node.ops[0])]),
+                                       node.left, node.comparators[0]], node)
+        node.left = _call("_compared_", [node.left], node.left)
+        node.comparators = [_call("_compared_", [c], c) for c in node.comparators]
+        return node
+
     def visit_FormattedValue(self, node: ast.FormattedValue) -> ast.AST:
         node = self.node_contents_visit(node)
+        node.value = _call("_text_", [node.value], node.value)
         parts = node.format_spec.values if isinstance(node.format_spec, ast.JoinedStr) else []
         if not all(isinstance(part, ast.Constant) for part in parts):
             self.error(node, "computed format specs (f'{x:{width}}') are not allowed.")
@@ -166,7 +182,10 @@ class _Budget:
         raise ScriptTimeout(f"script used more than {self.cpu_seconds:g} s of CPU time")
 
     def finish(self) -> None:
-        if self.expired:  # the script caught ScriptTimeout and carried on
+        """Read the CPU clock once more: a last C-level call may have run past the budget
+        without a tick (or the script caught ScriptTimeout and carried on)."""
+        if self.expired or time.thread_time() > self.deadline:
+            self.expired = True
             self.tick()
 
     def getiter(self, obj: Any) -> Iterator[Any]:
@@ -188,13 +207,47 @@ class _Budget:
         return numbers if small else self._ticking(iter(numbers))
 
 
+class _TextType(type):
+    """``isinstance(x, str)`` keeps working on the guarded ``str`` below."""
+
+    def __instancecheck__(cls, obj: Any) -> bool:
+        return isinstance(obj, str)
+
+    def __subclasscheck__(cls, sub: type) -> bool:
+        return issubclass(sub, str)
+
+
+class _GuardedStr(str, metaclass=_TextType):
+    """The scripts' ``str``: ``str(x)`` of a value whose text would be huge is refused."""
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:  # type: ignore[misc]
+        if len(args) == 1 and not kwargs:
+            refuse_large_text(args[0])
+        return str(*args, **kwargs)
+
+
+def _guarded_repr(value: Any) -> str:
+    return repr(refuse_large_text(value))
+
+
+class _GuardedPrint(PrintCollector):
+    """``print`` writes text too."""
+
+    def _call_print(self, *objects: Any, **kwargs: Any) -> None:
+        for value in objects:
+            refuse_large_text(value)
+        super()._call_print(*objects, **kwargs)
+
+
 _SAFE_BUILTINS: dict[str, Any] = {name: getattr(builtins, name) for name in (
     "abs", "all", "any", "bool", "chr", "dict", "divmod", "enumerate", "filter", "float",
     "frozenset", "int", "isinstance", "len", "list", "map", "max", "min", "next", "ord", "repr",
     "reversed", "round", "set", "sorted", "str", "tuple", "zip", "None", "True", "False",
     "ArithmeticError", "AssertionError", "AttributeError", "Exception", "IndexError", "KeyError",
     "LookupError", "NameError", "OverflowError", "RuntimeError", "StopIteration", "TypeError",
-    "ValueError", "ZeroDivisionError")} | {"sum": guarded_sum}
+    "ValueError", "ZeroDivisionError")} | {
+    "sum": guarded_sum, "str": _GuardedStr, "repr": _guarded_repr, "sorted": guarded_sorted,
+    "min": guarded_min, "max": guarded_max}
 
 
 def _copy_visible(value: Any) -> Any:
@@ -259,7 +312,9 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
             "_getattr_": guarded_getattr, "_getitem_": operator.getitem, "_getiter_": budget.getiter,
             "_write_": full_write_guard, "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
             "_unpack_sequence_": guarded_unpack_sequence, "_inplacevar_": guarded_inplacevar,
-            "_binop_": guarded_binop, "_tick_": budget.tick, "_apply_": guarded_apply, "_print_": PrintCollector,
+            "_binop_": guarded_binop, "_tick_": budget.tick, "_apply_": guarded_apply,
+            "_print_": _GuardedPrint, "_compare_": guarded_compare, "_compared_": compared,
+            "_text_": refuse_large_text,
         })
         result = eval(code, namespace)  # noqa: S307 - restricted code; exec-mode code gives None
         budget.finish()

@@ -14,6 +14,7 @@ from engine.clock import Clock, SystemClock
 from engine.live_cache import WorkflowCache
 from engine.parsing import DefinitionCache, ParsedDefinition
 from engine.runtime import Runtime
+from engine.step_budget import StepLimits
 from services import secret_keys
 from services.hooks import Hooks
 from services.rules import default_hooks
@@ -34,8 +35,10 @@ class Flowdesk:
         # ``fd.uow()`` / ``fd.uow(read_only=True)``: one transaction (``store.uow``), the only
         # way a service opens one.
         self.uow = self.db.unit_of_work
+        # Engine budgets run on the monotonic clock: they bound how long a call holds the lock.
         self.runtime = Runtime(clock=self.clock, cpu_seconds=settings.script_cpu_seconds,
-                               timezone=settings.timezone)
+                               timezone=settings.timezone,
+                               limits=StepLimits(timer=time.monotonic))
         self.definitions = DefinitionCache()
         self.workflows = WorkflowCache(settings.workflow_cache_size)
         self._parsed_by_id: dict[int, ParsedDefinition] = {}

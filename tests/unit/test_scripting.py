@@ -13,6 +13,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.util.task import TaskState
 
+from tests.c_level_payloads import PAYLOADS, WORDS
 from engine.scripting import (ForbiddenScript, SandboxEnvironment, ScriptTimeout, ValueTooLarge,
                               check_script, make_script_engine)
 
@@ -322,3 +323,36 @@ def test_spiff_gateway_condition_cannot_import(tmp_path: Path) -> None:
     assert info.value.error_type == "ForbiddenScript"
     assert not marker.exists()
     assert not wf.is_completed()
+
+
+@pytest.mark.parametrize("name", sorted(PAYLOADS))
+def test_c_level_payloads_are_refused_before_they_run(env: SandboxEnvironment,
+                                                      name: str) -> None:
+    context: dict = {"keep": 1}
+    started = time.process_time()
+    with pytest.raises(ValueTooLarge) as refused:
+        env.execute(PAYLOADS[name], context)
+    assert any(word in str(refused.value) for word in WORDS), refused.value
+    assert context == {"keep": 1}
+    # Generous: unguarded, these ran 10 s and more; refused, they cost milliseconds.
+    assert time.process_time() - started < 2.0
+
+
+def test_priced_operations_still_work_on_business_sized_values(env: SandboxEnvironment) -> None:
+    context: dict = {"tags": ["vip", "refund"], "names": ["b", "a"]}
+    env.execute("hit = 'vip' in tags\nsame = tags == ['vip', 'refund']\n"
+                "order = sorted(names)\nlow = min(names)\nn = tags.count('vip')\n"
+                "text = str(tags) + repr(names) + f'{tags}' + '%s' % (names,)\n"
+                "chained = 1 < 2 <= 2 and isinstance(text, str)\nprint(tags)\nout = printed",
+                context)
+    assert context["hit"] and context["same"] and context["order"] == ["a", "b"]
+    assert context["low"] == "a" and context["n"] == 1 and context["chained"]
+    assert context["text"] == "['vip', 'refund']['b', 'a']['vip', 'refund']['b', 'a']"
+    assert context["out"] == "['vip', 'refund']\n"
+
+
+def test_finish_reads_the_cpu_clock_after_the_last_call() -> None:
+    """A script whose only work is one long call, with no tick after it, still times out."""
+    env = SandboxEnvironment(cpu_seconds=0.01)
+    with pytest.raises(ScriptTimeout):
+        env.execute("r = sorted(range(3000)) and len(repr(list(range(300000))))", {})
