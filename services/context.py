@@ -6,6 +6,7 @@ request global. ``uow()`` is the one way a service opens a transaction.
 from __future__ import annotations
 
 import secrets
+import time
 from datetime import datetime
 
 from sqlalchemy import Engine, insert, select

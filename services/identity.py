@@ -17,8 +17,10 @@ from store.uow import UnitOfWork
 
 DEMO_USERS = {
     "admin": (["admin", "designer", "supervisor", "staff"],
-              ["Agent", "Supervisor", "ComplaintGroup", "AfterSales", "Finance"]),
-    "agent": (["staff"], ["Agent", "AfterSales"]),
+              ["Agent", "Supervisor", "ComplaintGroup", "AfterSales", "Finance",
+               "ServiceAssistant"]),
+    # the front office registers service notifications too (客服助理: its start lane)
+    "agent": (["staff"], ["Agent", "AfterSales", "ServiceAssistant"]),
     "supervisor": (["supervisor", "staff"], ["Supervisor", "Agent", "ComplaintGroup", "AfterSales"]),
 }
 
