@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from http import HTTPStatus
 from typing import Any
 
 from pathlib import Path
@@ -15,16 +16,35 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from engine.clock import Clock
 
 from api import routes
-from api.errors import handle_http_exception, register_error_handlers
+from api.errors import PROBLEM_JSON, handle_http_exception, register_error_handlers
+from api.path_ids import bound_path_ints
+from api.schemas import ProblemOut
 from services.context import Flowdesk
 from services.settings import Settings
 
 
 class FlowdeskApi(Api):
-    """flask-smorest's Api with problem-details errors instead of its own error format."""
+    """flask-smorest's Api with problem-details errors instead of its own error format, in
+    the responses and in the OpenAPI document."""
+
+    ERROR_SCHEMA = ProblemOut
 
     def handle_http_exception(self, error):  # type: ignore[no-untyped-def,override]
         return handle_http_exception(error)
+
+    def _register_responses(self) -> None:
+        """flask-smorest's shared responses (one per status, and the default error), with
+        every error described as what ``api.errors.problem`` sends: problem+json."""
+        for status in HTTPStatus:
+            response: dict[str, Any] = {"description": status.phrase}
+            if status >= 400:
+                response["content"] = {PROBLEM_JSON: {"schema": self.ERROR_SCHEMA}}
+            elif not 100 <= status < 200 and status not in (204, 304):
+                response["content"] = {"application/json": {"schema": self.ERROR_SCHEMA}}
+            self.spec.components.response(status.name, response, lazy=True)
+        self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, {
+            "description": "Default error response",
+            "content": {PROBLEM_JSON: {"schema": self.ERROR_SCHEMA}}}, lazy=True)
 
 
 class CachedSigningSessions(SecureCookieSessionInterface):
@@ -76,6 +96,7 @@ def create_app(config: dict[str, Any] | None = None, clock: Clock | None = None)
         "info": {"description": "Workflow/BPM engine for customer-service organisations."}})
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     api.spec.options["security"] = [{"bearerAuth": []}]
+    bound_path_ints(app, api)
     routes.register(api)
 
     swagger_assets = Path(__file__).parent / "static" / "swagger-ui"

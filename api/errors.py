@@ -11,7 +11,7 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, json
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from engine.errors import FormInvalid, InvalidModel, TaskNotFound, TaskNotReady
@@ -19,6 +19,8 @@ from engine.status_profile import IllegalStatus
 from services import errors as service_errors
 
 log = logging.getLogger("flowdesk.api")
+
+PROBLEM_JSON = "application/problem+json"
 
 
 class ApiError(Exception):
@@ -68,7 +70,7 @@ def problem(status: int, title: str, detail: str, errors: list[dict] | None = No
     if errors:
         body["errors"] = errors
     response = Response(json.dumps(body, ensure_ascii=False), status=status,
-                        mimetype="application/problem+json")
+                        mimetype=PROBLEM_JSON)
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
@@ -144,6 +146,14 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Response:
         return handle_http_exception(exc)
+
+    @app.errorhandler(IntegrityError)
+    def _integrity(exc: IntegrityError) -> Response:
+        """A unique or foreign key the services did not foresee: the request clashes with
+        what is stored (409), rolled back whole; the services name the field where they can."""
+        log.warning("integrity error: %s", exc.orig)
+        return problem(409, "Conflict", "The change clashes with what is already stored "
+                       "(a value that must be unique, or a reference to something missing).")
 
     @app.errorhandler(DBAPIError)
     def _database(exc: DBAPIError) -> Response:

@@ -3,14 +3,28 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from api.fields import BoundedInt
+
 STATUSES = ("running", "waiting", "completed", "error", "cancelled")
 SLA_STATES = ("ok", "at_risk", "breached", "paused", "met")
 TASK_STATES = ("open", "claimed", "completed", "cancelled", "active", "all")
 
 
+class ProblemOut(Schema):
+    """RFC 9457 problem details: what every error response is (``api.errors.problem``)."""
+
+    type = fields.String()
+    status = BoundedInt()
+    title = fields.String()
+    detail = fields.String()
+    errors = fields.List(fields.Dict(), metadata={
+        "description": "each problem: field, message, location (deploy problems add file, "
+                       "element id and line)"})
+
+
 class PageQuery(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    page = BoundedInt(load_default=1, validate=validate.Range(min=1))
+    per_page = BoundedInt(load_default=50, validate=validate.Range(min=1, max=200))
 
 
 class DefinitionQuery(Schema):
@@ -19,9 +33,9 @@ class DefinitionQuery(Schema):
 
 
 class DefinitionOut(Schema):
-    id = fields.Integer()
+    id = BoundedInt()
     key = fields.String()
-    version = fields.Integer()
+    version = BoundedInt()
     name = fields.String()
     sha256 = fields.String()
     deployed_at = fields.DateTime()
@@ -38,9 +52,9 @@ class DefinitionDetailOut(DefinitionOut):
 
 
 class DeployedOut(Schema):
-    id = fields.Integer()
+    id = BoundedInt()
     key = fields.String()
-    version = fields.Integer()
+    version = BoundedInt()
     created = fields.Boolean(metadata={"description": "false when identical content was "
                                        "already deployed (no new version)"})
 
@@ -48,7 +62,7 @@ class DeployedOut(Schema):
 class ValidatedOut(Schema):
     key = fields.String(metadata={"description": "the process that would be deployed"})
     name = fields.String()
-    version = fields.Integer(metadata={"description": "the version a deployment would get "
+    version = BoundedInt(metadata={"description": "the version a deployment would get "
                                        "(the existing one for identical content)"})
     changed = fields.Boolean(metadata={"description": "false when identical content is "
                                        "deployed already"})
@@ -56,10 +70,10 @@ class ValidatedOut(Schema):
 
 class StartInstanceIn(Schema):
     process_key = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    version = fields.Integer(validate=validate.Range(min=1))
+    version = BoundedInt(validate=validate.Range(min=1))
     business_key = fields.String(validate=validate.Length(max=200), allow_none=True)
     variables = fields.Dict(keys=fields.String(), load_default=dict)
-    customer_id = fields.Integer(metadata={"description": "the customer the case is about"})
+    customer_id = BoundedInt(metadata={"description": "the customer the case is about"})
     related_case_no = fields.String(validate=validate.Length(max=40),
                                     metadata={"description": "an earlier case this one follows"})
 
@@ -71,20 +85,20 @@ class InstanceQuery(PageQuery):
     started_after = fields.AwareDateTime(default_timezone=None)
     started_before = fields.AwareDateTime(default_timezone=None)
     case_no = fields.String()
-    customer_id = fields.Integer()
+    customer_id = BoundedInt()
     related_case_no = fields.String()
 
 
 class InstanceOut(Schema):
-    id = fields.Integer()
-    definition_id = fields.Integer()
+    id = BoundedInt()
+    definition_id = BoundedInt()
     process_key = fields.String()
     business_key = fields.String(allow_none=True)
     case_no = fields.String(allow_none=True, metadata={"description": "e.g. TS202611230001"})
-    customer_id = fields.Integer(allow_none=True)
+    customer_id = BoundedInt(allow_none=True)
     related_case_no = fields.String(allow_none=True)
     status = fields.String()
-    version = fields.Integer(metadata={"description": "row version (optimistic lock)"})
+    version = BoundedInt(metadata={"description": "row version (optimistic lock)"})
     serializer_version = fields.String()
     spiff_version = fields.String()
     started_by = fields.String()
@@ -94,9 +108,9 @@ class InstanceOut(Schema):
 
 
 class TaskOut(Schema):
-    id = fields.Integer()
+    id = BoundedInt()
     task_guid = fields.String()
-    instance_id = fields.Integer()
+    instance_id = BoundedInt()
     process_key = fields.String()
     business_key = fields.String(allow_none=True)
     bpmn_id = fields.String()
@@ -104,7 +118,7 @@ class TaskOut(Schema):
     candidate_group = fields.String(allow_none=True)
     assignee = fields.String(allow_none=True)
     state = fields.String()
-    priority = fields.Integer()
+    priority = BoundedInt()
     due_at = fields.DateTime(allow_none=True)
     created_at = fields.DateTime()
     claimed_at = fields.DateTime(allow_none=True)
@@ -113,7 +127,7 @@ class TaskOut(Schema):
     case_no = fields.String(allow_none=True, metadata={"description": "the case's number"})
     sla_state = fields.String(allow_none=True, metadata={
         "description": "ok | at_risk | breached | paused | met; null without an SLA"})
-    escalation_level = fields.Integer()
+    escalation_level = BoundedInt()
     escalation_group = fields.String(allow_none=True)
     waiting_reason = fields.String(allow_none=True)
 
@@ -125,24 +139,24 @@ class TaskDetailOut(TaskOut):
 
 
 class AuditOut(Schema):
-    id = fields.Integer()
+    id = BoundedInt(bits=64)
     at = fields.DateTime()
     actor = fields.String()
     action = fields.String()
-    task_id = fields.Integer(allow_none=True)
+    task_id = BoundedInt(allow_none=True)
     task_name = fields.String(allow_none=True)
     before = fields.Dict(allow_none=True)
     after = fields.Dict(allow_none=True)
 
 
 class IncidentOut(Schema):
-    id = fields.Integer()
+    id = BoundedInt()
     kind = fields.String()
     task_guid = fields.String(allow_none=True)
     bpmn_id = fields.String(allow_none=True)
     task_name = fields.String(allow_none=True)
     message = fields.String()
-    line = fields.Integer(allow_none=True)
+    line = BoundedInt(allow_none=True)
     error_line = fields.String(allow_none=True)
     created_at = fields.DateTime()
     resolved_at = fields.DateTime(allow_none=True)
@@ -157,9 +171,9 @@ class InstanceDetailOut(InstanceOut):
 
 class InstancePageOut(Schema):
     items = fields.List(fields.Nested(InstanceOut))
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()
+    total = BoundedInt()
+    page = BoundedInt()
+    per_page = BoundedInt()
 
 
 class CancelIn(Schema):
@@ -181,12 +195,12 @@ class TaskQuery(PageQuery):
     candidate_group = fields.String()
     unassigned = fields.Boolean()
     process_key = fields.String()
-    instance_id = fields.Integer()
+    instance_id = BoundedInt()
     business_key = fields.String()
     state = fields.String(validate=validate.OneOf(TASK_STATES),
                           metadata={"description": "default: active (open or claimed)"})
     due_before = fields.AwareDateTime(default_timezone=None)
-    priority_min = fields.Integer(validate=validate.Range(min=0, max=100))
+    priority_min = BoundedInt(validate=validate.Range(min=0, max=100))
     overdue = fields.Boolean(metadata={"description": "due before now"})
     due_today = fields.Boolean(metadata={"description": "due today in `tz`"})
     tz = fields.String(metadata={"description": "IANA zone for due_today (default: the "
@@ -199,9 +213,9 @@ class TaskQuery(PageQuery):
 
 class TaskPageOut(Schema):
     items = fields.List(fields.Nested(TaskOut))
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()
+    total = BoundedInt()
+    page = BoundedInt()
+    per_page = BoundedInt()
 
 
 class AssignIn(Schema):
@@ -213,19 +227,19 @@ class CompleteIn(Schema):
 
 
 class CompleteOut(Schema):
-    task_id = fields.Integer()
-    instance_id = fields.Integer()
+    task_id = BoundedInt()
+    instance_id = BoundedInt()
     instance_status = fields.String()
-    next_task_ids = fields.List(fields.Integer())
+    next_task_ids = fields.List(BoundedInt())
     incident = fields.String(allow_none=True)
 
 
 class DiagramOut(Schema):
-    instance_id = fields.Integer()
+    instance_id = BoundedInt()
     status = fields.String()
-    definition_id = fields.Integer()
+    definition_id = BoundedInt()
     key = fields.String()
-    version = fields.Integer()
+    version = BoundedInt()
     process_id = fields.String(metadata={"description": "the process's id in bpmn_xml"})
     bpmn_xml = fields.String(metadata={"description": "the file that holds the process"})
     active = fields.List(fields.String(), metadata={

@@ -6,9 +6,12 @@ which reports every bad field at once; marshmallow only takes ``apply_to`` off t
 """
 from __future__ import annotations
 
+from datetime import timedelta
+
 from marshmallow import INCLUDE, Schema, fields, validate
 from webargs.fields import DelimitedList
 
+from api.fields import BoundedInt, IsoDuration
 from api.schemas import IncidentOut, PageQuery
 
 APPLY_TO = fields.String(load_default="new", validate=validate.OneOf(("new", "running")),
@@ -24,13 +27,13 @@ class ConfigIn(Schema):
 
 
 class CalendarOut(Schema):
-    id = fields.Integer()
+    id = BoundedInt()
     name = fields.String()
     config = fields.Dict()
-    version = fields.Integer()
+    version = BoundedInt()
     updated_at = fields.DateTime()
     updated_by = fields.String()
-    clocks_recomputed = fields.Integer()
+    clocks_recomputed = BoundedInt()
 
 
 class PolicyOut(CalendarOut):
@@ -40,8 +43,10 @@ class PolicyOut(CalendarOut):
 
 class PreviewQuery(Schema):
     start = fields.AwareDateTime(data_key="from", metadata={"description": "default: now"})
-    count = fields.Integer(load_default=10, validate=validate.Range(min=1, max=100))
-    add = fields.String(metadata={"description": "a business duration such as PT10H"})
+    count = BoundedInt(load_default=10, validate=validate.Range(min=1, max=100))
+    # At most ten years: business time is counted day by day.
+    add = IsoDuration(validate=validate.Range(max=timedelta(days=3660)),
+                      metadata={"description": "a business duration such as PT10H (≤ 3660 days)"})
 
 
 class WindowOut(Schema):
@@ -64,21 +69,21 @@ class DueWorkQuery(PageQuery):
     kind = fields.String(validate=validate.OneOf(("timer", "start", "sla", "throw", "deliver")))
     state = fields.String(load_default="pending",
                           validate=validate.OneOf(("pending", "done", "failed", "cancelled")))
-    instance_id = fields.Integer()
+    instance_id = BoundedInt()
     due_before = fields.AwareDateTime()
     due_after = fields.AwareDateTime()
 
 
 class DueWorkOut(Schema):
-    id = fields.Integer()
+    id = BoundedInt(bits=64)
     kind = fields.String()
-    instance_id = fields.Integer(allow_none=True)
-    definition_id = fields.Integer(allow_none=True)
+    instance_id = BoundedInt(allow_none=True)
+    definition_id = BoundedInt(allow_none=True)
     ref = fields.String()
     label = fields.String()
     due_at = fields.DateTime()
     state = fields.String()
-    attempts = fields.Integer()
+    attempts = BoundedInt()
     last_error = fields.String(allow_none=True)
     payload = fields.Dict()
     fired_at = fields.DateTime(allow_none=True)
@@ -87,7 +92,7 @@ class DueWorkOut(Schema):
 
 class DueWorkPageOut(Schema):
     items = fields.List(fields.Nested(DueWorkOut))
-    total = fields.Integer()
+    total = BoundedInt()
 
 
 class ClockQuery(PageQuery):
@@ -95,21 +100,21 @@ class ClockQuery(PageQuery):
     sla_state = DelimitedList(
         fields.String(validate=validate.OneOf(("ok", "at_risk", "breached", "paused", "met"))),
         metadata={"description": "one state, or several separated by commas"})
-    instance_id = fields.Integer()
-    task_id = fields.Integer()
+    instance_id = BoundedInt()
+    task_id = BoundedInt()
     policy = fields.String()
 
 
 class ClockOut(Schema):
-    id = fields.Integer()
+    id = BoundedInt()
     policy = fields.String()
-    instance_id = fields.Integer()
-    task_id = fields.Integer(allow_none=True)
+    instance_id = BoundedInt()
+    task_id = BoundedInt(allow_none=True)
     kind = fields.String()
     status = fields.String()
     sla_state = fields.String()
     due_at = fields.DateTime(allow_none=True)
-    escalation_level = fields.Integer()
+    escalation_level = BoundedInt()
     clock = fields.Dict()
     task_name = fields.String(allow_none=True)
     assignee = fields.String(allow_none=True)
@@ -118,24 +123,24 @@ class ClockOut(Schema):
 
 class ClockPageOut(Schema):
     items = fields.List(fields.Nested(ClockOut))
-    total = fields.Integer()
+    total = BoundedInt()
 
 
 class NotificationOut(Schema):
-    id = fields.Integer()
+    id = BoundedInt()
     created_at = fields.DateTime()
     kind = fields.String()
     recipient = fields.String()
     subject = fields.String()
     body = fields.Dict()
-    instance_id = fields.Integer(allow_none=True)
-    task_id = fields.Integer(allow_none=True)
+    instance_id = BoundedInt(allow_none=True)
+    task_id = BoundedInt(allow_none=True)
     sent_at = fields.DateTime(allow_none=True)
 
 
 class NotificationPageOut(Schema):
     items = fields.List(fields.Nested(NotificationOut))
-    total = fields.Integer()
+    total = BoundedInt()
 
 
 class DueIn(Schema):
@@ -153,11 +158,11 @@ class IncidentQuery(PageQuery):
     state = fields.String(load_default="open",
                           validate=validate.OneOf(("open", "resolved", "all")))
     process_key = fields.String()
-    instance_id = fields.Integer()
+    instance_id = BoundedInt()
 
 
 class AdminIncidentOut(IncidentOut):
-    instance_id = fields.Integer()
+    instance_id = BoundedInt()
     case_no = fields.String(allow_none=True)
     process_key = fields.String()
     business_key = fields.String(allow_none=True)
@@ -166,4 +171,4 @@ class AdminIncidentOut(IncidentOut):
 
 class IncidentPageOut(Schema):
     items = fields.List(fields.Nested(AdminIncidentOut))
-    total = fields.Integer()
+    total = BoundedInt()

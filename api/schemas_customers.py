@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from api.fields import BoundedInt
 from api.schemas import PageQuery
 
 TIERS = ("普通", "银卡", "金卡", "钻石", "VIP")
@@ -31,17 +32,18 @@ class CustomerPatch(CustomerIn):
 
 class PurchaseIn(Schema):
     order_no = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    amount = fields.Float(required=True, validate=validate.Range(min=0))
+    # The column is NUMERIC(12, 2): below ten billion.
+    amount = fields.Float(required=True, validate=validate.Range(min=0, max=9_999_999_999.99))
     purchased_at = fields.AwareDateTime(required=True)
     items = fields.List(fields.Dict(), load_default=list)
 
 
 class PurchaseOut(PurchaseIn):
-    id = fields.Integer()
+    id = BoundedInt()
 
 
 class CaseRefOut(Schema):
-    id = fields.Integer()
+    id = BoundedInt()
     case_no = fields.String(allow_none=True)
     process_key = fields.String()
     status = fields.String()
@@ -51,7 +53,7 @@ class CaseRefOut(Schema):
 
 
 class CustomerOut(CustomerIn):
-    id = fields.Integer()
+    id = BoundedInt()
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
 
@@ -81,4 +83,4 @@ class MaskedCustomerOut(Schema):
 
 class CustomerPageOut(Schema):
     items = fields.List(fields.Nested(MaskedCustomerOut))
-    total = fields.Integer()
+    total = BoundedInt()

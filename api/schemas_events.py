@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from api.fields import BoundedInt
+
 NAME = validate.Length(min=1, max=200)
 
 
@@ -14,7 +16,7 @@ class MessageIn(Schema):
                                   "description": "values of the message's correlation "
                                                  "properties, e.g. {\"order_no\": \"TB123\"}"})
     business_key = fields.String(validate=validate.Length(min=1, max=200))
-    instance_id = fields.Integer(validate=validate.Range(min=1))
+    instance_id = BoundedInt(validate=validate.Range(min=1))
     variables = fields.Dict(keys=fields.String(), load_default=dict,
                             metadata={"description": "land in the catching task's data"})
     all = fields.Boolean(load_default=False, metadata={
@@ -35,7 +37,7 @@ class SignalIn(Schema):
 
 
 class ReachedOut(Schema):
-    instance_id = fields.Integer()
+    instance_id = BoundedInt()
     business_key = fields.String(allow_none=True)
     process_key = fields.String()
     status = fields.String()
@@ -49,8 +51,8 @@ class MessageOut(Schema):
 
 class SignalOut(Schema):
     name = fields.String()
-    count = fields.Integer(metadata={"description": "instances and processes it reaches"})
+    count = BoundedInt(metadata={"description": "instances and processes it reaches"})
     reached = fields.List(fields.Nested(ReachedOut), metadata={
         "description": "those reached within this request"})
-    queued = fields.Integer(metadata={
+    queued = BoundedInt(metadata={
         "description": "those the due runner reaches within moments (a large broadcast)"})

@@ -13,15 +13,16 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
+from api.fields import BoundedInt
 from api.schemas import PageQuery
 
 MAX_MS = 30 * 24 * 3600 * 1000  # 30 days
 STATES = ("open", "done", "cancelled", "incident")
 
 
-def _ms(what: str, minimum: int = 1, **kw: Any) -> fields.Integer:
-    return fields.Integer(validate=validate.Range(min=minimum, max=MAX_MS),
-                          metadata={"description": f"{what}, in milliseconds"}, **kw)
+def _ms(what: str, minimum: int = 1, **kw: Any) -> BoundedInt:
+    return BoundedInt(bits=64, validate=validate.Range(min=minimum, max=MAX_MS),
+                      metadata={"description": f"{what}, in milliseconds"}, **kw)
 
 
 def _worker_id() -> fields.String:
@@ -58,7 +59,7 @@ class FetchAndLockIn(CamundaNames):
     worker_id = _worker_id()
     topics = fields.List(fields.Nested(TopicIn), required=True,
                          validate=validate.Length(min=1, max=50))
-    max_tasks = fields.Integer(required=True, validate=validate.Range(min=1, max=100))
+    max_tasks = BoundedInt(required=True, validate=validate.Range(min=1, max=100))
 
     @validates_schema
     def _each_topic_once(self, data: dict, **_kw: Any) -> None:
@@ -70,17 +71,17 @@ class FetchAndLockIn(CamundaNames):
 
 
 class FetchedTaskOut(Schema):
-    id = fields.Integer()
+    id = BoundedInt(bits=64)
     topic = fields.String()
     worker_id = fields.String()
     lock_expires_at = fields.DateTime()
-    instance_id = fields.Integer()
+    instance_id = BoundedInt()
     process_key = fields.String()
     business_key = fields.String(allow_none=True)
     bpmn_id = fields.String(metadata={"description": "the service task's id in the model"})
-    retries = fields.Integer(allow_none=True, metadata={
+    retries = BoundedInt(allow_none=True, metadata={
         "description": "null until a failure said how many are left"})
-    priority = fields.Integer()
+    priority = BoundedInt()
     input = fields.Dict(metadata={"description": "the task's input parameters, evaluated "
                                   "when the process reached it"})
     variables = fields.Dict(metadata={"description": "the instance's variables"})
@@ -105,7 +106,7 @@ class FailureIn(CamundaNames):
     error_message = fields.String(required=True, validate=validate.Length(min=1, max=2000))
     error_details = fields.String(load_default=None, allow_none=True,
                                   validate=validate.Length(max=100_000))
-    retries = fields.Integer(required=True, validate=validate.Range(min=0, max=1000), metadata={
+    retries = BoundedInt(required=True, validate=validate.Range(min=0, max=1000), metadata={
         "description": "how many more tries; 0: an incident an admin must retry"})
     retry_timeout = _ms("when the task may be fetched again", minimum=0, load_default=0)
 
@@ -130,28 +131,28 @@ class ExtendLockIn(CamundaNames):
 
 
 class AnsweredOut(Schema):
-    id = fields.Integer()
-    instance_id = fields.Integer()
+    id = BoundedInt(bits=64)
+    instance_id = BoundedInt()
     instance_status = fields.String()
     incident = fields.String(allow_none=True, metadata={
         "description": "why the instance stopped, if running on failed"})
 
 
 class ExternalTaskOut(Schema):
-    id = fields.Integer()
-    instance_id = fields.Integer()
+    id = BoundedInt(bits=64)
+    instance_id = BoundedInt()
     task_guid = fields.String()
     bpmn_id = fields.String()
     topic = fields.String()
     state = fields.String(metadata={"description": " | ".join(STATES)})
     worker_id = fields.String(allow_none=True)
     lock_expires_at = fields.DateTime(allow_none=True)
-    retries = fields.Integer(allow_none=True)
+    retries = BoundedInt(allow_none=True)
     retry_at = fields.DateTime(allow_none=True)
     error_message = fields.String(allow_none=True)
     error_details = fields.String(allow_none=True)
     input = fields.Dict()
-    priority = fields.Integer()
+    priority = BoundedInt()
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
 
@@ -159,12 +160,12 @@ class ExternalTaskOut(Schema):
 class ExternalTaskQuery(PageQuery):
     topic = fields.String()
     state = fields.String(validate=validate.OneOf(STATES))
-    instance_id = fields.Integer()
+    instance_id = BoundedInt()
     worker_id = fields.String()
 
 
 class ExternalTaskPageOut(Schema):
     items = fields.List(fields.Nested(ExternalTaskOut))
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()
+    total = BoundedInt()
+    page = BoundedInt()
+    per_page = BoundedInt()

@@ -172,7 +172,13 @@ def _spiff_problem(exc: ValidationException, lines: dict[str, tuple[str, int]]) 
     file, line = lines.get(exc.id or "", (exc.file_name or "", None))
     line = exc.line_number if isinstance(exc.line_number, int) else line
     message = str(exc.args[0]) if exc.args else str(exc)
-    if message.startswith(("NotImplementedError", "There is no support implemented")):
+    if message.startswith("RecursionError"):
+        # SpiffWorkflow's parser follows each sequence flow by calling itself: a chain of a
+        # few hundred elements in a row is past Python's recursion limit.
+        message = ("The process has too many elements in a row for the engine to read (it "
+                   "gave up here, a few hundred elements from the start): split the chain "
+                   "into subprocesses or call activities.")
+    elif message.startswith(("NotImplementedError", "There is no support implemented")):
         message = ("The engine cannot run this element as drawn (SpiffWorkflow "
                    f"{spiff_patches.SPIFF_VERSION} has no support for it).")
     return Problem(message, file=exc.file_name or file, element_id=exc.id or "", line=line,

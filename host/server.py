@@ -102,9 +102,13 @@ def run(host: str, port: int, threads: int = 4, with_ticker: bool = True,
     from granian.server import Server
     # A worker still running WORKER_STOP_SECONDS after the SIGTERM is killed (granian logs it):
     # a stop must not hang, and the database holds the truth of whatever it was doing.
+    # A worker that dies (killed, out of memory) is replaced; one that dies again within
+    # seconds of its replacement stops the server (granian's crash-loop guard), for the
+    # service manager to restart (README, Running under systemd).
     Server("host.server:served_app", address=host, port=port, interface=Interfaces.WSGI,
            workers=1, blocking_threads=threads, factory=True, websockets=False,
-           log_access=False, workers_kill_timeout=WORKER_STOP_SECONDS).serve()
+           log_access=False, workers_kill_timeout=WORKER_STOP_SECONDS,
+           respawn_failed_workers=True).serve()
 
 
 def _run_gunicorn(host: str, port: int, threads: int) -> None:

@@ -7,6 +7,8 @@ counted per day in the server's time zone, and handed out atomically on every da
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -72,15 +74,23 @@ def create(fd: Flowdesk, user: Principal, values: dict) -> dict:
     """A new record; the answer is what was just typed (no read of anyone else's data)."""
     require_role(user, *STAFF)
     now = fd.now()
+    with _code_is_unique(values), fd.uow() as conn:
+        customer_id = conn.execute(customers.insert().returning(customers.c.id), {
+            **_defaults(values), "created_at": now, "updated_at": now}).scalar_one()
+        audit.record(conn, now, user.username, "customer.created",
+                     after={"customer_id": customer_id, **_jsonable(values)})
+        return _detail(conn, _row(conn, user, customer_id, check=False))
+
+
+@contextmanager
+def _code_is_unique(values: dict) -> Iterator[None]:
+    """A second customer with the same code is a 409 naming the code (the unique index
+    decides, so two concurrent writers cannot both get it)."""
     try:
-        with fd.uow() as conn:
-            customer_id = conn.execute(customers.insert().returning(customers.c.id), {
-                **_defaults(values), "created_at": now, "updated_at": now}).scalar_one()
-            audit.record(conn, now, user.username, "customer.created",
-                         after={"customer_id": customer_id, **_jsonable(values)})
-            return _detail(conn, _row(conn, user, customer_id, check=False))
+        yield
     except IntegrityError:
-        raise Conflict(f"A customer with code '{values['code']}' already exists.") from None
+        raise Conflict(f"A customer with code '{values.get('code')}' already exists.", [
+            {"field": "code", "message": "already used", "location": "json"}]) from None
 
 
 def update(fd: Flowdesk, user: Principal, customer_id: int, values: dict) -> dict:
@@ -88,7 +98,7 @@ def update(fd: Flowdesk, user: Principal, customer_id: int, values: dict) -> dic
     changed fields before and after."""
     require_role(user, *STAFF)
     now = fd.now()
-    with fd.uow() as conn:
+    with _code_is_unique(values), fd.uow() as conn:
         before = _row(conn, user, customer_id, doing="change")
         conn.execute(customers.update().where(customers.c.id == customer_id)
                      .values(**values, updated_at=now))
@@ -158,9 +168,9 @@ def search(fd: Flowdesk, user: Principal, *, q_text: str | None = None,
     require_role(user, *STAFF)
     query = select(customers).order_by(customers.c.id)
     if q_text:
-        like = f"%{q_text}%"
-        query = query.where(or_(customers.c.name.ilike(like), customers.c.code.ilike(like),
-                                customers.c.phone.ilike(like)))
+        # autoescape: a "%" or "_" typed in the search box is that character, not a wildcard
+        query = query.where(or_(*(column.icontains(q_text, autoescape=True) for column in
+                                  (customers.c.name, customers.c.code, customers.c.phone))))
     if tier:
         query = query.where(customers.c.tier == tier)
     if abc_class:

@@ -93,8 +93,9 @@ def start_in(uow: UnitOfWork, fd: Flowdesk, actor: str, definition: RowMapping,
     trail["id"] = audit.record(uow, now, actor, "instance.started",
                                instance_id=row["id"], definition_id=definition["id"],
                                after=trail["after"])
-    incidents = ([vars(result.incident) | {"id": None, "created_at": now, "resolved_at": None}]
-                 if result.incident else [])
+    # A new instance's only incident is the one its first step just recorded (with its id).
+    incidents = ([dict(uow.execute(select(q.incidents).where(
+        q.incidents.c.instance_id == row["id"])).mappings().one())] if result.incident else [])
     keep_live(fd, uow, row["id"], 1, result.status, wf)
     return {**row, "open_tasks": tasks, "audit": [trail], "incidents": incidents}
 

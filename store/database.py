@@ -8,10 +8,12 @@ PostgreSQL: plain READ COMMITTED; lost updates are caught by the instance row ve
 from __future__ import annotations
 
 import os
+import sqlite3
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 
 def database_url_from_env() -> str:
@@ -68,8 +70,13 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn) -> None:  # type: ignore[no-untyped-def]
         mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
-        # Straight to the driver: a full SQLAlchemy execution costs ~10x the BEGIN itself.
-        conn.connection.driver_connection.execute(_BEGIN[mode])
+        # Straight to the driver: a full SQLAlchemy execution costs ~10x the BEGIN itself. So
+        # its errors ("database is locked" past the busy timeout) are wrapped here as
+        # SQLAlchemy's would be, for the unit of work and the API's 503 to see.
+        try:
+            conn.connection.driver_connection.execute(_BEGIN[mode])
+        except sqlite3.Error as exc:
+            raise DBAPIError.instance(_BEGIN[mode], None, exc, sqlite3.Error) from exc
 
 
 def read_only_engine(engine: Engine) -> Engine:

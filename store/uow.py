@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Result
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.sql import Executable
 
 from store.database import make_engine, read_only_engine
@@ -96,6 +97,12 @@ class Database:
                 conn.commit()
                 if uow.done is not None:
                     uow.done.committed = True
+        except OperationalError:
+            # Locked, read-only, disk I/O error, server gone: this connection may stay broken
+            # (SQLite keeps failing after an I/O error), so it is closed, not pooled again;
+            # the next unit of work opens a fresh one.
+            conn.invalidate()
+            raise
         except BaseException:
             conn.rollback()
             raise

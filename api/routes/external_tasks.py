@@ -25,7 +25,7 @@ def fetch_and_lock(args: dict):  # type: ignore[no-untyped-def]
                                   args["max_tasks"])
 
 
-@blp.route("/<int:task_id>/complete", methods=["POST"])
+@blp.route("/<int(bits=64):task_id>/complete", methods=["POST"])
 @blp.arguments(CompleteExternalIn())
 @blp.response(200, AnsweredOut)
 @blp.alt_response(409, description="not locked by this worker, or the lock expired")
@@ -35,7 +35,7 @@ def complete(args: dict, task_id: int):  # type: ignore[no-untyped-def]
                             args["variables"])
 
 
-@blp.route("/<int:task_id>/failure", methods=["POST"])
+@blp.route("/<int(bits=64):task_id>/failure", methods=["POST"])
 @blp.arguments(FailureIn())
 @blp.response(200, ExternalTaskOut)
 @blp.alt_response(409, description="not locked by this worker, or the lock expired")
@@ -47,7 +47,7 @@ def failure(args: dict, task_id: int):  # type: ignore[no-untyped-def]
                            args["retry_timeout"])
 
 
-@blp.route("/<int:task_id>/bpmn-error", methods=["POST"])
+@blp.route("/<int(bits=64):task_id>/bpmn-error", methods=["POST"])
 @blp.arguments(BpmnErrorIn())
 @blp.response(200, AnsweredOut)
 @blp.alt_response(409, description="not locked by this worker, or the lock expired")
@@ -59,7 +59,7 @@ def bpmn_error(args: dict, task_id: int):  # type: ignore[no-untyped-def]
                               args["error_code"], args["error_message"], args["variables"])
 
 
-@blp.route("/<int:task_id>/extend-lock", methods=["POST"])
+@blp.route("/<int(bits=64):task_id>/extend-lock", methods=["POST"])
 @blp.arguments(ExtendLockIn())
 @blp.response(200, ExternalTaskOut)
 @blp.alt_response(409, description="not locked by this worker, or the lock expired")
@@ -78,7 +78,7 @@ def list_external_tasks(args: dict):  # type: ignore[no-untyped-def]
     return {"items": rows, "total": total, "page": args["page"], "per_page": args["per_page"]}
 
 
-@blp.route("/<int:task_id>", methods=["GET"])
+@blp.route("/<int(bits=64):task_id>", methods=["GET"])
 @blp.response(200, ExternalTaskOut)
 def get_external_task(task_id: int):  # type: ignore[no-untyped-def]
     """One external task with its lock, retries and last error (worker or admin)."""

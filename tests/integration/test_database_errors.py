@@ -45,3 +45,32 @@ def test_a_database_that_cannot_be_opened_is_a_503(app, monkeypatch, tmp_path) -
                                      headers={"Authorization": "Bearer fd_unknown"})
     assert response.status_code == 503, response.get_data(as_text=True)
     assert response.get_json()["title"] == "Database unavailable"
+
+
+def test_a_write_lock_held_elsewhere_is_a_503_at_begin_then_writes_go_on(  # type: ignore[no-untyped-def]
+        server, tokens, fd, database_url) -> None:
+    """Another connection holds SQLite's write lock: a writer's BEGIN IMMEDIATE gives up after
+    the busy timeout (short here) with 503 + Retry-After; once the lock is gone the same
+    request succeeds (the failed connection was discarded, not pooled)."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("SQLite's write lock")
+    from sqlalchemy import event
+
+    @event.listens_for(fd.db.engine, "connect")
+    def _short_busy_timeout(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+        dbapi_conn.execute("PRAGMA busy_timeout=100")
+
+    fd.db.engine.dispose()  # pooled connections get the short timeout too
+    holder = sqlite3.connect(database_url.removeprefix("sqlite:///"), isolation_level=None)
+    body = {"code": "locked-1", "name": "锁"}
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        refused = server.post("/api/v1/customers", tokens["agent"], json=body)
+        assert refused.status_code == 503, refused.text
+        assert refused.headers["Retry-After"] == "2"
+        assert refused.headers["Content-Type"] == "application/problem+json"
+    finally:
+        holder.rollback()
+        holder.close()
+    created = server.post("/api/v1/customers", tokens["agent"], json=body)
+    assert created.status_code == 201, created.text

@@ -274,3 +274,35 @@ def test_both_servers_answer_the_api_and_the_pages(served, server_name: str) -> 
     assert started.headers["Content-Length"] == str(len(started.content))  # in one piece
     assert requests.get(server.base + "/api/v1/tasks", timeout=DEADLINE).status_code == 401
     server.stop()
+
+
+def _children(pid: int) -> set[int]:
+    return {int(child) for task in Path(f"/proc/{pid}/task").iterdir()
+            for child in (task / "children").read_text().split()}
+
+
+def test_a_killed_worker_is_replaced(served) -> None:  # type: ignore[no-untyped-def]
+    """SIGKILL to granian's worker (not the master): a new worker answers /health again."""
+    server, _, _, _ = served
+    server.start(scheduler=False)
+    master = server.process.pid
+    [worker] = _children(master) - _resource_trackers(master)
+    os.kill(worker, signal.SIGKILL)
+
+    def replaced() -> bool:
+        assert server.process.poll() is None, server.log.read_text()[-3000:]
+        if worker in _children(master):
+            return False
+        try:
+            return requests.get(server.base + "/health", timeout=DEADLINE).ok
+        except requests.RequestException:
+            return False
+
+    wait_for(replaced, "a new worker to answer /health", interval=0.1)
+    assert len(_children(master) - _resource_trackers(master)) == 1
+
+
+def _resource_trackers(pid: int) -> set[int]:
+    """multiprocessing's helper processes beside the worker."""
+    return {child for child in _children(pid)
+            if b"resource_tracker" in Path(f"/proc/{child}/cmdline").read_bytes()}
