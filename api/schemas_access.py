@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from api.fields import BoundedInt
+
 TOKEN_STATES = ("active", "expired", "revoked", "user_disabled")
 
 
@@ -35,7 +37,7 @@ class TokenIn(Schema):
 
 
 class TokenOut(Schema):
-    id = fields.Integer()
+    id = BoundedInt()
     username = fields.String()
     name = fields.String()
     created_at = fields.DateTime()

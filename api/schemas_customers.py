@@ -70,7 +70,7 @@ class CustomerQuery(PageQuery):
 
 
 class MaskedCustomerOut(Schema):
-    id = fields.Integer()
+    id = BoundedInt()
     code = fields.String()
     name = fields.String(allow_none=True)
     tier = fields.String(allow_none=True)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from api.fields import BoundedInt
 from api.schemas_customers import MaskedCustomerOut
 
 
@@ -13,7 +14,7 @@ class LookupQuery(Schema):
 
 
 class CaseSummaryOut(Schema):
-    instance_id = fields.Integer()
+    instance_id = BoundedInt()
     case_no = fields.String(allow_none=True)
     process_key = fields.String()
     status = fields.String()
