@@ -195,8 +195,42 @@ def _messages_named(root: etree._Element, file: str) -> Iterator[Problem]:
                                "the engine would pass it by.")
 
 
+def _cycles_without_gateway(root: etree._Element, file: str) -> Iterator[Problem]:
+    """A loop of sequence flows that passes no gateway can never be left, and the engine's
+    look-ahead over it recursed without end (a 500 when an instance started): refused. A loop
+    is drawn back through a gateway whose other flow leads on."""
+    by_id = {el.get("id"): el for el in root.iter() if isinstance(el.tag, str)}
+    nexts: dict[str, list[str]] = {}
+    for flow in root.iter(f"{{{BPMN}}}sequenceFlow"):
+        source, target = flow.get("sourceRef"), flow.get("targetRef")
+        if source and target and not _local(by_id.get(source, flow)).endswith("Gateway"):
+            nexts.setdefault(source, []).append(target)
+    done: set[str] = set()
+    for first in sorted(nexts):
+        if first in done:
+            continue
+        path, on_path = [(first, iter(nexts.get(first, [])))], {first}
+        while path:  # depth first, without recursion: models may be long
+            node, todo = path[-1]
+            target = next(todo, None)
+            if target is None:
+                done.add(node)
+                on_path.discard(node)
+                path.pop()
+            elif target in on_path and target in by_id:
+                yield _problem(by_id[target], file, "loop_without_gateway",
+                               f"'{_label(by_id[target])}' is in a loop of sequence flows that "
+                               "passes no gateway: it could never be left. Draw the way back "
+                               "through an exclusive gateway whose other flow leads on.")
+                return
+            elif target not in done and target not in on_path:
+                on_path.add(target)
+                path.append((target, iter(nexts.get(target, []))))
+
+
 RULES: list[Rule] = [_elements, _cancel_events, _throws, _starts, _boundaries,
-                     _conditions_never_evaluated, _splits, _messages_named]
+                     _conditions_never_evaluated, _splits, _messages_named,
+                     _cycles_without_gateway]
 
 
 def lint_unsupported(root: etree._Element, file: str) -> list[Problem]:

@@ -116,4 +116,8 @@ REFUSED = [
             '<bpmn:endEvent id="end" />'),
     Refused("receive task without a message", "message_missing", "wait_reply", _through(
         '<bpmn:receiveTask id="wait_reply" />', "wait_reply")),
+    Refused("a loop of tasks that passes no gateway", "loop_without_gateway", "other",
+            TO_WORK + '<bpmn:sequenceFlow id="f_other" sourceRef="work" targetRef="other" />'
+            '<bpmn:userTask id="other" />'
+            '<bpmn:sequenceFlow id="f_back" sourceRef="other" targetRef="work" />'),
 ]
