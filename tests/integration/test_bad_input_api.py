@@ -54,10 +54,12 @@ def test_a_customer_code_taken_twice_is_409_on_patch_too(server, tokens) -> None
     agent = tokens["agent"]
     first = server.post("/api/v1/customers", agent, json={"code": "A-1", "name": "甲"}).json()
     second = server.post("/api/v1/customers", agent, json={"code": "A-2", "name": "乙"}).json()
-    clash = server.call("PATCH", f"/api/v1/customers/{second['id']}", agent, json={"code": "A-1"})
+    supervisor = tokens["supervisor"]  # may change any customer's record (staff: their cases')
+    clash = server.call("PATCH", f"/api/v1/customers/{second['id']}", supervisor,
+                        json={"code": "A-1"})
     assert clash.status_code == 409, clash.text
     assert [e["field"] for e in clash.json()["errors"]] == ["code"]
-    assert server.get(f"/api/v1/customers/{second['id']}", agent).json()["code"] == "A-2"
+    assert server.get(f"/api/v1/customers/{second['id']}", supervisor).json()["code"] == "A-2"
     assert first["code"] == "A-1"
 
 
