@@ -4,7 +4,8 @@ Admins only: a visitor who is not signed in goes to ``/login?next=/admin``, a si
 without the ``admin`` role gets a 403 page. The page is server-rendered with the session's CSRF
 token (``<meta name="csrf-token">``); ``static/admin.js`` and ``static/admin_cases.js`` do the
 rest through the API (calendars, SLA policies, armed timers and SLA clocks, SLA breaches, the
-cases with cancel and retry, cases in error).
+cases with cancel and retry, cases in error); ``static/admin_access.js`` the users (disable,
+enable) and bearer tokens (issue, revoke).
 
 Registering it is all it takes: ``app.register_blueprint(web.admin.blueprint)``. It shares the
 ``web`` blueprint's templates folder and ``/ui/static`` files, and borrows its language pick,
@@ -25,7 +26,8 @@ blueprint.before_request(views.pick_language)
 blueprint.after_request(views.page_headers)
 blueprint.context_processor(views.template_helpers)
 
-SECTIONS = ("calendars", "policies", "due", "breaches", "instances", "incidents")
+SECTIONS = ("calendars", "policies", "due", "breaches", "instances", "incidents", "users",
+            "tokens")
 
 
 @blueprint.get("/admin")

@@ -90,6 +90,6 @@ def test_admin_console(live, page):  # type: ignore[no-untyped-def]
     sign_in(page, ADMIN, PASSWORD)
     page.goto("/admin")
     for box in ("#calendar-list", "#policy-list", "#timer-list", "#clock-list", "#breach-list",
-                "#instance-list", "#incident-list"):
+                "#instance-list", "#incident-list", "#user-list", "#token-list"):
         expect(page.locator(box)).to_have_attribute("aria-busy", "false")
     _check(page, "/admin")

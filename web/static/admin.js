@@ -378,10 +378,11 @@
 
   // --- start --------------------------------------------------------------------------------
 
-  /* What admin_cases.js (cases, SLA breaches, incidents) uses from here; it adds its lists
+  /* What admin_cases.js (cases, SLA breaches, incidents), admin_dialog.js and admin_access.js
+   * (users, tokens) use from here; they add their lists
    * to ``loaders`` (every refresh) and ``dueLoaders`` (when due times may have changed). */
   const shared = { t, el, api, announce, showError, clearError, timeEl, table, cell, fill, empty,
-    field, clearFieldErrors, refreshDue, loaders: [], dueLoaders: [] };
+    field, clearFieldErrors, showFieldErrors, refreshDue, loaders: [], dueLoaders: [] };
   window.FlowdeskAdmin = shared;
 
   function refreshDue() {

@@ -2,13 +2,13 @@
  * task, case, due time and escalation level; paged), the cases (filtered by status and process, paged;
  * cancel with a confirm dialog, retry for cases in error) and the open incidents (newest
  * first with their case and error, paged; retried from a dialog that takes corrected
- * variables). Uses admin.js's
- * helpers (window.FlowdeskAdmin); every call goes to /api/v1 like the rest of the page. */
+ * variables). Uses admin.js's helpers and admin_dialog.js's ask() (window.FlowdeskAdmin);
+ * every call goes to /api/v1 like the rest of the page. */
 (function () {
   "use strict";
 
   const A = window.FlowdeskAdmin;
-  const { t, el, api, announce, showError, clearError, timeEl, table, cell, fill, empty } = A;
+  const { t, el, api, announce, showError, clearError, timeEl, table, cell, fill, empty, ask } = A;
   const FINAL = ["completed", "cancelled"];
   const PER_PAGE = 20;
   const boxes = {
@@ -71,55 +71,6 @@
 
   function slaEl(slaState) {
     return el("span", { class: "sla sla-" + slaState }, t("sla." + slaState));
-  }
-
-  // --- a modal dialog -----------------------------------------------------------------------
-
-  /* Focus the button that opened a dialog, or, when a refresh re-drew its list meanwhile, the
-   * button that replaced it (same aria-label). */
-  function refocus(opener) {
-    if (!opener) return;
-    if (opener.isConnected) { opener.focus(); return; }
-    const label = opener.getAttribute && opener.getAttribute("aria-label");
-    const twin = label && Array.from(document.querySelectorAll("button[aria-label]"))
-      .find((b) => b.getAttribute("aria-label") === label);
-    if (twin) twin.focus();
-  }
-
-  /* Ask before acting: a modal <dialog> (Esc or "Back" dismisses it; focus returns to the
-   * button that opened it). ``read()`` gives {value}, or {error} to keep the dialog open.
-   * Resolves with the value, or null when dismissed. */
-  function ask({ title, text, body, confirm, danger, read, focus }) {
-    const opener = document.activeElement;
-    return new Promise((resolve) => {
-      let answer = null;
-      const back = el("button", { type: "button", class: "btn" }, t("dialog.back"));
-      const form = el("form", { class: "stack", novalidate: true },
-        el("h2", { id: "dialog-title" }, title),
-        el("p", { id: "dialog-text" }, text),
-        body || null,
-        el("div", { class: "form-actions" },
-          el("button", { type: "submit", class: "btn " + (danger ? "btn-danger" : "btn-primary") },
-            confirm), " ", back));
-      const dialog = el("dialog", { class: "admin-dialog", "aria-labelledby": "dialog-title",
-        "aria-describedby": "dialog-text" }, form);
-      back.addEventListener("click", () => dialog.close());
-      form.addEventListener("submit", (event) => {
-        event.preventDefault();
-        const got = read ? read() : { value: true };
-        if (got.error) return;
-        answer = got.value;
-        dialog.close();
-      });
-      dialog.addEventListener("close", () => {
-        dialog.remove();
-        refocus(opener);
-        resolve(answer);
-      });
-      document.body.append(dialog);
-      dialog.showModal();
-      (focus ? form.querySelector(focus) : back).focus();
-    });
   }
 
   // --- cancel and retry ---------------------------------------------------------------------
