@@ -40,6 +40,8 @@ class DefinitionOut(Schema):
     sha256 = fields.String()
     deployed_at = fields.DateTime()
     deployed_by = fields.String()
+    process_group = fields.String(allow_none=True, metadata={
+        "description": "the process group whose designers deploy this key and read its XML"})
     files = fields.Method("file_names")
 
     def file_names(self, obj: object) -> list[str]:

@@ -45,12 +45,16 @@ def _redact(url: str) -> str:
 @main.command()
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @click.option("--by", "actor", default="cli", show_default=True, help="recorded as deployer")
-def deploy(path: Path, actor: str) -> None:
+@click.option("--group", "process_group", default=None,
+              help="process group of processes deployed for the first time (default: cs)")
+def deploy(path: Path, actor: str, process_group: str | None) -> None:
     """Deploy a process folder, a folder of process folders, or one file."""
     from services.definitions import deploy_path
     fd = _flowdesk()
     try:
-        results = deploy_path(fd, path, actor)
+        results = deploy_path(fd, path, actor, process_group)
+    except ServiceError as exc:
+        raise click.ClickException(exc.detail) from None
     except InvalidModel as exc:
         click.echo("deployment rejected:", err=True)
         for p in exc.problems:
@@ -185,13 +189,19 @@ def users_set_password(username: str, password: str) -> None:
 
 @main.command("demo-users")
 def demo_users() -> None:
-    """Create demo users admin, agent, supervisor (if missing) and print a new token and a new
-    web sign-in password for each (made now, never stored in the repository)."""
+    """Create demo users admin, agent, supervisor, designer (if missing) and print a new token
+    and a new web sign-in password for each (made now, never stored in the repository); admin
+    and designer design the default process group."""
     from services.passwords import new_password
-    from services.identity import DEMO_USERS, create_token, ensure_user, set_password
+    from services.identity import (DEMO_DESIGNERS, DEMO_USERS, create_token, ensure_user,
+                                   set_password)
+    from services.principal import system
+    from services.process_group_admin import add_default_designers
     fd = _flowdesk()
     for username, (roles, groups) in DEMO_USERS.items():
         ensure_user(fd, username, roles, groups)
+    add_default_designers(fd, system("demo-users", "admin"), DEMO_DESIGNERS)
+    for username, (roles, groups) in DEMO_USERS.items():
         token = create_token(fd, username, "demo")
         password = new_password()
         set_password(fd, username, password, actor="demo-users")

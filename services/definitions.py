@@ -12,10 +12,10 @@ from engine.errors import InvalidModel, Problem
 from engine.parsing import BPMN_SUFFIXES, ParsedDefinition
 from engine.timers import StartSchedule
 
-from services import audit, due_work, subscriptions
+from services import audit, due_work, process_groups, subscriptions
 from services.context import Flowdesk
 from services.errors import Conflict, NotFound
-from services.principal import Principal, require_role
+from services.principal import Principal, system
 from store.tables import ProcessDefinition
 from store.uow import UnitOfWork
 
@@ -64,17 +64,22 @@ def validate(fd: Flowdesk, files: dict[str, bytes], process_key: str | None = No
             "version": same.version if same is not None else latest + 1}
 
 
-def deploy(fd: Flowdesk, files: dict[str, bytes], actor: str,
-           process_key: str | None = None) -> tuple[Row, bool]:
-    """Validate and store a bundle; return (definition row, created). Raises InvalidModel."""
+def deploy(fd: Flowdesk, files: dict[str, bytes], by: Principal,
+           process_key: str | None = None,
+           process_group: str | None = None) -> tuple[Row, bool]:
+    """Validate and store a bundle; return (definition row, created). Raises InvalidModel,
+    and Forbidden unless ``by`` designs the key's process group (a new key: see
+    ``process_groups.place_for_deploy``)."""
     files, texts, parsed = _checked(fd, files, process_key)
     bpmn = next(texts[n] for n in sorted(texts) if n.lower().endswith(BPMN_SUFFIXES))
+    actor = by.username
     try:
         with fd.uow() as uow:
+            now = fd.now()
+            group = process_groups.place_for_deploy(uow, by, parsed.key, process_group, now)
             same, latest = _same_and_latest(uow, parsed)
             if same is not None:
                 return same, False
-            now = fd.now()
             definition_id = uow.execute(insert(DEFS).values(
                 key=parsed.key, version=latest + 1, name=parsed.name, sha256=parsed.sha256,
                 bpmn_xml=bpmn, files=texts, deployed_at=now, deployed_by=actor
@@ -85,6 +90,7 @@ def deploy(fd: Flowdesk, files: dict[str, bytes], actor: str,
             subscriptions.register_starts(uow, row.id, parsed, now)
             audit.record(uow, now, actor, "definition.deployed", definition_id=row.id,
                          after={"key": row.key, "version": row.version,
+                                "process_group": group.name,
                                 "sha256": parsed.sha256, "files": sorted(texts)})
             return row, True
     except IntegrityError:
@@ -102,11 +108,13 @@ def _schedule_starts(uow: UnitOfWork, row: Row, schedules: list[StartSchedule],
         due_work.arm_start(uow, row.id, schedule, anchor=now, after=now, now=now)
 
 
-def deploy_path(fd: Flowdesk, path: Path, actor: str) -> list[tuple[Row, bool]]:
-    """A folder of process folders, one process folder, or a single file."""
-    path = Path(path)
+def deploy_path(fd: Flowdesk, path: Path, actor: str,
+                process_group: str | None = None) -> list[tuple[Row, bool]]:
+    """A folder of process folders, one process folder, or a single file, deployed by the
+    system (the CLI): new keys go into ``process_group``, else the default group."""
+    path, by = Path(path), system(actor, "admin")
     if path.is_file():
-        return [deploy(fd, {path.name: path.read_bytes()}, actor)]
+        return [deploy(fd, {path.name: path.read_bytes()}, by, None, process_group)]
     bundles = [d for d in sorted(path.iterdir()) if d.is_dir() and any(d.rglob("*.bpmn"))]
     if any(path.glob("*.bpmn")):
         bundles = [path]
@@ -115,7 +123,7 @@ def deploy_path(fd: Flowdesk, path: Path, actor: str) -> list[tuple[Row, bool]]:
         files = {f.name: f.read_bytes() for f in sorted(folder.rglob("*"))
                  if f.is_file() and f.name.lower().endswith(DEPLOYABLE)
                  and f.name != SLA_FILE}
-        results.append(deploy(fd, files, actor))
+        results.append(deploy(fd, files, by, None, process_group))
         if (folder / SLA_FILE).is_file():
             seed_sla(fd, folder / SLA_FILE, actor)
     return results
@@ -133,9 +141,17 @@ def seed_sla(fd: Flowdesk, path: Path, actor: str) -> list[str]:
     return seed(fd, config, actor)
 
 
+def _with_group():  # type: ignore[no-untyped-def]
+    """Definitions with the name of their key's process group."""
+    groups, keys = process_groups.GROUPS, process_groups.KEYS
+    return (select(DEFS, groups.c.name.label("process_group"))
+            .outerjoin(keys, keys.c.key == DEFS.c.key)
+            .outerjoin(groups, groups.c.id == keys.c.group_id))
+
+
 def list_definitions(fd: Flowdesk, key: str | None = None,
                      all_versions: bool = False) -> list[Row]:
-    query = select(DEFS).order_by(DEFS.c.key, DEFS.c.version.desc())
+    query = _with_group().order_by(DEFS.c.key, DEFS.c.version.desc())
     if key:
         query = query.where(DEFS.c.key == key)
     with fd.uow(read_only=True) as uow:
@@ -149,12 +165,12 @@ def list_definitions(fd: Flowdesk, key: str | None = None,
 
 
 def get_definition(fd: Flowdesk, user: Principal, definition_id: int) -> Row:
-    """One version with its XML and files: for designers and admins (the XML is how a process
-    works inside, scripts and rules included; staff see a case's diagram through the case).
-    Process groups with designers of their own are a later step."""
-    require_role(user, "designer", "admin")
+    """One version with its XML and files: for designers of its process group and admins (the
+    XML is how a process works inside, scripts and rules included; staff see a case's diagram
+    through the case)."""
     with fd.uow(read_only=True) as uow:
-        row = uow.execute(select(DEFS).where(DEFS.c.id == definition_id)).first()
-    if row is None:
-        raise NotFound(f"No process definition {definition_id}.")
+        row = uow.execute(_with_group().where(DEFS.c.id == definition_id)).first()
+        if row is None:
+            raise NotFound(f"No process definition {definition_id}.")
+        process_groups.require_xml_reader(uow, user, row.key)
     return row

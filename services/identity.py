@@ -22,7 +22,10 @@ DEMO_USERS = {
     # the front office registers service notifications too (客服助理: its start lane)
     "agent": (["staff"], ["Agent", "AfterSales", "ServiceAssistant"]),
     "supervisor": (["supervisor", "staff"], ["Supervisor", "Agent", "ComplaintGroup", "AfterSales"]),
+    # designs the shipped processes (the default process group cs, 客服流程), nothing else
+    "designer": (["designer"], []),
 }
+DEMO_DESIGNERS = ["admin", "designer"]  # of the default process group
 
 
 def _check_roles(roles: Iterable[str]) -> list[str]:

@@ -130,6 +130,35 @@ class ProcessDefinition(Base):
     deployed_by: Mapped[str] = mapped_column(String(64), default="")
 
 
+class ProcessGroup(Base):
+    """A folder of processes with designers of its own: only they (and admins) deploy its keys
+    and read their XML."""
+
+    __tablename__ = "process_groups"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    description: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime]
+
+
+class ProcessGroupDesigner(Base):
+    """Who designs a process group (not a user group: those are lanes that receive tasks)."""
+
+    __tablename__ = "process_group_designers"
+    group_id: Mapped[int] = mapped_column(ForeignKey("process_groups.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         primary_key=True, index=True)
+
+
+class ProcessKey(Base):
+    """The group a process key belongs to: one per key, set at its first deployment."""
+
+    __tablename__ = "process_keys"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("process_groups.id"), index=True)
+
+
 class Customer(Base):
     """A customer that cases reference by id; tier and class drive priority and routing."""
 

@@ -19,7 +19,11 @@ UPLOAD_DOC = {"requestBody": {"required": True, "content": {"multipart/form-data
         "files": {"type": "array", "items": {"type": "string", "format": "binary"},
                   "description": "one or more .bpmn, .dmn and .json (JSON-schema form) files"},
         "process_key": {"type": "string",
-                        "description": "which process to deploy when a file holds several"}},
+                        "description": "which process to deploy when a file holds several"},
+        "process_group": {"type": "string",
+                          "description": "the process group of a process deployed for the "
+                                         "first time (default: the designer's only group; "
+                                         "for admins the default group cs)"}},
     "required": ["files"]}}}}}
 
 
@@ -32,8 +36,9 @@ def deploy():  # type: ignore[no-untyped-def]
     """Deploy a bundle (multipart field 'files'); identical content makes no new version."""
     user = current_user()
     require_role(user, "admin", "designer")
-    row, created = service.deploy(flowdesk(), _uploaded_files(), user.username,
-                                  request.form.get("process_key") or None)
+    row, created = service.deploy(flowdesk(), _uploaded_files(), user,
+                                  request.form.get("process_key") or None,
+                                  request.form.get("process_group") or None)
     body = {"id": row.id, "key": row.key, "version": row.version, "created": created}
     return body, 201 if created else 200
 
@@ -67,5 +72,6 @@ def list_definitions(args: dict):  # type: ignore[no-untyped-def]
 @blp.route("/<int:definition_id>", methods=["GET"])
 @blp.response(200, DefinitionDetailOut)
 def get_definition(definition_id: int):  # type: ignore[no-untyped-def]
-    """One definition version with its BPMN XML and all deployed files (designer or admin)."""
+    """One definition version with its BPMN XML and all deployed files (designers of its
+    process group, admins)."""
     return service.get_definition(flowdesk(), current_user(), definition_id)

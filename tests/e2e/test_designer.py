@@ -26,6 +26,8 @@ BUNDLE = Path(__file__).resolve().parent / "resources" / "simple_review"
 def live(live):  # type: ignore[no-untyped-def]
     from services.definitions import deploy_path
     from services.identity import ensure_user, set_password
+    from services.principal import system
+    from services.process_group_admin import add_default_designers
     deploy_path(live.fd, BUNDLE, "e2e")
     deploy_path(live.fd, BUNDLE.parent / "no_layout", "e2e")  # no diagram layout (DI)
     deploy_path(live.fd, PROCESSES / "shift-handover", "e2e")  # laid out by scripts
@@ -33,6 +35,7 @@ def live(live):  # type: ignore[no-untyped-def]
     deploy_path(live.fd, PROCESSES / "customer-care", "e2e")  # multi-instance loops
     ensure_user(live.fd, DESIGNER, ["designer"], [], display_name="Dora Designer")
     set_password(live.fd, DESIGNER, DESIGNER_PASSWORD)
+    add_default_designers(live.fd, system("e2e", "admin"), [DESIGNER])  # the group of all above
     live.ok("POST", "/instances", json={"process_key": "simple_review"})  # one running on v1
     return live
 

@@ -21,6 +21,8 @@ from api.app import create_app
 from engine.clock import FakeClock
 from host.migrate import upgrade
 from services.identity import create_token, ensure_user
+from services.principal import system
+from services.process_group_admin import add_default_designers
 from store.tables import Base
 from tests.waiting import DEADLINE
 
@@ -123,8 +125,8 @@ def server(app) -> Iterator[Client]:  # type: ignore[no-untyped-def]
 @pytest.fixture
 def tokens(fd) -> dict[str, str]:  # type: ignore[no-untyped-def]
     """admin (all roles), agent (Agent), supervisor (Supervisor + Agent + ComplaintGroup),
-    outsider (staff in no group), designer (deploys only), agent2 (a second agent), worker and
-    shop (machine accounts: role worker)."""
+    outsider (staff in no group), designer (deploys only: a designer of the default process
+    group cs), agent2 (a second agent), worker and shop (machine accounts: role worker)."""
     people = {
         "admin": (["admin", "designer", "supervisor", "staff"], ["Agent"]),
         "agent": (["staff"], ["Agent"]),
@@ -139,6 +141,7 @@ def tokens(fd) -> dict[str, str]:  # type: ignore[no-untyped-def]
     for name, (roles, groups) in people.items():
         ensure_user(fd, name, roles, groups)
         out[name] = create_token(fd, name)
+    add_default_designers(fd, system("tests", "admin"), ["designer"])
     return out
 
 

@@ -53,8 +53,27 @@ def test_users_tokens_and_demo_users(cli: CliRunner) -> None:
     demo = cli.invoke(main, ["demo-users"])
     assert demo.exit_code == 0
     assert [line.split()[0] for line in demo.output.splitlines()] == ["admin", "agent",
-                                                                      "supervisor"]
-    assert demo.output.count("token=fd_") == 3
+                                                                      "supervisor", "designer"]
+    assert demo.output.count("token=fd_") == 4
+
+
+def test_deploy_puts_new_processes_into_the_default_group_or_the_named_one(
+        cli: CliRunner) -> None:
+    from sqlalchemy import select
+
+    from services.context import Flowdesk
+    from services.process_groups import GROUPS, KEYS
+    from services.settings import Settings
+    from tests.conftest import RESOURCES
+    refused = cli.invoke(main, ["deploy", str(RESOURCES / "three_steps"), "--group", "nope"])
+    assert refused.exit_code != 0 and "no process group 'nope'" in refused.output
+    assert cli.invoke(main, ["deploy", str(RESOURCES / "three_steps")]).exit_code == 0
+    fd = Flowdesk(Settings())
+    with fd.uow(read_only=True) as conn:
+        placed = conn.execute(select(KEYS.c.key, GROUPS.c.name)
+                              .join(GROUPS, GROUPS.c.id == KEYS.c.group_id)).all()
+    fd.dispose()
+    assert [tuple(row) for row in placed] == [("three_steps", "cs")]
 
 
 def test_deploy_seeds_a_folders_sla_json_once(cli: CliRunner, tmp_path: Path) -> None:

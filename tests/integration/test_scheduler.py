@@ -18,6 +18,7 @@ from host.ticker import Ticker
 from services import due_runner as scheduler
 from services import due_work
 from services.definitions import deploy as deploy_service
+from services.principal import system
 from services.due_runner import run_due
 from store.tables import AuditEntry, DueWork, Incident, ProcessDefinition, ProcessInstance
 from tests.conftest import RESOURCES
@@ -168,7 +169,7 @@ def test_two_timers_of_one_instance_due_in_one_batch(server, tokens, fd,
 
 def test_scheduled_starts_coalesce_missed_periods(fd, clock: FakeClock) -> None:
     t0 = clock.now()
-    v1, created = deploy_service(fd, bpmn("hourly_start"), "admin")
+    v1, created = deploy_service(fd, bpmn("hourly_start"), system("admin", "admin"))
     assert created
     [row] = due_rows(fd, kind="start")
     assert (row.state, row.definition_id, row.due_at) == ("pending", v1.id,
@@ -196,7 +197,7 @@ def test_scheduled_starts_coalesce_missed_periods(fd, clock: FakeClock) -> None:
     changed["hourly_start.bpmn"] = changed["hourly_start.bpmn"].replace(b"Hourly round",
                                                                         b"Hourly round v2")
     redeployed_at = clock.now()
-    v2, created = deploy_service(fd, changed, "admin")
+    v2, created = deploy_service(fd, changed, system("admin", "admin"))
     assert created and v2.version == 2
     rows = due_rows(fd, kind="start")
     assert [(r.definition_id, r.state) for r in rows[2:]] == [(v1.id, "cancelled"),

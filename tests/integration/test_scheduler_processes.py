@@ -23,7 +23,7 @@ from services.context import Flowdesk
 from services.definitions import deploy
 from services.identity import create_token, ensure_user
 from services.instances import start_instance
-from services.principal import Principal
+from services.principal import Principal, system
 from services.settings import Settings
 from store.tables import AuditEntry, DueWork, ProcessInstance
 from tests.conftest import RESOURCES
@@ -92,7 +92,7 @@ def test_three_workers_fire_500_timers_once_each(fd: Flowdesk, clock: FakeClock,
     clock.set(began)
     user_id, _ = ensure_user(fd, "loadtest")
     user = Principal(user_id, "loadtest", frozenset({"staff"}), frozenset())
-    deploy(fd, bpmn("wait_until"), "loadtest")
+    deploy(fd, bpmn("wait_until"), system("loadtest", "admin"))
     # The instances are started here with the clock standing at `began`: none of their timers
     # is due when the instance reaches it (that would fire it synchronously), however long the
     # starts take. The workers, on the real clock, fire each one once it is due.
