@@ -76,9 +76,12 @@ def prepare(db_url: str) -> str:
     from services.context import Flowdesk
     from host.migrate import upgrade
     from services.identity import create_token, ensure_user
+    from services.principal import system
+    from services.process_group_admin import add_default_designers
     upgrade(db_url)
     fd = Flowdesk(Settings(database_url=db_url))
     ensure_user(fd, "bench", ["staff", "designer"], ["Agent"])
+    add_default_designers(fd, system("bench", "admin"), ["bench"])  # may deploy into the default group
     token = create_token(fd, "bench")
     fd.dispose()
     return token

@@ -60,7 +60,7 @@ def populate(db_url: str, waiting: int) -> str:
     ensure_user(fd, "shop", ["worker"], [])
     token = create_token(fd, "shop")
     definitions.deploy_path(fd, PROCESS, "bench")
-    first = instances.start_instance(fd, system("bench", "staff"), "reply_wait",
+    first = instances.start_instance(fd, system("bench", "admin"), "reply_wait",
                                      variables={"order_no": TEMPLATE_ORDER})
     inst, subs = ProcessInstance.__table__, EventSubscription.__table__
     with fd.uow() as uow:

@@ -48,7 +48,7 @@ from host.migrate import upgrade  # noqa: E402
 from services.context import Flowdesk  # noqa: E402
 from services.definitions import deploy  # noqa: E402
 from services.instances import start_instance  # noqa: E402
-from services.principal import Principal  # noqa: E402
+from services.principal import Principal, system  # noqa: E402
 from services.settings import Settings  # noqa: E402
 from store.tables import AuditEntry, DueWork, ProcessInstance  # noqa: E402
 from bench.bench_api import cpu_baseline, percentile  # noqa: E402
@@ -96,7 +96,7 @@ def arm(fd: Flowdesk, count: int, window: float, probe: int, margin: float,
     A probe of ``probe`` instances (due in 30 days, never fired, left in the table as rows that
     are not due) measures the arming rate, so the window can start ``margin`` seconds after
     arming will have finished. Returns (instance id -> due, window start, arming seconds)."""
-    deploy(fd, {PROCESS.name: PROCESS.read_bytes()}, "bench")
+    deploy(fd, {PROCESS.name: PROCESS.read_bytes()}, system("bench", "admin"))
     user = Principal(0, "bench", frozenset({"staff"}), frozenset())
     far = (now() + timedelta(days=30)).isoformat()
     started = time.perf_counter()
