@@ -71,6 +71,16 @@ class Client:
         self.conn.close()
 
 
+def wait_healthy(http: requests.Session, base: str, tries: int = 100) -> None:
+    """Until the server just started answers /health (or ``tries`` tenths of a second)."""
+    for _ in range(tries):
+        try:
+            if http.get(base + "/health", timeout=1).ok:
+                return
+        except requests.ConnectionError:
+            time.sleep(0.1)
+
+
 def prepare(db_url: str) -> str:
     from services.settings import Settings
     from services.context import Flowdesk
@@ -139,12 +149,7 @@ def main() -> None:
     http.headers["Authorization"] = f"Bearer {token}"
     client = Client("127.0.0.1", port, token)
     try:
-        for _ in range(100):
-            try:
-                if http.get(base + "/health", timeout=1).ok:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.1)
+        wait_healthy(http, base)
         files = [("files", (f.name, f.read_bytes())) for f in sorted(PROCESS.iterdir())]
         try:
             deployed = http.post(base + "/api/v1/definitions", files=files)

@@ -35,7 +35,8 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_api import Client, cpu_baseline, free_port, percentile  # noqa: E402
+from bench.bench_api import (Client, cpu_baseline, free_port, percentile,  # noqa: E402
+                             wait_healthy)
 
 PROCESS = ROOT / "tests" / "resources" / "messaging" / "reply_wait"
 TEMPLATE_ORDER = "TEMPLATE-ORDER"
@@ -117,12 +118,7 @@ def main() -> None:
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     client = Client("127.0.0.1", port, token)
     try:
-        for _ in range(200):
-            try:
-                if requests.get(f"http://127.0.0.1:{port}/health", timeout=1).ok:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.1)
+        wait_healthy(requests.Session(), f"http://127.0.0.1:{port}", tries=200)
         orders = random.Random(7).sample(range(1, args.waiting), args.warmup + args.messages)
         timings = []
         for n, order in enumerate(orders):

@@ -24,7 +24,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_api import children, free_port, prepare, rss_mb  # noqa: E402
+from bench.bench_api import children, free_port, prepare, rss_mb, wait_healthy  # noqa: E402
 from tests.c_level_payloads import PAYLOADS  # noqa: E402
 from tests.conftest import scripted_bundle  # noqa: E402
 
@@ -53,12 +53,7 @@ def main() -> None:
     base, http = f"http://127.0.0.1:{port}", requests.Session()
     http.headers["Authorization"] = f"Bearer {token}"
     try:
-        for _ in range(100):
-            try:
-                if http.get(base + "/health", timeout=1).ok:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.1)
+        wait_healthy(http, base)
         worker = (children(server.pid) or [server.pid])[0]
         print(f"{'payload':30} {'to incident':>12} {'RSS growth':>11} {'worst /health':>14}  "
               "incident")
