@@ -1,4 +1,5 @@
-"""Run process instances: start, complete a user task, cancel — each returning what changed.
+"""Run process instances: start, complete a user task, cancel — each returning what changed
+(``engine.step_result``).
 
 The host owns storage and locking; this module owns SpiffWorkflow. Every call runs the engine to
 its next wait and reports the open user tasks, the instance status and, if a script or the model
@@ -9,7 +10,6 @@ from __future__ import annotations
 import copy
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
@@ -21,78 +21,20 @@ from SpiffWorkflow.util.task import TaskState
 from . import conditions, event_subprocesses, events, host_actions, spiff_patches
 from .clock import Clock, SystemClock
 from .errors import ErrorNotCaught, EventNotCaught, TaskNotFound, TaskNotReady, TaskTreeTooDeep
-from .events import Subscription, Thrown
-from .external_tasks import (OpenExternalTask, catching_boundary, is_open_external,
-                             open_external_tasks)
+from .external_tasks import catching_boundary, is_open_external
 from .forms import validate_form
-from .host_actions import HostAction
 from .parsing import ParsedDefinition
 from .scripting import make_script_engine
 from .serialization import StateSerializer
 from .step_budget import EngineBudgetExceeded, StepBudget, StepLimits
+from .step_result import (Incident, StepResult, budget_incident, incident_of, read_result,
+                          variables_of)
 from .task_tree import all_tasks
-from .timers import (ArmedTimer, armed_timers, coalesce_missed_cycles, fire_start_timers_now,
-                     hold_start_timers)
-from .variables import assign_variables, live_data
+from .timers import coalesce_missed_cycles, fire_start_timers_now, hold_start_timers
+from .variables import assign_variables
 
 LIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
 SETTLE_ROUNDS = 50  # engine runs per call while settling moves the instance (a bound, not a goal)
-
-
-@dataclass
-class OpenTask:
-    """A user or manual task waiting for a person."""
-
-    guid: str
-    bpmn_id: str
-    name: str
-    lane: str | None
-    candidate_groups: list[str]
-    assignee: str | None
-    documentation: str
-    form_schema: dict
-    data: dict
-
-
-@dataclass
-class Incident:
-    """Why an instance stopped: the task, a message for an admin, and the script line if any."""
-
-    kind: str
-    message: str
-    bpmn_id: str | None = None
-    task_guid: str | None = None
-    task_name: str | None = None
-    line: int | None = None
-    error_line: str | None = None
-
-
-@dataclass
-class StepResult:
-    status: str
-    open_tasks: list[OpenTask] = field(default_factory=list)
-    incident: Incident | None = None
-    variables: dict = field(default_factory=dict)
-    waiting_timers: list[ArmedTimer] = field(default_factory=list)
-    host_actions: list[HostAction] = field(default_factory=list)  # service task requests
-    subscriptions: list[Subscription] = field(default_factory=list)  # messages/signals awaited
-    thrown: list[Thrown] = field(default_factory=list)  # messages/signals for other instances
-    external_tasks: list[OpenExternalTask] = field(default_factory=list)  # for workers
-
-
-def _from_data(data: dict, name: str | None) -> str | None:
-    """``assigneeVariable``: the task goes to the user named in that process variable (e.g. the
-    substitute a supervisor named); empty or missing leaves it to the lane."""
-    value = data.get(name) if name else None
-    return value.strip() or None if isinstance(value, str) else None
-
-
-def _groups_from_data(data: dict, name: str | None) -> list[str]:
-    """``candidateGroupsVariable``: the groups named in that variable (a name or a list), for
-    routing decided at run time (e.g. by a DMN); empty leaves the task to its lane."""
-    value = data.get(name) if name else None
-    values = [value] if isinstance(value, str) else value if isinstance(value, list) else []
-    return [v.strip() for v in values if isinstance(v, str) and v.strip()]
 
 
 class Runtime:
@@ -267,11 +209,11 @@ class Runtime:
 
     def cancel(self, wf: BpmnWorkflow) -> StepResult:
         wf.cancel()
-        return StepResult(status="cancelled", variables=self._variables(wf))
+        return StepResult(status="cancelled", variables=variables_of(wf))
 
     def inspect(self, definition: ParsedDefinition, wf: BpmnWorkflow) -> StepResult:
         """The current picture of an instance without moving it."""
-        return self._result(wf, definition, None)
+        return read_result(wf, definition, None)
 
     # -- persistence -----------------------------------------------------------------------
     def dumps(self, wf: BpmnWorkflow) -> str:
@@ -309,15 +251,15 @@ class Runtime:
         except TaskTreeTooDeep as exc:
             incident = Incident(kind="loop_limit", message=str(exc))
         except EngineBudgetExceeded as exc:
-            incident = self._budget_incident(exc)
+            incident = budget_incident(exc)
         except SpiffWorkflowException as exc:
-            incident = self._incident(exc)
+            incident = incident_of(exc)
         except Exception as exc:  # noqa: BLE001 - Spiff leaks raw errors (G6); never a 500
             incident = Incident(kind="engine_error", message=f"{type(exc).__name__}: {exc}")
         finally:
             spiff_patches.reset_clock(token)
             actions = host_actions.drain(requests)
-        result = self._result(wf, definition, incident)
+        result = read_result(wf, definition, incident)
         result.host_actions = [] if incident else actions
         result.thrown = events.thrown(wf)  # thrown before any failure: the state keeps them
         return result
@@ -348,25 +290,6 @@ class Runtime:
         return event_subprocesses.end_idle(wf, definition.armed_event_subprocesses) or moved
 
     @staticmethod
-    def _incident(exc: SpiffWorkflowException) -> Incident:
-        task = getattr(exc, "task", None)
-        spec = getattr(task, "task_spec", None) or getattr(exc, "task_spec", None)
-        line = getattr(exc, "line_number", None)
-        return Incident(kind="script_error" if line is not None else "engine_error",
-                        message=str(exc).rstrip(". "), bpmn_id=getattr(spec, "bpmn_id", None),
-                        task_guid=str(task.id) if task is not None else None,
-                        task_name=getattr(spec, "bpmn_name", None) or getattr(spec, "name", None),
-                        line=line or None, error_line=getattr(exc, "error_line", None) or None)
-
-    @staticmethod
-    def _budget_incident(exc: EngineBudgetExceeded) -> Incident:
-        """Where the engine stopped: the task that would have run next."""
-        spec = getattr(exc.task, "task_spec", None)
-        return Incident(kind=exc.kind, message=str(exc), bpmn_id=getattr(spec, "bpmn_id", None),
-                        task_guid=str(exc.task.id) if exc.task is not None else None,
-                        task_name=getattr(spec, "bpmn_name", None) or getattr(spec, "name", None))
-
-    @staticmethod
     def _interrupt(wf: BpmnWorkflow, definition: ParsedDefinition) -> bool:
         """An interrupting event subprocess whose start event has fired cancels everything
         else its (sub)process was doing: the main flow and any other event subprocess.
@@ -395,59 +318,6 @@ class Runtime:
                     f"deep (limit {self.max_depth}). Bound the loop, or start a new instance "
                     "or a call activity per cycle.")
 
-    def _result(self, wf: BpmnWorkflow, definition: ParsedDefinition,
-                incident: Incident | None) -> StepResult:
-        errored = wf.get_tasks(state=TaskState.ERROR)
-        if incident is None and errored:
-            spec = errored[0].task_spec
-            incident = Incident(kind="engine_error", message="a task is in error",
-                                bpmn_id=spec.bpmn_id, task_guid=str(errored[0].id))
-        open_tasks = [] if incident else self._open_tasks(wf, definition)
-        if incident is not None:
-            status = "error"
-        elif wf.is_completed():
-            status = "completed"
-        else:
-            status = "running" if open_tasks else "waiting"
-        # External tasks are reported even with an incident: they stay with their workers.
-        return StepResult(status=status, open_tasks=open_tasks, incident=incident,
-                          variables=self._variables(wf), waiting_timers=self._timers(wf),
-                          subscriptions=events.subscriptions(wf)
-                          if definition.catches_events and status != "completed" else [],
-                          external_tasks=open_external_tasks(wf))
-
-    @staticmethod
-    def _open_tasks(wf: BpmnWorkflow, definition: ParsedDefinition) -> list[OpenTask]:
-        tasks = []
-        for task in wf.get_tasks(state=TaskState.READY, manual=True):
-            spec = task.task_spec
-            info = definition.user_tasks.get(spec.bpmn_id)
-            props = info.properties if info else {}
-            tasks.append(OpenTask(
-                guid=str(task.id), bpmn_id=spec.bpmn_id, name=spec.bpmn_name or spec.bpmn_id,
-                lane=spec.lane, candidate_groups=_groups_from_data(
-                    task.data, props.get("candidateGroupsVariable"))
-                or (info.candidate_groups if info else []),
-                assignee=props.get("assignee") or _from_data(task.data,
-                                                             props.get("assigneeVariable")),
-                documentation=info.documentation if info else "",
-                form_schema=info.form_schema if info else {"type": "object"},
-                data=copy.deepcopy(task.data)))
-        return tasks
-
-    @staticmethod
-    def _variables(wf: BpmnWorkflow) -> dict:
-        """The instance's data as one dict (``live_data`` of the top workflow's
-        tasks); once nothing is live, the last task's data and the workflow's."""
-        merged = live_data(wf.tasks.values())
-        if merged is not None:
-            return copy.deepcopy(merged)
-        last = wf.last_task.data if wf.last_task is not None else {}
-        return copy.deepcopy({**last, **wf.data})
-
-    @staticmethod
-    def _timers(wf: BpmnWorkflow) -> list[ArmedTimer]:
-        return armed_timers(wf)
 
 
 def _known_correlations(wf: BpmnWorkflow) -> dict:

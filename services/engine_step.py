@@ -19,7 +19,7 @@ from sqlalchemy import insert
 from sqlalchemy.engine import RowMapping
 
 from engine.parsing import ParsedDefinition
-from engine.runtime import OpenTask, StepResult
+from engine.step_result import OpenTask, StepResult
 from services import audit, due_work, external_task_rows, subscriptions
 from services.context import Flowdesk
 from services.errors import Stale

@@ -19,7 +19,8 @@ from pathlib import Path
 from engine.clock import FakeClock
 from engine.diagram import progress
 from engine.parsing import parse_bundle
-from engine.runtime import Runtime, StepResult
+from engine.runtime import Runtime
+from engine.step_result import StepResult
 from engine.sla import parse_duration
 from tests.conftest import RESOURCES, bundle
 

@@ -9,7 +9,8 @@ import pytest
 from engine import conditions
 from engine.clock import FakeClock
 from engine.parsing import ParsedDefinition, parse_bundle
-from engine.runtime import Runtime, StepResult
+from engine.runtime import Runtime
+from engine.step_result import StepResult
 from tests.conformance import CONFORMANCE
 from tests.conftest import bundle
 

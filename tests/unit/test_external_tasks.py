@@ -13,7 +13,8 @@ from engine import external_tasks
 from engine.errors import ErrorNotCaught, InvalidModel, TaskNotReady
 from engine.external_tasks import ExternalServiceTask
 from engine.parsing import ParsedDefinition, parse_bundle
-from engine.runtime import Runtime, StepResult
+from engine.runtime import Runtime
+from engine.step_result import StepResult
 from tests.conftest import RESOURCES, bundle
 
 HEAD = ('<?xml version="1.0" encoding="UTF-8"?>\n'

@@ -9,7 +9,8 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
 from engine.errors import FormInvalid, TaskNotFound, TaskNotReady
 from engine.parsing import ParsedDefinition, parse_bundle
-from engine.runtime import Runtime, StepResult
+from engine.runtime import Runtime
+from engine.step_result import StepResult
 from tests.conftest import RESOURCES, bundle, scripted_bundle
 
 Step = tuple[str, dict]  # (bpmn id of the task to complete, form data)

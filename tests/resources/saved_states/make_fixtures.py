@@ -32,7 +32,8 @@ if str(ROOT) not in sys.path:
 
 from engine.clock import FakeClock  # noqa: E402
 from engine.parsing import ParsedDefinition, parse_bundle  # noqa: E402
-from engine.runtime import Runtime, StepResult  # noqa: E402
+from engine.runtime import Runtime  # noqa: E402
+from engine.step_result import StepResult  # noqa: E402
 
 # Every case runs on this fake clock, so the timers' due times and the user-status history
 # in the state are the same on every machine.
