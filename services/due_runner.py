@@ -19,13 +19,14 @@ import socket
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import RowMapping, bindparam, insert, select
+from sqlalchemy import RowMapping, bindparam, select
 
 from services import audit, due_work, event_delivery, timers
 from services.context import Flowdesk
+from services.instance_errors import stop_in_error
 from services.sla import escalations
 from services.timers import Fired
-from store.tables import DueWork, Incident
+from store.tables import DueWork
 from store.uow import UnitOfWork
 
 log = logging.getLogger("flowdesk.scheduler")
@@ -95,14 +96,9 @@ def _fail_instance(conn: UnitOfWork, row: RowMapping, message: str, now: datetim
     """Retries are used up: the instance stops in ``error`` with an incident to retry."""
     if row["instance_id"] is None:
         return
-    instances = DueWork.metadata.tables["process_instances"]
-    conn.execute(instances.update().where(instances.c.id == row["instance_id"],
-                                          instances.c.status.notin_(("completed", "cancelled")))
-                 .values(status="error", version=instances.c.version + 1, updated_at=now))
-    conn.execute(insert(Incident).values(
-        instance_id=row["instance_id"], kind=f"{row['kind']}_failed", task_guid=None,
-        bpmn_id=(row["payload"] or {}).get("bpmn_id"), task_name=row["label"],
-        message=f"Due work {row['id']} failed {due_work.MAX_ATTEMPTS} times: {message}",
-        line=None, error_line=None, created_at=now))
+    stop_in_error(conn, row["instance_id"], now, kind=f"{row['kind']}_failed",
+                  bpmn_id=(row["payload"] or {}).get("bpmn_id"), task_name=row["label"],
+                  message=f"Due work {row['id']} failed {due_work.MAX_ATTEMPTS} times: "
+                          f"{message}")
     audit.record(conn, now, timers.SCHEDULER, "due_work.failed", instance_id=row["instance_id"],
                  after={"due_work_id": row["id"], "error": message})

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import RowMapping, and_, bindparam, insert, or_, select
+from sqlalchemy import RowMapping, and_, bindparam, or_, select
 
 from engine.errors import ErrorNotCaught, TaskNotFound, TaskNotReady
 from engine.external_tasks import INTERNAL_TOPIC_PREFIX
@@ -28,11 +28,12 @@ from services import audit
 from services.context import Flowdesk
 from services.engine_step import FINAL_STATUSES, step
 from services.errors import Conflict, Invalid, NotFound, Stale, field_error
+from services.instance_errors import stop_in_error
 from services.plain_json import json_safe
 from services.principal import Principal, require_role
 from store import queries as q
 from store.queries import page_of
-from store.tables import ExternalTask, Incident
+from store.tables import ExternalTask
 from store.uow import UnitOfWork
 
 ext = ExternalTask.__table__
@@ -264,18 +265,13 @@ def failure(fd: Flowdesk, user: Principal, task_id: int, worker_id: str, error_m
 
 def _incident(uow: UnitOfWork, fd: Flowdesk, row: RowMapping, message: str,
               now: datetime) -> None:
-    """Retries used up: the instance stops in ``error`` with an incident to retry. Its state
-    is untouched (the task is still the worker's to do); the version moves, so a concurrent
-    step of the instance fails its optimistic lock instead of overwriting the status."""
-    uow.execute(instances.update().where(instances.c.id == row["instance_id"],
-                                         instances.c.status.notin_(FINAL_STATUSES))
-                .values(status="error", version=instances.c.version + 1, updated_at=now))
-    uow.execute(insert(Incident).values(
-        instance_id=row["instance_id"], kind="external_task_failed",
-        task_guid=row["task_guid"], bpmn_id=row["bpmn_id"],
-        task_name=_element_name(fd.parsed(uow, row["definition_id"]), row["bpmn_id"]),
-        message=f"External task {row['id']} ({row['topic']}) failed and has no retries "
-                f"left: {message}", line=None, error_line=None, created_at=now))
+    """Retries used up: the instance stops in ``error`` with an incident to retry (the task is
+    still the worker's to do)."""
+    stop_in_error(uow, row["instance_id"], now, kind="external_task_failed",
+                  task_guid=row["task_guid"], bpmn_id=row["bpmn_id"],
+                  task_name=_element_name(fd.parsed(uow, row["definition_id"]), row["bpmn_id"]),
+                  message=f"External task {row['id']} ({row['topic']}) failed and has no "
+                          f"retries left: {message}")
 
 
 def _element_name(parsed: ParsedDefinition, bpmn_id: str) -> str | None:
