@@ -48,18 +48,25 @@ def lookup(fd: Flowdesk, user: Principal, **given: str | None) -> list[dict]:
                     case_visible(user).label("may_open"))
              .outerjoin(CUSTOMERS, CUSTOMERS.c.id == INSTANCES.c.customer_id)
              .where(_condition(by, value)).order_by(INSTANCES.c.id.desc()).limit(MAX_RESULTS))
-    shown = masking.phone(value) if by == "phone" else value
+    with fd.uow(read_only=True) as uow:
+        rows = uow.execute(query).mappings().all()
+    record(fd, user, by, masking.phone(value) if by == "phone" else value,
+           [row["id"] for row in rows])
+    return [summary(row) for row in rows]
+
+
+def record(fd: Flowdesk, user: Principal, by: str, shown: str, instance_ids: list[int]) -> None:
+    """The look-up in the audit trail: one ``case.looked_up`` per case found (one without a
+    case when nothing was), with what was looked for (a phone masked)."""
     now = fd.now()
     with fd.uow() as uow:
-        rows = uow.execute(query).mappings().all()
-        for row in rows or [None]:
-            audit.record(uow, now, user.username, "case.looked_up",
-                         instance_id=row["id"] if row else None,
-                         after={"by": by, "value": shown, "found": len(rows)})
-    return [_summary(row) for row in rows]
+        for instance_id in instance_ids or [None]:
+            audit.record(uow, now, user.username, "case.looked_up", instance_id=instance_id,
+                         after={"by": by, "value": shown, "found": len(instance_ids)})
 
 
-def _summary(row) -> dict:  # type: ignore[no-untyped-def]
+def summary(row, may_open: bool | None = None) -> dict:  # type: ignore[no-untyped-def]
+    """A case's summary with the customer and the personal variables masked."""
     variables = row["variables"] or {}
     customer = (masking.customer({"id": row["customer_id"], **{k: row[k] for k in (
         "code", "name", "tier", "abc_class", "phone", "email")}})
@@ -69,4 +76,4 @@ def _summary(row) -> dict:  # type: ignore[no-untyped-def]
             "started_at": row["started_at"], "ended_at": row["ended_at"],
             "order_no": variables.get("order_no"), "customer": customer,
             "personal": masking.personal_variables(variables),
-            "may_open": bool(row["may_open"])}
+            "may_open": bool(row["may_open"] if may_open is None else may_open)}

@@ -50,8 +50,8 @@ def protected_blueprint(name: str, url_prefix: str, description: str) -> Bluepri
 
 
 def register(api) -> None:  # type: ignore[no-untyped-def]
-    from api.routes import (access, admin, customers, definitions, events, external_tasks,
+    from api.routes import (access, admin, cases, customers, definitions, events, external_tasks,
                             instances, lookup, process_groups, reports, secrets, session, tasks)
     for module in (session, definitions, instances, tasks, events, external_tasks, customers,
-                   lookup, reports, admin, access, secrets, process_groups):
+                   lookup, cases, reports, admin, access, secrets, process_groups):
         api.register_blueprint(module.blp)

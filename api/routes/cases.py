@@ -1,0 +1,28 @@
+"""/api/v1/cases: the case search and the case page's data (the pages' view of instances)."""
+from __future__ import annotations
+
+from api.auth import current_user
+from api.routes import flowdesk, protected_blueprint
+from api.schemas_cases import CasePageOut, CaseSearchOut, CaseSearchQuery
+from services import case_search, case_view
+
+blp = protected_blueprint("cases", "/api/v1/cases",
+                          "Find a case; everything its page shows.")
+
+
+@blp.route("", methods=["GET"])
+@blp.arguments(CaseSearchQuery(), location="query")
+@blp.response(200, CaseSearchOut)
+def search(args: dict):  # type: ignore[no-untyped-def]
+    """Cases the user may open matching ``q`` (case number or its start, business key, order
+    number, customer name or part of it, phone, customer code), and exact matches they do not
+    work on as masked summaries (audited as case.looked_up)."""
+    return case_search.search(flowdesk(), current_user(), args["q"])
+
+
+@blp.route("/<int:instance_id>", methods=["GET"])
+@blp.response(200, CasePageOut)
+def page(instance_id: int):  # type: ignore[no-untyped-def]
+    """The case with its labelled fields, customer (the read audited), SLA clocks, done
+    tasks, history and related cases; 403 for a case the user does not work on."""
+    return case_view.case_page(flowdesk(), current_user(), instance_id)
