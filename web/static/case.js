@@ -1,0 +1,149 @@
+/* The case page (GET /cases/<id>): the case's summary with labelled fields (titles from its
+ * forms), the customer, open tasks, SLA clocks with their due times, incidents, the diagram
+ * with current and done steps (inbox_diagram.js), the history in words and related cases; all
+ * from GET /api/v1/cases/{id}. A case one does not work on answers 403: the page says so and
+ * offers the search, which gives its masked summary. */
+(function () {
+  "use strict";
+
+  const { t, el, api, showError, MESSAGES } = window.Flowdesk;
+  const { timeEl, statusEl, slaEl, valueText } = window.FlowdeskCases;
+  const box = document.getElementById("case");
+  const instanceId = Number(document.getElementById("main").dataset.instance);
+
+  function section(id, heading, ...content) {
+    return el("section", { class: "card case-section", "aria-labelledby": id + "-heading", id },
+      el("h2", { id: id + "-heading" }, heading), ...content);
+  }
+
+  function table(caption, columns, rows) {
+    return el("table", { class: "data-table" },
+      el("caption", { class: "visually-hidden" }, caption),
+      el("thead", {}, el("tr", {}, ...columns.map((text) => el("th", { scope: "col" }, text)))),
+      el("tbody", {}, ...rows.map((cells) => el("tr", {}, ...cells.map((cell, i) =>
+        el("td", { "data-label": columns[i] }, cell))))));
+  }
+
+  function fieldList(fields) {
+    return el("dl", { class: "case-fields" }, ...fields.flatMap((field) => [
+      el("dt", {}, field.label), el("dd", {}, valueText(field))]));
+  }
+
+  function summary(c) {
+    const parts = [el("p", {}, t("case.process"), ": ",
+      c.process_name + " · v" + c.definition_version)];
+    parts.push(el("p", {}, t("case.started"), " ", timeEl(c.started_at), " · ",
+      t("case.started_by"), " ", c.started_by || "—",
+      c.ended_at ? el("span", {}, " · " + t("case.ended") + " ", timeEl(c.ended_at)) : ""));
+    if (c.waiting_reason) {
+      parts.push(el("p", { class: "sla sla-paused" }, t("case.paused_because",
+        { reason: MESSAGES["case.waiting." + c.waiting_reason] || c.waiting_reason })));
+    }
+    parts.push(c.fields.length ? fieldList(c.fields) : el("p", { class: "muted" }, t("case.fields.none")));
+    if (c.other_fields.length) {
+      parts.push(el("details", { class: "other-fields" },
+        el("summary", {}, t("case.fields.other", { count: c.other_fields.length })),
+        fieldList(c.other_fields)));
+    }
+    return section("summary", t("case.summary"), ...parts);
+  }
+
+  function customer(c) {
+    if (!c.customer) return null;
+    const k = c.customer;
+    return section("customer", t("case.customer"), fieldList([
+      { label: t("case.customer.name"), shown: k.name || "—" },
+      { label: t("case.customer.tier"), shown: [k.tier, k.abc_class].filter(Boolean).join(" · ") || "—" },
+      { label: t("case.customer.phone"), shown: k.phone || "—" },
+      { label: t("case.customer.email"), shown: k.email || "—" },
+      { label: t("case.customer.code"), shown: k.code || "—" }]));
+  }
+
+  function openTasks(c) {
+    const rows = c.open_tasks.map((task) => [
+      el("a", { href: "/inbox?task=" + task.id }, task.name),
+      task.candidate_group || "—", task.assignee || t("case.task.unassigned"),
+      timeEl(task.due_at), slaEl(task.waiting_reason ? "paused" : task.sla_state)]);
+    return section("tasks", t("case.open_tasks"), rows.length
+      ? table(t("case.open_tasks"), [t("case.col.task"), t("case.col.group"),
+        t("case.col.assignee"), t("case.col.due"), t("case.col.sla")], rows)
+      : el("p", { class: "muted" }, t("case.tasks.none")));
+  }
+
+  function clocks(c) {
+    if (!c.sla_clocks.length) return null;
+    const rows = c.sla_clocks.map((clock) => [
+      MESSAGES["case.clock." + clock.kind] || clock.kind,
+      clock.task_name || t("case.clock.whole_case"), timeEl(clock.due_at),
+      slaEl(clock.status === "paused" ? "paused" : clock.sla_state),
+      clock.escalation_level ? String(clock.escalation_level) : "—"]);
+    return section("clocks", t("case.clocks"),
+      table(t("case.clocks"), [t("case.col.clock"),
+        t("case.col.task"), t("case.col.due"), t("case.col.sla"), t("case.col.level")], rows));
+  }
+
+  function incidents(c) {
+    if (!c.incidents.length) return null;
+    return section("incidents", t("case.incidents"), el("ul", { class: "incident-list" },
+      ...c.incidents.map((i) => el("li", {}, timeEl(i.created_at), " ",
+        el("strong", {}, i.task_name || i.bpmn_id || i.kind), " — ", i.message,
+        i.resolved_at ? el("span", { class: "muted" }, " (" + t("case.incident.resolved") + ")") : ""))));
+  }
+
+  function history(c) {
+    const items = c.audit.slice().reverse().map((entry) => el("li", {},
+      timeEl(entry.at), " ",
+      el("strong", {}, MESSAGES["action." + entry.action] || t("case.action_other")),
+      entry.task_name ? " · " + entry.task_name : "",
+      el("span", { class: "muted" }, " — " + entry.actor)));
+    return section("history", t("history.heading"), items.length
+      ? el("ol", { class: "history-list timeline" }, ...items)
+      : el("p", { class: "muted" }, t("history.empty")));
+  }
+
+  function related(c) {
+    if (!c.related.length) return null;
+    return section("related", t("case.related"), el("ul", { class: "related-list" },
+      ...c.related.map((r) => el("li", {}, el("a", { href: "/cases/" + r.id }, r.case_no || "#" + r.id),
+        " · " + r.process_name + " · ", statusEl(r.status), " · ", timeEl(r.started_at)))));
+  }
+
+  function diagram(c) {
+    if (!window.FlowdeskInboxDiagram) return null;
+    const details = window.FlowdeskInboxDiagram.section({
+      instanceId: c.id, taskBpmnId: null, api, t, el });
+    details.open = true;
+    return el("section", { class: "card case-section", id: "case-diagram" }, details);
+  }
+
+  function render(c) {
+    document.title = (c.case_no || "#" + c.id) + " · " + document.title;
+    box.replaceChildren(
+      el("h1", { id: "case-heading" }, c.case_no || "#" + c.id, " ",
+        el("span", { class: "case-process" }, c.process_name), " ",
+        statusEl(c.status, c.waiting_reason)),
+      el("div", { class: "case-layout" },
+        el("div", { class: "case-main" }, summary(c), openTasks(c), clocks(c), incidents(c),
+          diagram(c)),
+        el("div", { class: "case-side" }, customer(c), related(c), history(c))));
+  }
+
+  function refused(err) {
+    box.replaceChildren(el("h1", { id: "case-heading" }, t("case.title")),
+      el("section", { class: "card forbidden-card", id: "case-refused" },
+        el("h2", {}, err.status === 403 ? t("case.forbidden") : t("case.not_found")),
+        el("p", {}, err.status === 403 ? t("case.forbidden_help") : t("case.not_found_help")),
+        el("p", {}, el("a", { href: "/cases" }, t("case.to_search")))));
+  }
+
+  (async function load() {
+    try {
+      render(await api("GET", "/cases/" + instanceId));
+    } catch (err) {
+      if (err.status === 403 || err.status === 404) refused(err);
+      else showError(err);
+    } finally {
+      box.removeAttribute("aria-busy");
+    }
+  })();
+})();
