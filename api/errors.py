@@ -11,12 +11,13 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, json
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from engine.errors import FormInvalid, InvalidModel, TaskNotFound, TaskNotReady
 from engine.status_profile import IllegalStatus
 from services import errors as service_errors
+from store.uow import unavailable
 
 log = logging.getLogger("flowdesk.api")
 
@@ -161,7 +162,7 @@ def register_error_handlers(app: Flask) -> None:
         transaction was rolled back (unless the connection dropped during its commit), so the
         client may try again (503 + Retry-After); optimistic locking and the tasks' state
         checks turn a repeat of something that did commit into a 409, not a double step."""
-        if isinstance(exc, OperationalError) or exc.connection_invalidated:
+        if unavailable(exc):
             log.warning("database unavailable: %s", exc.orig)
             return problem(503, "Database unavailable",
                            "The database did not answer in time. Try again in a moment.",

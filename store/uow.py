@@ -19,10 +19,26 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Result
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.sql import Executable
 
 from store.database import make_engine, read_only_engine
+
+# PostgreSQL's read_only_sql_transaction: a standby after a fail-over, or a database set
+# read-only. Like a locked or unreachable database, the work may succeed later elsewhere.
+READ_ONLY_SQLSTATES = frozenset({"25006"})
+
+
+def unavailable(exc: BaseException) -> bool:
+    """Whether the database could not take the work now (locked, read-only, I/O error, gone),
+    as opposed to refusing the work itself: the client may try again, and the connection that
+    saw it is not to be pooled again."""
+    if isinstance(exc, OperationalError):
+        return True
+    if isinstance(exc, DBAPIError):
+        return exc.connection_invalidated or \
+            getattr(exc.orig, "sqlstate", None) in READ_ONLY_SQLSTATES
+    return False
 
 
 @dataclass
@@ -97,14 +113,14 @@ class Database:
                 conn.commit()
                 if uow.done is not None:
                     uow.done.committed = True
-        except OperationalError:
+        except BaseException as exc:
+            if not unavailable(exc):
+                conn.rollback()
+                raise
             # Locked, read-only, disk I/O error, server gone: this connection may stay broken
-            # (SQLite keeps failing after an I/O error), so it is closed, not pooled again;
-            # the next unit of work opens a fresh one.
+            # (SQLite keeps failing after an I/O error, a read-only session stays read-only),
+            # so it is closed, not pooled again; the next unit of work opens a fresh one.
             conn.invalidate()
-            raise
-        except BaseException:
-            conn.rollback()
             raise
         finally:
             conn.close()

@@ -74,3 +74,39 @@ def test_a_write_lock_held_elsewhere_is_a_503_at_begin_then_writes_go_on(  # typ
         holder.close()
     created = server.post("/api/v1/customers", tokens["agent"], json=body)
     assert created.status_code == 201, created.text
+
+
+def test_a_database_that_was_read_only_takes_writes_again_once_writable(  # type: ignore[no-untyped-def]
+        server, tokens, fd, database_url) -> None:
+    """While the database refuses writes (SQLite's query_only, as a read-only file does;
+    PostgreSQL's read-only sessions, as a standby does), a write is a 503 + Retry-After and
+    changes nothing; once it takes writes again, the next write succeeds: the connections that
+    saw the refusal were discarded, not pooled read-only."""
+    from sqlalchemy import event
+
+    read_only = {"on": True}
+    sqlite = database_url.startswith("sqlite")
+
+    @event.listens_for(fd.db.engine, "connect")
+    def _refuse_writes(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+        if not read_only["on"]:
+            return
+        if sqlite:
+            dbapi_conn.execute("PRAGMA query_only=ON")
+        else:
+            with dbapi_conn.cursor() as cursor:
+                cursor.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+            dbapi_conn.commit()
+
+    fd.db.engine.dispose()  # every pooled connection now comes from the listener
+    body = {"code": "ro-1", "name": "只读"}
+    for _ in range(3):  # more than one pooled connection sees the refusal
+        refused = server.post("/api/v1/customers", tokens["agent"], json=body)
+        assert refused.status_code == 503, refused.text
+        assert refused.headers["Retry-After"] == "2"
+        assert refused.headers["Content-Type"] == "application/problem+json"
+    read_only["on"] = False
+    created = server.post("/api/v1/customers", tokens["agent"], json=body)
+    assert created.status_code == 201, created.text
+    found = server.get("/api/v1/customers?q=ro-1", tokens["admin"]).json()
+    assert [c["code"] for c in found["items"]] == ["ro-1"]
