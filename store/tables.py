@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from store.table_base import Base
 from store.tables_access import (ApiToken, AppSetting, Group, ProcessGroup,  # noqa: F401
                                  ProcessGroupDesigner, ProcessKey, Secret, SignInFailure,
-                                 User, UserGroup, UserSession)
+                                 User, UserGroup, UserIdentity, UserSession)
 
 
 class ProcessDefinition(Base):
