@@ -83,7 +83,8 @@ class OidcProvider:
         if asked.get("client_id") != self.client_id or not back:
             return jsonify(error="invalid_request"), 400
         if self.deny:
-            return redirect(f"{back}?{urlencode({'error': 'access_denied', 'state': asked.get('state', '')})}")
+            refusal = {"error": "access_denied", "state": asked.get("state", "")}
+            return redirect(f"{back}?{urlencode(refusal)}")
         code = secrets.token_urlsafe(16)
         self._codes[code] = {"nonce": asked.get("nonce"), "redirect_uri": back,
                              "challenge": asked.get("code_challenge"),
