@@ -43,11 +43,18 @@ def login(fd: Flowdesk, username: str, password: str) -> Principal | None:
     user = authentication.check_password(fd, username, password, client_address())
     if user is None:
         return None
+    start_session(fd, user)
+    return user
+
+
+def start_session(fd: Flowdesk, user: Principal) -> None:
+    """A new server-side session for a user who just proved who they are (a password, or
+    single sign-on in ``web.oidc``): its id and a new CSRF token replace whatever the cookie
+    held."""
     session.clear()
     session["sid"] = sessions.start(fd, user)
     session["csrf"] = secrets.token_urlsafe(32)
     session.permanent = True
-    return user
 
 
 def logout(fd: Flowdesk) -> None:

@@ -7,6 +7,10 @@ from dataclasses import dataclass, field
 from store.database import database_url_from_env
 
 
+def _env(name: str, default: str = "") -> str:
+    return os.environ.get(name, "").strip() or default
+
+
 @dataclass
 class Settings:
     database_url: str = field(default_factory=database_url_from_env)
@@ -30,9 +34,37 @@ class Settings:
         "FLOWDESK_SECRETS_KEY") or None)
     secrets_key_file: str | None = field(default_factory=lambda: os.environ.get(
         "FLOWDESK_SECRETS_KEY_FILE") or None)
+    # Single sign-on with an OpenID Connect provider (web/oidc.py); no issuer: passwords only.
+    oidc_issuer: str = field(default_factory=lambda: _env("FLOWDESK_OIDC_ISSUER"))
+    oidc_client_id: str = field(default_factory=lambda: _env("FLOWDESK_OIDC_CLIENT_ID"))
+    oidc_client_secret: str = field(repr=False, default_factory=lambda: _env(
+        "FLOWDESK_OIDC_CLIENT_SECRET"))
+    oidc_client_secret_file: str = field(default_factory=lambda: _env(
+        "FLOWDESK_OIDC_CLIENT_SECRET_FILE"))
+    oidc_scopes: str = field(default_factory=lambda: _env(
+        "FLOWDESK_OIDC_SCOPES", "openid profile email"))
+    oidc_groups_claim: str = field(default_factory=lambda: _env(
+        "FLOWDESK_OIDC_GROUPS_CLAIM", "groups"))
+    oidc_roles_claim: str = field(default_factory=lambda: _env("FLOWDESK_OIDC_ROLES_CLAIM"))
+    oidc_username_claim: str = field(default_factory=lambda: _env(
+        "FLOWDESK_OIDC_USERNAME_CLAIM", "preferred_username"))
+    oidc_label: str = field(default_factory=lambda: _env("FLOWDESK_OIDC_LABEL"))
+    oidc_redirect_uri: str = field(default_factory=lambda: _env("FLOWDESK_OIDC_REDIRECT_URI"))
     max_upload_bytes: int = 5 * 1024 * 1024
     workflow_cache_size: int = 2048
     testing: bool = False
+
+    @property
+    def oidc_enabled(self) -> bool:
+        return bool(self.oidc_issuer and self.oidc_client_id)
+
+    def oidc_secret(self) -> str:
+        """The client secret: the variable, else the first line of the secret file (a
+        mounted secret), else empty (a public client, PKCE only)."""
+        if self.oidc_client_secret or not self.oidc_client_secret_file:
+            return self.oidc_client_secret
+        with open(self.oidc_client_secret_file, encoding="utf-8") as handle:
+            return handle.readline().strip()
 
     @classmethod
     def from_mapping(cls, values: dict | None) -> "Settings":

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from store.table_base import Base
 from store.tables_access import (ApiToken, AppSetting, Group, ProcessGroup,  # noqa: F401
                                  ProcessGroupDesigner, ProcessKey, Secret, SignInFailure,
-                                 User, UserGroup, UserSession)
+                                 User, UserGroup, UserIdentity, UserSession)
 
 
 class ProcessDefinition(Base):
@@ -302,4 +302,4 @@ class EventSubscription(Base):
     created_at: Mapped[datetime]
 
 
-__all__ = ["Base", "User", "AppSetting", "SignInFailure", "UserSession", "Secret", "Group", "UserGroup", "ApiToken", "ProcessGroup", "ProcessGroupDesigner", "ProcessKey", "ProcessDefinition", "Customer", "Purchase", "CaseCounter", "ProcessInstance", "HumanTask", "AuditEntry", "Incident", "DueWork", "ExternalTask", "BusinessCalendarRow", "SlaPolicyRow", "SlaClock", "Notification", "EventSubscription"]
+__all__ = ["Base", "User", "AppSetting", "SignInFailure", "UserSession", "UserIdentity", "Secret", "Group", "UserGroup", "ApiToken", "ProcessGroup", "ProcessGroupDesigner", "ProcessKey", "ProcessDefinition", "Customer", "Purchase", "CaseCounter", "ProcessInstance", "HumanTask", "AuditEntry", "Incident", "DueWork", "ExternalTask", "BusinessCalendarRow", "SlaPolicyRow", "SlaClock", "Notification", "EventSubscription"]

@@ -1,5 +1,6 @@
 """The tables of who may do what: users, their groups, tokens and sessions, sign-in failures,
-secrets, installation settings, and the process groups with their designers."""
+secrets, installation settings, the process groups with their designers, and accounts at
+single sign-on providers."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -123,3 +124,16 @@ class ProcessKey(Base):
     __tablename__ = "process_keys"
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("process_groups.id"), index=True)
+
+
+class UserIdentity(Base):
+    """A user's account at an OpenID Connect provider (services/oidc_users.py): the provider's
+    stable key for them, issuer and ``sub``. Accounts are linked by this key only, never by a
+    name, so a provider cannot hand someone an existing Flowdesk account by naming it."""
+
+    __tablename__ = "user_identities"
+    issuer: Mapped[str] = mapped_column(String(300), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(255), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime]
+    last_sign_in_at: Mapped[datetime]

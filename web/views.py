@@ -133,9 +133,10 @@ def _login_page(error: str | None = None, status: int = 200, username: str = "",
     available = bool(current_app.secret_key)
     if not available:
         error, status = i18n.N_("login.unavailable"), 503
+    settings = _flowdesk().settings  # single sign-on (web/oidc.py) when configured
     return render_template(
         "web/login.html", error=error, error_params=error_params, username=username,
-        available=available,
+        available=available, sso=settings.oidc_enabled, sso_label=settings.oidc_label,
         csrf_token=api_auth.csrf_token() if available else "",
         next=_safe_next(request.values.get("next")),
         signed_out=request.args.get("signed_out") == "1"), status
