@@ -62,12 +62,18 @@ def open_cases(fd: Flowdesk, user: Principal, *, group_by: str = "status",
 
 
 def agents(fd: Flowdesk, user: Principal, *, start: datetime | None = None,
-           end: datetime | None = None) -> list[dict]:
+           end: datetime | None = None, process_key: str | None = None,
+           group: str | None = None, agent: str | None = None) -> list[dict]:
     """Per agent: tasks served (claimed) and resolved (completed), first-response and
-    resolution times (median, minutes), and their SLA clocks met or breached."""
+    resolution times (median, minutes), and their SLA clocks met or breached; optionally only
+    one process's tasks, one group's, one agent's."""
     require_role(user, "supervisor", "admin")
     query = select(T.c.id, T.c.assignee, T.c.completed_by, T.c.created_at, T.c.claimed_at,
                    T.c.completed_at, T.c.state)
+    if process_key:
+        query = query.where(T.c.process_key == process_key)
+    if group:
+        query = query.where(T.c.candidate_group == group)
     if start:
         query = query.where(T.c.created_at >= start)
     if end:
@@ -83,7 +89,7 @@ def agents(fd: Flowdesk, user: Principal, *, start: datetime | None = None,
                                                   "resolution": [], "met": 0, "breached": 0})
     for t in tasks:
         person = t["completed_by"] or t["assignee"]
-        if not person:
+        if not person or (agent and person != agent):
             continue
         s = stats[person]
         if t["claimed_at"]:
