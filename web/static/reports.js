@@ -17,7 +17,7 @@
       params: ["from", "to", "process_key", "group", "agent", "period"],
       columns: ["period", "sla_met", "sla_breached", "met_pct"],
       chart: (rows) => ({
-        legend: {}, tooltip: { trigger: "axis" },
+        tooltip: { trigger: "axis" },
         xAxis: { type: "category", data: rows.map((r) => r.period) },
         yAxis: { type: "value", minInterval: 1 },
         series: [
@@ -30,7 +30,7 @@
       params: ["process_key", "group", "agent"],
       columns: ["group", ...AGES, "total"],
       chart: (rows) => ({
-        legend: {}, tooltip: { trigger: "axis" },
+        tooltip: { trigger: "axis" },
         xAxis: { type: "category", data: rows.map((r) => r.group) },
         yAxis: { type: "value", minInterval: 1 },
         series: AGES.map((age, i) => bar(t("col." + age), rows.map((r) => r[age]),
@@ -42,7 +42,7 @@
       columns: ["agent", "tasks_served", "tasks_resolved", "median_first_response_min",
         "median_resolution_min", "sla_met", "sla_breached"],
       chart: (rows) => ({
-        legend: {}, tooltip: { trigger: "axis" },
+        tooltip: { trigger: "axis" },
         xAxis: { type: "category", data: rows.map((r) => r.agent) },
         yAxis: { type: "value", minInterval: 1 },
         series: [
@@ -57,7 +57,7 @@
       params: ["from", "to"],
       columns: ["month", "complaints", "orders", "per_100_orders"],
       chart: (rows) => ({
-        legend: {}, tooltip: { trigger: "axis" },
+        tooltip: { trigger: "axis" },
         xAxis: { type: "category", data: rows.map((r) => r.month) },
         yAxis: [{ type: "value", minInterval: 1 }, { type: "value" }],
         series: [
@@ -71,7 +71,7 @@
       params: ["from", "to", "process_key"],
       columns: ["month", "closed_with_answer", "satisfied", "satisfied_pct", "average_score"],
       chart: (rows) => ({
-        legend: {}, tooltip: { trigger: "axis" },
+        tooltip: { trigger: "axis" },
         xAxis: { type: "category", data: rows.map((r) => r.month) },
         yAxis: [{ type: "value", max: 100 }, { type: "value", max: 5 }],
         series: [
@@ -152,7 +152,8 @@
     }
     const option = REPORTS[name].chart(rows);
     option.aria = { enabled: true };
-    option.grid = { left: 8, right: 8, bottom: 8, top: 48, containLabel: true };
+    option.legend = { top: 0, type: "scroll" };  // above the plot, never over the axis
+    option.grid = { left: 8, right: 8, bottom: 8, top: 40, containLabel: true };
     option.animation = false;
     chart.setOption(option, true);
     box.setAttribute("aria-label", t("chart_label", { name: t("report." + name),
@@ -163,13 +164,10 @@
   function downloads(name) {
     const holder = document.querySelector('.downloads[data-report="' + name + '"]');
     const label = t("report." + name);
-    holder.replaceChildren(
-      el("a", { href: "/api/v1" + query(name, { format: "csv" }), download: "",
-        class: "btn btn-small", "aria-label": t("download_csv_of", { name: label }) },
-        t("download_csv")),
-      el("a", { href: "/api/v1" + query(name, { format: "xlsx" }), download: "",
-        class: "btn btn-small", "aria-label": t("download_xlsx_of", { name: label }) },
-        t("download_xlsx")));
+    holder.replaceChildren(...["csv", "xlsx"].map((format) => el("a", {
+      href: "/api/v1" + query(name, { format }), download: "", class: "btn btn-small",
+    }, t("download_" + format), el("span", { class: "visually-hidden" },
+      t("download_of", { name: label })))));
   }
 
   async function load() {
