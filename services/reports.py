@@ -1,7 +1,8 @@
 """Reports for supervisors: open cases, agents against their SLAs, complaint rate, satisfaction,
 the negative-review register and the finance list of money movements.
 
-Each report is a list of flat rows (the routes turn them into JSON or CSV). Case data lives in the
+Each report is a list of flat rows (the routes turn them into JSON, CSV or Excel; the SLA trend
+and the backlog are in ``services.reports_sla``). Case data lives in the
 instances' JSON variables, read here in Python rather than with dialect-specific JSON SQL; the
 queries are bounded by date range and process, which keeps that cheap at a CS department's volume.
 """
