@@ -1,7 +1,8 @@
 """Reports for supervisors: open cases, agents against their SLAs, complaint rate, satisfaction,
 the negative-review register and the finance list of money movements.
 
-Each report is a list of flat rows (the routes turn them into JSON or CSV). Case data lives in the
+Each report is a list of flat rows (the routes turn them into JSON, CSV or Excel; the SLA trend
+and the backlog are in ``services.reports_sla``). Case data lives in the
 instances' JSON variables, read here in Python rather than with dialect-specific JSON SQL; the
 queries are bounded by date range and process, which keeps that cheap at a CS department's volume.
 """
@@ -62,12 +63,18 @@ def open_cases(fd: Flowdesk, user: Principal, *, group_by: str = "status",
 
 
 def agents(fd: Flowdesk, user: Principal, *, start: datetime | None = None,
-           end: datetime | None = None) -> list[dict]:
+           end: datetime | None = None, process_key: str | None = None,
+           group: str | None = None, agent: str | None = None) -> list[dict]:
     """Per agent: tasks served (claimed) and resolved (completed), first-response and
-    resolution times (median, minutes), and their SLA clocks met or breached."""
+    resolution times (median, minutes), and their SLA clocks met or breached; optionally only
+    one process's tasks, one group's, one agent's."""
     require_role(user, "supervisor", "admin")
     query = select(T.c.id, T.c.assignee, T.c.completed_by, T.c.created_at, T.c.claimed_at,
                    T.c.completed_at, T.c.state)
+    if process_key:
+        query = query.where(T.c.process_key == process_key)
+    if group:
+        query = query.where(T.c.candidate_group == group)
     if start:
         query = query.where(T.c.created_at >= start)
     if end:
@@ -83,7 +90,7 @@ def agents(fd: Flowdesk, user: Principal, *, start: datetime | None = None,
                                                   "resolution": [], "met": 0, "breached": 0})
     for t in tasks:
         person = t["completed_by"] or t["assignee"]
-        if not person:
+        if not person or (agent and person != agent):
             continue
         s = stats[person]
         if t["claimed_at"]:

@@ -8,18 +8,20 @@ from flask import Flask
 from api.app import create_app as create_api_app
 from engine.clock import Clock
 
-from . import admin, cases, designer, oidc  # oidc: its routes join the web blueprint
+from . import admin, cases, designer, oidc, reports  # oidc: its routes join the web blueprint
 from .views import blueprint
 
 
 def register(app: Flask) -> None:
     """Add the pages to an API app: sign-in and the inbox (``web``), the designer
     (``designer_pages``), the admin console (``admin_pages``), the case search and case
-    page (``case_pages``) and, when configured, single sign-on (``web.oidc``)."""
+    page (``case_pages``), the supervisors' reports (``reports_pages``) and, when configured,
+    single sign-on (``web.oidc``)."""
     app.register_blueprint(blueprint)
     app.register_blueprint(designer.blueprint)
     app.register_blueprint(admin.blueprint)
     app.register_blueprint(cases.blueprint)
+    app.register_blueprint(reports.blueprint)
     oidc.register(app)
 
 

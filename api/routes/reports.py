@@ -1,25 +1,49 @@
 """/api/v1/reports: supervisors' reports as JSON, or CSV with ``?format=csv``."""
 from __future__ import annotations
 
-import csv
-import io
-from datetime import date, datetime
+import re
+from datetime import date
 
-from flask import Response
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from api.auth import current_user
+from api.report_files import XLSX_MIMETYPE, csv_response, json_rows, xlsx_response
 from api.routes import flowdesk, protected_blueprint
 from services import reports as service
+from services import reports_sla
+from services.reports_range import day_range
 
 blp = protected_blueprint("reports", "/api/v1/reports",
-                          "Reports for supervisors (JSON, or CSV with format=csv).")
+                          "Reports for supervisors: JSON, or a file with format=csv or "
+                          "format=xlsx (Excel, Chinese column headings). from/to take plain "
+                          "days in the team's time zone (2026-12-01, to inclusive) or ISO "
+                          "datetimes with an offset (to exclusive).")
+
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class DayOrDateTime(fields.Field):
+    """``2026-12-01`` (a day in the team's time zone) or an ISO datetime with its offset."""
+
+    def _deserialize(self, value, attr, data, **kwargs):  # type: ignore[no-untyped-def]
+        if isinstance(value, str) and _DAY.match(value):
+            try:
+                return date.fromisoformat(value)
+            except ValueError as error:
+                raise ValidationError("Not a valid date.") from error
+        return fields.AwareDateTime()._deserialize(value, attr, data, **kwargs)
 
 
 class RangeQuery(Schema):
-    start = fields.AwareDateTime(data_key="from", metadata={"description": "inclusive"})
-    end = fields.AwareDateTime(data_key="to", metadata={"description": "exclusive"})
-    format = fields.String(load_default="json", validate=validate.OneOf(("json", "csv")))
+    start = DayOrDateTime(data_key="from", metadata={
+        "type": "string", "example": "2026-12-01",
+        "description": "inclusive: a day in the team's time zone, or an ISO datetime"})
+    end = DayOrDateTime(data_key="to", metadata={
+        "type": "string", "example": "2026-12-31",
+        "description": "a day (inclusive) in the team's time zone, or an ISO datetime "
+                       "(exclusive)"})
+    format = fields.String(load_default="json", validate=validate.OneOf(("json", "csv", "xlsx")),
+                           metadata={"description": "json, csv or xlsx (Excel)"})
 
 
 class OpenCasesQuery(RangeQuery):
@@ -32,35 +56,52 @@ class ProcessRangeQuery(RangeQuery):
     process_key = fields.String()
 
 
+class TaskFilterQuery(ProcessRangeQuery):
+    group = fields.String(metadata={"description": "the tasks' candidate group"})
+    agent = fields.String(metadata={"description": "who claimed or completed the tasks"})
+
+
+class SlaQuery(TaskFilterQuery):
+    period = fields.String(load_default="day", validate=validate.OneOf(("day", "week")))
+
+
 class ReportOut(Schema):
     items = fields.List(fields.Dict())
 
 
-# ``format=csv`` answers the same report as a CSV file: documented beside the JSON (a manual
-# response replaces the generated one, so it names the JSON schema too).
+# ``format=csv`` / ``format=xlsx`` answer the same report as a file: documented beside the
+# JSON (a manual response replaces the generated one, so it names the JSON schema too).
 AS_CSV_TOO = {"responses": {"200": {"description": "OK", "content": {
     "application/json": {"schema": {"$ref": "#/components/schemas/ReportOut"}},
     "text/csv": {"schema": {"type": "string",
-                            "description": "the rows, with a header line (UTF-8 with a BOM)"}}}}}}
+                            "description": "format=csv: the rows, with a header line of the "
+                                           "JSON keys (UTF-8 with a BOM)"}},
+    XLSX_MIMETYPE: {"schema": {"type": "string", "format": "binary",
+                               "description": "format=xlsx: one sheet, Chinese column "
+                                              "headings, dates as Excel dates in the team's "
+                                              "time zone"}}}}}}
+
+TITLES = {"open-cases": "未结案件", "agents": "客服绩效", "complaint-rate": "投诉率",
+          "satisfaction": "满意度", "negative-reviews": "中差评登记", "finance": "财务清单",
+          "work-plan": "工作计划", "sla": "SLA 达标", "backlog": "积压"}
 
 
 def _out(rows: list[dict], fmt: str, name: str):  # type: ignore[no-untyped-def]
-    if fmt != "csv":
-        return {"items": rows}
-    buffer = io.StringIO()
-    if rows:
-        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: v.isoformat() if isinstance(v, (date, datetime)) else v
-                             for k, v in row.items()})
-    # a BOM so that Excel opens the Chinese text as UTF-8
-    return Response("\ufeff" + buffer.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+    if fmt == "csv":
+        return csv_response(rows, name)
+    if fmt == "xlsx":
+        return xlsx_response(rows, name, TITLES.get(name, name), flowdesk().settings.timezone)
+    return {"items": json_rows(rows)}
 
 
 def _range(args: dict) -> dict:
-    return {"start": args.get("start"), "end": args.get("end")}
+    start, end = day_range(flowdesk().settings.timezone, args.get("start"), args.get("end"))
+    return {"start": start, "end": end}
+
+
+def _tasks(args: dict) -> dict:
+    return {"process_key": args.get("process_key"), "group": args.get("group"),
+            "agent": args.get("agent"), **_range(args)}
 
 
 @blp.route("/open-cases", methods=["GET"])
@@ -75,14 +116,43 @@ def open_cases(args: dict):  # type: ignore[no-untyped-def]
 
 
 @blp.route("/agents", methods=["GET"])
-@blp.arguments(RangeQuery(), location="query")
+@blp.arguments(TaskFilterQuery(), location="query")
 @blp.response(200, ReportOut)
 @blp.doc(**AS_CSV_TOO)
 def agents(args: dict):  # type: ignore[no-untyped-def]
     """Per agent: tasks served and resolved, first-response and resolution times, SLA met and
-    breached."""
-    return _out(service.agents(flowdesk(), current_user(), **_range(args)), args["format"],
+    breached (tasks created in the range; optionally one process, group or agent)."""
+    return _out(service.agents(flowdesk(), current_user(), **_tasks(args)), args["format"],
                 "agents")
+
+
+@blp.route("/sla", methods=["GET"])
+@blp.arguments(SlaQuery(), location="query")
+@blp.response(200, ReportOut)
+@blp.doc(**AS_CSV_TOO)
+def sla(args: dict):  # type: ignore[no-untyped-def]
+    """SLA clocks met (on the day they stopped) and breached (on the day they fell due) per
+    day or week (named by its Monday), with the share met."""
+    return _out(reports_sla.sla_trend(flowdesk(), current_user(), period=args["period"],
+                                      **_tasks(args)), args["format"], "sla")
+
+
+class BacklogQuery(Schema):
+    process_key = fields.String()
+    group = fields.String(metadata={"description": "the tasks' candidate group"})
+    agent = fields.String(metadata={"description": "the tasks' assignee"})
+    format = fields.String(load_default="json", validate=validate.OneOf(("json", "csv", "xlsx")))
+
+
+@blp.route("/backlog", methods=["GET"])
+@blp.arguments(BacklogQuery(), location="query")
+@blp.response(200, ReportOut)
+@blp.doc(**AS_CSV_TOO)
+def backlog(args: dict):  # type: ignore[no-untyped-def]
+    """Open tasks now, per candidate group, by age: under 1 day, 1–3, 3–7, over 7 days."""
+    return _out(reports_sla.backlog(flowdesk(), current_user(),
+                                    process_key=args.get("process_key"), group=args.get("group"),
+                                    agent=args.get("agent")), args["format"], "backlog")
 
 
 @blp.route("/complaint-rate", methods=["GET"])

@@ -93,3 +93,11 @@ def test_admin_console(live, page):  # type: ignore[no-untyped-def]
                 "#instance-list", "#incident-list", "#user-list", "#token-list"):
         expect(page.locator(box)).to_have_attribute("aria-busy", "false")
     _check(page, "/admin")
+
+
+def test_reports_page(live, page):  # type: ignore[no-untyped-def]
+    sign_in(page, ADMIN, PASSWORD)
+    page.goto("/reports")
+    expect(page.locator('#reports[aria-busy="false"][data-loaded="1"]')).to_have_count(1)
+    expect(page.locator("#chart-sla canvas")).to_be_attached()
+    _check(page, "/reports")

@@ -1,11 +1,11 @@
-"""Screenshots of the sign-in page and the inbox for the README (docs/screenshots/), taken at
+"""Screenshots of the sign-in page, the inbox and the reports page for the README (docs/screenshots/), taken at
 1280×800 and 390×844 on a seeded inbox: complaints of customers of different tiers (priority)
 whose register-within-4-hours SLA is ok, at risk, breached or paused."""
 from __future__ import annotations
 
 import pytest
 
-from .conftest import AGENT, shoot, sign_in, sized_page
+from .conftest import ADMIN, AGENT, shoot, sign_in, sized_page
 
 try:
     from playwright.sync_api import expect
@@ -84,3 +84,17 @@ def test_overdue_and_due_today_views(browser, live, seeded):  # type: ignore[no-
         for task_id in due_today:
             expect(page.locator(f'tr[data-task-id="{task_id}"]')).to_be_visible()
         expect(rows).to_have_count(len(due_today))
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_reports_screenshots(browser, live, seeded, size):  # type: ignore[no-untyped-def]
+    from services.identity import set_password
+    set_password(live.fd, ADMIN, "shots-pass-2026")
+    with sized_page(browser, live, size) as page:
+        sign_in(page, ADMIN, "shots-pass-2026")
+        page.goto("/reports")
+        expect(page.locator('#reports[aria-busy="false"][data-loaded="1"]')).to_have_count(1)
+        expect(page.locator("#table-backlog tbody tr")).to_have_count(1)
+        expect(page.locator("#chart-backlog canvas")).to_be_attached()
+        page.evaluate("window.scrollTo(0, 0)")
+        shoot(page, f"reports-{size}", full_page=size == "desktop")
