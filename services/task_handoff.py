@@ -2,8 +2,8 @@
 the supervisors with a reason.
 
 Reassigning is ``tasks.assign``; the rule of who may, shared here: supervisors and admins
-assign to any active user; staff hand a task they hold (or an unclaimed one of their group)
-to a colleague in one of the task's groups. Escalating by hand is not the SLA's escalation
+assign to any active user; staff hand a task they hold (claimed by them: an unclaimed one is
+claimed, not assigned) to a colleague in one of the task's groups. Escalating by hand is not the SLA's escalation
 (``escalation_level``, owned by the clocks): it marks the task (``escalated_*``), writes the
 audit trail and an outbox row for the supervisors.
 """
@@ -40,9 +40,9 @@ def check_may_assign(uow: UnitOfWork, user: Principal, task: dict, assignee: str
         if not _is_active(uow, assignee):
             raise _unknown_user(assignee)
         return
-    if not _holds_or_queue(user, task):
-        raise Forbidden(f"Task {task['id']} is not yours to hand on: only its assignee (or, "
-                        "while it is unclaimed, its group) or a supervisor can reassign it.")
+    if task["assignee"] != user.username:
+        raise Forbidden(f"Task {task['id']} is not yours to hand on: only its assignee or a "
+                        "supervisor can reassign it (claim an unclaimed task first).")
     if assignee not in _members(uow, task_groups(task)):
         if not _is_active(uow, assignee):
             raise _unknown_user(assignee)

@@ -12,7 +12,7 @@ from engine.status_profile import IllegalStatus
 from services import audit
 from services.context import Flowdesk
 from services.engine_step import ACTIVE_TASK_STATES, FINAL_STATUSES, step
-from services.errors import Conflict, Forbidden, Invalid, NotFound, Stale
+from services.errors import Conflict, Forbidden, NotFound, Stale
 from services.plain_json import json_safe
 from services.principal import Principal
 from services.sla import clocks as sla
@@ -134,7 +134,7 @@ def unclaim(fd: Flowdesk, user: Principal, task_id: int) -> dict:
 
 def assign(fd: Flowdesk, user: Principal, task_id: int, assignee: str) -> dict:
     """Give the task to ``assignee``: supervisors and admins to anyone active, staff a task
-    they hold (or an unclaimed one of their group) to a colleague of its group."""
+    they hold to a colleague of its group (``task_handoff.check_may_assign``)."""
     now = fd.now()
     with fd.uow() as uow:
         task = _load(uow, task_id, user)

@@ -57,7 +57,7 @@ def unclaim(task_id: int):  # type: ignore[no-untyped-def]
 @blp.response(200, TaskDetailOut)
 def assign(args: dict, task_id: int):  # type: ignore[no-untyped-def]
     """Assign a task to a user: supervisors and admins to anyone active; staff a task they
-    hold (or an unclaimed one of their group) to a colleague of the task's group."""
+    hold (claimed by them) to a colleague of the task's group."""
     return service.assign(flowdesk(), current_user(), task_id, args["user"])
 
 
