@@ -660,6 +660,7 @@
     if (!document.hidden) safely(loadList());
   }, POLL_MS);
 
+  syncUrl();  // the view the server chose to land on goes into the address
   safely(loadProcesses()).finally(() => safely(loadList({ force: true })));
   if (state.selected) openTask(state.selected, { focus: false });
 })();
