@@ -39,6 +39,16 @@
     return el("div", { class: "field" }, el("label", { for: id }, label), control);
   }
 
+  /* A closed <details> whose content is built when it is first opened (a task's page holds
+   * one form, its own, until the agent asks for a tool). */
+  function tool(className, heading, build) {
+    const box = el("details", { class: className }, el("summary", {}, heading));
+    box.addEventListener("toggle", () => {
+      if (box.open && box.children.length === 1) box.append(build(box));
+    });
+    return box;
+  }
+
   async function post(path, body, message, onChanged) {
     try {
       await api("POST", path, body);
@@ -78,6 +88,11 @@
   }
 
   function waitingForm(task, instance, onChanged) {
+    return tool("tool-waiting", t("tools.waiting.heading"),
+      () => buildWaiting(task, instance, onChanged));
+  }
+
+  function buildWaiting(task, instance, onChanged) {
     const n = ++serial;
     const kind = el("select", { id: "wait-kind-" + n },
       ...KINDS.map((k) => el("option", { value: k }, kindName(k))));
@@ -103,11 +118,15 @@
           t("done.waiting", { name: task.name, kind: name }), onChanged);
       }
     });
-    return el("details", { class: "tool-waiting" },
-      el("summary", {}, t("tools.waiting.heading")), form);
+    return form;
   }
 
   function reassignForm(task, me, onChanged) {
+    return tool("tool-reassign", t("tools.reassign.heading"),
+      () => buildReassign(task, me, onChanged));
+  }
+
+  function buildReassign(task, me, onChanged) {
     const n = ++serial;
     const user = el("select", { id: "reassign-user-" + n },
       el("option", { value: "" }, t("loading")));
@@ -115,12 +134,7 @@
       t("tools.reassign.submit"));
     const form = el("form", { class: "reassign-form" },
       field(user.id, t("tools.reassign.user"), user), el("div", { class: "row" }, submit));
-    const box = el("details", { class: "tool-reassign" },
-      el("summary", {}, t("tools.reassign.heading")), form);
-    let loaded = false;
-    box.addEventListener("toggle", async () => {
-      if (!box.open || loaded) return;
-      loaded = true;
+    (async () => {
       try {
         const people = (await api("GET", "/tasks/" + task.id + "/assignees"))
           .filter((p) => p.username !== me && p.username !== task.assignee);
@@ -134,20 +148,23 @@
               ? p.display_name + " (" + p.username + ")" : p.username)));
         submit.disabled = false;
       } catch (err) {
-        loaded = false;
         failed(err);
       }
-    });
+    })();
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       if (!user.value) { user.focus(); return; }
       post("/tasks/" + task.id + "/assign", { user: user.value },
         t("done.reassigned", { name: task.name, user: user.value }), onChanged);
     });
-    return box;
+    return form;
   }
 
   function escalateForm(task, onChanged) {
+    return tool("tool-escalate", t("tools.escalate.heading"), () => buildEscalate(task, onChanged));
+  }
+
+  function buildEscalate(task, onChanged) {
     const n = ++serial;
     const reason = el("textarea", { id: "escalate-reason-" + n, rows: 2, maxlength: 500,
       required: true });
@@ -161,8 +178,7 @@
       post("/tasks/" + task.id + "/escalate", { reason: reason.value.trim() },
         t("done.escalated", { name: task.name }), onChanged);
     });
-    return el("details", { class: "tool-escalate" },
-      el("summary", {}, t("tools.escalate.heading")), form);
+    return form;
   }
 
   /* The task's notes and tools; tools only while it is open and the agent may act on it
