@@ -107,6 +107,8 @@ class InstanceOut(Schema):
     started_at = fields.DateTime()
     updated_at = fields.DateTime()
     ended_at = fields.DateTime(allow_none=True)
+    waiting_reason = fields.String(allow_none=True)
+    waiting_note = fields.String(allow_none=True)
 
 
 class TaskOut(Schema):
@@ -131,7 +133,13 @@ class TaskOut(Schema):
         "description": "ok | at_risk | breached | paused | met; null without an SLA"})
     escalation_level = BoundedInt()
     escalation_group = fields.String(allow_none=True)
-    waiting_reason = fields.String(allow_none=True)
+    waiting_reason = fields.String(allow_none=True, metadata={
+        "description": "waiting_customer, waiting_third_party, …; null: not waiting"})
+    waiting_note = fields.String(allow_none=True, metadata={"description": "why, in words"})
+    escalated_at = fields.DateTime(allow_none=True, metadata={
+        "description": "when someone escalated the task to the supervisors by hand"})
+    escalated_by = fields.String(allow_none=True)
+    escalation_reason = fields.String(allow_none=True)
 
 
 class TaskDetailOut(TaskOut):
@@ -208,6 +216,7 @@ class TaskQuery(PageQuery):
     tz = fields.String(metadata={"description": "IANA zone for due_today (default: the "
                                  "server's FLOWDESK_TIMEZONE, Asia/Shanghai)"})
     sla_state = fields.String(validate=validate.OneOf(SLA_STATES))
+    escalated = fields.Boolean(metadata={"description": "escalated by hand to the supervisors"})
     sort = fields.String(load_default="-priority,created_at",
                          metadata={"description": "comma-separated: priority, created_at, "
                                    "due_at, name, id; '-' for descending"})

@@ -151,7 +151,10 @@ class DueIn(Schema):
 class WaitingIn(Schema):
     reason = fields.String(required=True, allow_none=True, validate=validate.Length(max=50),
                            metadata={"description": "e.g. waiting_customer, waiting_third_party;"
-                                     " null when no longer waiting"})
+                                     " null when no longer waiting (resume)"})
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500),
+                         metadata={"description": "why, in the agent's words (optional; "
+                                   "cleared on resume)"})
 
 
 class IncidentQuery(PageQuery):

@@ -145,9 +145,11 @@ def set_timer_due(fd: Flowdesk, user: Principal, row_id: int, due_at: datetime) 
 
 
 def set_task_waiting(fd: Flowdesk, user: Principal, task_id: int,
-                     reason: str | None) -> dict:
-    """The task waits on the customer or a third party (or no longer does)."""
+                     reason: str | None, note: str | None = None) -> dict:
+    """The task waits on the customer or a third party (or, with ``reason`` None, no longer
+    does: resuming clears the note too). ``note`` is the agent's words beside the kind."""
     now = fd.now()
+    note = (note or None) if reason is not None else None
     with fd.uow() as conn:
         task = conn.execute(q.TASK, {"task_id": task_id}).mappings().first()
         if task is None:
@@ -160,31 +162,55 @@ def set_task_waiting(fd: Flowdesk, user: Principal, task_id: int,
         if task["state"] not in q.ACTIVE:
             raise Conflict(f"Task {task_id} is {task['state']}.")
         conn.execute(q.tasks.update().where(q.tasks.c.id == task_id)
-                     .values(waiting_reason=reason))
+                     .values(waiting_reason=reason, waiting_note=note))
         changed = set_waiting(conn, fd.sla, task_id=task_id, instance_id=None, reason=reason,
                               now=now)
-        audit.record(conn, now, user.username, "task.waiting", instance_id=task["instance_id"],
-                     task_id=task_id, before={"waiting_reason": task["waiting_reason"]},
-                     after={"waiting_reason": reason, "clocks_changed": changed})
+        audit.record(conn, now, user.username,
+                     "task.waiting" if reason is not None else "task.resumed",
+                     instance_id=task["instance_id"], task_id=task_id,
+                     before={"waiting_reason": task["waiting_reason"],
+                             "waiting_note": task["waiting_note"]},
+                     after={"waiting_reason": reason, "waiting_note": note,
+                            "clocks_changed": changed})
         return dict(conn.execute(q.TASK, {"task_id": task_id}).mappings().one())
 
 
 def set_instance_waiting(fd: Flowdesk, user: Principal, instance_id: int,
-                         reason: str | None) -> None:
-    require_role(user, "supervisor", "admin")
+                         reason: str | None, note: str | None = None) -> None:
+    """The whole case waits (supervisors and admins, or staff who hold one of its open
+    tasks: the agent working a case may say it waits on the customer)."""
     now = fd.now()
+    note = (note or None) if reason is not None else None
     with fd.uow() as conn:
-        instance = conn.execute(q.INSTANCE_HEAD, {"instance_id": instance_id}).mappings().first()
+        instance = conn.execute(select(q.instances.c.id, q.instances.c.status,
+                                       q.instances.c.waiting_reason,
+                                       q.instances.c.waiting_note)
+                                .where(q.instances.c.id == instance_id)).mappings().first()
         if instance is None:
             raise NotFound(f"No process instance {instance_id}.")
+        if not user.has_role("supervisor", "admin") and not _holds_task_of(conn, user,
+                                                                           instance_id):
+            raise Forbidden(f"Only a supervisor, an admin or the assignee of an open task of "
+                            f"instance {instance_id} can say what it waits for.")
         if instance["status"] in FINAL_STATUSES:
             raise Conflict(f"Instance {instance_id} is {instance['status']}.")
         conn.execute(q.instances.update().where(q.instances.c.id == instance_id)
-                     .values(waiting_reason=reason))
+                     .values(waiting_reason=reason, waiting_note=note))
         changed = set_waiting(conn, fd.sla, task_id=None, instance_id=instance_id, reason=reason,
                               now=now)
-        audit.record(conn, now, user.username, "instance.waiting", instance_id=instance_id,
-                     after={"waiting_reason": reason, "clocks_changed": changed})
+        audit.record(conn, now, user.username,
+                     "instance.waiting" if reason is not None else "instance.resumed",
+                     instance_id=instance_id,
+                     before={"waiting_reason": instance["waiting_reason"],
+                             "waiting_note": instance["waiting_note"]},
+                     after={"waiting_reason": reason, "waiting_note": note,
+                            "clocks_changed": changed})
+
+
+def _holds_task_of(conn: object, user: Principal, instance_id: int) -> bool:
+    return conn.execute(select(q.tasks.c.id).where(  # type: ignore[attr-defined]
+        q.tasks.c.instance_id == instance_id, q.tasks.c.assignee == user.username,
+        q.IS_ACTIVE).limit(1)).first() is not None
 
 
 def _iso(value: datetime | None) -> str | None:

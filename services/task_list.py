@@ -1,11 +1,12 @@
-"""The staff inbox: task lists filtered, sorted and paginated in one statement."""
+"""The staff inbox: task lists filtered, sorted and paginated in one statement, and the
+inbox views' counts (``view_counts``), all of them in one statement too."""
 from __future__ import annotations
 
 import functools
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import and_, bindparam, case, func, or_, select
 
 from services.context import Flowdesk
 from services.errors import Invalid
@@ -47,6 +48,7 @@ _FILTERS = {
     "due_from": lambda: T.c.due_at >= bindparam("due_from"),
     "due_until": lambda: T.c.due_at < bindparam("due_until"),
     "sla_state": lambda: T.c.sla_state == bindparam("sla_state"),
+    "escalated": lambda: T.c.escalated_at.is_not(None),
 }
 _LIST_COLUMNS = [c for c in T.c if c.key not in ("form_schema", "data", "documentation")]
 
@@ -88,12 +90,13 @@ def list_tasks(fd: Flowdesk, user: Principal, *, assignee: str | None = None,
                due_before: datetime | None = None, priority_min: int | None = None,
                overdue: bool | None = None, due_today: bool | None = None,
                tz: str | None = None, sla_state: str | None = None,
-               sort: str = "-priority,created_at", page: int = 1,
+               escalated: bool | None = None, sort: str = "-priority,created_at", page: int = 1,
                per_page: int = 50) -> tuple[list[dict], int]:
     """One statement: the page and, via a window function, the total.
 
     ``overdue``: due before now; ``due_today``: due on today's date in ``tz`` (default the
-    server's FLOWDESK_TIMEZONE); ``sla_state``: ok, at_risk, breached, paused or met."""
+    server's FLOWDESK_TIMEZONE); ``sla_state``: ok, at_risk, breached, paused or met;
+    ``escalated``: escalated by hand to the supervisors."""
     params: dict = {"offset": (page - 1) * per_page, "limit": per_page}
     if overdue:
         params["now"] = fd.now()
@@ -112,6 +115,8 @@ def list_tasks(fd: Flowdesk, user: Principal, *, assignee: str | None = None,
         filters.append("overdue")
     if unassigned:
         filters.append("unassigned")
+    if escalated:
+        filters.append("escalated")
     if state in (None, "active"):
         filters.append("active")
     elif state != "all":
@@ -133,6 +138,37 @@ def list_tasks(fd: Flowdesk, user: Principal, *, assignee: str | None = None,
                      .order_by(None).limit(None).offset(None))
             total = uow.execute(count, params).scalar_one()
     return rows, total
+
+
+VIEW_ORDER = ("mine", "unassigned", "overdue", "due_today")  # the inbox's views, landing order
+
+
+def view_counts(fd: Flowdesk, user: Principal, *, process_key: str | None = None,
+                tz: str | None = None) -> dict[str, int]:
+    """Open tasks in each inbox view (as ``list_tasks`` would count them), in one statement:
+    mine, my groups' unassigned (everyone's for supervisors), overdue, due today."""
+    due_from, due_until = _today(fd, tz)
+    where = [q.IS_ACTIVE]
+    if process_key:
+        where.append(T.c.process_key == process_key)
+    if not user.has_role(*SEES_ALL):
+        groups = sorted(user.groups)
+        where.append(or_(T.c.assignee == user.username, T.c.candidate_group.in_(groups),
+                         T.c.escalation_group.in_(groups)) if groups
+                     else T.c.assignee == user.username)
+    conditions = {"mine": T.c.assignee == user.username, "unassigned": T.c.assignee.is_(None),
+                  "overdue": T.c.due_at < fd.now(),
+                  "due_today": and_(T.c.due_at >= due_from, T.c.due_at < due_until)}
+    statement = select(*(func.count(case((condition, 1))).label(name)
+                         for name, condition in conditions.items())).where(*where)
+    with fd.uow(read_only=True) as uow:
+        row = uow.execute(statement).mappings().one()
+    return {name: int(row[name] or 0) for name in VIEW_ORDER}
+
+
+def landing_view(counts: dict[str, int]) -> str:
+    """The first view with work (mine, then the group queue, …); mine when all are empty."""
+    return next((name for name in VIEW_ORDER if counts.get(name)), VIEW_ORDER[0])
 
 
 def _today(fd: Flowdesk, tz: str | None) -> tuple[datetime, datetime]:

@@ -12,11 +12,11 @@ from engine.status_profile import IllegalStatus
 from services import audit
 from services.context import Flowdesk
 from services.engine_step import ACTIVE_TASK_STATES, FINAL_STATUSES, step
-from services.errors import Conflict, Forbidden, Invalid, NotFound, Stale
-from services.identity import user_exists
+from services.errors import Conflict, Forbidden, NotFound, Stale
 from services.plain_json import json_safe
-from services.principal import Principal, require_role
+from services.principal import Principal
 from services.sla import clocks as sla
+from services.task_handoff import check_may_assign
 from services.task_list import SEES_ALL, list_tasks  # noqa: F401 - the routes' one service module
 from store import queries as q
 from store.fast_sql import Prepared
@@ -133,14 +133,13 @@ def unclaim(fd: Flowdesk, user: Principal, task_id: int) -> dict:
 
 
 def assign(fd: Flowdesk, user: Principal, task_id: int, assignee: str) -> dict:
-    require_role(user, *SEES_ALL)
+    """Give the task to ``assignee``: supervisors and admins to anyone active, staff a task
+    they hold to a colleague of its group (``task_handoff.check_may_assign``)."""
     now = fd.now()
     with fd.uow() as uow:
         task = _load(uow, task_id, user)
         _require_active(task)
-        if not user_exists(uow, assignee):
-            raise Invalid(f"No active user '{assignee}'.",
-                                [{"field": "user", "message": "unknown user", "location": "json"}])
+        check_may_assign(uow, user, task, assignee)
         after = _set(uow, task, assignee=assignee, state="claimed", claimed_at=now)
         if task["sla_state"] is not None:
             sla.on_task_claimed(uow, fd.sla, task_id, now)

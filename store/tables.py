@@ -88,6 +88,7 @@ class ProcessInstance(Base):
     updated_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
     waiting_reason: Mapped[str | None] = mapped_column(String(50))  # pauses instance SLA clocks
+    waiting_note: Mapped[str | None] = mapped_column(String(500))  # the agent's words on it
     case_no: Mapped[str | None] = mapped_column(String(40), unique=True)
     related_case_no: Mapped[str | None] = mapped_column(String(40), index=True)
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
@@ -121,6 +122,10 @@ class HumanTask(Base):
     escalation_level: Mapped[int] = mapped_column(Integer, default=0)
     escalation_group: Mapped[str | None] = mapped_column(String(100))  # added candidates
     waiting_reason: Mapped[str | None] = mapped_column(String(50))  # pauses SLA clocks
+    waiting_note: Mapped[str | None] = mapped_column(String(500))  # the agent's words on it
+    escalated_at: Mapped[datetime | None]  # escalated by hand to the supervisors (not SLA)
+    escalated_by: Mapped[str | None] = mapped_column(String(64))
+    escalation_reason: Mapped[str | None] = mapped_column(String(500))
 
 
 class AuditEntry(Base):

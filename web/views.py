@@ -14,13 +14,14 @@ from flask import (Blueprint, Response, current_app, g, redirect, render_templat
 from api import auth as api_auth
 from api.errors import ApiError
 from services.errors import Throttled
+from services.task_list import VIEW_ORDER, landing_view, view_counts
 
 from . import i18n
 
 blueprint = Blueprint("web", __name__, template_folder="templates", static_folder="static",
                       static_url_path="/ui/static")
 
-VIEWS = ("mine", "unassigned", "overdue", "due_today")
+VIEWS = VIEW_ORDER
 LANG_COOKIE_SECONDS = 365 * 24 * 3600
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; "
@@ -183,12 +184,14 @@ def inbox():  # type: ignore[no-untyped-def]
     user, answer = page_user()
     if answer is not None:
         return answer
-    view = request.args.get("view", "mine")
+    process = request.args.get("process", "")[:200]
+    counts = view_counts(_flowdesk(), user, process_key=process or None)
+    view = request.args.get("view") or landing_view(counts)  # no view asked: the first with work
     if view not in VIEWS:
         view = "mine"
     page = render_template(
-        "web/inbox.html", user=user, view=view, views=VIEWS,
-        process=request.args.get("process", "")[:200],
+        "web/inbox.html", user=user, view=view, views=VIEWS, counts=counts,
+        process=process,
         task=request.args.get("task", "") if request.args.get("task", "").isdigit() else "",
         csrf_token=api_auth.csrf_token(),
         js_messages=i18n.js_messages(g.lang))

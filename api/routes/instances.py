@@ -80,8 +80,10 @@ def update_variables(args: dict, instance_id: int):  # type: ignore[no-untyped-d
 @blp.arguments(WaitingIn())
 @blp.response(200, InstanceDetailOut)
 def waiting(args: dict, instance_id: int):  # type: ignore[no-untyped-def]
-    """Say what the whole instance waits for (pauses instance SLA clocks that say so)."""
-    due_admin.set_instance_waiting(flowdesk(), current_user(), instance_id, args["reason"])
+    """Say what the whole instance waits for (pauses instance SLA clocks that say so): a
+    supervisor, an admin, or staff holding one of its open tasks; null reason resumes."""
+    due_admin.set_instance_waiting(flowdesk(), current_user(), instance_id, args["reason"],
+                                   args.get("note"))
     return _detail(instance_id)
 
 

@@ -6,7 +6,8 @@ from api.routes import flowdesk, protected_blueprint
 from api.schemas import (AssignIn, CompleteIn, CompleteOut, TaskDetailOut, TaskOut, TaskPageOut,
                          TaskQuery)
 from api.schemas_admin import WaitingIn
-from services import due_admin
+from api.schemas_inbox import AssigneeOut, EscalateIn, ViewCountsOut, ViewCountsQuery
+from services import due_admin, task_handoff, task_list
 from services import tasks as service
 
 blp = protected_blueprint("tasks", "/api/v1/tasks", "Human tasks: list, claim, complete.")
@@ -19,6 +20,15 @@ def list_tasks(args: dict):  # type: ignore[no-untyped-def]
     """Tasks I can see (mine and my groups'; supervisors and admins see all), filtered."""
     rows, total = service.list_tasks(flowdesk(), current_user(), **args)
     return {"items": rows, "total": total, "page": args["page"], "per_page": args["per_page"]}
+
+
+@blp.route("/counts", methods=["GET"])
+@blp.arguments(ViewCountsQuery(), location="query")
+@blp.response(200, ViewCountsOut)
+def view_counts(args: dict):  # type: ignore[no-untyped-def]
+    """How many open tasks each inbox view holds (one statement), and the view to land on."""
+    counts = task_list.view_counts(flowdesk(), current_user(), **args)
+    return {**counts, "landing": task_list.landing_view(counts)}
 
 
 @blp.route("/<int:task_id>", methods=["GET"])
@@ -46,7 +56,8 @@ def unclaim(task_id: int):  # type: ignore[no-untyped-def]
 @blp.arguments(AssignIn())
 @blp.response(200, TaskDetailOut)
 def assign(args: dict, task_id: int):  # type: ignore[no-untyped-def]
-    """Assign a task to a user (supervisor or admin)."""
+    """Assign a task to a user: supervisors and admins to anyone active; staff a task they
+    hold (claimed by them) to a colleague of the task's group."""
     return service.assign(flowdesk(), current_user(), task_id, args["user"])
 
 
@@ -66,4 +77,21 @@ def complete(args: dict, task_id: int):  # type: ignore[no-untyped-def]
 def waiting(args: dict, task_id: int):  # type: ignore[no-untyped-def]
     """Say what the task waits for (waiting_customer, waiting_third_party, …; null: nothing).
     SLA clocks whose policy lists that reason in pause_when stop until it is cleared."""
-    return due_admin.set_task_waiting(flowdesk(), current_user(), task_id, args["reason"])
+    return due_admin.set_task_waiting(flowdesk(), current_user(), task_id, args["reason"],
+                                      args.get("note"))
+
+
+@blp.route("/<int:task_id>/assignees", methods=["GET"])
+@blp.response(200, AssigneeOut(many=True))
+def assignees(task_id: int):  # type: ignore[no-untyped-def]
+    """Active users of the task's groups: whom it can be handed to."""
+    return task_handoff.assignees(flowdesk(), current_user(), task_id)
+
+
+@blp.route("/<int:task_id>/escalate", methods=["POST"])
+@blp.arguments(EscalateIn())
+@blp.response(200, TaskOut)
+def escalate(args: dict, task_id: int):  # type: ignore[no-untyped-def]
+    """Flag the task to the supervisors with a reason (the assignee, its group while it is
+    unclaimed, or a supervisor): marked escalated, audited, and a notification queued."""
+    return task_handoff.escalate(flowdesk(), current_user(), task_id, args["reason"])

@@ -71,6 +71,15 @@ def test_sign_in_and_inbox_pages(live, page):  # type: ignore[no-untyped-def]
     for box in ("#task-list", "#detail"):  # nothing still loading while axe looks
         expect(page.locator(box)).to_have_attribute("aria-busy", "false")
     _check(page, "/inbox with a claimed task, its form and diagram")
+    detail = page.locator("#detail")
+    detail.locator("details.tool-waiting > summary").click()
+    detail.locator("form.waiting-form").get_by_role("button", name="标记等待").click()
+    expect(detail.locator('[data-state="waiting"]')).to_be_visible()  # and a toast
+    for tool in ("tool-waiting", "tool-reassign", "tool-escalate"):
+        detail.locator(f"details.{tool} > summary").click()
+    expect(detail.locator("form.reassign-form select option").nth(1)).to_be_attached()
+    expect(page.locator(".toast")).not_to_have_count(0)
+    _check(page, "/inbox with a waiting task, its tools open and a toast")
 
 
 def test_designer_pages(live, page):  # type: ignore[no-untyped-def]

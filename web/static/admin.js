@@ -24,7 +24,7 @@
 
   // --- small helpers (common.js) -----------------------------------------------------------
 
-  const { t, el, api, showError, clearError, announce } = window.Flowdesk;
+  const { t, el, api, showError, clearError, announce, toast } = window.Flowdesk;
 
   const timeFormat = new Intl.DateTimeFormat(LOCALE, {
     year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
@@ -222,7 +222,7 @@
       const saved = await api("PUT", "/admin/calendars/" + encodeURIComponent(name), body);
       let text = t("saved", { name, version: saved.version });
       if (body.apply_to === "running") text += " " + t("recomputed", { n: saved.clocks_recomputed || 0 });
-      announce(text);
+      toast(text);
       await loadCalendars();
       openCalendar(name);
       document.getElementById("cal-preview-submit").removeAttribute("disabled");
@@ -326,7 +326,7 @@
       delete body.name;
       try {
         const saved = await api("PUT", "/admin/sla-policies/" + encodeURIComponent(name), body);
-        announce(t("saved", { name, version: saved.version }) + " " +
+        toast(t("saved", { name, version: saved.version }) + " " +
           t("recomputed", { n: saved.clocks_recomputed || 0 }));
         await loadPolicies();
         openPolicy(name);

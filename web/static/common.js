@@ -1,7 +1,7 @@
 /* What every page script shares, as window.Flowdesk: the page's texts (the JSON in #i18n),
  * el() to build DOM, api() for /api/v1 with the session cookie and the X-CSRF-Token header
- * (a 401 goes back to /login), and the page's error (#error) and status (#status) regions.
- * Loaded before the page's own script. */
+ * (a 401 goes back to /login), the page's error (#error) and status (#status) regions, and
+ * toast(): a visible confirmation that is also announced. Loaded before the page's script. */
 (function () {
   "use strict";
 
@@ -89,6 +89,38 @@
     window.setTimeout(() => { box.textContent = text; }, 50);
   }
 
+  /* toast(message, {kind}): a visible confirmation in the page's corner, also said through the
+   * #status region (so there is one live region per page). kind "success" (default) or "info"
+   * goes away after TOAST_MS; "error" stays until its close button is pressed. */
+  const TOAST_MS = 5000;
+
+  function toastBox() {
+    let box = document.getElementById("toasts");
+    if (!box) {
+      box = el("div", { id: "toasts", class: "toasts" });
+      (document.getElementById("main") || document.body).append(box);
+    }
+    return box;
+  }
+
+  function toast(message, options) {
+    const kind = (options && options.kind) || "success";
+    const item = el("div", { class: "toast toast-" + kind },
+      el("span", { class: "toast-icon", "aria-hidden": "true" },
+        kind === "error" ? "!" : kind === "info" ? "i" : "✓"),
+      el("span", { class: "toast-text" }, message));
+    const close = () => item.remove();
+    if (kind === "error") {
+      item.append(el("button", { type: "button", class: "toast-close",
+        "aria-label": t("toast.close"), onclick: close }, "×"));
+    } else {
+      window.setTimeout(close, TOAST_MS);
+    }
+    toastBox().append(item);
+    announce(message);
+    return item;
+  }
+
   window.Flowdesk = { MESSAGES, CSRF, LOCALE, t, el, ApiError, api, showError, clearError,
-    announce };
+    announce, toast };
 })();

@@ -8,7 +8,7 @@
   "use strict";
 
   const DI_NS = "http://www.omg.org/spec/BPMN/20100524/DI";
-  const { LOCALE, t, el, ApiError, api, showError, clearError, announce } = window.Flowdesk;
+  const { LOCALE, t, el, ApiError, api, showError, clearError, announce, toast } = window.Flowdesk;
   const { dateFormat, timeEl, definitionsOf, runningByDefinition, groupByKey } =
     window.FlowdeskDesigner;
   const main = document.getElementById("main");
@@ -155,7 +155,7 @@
       const answer = await send("/definitions/validate", checkButton, t("checking"));
       if (!answer) return;
       hideProblems();
-      announce(answer.changed ? t("checked", { version: answer.version })
+      toast(answer.changed ? t("checked", { version: answer.version })
         : t("checked_unchanged", { version: answer.version }));
     }
 
@@ -175,8 +175,8 @@
         showCurrent();
         const { versions, counts } = await loadVersions();
         showVersions(versions, counts);
-        announce(answer.created ? t("deployed", { version: answer.version })
-          : t("unchanged", { version: answer.version }));
+        toast(answer.created ? t("deployed", { version: answer.version })
+          : t("unchanged", { version: answer.version }), { kind: answer.created ? "success" : "info" });
       } catch (err) {
         showError(err);
       }

@@ -32,7 +32,8 @@
 
   // --- small helpers (common.js) -----------------------------------------------------------
 
-  const { t, el, api, showError, clearError, announce } = window.Flowdesk;
+  const { t, el, api, showError, clearError, announce, toast } = window.Flowdesk;
+  const tools = window.FlowdeskInboxTools;  // inbox_tools.js: waiting, hand on, escalate
 
   const dueFormat = new Intl.DateTimeFormat(LOCALE, {
     month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hour12: false,
@@ -92,6 +93,7 @@
     if (key === state.listKey && !opts.force) return;
     state.listKey = key;
     renderList(page);
+    loadCounts();
     const changed = state.count !== null && state.count !== page.total;
     if (opts.announce || (changed && !opts.quiet)) {
       announce(t("count", { n: page.total }));
@@ -146,7 +148,8 @@
     const cell = (column, ...content) => el("td", { "data-label": t("col." + column),
       class: "col-" + column }, el("div", { class: "cell" }, ...content));
     return el("tr", { class: selected ? "selected" : null, "data-task-id": task.id },
-      cell("task", open, el("div", { class: "muted small" }, processName)),
+      cell("task", open, el("div", { class: "muted small" }, processName),
+        tools ? tools.flags(task) : null),
       cell("case", el("span", { class: "case-no" }, caseLabel(task)),
         task.business_key ? el("div", { class: "muted small" }, task.business_key) : null),
       cell("priority", priorityEl(task.priority)),
@@ -160,7 +163,7 @@
     clearError();
     try {
       await api("POST", "/tasks/" + task.id + "/" + verb);
-      announce(t(verb === "claim" ? "claimed" : "unclaimed", { name: task.name }));
+      toast(t(verb === "claim" ? "claimed" : "unclaimed", { name: task.name }));
       await loadList({ force: true, quiet: true });
       if (verb === "claim" || state.selected === task.id) await openTask(task.id);
       else document.getElementById("list-heading").focus();
@@ -246,6 +249,7 @@
       el("div", { class: "detail-head" },
         el("h2", { id: "detail-heading", tabindex: "-1" }, task.name), actions),
       meta,
+      toolsSection(task, instance),
       task.documentation ? el("p", { class: "documentation" }, task.documentation) : null,
       el("section", { "aria-labelledby": "form-heading", class: "form-section" },
         el("h3", { id: "form-heading" }, t("form.heading")),
@@ -255,6 +259,16 @@
         instanceId: task.instance_id, taskBpmnId: task.bpmn_id, api, t, el }) : null,
       historySection(instance.audit || []));
     detail.scrollTop = 0;
+  }
+
+  /* Waiting, hand on, escalate (inbox_tools.js); after a change the list and the task are
+   * read again. */
+  function toolsSection(task, instance) {
+    if (!tools) return null;
+    return tools.section({ task, instance, me: ME, onChanged: async () => {
+      await loadList({ force: true, quiet: true });
+      if (state.selected === task.id) await openTask(task.id);
+    } });
   }
 
   function historySection(entries) {
@@ -432,7 +446,7 @@
       submit.disabled = true;
       try {
         await api("POST", "/tasks/" + task.id + "/complete", { data: values });
-        announce(t("completed", { name: task.name }));
+        toast(t("completed", { name: task.name }));
         closeTask();
         await loadList({ force: true, quiet: true });
         document.getElementById("list-heading").focus();
@@ -598,8 +612,24 @@
       else link.removeAttribute("aria-current");
     }
     document.getElementById("list-heading").textContent =
-      document.querySelector('a[data-view="' + view + '"]').textContent;
+      document.querySelector('a[data-view="' + view + '"]').dataset.label;
     syncUrl();
+  }
+
+  /* Each view's count in the switcher (GET /tasks/counts: one statement for all). */
+  async function loadCounts() {
+    const params = new URLSearchParams();
+    if (state.process) params.set("process_key", state.process);
+    try {
+      const counts = await api("GET", "/tasks/counts?" + params);
+      for (const pill of document.querySelectorAll("[data-count-for]")) {
+        const n = counts[pill.dataset.countFor] || 0;
+        pill.textContent = String(n);
+        pill.classList.toggle("is-zero", n === 0);
+      }
+    } catch (err) {
+      /* the counts are a hint; the list's own errors are shown */
+    }
   }
 
   function safely(promise) {
@@ -630,6 +660,7 @@
     if (!document.hidden) safely(loadList());
   }, POLL_MS);
 
+  syncUrl();  // the view the server chose to land on goes into the address
   safely(loadProcesses()).finally(() => safely(loadList({ force: true })));
   if (state.selected) openTask(state.selected, { focus: false });
 })();

@@ -1,0 +1,30 @@
+"""Schemas of the inbox's own calls: the views' counts, handing a task on (who to, escalate)."""
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+
+class ViewCountsQuery(Schema):
+    process_key = fields.String(validate=validate.Length(max=200))
+    tz = fields.String(metadata={"description": "IANA zone for due_today (default: the "
+                                 "server's FLOWDESK_TIMEZONE)"})
+
+
+class ViewCountsOut(Schema):
+    mine = fields.Integer(metadata={"description": "open tasks assigned to me"})
+    unassigned = fields.Integer(metadata={"description": "unclaimed tasks of my groups "
+                                          "(supervisors and admins: all)"})
+    overdue = fields.Integer()
+    due_today = fields.Integer()
+    landing = fields.String(metadata={"description": "the first view with work: mine, "
+                                      "unassigned, overdue, due_today (mine if none)"})
+
+
+class EscalateIn(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=500),
+                           metadata={"description": "why the supervisors should look at it"})
+
+
+class AssigneeOut(Schema):
+    username = fields.String()
+    display_name = fields.String()

@@ -1,0 +1,131 @@
+"""Handing a task on from the task itself: who it may be reassigned to, and escalating it to
+the supervisors with a reason.
+
+Reassigning is ``tasks.assign``; the rule of who may, shared here: supervisors and admins
+assign to any active user; staff hand a task they hold (claimed by them: an unclaimed one is
+claimed, not assigned) to a colleague in one of the task's groups. Escalating by hand is not the SLA's escalation
+(``escalation_level``, owned by the clocks): it marks the task (``escalated_*``), writes the
+audit trail and an outbox row for the supervisors.
+"""
+from __future__ import annotations
+
+from sqlalchemy import insert, select
+
+from services import audit
+from services.context import Flowdesk
+from services.errors import Conflict, Forbidden, Invalid, NotFound
+from services.principal import Principal
+from store import queries as q
+from store.tables import Group, Notification, User, UserGroup
+from store.uow import UnitOfWork
+
+USERS, GROUPS, LINKS = User.__table__, Group.__table__, UserGroup.__table__
+SUPERVISES = ("supervisor", "admin")
+SUPERVISORS = "supervisors"  # the outbox recipient a mailer or chat bridge expands
+
+
+def task_groups(task: dict) -> list[str]:
+    """The lane's group and the group an SLA escalation added, if any."""
+    return [g for g in (task["candidate_group"], task["escalation_group"]) if g]
+
+
+def _holds_or_queue(user: Principal, task: dict) -> bool:
+    return task["assignee"] == user.username or (
+        task["assignee"] is None and any(g in user.groups for g in task_groups(task)))
+
+
+def check_may_assign(uow: UnitOfWork, user: Principal, task: dict, assignee: str) -> None:
+    """Raise unless ``user`` may give ``task`` to ``assignee`` (see the module's rule)."""
+    if user.has_role(*SUPERVISES):
+        if not _is_active(uow, assignee):
+            raise _unknown_user(assignee)
+        return
+    if task["assignee"] != user.username:
+        raise Forbidden(f"Task {task['id']} is not yours to hand on: only its assignee or a "
+                        "supervisor can reassign it (claim an unclaimed task first).")
+    if assignee not in _members(uow, task_groups(task)):
+        if not _is_active(uow, assignee):
+            raise _unknown_user(assignee)
+        raise Invalid(f"'{assignee}' is not in the task's group "
+                      f"'{task['candidate_group']}'; ask a supervisor to assign it.",
+                      [{"field": "user", "message": "not a member of the task's group",
+                        "location": "json"}])
+
+
+def assignees(fd: Flowdesk, user: Principal, task_id: int) -> list[dict]:
+    """Active users of the task's groups (whom staff may hand it to), with display names."""
+    with fd.uow(read_only=True) as uow:
+        task = _task(uow, task_id)
+        _require_sees(user, task)
+        groups = task_groups(task)
+        if not groups:
+            return []
+        rows = uow.execute(
+            select(USERS.c.username, USERS.c.display_name).distinct()
+            .join(LINKS, LINKS.c.user_id == USERS.c.id)
+            .join(GROUPS, GROUPS.c.id == LINKS.c.group_id)
+            .where(GROUPS.c.name.in_(groups), USERS.c.active.is_(True))
+            .order_by(USERS.c.username)).mappings().all()
+    return [dict(r) for r in rows]
+
+
+def escalate(fd: Flowdesk, user: Principal, task_id: int, reason: str) -> dict:
+    """Flag an open task to the supervisors with a reason (again: the newer reason wins)."""
+    reason = reason.strip()
+    if not reason:
+        raise Invalid("Say why the task is escalated.",
+                      [{"field": "reason", "message": "must not be blank", "location": "json"}])
+    now = fd.now()
+    with fd.uow() as uow:
+        task = _task(uow, task_id)
+        if not user.has_role(*SUPERVISES) and not _holds_or_queue(user, task):
+            raise Forbidden(f"Only the assignee of task {task_id} (or, while it is unclaimed, "
+                            "its group) or a supervisor can escalate it.")
+        if task["state"] not in q.ACTIVE:
+            raise Conflict(f"Task {task_id} is {task['state']}; only open tasks are escalated.")
+        uow.execute(q.tasks.update().where(q.tasks.c.id == task_id).values(
+            escalated_at=now, escalated_by=user.username, escalation_reason=reason))
+        uow.execute(insert(Notification).values(
+            created_at=now, kind="task_escalated", recipient=SUPERVISORS,
+            subject=f"Task '{task['name']}' (#{task_id}) escalated by {user.username}"[:300],
+            body={"reason": reason, "by": user.username, "assignee": task["assignee"],
+                  "group": task["candidate_group"]},
+            instance_id=task["instance_id"], task_id=task_id, sent_at=None))
+        audit.record(uow, now, user.username, "task.escalated", instance_id=task["instance_id"],
+                     task_id=task_id,
+                     before={"escalation_reason": task["escalation_reason"]},
+                     after={"escalation_reason": reason})
+        return dict(uow.execute(q.TASK, {"task_id": task_id}).mappings().one())
+
+
+def _task(uow: UnitOfWork, task_id: int) -> dict:
+    row = uow.execute(q.TASK, {"task_id": task_id}).mappings().first()
+    if row is None:
+        raise NotFound(f"No task {task_id}.")
+    return dict(row)
+
+
+def _require_sees(user: Principal, task: dict) -> None:
+    if not (user.has_role(*SUPERVISES) or task["assignee"] == user.username
+            or any(g in user.groups for g in task_groups(task))):
+        raise Forbidden(f"Task {task['id']} belongs to the group '{task['candidate_group']}', "
+                        f"which '{user.username}' is not in.")
+
+
+def _members(uow: UnitOfWork, groups: list[str]) -> set[str]:
+    if not groups:
+        return set()
+    return set(uow.execute(
+        select(USERS.c.username).join(LINKS, LINKS.c.user_id == USERS.c.id)
+        .join(GROUPS, GROUPS.c.id == LINKS.c.group_id)
+        .where(GROUPS.c.name.in_(groups), USERS.c.active.is_(True))).scalars())
+
+
+def _is_active(uow: UnitOfWork, username: str) -> bool:
+    return uow.scalar(select(USERS.c.id).where(USERS.c.username == username,
+                                               USERS.c.active.is_(True))) is not None
+
+
+def _unknown_user(username: str) -> Invalid:
+    return Invalid(f"No active user '{username}'.",
+                   [{"field": "user", "message": "unknown user", "location": "json"}])
