@@ -151,7 +151,8 @@ def register_error_handlers(app: Flask) -> None:
         status, title = service_status(exc)
         headers = ({"Retry-After": str(exc.retry_after)}
                    if isinstance(exc, service_errors.Throttled) else None)
-        return problem(status, title, exc.detail, exc.errors, headers)
+        errors = localized(exc.errors, language.request_language(), forms=False)
+        return problem(status, title, exc.detail, errors, headers)
 
     @app.errorhandler(InvalidModel)
     def _invalid_model(exc: InvalidModel) -> Response:

@@ -1,4 +1,5 @@
-"""A form error's code and parameters said in words, in Chinese (the default) or English.
+"""A form error's (or a business calendar's) code and parameters said in words, in Chinese
+(the default) or English.
 
 Messages name the field by its form ``title`` ("金额必须大于 0", "必须填写：联系电话"); a
 ``const: true`` on a checkbox is a confirmation ("请确认客户已同意"). Codes without a sentence of
@@ -82,6 +83,62 @@ _TEXTS = {
 }
 
 
+# A business calendar's problems (engine/calendars.py), said beside the admin console's fields.
+_CALENDAR = {
+    "zh": {
+        "calendar.not_object": "日历必须是 JSON 对象",
+        "calendar.invalid": "设置无效",
+        "calendar.unknown_setting": "没有「{name}」这项设置",
+        "calendar.timezone": "请填写有效的时区，如 Asia/Shanghai",
+        "calendar.mode": "模式只能是「工作时间」或「7×24」",
+        "calendar.country": "不认识的国家代码「{value}」；请用 CN、DE 这样的 ISO 3166 代码，或留空",
+        "calendar.never_open": "日历在 {days} 天内没有任何工作时间（每天都休息）",
+        "calendar.windows": "工作时间的格式不正确",
+        "calendar.weekday": "不认识的星期「{value}」",
+        "calendar.pairs": "请按「09:00-12:00, 13:00-18:00」填写时间段，不上班请留空",
+        "calendar.pair": "「{value}」不是一个时间段；请写成「09:00-12:00」",
+        "calendar.start": "开始时间「{value}」不是 00:00 到 23:59 之间的时间（写成 HH:MM，如 09:00）",
+        "calendar.end": "结束时间「{value}」不是 00:00 到 24:00 之间的时间（写成 HH:MM，如 18:00）",
+        "calendar.empty": "开始和结束都是 {value}；时间段需要有长度（全天为 00:00-24:00）",
+        "calendar.overlap": "{window} 与 {other} 重叠",
+        "calendar.overlap_night": "{window} 与前一天跨夜的 {other} 重叠（到 {until} 为止）",
+        "calendar.dates": "请填写 YYYY-MM-DD 格式的日期，用逗号分隔",
+        "calendar.date": "「{value}」不是 YYYY-MM-DD 格式的日期",
+    },
+    "en": {
+        "calendar.not_object": "A calendar must be a JSON object",
+        "calendar.invalid": "Invalid setting",
+        "calendar.unknown_setting": "There is no setting “{name}”",
+        "calendar.timezone": "Enter a valid time zone such as Asia/Shanghai",
+        "calendar.mode": "The mode is business hours or 24x7",
+        "calendar.country": "Unknown country code “{value}”; use an ISO 3166 code such "
+                            "as CN or DE, or leave it empty",
+        "calendar.never_open": "The calendar has no open time in {days} days (every day closed)",
+        "calendar.windows": "The opening hours are not in the expected form",
+        "calendar.weekday": "Unknown weekday “{value}”",
+        "calendar.pairs": "Write the hours as 09:00-12:00, 13:00-18:00; leave a day off empty",
+        "calendar.pair": "“{value}” is not a window; write it as 09:00-12:00",
+        "calendar.start": "Start “{value}” is not a time of day between 00:00 and 23:59 "
+                          "(HH:MM, e.g. 09:00)",
+        "calendar.end": "End “{value}” is not a time between 00:00 and 24:00 "
+                        "(HH:MM, e.g. 18:00)",
+        "calendar.empty": "Start and end are both {value}; a window needs a length "
+                          "(00:00-24:00 is the whole day)",
+        "calendar.overlap": "{window} overlaps {other}",
+        "calendar.overlap_night": "{window} overlaps the night before's {other} (until {until})",
+        "calendar.dates": "Enter dates as YYYY-MM-DD, separated by commas",
+        "calendar.date": "“{value}” is not a date in YYYY-MM-DD form",
+    },
+}
+
+
+def _calendar(error: dict, lang: str) -> str:
+    text = _CALENDAR[lang].get(error["code"], _CALENDAR[lang]["calendar.invalid"])
+    for name, value in (error.get("params") or {}).items():
+        text = text.replace("{" + name + "}", str(value))
+    return text
+
+
 def _word(value: Any, lang: str) -> str:
     if value is True:
         return "是" if lang == "zh" else "yes"
@@ -93,6 +150,8 @@ def _word(value: Any, lang: str) -> str:
 def render(error: dict, lang: str = "zh") -> str:
     """The sentence for one error of engine.forms.form_errors in ``lang`` (zh or en)."""
     lang = lang if lang in LANGUAGES else "zh"
+    if str(error.get("code", "")).startswith("calendar."):
+        return _calendar(error, lang)
     texts = _TEXTS[lang]
     code, params = error.get("code", "invalid"), dict(error.get("params") or {})
     label = error.get("label") or texts["form"]
@@ -126,12 +185,15 @@ def render(error: dict, lang: str = "zh") -> str:
     return text
 
 
-def localized(errors: list[dict], lang: str) -> list[dict]:
-    """The errors as the API sends them: field, code, params and the message in ``lang``."""
+def localized(errors: list[dict], lang: str, forms: bool = True) -> list[dict]:
+    """The errors as the API sends them: field, code, params and the message in ``lang``;
+    with ``forms`` False only calendar codes are rendered (other services' errors keep their
+    message)."""
     out = []
     for error in errors:
         item = {k: v for k, v in error.items() if k != "label"}
-        if "code" in error:
+        code = str(error.get("code", ""))
+        if code and (forms or code.startswith("calendar.")):
             item["message"] = render(error, lang)
         out.append(item)
     return out
