@@ -108,3 +108,32 @@ def test_report_rows_carry_iso_8601_dates(server, tokens) -> None:
     assert rows, rows
     started_at = rows[0]["started_at"]
     assert "GMT" not in started_at and started_at[:4].isdigit() and "T" in started_at
+
+
+def test_a_shipped_task_is_chinese_and_english_comes_from_the_catalogue(server, tokens) -> None:
+    from tests.conftest import PROCESSES
+    from services.definitions import _bundle_name
+    folder = PROCESSES / "complaint-handling"
+    files = {_bundle_name(f): f.read_bytes() for f in sorted(folder.rglob("*"))
+             if f.is_file() and f.name.endswith((".bpmn", ".dmn", ".json"))
+             and f.name != "sla.json"}
+    assert "i18n.en.json" in files
+    assert deploy(server, tokens["admin"], files).status_code == 201
+    started = server.post("/api/v1/instances", tokens["agent"],
+                          json={"process_key": "complaint_handling"})
+    assert started.status_code == 201, started.text
+    task_id = started.json()["open_tasks"][0]["id"]
+    chinese = server.get(f"/api/v1/tasks/{task_id}", tokens["agent"]).json()
+    channel = chinese["form_schema"]["properties"]["channel"]
+    assert chinese["name"] == "登记投诉" and channel["title"] == "投诉渠道"
+    assert "regulator =" not in channel["description"] and "Classify" not in chinese["documentation"]
+    english = server.get(f"/api/v1/tasks/{task_id}", tokens["agent"],
+                         headers={"Accept-Language": "en"}).json()
+    channel = english["form_schema"]["properties"]["channel"]
+    assert english["name"] == "Register the complaint"
+    assert channel["title"] == "Channel" and channel["oneOf"][0] == {
+        "const": "hotline", "title": "24-hour service hotline"}
+    assert "five" not in english["documentation"] and "apologise" in english["documentation"]
+    # the values people choose do not change with the language
+    assert [o["const"] for o in channel["oneOf"]] == [
+        o["const"] for o in chinese["form_schema"]["properties"]["channel"]["oneOf"]]
