@@ -121,19 +121,33 @@ def handle_http_exception(exc: HTTPException) -> Response:
 
 
 JSON_TYPES = ("application/json", "multipart/form-data")
+_FORM_BODY_VIEWS: set[str] = set()
+
+
+def takes_form_body(view: Any) -> Any:
+    """Marks a view that reads a form (an upload), not JSON: no 415 for its requests; it says
+    itself what is missing (``definitions.deploy`` asks for its multipart 'files')."""
+    _FORM_BODY_VIEWS.add(f"{view.__module__}.{view.__qualname__}")
+    return view
 
 
 def refuse_non_json_body() -> None:
     """A body sent to the API as anything but JSON (or a multipart upload) is a 415 that says
     so; otherwise webargs would read no body and report "Missing data for required field"
     (``curl -d`` without ``-H 'Content-Type: application/json'`` sends a form)."""
-    from flask import request
+    from flask import current_app, request
     if request.method not in ("POST", "PUT", "PATCH") or not request.path.startswith("/api/"):
         return
     if not request.content_length and not request.headers.get("Transfer-Encoding"):
         return
     mimetype = request.mimetype or ""
     if mimetype in JSON_TYPES or mimetype.endswith("+json"):
+        return
+    view = current_app.view_functions.get(request.endpoint or "")
+    view = getattr(view, "__wrapped__", view)
+    while hasattr(view, "__wrapped__"):
+        view = view.__wrapped__
+    if view is not None and f"{view.__module__}.{view.__qualname__}" in _FORM_BODY_VIEWS:
         return
     raise UnsupportedMediaType(language.detail("json_only", got=mimetype or "none"))
 
