@@ -47,7 +47,7 @@ def test_staff_claims_and_completes_the_first_complaint_task(live, page):  # typ
     detail.get_by_role("button", name="提交并完成").click()
 
     contact_error = detail.locator('[data-field="contact"] .field-error')
-    expect(contact_error).to_have_text("此项为必填项。")
+    expect(contact_error).to_have_text("必须填写：联系方式")  # the server's words, in Chinese
     contact = detail.get_by_label("联系方式")
     expect(contact).to_have_attribute("aria-invalid", "true")
     expect(contact).to_be_focused()
