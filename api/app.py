@@ -1,13 +1,15 @@
 """``create_app``: the Flask application factory (tests pass a config mapping)."""
 from __future__ import annotations
 
-from datetime import timedelta
 from http import HTTPStatus
 from typing import Any
 
 from pathlib import Path
 
+from datetime import date, datetime, time, timedelta
+
 from flask import Flask, jsonify, send_from_directory
+from flask.json.provider import DefaultJSONProvider
 from flask.sessions import SecureCookieSessionInterface
 from flask_smorest import Api
 from sqlalchemy.exc import SQLAlchemyError
@@ -47,6 +49,17 @@ class FlowdeskApi(Api):
             "content": {PROBLEM_JSON: {"schema": self.ERROR_SCHEMA}}}, lazy=True)
 
 
+class IsoJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, with dates and times as ISO 8601 (Flask's own default writes RFC 1123,
+    which a free-form ``fields.Dict`` such as a report row would otherwise carry)."""
+
+    @staticmethod
+    def default(o: Any) -> Any:
+        if isinstance(o, (datetime, date, time)):
+            return o.isoformat()
+        return DefaultJSONProvider.default(o)
+
+
 class CachedSigningSessions(SecureCookieSessionInterface):
     """Flask's cookie sessions, with the signing serializer built once per key set instead of
     on every request (every API call opens the session, even with a bearer token)."""
@@ -71,6 +84,7 @@ class CachedSigningSessions(SecureCookieSessionInterface):
 def create_app(config: dict[str, Any] | None = None, clock: Clock | None = None) -> Flask:
     settings = Settings.from_mapping(config)
     app = Flask(__name__)
+    app.json = IsoJSONProvider(app)
     app.session_interface = CachedSigningSessions()
     app.config.update(
         API_TITLE="Flowdesk", API_VERSION="v1", OPENAPI_VERSION="3.0.3",

@@ -14,7 +14,9 @@ from flask import Flask, Response, json
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from werkzeug.exceptions import HTTPException
 
+from api import language
 from engine.errors import FormInvalid, InvalidModel, TaskNotFound, TaskNotReady
+from engine.form_messages import localized
 from engine.status_profile import IllegalStatus
 from services import errors as service_errors
 from store.uow import unavailable
@@ -43,7 +45,11 @@ class Forbidden(ApiError):
 
 
 class Unprocessable(ApiError):
-    status, title = 422, "Unprocessable content"
+    status, title = 422, "Validation failed"
+
+
+class UnsupportedMediaType(ApiError):
+    status, title = 415, "Unsupported media type"
 
 
 # A service's refusal -> (status, title). Subclasses not listed use their nearest listed base.
@@ -66,6 +72,10 @@ def service_status(exc: service_errors.ServiceError) -> tuple[int, str]:
 
 def problem(status: int, title: str, detail: str, errors: list[dict] | None = None,
             headers: dict[str, str] | None = None) -> Response:
+    """The problem+json response; a 422's or 415's title is the same words for every cause,
+    in the request's language."""
+    if status in (415, 422):
+        title = language.title(status, title)
     body: dict[str, Any] = {"type": "about:blank", "status": status, "title": title,
                             "detail": detail}
     if errors:
@@ -92,8 +102,12 @@ def _webargs_errors(messages: Any, location: str = "", prefix: str = "") -> list
             if isinstance(item, (dict, list)):
                 out += _webargs_errors(item, location, prefix)
             else:
-                out.append({"field": prefix or "(body)", "message": str(item),
-                            "location": location or "json"})
+                code, message = language.field_message(str(item))
+                error = {"field": prefix or "(body)", "message": message,
+                         "location": location or "json"}
+                if code:
+                    error["code"] = code
+                out.append(error)
     return out
 
 
@@ -102,12 +116,46 @@ def handle_http_exception(exc: HTTPException) -> Response:
     errors = _webargs_errors(data.get("messages", {})) if "messages" in data else []
     detail = exc.description or exc.name
     if errors:
-        detail = "The request has invalid fields: " + ", ".join(e["field"] for e in errors)
+        detail = language.detail("fields", fields=", ".join(e["field"] for e in errors))
     headers = {"WWW-Authenticate": "Bearer"} if exc.code == 401 else None
     return problem(exc.code or 500, exc.name, detail, errors, headers)
 
 
+JSON_TYPES = ("application/json", "multipart/form-data")
+_FORM_BODY_VIEWS: set[str] = set()
+
+
+def takes_form_body(view: Any) -> Any:
+    """Marks a view that reads a form (an upload), not JSON: no 415 for its requests; it says
+    itself what is missing (``definitions.deploy`` asks for its multipart 'files')."""
+    _FORM_BODY_VIEWS.add(f"{view.__module__}.{view.__qualname__}")
+    return view
+
+
+def refuse_non_json_body() -> None:
+    """A body sent to the API as anything but JSON (or a multipart upload) is a 415 that says
+    so; otherwise webargs would read no body and report "Missing data for required field"
+    (``curl -d`` without ``-H 'Content-Type: application/json'`` sends a form)."""
+    from flask import current_app, request
+    if request.method not in ("POST", "PUT", "PATCH") or not request.path.startswith("/api/"):
+        return
+    if not request.content_length and not request.headers.get("Transfer-Encoding"):
+        return
+    mimetype = request.mimetype or ""
+    if mimetype in JSON_TYPES or mimetype.endswith("+json"):
+        return
+    view = current_app.view_functions.get(request.endpoint or "")
+    view = getattr(view, "__wrapped__", view)
+    while hasattr(view, "__wrapped__"):
+        view = view.__wrapped__
+    if view is not None and f"{view.__module__}.{view.__qualname__}" in _FORM_BODY_VIEWS:
+        return
+    raise UnsupportedMediaType(language.detail("json_only", got=mimetype or "none"))
+
+
 def register_error_handlers(app: Flask) -> None:
+    app.before_request(refuse_non_json_body)
+
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError) -> Response:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else {}
@@ -118,7 +166,8 @@ def register_error_handlers(app: Flask) -> None:
         status, title = service_status(exc)
         headers = ({"Retry-After": str(exc.retry_after)}
                    if isinstance(exc, service_errors.Throttled) else None)
-        return problem(status, title, exc.detail, exc.errors, headers)
+        errors = localized(exc.errors, language.request_language(), forms=False)
+        return problem(status, title, exc.detail, errors, headers)
 
     @app.errorhandler(InvalidModel)
     def _invalid_model(exc: InvalidModel) -> Response:
@@ -128,8 +177,8 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(FormInvalid)
     def _form_invalid(exc: FormInvalid) -> Response:
-        return problem(422, "Invalid form data",
-                       "The submitted data does not satisfy the task's form.", exc.errors)
+        return problem(422, "Validation failed", language.detail("form"),
+                       localized(exc.errors, language.request_language()))
 
     @app.errorhandler(TaskNotReady)
     def _not_ready(exc: TaskNotReady) -> Response:

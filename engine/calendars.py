@@ -100,30 +100,35 @@ class BusinessCalendar:
     def from_dict(cls, data: Mapping[str, Any]) -> BusinessCalendar:
         """Validate the stored JSON form; raise CalendarInvalid listing every problem at once."""
         if not isinstance(data, Mapping):
-            raise CalendarInvalid([{"field": "", "message": "a calendar must be a JSON object"}])
+            raise CalendarInvalid([{"field": "", "message": "a calendar must be a JSON object",
+                                    "code": "calendar.not_object", "params": {}}])
         errors: list[dict] = []
 
-        def bad(field: str, message: str) -> None:
-            errors.append({"field": field, "message": message})
+        def bad(field: str, message: str, code: str = "calendar.invalid", **params: Any) -> None:
+            errors.append({"field": field, "message": message, "code": code, "params": params})
 
         for key in data:
             if key not in _KEYS:
-                bad(str(key), f"unknown setting {key!r}; the settings are {', '.join(_KEYS)}")
+                bad(str(key), f"unknown setting {key!r}; the settings are {', '.join(_KEYS)}",
+                    "calendar.unknown_setting", name=str(key))
         tz_name = data.get("timezone")
         try:
             ZoneInfo(tz_name)
         except (ZoneInfoNotFoundError, ValueError, OSError, TypeError):
             bad("timezone", (f"unknown time zone {tz_name!r}" if tz_name else "a time zone is required")
-                + "; use an IANA name such as 'Asia/Shanghai'")
+                + "; use an IANA name such as 'Asia/Shanghai'", "calendar.timezone",
+                value=str(tz_name or ""))
         mode = data.get("mode", "business")
         if mode not in ("business", "24x7"):
-            bad("mode", f"mode must be 'business' or '24x7', not {mode!r}")
+            bad("mode", f"mode must be 'business' or '24x7', not {mode!r}", "calendar.mode",
+                value=str(mode))
         week = _parse_windows(data.get("windows") or {}, bad)
         country = data.get("country")
         if country is not None and (not isinstance(country, str)
                                     or country not in holidays.list_supported_countries()):
             bad("country", f"unknown country code {country!r} for public holidays; "
-                           "use an ISO 3166 code such as 'CN' or 'DE', or null for none")
+                           "use an ISO 3166 code such as 'CN' or 'DE', or null for none",
+                "calendar.country", value=str(country))
         extra_holidays = _parse_dates(data.get("extra_holidays") or [], "extra_holidays", bad)
         extra_workdays = _parse_dates(data.get("extra_workdays") or [], "extra_workdays", bad)
         makeup = data.get("makeup_windows")
@@ -267,7 +272,8 @@ class BusinessCalendar:
             if until is None and idle > _SEARCH_DAYS:
                 raise CalendarInvalid([{"field": "windows", "message":
                     f"no open business time in the {_SEARCH_DAYS} days after {t.isoformat()}: "
-                    "every day is closed (no windows, or holidays everywhere)"}])
+                    "every day is closed (no windows, or holidays everywhere)",
+                    "code": "calendar.never_open", "params": {"days": _SEARCH_DAYS}}])
             day += timedelta(days=1)
 
 
@@ -278,19 +284,25 @@ def _parse_windows(raw: Any, bad: Callable[[str, str], None]) -> list[list[Windo
     """Monday..Sunday windows in minutes, reporting malformed times, unknown days and overlaps."""
     week: list[list[Span]] = [[] for _ in DAYS]
     if not isinstance(raw, Mapping):
-        bad("windows", "windows must map weekdays (mon..sun) to lists of [start, end] pairs")
+        bad("windows", "windows must map weekdays (mon..sun) to lists of [start, end] pairs",
+            "calendar.windows")
         raw = {}
     for key, spans in raw.items():
         if key not in DAYS or not isinstance(spans, list):
-            bad(f"windows.{key}", f"unknown weekday {key!r}; use one of {', '.join(DAYS)}"
-                if key not in DAYS else 'must be a list of ["HH:MM", "HH:MM"] pairs')
+            if key not in DAYS:
+                bad(f"windows.{key}", f"unknown weekday {key!r}; use one of {', '.join(DAYS)}",
+                    "calendar.weekday", value=str(key))
+            else:
+                bad(f"windows.{key}", 'must be a list of ["HH:MM", "HH:MM"] pairs',
+                    "calendar.pairs")
             continue
         week[DAYS.index(key)] = _parse_spans(spans, f"windows.{key}", bad)
     for d, day in enumerate(week):
         for night in week[d - 1]:  # the day before's windows that run past midnight into this one
             for cur in (w for w in day if w[0] < night[1] - 1440):
                 bad(cur[2], f"{_span(cur)} overlaps {night[2]} {_span(night)}, "
-                            f"which runs until {_hhmm(night[1] - 1440)}")
+                            f"which runs until {_hhmm(night[1] - 1440)}", "calendar.overlap_night",
+                    window=_span(cur), other=_span(night), until=_hhmm(night[1] - 1440))
     return [[(start, end) for start, end, _ in day] for day in week]
 
 
@@ -298,7 +310,7 @@ def _parse_day(raw: Any, name: str, bad: Callable[[str, str], None]) -> list[Win
     """One day's windows (``makeup_windows``), checked like a weekday's."""
     if not isinstance(raw, list):
         bad(name, 'must be a list of ["HH:MM", "HH:MM"] pairs, or null for the replaced '
-                  "weekday's hours")
+                  "weekday's hours", "calendar.pairs")
         return []
     return [(start, end) for start, end, _ in _parse_spans(raw, name, bad)]
 
@@ -310,28 +322,32 @@ def _parse_spans(spans: list, name: str, bad: Callable[[str, str], None]) -> lis
     for i, span in enumerate(spans):
         field = f"{name}[{i}]"
         if not isinstance(span, (list, tuple)) or len(span) != 2:
-            bad(field, f'a window is a pair ["HH:MM", "HH:MM"], not {span!r}')
+            bad(field, f'a window is a pair ["HH:MM", "HH:MM"], not {span!r}', "calendar.pair",
+                value=str(span))
             continue
         start, end = _minute(span[0], end=False), _minute(span[1], end=True)
         if start is None:
-            bad(field, f"start {span[0]!r} is not a time of day in HH:MM form (00:00 to 23:59)")
+            bad(field, f"start {span[0]!r} is not a time of day in HH:MM form (00:00 to 23:59)",
+                "calendar.start", value=str(span[0]))
         if end is None:
-            bad(field, f"end {span[1]!r} is not a time in HH:MM form (00:00 to 24:00)")
+            bad(field, f"end {span[1]!r} is not a time in HH:MM form (00:00 to 24:00)",
+                "calendar.end", value=str(span[1]))
         elif start == end:
             bad(field, f"start and end are both {span[0]}; a window needs a length "
-                       "(00:00–24:00 is the whole day)")
+                       "(00:00–24:00 is the whole day)", "calendar.empty", value=str(span[0]))
         elif start is not None:
             day.append((start, end if end > start else end + 1440, field))
     day.sort()
     for prev, cur in zip(day, day[1:]):
         if cur[0] < prev[1]:
-            bad(cur[2], f"{_span(cur)} overlaps {prev[2]} {_span(prev)}")
+            bad(cur[2], f"{_span(cur)} overlaps {prev[2]} {_span(prev)}", "calendar.overlap",
+                window=_span(cur), other=_span(prev))
     return day
 
 
 def _parse_dates(raw: Any, name: str, bad: Callable[[str, str], None]) -> frozenset[date]:
     if not isinstance(raw, list):
-        bad(name, "must be a list of dates in ISO form YYYY-MM-DD")
+        bad(name, "must be a list of dates in ISO form YYYY-MM-DD", "calendar.dates")
         return frozenset()
     dates = set()
     for i, value in enumerate(raw):
@@ -340,5 +356,6 @@ def _parse_dates(raw: Any, name: str, bad: Callable[[str, str], None]) -> frozen
                 raise ValueError(value)
             dates.add(date.fromisoformat(value))
         except ValueError:
-            bad(f"{name}[{i}]", f"{value!r} is not a calendar date in ISO form YYYY-MM-DD")
+            bad(f"{name}[{i}]", f"{value!r} is not a calendar date in ISO form YYYY-MM-DD",
+                "calendar.date", value=str(value))
     return frozenset(dates)

@@ -24,7 +24,7 @@ from .errors import InvalidModel, Problem
 from .external_tasks import error_variables, specs_have_external_tasks
 from .lint import BPMN, NS, executable_process_ids, lint_bpmn, properties_of
 from .lint_recursion import lint_recursive_calls
-from . import conditions, event_subprocesses, events, spiff_patches, status_profile
+from . import conditions, event_subprocesses, events, form_i18n, spiff_patches, status_profile
 from .status_profile import StatusProfile
 from .timers import StartSchedule, specs_have_timers, start_schedules
 from .xml_safety import parse_untrusted
@@ -68,6 +68,8 @@ class ParsedDefinition:
     # Who may start it by hand: the groups of the lanes its plain start events are in, and
     # its ``starters`` property (groups or user names). Both empty: any staff member.
     start_lanes: frozenset[str] = frozenset()
+    # Texts in other languages than the model's Chinese (``i18n.en.json``; engine/form_i18n.py)
+    catalogues: dict[str, dict] = field(default_factory=dict)
     starters: frozenset[str] = frozenset()
     # Event subprocesses whose start event interrupts (BPMN's default): when one starts, the
     # rest of its (sub)process is cancelled. SpiffWorkflow does not read isInterrupting.
@@ -188,8 +190,11 @@ def _spiff_problem(exc: ValidationException, lines: dict[str, tuple[str, int]]) 
 def parse_bundle(files: dict[str, bytes], process_key: str | None = None) -> ParsedDefinition:
     """Validate a bundle completely and build its spec; raise InvalidModel listing every problem."""
     profile_raw = files.get(status_profile.FILE)
-    bpmn_raw, dmn_raw, form_raw, problems = _split(
-        {n: d for n, d in files.items() if n != status_profile.FILE})
+    catalogues, problems = form_i18n.load_catalogues(files)
+    bpmn_raw, dmn_raw, form_raw, split_problems = _split(
+        {n: d for n, d in files.items()
+         if n != status_profile.FILE and not form_i18n.is_catalogue(n)})
+    problems += split_problems
     profile, profile_problems = (status_profile.parse_profile(status_profile.FILE, profile_raw)
                                  if profile_raw is not None else (None, []))
     problems += profile_problems
@@ -219,6 +224,7 @@ def parse_bundle(files: dict[str, bytes], process_key: str | None = None) -> Par
     parsed.starters = frozenset(
         s.strip() for s in _process_property(bpmn_roots, key, "starters").split(",") if s.strip())
     parsed.status_profile = profile
+    parsed.catalogues = catalogues
     return parsed
 
 

@@ -190,11 +190,12 @@ def users_set_password(username: str, password: str) -> None:
 @main.command("demo-users")
 def demo_users() -> None:
     """Create demo users admin, agent, supervisor, designer (if missing) and print a new token
-    and a new web sign-in password for each (made now, never stored in the repository); admin
+    for each, their groups, and a web sign-in password for those that had none (made now,
+    never stored in the repository); a restart keeps the passwords people already use. Admin
     and designer design the default process group."""
     from services.passwords import new_password
     from services.identity import (DEMO_DESIGNERS, DEMO_USERS, create_token, ensure_user,
-                                   set_password)
+                                   has_password, set_password)
     from services.principal import system
     from services.process_group_admin import add_default_designers
     fd = _flowdesk()
@@ -203,10 +204,15 @@ def demo_users() -> None:
     add_default_designers(fd, system("demo-users", "admin"), DEMO_DESIGNERS)
     for username, (roles, groups) in DEMO_USERS.items():
         token = create_token(fd, username, "demo")
-        password = new_password()
-        set_password(fd, username, password, actor="demo-users")
-        click.echo(f"{username:<11} roles={','.join(roles):<34} token={token} "
-                   f"password={password}")
+        if has_password(fd, username):
+            password = "(unchanged)"
+        else:
+            password = new_password()
+            set_password(fd, username, password, actor="demo-users")
+        click.echo(f"{username:<11} roles={','.join(roles):<34} "
+                   f"groups={','.join(groups) or '-':<28} token={token} password={password}")
+    click.echo("Passwords are shown once, when made; `flowdesk users set-password NAME` sets "
+               "a new one.")
 
 
 @main.group("secrets")

@@ -108,6 +108,12 @@ def _schedule_starts(uow: UnitOfWork, row: Row, schedules: list[StartSchedule],
         due_work.arm_start(uow, row.id, schedule, anchor=now, after=now, now=now)
 
 
+def _bundle_name(file: Path) -> str:
+    """A file's name in the bundle: ``i18n/en.json`` (a language catalogue, engine/form_i18n.py)
+    becomes ``i18n.en.json``, anything else keeps its base name."""
+    return f"i18n.{file.name}" if file.parent.name == "i18n" else file.name
+
+
 def deploy_path(fd: Flowdesk, path: Path, actor: str,
                 process_group: str | None = None) -> list[tuple[Row, bool]]:
     """A folder of process folders, one process folder, or a single file, deployed by the
@@ -120,7 +126,7 @@ def deploy_path(fd: Flowdesk, path: Path, actor: str,
         bundles = [path]
     results = []
     for folder in bundles:
-        files = {f.name: f.read_bytes() for f in sorted(folder.rglob("*"))
+        files = {_bundle_name(f): f.read_bytes() for f in sorted(folder.rglob("*"))
                  if f.is_file() and f.name.lower().endswith(DEPLOYABLE)
                  and f.name != SLA_FILE}
         results.append(deploy(fd, files, by, None, process_group))

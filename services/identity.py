@@ -91,6 +91,13 @@ def set_password(fd: Flowdesk, username: str, password: str, actor: str = "cli")
         audit.record(uow, fd.now(), actor, "user.password_set", after={"username": username})
 
 
+def has_password(fd: Flowdesk, username: str) -> bool:
+    """Whether the user can already sign in with a password (demo-users keeps it then)."""
+    with fd.uow(read_only=True) as uow:
+        user = _user(uow, username)
+        return bool(user is not None and user["password_hash"])
+
+
 def list_users(fd: Flowdesk, by: Principal = CLI) -> list[dict]:
     require_role(by, "admin")
     with fd.uow(read_only=True) as uow:

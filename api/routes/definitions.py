@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import request
 
 from api.auth import current_user
-from api.errors import ApiError
+from api.errors import ApiError, takes_form_body
 from api.routes import flowdesk, protected_blueprint
 from api.schemas import (DefinitionDetailOut, DefinitionOut, DefinitionQuery, DeployedOut,
                          ValidatedOut)
@@ -32,6 +32,7 @@ UPLOAD_DOC = {"requestBody": {"required": True, "content": {"multipart/form-data
 @blp.response(201, DeployedOut, description="a new version was created")
 @blp.alt_response(200, schema=DeployedOut, description="identical content: existing version")
 @blp.alt_response(422, description="invalid model: every problem with file, element id and line")
+@takes_form_body
 def deploy():  # type: ignore[no-untyped-def]
     """Deploy a bundle (multipart field 'files'); identical content makes no new version."""
     user = current_user()
@@ -47,6 +48,7 @@ def deploy():  # type: ignore[no-untyped-def]
 @blp.doc(**UPLOAD_DOC)
 @blp.response(200, ValidatedOut, description="the bundle would deploy")
 @blp.alt_response(422, description="invalid model: every problem with file, element id and line")
+@takes_form_body
 def validate():  # type: ignore[no-untyped-def]
     """Check a bundle exactly as a deployment would, without storing anything."""
     require_role(current_user(), "admin", "designer")

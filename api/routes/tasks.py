@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from api.auth import current_user
+from api.language import request_language
 from api.routes import flowdesk, protected_blueprint
 from api.schemas import (AssignIn, CompleteIn, CompleteOut, TaskDetailOut, TaskOut, TaskPageOut,
                          TaskQuery)
@@ -9,6 +10,7 @@ from api.schemas_admin import WaitingIn
 from api.schemas_inbox import AssigneeOut, EscalateIn, ViewCountsOut, ViewCountsQuery
 from services import due_admin, task_handoff, task_list
 from services import tasks as service
+from services.task_language import in_language
 
 blp = protected_blueprint("tasks", "/api/v1/tasks", "Human tasks: list, claim, complete.")
 
@@ -34,8 +36,10 @@ def view_counts(args: dict):  # type: ignore[no-untyped-def]
 @blp.route("/<int:task_id>", methods=["GET"])
 @blp.response(200, TaskDetailOut)
 def get_task(task_id: int):  # type: ignore[no-untyped-def]
-    """One task with its form schema and current data."""
-    return service.get_task(flowdesk(), current_user(), task_id)
+    """One task with its form schema and current data (name, instructions and form in the
+    request's language when the process has a catalogue for it)."""
+    task = service.get_task(flowdesk(), current_user(), task_id)
+    return in_language(flowdesk(), task, request_language())
 
 
 @blp.route("/<int:task_id>/claim", methods=["POST"])

@@ -25,7 +25,8 @@ from store.uow import UnitOfWork
 
 
 def _problems(exc: Exception) -> Invalid:
-    errors = [{"field": e["field"], "message": e["message"], "location": "json"}
+    errors = [{"field": e["field"], "message": e["message"], "location": "json",
+               **({"code": e["code"], "params": e.get("params", {})} if "code" in e else {})}
               for e in getattr(exc, "errors", [])]
     return Invalid(f"The configuration is invalid: {exc}", errors)
 

@@ -94,7 +94,11 @@ def test_admin_edits_a_calendar_and_an_sla_policy_for_running_clocks(browser, li
         monday = editor.get_by_label("周一")
         expect(monday).to_have_attribute("aria-invalid", "true")
         expect(monday).to_be_focused()
-        expect(editor.locator("#cal-day-mon-error")).to_contain_text("25:00")
+        # in the page's language, beside the field; an empty weekend day reads 休息
+        expect(editor.locator("#cal-day-mon-error")).to_have_text(
+            "结束时间「25:00」不是 00:00 到 24:00 之间的时间（写成 HH:MM，如 18:00）")
+        expect(editor.get_by_label("周六")).to_have_attribute("placeholder", "休息")
+        expect(editor.get_by_label("周六")).to_have_value("")
         monday.fill("09:00-12:00, 13:00-18:00")
         editor.get_by_label("额外休息日").fill("2026-12-31")
         makeup = editor.get_by_label("调休日工作时间")  # shorter hours on make-up working days

@@ -47,7 +47,7 @@ def test_staff_claims_and_completes_the_first_complaint_task(live, page):  # typ
     detail.get_by_role("button", name="提交并完成").click()
 
     contact_error = detail.locator('[data-field="contact"] .field-error')
-    expect(contact_error).to_have_text("此项为必填项。")
+    expect(contact_error).to_have_text("必须填写：联系方式")  # the server's words, in Chinese
     contact = detail.get_by_label("联系方式")
     expect(contact).to_have_attribute("aria-invalid", "true")
     expect(contact).to_be_focused()
@@ -245,7 +245,7 @@ def test_process_filter_and_number_fields(live, page):  # type: ignore[no-untype
     expect(detail.locator('[data-field="count"] .field-error')).to_have_text("请输入整数。")
     count.fill("-1")  # caught by the API's schema check (minimum 0): its 422 names the field
     detail.get_by_role("button", name="提交并完成").click()
-    expect(detail.locator('[data-field="count"] .field-error')).to_contain_text("minimum of 0")
+    expect(detail.locator('[data-field="count"] .field-error')).to_have_text("Count不能小于 0")
     expect(count).to_have_attribute("aria-invalid", "true")
     count.fill("3")
     detail.get_by_role("button", name="提交并完成").click()
@@ -296,3 +296,27 @@ def test_the_task_shows_its_process_diagram_with_the_current_step(live, page):  
     expect(page.get_by_role("status")).to_have_text("已领取「登记投诉」。")
     expect(detail.locator('.djs-element[data-element-id="register_complaint"]')).to_have_class(
         re.compile(r"\bfd-current\b"))
+
+
+def test_server_form_errors_appear_in_chinese_beside_their_fields(live, page):  # type: ignore[no-untyped-def]
+    """The API is the only validator of ranges and confirmations: its 422 speaks the page's
+    language (Accept-Language from <html lang>) and names each field by its title."""
+    from services.definitions import deploy_path
+    from tests.conftest import RESOURCES
+    deploy_path(live.fd, RESOURCES / "refund_form", "e2e")
+    started = live.ok("POST", "/instances", json={"process_key": "refund_form"})
+    task_id = started["open_tasks"][0]["id"]
+    sign_in(page)
+    page.get_by_role("link", name="我组待领取").click()
+    row = page.locator(f'tr[data-task-id="{task_id}"]')
+    row.get_by_role("button", name="领取").click()
+    detail = page.locator("#detail")
+    expect(detail.get_by_role("heading", name="登记退款")).to_be_focused()
+    detail.get_by_label("金额").fill("0")
+    detail.get_by_label("联系电话").fill("13800000000")
+    detail.get_by_role("button", name="提交并完成").click()
+    expect(detail.locator('[data-field="amount"] .field-error')).to_have_text("金额必须大于 0")
+    expect(detail.locator('[data-field="consent"] .field-error')).to_have_text("请确认客户已同意")
+    expect(detail.get_by_label("金额")).to_have_attribute("aria-invalid", "true")
+    expect(detail.locator("#form-errors")).not_to_contain_text("expected")
+    assert live.task(task_id)["state"] == "claimed"

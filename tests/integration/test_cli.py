@@ -52,9 +52,36 @@ def test_users_tokens_and_demo_users(cli: CliRunner) -> None:
     assert cli.invoke(main, ["tokens", "create", "receipt-bot"]).output.startswith("fd_")
     demo = cli.invoke(main, ["demo-users"])
     assert demo.exit_code == 0
-    assert [line.split()[0] for line in demo.output.splitlines()] == ["admin", "agent",
-                                                                      "supervisor", "designer"]
+    assert [line.split()[0] for line in demo.output.splitlines()[:4]] == ["admin", "agent",
+                                                                          "supervisor", "designer"]
     assert demo.output.count("token=fd_") == 4
+
+
+def _demo_lines(output: str) -> dict[str, str]:
+    return {line.split()[0]: line for line in output.splitlines()[:4]}
+
+
+def test_demo_users_keep_their_passwords_on_a_second_start(cli: CliRunner) -> None:
+    """run.sh calls demo-users on every start: the first makes and prints the passwords, the
+    second keeps them (printing none), so a restart locks nobody out; groups are printed."""
+    from services.authentication import check_password
+    from services.context import Flowdesk
+    from services.settings import Settings
+    first = cli.invoke(main, ["demo-users"])
+    assert first.exit_code == 0, first.output
+    lines = _demo_lines(first.output)
+    passwords = {name: line.split("password=")[1].strip() for name, line in lines.items()}
+    assert all(len(p) >= 8 and p != "(unchanged)" for p in passwords.values()), passwords
+    assert "groups=Agent,AfterSales,ServiceAssistant" in lines["agent"]
+    assert "groups=-" in lines["designer"]
+    second = cli.invoke(main, ["demo-users"])
+    assert second.exit_code == 0, second.output
+    again = _demo_lines(second.output)
+    assert all("password=(unchanged)" in line for line in again.values()), second.output
+    assert all(p not in second.output for p in passwords.values())
+    assert second.output.count("token=fd_") == 4
+    fd = Flowdesk(Settings())
+    assert check_password(fd, "agent", passwords["agent"], "127.0.0.1") is not None
 
 
 def test_deploy_puts_new_processes_into_the_default_group_or_the_named_one(

@@ -50,7 +50,7 @@ def _rejected(server, token, files) -> list[dict]:  # type: ignore[no-untyped-de
     response = deploy(server, token, files)
     assert response.status_code == 422, response.text
     body = response.json()
-    assert body["status"] == 422 and body["title"] == "Invalid process model"
+    assert body["status"] == 422 and body["title"] == "提交的内容未通过校验"
     assert "Traceback" not in response.text
     return body["errors"]
 

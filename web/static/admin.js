@@ -169,7 +169,7 @@
       el("legend", {}, t("calendar.windows")),
       el("p", { class: "help", id: "cal-windows-help" }, t("calendar.windows.help")),
       ...DAYS.map((day) => field("cal-day-" + day, t("day." + day),
-        windowsText((config.windows || {})[day]), null, { placeholder: "09:00-12:00, 13:00-18:00" })));
+        windowsText((config.windows || {})[day]), null, { placeholder: t("calendar.day_off") })));
     const form = el("form", { class: "stack", id: "calendar-form", novalidate: true },
       field("cal-timezone", t("calendar.timezone"), config.timezone, t("calendar.timezone.help"),
         { required: true }),

@@ -43,7 +43,8 @@
 
   /* A call to /api/v1: a FormData body is sent as it is, anything else as JSON. */
   async function api(method, path, body) {
-    const headers = { Accept: "application/json" };
+    // the server's messages (form errors, 422s) come in the page's language
+    const headers = { Accept: "application/json", "Accept-Language": LOCALE || "zh-CN" };
     if (method !== "GET") headers["X-CSRF-Token"] = CSRF;
     const raw = body instanceof FormData;
     if (body !== undefined && !raw) headers["Content-Type"] = "application/json";
