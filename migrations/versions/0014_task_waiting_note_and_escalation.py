@@ -1,7 +1,7 @@
 """waiting notes on tasks and cases, and a task's escalation to the supervisors
 
 Revision ID: 0014
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-06
 
 ``waiting_reason`` stays the short kind the SLA policies match (``waiting_customer``,
@@ -13,7 +13,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '0014'
-down_revision = '0011'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
