@@ -39,13 +39,15 @@ def _validator(schema: dict) -> Draft202012Validator:
 
 
 def _missing_name(error: Any) -> str:
-    """The property a ``required`` error is about (jsonschema only puts it in the message)."""
+    """The property a ``required`` error is about. jsonschema reports each missing property as
+    its own error and names it only in the message (``'name' is a required property``), so the
+    name is the required one whose repr starts the message."""
     required = error.validator_value if isinstance(error.validator_value, list) else []
-    instance = error.instance if isinstance(error.instance, dict) else {}
+    message = str(error.message)
     for name in required:
-        if name not in instance:
+        if message.startswith(f"{name!r} "):
             return str(name)
-    parts = str(error.message).split("'")
+    parts = message.split("'")
     return parts[1] if len(parts) > 1 else ""
 
 
