@@ -84,3 +84,19 @@ def test_overdue_and_due_today_views(browser, live, seeded):  # type: ignore[no-
         for task_id in due_today:
             expect(page.locator(f'tr[data-task-id="{task_id}"]')).to_be_visible()
         expect(rows).to_have_count(len(due_today))
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_new_case_screenshots(browser, live, seeded, size):  # type: ignore[no-untyped-def]
+    """新建案件 with a process chosen, a customer found (tier shown) and the form half filled."""
+    with sized_page(browser, live, size) as page:
+        sign_in(page)
+        page.goto("/cases/new")
+        page.get_by_label("案件类型").select_option(label="投诉处理")
+        page.get_by_label("查找客户").fill("王")
+        page.get_by_role("button", name="查找", exact=True).click()
+        expect(page.locator("#customer-results li")).to_have_count(1)
+        expect(page.locator("#customer-results")).to_contain_text("等级 VIP")
+        page.get_by_label("投诉渠道").select_option(label="24小时客服热线")
+        page.evaluate("window.scrollTo(0, 0)")
+        shoot(page, f"new-case-{size}", full_page=True)
