@@ -74,7 +74,9 @@ class StartInstanceIn(Schema):
     process_key = fields.String(required=True, validate=validate.Length(min=1, max=200))
     version = BoundedInt(validate=validate.Range(min=1))
     business_key = fields.String(validate=validate.Length(max=200), allow_none=True)
-    variables = fields.Dict(keys=fields.String(), load_default=dict)
+    variables = fields.Dict(keys=fields.String(), metadata={"description": (
+        "the start form's fields (GET /api/v1/startable), checked against it (422 per field); "
+        "left out: no intake data, the first task collects it")})
     customer_id = BoundedInt(metadata={"description": "the customer the case is about"})
     related_case_no = fields.String(validate=validate.Length(max=40),
                                     metadata={"description": "an earlier case this one follows"})

@@ -64,7 +64,7 @@ class CustomerDetailOut(CustomerOut):
 
 
 class CustomerQuery(PageQuery):
-    q = fields.String(metadata={"description": "part of the name, code or phone"})
+    q = fields.String(metadata={"description": "part of the name, code, phone or 旺旺/WeChat id"})
     tier = fields.String(validate=validate.OneOf(TIERS))
     abc_class = fields.String(validate=validate.OneOf(("A", "B", "C")))
 

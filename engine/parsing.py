@@ -25,6 +25,7 @@ from .external_tasks import error_variables, specs_have_external_tasks
 from .lint import BPMN, NS, executable_process_ids, lint_bpmn, properties_of
 from .lint_recursion import lint_recursive_calls
 from . import conditions, event_subprocesses, events, form_i18n, spiff_patches, status_profile
+from .start_form import StartForm, plain_start_events, read_start_form
 from .status_profile import StatusProfile
 from .timers import StartSchedule, specs_have_timers, start_schedules
 from .xml_safety import parse_untrusted
@@ -71,6 +72,8 @@ class ParsedDefinition:
     # Texts in other languages than the model's Chinese (``i18n.en.json``; engine/form_i18n.py)
     catalogues: dict[str, dict] = field(default_factory=dict)
     starters: frozenset[str] = frozenset()
+    # Whether a person can start it (a plain start event) and the form they fill to do so.
+    start_form: StartForm = field(default_factory=StartForm)
     # Event subprocesses whose start event interrupts (BPMN's default): when one starts, the
     # rest of its (sub)process is cancelled. SpiffWorkflow does not read isInterrupting.
     interrupting: frozenset[str] = frozenset()
@@ -214,6 +217,9 @@ def parse_bundle(files: dict[str, bytes], process_key: str | None = None) -> Par
         problems += lint_bpmn(root, name, _decision_ids(dmn_roots), all_ids, set(forms))
     problems += lint_recursive_calls(bpmn_roots)
     key = None if problems else _choose_key(bpmn_roots, process_key, problems)
+    start_form, start_problems = (read_start_form(bpmn_roots, key, forms) if key
+                                  else (StartForm(), []))
+    problems += start_problems
     if problems or key is None:
         raise InvalidModel(problems or [Problem("No executable process found.", code="no_process")])
     parsed = _build_spec(bpmn_roots, dmn_roots, key, forms)
@@ -225,6 +231,7 @@ def parse_bundle(files: dict[str, bytes], process_key: str | None = None) -> Par
         s.strip() for s in _process_property(bpmn_roots, key, "starters").split(",") if s.strip())
     parsed.status_profile = profile
     parsed.catalogues = catalogues
+    parsed.start_form = start_form
     return parsed
 
 
@@ -243,9 +250,7 @@ def _start_lanes(roots: dict[str, etree._Element], key: str) -> frozenset[str]:
         for process in root.findall("bpmn:process", NS):
             if process.get("id") != key:
                 continue
-            plain = {e.get("id") for e in process.findall("bpmn:startEvent", NS)
-                     if not any(isinstance(c.tag, str) and c.tag.endswith("EventDefinition")
-                                for c in e)}
+            plain = {e.get("id") for e in plain_start_events(process)}
             return frozenset(lane.get("name") or lane.get("id", "")
                              for lane in process.iter(f"{{{BPMN}}}lane")
                              if any((ref.text or "").strip() in plain

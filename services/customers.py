@@ -170,7 +170,8 @@ def search(fd: Flowdesk, user: Principal, *, q_text: str | None = None,
     if q_text:
         # autoescape: a "%" or "_" typed in the search box is that character, not a wildcard
         query = query.where(or_(*(column.icontains(q_text, autoescape=True) for column in
-                                  (customers.c.name, customers.c.code, customers.c.phone))))
+                                  (customers.c.name, customers.c.code, customers.c.phone,
+                                   customers.c.im_id))))
     if tier:
         query = query.where(customers.c.tier == tier)
     if abc_class:

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.engine import RowMapping
 
+from engine.start_form import validate_start
 from services import audit, customers, due_work, external_task_rows
 from services.context import Flowdesk
 from services.engine_step import FINAL_STATUSES, apply_result, keep_live, step
@@ -39,12 +40,18 @@ def start_instance(fd: Flowdesk, user: Principal, process_key: str, version: int
                    related_case_no: str | None = None) -> dict:
     """Create and run an instance to its first wait; returns its detail without a re-read.
     Only who may start the process does (``visibility.require_may_start``: from the cached
-    parsed definition, no statement of its own)."""
+    parsed definition, no statement of its own).
+
+    ``variables`` given (the 新建案件 page always sends them) are the start form's: checked
+    against it as a task's form is (422 per field). Left out (None), the instance starts
+    without intake data and its first task collects it, as before processes had start forms."""
     now = fd.now()
     with fd.uow() as uow:
         definition = find_definition(uow, process_key, version)
         parsed = fd.parsed(uow, definition["id"])
         require_may_start(user, definition["key"], parsed.start_lanes, parsed.starters)
+        if variables is not None:
+            validate_start(parsed.start_form, variables, customer_id is not None)
         return start_in(uow, fd, user.username, definition, business_key, variables, now,
                         customer_id, related_case_no)
 

@@ -58,14 +58,20 @@ def refuse_case(user: Principal, instance_id: int) -> Forbidden:
                      "or the customer's phone for the masked summary (GET /api/v1/lookup).")
 
 
-def require_may_start(user: Principal, process_key: str, start_lanes: frozenset[str],
-                      starters: frozenset[str]) -> None:
+def may_start(user: Principal, start_lanes: frozenset[str], starters: frozenset[str]) -> bool:
     """Starting a process by hand: admins; members of its start event's lane; whoever its
     ``starters`` property names (a group or a user name). A process that names neither is
     open to everyone who may call the API."""
     allowed = start_lanes | starters
-    if not allowed or user.has_role("admin") or user.username in starters \
-            or user.groups & allowed:
+    return (not allowed or user.has_role("admin") or user.username in starters
+            or bool(user.groups & allowed))
+
+
+def require_may_start(user: Principal, process_key: str, start_lanes: frozenset[str],
+                      starters: frozenset[str]) -> None:
+    """``may_start`` or 403 naming who does start it."""
+    if may_start(user, start_lanes, starters):
         return
+    allowed = start_lanes | starters
     raise Forbidden(f"'{user.username}' may not start '{process_key}': it is started by "
                     f"{', '.join(sorted(allowed))}, and they are in none of these.")

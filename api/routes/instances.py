@@ -23,7 +23,7 @@ def start(args: dict):  # type: ignore[no-untyped-def]
     """Start an instance and run it to its first wait (user task, timer or end)."""
     return service.start_instance(
         flowdesk(), current_user(), args["process_key"], args.get("version"),
-        args.get("business_key"), args["variables"], args.get("customer_id"),
+        args.get("business_key"), args.get("variables"), args.get("customer_id"),
         args.get("related_case_no"))
 
 

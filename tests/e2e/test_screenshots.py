@@ -98,3 +98,16 @@ def test_reports_screenshots(browser, live, seeded, size):  # type: ignore[no-un
         expect(page.locator("#chart-backlog canvas")).to_be_attached()
         page.evaluate("window.scrollTo(0, 0)")
         shoot(page, f"reports-{size}", full_page=size == "desktop")
+def test_new_case_screenshots(browser, live, seeded, size):  # type: ignore[no-untyped-def]
+    """新建案件 with a process chosen, a customer found (tier shown) and the form half filled."""
+    with sized_page(browser, live, size) as page:
+        sign_in(page)
+        page.goto("/cases/new")
+        page.get_by_label("案件类型").select_option(label="投诉处理")
+        page.get_by_label("查找客户").fill("王")
+        page.get_by_role("button", name="查找", exact=True).click()
+        expect(page.locator("#customer-results li")).to_have_count(1)
+        expect(page.locator("#customer-results")).to_contain_text("等级 VIP")
+        page.get_by_label("投诉渠道").select_option(label="24小时客服热线")
+        page.evaluate("window.scrollTo(0, 0)")
+        shoot(page, f"new-case-{size}", full_page=True)

@@ -1,0 +1,325 @@
+/* A form rendered from a JSON schema, shared by the inbox (a task's form) and 新建案件 (a
+ * process's start form), as window.FlowdeskForms.build(schema, data, options).
+ *
+ * Strings (enum or oneOf const/title → select, format date → date input, maxLength ≥ 500 →
+ * textarea), numbers and integers, booleans (checkbox), arrays of strings (one per line) or of
+ * enum values (checkboxes), anything else as JSON; title → label, description → help.
+ * allOf/if/then branches with const/enum conditions narrow selects and mark conditionally
+ * required fields. The server is the only validator: its 422 errors appear beside their fields
+ * and in a summary that links to them. Loaded after common.js, before the page's script. */
+(function () {
+  "use strict";
+
+  const { t, el, clearError, showError } = window.Flowdesk;
+
+  /* Conditional parts of a schema: allOf: [{if: {properties: {x: {const}}}, then: {...}}].
+   * Only const/enum conditions on sibling fields are understood; the server checks the rest. */
+  function matchesIf(condition, values) {
+    if (!condition) return false;
+    for (const name of condition.required || []) {
+      if (values[name] === undefined) return false;
+    }
+    for (const [name, sub] of Object.entries(condition.properties || {})) {
+      const value = values[name];
+      if (value === undefined) continue;
+      if ("const" in sub && value !== sub.const) return false;
+      if (Array.isArray(sub.enum) && !sub.enum.includes(value)) return false;
+    }
+    return true;
+  }
+
+  function activeBranches(schema, values) {
+    return (schema.allOf || []).filter((part) => matchesIf(part.if, values))
+      .map((part) => part.then || {});
+  }
+
+  /* value → title for enums whose titles live in allOf/if/then branches (oneOf const/title). */
+  function branchTitles(schema) {
+    const titles = {};
+    for (const part of schema.allOf || []) {
+      for (const branch of [part.then, part.else, part]) {
+        const props = branch && branch.properties;
+        if (!props) continue;
+        for (const [name, prop] of Object.entries(props)) {
+          for (const option of prop.oneOf || []) {
+            if (option.const === undefined || !option.title) continue;
+            const map = titles[name] = titles[name] || {};
+            const seen = map[option.const];
+            if (!seen) map[option.const] = option.title;
+            else if (!seen.split(" / ").includes(option.title)) {
+              map[option.const] = seen + " / " + option.title;
+            }
+          }
+        }
+      }
+    }
+    return titles;
+  }
+
+  function optionsOf(prop, titles) {
+    if (Array.isArray(prop.oneOf) && prop.oneOf.every((o) => o.const !== undefined)) {
+      return prop.oneOf.map((o) => ({ value: o.const, title: o.title || String(o.const) }));
+    }
+    if (Array.isArray(prop.enum)) {
+      return prop.enum.map((v) => ({ value: v, title: (titles && titles[v]) || String(v) }));
+    }
+    return null;
+  }
+
+  function kindOf(prop, titles) {
+    const type = Array.isArray(prop.type) ? prop.type.find((x) => x !== "null") : prop.type;
+    if (type === "boolean") return "checkbox";
+    if (type === "integer" || type === "number") return optionsOf(prop) ? "select" : "number";
+    if (type === "array") {
+      const items = prop.items || {};
+      if (optionsOf(items)) return "multi";
+      return items.type === "string" ? "lines" : "json";
+    }
+    if (type === "string" || (type === undefined && optionsOf(prop, titles))) {
+      if (optionsOf(prop, titles)) return "select";
+      if (prop.format === "date") return "date";
+      if (prop.format === "email") return "email";
+      if ((prop.maxLength || 0) >= 500) return "textarea";
+      return "text";
+    }
+    return "json";
+  }
+
+  /* The form for ``schema`` prefilled from ``data``. options: editable, submitLabel,
+   * onSubmit(values) (async: an ApiError 422 with errors shows them beside their fields),
+   * extraFields (fields the page builds itself that the server may name in its errors, e.g. the
+   * customer: {name, label, controlId, setError, focus}), idPrefix (ids of the controls, "f-"), summaryId ("form-errors").
+   * Returns {form, showErrors, clearErrors}. */
+  function build(schema, data, options) {
+    const opts = options || {};
+    const editable = opts.editable !== false;
+    const prefix = opts.idPrefix || "f-";
+    const required = new Set(schema.required || []);
+    const titles = branchTitles(schema);
+    const fields = [];
+    const summary = el("div", { class: "alert alert-error error-summary", tabindex: "-1",
+      hidden: true, id: opts.summaryId || "form-errors" });
+    const form = el("form", { class: "task-form stack", novalidate: true });
+    form.append(summary);
+    for (const [name, prop] of Object.entries(schema.properties || {})) {
+      if (prop.readOnly) continue;
+      const field = buildField(prefix, name, prop, required.has(name), data[name],
+        titles[name]);
+      fields.push(field);
+      form.append(field.node);
+    }
+    /* Options and required marks that depend on other fields' values. */
+    function applyConditions() {
+      const values = {};
+      for (const field of fields) {
+        const read = field.read();
+        if (!read.error && read.value !== undefined) values[field.name] = read.value;
+      }
+      const branches = activeBranches(schema, values);
+      for (const field of fields) {
+        const narrowed = branches.map((b) => b.properties && b.properties[field.name])
+          .find((p) => p && optionsOf(p));
+        if (field.setOptions) field.setOptions(narrowed ? optionsOf(narrowed) : null);
+        field.setRequired(required.has(field.name)
+          || branches.some((b) => (b.required || []).includes(field.name)));
+      }
+    }
+    form.addEventListener("change", applyConditions);
+
+    const submit = el("button", { type: "submit", class: "btn btn-primary" },
+      opts.submitLabel || t("form.submit"));
+    const fieldset = el("fieldset", { class: "plain", disabled: !editable }, ...form.childNodes);
+    form.replaceChildren(fieldset, el("div", { class: "form-actions" }, submit));
+    submit.disabled = !editable;
+    applyConditions();
+
+    function clearErrors() {
+      summary.hidden = true;
+      summary.replaceChildren();
+      for (const field of fields.concat(opts.extraFields || [])) field.setError(null);
+    }
+
+    function showErrors(errors) {
+      const loose = [];
+      const all = fields.concat(opts.extraFields || []);
+      const byField = new Map(all.map((f) => [f.name, f]));
+      const messages = new Map();
+      for (const error of errors) {
+        const path = String(error.field || "");
+        const top = path.split(/[/[.]/)[0];
+        const field = byField.get(top);
+        let message = /is a required property$/.test(error.message || "")
+          ? t("form.error.required") : error.message;
+        if (path !== top) message = path.replace(/\/(\d+)/g, "[$1]").replace(/\//g, ".")
+          + ": " + message;
+        if (!field) { loose.push(message); continue; }
+        messages.set(field, (messages.get(field) || []).concat(message));
+      }
+      for (const [field, list] of messages) field.setError(list.join(" "));
+      const invalid = all.filter((f) => messages.has(f));
+      summary.replaceChildren(el("p", {}, t("form.errors", { n: invalid.length + loose.length })),
+        el("ul", {},
+          ...invalid.map((f) => el("li", {}, el("a", { href: "#" + f.controlId,
+            onclick: (e) => { e.preventDefault(); f.focus(); } }, f.label + ": " + messages.get(f).join(" ")))),
+          ...loose.map((m) => el("li", {}, m))));
+      summary.hidden = false;
+      if (invalid.length) invalid[0].focus();
+      else summary.focus();
+    }
+
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      clearError();
+      clearErrors();
+      const values = {};
+      const local = [];
+      for (const field of fields) {
+        const read = field.read();
+        if (read.error) local.push({ field: field.name, message: read.error });
+        else if (read.value !== undefined) values[field.name] = read.value;
+      }
+      if (local.length) { showErrors(local); return; }
+      submit.disabled = true;
+      try {
+        await opts.onSubmit(values);
+      } catch (err) {
+        if (err.status === 422 && err.errors && err.errors.length) showErrors(err.errors);
+        else showError(err);
+      } finally {
+        submit.disabled = false;
+      }
+    });
+    return { form, showErrors, clearErrors };
+  }
+
+  function buildField(prefix, name, prop, isRequired, value, titles) {
+    const kind = kindOf(prop, titles);
+    const id = prefix + name;
+    const helpId = id + "-help";
+    const errorId = id + "-error";
+    const label = prop.title || name;
+    const help = [prop.description, kind === "lines" ? t("form.lines") : null,
+      kind === "json" ? t("form.json") : null].filter(Boolean).join(" ");
+    const describedBy = (help ? helpId + " " : "") + errorId;
+    const common = { id, name, "aria-describedby": describedBy, required: isRequired };
+    const requiredMark = el("span", { class: "req", hidden: !isRequired },
+      el("span", { "aria-hidden": "true" }, " *"),
+      el("span", { class: "visually-hidden" }, " (" + t("form.required") + ")"));
+    let baseOptions = null;
+    const errorNode = el("p", { class: "field-error", id: errorId });
+    const helpNode = help ? el("p", { class: "help", id: helpId }, help) : null;
+    let control;
+    let boxes = [];
+    let node;
+
+    if (kind === "checkbox") {
+      control = el("input", { ...common, type: "checkbox", checked: value === true });
+      node = el("div", { class: "field field-check", "data-field": name },
+        el("div", { class: "check" }, control, el("label", { for: id }, label, requiredMark)),
+        helpNode, errorNode);
+    } else if (kind === "multi") {
+      const chosen = new Set(Array.isArray(value) ? value : []);
+      boxes = optionsOf(prop.items).map((option, i) => {
+        const box = el("input", { type: "checkbox", id: id + "-" + i, value: String(option.value),
+          checked: chosen.has(option.value), "aria-describedby": describedBy });
+        box.dataset.raw = JSON.stringify(option.value);
+        return box;
+      });
+      control = boxes[0];
+      node = el("fieldset", { class: "field field-multi", "data-field": name },
+        el("legend", {}, label, requiredMark), helpNode,
+        el("div", { class: "checks" }, ...boxes.map((box, i) => el("div", { class: "check" },
+          box, el("label", { for: box.id }, optionsOf(prop.items)[i].title)))),
+        errorNode);
+    } else {
+      if (kind === "select") {
+        baseOptions = optionsOf(prop, titles);
+        control = el("select", common);
+        fillSelect(baseOptions, value);
+      } else if (kind === "textarea" || kind === "lines" || kind === "json") {
+        const text = value === undefined || value === null ? ""
+          : kind === "lines" && Array.isArray(value) ? value.join("\n")
+            : kind === "json" ? JSON.stringify(value, null, 2) : String(value);
+        control = el("textarea", { ...common, rows: kind === "textarea" ? 4 : 3,
+          maxlength: prop.maxLength || null });
+        control.value = text;
+      } else {
+        const type = kind === "number" ? "number" : kind === "date" ? "date"
+          : kind === "email" ? "email" : "text";
+        control = el("input", { ...common, type,
+          value: value === undefined || value === null ? null : String(value),
+          maxlength: type === "text" ? prop.maxLength || null : null,
+          min: prop.minimum, max: prop.maximum,
+          step: kind === "number" ? (prop.type === "integer" ? "1" : "any") : null,
+          inputmode: kind === "number" ? (prop.type === "integer" ? "numeric" : "decimal") : null });
+      }
+      node = el("div", { class: "field", "data-field": name },
+        el("label", { for: id }, label, requiredMark), helpNode, control, errorNode);
+    }
+
+    function read() {
+      if (kind === "checkbox") return { value: control.checked };
+      if (kind === "multi") {
+        return { value: boxes.filter((b) => b.checked).map((b) => JSON.parse(b.dataset.raw)) };
+      }
+      const raw = control.value;
+      if (kind === "select") {
+        return { value: raw === "" ? undefined : JSON.parse(control.dataset.values)[Number(raw)] };
+      }
+      if (kind === "number") {
+        if (control.validity && control.validity.badInput) return { error: t("form.error.number") };
+        if (raw.trim() === "") return { value: undefined };
+        const number = Number(raw);
+        if (!Number.isFinite(number)) return { error: t("form.error.number") };
+        if (prop.type === "integer" && !Number.isInteger(number)) {
+          return { error: t("form.error.integer") };
+        }
+        return { value: number };
+      }
+      if (kind === "lines") {
+        const lines = raw.split("\n").map((s) => s.trim()).filter(Boolean);
+        return { value: lines.length ? lines : undefined };
+      }
+      if (kind === "json") {
+        if (raw.trim() === "") return { value: undefined };
+        try { return { value: JSON.parse(raw) }; } catch (e) { return { error: t("form.error.json") }; }
+      }
+      return { value: raw === "" ? undefined : raw };
+    }
+
+    function fillSelect(options, selectedValue) {
+      control.replaceChildren(el("option", { value: "" }, t("form.select")),
+        ...options.map((o, i) => el("option", { value: String(i),
+          selected: selectedValue !== undefined && o.value === selectedValue }, o.title)));
+      control.dataset.values = JSON.stringify(options.map((o) => o.value));
+      control.dataset.titles = JSON.stringify(options.map((o) => o.title));
+    }
+
+    /* Swap a select's options (null: the schema's own), keeping the value when still offered. */
+    function setOptions(options) {
+      const wanted = options || baseOptions;
+      if (control.dataset.titles === JSON.stringify(wanted.map((o) => o.title))
+          && control.dataset.values === JSON.stringify(wanted.map((o) => o.value))) return;
+      fillSelect(wanted, read().value);
+    }
+
+    function setRequired(on) {
+      requiredMark.hidden = !on;
+      if (!boxes.length) control.required = on;
+    }
+
+    function setError(message) {
+      errorNode.textContent = message || "";
+      node.classList.toggle("has-error", Boolean(message));
+      for (const target of boxes.length ? boxes : [control]) {
+        if (message) target.setAttribute("aria-invalid", "true");
+        else target.removeAttribute("aria-invalid");
+      }
+    }
+
+    return { name, label, node, read, setError, setRequired, controlId: control.id,
+      setOptions: kind === "select" ? setOptions : null, focus: () => control.focus() };
+  }
+
+  window.FlowdeskForms = { build };
+})();
