@@ -39,6 +39,46 @@ class CalendarOut(Schema):
 class PolicyOut(CalendarOut):
     process_key = fields.String()
     enabled = fields.Boolean()
+    shown = fields.Dict(metadata={"description": "the durations as people say them, by "
+                                  "language: {zh: {duration, warning_before, escalations}, en}"})
+
+
+class PolicyPreviewIn(Schema):
+    """The change to preview: some fields (as in a PATCH), or a whole policy with ``whole``."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    whole = fields.Boolean(load_default=False)
+
+
+class RetimedTaskOut(Schema):
+    clock_id = BoundedInt()
+    kind = fields.String()
+    instance_id = BoundedInt()
+    case_no = fields.String(allow_none=True)
+    task_id = BoundedInt(allow_none=True)
+    task_name = fields.String(allow_none=True)
+    sla_state_before = fields.String()
+    sla_state = fields.String()
+    due_at_before = fields.DateTime(allow_none=True)
+    due_at = fields.DateTime(allow_none=True)
+
+
+class WhatIfOut(Schema):
+    """What a change applied to running clocks would do (nothing is written)."""
+
+    clocks_changed = BoundedInt()
+    clocks_moved = BoundedInt()
+    earlier = BoundedInt()
+    later = BoundedInt()
+    largest_earlier_seconds = BoundedInt()
+    largest_later_seconds = BoundedInt()
+    at_risk = BoundedInt()
+    breached = BoundedInt()
+    tasks = fields.List(fields.Nested(RetimedTaskOut),
+                        metadata={"description": "open work that would be at risk or "
+                                  "breached at once, soonest due first"})
 
 
 class PreviewQuery(Schema):

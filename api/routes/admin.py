@@ -7,8 +7,8 @@ from api.routes import flowdesk, protected_blueprint
 from api.schemas import TaskOut
 from api.schemas_admin import (CalendarOut, ClockPageOut, ClockQuery, ConfigIn, DueIn, DueWorkOut,
                                DueWorkPageOut, DueWorkQuery, IncidentPageOut, IncidentQuery,
-                               NotificationPageOut, PageQuery, PolicyOut, PolicyQuery, PreviewOut,
-                               PreviewQuery)
+                               NotificationPageOut, PageQuery, PolicyOut, PolicyPreviewIn,
+                               PolicyQuery, PreviewOut, PreviewQuery, WhatIfOut)
 from services import due_admin, instance_reads
 from services.sla import config as sla_admin
 
@@ -63,6 +63,17 @@ def preview(args: dict, name: str):  # type: ignore[no-untyped-def]
                              args["count"], args.get("add"))
 
 
+@blp.route("/calendars/<name>/preview", methods=["POST"])
+@blp.arguments(ConfigIn())
+@blp.response(200, WhatIfOut)
+def what_if_calendar(args: dict, name: str):  # type: ignore[no-untyped-def]
+    """What saving this calendar with apply_to=running would do to the running clocks: how
+    many move and by how much, and which open tasks would be at risk or breached at once.
+    Nothing is written."""
+    config, _ = _split(args)
+    return sla_admin.preview_calendar(flowdesk(), current_user(), name, config)
+
+
 @blp.route("/sla-policies", methods=["GET"])
 @blp.arguments(PolicyQuery(), location="query")
 @blp.response(200, PolicyOut(many=True))
@@ -81,11 +92,35 @@ def get_policy(name: str):  # type: ignore[no-untyped-def]
 @blp.response(200, PolicyOut)
 def put_policy(args: dict, name: str):  # type: ignore[no-untyped-def]
     """Create or replace a policy: process_key, target (task | lane | instance), target_ref,
-    clock (first_response | resolution | instance_resolution), duration (ISO 8601, business
-    time of `calendar`, or wall-clock without one), warning, warn_in_business_hours,
-    escalations, pause_when, enabled, and apply_to."""
+    clock (first_response | resolution | instance_resolution), duration (business time of
+    `calendar`, or wall-clock without one), warning, warn_in_business_hours, escalations,
+    pause_when, enabled, and apply_to. Durations as people say them (`4 小时`, `2 个工作日`,
+    `30 分钟`, `4 hours`, `2 business days`; a working day is the calendar's) or ISO 8601.
+    Replacing a policy needs every field (422 names the missing ones); PATCH changes some."""
     config, apply_to = _split(args)
     return sla_admin.put_policy(flowdesk(), current_user(), name, config, apply_to)
+
+
+@blp.route("/sla-policies/<name>", methods=["PATCH"])
+@blp.arguments(ConfigIn())
+@blp.response(200, PolicyOut)
+def patch_policy(args: dict, name: str):  # type: ignore[no-untyped-def]
+    """Change some fields of a policy; `warning` and `escalations` are replaced as a whole
+    (send the full list of levels), the fields not given stay; apply_to as for PUT."""
+    changes, apply_to = _split(args)
+    return sla_admin.patch_policy(flowdesk(), current_user(), name, changes, apply_to)
+
+
+@blp.route("/sla-policies/<name>/preview", methods=["POST"])
+@blp.arguments(PolicyPreviewIn())
+@blp.response(200, WhatIfOut)
+def what_if_policy(args: dict, name: str):  # type: ignore[no-untyped-def]
+    """What saving this change (fields as in a PATCH, or a whole policy with `whole: true`)
+    with apply_to=running would do to the running clocks. Nothing is written."""
+    changes = dict(args)
+    whole = changes.pop("whole", False)
+    changes.pop("apply_to", None)
+    return sla_admin.preview_policy(flowdesk(), current_user(), name, changes, whole)
 
 
 @blp.route("/sla-policies/<name>", methods=["DELETE"])
