@@ -146,20 +146,30 @@
       }
     }
 
+    /* What a check or deploy did, shown on the page (and announced) until the next one. */
+    function outcome(text) {
+      const box = document.getElementById("outcome");
+      box.textContent = text;
+      box.hidden = false;
+      announce(text);
+    }
+
     function hideProblems() {
       clearMarkers();
       problemsBox.hidden = true;
     }
 
     async function check() {
+      document.getElementById("outcome").hidden = true;
       const answer = await send("/definitions/validate", checkButton, t("checking"));
       if (!answer) return;
       hideProblems();
-      announce(answer.changed ? t("checked", { version: answer.version })
+      outcome(answer.changed ? t("checked", { version: answer.version })
         : t("checked_unchanged", { version: answer.version }));
     }
 
     async function deploy() {
+      document.getElementById("outcome").hidden = true;
       const answer = await send("/definitions", deployButton, t("deploying"));
       if (!answer) return;
       try {
@@ -175,7 +185,7 @@
         showCurrent();
         const { versions, counts } = await loadVersions();
         showVersions(versions, counts);
-        announce(answer.created ? t("deployed", { version: answer.version })
+        outcome(answer.created ? t("deployed", { version: answer.version })
           : t("unchanged", { version: answer.version }));
       } catch (err) {
         showError(err);
