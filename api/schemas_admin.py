@@ -212,3 +212,15 @@ class AdminIncidentOut(IncidentOut):
 class IncidentPageOut(Schema):
     items = fields.List(fields.Nested(AdminIncidentOut))
     total = BoundedInt()
+
+
+class GroupOut(Schema):
+    name = fields.String(metadata={"description": "what models and tasks refer to (a lane)"})
+    display_name = fields.String(allow_none=True,
+                                 metadata={"description": "what people read, e.g. 前台客服"})
+
+
+class GroupIn(Schema):
+    display_name = fields.String(required=True, allow_none=True,
+                                 validate=validate.Length(max=100),
+                                 metadata={"description": "empty or null: show the name"})

@@ -1,15 +1,15 @@
-"""/api/v1/admin: calendars, SLA policies, armed timers and SLA clocks, the outbox and the
-incidents (admins)."""
+"""/api/v1/admin: calendars, SLA policies (with what-if previews), armed timers and SLA
+clocks, the outbox, the incidents, and the display names of user groups (admins)."""
 from __future__ import annotations
 
 from api.auth import current_user
 from api.routes import flowdesk, protected_blueprint
 from api.schemas import TaskOut
 from api.schemas_admin import (CalendarOut, ClockPageOut, ClockQuery, ConfigIn, DueIn, DueWorkOut,
-                               DueWorkPageOut, DueWorkQuery, IncidentPageOut, IncidentQuery,
-                               NotificationPageOut, PageQuery, PolicyOut, PolicyPreviewIn,
+                               DueWorkPageOut, DueWorkQuery, GroupIn, GroupOut, IncidentPageOut,
+                               IncidentQuery, NotificationPageOut, PageQuery, PolicyOut, PolicyPreviewIn,
                                PolicyQuery, PreviewOut, PreviewQuery, WhatIfOut)
-from services import due_admin, instance_reads
+from services import due_admin, group_names, instance_reads
 from services.sla import config as sla_admin
 
 blp = protected_blueprint("admin", "/api/v1/admin",
@@ -182,3 +182,18 @@ def notifications(args: dict):  # type: ignore[no-untyped-def]
     """The outbox of SLA warnings, breaches and escalations, newest first."""
     rows, total = due_admin.list_notifications(flowdesk(), current_user(), **args)
     return {"items": rows, "total": total}
+
+
+@blp.route("/groups", methods=["GET"])
+@blp.response(200, GroupOut(many=True))
+def list_groups():  # type: ignore[no-untyped-def]
+    """User groups (the lanes that receive tasks) with the names people read."""
+    return group_names.list_groups(flowdesk(), current_user())
+
+
+@blp.route("/groups/<name>", methods=["PATCH"])
+@blp.arguments(GroupIn())
+@blp.response(200, GroupOut)
+def rename_group(args: dict, name: str):  # type: ignore[no-untyped-def]
+    """Set a group's display name (前台客服, 投诉组, 主管); empty shows its name."""
+    return group_names.set_display_name(flowdesk(), current_user(), name, args["display_name"])

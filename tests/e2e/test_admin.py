@@ -211,6 +211,21 @@ def test_admin_changes_an_escalation_level_in_the_policy_editor(live, page):  # 
     live.ok("DELETE", f"/admin/sla-policies/{name}")
 
 
+def test_groups_show_their_display_names_and_admins_edit_them(live, page):  # type: ignore[no-untyped-def]
+    admin_sign_in(page)
+    user_row = page.locator(f'#user-list tr[data-user="{AGENT}"]')
+    expect(user_row).to_contain_text("前台客服")  # Agent, as people call it
+    row = page.locator('#group-list tr[data-group="Supervisor"]')
+    name = row.get_by_label("「Supervisor」的显示名称")
+    expect(name).to_have_value("主管")
+    name.fill("值班主管")
+    row.get_by_role("button", name="保存").click()
+    expect(page.get_by_role("status")).to_contain_text("用户组「Supervisor」现在显示为「值班主管」")
+    groups = {g["name"]: g["display_name"] for g in live.ok("GET", "/admin/groups")}
+    assert groups["Supervisor"] == "值班主管"
+    live.ok("PATCH", "/admin/groups/Supervisor", json={"display_name": "主管"})
+
+
 def test_admin_cancels_a_case_from_the_cases_view(live, page):  # type: ignore[no-untyped-def]
     case = live.ok("POST", "/instances", token=live.agent_token, json={
         "process_key": "complaint_handling", "business_key": "TB-E2E-ADMIN-3"})
