@@ -243,7 +243,7 @@ def test_admin_cancels_a_case_from_the_cases_view(live, page):  # type: ignore[n
     cancel.click()
     dialog = page.get_by_role("dialog", name=f"取消案件 {case['case_no']}?")
     expect(dialog).to_be_visible()
-    expect(dialog).to_contain_text("complaint_handling")
+    expect(dialog).to_contain_text("投诉处理")  # the process name, not its key
     reason = dialog.get_by_label("取消原因 (可选)")
     expect(reason).to_be_focused()
     page.keyboard.press("Escape")
