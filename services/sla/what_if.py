@@ -11,12 +11,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from services.sla.clocks import SEVERITY
 from services.sla.retime import Retimed
 from store import queries as q
 from store.uow import UnitOfWork
 
 WORSE = ("at_risk", "breached")
-SEVERITY = {"breached": 4, "at_risk": 3, "paused": 2, "ok": 1, "met": 0}
 
 
 def _moved(item: Retimed) -> timedelta | None:

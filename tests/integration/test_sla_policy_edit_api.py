@@ -2,12 +2,15 @@
 what-if preview of a change on running clocks (nothing written until the admin saves)."""
 from __future__ import annotations
 
-from tests.integration.test_sla_api import OFFICE, POLICY, armed, at, local, task  # noqa: F401
+from tests.integration import test_sla_api
+from tests.integration.test_sla_api import OFFICE, POLICY, at, local, task
+
+armed = test_sla_api.armed  # the same fixture: office calendar, policy, a case from Monday 10:00
 
 URL = "/api/v1/admin/sla-policies/step_one_4h"
 
 
-def test_put_replacing_a_policy_needs_every_field(server, tokens, armed) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_put_replacing_a_policy_needs_every_field(server, tokens, armed) -> None:  # type: ignore[no-untyped-def]
     admin = tokens["admin"]
     partial = {k: v for k, v in POLICY.items() if k not in ("warning", "escalations")}
     r = server.call("PUT", URL, admin, json=partial)
@@ -22,7 +25,7 @@ def test_put_replacing_a_policy_needs_every_field(server, tokens, armed) -> None
     assert (r.json()["config"]["warning"], r.json()["config"]["escalations"]) == (None, [])
 
 
-def test_patch_changes_some_fields_and_keeps_the_rest(server, tokens, armed) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_patch_changes_some_fields_and_keeps_the_rest(server, tokens, armed) -> None:  # type: ignore[no-untyped-def]
     admin = tokens["admin"]
     levels = POLICY["escalations"] + [
         {"after": "2 个工作日", "actions": [{"type": "notify", "to": "Supervisor"}]}]
@@ -50,7 +53,7 @@ def test_patch_changes_some_fields_and_keeps_the_rest(server, tokens, armed) -> 
 
 
 def test_what_if_counts_moves_and_lists_tasks_at_risk_or_breached(server, tokens, clock,  # type: ignore[no-untyped-def]
-                                                                  armed) -> None:  # noqa: F811
+                                                                  armed) -> None:
     admin, task_id = tokens["admin"], armed
     case_no = server.get(f"/api/v1/instances/{task(server, tokens, task_id)['instance_id']}",
                          admin).json()["case_no"]
@@ -88,7 +91,7 @@ def test_what_if_counts_moves_and_lists_tasks_at_risk_or_breached(server, tokens
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "duration"
 
 
-def test_what_if_of_a_calendar_change(server, tokens, clock, armed) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+def test_what_if_of_a_calendar_change(server, tokens, clock, armed) -> None:  # type: ignore[no-untyped-def]
     admin, task_id = tokens["admin"], armed
     clock.set(at(10, 30))
     shorter = {**OFFICE, "windows": {d: [["09:00", "11:00"], ["14:00", "15:00"]]
