@@ -57,8 +57,13 @@ class DeployedOut(Schema):
     id = BoundedInt()
     key = fields.String()
     version = BoundedInt()
+    name = fields.String(metadata={"description": "the process's name (what people read)"})
     created = fields.Boolean(metadata={"description": "false when identical content was "
                                        "already deployed (no new version)"})
+    unchanged = fields.Boolean(metadata={"description": "true when the bundle means the same "
+                                         "as a deployed version (compared in canonical form: "
+                                         "XML prefixes, attribute and element order, whitespace "
+                                         "and number formats do not count); no new version"})
 
 
 class ValidatedOut(Schema):

@@ -39,6 +39,46 @@ class CalendarOut(Schema):
 class PolicyOut(CalendarOut):
     process_key = fields.String()
     enabled = fields.Boolean()
+    shown = fields.Dict(metadata={"description": "the durations as people say them, by "
+                                  "language: {zh: {duration, warning_before, escalations}, en}"})
+
+
+class PolicyPreviewIn(Schema):
+    """The change to preview: some fields (as in a PATCH), or a whole policy with ``whole``."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    whole = fields.Boolean(load_default=False)
+
+
+class RetimedTaskOut(Schema):
+    clock_id = BoundedInt()
+    kind = fields.String()
+    instance_id = BoundedInt()
+    case_no = fields.String(allow_none=True)
+    task_id = BoundedInt(allow_none=True)
+    task_name = fields.String(allow_none=True)
+    sla_state_before = fields.String()
+    sla_state = fields.String()
+    due_at_before = fields.DateTime(allow_none=True)
+    due_at = fields.DateTime(allow_none=True)
+
+
+class WhatIfOut(Schema):
+    """What a change applied to running clocks would do (nothing is written)."""
+
+    clocks_changed = BoundedInt()
+    clocks_moved = BoundedInt()
+    earlier = BoundedInt()
+    later = BoundedInt()
+    largest_earlier_seconds = BoundedInt()
+    largest_later_seconds = BoundedInt()
+    at_risk = BoundedInt()
+    breached = BoundedInt()
+    tasks = fields.List(fields.Nested(RetimedTaskOut),
+                        metadata={"description": "open work that would be at risk or "
+                                  "breached at once, soonest due first"})
 
 
 class PreviewQuery(Schema):
@@ -175,3 +215,15 @@ class AdminIncidentOut(IncidentOut):
 class IncidentPageOut(Schema):
     items = fields.List(fields.Nested(AdminIncidentOut))
     total = BoundedInt()
+
+
+class GroupOut(Schema):
+    name = fields.String(metadata={"description": "what models and tasks refer to (a lane)"})
+    display_name = fields.String(allow_none=True,
+                                 metadata={"description": "what people read, e.g. 前台客服"})
+
+
+class GroupIn(Schema):
+    display_name = fields.String(required=True, allow_none=True,
+                                 validate=validate.Length(max=100),
+                                 metadata={"description": "empty or null: show the name"})

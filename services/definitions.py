@@ -1,4 +1,5 @@
-"""Deploy process bundles as versioned definitions; identical content is not a new version."""
+"""Deploy process bundles as versioned definitions; identical content is not a new version,
+nor is the latest version's model as the modeler writes it back unchanged (canonical form)."""
 from __future__ import annotations
 
 import json
@@ -8,6 +9,7 @@ from pathlib import Path
 from sqlalchemy import Row, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from engine.canonical import same_bundle
 from engine.errors import InvalidModel, Problem
 from engine.parsing import BPMN_SUFFIXES, ParsedDefinition
 from engine.timers import StartSchedule
@@ -47,19 +49,31 @@ def _checked(fd: Flowdesk, files: dict[str, bytes],
 DEFS = ProcessDefinition.__table__
 
 
-def _same_and_latest(uow: UnitOfWork, parsed: ParsedDefinition) -> tuple[Row | None, int]:
-    """The stored version with this very content, if any, and the key's latest version number."""
+def _same_and_latest(uow: UnitOfWork, parsed: ParsedDefinition,
+                     files: dict[str, bytes]) -> tuple[Row | None, int]:
+    """The stored version with this very content, if any, and the key's latest version number.
+
+    The same content is the same bytes, or the latest version's model in canonical form
+    (``engine.canonical``): what the modeler rewrites when a model is opened and deployed
+    again unchanged (prefixes, attribute and element order, whitespace, number formats) is
+    not a change; a moved shape is."""
     same = uow.execute(select(DEFS).where(DEFS.c.key == parsed.key,
                                           DEFS.c.sha256 == parsed.sha256)).first()
     latest = uow.scalar(select(func.max(DEFS.c.version)).where(DEFS.c.key == parsed.key)) or 0
+    if same is None and latest:
+        newest = uow.execute(select(DEFS).where(DEFS.c.key == parsed.key,
+                                                DEFS.c.version == latest)).one()
+        stored = {name: text.encode("utf-8") for name, text in (newest.files or {}).items()}
+        if stored and same_bundle(stored, files):
+            same = newest
     return same, latest
 
 
 def validate(fd: Flowdesk, files: dict[str, bytes], process_key: str | None = None) -> dict:
     """What deploying the bundle would do, without storing anything. Raises InvalidModel."""
-    _, _, parsed = _checked(fd, files, process_key)
+    files, _, parsed = _checked(fd, files, process_key)
     with fd.uow(read_only=True) as uow:
-        same, latest = _same_and_latest(uow, parsed)
+        same, latest = _same_and_latest(uow, parsed, files)
     return {"key": parsed.key, "name": parsed.name, "changed": same is None,
             "version": same.version if same is not None else latest + 1}
 
@@ -77,7 +91,7 @@ def deploy(fd: Flowdesk, files: dict[str, bytes], by: Principal,
         with fd.uow() as uow:
             now = fd.now()
             group = process_groups.place_for_deploy(uow, by, parsed.key, process_group, now)
-            same, latest = _same_and_latest(uow, parsed)
+            same, latest = _same_and_latest(uow, parsed, files)
             if same is not None:
                 return same, False
             definition_id = uow.execute(insert(DEFS).values(

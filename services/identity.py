@@ -26,6 +26,14 @@ DEMO_USERS = {
     "designer": (["designer"], []),
 }
 DEMO_DESIGNERS = ["admin", "designer"]  # of the default process group
+# What people read for the groups the shipped processes' lanes and the demo users use; set
+# when such a group is created (migration 0015 set them on groups that existed before).
+SHIPPED_GROUP_NAMES = {
+    "Agent": "前台客服", "ComplaintGroup": "投诉组", "Supervisor": "主管",
+    "AfterSales": "售后组", "Finance": "财务", "ServiceAssistant": "客服助理",
+    "Technician": "维修技师", "RegionalLogistics": "区域物流", "HQ": "总部",
+    "DayShift": "白班", "EveningShift": "晚班",
+}
 
 
 def _check_roles(roles: Iterable[str]) -> list[str]:
@@ -43,7 +51,8 @@ USERS, GROUPS, LINKS, TOKENS = (User.__table__, Group.__table__, UserGroup.__tab
 def _group_id(uow: UnitOfWork, name: str) -> int:
     found = uow.scalar(select(GROUPS.c.id).where(GROUPS.c.name == name))
     if found is None:
-        found = uow.execute(insert(GROUPS).values(name=name).returning(GROUPS.c.id)).scalar_one()
+        found = uow.execute(insert(GROUPS).values(
+            name=name, display_name=SHIPPED_GROUP_NAMES.get(name)).returning(GROUPS.c.id)).scalar_one()
     return found
 
 

@@ -71,9 +71,13 @@ class Secret(Base):
 
 
 class Group(Base):
+    """A user group, i.e. a lane that receives tasks; ``name`` is what models refer to,
+    ``display_name`` what people read (前台客服)."""
+
     __tablename__ = "groups"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
+    display_name: Mapped[str | None] = mapped_column(String(100), nullable=True)
 
 
 class UserGroup(Base):

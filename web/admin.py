@@ -27,7 +27,7 @@ blueprint.after_request(views.page_headers)
 blueprint.context_processor(views.template_helpers)
 
 SECTIONS = ("calendars", "policies", "due", "breaches", "instances", "incidents", "users",
-            "tokens")
+            "groups", "tokens")
 
 
 @blueprint.get("/admin")

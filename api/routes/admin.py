@@ -1,15 +1,15 @@
-"""/api/v1/admin: calendars, SLA policies, armed timers and SLA clocks, the outbox and the
-incidents (admins)."""
+"""/api/v1/admin: calendars, SLA policies (with what-if previews), armed timers and SLA
+clocks, the outbox, the incidents, and the display names of user groups (admins)."""
 from __future__ import annotations
 
 from api.auth import current_user
 from api.routes import flowdesk, protected_blueprint
 from api.schemas import TaskOut
 from api.schemas_admin import (CalendarOut, ClockPageOut, ClockQuery, ConfigIn, DueIn, DueWorkOut,
-                               DueWorkPageOut, DueWorkQuery, IncidentPageOut, IncidentQuery,
-                               NotificationPageOut, PageQuery, PolicyOut, PolicyQuery, PreviewOut,
-                               PreviewQuery)
-from services import due_admin, instance_reads
+                               DueWorkPageOut, DueWorkQuery, GroupIn, GroupOut, IncidentPageOut,
+                               IncidentQuery, NotificationPageOut, PageQuery, PolicyOut, PolicyPreviewIn,
+                               PolicyQuery, PreviewOut, PreviewQuery, WhatIfOut)
+from services import due_admin, group_names, instance_reads
 from services.sla import config as sla_admin
 
 blp = protected_blueprint("admin", "/api/v1/admin",
@@ -63,6 +63,17 @@ def preview(args: dict, name: str):  # type: ignore[no-untyped-def]
                              args["count"], args.get("add"))
 
 
+@blp.route("/calendars/<name>/preview", methods=["POST"])
+@blp.arguments(ConfigIn())
+@blp.response(200, WhatIfOut)
+def what_if_calendar(args: dict, name: str):  # type: ignore[no-untyped-def]
+    """What saving this calendar with apply_to=running would do to the running clocks: how
+    many move and by how much, and which open tasks would be at risk or breached at once.
+    Nothing is written."""
+    config, _ = _split(args)
+    return sla_admin.preview_calendar(flowdesk(), current_user(), name, config)
+
+
 @blp.route("/sla-policies", methods=["GET"])
 @blp.arguments(PolicyQuery(), location="query")
 @blp.response(200, PolicyOut(many=True))
@@ -81,11 +92,35 @@ def get_policy(name: str):  # type: ignore[no-untyped-def]
 @blp.response(200, PolicyOut)
 def put_policy(args: dict, name: str):  # type: ignore[no-untyped-def]
     """Create or replace a policy: process_key, target (task | lane | instance), target_ref,
-    clock (first_response | resolution | instance_resolution), duration (ISO 8601, business
-    time of `calendar`, or wall-clock without one), warning, warn_in_business_hours,
-    escalations, pause_when, enabled, and apply_to."""
+    clock (first_response | resolution | instance_resolution), duration (business time of
+    `calendar`, or wall-clock without one), warning, warn_in_business_hours, escalations,
+    pause_when, enabled, and apply_to. Durations as people say them (`4 小时`, `2 个工作日`,
+    `30 分钟`, `4 hours`, `2 business days`; a working day is the calendar's) or ISO 8601.
+    Replacing a policy needs every field (422 names the missing ones); PATCH changes some."""
     config, apply_to = _split(args)
     return sla_admin.put_policy(flowdesk(), current_user(), name, config, apply_to)
+
+
+@blp.route("/sla-policies/<name>", methods=["PATCH"])
+@blp.arguments(ConfigIn())
+@blp.response(200, PolicyOut)
+def patch_policy(args: dict, name: str):  # type: ignore[no-untyped-def]
+    """Change some fields of a policy; `warning` and `escalations` are replaced as a whole
+    (send the full list of levels), the fields not given stay; apply_to as for PUT."""
+    changes, apply_to = _split(args)
+    return sla_admin.patch_policy(flowdesk(), current_user(), name, changes, apply_to)
+
+
+@blp.route("/sla-policies/<name>/preview", methods=["POST"])
+@blp.arguments(PolicyPreviewIn())
+@blp.response(200, WhatIfOut)
+def what_if_policy(args: dict, name: str):  # type: ignore[no-untyped-def]
+    """What saving this change (fields as in a PATCH, or a whole policy with `whole: true`)
+    with apply_to=running would do to the running clocks. Nothing is written."""
+    changes = dict(args)
+    whole = changes.pop("whole", False)
+    changes.pop("apply_to", None)
+    return sla_admin.preview_policy(flowdesk(), current_user(), name, changes, whole)
 
 
 @blp.route("/sla-policies/<name>", methods=["DELETE"])
@@ -147,3 +182,18 @@ def notifications(args: dict):  # type: ignore[no-untyped-def]
     """The outbox of SLA warnings, breaches and escalations, newest first."""
     rows, total = due_admin.list_notifications(flowdesk(), current_user(), **args)
     return {"items": rows, "total": total}
+
+
+@blp.route("/groups", methods=["GET"])
+@blp.response(200, GroupOut(many=True))
+def list_groups():  # type: ignore[no-untyped-def]
+    """User groups (the lanes that receive tasks) with the names people read."""
+    return group_names.list_groups(flowdesk(), current_user())
+
+
+@blp.route("/groups/<name>", methods=["PATCH"])
+@blp.arguments(GroupIn())
+@blp.response(200, GroupOut)
+def rename_group(args: dict, name: str):  # type: ignore[no-untyped-def]
+    """Set a group's display name (前台客服, 投诉组, 主管); empty shows its name."""
+    return group_names.set_display_name(flowdesk(), current_user(), name, args["display_name"])

@@ -30,7 +30,8 @@ UPLOAD_DOC = {"requestBody": {"required": True, "content": {"multipart/form-data
 @blp.route("", methods=["POST"])
 @blp.doc(**UPLOAD_DOC)
 @blp.response(201, DeployedOut, description="a new version was created")
-@blp.alt_response(200, schema=DeployedOut, description="identical content: existing version")
+@blp.alt_response(200, schema=DeployedOut,
+                  description="unchanged (same content in canonical form): the existing version")
 @blp.alt_response(422, description="invalid model: every problem with file, element id and line")
 @takes_form_body
 def deploy():  # type: ignore[no-untyped-def]
@@ -40,7 +41,8 @@ def deploy():  # type: ignore[no-untyped-def]
     row, created = service.deploy(flowdesk(), _uploaded_files(), user,
                                   request.form.get("process_key") or None,
                                   request.form.get("process_group") or None)
-    body = {"id": row.id, "key": row.key, "version": row.version, "created": created}
+    body = {"id": row.id, "key": row.key, "name": row.name, "version": row.version,
+            "created": created, "unchanged": not created}
     return body, 201 if created else 200
 
 

@@ -1,6 +1,9 @@
 """Admin operations on time: calendars, SLA policies, and the due time of one task or timer.
 
-Every change says ``apply_to``: ``new`` leaves armed clocks on the due times they have (they
+Policies come whole (PUT) or in part (PATCH), durations typed as people say them
+(``services.sla.policy_input``); ``preview_policy`` and ``preview_calendar`` say what a change
+would do to running clocks without writing (``services.sla.what_if``). Every change says
+``apply_to``: ``new`` leaves armed clocks on the due times they have (they
 follow the new rules from their next pause or resume), ``running`` recomputes every armed clock
 from its recorded elapsed business time. Everything is audited; only admins get here.
 """
@@ -12,14 +15,16 @@ from typing import Any
 from sqlalchemy import select
 
 from engine import sla
+from engine import durations
 from engine.calendars import BusinessCalendar
 
 from services import audit, due_work
 from services.context import Flowdesk
 from services.errors import Conflict, Invalid, NotFound
 from services.principal import Principal, require_role, system
-from services.sla.book import SlaBook, calendars, policies
-from services.sla.clocks import clocks, store, sync_task
+from services.sla.book import calendars, policies
+from services.sla import policy_input, retime, what_if
+from services.sla.clocks import clocks, sync_task
 from store import queries as q
 from store.uow import UnitOfWork
 
@@ -90,10 +95,27 @@ def put_calendar(fd: Flowdesk, user: Principal, name: str, config: dict,
         old = _save(conn, calendars, name, {"config": calendar.to_dict()}, user, now)
         changed = 0
         if old is not None and apply_to == "running":
-            old_calendar = BusinessCalendar.from_dict(old["config"])
-            changed = _retime(conn, fd.sla, now, lambda row, st: sla.rebase(
-                st, now, old_calendar, calendar) if st.calendar == name else st)
+            change = retime.calendar_change(name, BusinessCalendar.from_dict(old["config"]),
+                                            calendar, now)
+            changed = retime.apply(conn, now, retime.plan(
+                conn, fd.sla, now, change, retime.Overrides(calendar=(name, calendar))))
         return _saved(conn, calendars, "calendar", name, old, user, now, apply_to, changed)
+
+
+def preview_calendar(fd: Flowdesk, user: Principal, name: str, config: dict) -> dict:
+    """What saving this calendar with ``apply_to: running`` would do to the running clocks,
+    computed without writing anything."""
+    require_role(user, "admin")
+    try:
+        calendar = BusinessCalendar.from_dict(config)
+    except Exception as exc:  # noqa: BLE001
+        raise _problems(exc) from None
+    now = fd.now()
+    with fd.uow(read_only=True) as conn:
+        old = BusinessCalendar.from_dict(_row(conn, calendars, name, "calendar")["config"])
+        planned = retime.plan(conn, fd.sla, now, retime.calendar_change(name, old, calendar, now),
+                              retime.Overrides(calendar=(name, calendar)))
+        return what_if.summary(conn, planned, now)
 
 
 def delete_calendar(fd: Flowdesk, user: Principal, name: str) -> None:
@@ -133,38 +155,109 @@ def list_policies(fd: Flowdesk, user: Principal, process_key: str | None) -> lis
         query = select(policies).order_by(policies.c.process_key, policies.c.name)
         if process_key:
             query = query.where(policies.c.process_key == process_key)
-        return [dict(r) for r in conn.execute(query).mappings()]
+        return [_with_shown(conn, dict(r)) for r in conn.execute(query).mappings()]
 
 
 def get_policy(fd: Flowdesk, user: Principal, name: str) -> dict:
     require_role(user, "admin")
     with fd.uow(read_only=True) as conn:
-        return dict(_row(conn, policies, name, "SLA policy"))
+        return _with_shown(conn, dict(_row(conn, policies, name, "SLA policy")))
 
 
-def put_policy(fd: Flowdesk, user: Principal, name: str, config: dict,
-               apply_to: str) -> dict:
-    """Create or replace a policy; ``running`` applies its new duration and calendar to the
-    clocks already armed under it (elapsed business time is kept)."""
-    require_role(user, "admin")
+def _policy_from(conn: UnitOfWork, name: str, config: dict) -> tuple[sla.SlaPolicy, dict]:
+    """Parse a submitted policy (typed durations allowed) against the calendars that exist;
+    every bad field is reported at once."""
+    workday = durations.workday_length(_calendar_config(conn, config.get("calendar")))
+    config, errors = policy_input.with_iso_durations(config, workday)
     try:
         policy = sla.SlaPolicy.from_dict({**config, "name": name})
     except Exception as exc:  # noqa: BLE001
-        raise _problems(exc) from None
+        errors += _problems(exc).errors
+        policy = None
+    calendar = config.get("calendar")
+    if isinstance(calendar, str) and _calendar_config(conn, calendar) is None:
+        errors.append({"field": "calendar", "message": f"No calendar named '{calendar}'.",
+                       "location": "json"})
+    if errors or policy is None:
+        fields = ", ".join(dict.fromkeys(e["field"] for e in errors))
+        raise Invalid(f"The SLA policy is invalid ({fields}).", errors)
+    return policy, config
+
+
+def _calendar_config(conn: UnitOfWork, name: object) -> dict | None:
+    if not isinstance(name, str):
+        return None
+    row = conn.execute(select(calendars.c.config).where(calendars.c.name == name)).first()
+    return None if row is None else row.config
+
+
+def put_policy(fd: Flowdesk, user: Principal, name: str, config: dict,
+               apply_to: str, whole: bool = True) -> dict:
+    """Create or replace a policy; ``running`` applies its new duration and calendar to the
+    clocks already armed under it (elapsed business time is kept). Replacing one needs the
+    whole policy (``whole``), so that nothing left out is silently deleted."""
+    require_role(user, "admin")
     now = fd.now()
     with fd.uow() as conn:
-        if policy.calendar is not None and conn.execute(
-                select(calendars.c.id).where(calendars.c.name == policy.calendar)).first() is None:
-            raise Invalid(f"No calendar named '{policy.calendar}'.", [
-                {"field": "calendar", "message": "unknown calendar", "location": "json"}])
-        old = _save(conn, policies, name, {"process_key": policy.process_key,
-                                           "config": policy.to_dict(),
-                                           "enabled": policy.enabled}, user, now)
-        changed = 0
-        if old is not None and apply_to == "running":
-            changed = _apply_policy(conn, fd.sla, old["id"], policy, now)
-        fd.sla.forget_policies()
-        return _saved(conn, policies, "sla_policy", name, old, user, now, apply_to, changed)
+        exists = conn.execute(select(policies.c.id).where(policies.c.name == name)).first()
+        if whole and exists is not None and policy_input.missing(config):
+            raise Invalid("A PUT replaces the whole SLA policy; missing: " + ", ".join(
+                e["field"] for e in policy_input.missing(config)) + ".",
+                policy_input.missing(config))
+        return _write_policy(conn, fd, user, name, config, apply_to, now)
+
+
+def patch_policy(fd: Flowdesk, user: Principal, name: str, changes: dict,
+                 apply_to: str) -> dict:
+    """Change some fields of a policy (``warning`` and ``escalations`` as a whole); the rest
+    stays as stored."""
+    require_role(user, "admin")
+    now = fd.now()
+    with fd.uow() as conn:
+        stored = dict(_row(conn, policies, name, "SLA policy")["config"])
+        stored.pop("name", None)
+        return _write_policy(conn, fd, user, name, policy_input.merged(stored, changes),
+                             apply_to, now)
+
+
+def _write_policy(conn: UnitOfWork, fd: Flowdesk, user: Principal, name: str, config: dict,
+                  apply_to: str, now: datetime) -> dict:
+    policy, _ = _policy_from(conn, name, config)
+    old = _save(conn, policies, name, {"process_key": policy.process_key,
+                                       "config": policy.to_dict(),
+                                       "enabled": policy.enabled}, user, now)
+    changed = 0
+    if old is not None and apply_to == "running":
+        change = retime.policy_change(conn, fd.sla, old["id"], policy, now)
+        changed = retime.apply(conn, now, retime.plan(
+            conn, fd.sla, now, change, retime.Overrides(policy=(old["id"], policy))))
+    fd.sla.forget_policies()
+    return _with_shown(conn, _saved(conn, policies, "sla_policy", name, old, user, now,
+                                    apply_to, changed))
+
+
+def preview_policy(fd: Flowdesk, user: Principal, name: str, changes: dict,
+                   whole: bool = False) -> dict:
+    """What saving ``changes`` (a PATCH, or a whole policy) with ``apply_to: running`` would
+    do to the running clocks, computed without writing anything."""
+    require_role(user, "admin")
+    now = fd.now()
+    with fd.uow(read_only=True) as conn:
+        row = _row(conn, policies, name, "SLA policy")
+        stored = dict(row["config"])
+        stored.pop("name", None)
+        policy, _ = _policy_from(conn, name, changes if whole else
+                                 policy_input.merged(stored, changes))
+        change = retime.policy_change(conn, fd.sla, row["id"], policy, now)
+        planned = retime.plan(conn, fd.sla, now, change,
+                              retime.Overrides(policy=(row["id"], policy)))
+        return what_if.summary(conn, planned, now)
+
+
+def _with_shown(conn: UnitOfWork, row: dict) -> dict:
+    """A policy row with its durations as people say them (``shown``)."""
+    workday = durations.workday_length(_calendar_config(conn, row["config"].get("calendar")))
+    return {**row, "shown": policy_input.shown(row["config"], workday)}
 
 
 def delete_policy(fd: Flowdesk, user: Principal, name: str) -> None:
@@ -189,43 +282,6 @@ def delete_policy(fd: Flowdesk, user: Principal, name: str) -> None:
                      after={"clocks_removed": len(ids)})
 
 
-def _apply_policy(conn: UnitOfWork, book: SlaBook, policy_id: int, policy: sla.SlaPolicy,
-                  now: datetime) -> int:
-    def change(row: Any, state: sla.ClockState) -> sla.ClockState:
-        if row["policy_id"] != policy_id:
-            return state
-        new = state
-        if state.calendar != policy.calendar:
-            new = sla.rebase(new, now, book.calendar_named(conn, state.calendar),
-                             book.calendar_named(conn, policy.calendar),
-                             calendar_name=policy.calendar)
-        if state.duration != policy.duration:
-            new = sla.change_duration(new, policy.duration)
-        return new
-    return _retime(conn, book, now, change, policy_override=(policy_id, policy))
-
-
-def _retime(conn: UnitOfWork, book: SlaBook, now: datetime, change,  # type: ignore[no-untyped-def]
-            policy_override=None) -> int:
-    """Recompute every armed clock that ``change`` alters; returns how many changed."""
-    changed, touched = 0, set()
-    for row in conn.execute(select(clocks).where(clocks.c.status != "stopped")).mappings().all():
-        state = sla.ClockState.from_dict(row["clock"])
-        new = change(row, state)
-        if new == state:
-            continue
-        policy = (policy_override[1] if policy_override and policy_override[0] == row["policy_id"]
-                  else book.policy_by_id(conn, row["policy_id"]))
-        store(conn, row, new, policy, book.calendar_named(conn, new.calendar), now)
-        changed += 1
-        if row["task_id"] is not None:
-            touched.add(row["task_id"])
-    for task_id in touched:
-        sync_task(conn, task_id)
-    return changed
-
-
-
 def seed(fd: Flowdesk, config: dict, actor: str) -> list[str]:
     """Create the calendars and policies a process folder ships (``sla.json``) that do not
     exist yet; an admin's later changes are never overwritten. Returns what was created."""
@@ -240,6 +296,6 @@ def seed(fd: Flowdesk, config: dict, actor: str) -> list[str]:
             created.append(f"calendar {name}")
     for name, policy in (config.get("policies") or {}).items():
         if name not in have_policies:
-            put_policy(fd, admin, name, policy, "new")
+            put_policy(fd, admin, name, policy, "new", whole=False)
             created.append(f"SLA policy {name}")
     return created

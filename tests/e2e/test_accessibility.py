@@ -3,6 +3,8 @@ for WCAG 2.1 A and AA rules: labels, names, roles, landmarks, contrast, language
 of impact 'serious' or 'critical' fails, with the rule and the elements it found."""
 from __future__ import annotations
 
+import re
+
 from pathlib import Path
 
 import pytest
@@ -99,9 +101,17 @@ def test_admin_console(live, page):  # type: ignore[no-untyped-def]
     sign_in(page, ADMIN, PASSWORD)
     page.goto("/admin")
     for box in ("#calendar-list", "#policy-list", "#timer-list", "#clock-list", "#breach-list",
-                "#instance-list", "#incident-list", "#user-list", "#token-list"):
+                "#instance-list", "#incident-list", "#user-list", "#group-list", "#token-list"):
         expect(page.locator(box)).to_have_attribute("aria-busy", "false")
     _check(page, "/admin")
+    # the policy editor with its escalation levels, and its what-if for running clocks
+    page.get_by_role("button", name="编辑「negative_review_phone_call」").click()
+    editor = page.locator("#policy-editor")
+    expect(editor.locator(".policy-level")).to_have_count(1)
+    editor.get_by_label(re.compile("也用于运行中的计时")).check()
+    editor.get_by_role("button", name="保存").click()
+    expect(editor.locator("#policy-impact")).to_contain_text("个运行中的计时会改变")
+    _check(page, "/admin policy editor")
 
 
 def test_reports_page(live, page):  # type: ignore[no-untyped-def]

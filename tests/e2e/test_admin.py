@@ -23,7 +23,8 @@ except ImportError:  # the conftest skips (or fails) every test here
 ADMIN_PASSWORD = "admin-pass-2026"
 POLICY_NAME = "complaint_register_resolution"
 POLICY = {"process_key": "complaint_handling", "target": "task", "target_ref": "register_complaint",
-          "clock": "resolution", "duration": "PT4H", "warning": {"percent": 80}}
+          "clock": "resolution", "duration": "PT4H", "warning": {"percent": 80}, "calendar": None,
+          "warn_in_business_hours": False, "escalations": [], "pause_when": [], "enabled": True}
 
 
 @pytest.fixture(scope="module")
@@ -127,8 +128,9 @@ def test_admin_edits_a_calendar_and_an_sla_policy_for_running_clocks(browser, li
 
         # the SLA policy: 4 hours → 2 hours, also for the running clock
         row = page.locator(f'tr[data-policy="{POLICY_NAME}"]')
-        expect(row).to_contain_text("PT4H")
+        expect(row).to_contain_text("4 小时")
         expect(row).to_contain_text("register_complaint")
+        expect(row).to_contain_text("投诉")  # the process's name, not its key
         row.get_by_role("button", name=f"编辑「{POLICY_NAME}」").click()
         policy_editor = page.locator("#policy-editor")
         duration = policy_editor.get_by_label("时限")
@@ -136,11 +138,17 @@ def test_admin_edits_a_calendar_and_an_sla_policy_for_running_clocks(browser, li
         policy_editor.get_by_role("button", name="保存").click()
         expect(duration).to_have_attribute("aria-invalid", "true")
         expect(policy_editor.locator("#policy-duration-error")).not_to_be_empty()
-        duration.fill("PT2H")
+        duration.fill("2 小时")
         policy_editor.get_by_label(re.compile("也用于运行中的计时")).check()
         policy_editor.get_by_role("button", name="保存").click()
+        # running clocks move: the what-if comes first, nothing is saved yet
+        impact = policy_editor.locator("#policy-impact")
+        expect(impact).to_contain_text("1 个运行中的计时会改变")
+        expect(impact).to_contain_text("1 个提前到期, 最多提前 2 小时")
+        assert live.task(task_id)["due_at"] == before
+        policy_editor.get_by_role("button", name="确认保存并重新计算").click()
         expect(page.get_by_role("status")).to_contain_text("重新计算了 1 个运行中的时效计时")
-        expect(row).to_contain_text("PT2H")
+        expect(row).to_contain_text("2 小时")
 
         after = live.task(task_id)["due_at"]
         assert _iso(before) - _iso(after) == timedelta(hours=2)
@@ -170,6 +178,58 @@ def test_admin_edits_a_calendar_and_an_sla_policy_for_running_clocks(browser, li
         expect(page.locator("#incident-list")).to_contain_text("暂无")
 
 
+def test_admin_changes_an_escalation_level_in_the_policy_editor(live, page):  # type: ignore[no-untyped-def]
+    """Levels and actions are edited, added and removed in the form; the API has the change."""
+    name = "e2e_escalating"
+    live.ok("PUT", f"/admin/sla-policies/{name}", json={
+        **POLICY, "escalations": [{"after": "PT0S", "actions": [
+            {"type": "notify", "to": "Supervisor"}]}]})
+    admin_sign_in(page)
+    page.locator(f'tr[data-policy="{name}"]').get_by_role(
+        "button", name=f"编辑「{name}」").click()
+    editor = page.locator("#policy-editor")
+    level = editor.locator('.policy-level[data-level="0"]')
+    expect(level.get_by_label("超时多久后")).to_have_value("0 分钟")
+    level.get_by_label("超时多久后").fill("1 小时")
+    level.get_by_label("动作").select_option("add_candidates")
+    level.get_by_label("用户组").fill("ComplaintGroup")
+    editor.get_by_role("button", name="添加升级级别").click()
+    second = editor.locator(".policy-level").nth(1)
+    expect(second.locator("legend")).to_have_text("第 2 级升级")
+    second.get_by_label("超时多久后").fill("30 分钟")  # shorter than level 1: refused
+    second.get_by_label("通知对象").fill("supervisor")
+    editor.get_by_role("button", name="添加升级级别").click()
+    editor.locator(".policy-level").nth(2).get_by_role("button", name="删除此级").click()
+    expect(editor.locator(".policy-level")).to_have_count(2)
+    editor.get_by_role("button", name="保存").click()
+    after = second.get_by_label("超时多久后")
+    expect(after).to_have_attribute("aria-invalid", "true")
+    after.fill("2 小时")
+    editor.get_by_role("button", name="保存").click()
+    expect(page.get_by_role("status")).to_contain_text(f"已保存「{name}」")
+    stored = live.ok("GET", f"/admin/sla-policies/{name}")["config"]
+    assert stored["escalations"] == [
+        {"after": "PT1H", "actions": [{"type": "add_candidates", "group": "ComplaintGroup"}]},
+        {"after": "PT2H", "actions": [{"type": "notify", "to": "supervisor"}]}]
+    assert stored["warning"] == {"percent": 80} and stored["duration"] == "PT4H"
+    live.ok("DELETE", f"/admin/sla-policies/{name}")
+
+
+def test_groups_show_their_display_names_and_admins_edit_them(live, page):  # type: ignore[no-untyped-def]
+    admin_sign_in(page)
+    user_row = page.locator(f'#user-list tr[data-user="{AGENT}"]')
+    expect(user_row).to_contain_text("前台客服")  # Agent, as people call it
+    row = page.locator('#group-list tr[data-group="Supervisor"]')
+    name = row.get_by_label("「Supervisor」的显示名称")
+    expect(name).to_have_value("主管")
+    name.fill("值班主管")
+    row.get_by_role("button", name="保存").click()
+    expect(page.get_by_role("status")).to_contain_text("用户组「Supervisor」现在显示为「值班主管」")
+    groups = {g["name"]: g["display_name"] for g in live.ok("GET", "/admin/groups")}
+    assert groups["Supervisor"] == "值班主管"
+    live.ok("PATCH", "/admin/groups/Supervisor", json={"display_name": "主管"})
+
+
 def test_admin_cancels_a_case_from_the_cases_view(live, page):  # type: ignore[no-untyped-def]
     case = live.ok("POST", "/instances", token=live.agent_token, json={
         "process_key": "complaint_handling", "business_key": "TB-E2E-ADMIN-3"})
@@ -187,7 +247,7 @@ def test_admin_cancels_a_case_from_the_cases_view(live, page):  # type: ignore[n
     cancel.click()
     dialog = page.get_by_role("dialog", name=f"取消案件 {case['case_no']}?")
     expect(dialog).to_be_visible()
-    expect(dialog).to_contain_text("complaint_handling")
+    expect(dialog).to_contain_text("投诉处理")  # the process name, not its key
     reason = dialog.get_by_label("取消原因 (可选)")
     expect(reason).to_be_focused()
     page.keyboard.press("Escape")

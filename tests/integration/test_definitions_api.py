@@ -13,7 +13,8 @@ def test_deploy_then_identical_redeploy_makes_no_new_version(server, tokens) -> 
     files = bundle(RESOURCES / "three_steps")
     first = deploy(server, tokens["designer"], files)
     assert first.status_code == 201
-    assert first.json() | {} == {"id": 1, "key": "three_steps", "version": 1, "created": True}
+    assert first.json() | {} == {"id": 1, "key": "three_steps", "name": "Three steps", "version": 1,
+                                 "created": True, "unchanged": False}
     again = deploy(server, tokens["designer"], files)
     assert again.status_code == 200 and again.json()["version"] == 1
     assert again.json()["created"] is False
@@ -185,3 +186,29 @@ def test_validate_checks_like_a_deployment_and_stores_nothing(server, tokens) ->
     assert _validate(server, tokens["agent"], files).status_code == 403
     assert server.post("/api/v1/definitions/validate", tokens["designer"]).status_code == 400
     assert len(server.get("/api/v1/definitions?all_versions=true", tokens["admin"]).json()) == 1
+
+
+def test_a_model_written_back_unchanged_is_no_new_version_but_a_moved_shape_is(server, tokens) -> None:  # type: ignore[no-untyped-def]
+    """The designer's deploy of an opened, unchanged model: compared in canonical form."""
+    from tests.conftest import ROOT
+    from tests.unit.test_canonical import _rewrite
+    files = bundle(ROOT / "processes/complaint-handling")
+    name = "complaint_handling.bpmn"
+    first = deploy(server, tokens["admin"], files)
+    assert first.status_code == 201, first.text
+    rewritten = dict(files, **{name: _rewrite(files[name].decode()).encode()})
+    checked = _validate(server, tokens["admin"], rewritten)
+    assert checked.json().get("changed") is False, checked.text
+    again = deploy(server, tokens["admin"], rewritten)
+    assert again.status_code == 200, again.text
+    assert (again.json()["unchanged"], again.json()["version"]) == (True, 1)
+    moved = dict(rewritten, **{name: rewritten[name].replace(
+        b'<dc:Bounds y="292.0" x="232.0"', b'<dc:Bounds y="300.0" x="232.0"', 1)})
+    assert moved[name] != rewritten[name]
+    checked = _validate(server, tokens["admin"], moved)
+    assert checked.json()["changed"] is True, checked.text
+    second = deploy(server, tokens["admin"], moved)
+    assert second.status_code == 201 and second.json()["version"] == 2
+    assert second.json()["unchanged"] is False
+    versions = server.get("/api/v1/definitions?all_versions=true", tokens["admin"]).json()
+    assert [v["version"] for v in versions] == [2, 1]

@@ -49,3 +49,18 @@ def test_upgrading_puts_deployed_keys_and_designers_into_the_default_group(
         engine.dispose()
     assert [tuple(g) for g in groups] == [("cs", "客服流程")]
     assert [tuple(k) for k in keys] == [("k", "cs")] and designers == ["d"]
+
+
+def test_upgrading_gives_the_shipped_groups_their_display_names(database_url: str) -> None:
+    config = alembic_config(database_url)
+    command.downgrade(config, "0011")
+    engine = create_engine(database_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO groups (name) VALUES ('Agent'), ('Night')"))
+        command.upgrade(config, "head")
+        with engine.connect() as conn:
+            rows = dict(conn.execute(text("SELECT name, display_name FROM groups")).all())
+    finally:
+        engine.dispose()
+    assert rows == {"Agent": "前台客服", "Night": None}

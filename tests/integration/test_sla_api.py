@@ -27,7 +27,7 @@ POLICY = {"process_key": "three_steps", "target": "task", "target_ref": "step_on
                                             {"type": "add_candidates", "group": "Supervisor"},
                                             {"type": "notify", "to": "Supervisor"}]},
               {"after": "PT1H", "actions": [{"type": "reassign", "user": "supervisor"}]}],
-          "pause_when": ["waiting_customer"]}
+          "pause_when": ["waiting_customer"], "warn_in_business_hours": False, "enabled": True}
 
 
 def local(value: str | None) -> datetime | None:

@@ -1,5 +1,5 @@
 /* The admin console: business calendars (edit, save for new or running clocks, preview),
- * SLA policies (change the duration), armed timers and running SLA clocks; the cases, SLA
+ * armed timers and running SLA clocks; the cases, SLA
  * breaches and incidents are in admin_cases.js, which shares this file's helpers. Plain DOM;
  * every call goes to /api/v1 with the session cookie and the X-CSRF-Token header. The API is
  * the only validator: a 422's errors appear beside their fields. */
@@ -11,15 +11,12 @@
   const boxes = {
     calendars: document.getElementById("calendar-list"),
     calendarEditor: document.getElementById("calendar-editor"),
-    policies: document.getElementById("policy-list"),
-    policyEditor: document.getElementById("policy-editor"),
     timers: document.getElementById("timer-list"),
     clocks: document.getElementById("clock-list"),
   };
-  const state = { calendars: [], policies: [] };
+  const state = { calendars: [] };
   const placeholders = {
     calendar: boxes.calendarEditor.firstElementChild.cloneNode(true),
-    policy: boxes.policyEditor.firstElementChild.cloneNode(true),
   };
 
   // --- small helpers (common.js) -----------------------------------------------------------
@@ -278,69 +275,6 @@
         " ", el("strong", { id: "cal-preview-sum" }, timeEl(answer.result))) : null);
   }
 
-  // --- SLA policies -------------------------------------------------------------------------
-
-  async function loadPolicies() {
-    state.policies = await api("GET", "/admin/sla-policies");
-    const rows = state.policies.map((p) => {
-      const c = p.config || {};
-      return el("tr", { "data-policy": p.name },
-        cell("name", el("strong", {}, p.name)),
-        cell("process", p.process_key),
-        cell("target", c.target + (c.target_ref ? " · " + c.target_ref : "")),
-        cell("clock", c.clock || "—"),
-        cell("duration", el("code", {}, c.duration || "—")),
-        cell("calendar", c.calendar || el("span", { class: "muted" }, t("wall_clock"))),
-        cell("actions", el("button", { type: "button", class: "btn btn-small",
-          "aria-label": t("edit.label", { name: p.name }), "aria-controls": "policy-editor",
-          onclick: () => openPolicy(p.name) }, t("edit"))));
-    });
-    fill(boxes.policies, rows.length ? table(
-      ["name", "process", "target", "clock", "duration", "calendar", "actions"], rows) : empty());
-  }
-
-  function openPolicy(name) {
-    clearError();
-    const policy = state.policies.find((p) => p.name === name);
-    if (!policy) return;
-    const heading = el("h3", { id: "policy-editor-heading", tabindex: "-1" },
-      t("policy.heading", { name }));
-    const form = el("form", { class: "stack", id: "policy-form", novalidate: true },
-      field("policy-duration", t("policy.duration"), policy.config.duration,
-        t("policy.duration.help"), { required: true }),
-      applyToFieldset("policy"),
-      el("div", { class: "form-actions" },
-        el("button", { type: "submit", class: "btn btn-primary" }, t("save")), " ",
-        el("button", { type: "button", class: "btn", onclick: () => {
-          boxes.policyEditor.replaceChildren(placeholders.policy.cloneNode(true));
-          document.getElementById("policies-heading").focus();
-        } }, t("close"))));
-    form.addEventListener("submit", async (event) => {
-      event.preventDefault();
-      clearError();
-      clearFieldErrors(form);
-      const body = Object.assign({}, policy.config, {
-        duration: form.querySelector("#policy-duration").value.trim(),
-        apply_to: radioValue(form, "policy-apply-to"),
-      });
-      delete body.name;
-      try {
-        const saved = await api("PUT", "/admin/sla-policies/" + encodeURIComponent(name), body);
-        toast(t("saved", { name, version: saved.version }) + " " +
-          t("recomputed", { n: saved.clocks_recomputed || 0 }));
-        await loadPolicies();
-        openPolicy(name);
-        await refreshDue();
-      } catch (err) {
-        if (err.status === 422) {
-          showFieldErrors(form, err, (f) => (f === "duration" || f === "" ? "policy-duration" : null));
-        } else showError(err);
-      }
-    });
-    boxes.policyEditor.replaceChildren(heading, form);
-    heading.focus();
-  }
-
   // --- timers and clocks --------------------------------------------------------------------
 
   async function loadTimers() {
@@ -378,11 +312,12 @@
 
   // --- start --------------------------------------------------------------------------------
 
-  /* What admin_cases.js (cases, SLA breaches, incidents), admin_dialog.js and admin_access.js
-   * (users, tokens) use from here; they add their lists
+  /* What admin_policies.js (SLA policies), admin_cases.js (cases, SLA breaches, incidents),
+   * admin_dialog.js, admin_access.js (users, tokens) and admin_groups.js use from here; they add their lists
    * to ``loaders`` (every refresh) and ``dueLoaders`` (when due times may have changed). */
-  const shared = { t, el, api, announce, showError, clearError, timeEl, table, cell, fill, empty,
-    field, clearFieldErrors, showFieldErrors, refreshDue, loaders: [], dueLoaders: [] };
+  const shared = { t, el, api, announce, toast, showError, clearError, timeEl, table, cell, fill, empty,
+    field, applyToFieldset, radioValue, clearFieldErrors, showFieldErrors, refreshDue,
+    calendars: () => state.calendars, loaders: [], dueLoaders: [] };
   window.FlowdeskAdmin = shared;
 
   function refreshDue() {
@@ -391,7 +326,7 @@
 
   async function loadAll() {
     clearError();
-    const results = await Promise.allSettled([loadCalendars(), loadPolicies(), loadTimers(),
+    const results = await Promise.allSettled([loadCalendars(), loadTimers(),
       loadClocks(), ...shared.loaders.map((load) => load())]);
     const failed = results.find((r) => r.status === "rejected");
     if (failed) showError(failed.reason);

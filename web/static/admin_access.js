@@ -63,12 +63,15 @@
   }
 
   async function loadUsers() {
-    state.users = await api("GET", "/admin/users");
+    const [users, groups] = await Promise.all([api("GET", "/admin/users"),
+      api("GET", "/admin/groups")]);
+    state.users = users;
+    const shown = Object.fromEntries(groups.map((g) => [g.name, g.display_name || g.name]));
     const rows = state.users.map((u) => el("tr", { "data-user": u.username,
       "data-active": String(u.active) },
     cell("user", el("strong", {}, u.username),
       u.display_name && u.display_name !== u.username ? " (" + u.display_name + ")" : ""),
-    cell("roles", names(u.roles)), cell("groups", names(u.groups)),
+    cell("roles", names(u.roles)), cell("groups", names((u.groups || []).map((g) => shown[g] || g))),
     cell("active", u.active ? badge("active", t("user_state.active"))
       : badge("disabled", t("user_state.disabled"))),
     cell("actions", userAction(u))));

@@ -59,7 +59,7 @@
     return pager;
   }
 
-  const state = { processesLoaded: false };
+  const state = { processes: null, processNames: {} };
 
   function caseName(instance) {
     return instance.case_no || "#" + instance.id;
@@ -79,7 +79,8 @@
     clearError();
     const answer = await ask({
       title: t("cancel.title", { case: caseName(instance) }),
-      text: t("cancel.text", { case: caseName(instance), process: instance.process_key }),
+      text: t("cancel.text", { case: caseName(instance),
+        process: processName(instance.process_key) }),
       body: A.field("dialog-reason", t("cancel.reason"), "", null, { maxlength: "1000" }),
       confirm: t("cancel.confirm"), danger: true, focus: "#dialog-reason",
       read: () => ({ value: { reason: document.getElementById("dialog-reason").value.trim() } }),
@@ -169,12 +170,20 @@
 
   // --- the cases ----------------------------------------------------------------------------
 
-  async function loadProcesses() {
-    if (state.processesLoaded) return;
-    const definitions = await api("GET", "/definitions");
-    filters.process.append(...definitions.map((d) => el("option", { value: d.key },
-      d.name && d.name !== d.key ? d.name + " (" + d.key + ")" : d.key)));
-    state.processesLoaded = true;
+  /* The processes once (the filter's options, and the names people read for keys). */
+  function loadProcesses() {
+    if (!state.processes) {
+      state.processes = api("GET", "/definitions").then((definitions) => {
+        for (const d of definitions) state.processNames[d.key] = d.name || d.key;
+        filters.process.append(...definitions.map((d) => el("option", { value: d.key },
+          d.name && d.name !== d.key ? d.name + " (" + d.key + ")" : d.key)));
+      }).catch((err) => { state.processes = null; throw err; });
+    }
+    return state.processes;
+  }
+
+  function processName(key) {
+    return state.processNames[key] || key;
   }
 
   async function instancePage(number) {
@@ -184,7 +193,7 @@
     const [page] = await Promise.all([api("GET", "/instances?" + params), loadProcesses()]);
     const rows = page.items.map((i) => el("tr", { "data-instance": i.id, "data-status": i.status },
       cell("id", String(i.id)), cell("case", caseName(i)),
-      cell("business_key", i.business_key || "—"), cell("process", i.process_key),
+      cell("business_key", i.business_key || "—"), cell("process", processName(i.process_key)),
       cell("state", statusEl(i.status)), cell("started", timeEl(i.started_at)),
       cell("actions", actionsFor(i))));
     fill(boxes.instances, rows.length ? table(
@@ -228,12 +237,12 @@
   async function incidentPage(number) {
     const params = new URLSearchParams({ state: "open", page: String(number),
       per_page: String(PER_PAGE) });
-    const page = await api("GET", "/admin/incidents?" + params);
+    const [page] = await Promise.all([api("GET", "/admin/incidents?" + params), loadProcesses()]);
     const rows = page.items.map((i) => {
       const instance = { id: i.instance_id, case_no: i.case_no, status: i.instance_status };
       return el("tr", { "data-instance": i.instance_id, "data-incident": i.id },
         cell("id", String(i.instance_id)), cell("case", caseName(instance)),
-        cell("process", i.process_key),
+        cell("process", processName(i.process_key)),
         cell("task", i.task_name || i.bpmn_id || "—"),
         cell("message", el("span", { class: "incident-message" }, i.message)),
         cell("since", timeEl(i.created_at)),

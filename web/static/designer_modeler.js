@@ -146,20 +146,31 @@
       }
     }
 
+    /* What a check or deploy did: shown on the page until the next one, and as a toast (which
+     * is also announced). */
+    function outcome(text, kind) {
+      const box = document.getElementById("outcome");
+      box.textContent = text;
+      box.hidden = false;
+      toast(text, { kind: kind || "success" });
+    }
+
     function hideProblems() {
       clearMarkers();
       problemsBox.hidden = true;
     }
 
     async function check() {
+      document.getElementById("outcome").hidden = true;
       const answer = await send("/definitions/validate", checkButton, t("checking"));
       if (!answer) return;
       hideProblems();
-      toast(answer.changed ? t("checked", { version: answer.version })
+      outcome(answer.changed ? t("checked", { version: answer.version })
         : t("checked_unchanged", { version: answer.version }));
     }
 
     async function deploy() {
+      document.getElementById("outcome").hidden = true;
       const answer = await send("/definitions", deployButton, t("deploying"));
       if (!answer) return;
       try {
@@ -175,8 +186,8 @@
         showCurrent();
         const { versions, counts } = await loadVersions();
         showVersions(versions, counts);
-        toast(answer.created ? t("deployed", { version: answer.version })
-          : t("unchanged", { version: answer.version }), { kind: answer.created ? "success" : "info" });
+        outcome(answer.created ? t("deployed", { version: answer.version })
+          : t("unchanged", { version: answer.version }), answer.created ? "success" : "info");
       } catch (err) {
         showError(err);
       }

@@ -1,0 +1,74 @@
+"""An SLA policy as admins send and read it: durations as people say them, whole or partial.
+
+Durations may be typed as people say them (``4 小时``, ``2 个工作日``, ``4 hours``) or in ISO
+8601; they are stored in ISO 8601 (``engine.durations``), a working day being the policy
+calendar's. A replacement (PUT) must carry every field, so that leaving out ``warning`` or
+``escalations`` cannot silently delete them; a PATCH merges top-level fields into the stored
+policy (``warning`` and ``escalations`` are replaced as a whole).
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from engine import durations
+
+FIELDS = ("process_key", "target", "target_ref", "clock", "duration", "calendar", "warning",
+          "warn_in_business_hours", "escalations", "pause_when", "enabled")
+
+
+def missing(config: dict) -> list[dict]:
+    """The fields a replacement left out, as problem-details errors."""
+    return [{"field": f, "location": "json",
+             "message": f"{f} is missing: a PUT replaces the whole policy (give null or [] "
+                        "to clear it, or send a PATCH to change some fields)."}
+            for f in FIELDS if f not in config]
+
+
+def merged(stored: dict, changes: dict) -> dict:
+    """A PATCH: the stored policy with the given top-level fields replaced."""
+    return {**stored, **changes}
+
+
+def with_iso_durations(config: dict, workday: timedelta | None) -> tuple[dict, list[dict]]:
+    """The policy with every typed duration in ISO 8601, and a problem for each unreadable one
+    (the engine then reports the rest of the policy)."""
+    out, errors = dict(config), []
+
+    def iso(field: str, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        try:
+            return durations.to_iso(value, workday)
+        except durations.DurationInvalid as exc:
+            errors.append({"field": field, "message": str(exc), "location": "json",
+                           "code": exc.code})
+            return value
+
+    if "duration" in out:
+        out["duration"] = iso("duration", out["duration"])
+    warning = out.get("warning")
+    if isinstance(warning, dict) and "before" in warning:
+        out["warning"] = {**warning, "before": iso("warning.before", warning["before"])}
+    levels = out.get("escalations")
+    if isinstance(levels, list):
+        out["escalations"] = [
+            {**lv, "after": iso(f"escalations[{i}].after", lv["after"])}
+            if isinstance(lv, dict) and "after" in lv else lv for i, lv in enumerate(levels)]
+    return out, errors
+
+
+def shown(config: dict, workday: timedelta | None) -> dict:
+    """The stored policy's durations as people say them, in Chinese and English."""
+    def say(value: Any, lang: str) -> str | None:
+        try:
+            return durations.describe(value, lang, workday) if isinstance(value, str) else None
+        except ValueError:
+            return value
+
+    warning = config.get("warning") or {}
+    return {lang: {"duration": say(config.get("duration"), lang),
+                   "warning_before": say(warning.get("before"), lang),
+                   "escalations": [say(lv.get("after"), lang)
+                                   for lv in config.get("escalations") or []]}
+            for lang in ("zh", "en")}
