@@ -33,7 +33,8 @@ def cases(live):  # type: ignore[no-untyped-def]
         "variables": {"iban": "DE89370400440532013000", "order_no": "TB-ORDER-77"}})
     complaint = live.ok("POST", "/instances", json={
         "process_key": "complaint_handling", "customer_id": group_customer["id"],
-        "variables": {"channel": "complaint_hotline", "customer_name": "李雷"}})
+        "variables": {"channel": "complaint_hotline", "customer_name": "李雷",
+                      "description": "电话投诉: 电水壶底座漏水。"}})
     return {"finance": finance, "complaint": complaint}
 
 
