@@ -76,7 +76,8 @@ def _list_statement(filters: tuple[str, ...], sort: str, group_slots: int = 0) -
     where = [_FILTERS[f]() for f in filters]
     if group_slots:
         where.append(_mine_or_my_groups(group_slots))
-    return Prepared(select(*_LIST_COLUMNS, q.instances.c.case_no, q.COUNT_OVER)
+    return Prepared(select(*_LIST_COLUMNS, q.instances.c.case_no, q.instances.c.definition_id,
+                           q.COUNT_OVER)
                     .select_from(T.join(q.instances, q.instances.c.id == T.c.instance_id))
                     .where(*where)
                     .order_by(*_order(sort)).offset(bindparam("offset"))
