@@ -194,6 +194,8 @@
       rows.length ? table(["case", "task", "due", "sla"], rows) : null);
   }
 
+  window.FlowdeskAdmin.impactBox = impactBox;  // the calendar editor (admin.js) shows its what-if the same way
+
   function openPolicy(name) {
     clearError();
     const policy = state.policies.find((p) => p.name === name);
