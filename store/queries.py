@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, func, literal, or_, select
 
+from store.display_names import group_name, process_name
 from store.fast_sql import Prepared
 from store.tables import (ApiToken, Group, HumanTask, Incident, ProcessDefinition, ProcessInstance,
                           User, UserGroup, UserSession)
@@ -52,7 +53,10 @@ SESSION_USER = _active_user_with_groups(
     _sessions, _sessions.c.user_id, _sessions.c.id_hash == bindparam("session_hash"),
     _sessions.c.ended_at.is_(None), _sessions.c.expires_at > bindparam("now"))
 
-TASK = select(tasks).where(tasks.c.id == bindparam("task_id"))
+# One task, with the names people read beside its process key and group.
+TASK = select(tasks, process_name(tasks.c.process_key).label("process_name"),
+              group_name(tasks.c.candidate_group).label("candidate_group_name")
+              ).where(tasks.c.id == bindparam("task_id"))
 
 # What completing a task needs (not its form schema, data or text: decoding them is wasted),
 # with one row per other open task of its instance (open_guid, open_id; NULL if none), so the

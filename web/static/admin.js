@@ -181,10 +181,22 @@
         windowsText(config.makeup_windows), t("calendar.makeup_windows.help"),
         { placeholder: "09:00-15:00" }),
       applyToFieldset("cal"),
+      el("div", { id: "cal-impact", "aria-live": "polite" }),
       el("div", { class: "form-actions" },
-        el("button", { type: "submit", class: "btn btn-primary" }, t("save")), " ",
+        el("button", { type: "submit", class: "btn btn-primary", id: "cal-save" }, t("save")), " ",
         el("button", { type: "button", class: "btn", onclick: closeCalendar }, t("close"))));
-    form.addEventListener("submit", (event) => { event.preventDefault(); saveCalendar(name, form); });
+    // a change for running clocks shows its what-if first and is saved on the second press
+    const confirm = { pending: false };
+    const unconfirm = () => {
+      confirm.pending = false;
+      form.querySelector("#cal-save").textContent = t("save");
+    };
+    form.addEventListener("input", unconfirm);
+    form.addEventListener("change", unconfirm);
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      saveCalendar(name, form, confirm, !cal || isNew);
+    });
     const preview = previewPanel(name, !!cal && !isNew);
     boxes.calendarEditor.replaceChildren(heading, form, preview);
     heading.focus();
@@ -195,7 +207,20 @@
     document.getElementById("calendars-heading").focus();
   }
 
-  async function saveCalendar(name, form) {
+  /* The what-if of saving this calendar for running clocks (POST …/preview, nothing written),
+   * shown as the policy editor shows its own (admin_policies.js's impactBox). */
+  async function calendarWhatIf(name, form, body) {
+    const impact = form.querySelector("#cal-impact");
+    const config = Object.assign({}, body);
+    delete config.apply_to;
+    const out = await api("POST", "/admin/calendars/" + encodeURIComponent(name) + "/preview",
+      config);
+    impact.replaceChildren(shared.impactBox ? shared.impactBox(out)
+      : el("p", {}, t("impact.clocks", { n: out.clocks_changed })));
+    announce(t("impact.clocks", { n: out.clocks_changed }));
+  }
+
+  async function saveCalendar(name, form, confirm, isNew) {
     clearError();
     clearFieldErrors(form);
     const windows = {};
@@ -216,6 +241,14 @@
     const makeup = parseWindows(form.querySelector("#cal-makeup-windows").value);
     if (makeup.length) body.makeup_windows = makeup;  // empty: the replaced weekday's hours
     try {
+      if (body.apply_to === "running" && !isNew && confirm && !confirm.pending) {
+        await calendarWhatIf(name, form, body);
+        confirm.pending = true;
+        const button = form.querySelector("#cal-save");
+        button.textContent = t("policy.confirm");
+        button.focus();
+        return;
+      }
       const saved = await api("PUT", "/admin/calendars/" + encodeURIComponent(name), body);
       let text = t("saved", { name, version: saved.version });
       if (body.apply_to === "running") text += " " + t("recomputed", { n: saved.clocks_recomputed || 0 });
@@ -225,6 +258,10 @@
       document.getElementById("cal-preview-submit").removeAttribute("disabled");
       await refreshDue();
     } catch (err) {
+      if (confirm && confirm.pending) {
+        confirm.pending = false;
+        form.querySelector("#cal-save").textContent = t("save");
+      }
       if (err.status === 422) showFieldErrors(form, err, calendarFieldId);
       else showError(err);
     }
