@@ -273,7 +273,7 @@
     const form = el("form", { class: "stack preview-form", novalidate: true },
       field("cal-preview-from", t("preview.from"), "", t("preview.from.help"),
         { type: "datetime-local" }),
-      field("cal-preview-add", t("preview.add"), "PT10H", t("preview.add.help")),
+      field("cal-preview-add", t("preview.add"), t("preview.add.default"), t("preview.add.help")),
       el("button", { type: "submit", class: "btn", id: "cal-preview-submit", disabled: !saved },
         t("preview.submit")));
     form.addEventListener("submit", async (event) => {
@@ -289,7 +289,8 @@
         const answer = await api("GET", "/admin/calendars/" + encodeURIComponent(name) +
           "/preview?" + params);
         // the answer's "from" is missing in this API version: fall back on what was asked
-        renderPreview(result, answer, answer.from || params.get("from") || new Date().toISOString());
+        renderPreview(result, answer, answer.from || params.get("from") || new Date().toISOString(),
+          add);
       } catch (err) {
         if (err.status === 422) {
           showFieldErrors(form, err, (f) => (f === "add" ? "cal-preview-add"
@@ -301,14 +302,14 @@
       el("h3", { id: "cal-preview-heading" }, t("preview.heading")), form, result);
   }
 
-  function renderPreview(box, answer, from) {
+  function renderPreview(box, answer, from, typed) {
     const windows = answer.windows || [];
     const list = el("ol", { class: "preview-windows" }, ...windows.map((w) => el("li", {},
       timeEl(w.start), " – ", timeEl(w.end))));
     box.replaceChildren(
       el("p", { class: "preview-label" }, t("preview.windows", { n: windows.length })), list,
       answer.add ? el("p", { class: "preview-sum" },
-        t("preview.result", { from: timeFormat.format(new Date(from)), add: answer.add }),
+        t("preview.result", { from: timeFormat.format(new Date(from)), add: typed || answer.add }),
         " ", el("strong", { id: "cal-preview-sum" }, timeEl(answer.result))) : null);
   }
 
@@ -329,11 +330,12 @@
   async function loadClocks() {
     const page = await api("GET", "/admin/sla-clocks?status=running&per_page=100");
     const rows = page.items.map((c) => el("tr", { "data-clock": c.id, "data-task": c.task_id },
-      cell("id", String(c.id)), cell("policy", c.policy), cell("kind", c.kind),
+      cell("id", String(c.id)), cell("policy", c.policy), cell("kind", t("clock_kind." + c.kind)),
       cell("instance", "#" + c.instance_id), cell("task", c.task_id ? "#" + c.task_id : "—"),
       cell("due", timeEl(c.due_at)),
-      cell("sla", el("span", { class: "sla sla-" + (c.sla_state || "none") }, c.sla_state || "—")),
-      cell("state", c.status)));
+      cell("sla", el("span", { class: "sla sla-" + (c.sla_state || "none") },
+        c.sla_state ? t("sla_state." + c.sla_state) : "—")),
+      cell("state", t("clock_status." + c.status))));
     fill(boxes.clocks, rows.length ? el("div", {},
       table(["id", "policy", "kind", "instance", "task", "due", "sla", "state"], rows),
       el("p", { class: "muted small" }, t("total", { n: page.total }))) : empty());
