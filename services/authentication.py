@@ -108,13 +108,18 @@ def _active(rows) -> Principal | None:  # type: ignore[no-untyped-def]
 def check_password(fd: Flowdesk, username: str, password: str,
                    client: str) -> Principal | None:
     """The user if the password is theirs, else None (counted against this name from this
-    client). Raises Throttled while this client must wait before trying this name again;
-    other clients are not held back (``sign_in_throttle``). Unknown names cost the same work
+    client). Raises Throttled while this client must wait before trying this name again, or
+    any name after failing for many (spraying); other clients are not held back
+    (``sign_in_throttle``). Unknown names cost the same work
     as known ones."""
-    wait = throttle.wait_for(fd, username, client)
-    if wait:
+    by_name, by_address = throttle.waits(fd, username, client)
+    if by_address > by_name:
+        raise Throttled(f"Too many wrong passwords for different names from your address; try "
+                        f"again in {by_address} second(s).", retry_after=by_address,
+                        scope="address")
+    if by_name:
         raise Throttled(f"Too many wrong passwords for this name from your address; try again "
-                        f"in {wait} second(s).", retry_after=wait)
+                        f"in {by_name} second(s).", retry_after=by_name)
     with fd.uow(read_only=True) as conn:
         rows = _user_rows(conn, User.__table__.c.username, username)
     user = _active(rows)
