@@ -163,8 +163,9 @@ def login_post():  # type: ignore[no-untyped-def]
     try:
         user = None if len(password) > 200 else api_auth.login(_flowdesk(), username, password)
     except Throttled as exc:
-        slowed = "login.slowed_address" if exc.scope == "address" else "login.slowed"
-        return _login_page(slowed, 429, username, seconds=exc.retry_after)
+        if exc.scope == "address":  # spraying: every name waits at this address
+            return _login_page("login.slowed_address", 429, username, seconds=exc.retry_after)
+        return _login_page("login.slowed", 429, username, seconds=exc.retry_after)
     if user is None:
         return _login_page("login.failed", 401, username)
     return redirect(_safe_next(request.form.get("next")), code=303)
