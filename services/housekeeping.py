@@ -5,8 +5,10 @@ audit trail already.
 
 The ticker calls ``Housekeeping.run_if_due`` on every tick; it does the work at most every
 ``EVERY`` (per process). Deletes go in bounded batches, each its own short transaction, so a
-large backlog never holds the write lock for long; they are plain idempotent deletes of rows
-no request reads any more, so several nodes doing the same at once only find less to delete.
+large backlog never holds the write lock for long; they are idempotent deletes of rows no
+request reads any more, so several nodes doing the same at once only find less to delete. On
+PostgreSQL each batch is picked ``FOR UPDATE SKIP LOCKED``: a row a sign-in is counting on
+just then is left for the next run instead of waited for.
 """
 from __future__ import annotations
 
@@ -34,12 +36,13 @@ def _old_sessions(cutoff: datetime):  # type: ignore[no-untyped-def]
     # An ended session expired at most its lifetime later, so the expiry alone (indexed)
     # finds every session that ended or expired before the cutoff, in time.
     return (select(_SESSIONS.c.id_hash).where(_SESSIONS.c.expires_at < cutoff)
-            .limit(BATCH).scalar_subquery())
+            .limit(BATCH).with_for_update(skip_locked=True).scalar_subquery())
 
 
 def _old_failures(cutoff: datetime):  # type: ignore[no-untyped-def]
     return (select(_FAILURES.c.username, _FAILURES.c.client)
-            .where(_FAILURES.c.last_failed_at < cutoff).limit(BATCH))
+            .where(_FAILURES.c.last_failed_at < cutoff).limit(BATCH)
+            .with_for_update(skip_locked=True))
 
 
 def delete_old_sessions(fd: Flowdesk, now: datetime) -> int:
