@@ -41,11 +41,13 @@ class Unavailable(ServiceError):
 
 
 class Throttled(ServiceError):
-    """Too many attempts; try again after ``retry_after`` seconds."""
+    """Too many attempts; try again after ``retry_after`` seconds. ``scope``: what waits
+    (``name``: this name from this address; ``address``: every name from this address)."""
 
-    def __init__(self, detail: str, retry_after: int) -> None:
+    def __init__(self, detail: str, retry_after: int, scope: str = "name") -> None:
         super().__init__(detail)
         self.retry_after = retry_after
+        self.scope = scope
 
 
 def field_error(field: str, message: str, location: str = "json") -> dict:
