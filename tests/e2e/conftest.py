@@ -197,10 +197,13 @@ def browser() -> Iterator[object]:
         chromium.close()
 
 
-def new_context(browser, live: Live, size: str = "desktop"):  # type: ignore[no-untyped-def]
-    """A fresh browser profile (no cookies) at 1280×800 or phone size, on the live server."""
+def new_context(browser, live: Live, size: str = "desktop",  # type: ignore[no-untyped-def]
+                bypass_csp: bool = False):
+    """A fresh browser profile (no cookies) at 1280×800 or phone size, on the live server;
+    ``bypass_csp`` lets an accessibility test inject axe-core (an inline script)."""
     ctx = browser.new_context(base_url=live.base, viewport=DESKTOP if size == "desktop" else PHONE,
-                              timezone_id="Asia/Shanghai", device_scale_factor=1)
+                              timezone_id="Asia/Shanghai", device_scale_factor=1,
+                              bypass_csp=bypass_csp)
     ctx.set_default_timeout(WAIT_MS)
     return ctx
 

@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import PROCESSES
 
-from .conftest import ADMIN, DESKTOP, WAIT_MS, sign_in
+from .conftest import ADMIN, new_context, sign_in
 
 try:
     from playwright.sync_api import expect
@@ -36,9 +36,7 @@ def live(live):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def context(browser, live):  # type: ignore[no-untyped-def]
     """As the conftest's, but the pages' CSP lets the test inject axe (an inline script)."""
-    ctx = browser.new_context(base_url=live.base, viewport=DESKTOP, timezone_id="Asia/Shanghai",
-                              bypass_csp=True)
-    ctx.set_default_timeout(WAIT_MS)
+    ctx = new_context(browser, live, bypass_csp=True)
     yield ctx
     ctx.close()
 

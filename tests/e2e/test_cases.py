@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import RESOURCES
 
-from .conftest import DESKTOP, WAIT_MS, shoot, sign_in, sized_page
+from .conftest import new_context, shoot, sign_in, sized_page
 from .test_accessibility import _check
 
 try:
@@ -105,9 +105,7 @@ def test_an_agent_sees_only_the_masked_summary_of_a_case_not_theirs(live, page, 
 @pytest.fixture
 def axe_context(browser, live):  # type: ignore[no-untyped-def]
     """As test_accessibility's: the pages' CSP lets the test inject axe."""
-    ctx = browser.new_context(base_url=live.base, viewport=DESKTOP, timezone_id="Asia/Shanghai",
-                              bypass_csp=True)
-    ctx.set_default_timeout(WAIT_MS)
+    ctx = new_context(browser, live, bypass_csp=True)
     yield ctx
     ctx.close()
 

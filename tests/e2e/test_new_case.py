@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from .conftest import DESKTOP, WAIT_MS, sign_in
+from .conftest import new_context, sign_in
 from .test_accessibility import _check
 
 try:
@@ -74,9 +74,7 @@ def test_new_case_page_has_no_serious_accessibility_problem(browser, live):  # t
     from services.identity import set_password
     from .conftest import AGENT
     set_password(live.fd, AGENT, "a11y-newcase-2026")
-    ctx = browser.new_context(base_url=live.base, viewport=DESKTOP, timezone_id="Asia/Shanghai",
-                              bypass_csp=True)  # lets the test inject axe
-    ctx.set_default_timeout(WAIT_MS)
+    ctx = new_context(browser, live, bypass_csp=True)
     try:
         page = ctx.new_page()
         sign_in(page, AGENT, "a11y-newcase-2026")
