@@ -38,6 +38,8 @@ class CalendarOut(Schema):
 class PolicyOut(CalendarOut):
     process_key = fields.String()
     enabled = fields.Boolean()
+    target_name = fields.String(allow_none=True, metadata={
+        "description": "the targeted task's name in the process's latest version"})
     shown = fields.Dict(metadata={"description": "the durations as people say them, by "
                                   "language: {zh: {duration, warning_before, escalations}, en}"})
 

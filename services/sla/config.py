@@ -26,7 +26,10 @@ from services.sla.book import calendars, policies
 from services.sla import policy_input, retime, what_if
 from services.sla.clocks import clocks, sync_task
 from store import queries as q
+from store.tables import ProcessDefinition
 from store.uow import UnitOfWork
+
+definitions = ProcessDefinition.__table__
 
 
 def _problems(exc: Exception) -> Invalid:
@@ -174,13 +177,13 @@ def list_policies(fd: Flowdesk, user: Principal, process_key: str | None) -> lis
         query = select(policies).order_by(policies.c.process_key, policies.c.name)
         if process_key:
             query = query.where(policies.c.process_key == process_key)
-        return [_with_shown(conn, dict(r)) for r in conn.execute(query).mappings()]
+        return [_with_shown(conn, dict(r), fd) for r in conn.execute(query).mappings()]
 
 
 def get_policy(fd: Flowdesk, user: Principal, name: str) -> dict:
     require_role(user, "admin")
     with fd.uow(read_only=True) as conn:
-        return _with_shown(conn, dict(_row(conn, policies, name, "SLA policy")))
+        return _with_shown(conn, dict(_row(conn, policies, name, "SLA policy")), fd)
 
 
 def _policy_from(conn: UnitOfWork, name: str, config: dict) -> tuple[sla.SlaPolicy, dict]:
@@ -252,7 +255,7 @@ def _write_policy(conn: UnitOfWork, fd: Flowdesk, user: Principal, name: str, co
             conn, fd.sla, now, change, retime.Overrides(policy=(old["id"], policy))))
     fd.sla.forget_policies()
     return _with_shown(conn, _saved(conn, policies, "sla_policy", name, old, user, now,
-                                    apply_to, changed))
+                                    apply_to, changed), fd)
 
 
 def preview_policy(fd: Flowdesk, user: Principal, name: str, changes: dict,
@@ -273,10 +276,23 @@ def preview_policy(fd: Flowdesk, user: Principal, name: str, changes: dict,
         return what_if.summary(conn, planned, now)
 
 
-def _with_shown(conn: UnitOfWork, row: dict) -> dict:
-    """A policy row with its durations as people say them (``shown``)."""
+def _with_shown(conn: UnitOfWork, row: dict, fd: Flowdesk) -> dict:
+    """A policy row with its durations as people say them (``shown``) and the name of the
+    task it targets (``target_name``: the latest version's, else None)."""
     workday = durations.workday_length(_calendar_config(conn, row["config"].get("calendar")))
-    return {**row, "shown": policy_input.shown(row["config"], workday)}
+    return {**row, "shown": policy_input.shown(row["config"], workday),
+            "target_name": _task_name(conn, fd, row["process_key"], row["config"])}
+
+
+def _task_name(conn: UnitOfWork, fd: Flowdesk, process_key: str, config: dict) -> str | None:
+    if config.get("target") != "task" or not config.get("target_ref"):
+        return None
+    latest = conn.scalar(select(definitions.c.id).where(definitions.c.key == process_key)
+                         .order_by(definitions.c.version.desc()).limit(1))
+    if latest is None:
+        return None
+    task = fd.parsed(conn, latest).user_tasks.get(config["target_ref"])
+    return task.name if task is not None else None
 
 
 def delete_policy(fd: Flowdesk, user: Principal, name: str) -> None:

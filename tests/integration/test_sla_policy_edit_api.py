@@ -106,3 +106,12 @@ def test_what_if_of_a_calendar_change(server, tokens, clock, armed) -> None:  # 
     bad = server.post("/api/v1/admin/calendars/office/preview", admin,
                       json={**OFFICE, "windows": {"mon": [["9", "18"]]}})
     assert bad.status_code == 422
+
+
+def test_a_task_target_is_shown_by_the_task_s_name(server, tokens, armed) -> None:  # type: ignore[no-untyped-def]
+    admin = tokens["admin"]
+    listed = server.get("/api/v1/admin/sla-policies", admin).json()
+    [policy] = [p for p in listed if p["name"] == "step_one_4h"]
+    assert policy["config"]["target_ref"] == "step_one" and policy["target_name"] == "Step one"
+    one = server.get("/api/v1/admin/sla-policies/step_one_4h", admin).json()
+    assert one["target_name"] == "Step one"

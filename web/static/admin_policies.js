@@ -39,8 +39,9 @@
     } catch (err) { /* as above */ }
   }
 
-  function targetText(c) {
-    const ref = c.target === "lane" ? state.groupNames[c.target_ref] || c.target_ref : c.target_ref;
+  function targetText(c, taskName) {
+    const ref = c.target === "lane" ? state.groupNames[c.target_ref] || c.target_ref
+      : c.target === "task" ? taskName || c.target_ref : c.target_ref;
     return t("policy.target." + c.target) + (ref ? " · " + ref : "");
   }
 
@@ -52,7 +53,7 @@
       return el("tr", { "data-policy": p.name },
         cell("name", el("strong", {}, p.name)),
         cell("process", processName(p.process_key)),
-        cell("target", targetText(c)),
+        cell("target", targetText(c, p.target_name)),
         cell("clock", c.clock ? t("policy.clock." + c.clock) : "—"),
         cell("duration", shownOf(p).duration || c.duration || "—"),
         cell("calendar", c.calendar || el("span", { class: "muted" }, t("wall_clock"))),
