@@ -1,6 +1,7 @@
 """The language a response speaks: Chinese unless the request's ``Accept-Language`` prefers
 English (pages send their own ``lang``), and the API's words that depend on it: problem titles,
-the 415, marshmallow's messages about fields."""
+the details the API itself writes (415, a rejected model, the database), marshmallow's messages
+about fields. A service's coded refusals have their own catalogues (``services.error_texts``)."""
 from __future__ import annotations
 
 import re
@@ -20,27 +21,62 @@ def request_language() -> str:
 
 TITLES = {
     "zh": {400: "请求有误", 401: "未登录", 403: "无权操作", 404: "未找到", 405: "不支持该方法",
-           409: "冲突", 413: "请求内容过大", 415: "不支持的内容类型", 422: "提交的内容未通过校验",
-           429: "请求过于频繁", 500: "服务器内部错误", 503: "服务暂不可用"},
+           406: "无法提供所要的格式", 409: "冲突", 410: "已不存在", 411: "缺少内容长度",
+           412: "前提条件不成立", 413: "请求内容过大", 414: "网址过长", 415: "不支持的内容类型",
+           422: "提交的内容未通过校验", 428: "缺少前提条件", 429: "请求过于频繁",
+           431: "请求头过大", 500: "服务器内部错误", 501: "尚未实现", 503: "服务暂不可用"},
     "en": {422: "Validation failed", 415: "Unsupported media type"},
+}
+# titles more telling than their status's, by their English words
+NAMED_TITLES = {
+    "zh": {"Task not ready": "任务尚未就绪", "Illegal user status change": "不允许的用户状态变更",
+           "Task no longer open": "任务已不能办理", "Database unavailable": "数据库暂不可用"},
+    "en": {},
 }
 
 
 def title(status: int, default: str) -> str:
-    """One title per status in the request's language; every 422 gets the same words."""
+    """The title in the request's language: every 422 the same words, a few causes their own
+    (``NAMED_TITLES``), else the status's; English keeps the title it was given."""
     lang = request_language()
-    return TITLES[lang].get(status) or (TITLES["en"].get(status) if lang == "en" else None) \
-        or default
+    if status in TITLES["en"]:
+        return TITLES[lang][status]
+    return NAMED_TITLES[lang].get(default) or (TITLES[lang].get(status) if lang == "zh"
+                                                else None) or default
 
 
 DETAILS = {
     "zh": {"fields": "以下字段有误：{fields}", "form": "提交的数据不符合任务表单。",
-           "json_only": "请求体必须是 JSON：请设置 Content-Type: application/json（收到的是 {got}）。"},
+           "json_only": "请求体必须是 JSON：请设置 Content-Type: application/json（收到的是 {got}）。",
+           "model": "部署被拒绝：发现 {count} 个问题。",
+           "integrity": "此修改与已保存的内容冲突（某个值必须唯一，或引用了不存在的内容）。",
+           "database": "数据库没有及时响应，请稍后再试。",
+           "server": "服务器出错了，已记录在日志中。"},
     "en": {"fields": "The request has invalid fields: {fields}",
            "form": "The submitted data does not satisfy the task's form.",
            "json_only": "The request body must be JSON: send Content-Type: application/json "
-                        "(got {got})."},
+                        "(got {got}).",
+           "model": "The deployment was rejected: {count} problem(s) found.",
+           "integrity": "The change clashes with what is already stored (a value that must be "
+                        "unique, or a reference to something missing).",
+           "database": "The database did not answer in time. Try again in a moment.",
+           "server": "Something went wrong on the server; it has been logged."},
 }
+
+
+# werkzeug's descriptions of a status, in Chinese (English keeps werkzeug's)
+HTTP_DETAILS_ZH = {
+    400: "服务器无法理解这个请求。", 401: "请先登录。", 403: "你没有权限访问这里。",
+    404: "没有这个地址；请检查网址。", 405: "这个地址不支持该请求方法。",
+    406: "服务器无法按所要的格式回答。", 409: "请求与当前状态冲突。", 413: "请求内容过大。",
+    414: "网址过长。", 415: "不支持的内容类型。", 429: "请求过于频繁，请稍后再试。",
+    500: "服务器出错了，已记录在日志中。", 503: "服务暂不可用，请稍后再试。",
+}
+
+
+def http_detail(status: int, default: str) -> str:
+    """The description of a status werkzeug raised, in the request's language."""
+    return HTTP_DETAILS_ZH.get(status, default) if request_language() == "zh" else default
 
 
 def detail(key: str, **values: str) -> str:
