@@ -51,7 +51,13 @@ DETAILS = {
            "model": "部署被拒绝：发现 {count} 个问题。",
            "integrity": "此修改与已保存的内容冲突（某个值必须唯一，或引用了不存在的内容）。",
            "database": "数据库没有及时响应，请稍后再试。",
-           "server": "服务器出错了，已记录在日志中。"},
+           "server": "服务器出错了，已记录在日志中。",
+           "auth.none": "请登录，或发送 Authorization: Bearer <令牌>（用 flowdesk tokens create 用户名 创建）。",
+           "auth.bearer": "请发送 Authorization: Bearer <令牌>（用 flowdesk tokens create 用户名 创建）。",
+           "auth.bad_token": "令牌不存在、已吊销或已过期，或其用户已停用。",
+           "auth.csrf": "此修改需要带上本次会话的 X-CSRF-Token 请求头。",
+           "auth.session_ended": "会话已结束（已退出、已过期或账号已停用）；请重新登录。",
+           "auth.wrong_password": "用户名或密码不正确。"},
     "en": {"fields": "The request has invalid fields: {fields}",
            "form": "The submitted data does not satisfy the task's form.",
            "json_only": "The request body must be JSON: send Content-Type: application/json "
@@ -60,7 +66,17 @@ DETAILS = {
            "integrity": "The change clashes with what is already stored (a value that must be "
                         "unique, or a reference to something missing).",
            "database": "The database did not answer in time. Try again in a moment.",
-           "server": "Something went wrong on the server; it has been logged."},
+           "server": "Something went wrong on the server; it has been logged.",
+           "auth.none": "Send 'Authorization: Bearer <token>' (create one with 'flowdesk tokens "
+                        "create USER'), or sign in.",
+           "auth.bearer": "Send 'Authorization: Bearer <token>'; create one with "
+                          "'flowdesk tokens create USER'.",
+           "auth.bad_token": "The bearer token is unknown, revoked or expired, or its user is "
+                             "disabled.",
+           "auth.csrf": "This change needs the X-CSRF-Token header of your session.",
+           "auth.session_ended": "Your session has ended (signed out, expired or the account "
+                                 "is disabled); sign in again.",
+           "auth.wrong_password": "Unknown user or wrong password."},
 }
 
 

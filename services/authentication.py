@@ -83,8 +83,7 @@ def check_password(fd: Flowdesk, username: str, password: str,
     as known ones."""
     wait = throttle.wait_for(fd, username, client)
     if wait:
-        raise Throttled(f"Too many wrong passwords for this name from your address; try again "
-                        f"in {wait} second(s).", retry_after=wait)
+        raise Throttled.after(wait, "auth.throttled", wait=wait)
     with fd.uow(read_only=True) as conn:
         rows = _user_rows(conn, User.__table__.c.username, username)
     user = _active(rows)

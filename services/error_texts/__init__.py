@@ -18,7 +18,7 @@ LANGUAGES = ("zh", "en")
 CATALOGUES: dict[str, dict[str, str]] = {"zh": zh.TEXTS, "en": en.TEXTS}
 WORDS: dict[str, dict[str, str]] = {"zh": zh.WORDS, "en": en.WORDS}
 # parameters whose value is a state word of ours, said in the language
-WORD_PARAMS = ("state", "status")
+WORD_PARAMS = ("state", "status", "kind")
 CODE_PARAMS = ("doing",)  # a parameter that is itself a code, said with the same parameters
 NONE = {"zh": "无", "en": "none"}  # an empty list
 

@@ -86,6 +86,34 @@ TEXTS: dict[str, str] = {
     "group.not_a_designer_role": "'{user}' has neither the designer nor the admin role; give it "
                                  "the designer role first (flowdesk users create {user} --role "
                                  "designer).",
+    # waiting, due times and timers
+    "task.due_not_open": "Task {task} is {state}; only open tasks have a due time.",
+    "task.state": "Task {task} is {state}.",
+    "task.waiting_refused": "Only the assignee of task {task} (or, while it is unclaimed, its "
+                            "group) or a supervisor can say what it waits for.",
+    "instance.state": "Instance {instance} is {status}.",
+    "instance.waiting_refused": "Only a supervisor, an admin or the assignee of an open task of "
+                                "instance {instance} can say what it waits for.",
+    "timer.not_found": "No armed timer {row}.",
+    "timer.not_movable": "Due work {row} is a {state} {kind}; only pending timers and scheduled "
+                         "starts can be moved, and thrown messages and signals sent again (SLA "
+                         "clocks move with their task's due time).",
+    "timer.gone": "The timer is no longer waiting in its instance.",
+    # SLA policies and calendars
+    "sla.calendar_not_found": "No calendar named '{name}'.",
+    "sla.policy_not_found": "No SLA policy named '{name}'.",
+    "sla.calendar_in_use": "Calendar '{name}' is used by the SLA policies {policies}.",
+    "sla.config_invalid": "The configuration is invalid: {problem}",
+    "sla.policy_invalid": "The SLA policy is invalid ({fields}).",
+    "sla.put_missing": "A PUT replaces the whole SLA policy; missing: {fields}.",
+    # sign-in, users and tokens
+    "auth.throttled": "Too many wrong passwords for this name from your address; try again in "
+                      "{wait} second(s).",
+    "user.not_found": "No user '{user}'.",
+    "user.unknown_roles": "Unknown role(s) {unknown}; use {roles}.",
+    "user.password_short": "A password needs at least {min} characters.",
+    "token.not_found": "No token with id {token}.",
+    "token.lifetime": "'{text}' is not a lifetime; write a number and m, h, d or w (e.g. 30d).",
     # field messages
     "field.not_group_member": "not a member of the task's group",
     "field.unknown_user": "unknown user",
@@ -101,6 +129,11 @@ TEXTS: dict[str, str] = {
     "field.no_such_group": "no such process group",
     "field.group_required": "required: you design several groups",
     "field.group_name": "letters, digits, '_', '-', '.'",
+    "field.password_short": "too short",
+    "field.lifetime": "like 30d, 12h, 90m or 2w",
+    "field.no_calendar": "No calendar named '{name}'.",
+    "field.put_missing": "{field} is missing: a PUT replaces the whole policy (give null or [] "
+                         "to clear it, or send a PATCH to change some fields).",
 }
 
 # state and status words of tasks and instances

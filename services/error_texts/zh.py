@@ -69,6 +69,30 @@ TEXTS: dict[str, str] = {
     "group.user_not_found": "没有用户「{user}」。",
     "group.not_a_designer_role": "「{user}」既没有设计人员角色也没有管理员角色；请先授予设计人员角色"
                                  "（flowdesk users create {user} --role designer）。",
+    # waiting, due times and timers
+    "task.due_not_open": "任务 {task} 的状态为「{state}」；只有未完成的任务才有到期时间。",
+    "task.state": "任务 {task} 的状态为「{state}」。",
+    "task.waiting_refused": "只有任务 {task} 的处理人（未认领时为其所在组）或主管可以登记它在等待什么。",
+    "instance.state": "流程实例 {instance} 的状态为「{status}」。",
+    "instance.waiting_refused": "只有主管、管理员或流程实例 {instance} 某个待办任务的处理人可以登记它在等待什么。",
+    "timer.not_found": "没有编号为 {row} 的待触发定时器。",
+    "timer.not_movable": "待办事项 {row} 是状态为「{state}」的{kind}；只有待触发的定时器和定时启动可以改期，"
+                         "已抛出的消息和信号可以重发（SLA 时钟随任务的到期时间调整）。",
+    "timer.gone": "该定时器已不在流程实例中等待。",
+    # SLA policies and calendars
+    "sla.calendar_not_found": "没有名为「{name}」的日历。",
+    "sla.policy_not_found": "没有名为「{name}」的 SLA 策略。",
+    "sla.calendar_in_use": "日历「{name}」正被以下 SLA 策略使用：{policies}。",
+    "sla.config_invalid": "配置有误，请看各字段的说明。",
+    "sla.policy_invalid": "SLA 策略有误（{fields}）。",
+    "sla.put_missing": "PUT 会替换整个 SLA 策略；缺少：{fields}。",
+    # sign-in, users and tokens
+    "auth.throttled": "该用户名从你的地址输错密码的次数过多；请 {wait} 秒后再试。",
+    "user.not_found": "没有用户「{user}」。",
+    "user.unknown_roles": "不认识的角色 {unknown}；可用 {roles}。",
+    "user.password_short": "密码至少需要 {min} 个字符。",
+    "token.not_found": "没有编号为 {token} 的令牌。",
+    "token.lifetime": "「{text}」不是有效期；请写数字加 m、h、d 或 w（如 30d）。",
     # field messages
     "field.not_group_member": "不是该任务所在组的成员",
     "field.unknown_user": "没有这个用户",
@@ -84,10 +108,16 @@ TEXTS: dict[str, str] = {
     "field.no_such_group": "没有这个流程组",
     "field.group_required": "必填：你是多个流程组的设计人员",
     "field.group_name": "字母、数字、「_」、「-」、「.」",
+    "field.password_short": "太短",
+    "field.lifetime": "如 30d、12h、90m 或 2w",
+    "field.no_calendar": "没有名为「{name}」的日历。",
+    "field.put_missing": "缺少 {field}：PUT 会替换整个策略（要清空请给 null 或 []，只改部分字段请用 PATCH）。",
 }
 
 # state and status words of tasks and instances, said after the thing ("任务 5 已完成")
 WORDS: dict[str, str] = {
     "open": "待处理", "claimed": "已认领", "completed": "已完成", "cancelled": "已取消",
     "running": "运行中", "waiting": "等待中", "error": "出错",
+    "pending": "待执行", "failed": "失败", "done": "已完成",
+    "timer": "定时器", "start": "定时启动", "throw": "待抛出的消息或信号", "deliver": "待投递的消息",
 }
