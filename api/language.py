@@ -57,7 +57,11 @@ DETAILS = {
            "auth.bad_token": "令牌不存在、已吊销或已过期，或其用户已停用。",
            "auth.csrf": "此修改需要带上本次会话的 X-CSRF-Token 请求头。",
            "auth.session_ended": "会话已结束（已退出、已过期或账号已停用）；请重新登录。",
-           "auth.wrong_password": "用户名或密码不正确。"},
+           "auth.wrong_password": "用户名或密码不正确。",
+           "path_range": "路径中的数字超出范围：{names}",
+           "path_range_field": "必须是能存入该列的整数（最大 2147483647，64 位编号最大 9223372036854775807）。",
+           "files": "请用 multipart/form-data 上传模型，包含一个或多个 files 部分。",
+           "files_field": "缺少文件"},
     "en": {"fields": "The request has invalid fields: {fields}",
            "form": "The submitted data does not satisfy the task's form.",
            "json_only": "The request body must be JSON: send Content-Type: application/json "
@@ -76,7 +80,12 @@ DETAILS = {
            "auth.csrf": "This change needs the X-CSRF-Token header of your session.",
            "auth.session_ended": "Your session has ended (signed out, expired or the account "
                                  "is disabled); sign in again.",
-           "auth.wrong_password": "Unknown user or wrong password."},
+           "auth.wrong_password": "Unknown user or wrong password.",
+           "path_range": "The path has a number out of range: {names}",
+           "path_range_field": "Must be a whole number that fits its column (at most "
+                               "2147483647, or 9223372036854775807 for 64-bit ids).",
+           "files": "Send the model as multipart/form-data with one or more 'files' parts.",
+           "files_field": "missing"},
 }
 
 
@@ -120,20 +129,40 @@ _FIELD_MESSAGES = {
     "Not a valid URL.": ("format", "必须是网址。"),
     "Invalid input type.": ("type", "类型不正确。"),
     "Invalid value.": ("invalid", "值无效。"),
+    "Invalid input.": ("invalid", "输入无效。"),
+    "Not a valid UUID.": ("type", "必须是 UUID。"),
+    "Not a valid tuple.": ("type", "必须是列表。"),
+    "Not a valid period of time.": ("type", "必须是时长。"),
     "Shorter than minimum length 1.": ("minLength", "不能为空。"),
     "Invalid JSON body.": ("json", "请求体不是有效的 JSON。"),
 }
 _PATTERNS = [
     (re.compile(r"^Must be one of: (.*)\.$"), "enum", "必须是以下之一：{0}。"),
+    (re.compile(r"^One or more of the choices you made was not in: (.*)\.$"), "enum",
+     "只能从以下选择：{0}。"),
     (re.compile(r"^Must be greater than or equal to (\S+) and less than or equal to (\S+)\.$"),
      "range", "必须在 {0} 到 {1} 之间。"),
-    (re.compile(r"^Must be greater than or equal to (\S+)\.$"), "minimum", "不能小于 {0}。"),
-    (re.compile(r"^Must be less than or equal to (\S+)\.$"), "maximum", "不能大于 {0}。"),
-    (re.compile(r"^Must be greater than (\S+)\.$"), "exclusiveMinimum", "必须大于 {0}。"),
+    (re.compile(r"^Must be greater than (\S+) and less than or equal to (\S+)\.$"),
+     "range", "必须大于 {0}，且不能大于 {1}。"),
+    (re.compile(r"^Must be greater than or equal to (\S+) and less than (\S+)\.$"),
+     "range", "不能小于 {0}，且必须小于 {1}。"),
+    (re.compile(r"^Must be greater than (\S+) and less than (\S+)\.$"),
+     "range", "必须大于 {0} 且小于 {1}。"),
+    (re.compile(r"^Must be greater than or equal to (.+)\.$"), "minimum", "不能小于 {0}。"),
+    (re.compile(r"^Must be less than or equal to (.+)\.$"), "maximum", "不能大于 {0}。"),
+    (re.compile(r"^Must be greater than (.+)\.$"), "exclusiveMinimum", "必须大于 {0}。"),
+    (re.compile(r"^Must be less than (.+)\.$"), "exclusiveMaximum", "必须小于 {0}。"),
+    (re.compile(r"^Must be equal to (.+)\.$"), "const", "必须等于 {0}。"),
     (re.compile(r"^Length must be between (\d+) and (\d+)\.$"), "length", "长度必须在 {0} 到 {1} 之间。"),
+    (re.compile(r"^Length must be (\d+)\.$"), "length", "长度必须是 {0}。"),
     (re.compile(r"^Shorter than minimum length (\d+)\.$"), "minLength", "至少需要 {0} 个字。"),
     (re.compile(r"^Longer than maximum length (\d+)\.$"), "maxLength", "最多 {0} 个字。"),
     (re.compile(r"^String does not match expected pattern\.$"), "pattern", "格式不正确。"),
+    # our own schemas' and fields' words (api/fields.py, schemas_events.py, schemas_external.py)
+    (re.compile(r"^(.*) is longer than a duration can be\.$"), "maximum", "{0} 超出了时长的上限。"),
+    (re.compile(r"^must be a string or an integer$"), "type", "必须是文本或整数。"),
+    (re.compile(r"^each topic once: (.*) appear\(s\) twice$"), "uniqueItems",
+     "每个主题只能出现一次：{0} 重复了。"),
 ]
 
 

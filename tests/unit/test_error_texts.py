@@ -1,13 +1,16 @@
 """The refusals' catalogues: the same codes and placeholders in Chinese and English, every coded
-raise in the services names a code that exists, and a refusal says itself in either language
-while its ``detail`` stays English."""
+raise in the services names a code that exists, a refusal says itself in either language
+while its ``detail`` stays English, and marshmallow's field messages have Chinese words."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from marshmallow import ValidationError, fields, validate
 
+from api import language
 from services import error_texts
 from services.error_texts import en, zh
 from services.errors import Conflict, Forbidden, Throttled, coded_field
@@ -81,3 +84,34 @@ def test_a_throttle_is_coded_too() -> None:
     slowed = Throttled.after(30, "auth.throttled", wait=30)
     assert slowed.retry_after == 30 and "try again in 30 second" in slowed.detail
     assert "30 秒后再试" in slowed.said_in("zh")
+
+
+@pytest.mark.parametrize(("check", "value"), [
+    (validate.Length(min=1, max=5), "abcdefg"), (validate.Length(equal=3), "ab"),
+    (validate.Length(max=2), "abc"), (validate.Length(min=2), "a"),
+    (validate.Range(min=1), 0), (validate.Range(max=5), 9), (validate.Range(1, 5), 9),
+    (validate.Range(min=0, min_inclusive=False), 0), (validate.Range(max=5, max_inclusive=False), 5),
+    (validate.Range(1, 5, min_inclusive=False), 1), (validate.Range(1, 5, max_inclusive=False), 5),
+    (validate.Range(max=timedelta(days=3660)), timedelta(days=4000)),
+    (validate.OneOf(["a", "b"]), "c"), (validate.Email(), "x"), (validate.URL(), "x"),
+    (validate.ContainsOnly(["a"]), ["z"]), (validate.Equal(3), 2), (validate.Regexp("x"), "y"),
+    (validate.NoneOf(["a"]), "a"),
+])
+def test_marshmallows_messages_are_chinese_with_a_code(check, value) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ValidationError) as raised:
+        check(value)
+    for message in raised.value.messages:
+        code, said = language.field_message(message)  # outside a request: Chinese
+        assert code and re.search(r"[\u4e00-\u9fff]", said), (message, said)
+
+
+@pytest.mark.parametrize("field", [fields.Int(), fields.Str(), fields.Bool(), fields.DateTime(),
+                                   fields.Date(), fields.UUID(), fields.List(fields.Int()),
+                                   fields.Dict(), fields.Float(), fields.Email(), fields.Url(),
+                                   fields.TimeDelta(), fields.Time()])
+def test_a_wrong_type_is_said_in_chinese(field) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ValidationError) as raised:
+        field.deserialize("x" if not isinstance(field, (fields.Str, fields.List, fields.Dict))
+                          else 1)
+    code, said = language.field_message(raised.value.messages[0])
+    assert code and re.search(r"[\u4e00-\u9fff]", said), said
