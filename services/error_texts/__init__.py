@@ -1,11 +1,11 @@
 """The words of every coded refusal (``services.errors.ServiceError.of``), in Chinese and English.
 
 A refusal carries a code (``task.claimed``) and its parameters; ``render`` says it in a language.
-The English rendering is also the error's ``detail`` (logs, the CLI, clients that send no
-``Accept-Language``); the API says it again in the request's language (``api.errors``). The
-catalogues are plain dicts (``zh.py``, ``en.py``) with the same keys and placeholders (a unit
-test holds them to it); a state or status parameter is said in the language too (``WORDS``), and a ``doing``
-parameter is itself a code.
+The English rendering is also the error's ``detail`` (logs, the CLI); the API says it again in
+the request's language (``api.errors``). The catalogues are plain dicts (``zh.py``, ``en.py``)
+with the same keys and placeholders (a unit test holds them to it; Chinese may leave out one
+that carries an English library's words). A state, status or kind parameter is said in the
+language too (``WORDS``), a list is joined in it, and a ``doing`` parameter is itself a code.
 """
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""The refusals' words in English: also their ``detail`` in logs and for clients that send no
-``Accept-Language`` (keys and placeholders as in ``zh.py``)."""
+"""The refusals' words in English, also their ``detail`` in logs and the CLI (the same keys as
+``zh.py``, which may leave out a placeholder carrying an English library's words, never add one).
+"""
 from __future__ import annotations
 
 TEXTS: dict[str, str] = {
