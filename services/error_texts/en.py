@@ -115,6 +115,8 @@ TEXTS: dict[str, str] = {
     "user.password_short": "A password needs at least {min} characters.",
     "token.not_found": "No token with id {token}.",
     "token.lifetime": "'{text}' is not a lifetime; write a number and m, h, d or w (e.g. 30d).",
+    "group.display_name_long": "The display name is longer than {max} characters.",
+    "group.no_group_named": "No group named '{group}'.",
     # field messages
     "field.not_group_member": "not a member of the task's group",
     "field.unknown_user": "unknown user",
@@ -125,6 +127,7 @@ TEXTS: dict[str, str] = {
     "field.unknown_customer": "unknown customer",
     "field.code_taken": "already used",
     "field.one_of_lookup": "give exactly one of case_no, order_no, phone",
+    "field.at_most": "at most {max} characters",
     "field.length_between": "1 to {max} characters",
     "field.process_elsewhere": "'{process}' is in '{group}'",
     "field.no_such_group": "no such process group",

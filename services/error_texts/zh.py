@@ -93,6 +93,8 @@ TEXTS: dict[str, str] = {
     "user.password_short": "密码至少需要 {min} 个字符。",
     "token.not_found": "没有编号为 {token} 的令牌。",
     "token.lifetime": "「{text}」不是有效期；请写数字加 m、h、d 或 w（如 30d）。",
+    "group.display_name_long": "显示名称不能超过 {max} 个字。",
+    "group.no_group_named": "没有名为「{group}」的组。",
     # field messages
     "field.not_group_member": "不是该任务所在组的成员",
     "field.unknown_user": "没有这个用户",
@@ -103,6 +105,7 @@ TEXTS: dict[str, str] = {
     "field.unknown_customer": "没有这个客户",
     "field.code_taken": "已被使用",
     "field.one_of_lookup": "只能填写案件编号、订单号、电话中的一项",
+    "field.at_most": "最多 {max} 个字",
     "field.length_between": "1 到 {max} 个字",
     "field.process_elsewhere": "「{process}」属于「{group}」",
     "field.no_such_group": "没有这个流程组",
