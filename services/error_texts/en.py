@@ -117,6 +117,14 @@ TEXTS: dict[str, str] = {
     "token.lifetime": "'{text}' is not a lifetime; write a number and m, h, d or w (e.g. 30d).",
     "group.display_name_long": "The display name is longer than {max} characters.",
     "group.no_group_named": "No group named '{group}'.",
+    # secrets
+    "secret.bad_name": "'{name}' is not a secret name.",
+    "secret.invalid": "The secret is invalid: {fields}",
+    "secret.not_found": "No secret named '{name}'.",
+    "secret.missing": "No secret named {names}: an admin has to add it to the secrets first.",
+    "secret.no_key": "Secrets need a key that is not in the database: set FLOWDESK_SECRETS_KEY "
+                     "(from `flowdesk secrets generate-key`) or FLOWDESK_SECRETS_KEY_FILE on "
+                     "every Flowdesk process.",
     # field messages
     "field.not_group_member": "not a member of the task's group",
     "field.unknown_user": "unknown user",
@@ -127,6 +135,8 @@ TEXTS: dict[str, str] = {
     "field.unknown_customer": "unknown customer",
     "field.code_taken": "already used",
     "field.one_of_lookup": "give exactly one of case_no, order_no, phone",
+    "field.secret_name": "a letter, then letters, digits, '_', '-' or '.'; at most 100 "
+                         "characters",
     "field.at_most": "at most {max} characters",
     "field.length_between": "1 to {max} characters",
     "field.process_elsewhere": "'{process}' is in '{group}'",

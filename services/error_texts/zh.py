@@ -95,6 +95,13 @@ TEXTS: dict[str, str] = {
     "token.lifetime": "「{text}」不是有效期；请写数字加 m、h、d 或 w（如 30d）。",
     "group.display_name_long": "显示名称不能超过 {max} 个字。",
     "group.no_group_named": "没有名为「{group}」的组。",
+    # secrets
+    "secret.bad_name": "「{name}」不是有效的密钥名称。",
+    "secret.invalid": "密钥有误：{fields}",
+    "secret.not_found": "没有名为「{name}」的密钥。",
+    "secret.missing": "没有名为 {names} 的密钥：需要管理员先把它加入密钥。",
+    "secret.no_key": "密钥需要一把不存放在数据库中的主密钥：请在每个 Flowdesk 进程上设置 FLOWDESK_SECRETS_KEY"
+                     "（用 `flowdesk secrets generate-key` 生成）或 FLOWDESK_SECRETS_KEY_FILE。",
     # field messages
     "field.not_group_member": "不是该任务所在组的成员",
     "field.unknown_user": "没有这个用户",
@@ -105,6 +112,7 @@ TEXTS: dict[str, str] = {
     "field.unknown_customer": "没有这个客户",
     "field.code_taken": "已被使用",
     "field.one_of_lookup": "只能填写案件编号、订单号、电话中的一项",
+    "field.secret_name": "以字母开头，之后为字母、数字、「_」、「-」或「.」；最多 100 个字符",
     "field.at_most": "最多 {max} 个字",
     "field.length_between": "1 到 {max} 个字",
     "field.process_elsewhere": "「{process}」属于「{group}」",
