@@ -83,7 +83,7 @@ def field_error(field: str, message: str, location: str = "json") -> dict:
     return {"field": field, "message": message, "location": location}
 
 
-def coded_field(field: str, code: str, location: str = "json", **params: Any) -> dict:
+def coded_field(field: str, code: str, location: str = "json", /, **params: Any) -> dict:
     """One entry of ``ServiceError.errors`` whose message is the catalogue's ``code`` (English
     here, the request's language at the API)."""
     error = {"field": field, "code": code, "message": error_texts.render(code, params, "en"),

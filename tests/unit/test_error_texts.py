@@ -68,6 +68,8 @@ def test_an_uncoded_refusal_keeps_its_words_and_field_errors_carry_codes() -> No
     assert field == {"field": "q", "code": "field.length_between", "params": {"max": 200},
                      "message": "1 to 200 characters", "location": "query"}
     assert error_texts.known("field.length_between") and not error_texts.known("required")
+    named = coded_field("warning", "field.put_missing", field="warning")  # a parameter "field"
+    assert named["field"] == "warning" and named["message"].startswith("warning is missing")
 
 
 @pytest.mark.parametrize("lang", ["zh", "en", "fr"])
