@@ -197,7 +197,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(TaskNotReady)
     def _not_ready(exc: TaskNotReady) -> Response:
-        return problem(409, "Task not ready", str(exc))
+        return problem(409, "Task not ready", language.said("task_not_ready", str(exc)))
 
     @app.errorhandler(IllegalStatus)
     def _illegal_status(exc: IllegalStatus) -> Response:
@@ -206,7 +206,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(TaskNotFound)
     def _task_gone(exc: TaskNotFound) -> Response:
-        return problem(409, "Task no longer open", str(exc))
+        return problem(409, "Task no longer open", language.said("task_gone", str(exc)))
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Response:

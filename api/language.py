@@ -104,6 +104,18 @@ def http_detail(status: int, default: str) -> str:
     return HTTP_DETAILS_ZH.get(status, default) if request_language() == "zh" else default
 
 
+# the engine's refusals (technical English, kept for English) in Chinese words
+ENGINE_ZH = {
+    "task_not_ready": "该任务现在还不能办理（流程尚未走到这一步，或正在处理中）；请刷新后再试。",
+    "task_gone": "该任务已不在流程中等待（可能已被他人完成或流程已改变）；请刷新。",
+}
+
+
+def said(key: str, english: str) -> str:
+    """An engine refusal: Chinese words for it, or the engine's own English."""
+    return ENGINE_ZH[key] if request_language() == "zh" else english
+
+
 def detail(key: str, **values: str) -> str:
     text = DETAILS[request_language()][key]
     for name, value in values.items():
