@@ -3,12 +3,10 @@ is refused where it is parsed (a 422 naming the field), not deep inside a statem
 """
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
-from marshmallow import ValidationError, fields, validate
+from marshmallow import fields, validate
 
-from engine.sla import parse_duration
 
 
 def signed_range(bits: int) -> tuple[int, int]:
@@ -30,16 +28,3 @@ class BoundedInt(fields.Integer):
                                error="Must be a whole number between {min} and {max}.")
         metadata = {"format": f"int{bits}", **kwargs.pop("metadata", {})}
         super().__init__(validate=[bound, *extra], metadata=metadata, **kwargs)
-
-
-class IsoDuration(fields.String):
-    """An ISO-8601 duration (``PT4H``, ``P1D``), loaded as a ``timedelta``."""
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> timedelta:
-        text = super()._deserialize(value, attr, data, **kwargs)
-        try:
-            return parse_duration(text)
-        except OverflowError:
-            raise ValidationError(f"{text!r} is longer than a duration can be.") from None
-        except ValueError as exc:
-            raise ValidationError(str(exc)) from None

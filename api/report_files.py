@@ -35,7 +35,7 @@ HEADINGS = {
     "started_at": "开始时间", "review_date": "评价日期", "wangwang_id": "旺旺号",
     "phone": "电话", "item": "商品", "rating": "评价", "severity": "严重程度",
     "review_content": "评价内容", "handling_status": "处理状态", "progress": "进度",
-    "promised_date": "承诺日期", "group": "处理组", "under_1d": "1 天内", "d1_3": "1–3 天",
+    "promised_date": "承诺日期", "group": "处理组代码", "group_name": "处理组", "under_1d": "1 天内", "d1_3": "1–3 天",
     "d3_7": "3–7 天", "over_7d": "7 天以上", "total": "合计",
     "responsibility_centre": "责任中心", "notification_type": "通知类型",
     "system_status": "系统状态", "urgent": "紧急", "short_description": "简述",

@@ -127,6 +127,10 @@ class TaskOut(Schema):
     bpmn_id = fields.String()
     name = fields.String()
     candidate_group = fields.String(allow_none=True)
+    process_name = fields.String(metadata={
+        "description": "the latest version's name of the process (else its key)"})
+    candidate_group_name = fields.String(allow_none=True, metadata={
+        "description": "the group's display name (else its name)"})
     assignee = fields.String(allow_none=True)
     state = fields.String()
     priority = BoundedInt()

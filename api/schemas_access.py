@@ -43,6 +43,8 @@ class TokenOut(Schema):
     created_at = fields.DateTime()
     expires_at = fields.DateTime(allow_none=True)
     revoked_at = fields.DateTime(allow_none=True)
+    last_used_at = fields.DateTime(allow_none=True, metadata={
+        "description": "when the token was last used, to within a few minutes; null: never"})
     state = fields.String(metadata={"description": " | ".join(TOKEN_STATES)})
 
 

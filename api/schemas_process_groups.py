@@ -26,3 +26,8 @@ class ProcessKeyIn(Schema):
 class ProcessKeyOut(Schema):
     key = fields.String()
     process_group = fields.String()
+
+
+class DeployableGroupOut(Schema):
+    name = fields.String(metadata={"description": "send it as process_group when deploying"})
+    description = fields.String(metadata={"description": "e.g. 客服流程"})

@@ -88,6 +88,14 @@ def _minutes(hhmm: str) -> int:
 
 
 def parse(text: object, workday: timedelta | None = None) -> timedelta:
+    """As ``_parse``, with a number too large for any duration refused as unreadable."""
+    try:
+        return _parse(text, workday)
+    except OverflowError:
+        raise DurationInvalid("unreadable", text) from None
+
+
+def _parse(text: object, workday: timedelta | None = None) -> timedelta:
     """``4 小时``, ``1 小时 30 分钟``, ``2 个工作日``, ``2 business days``, ``30 min`` or ISO 8601.
 
     ``workday`` is the policy calendar's working day (``workday_length``); without one,

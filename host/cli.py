@@ -124,7 +124,8 @@ def tokens_create(username: str, name: str, expires_in: str | None) -> None:
 @tokens.command("list")
 @click.argument("username", required=False)
 def tokens_list(username: str | None) -> None:
-    """List tokens (of USERNAME): id, user, name, state, created, expires (never the token)."""
+    """List tokens (of USERNAME): id, user, name, state, created, expires, last used (to within a
+    few minutes; never the token itself)."""
     from services.api_tokens import list_tokens
     try:
         rows = list_tokens(_flowdesk(), username)
@@ -132,9 +133,10 @@ def tokens_list(username: str | None) -> None:
         raise click.ClickException(exc.detail) from None
     for t in rows:
         expires = t["expires_at"].isoformat(timespec="minutes") if t["expires_at"] else "never"
+        used = t["last_used_at"].isoformat(timespec="minutes") if t["last_used_at"] else "never"
         click.echo(f"{t['id']:>5} {t['username']:<16} {t['name']:<12} {t['state']:<13} "
                    f"created={t['created_at'].isoformat(timespec='minutes')} "
-                   f"expires={expires}")
+                   f"expires={expires} last_used={used}")
 
 
 @tokens.command("revoke")

@@ -1,5 +1,6 @@
-"""The ticker: calls ``services.due_runner.run_due`` on an APScheduler thread. It only ticks;
-which rows fire, and that each fires once across nodes, is decided in the database."""
+"""The ticker: calls ``services.due_runner.run_due`` on an APScheduler thread, and the
+housekeeping (``services.housekeeping``, at most every few minutes). It only ticks; which rows
+fire, and that each fires once across nodes, is decided in the database."""
 from __future__ import annotations
 
 import logging
@@ -7,6 +8,7 @@ import threading
 
 from services.context import Flowdesk
 from services.due_runner import node_name, run_due
+from services.housekeeping import Housekeeping
 
 log = logging.getLogger("flowdesk.scheduler")
 
@@ -20,6 +22,7 @@ class Ticker:
         self.interval = interval or fd.settings.scheduler_interval
         self.node = node_name()
         self._lock = threading.Lock()
+        self.housekeeping = Housekeeping()
         self._scheduler = BackgroundScheduler(daemon=True)
         self._scheduler.add_job(self.tick, "interval", seconds=self.interval, max_instances=1,
                                 coalesce=True, id="flowdesk-ticker")
@@ -33,7 +36,14 @@ class Ticker:
             log.exception("tick failed")
             return 0
         finally:
+            self._clean_up()
             self._lock.release()
+
+    def _clean_up(self) -> None:
+        try:
+            self.housekeeping.run_if_due(self.fd)
+        except Exception:  # noqa: BLE001 - a later run deletes what this one did not
+            log.exception("housekeeping failed")
 
     def start(self) -> "Ticker":
         self._scheduler.start()

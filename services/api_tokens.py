@@ -57,7 +57,8 @@ def create_token(fd: Flowdesk, username: str, name: str = "",
 
 
 _LISTING = (select(TOKENS.c.id, USERS.c.username, TOKENS.c.name, TOKENS.c.created_at,
-                   TOKENS.c.expires_at, TOKENS.c.revoked_at, USERS.c.active)
+                   TOKENS.c.expires_at, TOKENS.c.revoked_at, TOKENS.c.last_used_at,
+                   USERS.c.active)
             .join(USERS, USERS.c.id == TOKENS.c.user_id).order_by(TOKENS.c.id.desc()))
 
 

@@ -5,13 +5,21 @@ and client address (``sign_in_throttle``). Nothing is cached in the process: eve
 looks its credential up with one indexed statement that also checks revocation, expiry and
 that the user is active, so taking access back counts on the next request of every node that
 shares the database. The HTTP side (headers, cookies, CSRF) is ``api.auth``.
+
+A token's ``last_used_at`` (shown to admins) is written only when the lookup finds it older
+than ``TOUCH_EVERY``: at most one small UPDATE per token every few minutes, never one per
+request, so the hot paths' statement budget (tests/integration/test_statement_budget.py)
+holds in steady state.
 """
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import DBAPIError
 
 from services import sign_in_throttle as throttle
 from services.context import Flowdesk
@@ -20,9 +28,12 @@ from services.passwords import hash_password, verify_password
 from services.principal import Principal
 from services.sessions import session_hash
 from store.queries import FAST_SESSION_USER, FAST_TOKEN_USER
-from store.tables import Group, User, UserGroup
+from store.tables import ApiToken, Group, User, UserGroup
 
 TOKEN_PREFIX = "fd_"
+TOUCH_EVERY = timedelta(minutes=5)  # how stale a token's last_used_at may get
+_TOKENS = ApiToken.__table__
+log = logging.getLogger("flowdesk.auth")
 _DUMMY_HASH = hash_password(secrets.token_urlsafe(16))  # checked when the user is unknown
 
 
@@ -46,9 +57,28 @@ def _principal(rows: list[dict]) -> Principal:
 def principal_for_token(fd: Flowdesk, token: str) -> Principal | None:
     """The active user a live bearer token belongs to, or None (unknown, revoked, expired,
     or the user is disabled)."""
+    now = fd.now()
     with fd.uow(read_only=True) as uow:
-        rows = FAST_TOKEN_USER.rows(uow, {"token_hash": hash_token(token), "now": fd.now()})
-    return _principal(rows) if rows else None
+        rows = FAST_TOKEN_USER.rows(uow, {"token_hash": hash_token(token), "now": now})
+    if not rows:
+        return None
+    last_used = rows[0]["last_used_at"]
+    if last_used is None or now - last_used >= TOUCH_EVERY:
+        _touch(fd, rows[0]["token_id"], now)
+    return _principal(rows)
+
+
+def _touch(fd: Flowdesk, token_id: int, now: datetime) -> None:
+    """Record that a token was used. Conditional, so nodes racing on one token write once;
+    best effort: a busy database must not fail the request the token is for."""
+    try:
+        with fd.uow() as uow:
+            uow.execute(update(_TOKENS).where(
+                _TOKENS.c.id == token_id,
+                or_(_TOKENS.c.last_used_at.is_(None),
+                    _TOKENS.c.last_used_at <= now - TOUCH_EVERY)).values(last_used_at=now))
+    except DBAPIError:
+        log.warning("could not record the use of token %s; next time", token_id, exc_info=True)
 
 
 def principal_for_session(fd: Flowdesk, session_id: str) -> Principal | None:
@@ -78,12 +108,16 @@ def _active(rows) -> Principal | None:  # type: ignore[no-untyped-def]
 def check_password(fd: Flowdesk, username: str, password: str,
                    client: str) -> Principal | None:
     """The user if the password is theirs, else None (counted against this name from this
-    client). Raises Throttled while this client must wait before trying this name again;
-    other clients are not held back (``sign_in_throttle``). Unknown names cost the same work
+    client). Raises Throttled while this client must wait before trying this name again, or
+    any name after failing for many (spraying); other clients are not held back
+    (``sign_in_throttle``). Unknown names cost the same work
     as known ones."""
-    wait = throttle.wait_for(fd, username, client)
-    if wait:
-        raise Throttled.after(wait, "auth.throttled", wait=wait)
+    by_name, by_address = throttle.waits(fd, username, client)
+    if by_address > by_name:
+        raise Throttled.after(by_address, "auth.throttled_address", scope="address",
+                              wait=by_address)
+    if by_name:
+        raise Throttled.after(by_name, "auth.throttled", wait=by_name)
     with fd.uow(read_only=True) as conn:
         rows = _user_rows(conn, User.__table__.c.username, username)
     user = _active(rows)

@@ -65,17 +65,21 @@ class Unavailable(ServiceError):
 
 
 class Throttled(ServiceError):
-    """Too many attempts; try again after ``retry_after`` seconds."""
+    """Too many attempts; try again after ``retry_after`` seconds. ``scope``: what waits
+    (``name``: this name from this address; ``address``: every name from this address)."""
 
-    def __init__(self, detail: str, retry_after: int, *, code: str | None = None,
-                 params: dict[str, Any] | None = None) -> None:
+    def __init__(self, detail: str, retry_after: int, scope: str = "name", *,
+                 code: str | None = None, params: dict[str, Any] | None = None) -> None:
         super().__init__(detail, code=code, params=params)
         self.retry_after = retry_after
+        self.scope = scope
 
     @classmethod
-    def after(cls, retry_after: int, code: str, **params: Any) -> "Throttled":
+    def after(cls, retry_after: int, code: str, /, scope: str = "name",
+              **params: Any) -> "Throttled":
         """The coded refusal, to be tried again after ``retry_after`` seconds."""
-        return cls(error_texts.render(code, params, "en"), retry_after, code=code, params=params)
+        return cls(error_texts.render(code, params, "en"), retry_after, scope, code=code,
+                   params=params)
 
 
 def field_error(field: str, message: str, location: str = "json") -> dict:

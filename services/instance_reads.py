@@ -11,6 +11,7 @@ from services.context import Flowdesk
 from services.errors import NotFound
 from services.principal import Principal, require_role
 from services.visibility import case_visible, refuse_case
+from store.display_names import group_name, process_name
 from store.queries import ACTIVE as ACTIVE_TASK_STATES
 from store.queries import page_of
 from store.tables import AuditEntry, HumanTask, Incident, ProcessInstance
@@ -32,7 +33,9 @@ def get_instance(fd: Flowdesk, user: Principal, instance_id: int) -> dict:
         if not head["visible"]:
             raise refuse_case(user, instance_id)
         instance = {k: v for k, v in head.items() if k != "visible"}
-        tasks = uow.execute(select(TASKS).where(
+        tasks = uow.execute(select(
+            TASKS, process_name(TASKS.c.process_key).label("process_name"),
+            group_name(TASKS.c.candidate_group).label("candidate_group_name")).where(
             TASKS.c.instance_id == instance_id,
             TASKS.c.state.in_(ACTIVE_TASK_STATES)).order_by(TASKS.c.id)).mappings().all()
         trail = uow.execute(

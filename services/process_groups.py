@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import Row, insert, select
 
+from services.context import Flowdesk
 from services.errors import Forbidden, Invalid, coded_field
 from services.principal import Principal, require_role
 from store.tables import ProcessGroup, ProcessGroupDesigner, ProcessKey
@@ -40,6 +41,16 @@ def ensure_default_group(uow: UnitOfWork, now: datetime) -> Row:
 def groups_designed_by(uow: UnitOfWork, user: Principal) -> list[Row]:
     return list(uow.execute(select(GROUPS).join(DESIGNERS, DESIGNERS.c.group_id == GROUPS.c.id)
                             .where(DESIGNERS.c.user_id == user.id).order_by(GROUPS.c.name)))
+
+
+def groups_to_deploy_into(fd: Flowdesk, user: Principal) -> list[dict]:
+    """The groups ``user`` may put a new process into (the designer page's choice): the ones
+    they design; every group for an admin. Staff without the designer role get a 403."""
+    require_role(user, "designer", "admin")
+    with fd.uow(read_only=True) as uow:
+        rows = (list(uow.execute(select(GROUPS).order_by(GROUPS.c.name)))
+                if user.has_role("admin") else groups_designed_by(uow, user))
+    return [{"name": row.name, "description": row.description} for row in rows]
 
 
 def require_designer_of(uow: UnitOfWork, user: Principal, group: Row, doing: str,

@@ -20,6 +20,7 @@ from services.context import Flowdesk
 from services.principal import Principal, require_role
 from services.sla.clocks import clocks
 from store import queries as q
+from store.display_names import group_name
 
 INST, T = q.instances, q.tasks
 OPEN_TASK_STATES = ("open", "claimed")
@@ -106,17 +107,20 @@ def _bucket(age: timedelta) -> str:
 
 def backlog(fd: Flowdesk, user: Principal, *, process_key: str | None = None,
             group: str | None = None, agent: str | None = None) -> list[dict]:
-    """Open tasks now, per candidate group, by age (under 1 day, 1–3, 3–7, over 7 days)."""
+    """Open tasks now, per candidate group (with its display name), by age (under 1 day, 1–3,
+    3–7, over 7 days)."""
     require_role(user, "supervisor", "admin")
-    query = (select(T.c.candidate_group, T.c.created_at)
+    query = (select(T.c.candidate_group, group_name(T.c.candidate_group).label("group_name"),
+                    T.c.created_at)
              .select_from(T.join(INST, INST.c.id == T.c.instance_id))
              .where(T.c.state.in_(OPEN_TASK_STATES)))
     with fd.uow(read_only=True) as conn:
         rows = list(conn.execute(_task_filters(query, process_key, group, agent)).mappings())
     now = fd.now()
-    groups: dict[str, dict[str, int]] = defaultdict(
+    groups: dict[tuple[str, str], dict[str, int]] = defaultdict(
         lambda: {name: 0 for name, _ in AGE_BUCKETS})
     for r in rows:
-        groups[r["candidate_group"] or "-"][_bucket(now - r["created_at"])] += 1
-    return [{"group": name, **ages, "total": sum(ages.values())}
-            for name, ages in sorted(groups.items())]
+        key = (r["candidate_group"] or "-", r["group_name"] or "-")
+        groups[key][_bucket(now - r["created_at"])] += 1
+    return [{"group": name, "group_name": shown, **ages, "total": sum(ages.values())}
+            for (name, shown), ages in sorted(groups.items())]

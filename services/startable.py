@@ -8,14 +8,16 @@ from sqlalchemy import func, select
 
 from services.context import Flowdesk
 from services.principal import Principal, require_role
+from services.task_language import process_in_language
 from services.visibility import may_start
 from store.tables import ProcessDefinition
 
 DEFS = ProcessDefinition.__table__
 
 
-def startable(fd: Flowdesk, user: Principal) -> list[dict]:
-    """Processes by display name; each parsed once per version (the definition cache)."""
+def startable(fd: Flowdesk, user: Principal, lang: str = "zh") -> list[dict]:
+    """Processes by display name, in ``lang`` when the definition has a catalogue for it;
+    each parsed once per version (the definition cache)."""
     require_role(user, "staff", "supervisor", "admin")
     latest = (select(DEFS.c.key, func.max(DEFS.c.version).label("version"))
               .group_by(DEFS.c.key).subquery())
@@ -28,6 +30,8 @@ def startable(fd: Flowdesk, user: Principal) -> list[dict]:
             form = parsed.start_form
             if not form.manual or not may_start(user, parsed.start_lanes, parsed.starters):
                 continue
-            found.append({"process_key": row.key, "version": row.version, "name": parsed.name,
-                          "start_form": form.schema, "customer": form.customer})
+            name, schema = process_in_language(parsed.catalogues.get(lang) if lang != "zh"
+                                               else None, parsed.name, form.schema, form.name)
+            found.append({"process_key": row.key, "version": row.version, "name": name,
+                          "start_form": schema, "customer": form.customer})
     return sorted(found, key=lambda p: (p["start_form"] is None, p["name"], p["process_key"]))

@@ -1,11 +1,12 @@
-"""A task in the request's language: the shipped models and forms are Chinese; another
-language's words come from the definition's catalogue (engine/form_i18n.py). Chinese costs
-nothing; another language reads the instance's definition id and the cached definition."""
+"""Tasks and startable processes in the request's language: the shipped models and forms are
+Chinese; another language's words come from the definition's catalogue
+(engine/form_i18n.py). Chinese costs nothing; another language reads the cached parsed
+definition (no statement when it is cached: the task list's rows carry their definition id)."""
 from __future__ import annotations
 
 from sqlalchemy import select
 
-from engine.form_i18n import translate_task
+from engine.form_i18n import translate_form, translate_task
 
 from services.context import Flowdesk
 from store.tables import ProcessInstance
@@ -28,3 +29,32 @@ def in_language(fd: Flowdesk, task: dict, lang: str) -> dict:
         return task
     info = parsed.user_tasks.get(task.get("bpmn_id", ""))
     return translate_task(task, catalogue, info.form_name if info else None)
+
+
+def names_in_language(fd: Flowdesk, rows: list[dict], lang: str) -> list[dict]:
+    """Task-list rows (with ``definition_id``) with their task names in ``lang``; the
+    definitions come from the cache, read once each on a miss."""
+    if lang == "zh" or not rows:
+        return rows
+    catalogues: dict[int, dict] = {}
+    with fd.uow(read_only=True) as uow:
+        for definition_id in {r.get("definition_id") for r in rows} - {None}:
+            catalogues[definition_id] = fd.parsed(uow, definition_id).catalogues.get(lang) or {}
+    out = []
+    for row in rows:
+        words = (catalogues.get(row.get("definition_id")) or {}).get("tasks", {})
+        name = (words.get(row.get("bpmn_id")) or {}).get("name")
+        out.append({**row, "name": name} if isinstance(name, str) else row)
+    return out
+
+
+def process_in_language(catalogue: dict | None, name: str, start_form: dict | None,
+                        form_name: str | None) -> tuple[str, dict | None]:
+    """A process's display name and start form (its file ``form_name``) in the catalogue's
+    words."""
+    if not catalogue:
+        return name, start_form
+    title = (catalogue.get("process") or {}).get("name")
+    form = (translate_form(start_form, (catalogue.get("forms") or {}).get(form_name or ""))
+            if isinstance(start_form, dict) else start_form)
+    return (title if isinstance(title, str) else name), form

@@ -12,6 +12,7 @@ from services.context import Flowdesk
 from services.errors import Invalid, coded_field
 from services.principal import Principal
 from store import queries as q
+from store.display_names import group_name, process_name
 from store.fast_sql import Prepared
 
 T = q.tasks
@@ -50,6 +51,9 @@ _FILTERS = {
     "escalated": lambda: T.c.escalated_at.is_not(None),
 }
 _LIST_COLUMNS = [c for c in T.c if c.key not in ("form_schema", "data", "documentation")]
+# What people read beside the keys, inside the list's one statement (store.display_names).
+_NAME_COLUMNS = [process_name(T.c.process_key).label("process_name"),
+                 group_name(T.c.candidate_group).label("candidate_group_name")]
 
 
 def _group_slots(count: int) -> int:
@@ -75,7 +79,8 @@ def _list_statement(filters: tuple[str, ...], sort: str, group_slots: int = 0) -
     where = [_FILTERS[f]() for f in filters]
     if group_slots:
         where.append(_mine_or_my_groups(group_slots))
-    return Prepared(select(*_LIST_COLUMNS, q.instances.c.case_no, q.COUNT_OVER)
+    return Prepared(select(*_LIST_COLUMNS, *_NAME_COLUMNS, q.instances.c.case_no,
+                           q.instances.c.definition_id, q.COUNT_OVER)
                     .select_from(T.join(q.instances, q.instances.c.id == T.c.instance_id))
                     .where(*where)
                     .order_by(*_order(sort)).offset(bindparam("offset"))

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, bindparam, func, literal, or_, select
 
+from store.display_names import group_name, process_name
 from store.fast_sql import Prepared
 from store.tables import (ApiToken, Group, HumanTask, Incident, ProcessDefinition, ProcessInstance,
                           User, UserGroup, UserSession)
@@ -32,11 +33,13 @@ _users, _links, _groups = User.__table__, UserGroup.__table__, Group.__table__
 _tokens, _sessions = ApiToken.__table__, UserSession.__table__
 
 
-def _active_user_with_groups(credential, joined: ColumnElement, *live: ColumnElement) -> Select:
+def _active_user_with_groups(credential, joined: ColumnElement, *live: ColumnElement,
+                             extra: tuple[ColumnElement, ...] = ()) -> Select:
     """The active user a live credential row belongs to, one row per group (NULL if none):
     the credential's lookup and every check that can take it back in one statement, so a
-    revocation, an expiry or a disabled user counts on the very next request of every node."""
-    return (select(_users.c.id, _users.c.username, _users.c.roles, _groups.c.name)
+    revocation, an expiry or a disabled user counts on the very next request of every node.
+    ``extra``: columns of the credential itself the caller needs too."""
+    return (select(_users.c.id, _users.c.username, _users.c.roles, _groups.c.name, *extra)
             .select_from(credential.join(_users, _users.c.id == joined)
                          .outerjoin(_links, _links.c.user_id == _users.c.id)
                          .outerjoin(_groups, _groups.c.id == _links.c.group_id))
@@ -46,13 +49,17 @@ def _active_user_with_groups(credential, joined: ColumnElement, *live: ColumnEle
 TOKEN_USER = _active_user_with_groups(
     _tokens, _tokens.c.user_id, _tokens.c.token_hash == bindparam("token_hash"),
     _tokens.c.revoked_at.is_(None),
-    or_(_tokens.c.expires_at.is_(None), _tokens.c.expires_at > bindparam("now")))
+    or_(_tokens.c.expires_at.is_(None), _tokens.c.expires_at > bindparam("now")),
+    extra=(_tokens.c.id.label("token_id"), _tokens.c.last_used_at))
 
 SESSION_USER = _active_user_with_groups(
     _sessions, _sessions.c.user_id, _sessions.c.id_hash == bindparam("session_hash"),
     _sessions.c.ended_at.is_(None), _sessions.c.expires_at > bindparam("now"))
 
-TASK = select(tasks).where(tasks.c.id == bindparam("task_id"))
+# One task, with the names people read beside its process key and group.
+TASK = select(tasks, process_name(tasks.c.process_key).label("process_name"),
+              group_name(tasks.c.candidate_group).label("candidate_group_name")
+              ).where(tasks.c.id == bindparam("task_id"))
 
 # What completing a task needs (not its form schema, data or text: decoding them is wasted),
 # with one row per other open task of its instance (open_guid, open_id; NULL if none), so the

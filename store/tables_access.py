@@ -36,9 +36,9 @@ class SignInFailure(Base):
 
     __tablename__ = "sign_in_failures"
     username: Mapped[str] = mapped_column(String(64), primary_key=True)
-    client: Mapped[str] = mapped_column(String(64), primary_key=True)
+    client: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
     failures: Mapped[int] = mapped_column(Integer)
-    last_failed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_failed_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     retry_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
@@ -51,7 +51,7 @@ class UserSession(Base):
     id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime]
-    expires_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
     ended_at: Mapped[datetime | None]
 
 
@@ -99,6 +99,8 @@ class ApiToken(Base):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime | None]  # None: until revoked
     revoked_at: Mapped[datetime | None]
+    # written at most every few minutes (services.authentication.TOUCH_EVERY), not per request
+    last_used_at: Mapped[datetime | None]
 
 
 class ProcessGroup(Base):

@@ -11,8 +11,10 @@ PROCESSES = ROOT / "processes"
 
 
 def bundle(folder: Path) -> dict[str, bytes]:
-    """Every deployable file in a folder, keyed by base name (as an upload would send them)."""
-    return {f.name: f.read_bytes() for f in sorted(folder.rglob("*"))
+    """Every deployable file in a folder, keyed by its name in the bundle (as ``scripts/
+    deploy`` sends them: the base name, ``i18n/en.json`` as ``i18n.en.json``)."""
+    from services.definitions import _bundle_name
+    return {_bundle_name(f): f.read_bytes() for f in sorted(folder.rglob("*"))
             if f.is_file() and f.suffix in (".bpmn", ".dmn", ".json") and f.name != "sla.json"}
 
 

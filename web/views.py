@@ -163,6 +163,8 @@ def login_post():  # type: ignore[no-untyped-def]
     try:
         user = None if len(password) > 200 else api_auth.login(_flowdesk(), username, password)
     except Throttled as exc:
+        if exc.scope == "address":  # spraying: every name waits at this address
+            return _login_page("login.slowed_address", 429, username, seconds=exc.retry_after)
         return _login_page("login.slowed", 429, username, seconds=exc.retry_after)
     if user is None:
         return _login_page("login.failed", 401, username)

@@ -10,7 +10,7 @@ from api.schemas_admin import WaitingIn
 from api.schemas_inbox import AssigneeOut, EscalateIn, ViewCountsOut, ViewCountsQuery
 from services import due_admin, task_handoff, task_list
 from services import tasks as service
-from services.task_language import in_language
+from services.task_language import in_language, names_in_language
 
 blp = protected_blueprint("tasks", "/api/v1/tasks", "Human tasks: list, claim, complete.")
 
@@ -19,8 +19,10 @@ blp = protected_blueprint("tasks", "/api/v1/tasks", "Human tasks: list, claim, c
 @blp.arguments(TaskQuery(), location="query")
 @blp.response(200, TaskPageOut)
 def list_tasks(args: dict):  # type: ignore[no-untyped-def]
-    """Tasks I can see (mine and my groups'; supervisors and admins see all), filtered."""
+    """Tasks I can see (mine and my groups'; supervisors and admins see all), filtered; task
+    names in the request's language when the process has a catalogue for it."""
     rows, total = service.list_tasks(flowdesk(), current_user(), **args)
+    rows = names_in_language(flowdesk(), rows, request_language())
     return {"items": rows, "total": total, "page": args["page"], "per_page": args["per_page"]}
 
 

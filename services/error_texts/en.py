@@ -106,10 +106,13 @@ TEXTS: dict[str, str] = {
     "sla.calendar_in_use": "Calendar '{name}' is used by the SLA policies {policies}.",
     "sla.config_invalid": "The configuration is invalid: {problem}",
     "sla.policy_invalid": "The SLA policy is invalid ({fields}).",
+    "sla.preview_too_long": "{text} is longer than {days} days.",
     "sla.put_missing": "A PUT replaces the whole SLA policy; missing: {fields}.",
     # sign-in, users and tokens
     "auth.throttled": "Too many wrong passwords for this name from your address; try again in "
                       "{wait} second(s).",
+    "auth.throttled_address": "Too many wrong passwords for different names from your "
+                              "address; try again in {wait} second(s).",
     "user.not_found": "No user '{user}'.",
     "user.unknown_roles": "Unknown role(s) {unknown}; use {roles}.",
     "user.password_short": "A password needs at least {min} characters.",
@@ -137,6 +140,7 @@ TEXTS: dict[str, str] = {
     "field.one_of_lookup": "give exactly one of case_no, order_no, phone",
     "field.secret_name": "a letter, then letters, digits, '_', '-' or '.'; at most 100 "
                          "characters",
+    "field.at_most_days": "at most {days} days",
     "field.at_most": "at most {max} characters",
     "field.length_between": "1 to {max} characters",
     "field.process_elsewhere": "'{process}' is in '{group}'",

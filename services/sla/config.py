@@ -20,7 +20,7 @@ from engine.calendars import BusinessCalendar
 
 from services import audit, due_work
 from services.context import Flowdesk
-from services.errors import Conflict, Invalid, NotFound, coded_field
+from services.errors import Conflict, Invalid, NotFound, coded_field, field_error
 from services.principal import Principal, require_role, system
 from services.sla.book import calendars, policies
 from services.sla import policy_input, retime, what_if
@@ -133,19 +133,39 @@ def delete_calendar(fd: Flowdesk, user: Principal, name: str) -> None:
 
 
 def preview(fd: Flowdesk, user: Principal, name: str, start: datetime | None, count: int,
-            add: timedelta | None) -> dict:
-    """The next ``count`` open windows from ``start``, and ``start + add`` in business time."""
+            add: str | None) -> dict:
+    """The next ``count`` open windows from ``start``, and ``start + add`` in business time;
+    ``add`` as people say it (``10 小时``, ``2 个工作日``: this calendar's working day) or ISO."""
     require_role(user, "admin")
     with fd.uow(read_only=True) as conn:
-        calendar = BusinessCalendar.from_dict(_row(conn, calendars, name, "calendar")["config"])
+        config = _row(conn, calendars, name, "calendar")["config"]
+    calendar = BusinessCalendar.from_dict(config)
+    duration = _preview_duration(add, config) if add is not None else None
     start = start or fd.now()
     try:
         windows = calendar.next_windows(start, count)
-        result = calendar.add(start, add) if add is not None else None
+        result = calendar.add(start, duration) if duration is not None else None
     except Exception as exc:  # noqa: BLE001 - e.g. a calendar with no open time at all
         raise _problems(exc) from None
     return {"start": start, "windows": [{"start": a, "end": b} for a, b in windows],
-            "add": sla.format_duration(add) if add is not None else None, "result": result}
+            "add": sla.format_duration(duration) if duration is not None else None,
+            "result": result}
+
+
+PREVIEW_LIMIT = timedelta(days=3660)  # business time is counted day by day: at most ten years
+
+
+def _preview_duration(text: str, config: dict) -> timedelta:
+    try:
+        duration = durations.parse(text, durations.workday_length(config))
+    except durations.DurationInvalid as exc:
+        raise Invalid(str(exc), [{**field_error("add", str(exc), "query"), "code": exc.code}]) \
+            from None
+    if duration > PREVIEW_LIMIT:
+        raise Invalid.of("sla.preview_too_long",
+                         [coded_field("add", "field.at_most_days", "query", days=3660)],
+                         text=repr(text), days=3660)
+    return duration
 
 
 # -- policies --------------------------------------------------------------------------------

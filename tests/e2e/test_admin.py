@@ -395,3 +395,37 @@ def test_staff_get_403_and_visitors_are_sent_to_sign_in(live, page):  # type: ig
     assert "script-src 'self'" in csp
     page.goto("/admin?lang=en")
     expect(page.get_by_role("heading", level=1)).to_have_text("The admin console is for admins")
+
+
+def test_a_calendar_saved_for_running_clocks_shows_its_what_if_first(live, page):  # type: ignore[no-untyped-def]
+    """As for a policy: the clocks that would move and by how much, nothing saved until the
+    admin confirms (POST /admin/calendars/{name}/preview behind it)."""
+    calendar = "e2e_whatif"
+    always = {day: [["00:00", "24:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+    live.ok("PUT", f"/admin/calendars/{calendar}", json={
+        "timezone": "Asia/Shanghai", "mode": "business", "country": None, "windows": always})
+    policy = "e2e_whatif_step_one"
+    live.ok("PUT", f"/admin/sla-policies/{policy}", json={
+        **POLICY, "process_key": "three_steps", "target_ref": "step_one", "calendar": calendar})
+    steps = live.ok("POST", "/instances", json={"process_key": "three_steps"})
+    task_id = steps["open_tasks"][0]["id"]
+    before = live.task(task_id)["due_at"]
+    try:
+        admin_sign_in(page)
+        page.locator(f'tr[data-calendar="{calendar}"]').get_by_role("button").click()
+        editor = page.locator("#calendar-editor")
+        for day in ("周一", "周二", "周三", "周四", "周五", "周六", "周日"):
+            editor.get_by_label(day).fill("09:00-10:00")  # one hour a day: the clock runs later
+        editor.get_by_label(re.compile("也用于运行中的计时")).check()
+        editor.get_by_role("button", name="保存").click()
+        impact = editor.locator("#cal-impact")
+        expect(impact).to_contain_text("1 个运行中的计时会改变")
+        expect(impact).to_contain_text("1 个推迟到期")
+        assert live.ok("GET", f"/admin/calendars/{calendar}")["version"] == 1  # nothing saved
+        assert live.task(task_id)["due_at"] == before
+        editor.get_by_role("button", name="确认保存并重新计算").click()
+        expect(page.get_by_role("status")).to_contain_text("重新计算了 1 个运行中的时效计时")
+        assert live.ok("GET", f"/admin/calendars/{calendar}")["version"] == 2
+        assert _iso(live.task(task_id)["due_at"]) > _iso(before)
+    finally:
+        live.ok("DELETE", f"/admin/sla-policies/{policy}")

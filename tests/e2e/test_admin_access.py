@@ -69,6 +69,7 @@ def test_admin_revokes_a_token_after_confirming(live, page):  # type: ignore[no-
     admin_sign_in(page)
     row = page.locator(f'#token-list tr[data-token="{token_id}"]')
     expect(row).to_contain_text("有效")
+    expect(row.locator(".col-last_used")).to_have_text("尚未使用")
     revoke = row.get_by_role("button", name=f"吊销令牌 {token_id} (e2e-laptop, agent)")
 
     # going back does nothing
@@ -84,6 +85,7 @@ def test_admin_revokes_a_token_after_confirming(live, page):  # type: ignore[no-
     expect(page.get_by_role("status")).to_contain_text("已吊销 agent 的令牌「e2e-laptop」。")
     expect(row).to_have_attribute("data-state", "revoked")
     expect(row.locator(".col-revoked time")).to_have_count(1)
+    expect(row.locator(".col-last_used time")).to_have_count(1)  # used in the checks above
     expect(row.get_by_role("button")).to_have_count(0)
     assert status_with(live, token) == 401
 

@@ -33,7 +33,8 @@ def cases(live):  # type: ignore[no-untyped-def]
         "variables": {"iban": "DE89370400440532013000", "order_no": "TB-ORDER-77"}})
     complaint = live.ok("POST", "/instances", json={
         "process_key": "complaint_handling", "customer_id": group_customer["id"],
-        "variables": {"channel": "complaint_hotline", "customer_name": "李雷"}})
+        "variables": {"channel": "complaint_hotline", "customer_name": "李雷",
+                      "description": "电话投诉: 电水壶底座漏水。"}})
     return {"finance": finance, "complaint": complaint}
 
 
@@ -60,6 +61,11 @@ def test_an_agent_finds_a_case_of_their_group_and_opens_its_page(live, page, cas
     expect(summary).not_to_contain_text("complaint_hotline")
     expect(page.locator("#customer")).to_contain_text(GROUP_CUSTOMER["phone"])
     first_task = complaint["open_tasks"][0]
+    tasks = page.locator("#tasks")
+    expect(tasks).to_contain_text("前台客服")  # the lane's display name, not Agent
+    expect(tasks).not_to_contain_text("Agent")
+    expect(page.locator("#case")).to_contain_text("投诉处理")
+    expect(page.locator("#case")).not_to_contain_text("complaint_handling")
     expect(page.locator("#tasks").get_by_role("link", name=first_task["name"])).to_have_attribute(
         "href", f"/inbox?task={first_task['id']}")
     expect(page.locator("#history")).to_contain_text("admin")

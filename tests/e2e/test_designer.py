@@ -251,10 +251,44 @@ def test_a_new_process_is_drawn_from_a_blank_pool_and_deployed(live, page):  # t
     expect(page.locator("main[data-ready=true]")).to_have_count(1)
     expect(page.locator("#current-version")).to_contain_text("尚未部署")
     expect(page.locator('.djs-element[data-element-id="lane_agent"]')).to_have_count(1)
+    group = page.get_by_label("流程分组")  # dora designs one group: chosen already
+    expect(group).to_be_visible()
+    expect(group).to_have_value("cs")
     _deploy(page, 1)
+    expect(group).to_be_hidden()  # deployed: the key's group is fixed
     page.wait_for_url(re.compile(r"/designer/hotline_callback$"))
     definition = _latest(live, "hotline_callback")
     assert definition["version"] == 1 and 'name="热线回访"' in definition["bpmn_xml"]
+
+
+def test_a_designer_of_several_groups_picks_the_new_processs_group(live, page):  # type: ignore[no-untyped-def]
+    from services.identity import ensure_user, set_password
+    from services.principal import system
+    from services.process_group_admin import add_designer, create_group
+    admin = system("e2e", "admin")
+    ensure_user(live.fd, "ed", ["designer"], [])
+    set_password(live.fd, "ed", "ed-pass-2026")
+    create_group(live.fd, admin, "aftersales", "售后流程")
+    for name in ("aftersales", "cs"):
+        add_designer(live.fd, admin, name, "ed")
+    _open_modeler_as("ed", "ed-pass-2026", page)  # a deployed key: nothing to choose
+    expect(page.locator("#group-field")).to_be_hidden()
+    page.goto("/designer/refund_review?new=1&name=退款复核")
+    expect(page.locator("main[data-ready=true]")).to_have_count(1)
+    group = page.get_by_label("流程分组")
+    expect(group.locator("option")).to_have_text(["请选择流程分组", "aftersales · 售后流程",
+                                                  "cs · 客服流程"])
+    page.get_by_role("button", name="部署新版本").click()  # not chosen: said, nothing sent
+    expect(page.locator("#process-group-error")).to_have_text("请选择新流程放入的流程分组。")
+    expect(group).to_be_focused()
+    group.select_option("aftersales")
+    _deploy(page, 1)
+    assert _latest(live, "refund_review")["process_group"] == "aftersales"
+
+
+def _open_modeler_as(username: str, password: str, page) -> None:  # type: ignore[no-untyped-def]
+    sign_in(page, username, password)
+    _open_modeler(page)
 
 
 def test_multi_instance_collections_survive_and_are_edited_in_the_panel(live, page):  # type: ignore[no-untyped-def]

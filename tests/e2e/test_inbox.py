@@ -25,6 +25,8 @@ def test_staff_claims_and_completes_the_first_complaint_task(live, page):  # typ
     expect(row).to_contain_text("登记投诉")
     expect(row).to_contain_text("TB-E2E-0001")
     expect(row).to_contain_text("无时效")  # complaint-handling ships no SLA policy
+    expect(row).to_contain_text("投诉处理")  # the process's name, not its key
+    expect(row).not_to_contain_text("complaint_handling")
 
     row.get_by_role("button", name="领取").click()
     detail = page.locator("#detail")
@@ -32,6 +34,11 @@ def test_staff_claims_and_completes_the_first_complaint_task(live, page):  # typ
     expect(page.get_by_role("status")).to_have_text("已领取「登记投诉」。")
     assert live.task(task_id)["assignee"] == AGENT
     expect(detail).to_contain_text(case["case_no"])
+    meta = detail.locator("dl.meta")  # the process and the lane by the names people read
+    expect(meta.locator("dd", has_text="投诉处理")).to_be_visible()
+    expect(meta.locator("dd", has_text="前台客服")).to_be_visible()
+    expect(meta).not_to_contain_text("complaint_handling")
+    expect(meta).not_to_contain_text("Agent")
 
     # everything required but the contact
     detail.get_by_label("客户姓名").fill("李伟")

@@ -28,9 +28,9 @@ def test_agent_registers_a_phone_complaint_for_a_new_customer(live, page):  # ty
 
     # nothing filled: the server's 422, per field, in Chinese
     form.get_by_role("button", name="新建案件").click()
-    expect(form.locator('[data-field="description"] .field-error')).to_have_text("此项为必填项。")
+    expect(form.locator('[data-field="description"] .field-error')).to_have_text("必须填写：投诉事项")
     expect(form.get_by_label("投诉渠道")).to_have_attribute("aria-invalid", "true")
-    expect(page.locator("#customer-id-error")).to_have_text("此项为必填项。")
+    expect(page.locator("#customer-id-error")).to_have_text("必须填写此字段。")
     expect(page.locator("#form-errors")).to_contain_text("客户")
 
     # the customer: not found by phone, created in place, tier shown
@@ -41,7 +41,7 @@ def test_agent_registers_a_phone_complaint_for_a_new_customer(live, page):  # ty
     expect(page.get_by_label("电话")).to_have_value("13912345678")
     page.get_by_label("姓名").fill("周敏")
     page.get_by_role("button", name="保存客户").click()
-    expect(page.locator("#c-code-error")).to_have_text("此项为必填项。")  # the API's 422
+    expect(page.locator("#c-code-error")).to_have_text("必须填写此字段。")  # the API's 422
     page.get_by_label("客户编号").fill("TB-ZHOUMIN")
     page.get_by_label("客户等级").select_option(label="金卡")
     page.get_by_role("button", name="保存客户").click()

@@ -84,6 +84,33 @@ def test_the_sign_in_page_says_when_to_try_again(live):  # type: ignore[no-untyp
     assert client.get("/inbox").status_code == 302  # not signed in
 
 
+def test_the_sign_in_page_says_when_an_address_tried_too_many_names(live):  # type: ignore[no-untyped-def]
+    from sqlalchemy import delete
+
+    from services import sign_in_throttle
+    from store.tables import SignInFailure
+
+    def forget_this_address() -> None:  # the module's other tests sign in from here too
+        table = SignInFailure.__table__
+        with live.fd.uow() as uow:
+            uow.execute(delete(table).where(table.c.client == "127.0.0.1"))
+
+    client = live.app.test_client()
+    form = {"csrf_token": _csrf(client.get("/login").get_data(as_text=True)),
+            "username": "never-tried", "password": "guess"}
+    forget_this_address()
+    try:
+        for i in range(8):  # eight names from this address: every name waits 4 s (real time)
+            sign_in_throttle.record_failure(live.fd, f"sprayed{i}", "127.0.0.1")
+        answer = client.post("/login", data=form)
+        assert answer.status_code == 429
+        text = answer.get_data(as_text=True)
+        assert "从您的地址输错多个用户名的密码次数过多" in text
+        assert re.search(r"请 [1-4] 秒后再试", text), text
+    finally:
+        forget_this_address()
+
+
 def test_pages_name_their_icon(live):  # type: ignore[no-untyped-def]
     client = live.app.test_client()
     page = client.get("/login").get_data(as_text=True)

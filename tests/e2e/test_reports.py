@@ -81,7 +81,9 @@ def test_supervisor_sees_charts_filters_a_day_and_downloads_excel(page, live, da
         assert _series_points(page, name) > 0, name
     sla_rows = page.locator("#table-sla tbody tr")
     expect(sla_rows).to_have_count(2)
-    expect(page.locator("#table-backlog")).to_contain_text("Agent")
+    expect(page.locator("#table-backlog")).to_contain_text("前台客服")  # the group's display name
+    expect(page.locator("#table-backlog")).not_to_contain_text("Agent")
+    expect(page.locator("#f-group option", has_text="前台客服")).to_have_attribute("value", "Agent")
     expect(page.locator("#chart-sla")).to_have_attribute("aria-label", "SLA 达标趋势图表, 共 2 项数据, 数值见下表")
 
     # yesterday only, as a plain day: the late claim, breached

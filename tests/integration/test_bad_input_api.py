@@ -43,11 +43,13 @@ def test_query_and_body_numbers_past_their_column_are_422_naming_them(server, to
 def test_a_duration_that_does_not_parse_is_422_naming_add(server, tokens) -> None:  # type: ignore[no-untyped-def]
     admin = tokens["admin"]
     assert server.call("PUT", "/api/v1/admin/calendars/office", admin, json=OFFICE).ok
-    for add in ("xyz", "P1M", "P99999999999D", "P999W"):
-        response = server.get(f"/api/v1/admin/calendars/office/preview?add={add}", admin)
+    for add in ("xyz", "P1M", "P99999999999D", "P999W", "99999999999 天", "3 fortnights"):
+        response = server.get("/api/v1/admin/calendars/office/preview", admin,
+                              params={"add": add})
         assert fields_of(response) == {"add"}, add
-    ok = server.get("/api/v1/admin/calendars/office/preview?add=PT10H", admin)
-    assert ok.status_code == 200 and ok.json()["add"] == "PT10H"
+    for add, iso in (("PT10H", "PT10H"), ("10 小时", "PT10H"), ("1 个工作日", "PT8H")):
+        ok = server.get("/api/v1/admin/calendars/office/preview", admin, params={"add": add})
+        assert ok.status_code == 200 and ok.json()["add"] == iso, (add, ok.text)
 
 
 def test_a_customer_code_taken_twice_is_409_on_patch_too(server, tokens) -> None:  # type: ignore[no-untyped-def]

@@ -9,10 +9,13 @@ from tests.integration.test_sla_api import armed, at, local  # noqa: F401 - the 
 from tests.integration.test_visibility_api import CUSTOMER, SECRET, _audit_actions, _finance_case
 
 
+INTAKE = {"channel": "complaint_hotline", "description": "电话投诉: 电水壶底座漏水。"}
+
+
 def _complaint(server, tokens, customer_id: int, **variables) -> dict:  # type: ignore[no-untyped-def]
     started = server.post("/api/v1/instances", tokens["admin"], json={
         "process_key": "complaint_handling", "customer_id": customer_id,
-        "variables": variables})
+        "variables": {**INTAKE, **variables}})
     assert started.status_code == 201, started.text
     return started.json()
 
@@ -79,11 +82,9 @@ def test_the_case_page_labels_fields_and_lists_clocks_tasks_and_related_cases(se
 
 def test_labelled_fields_use_the_forms_titles_and_choice_labels(server, tokens) -> None:  # type: ignore[no-untyped-def]
     assert deploy(server, tokens["admin"], bundle(PROCESSES / "complaint-handling")).ok
-    started = server.post("/api/v1/instances", tokens["admin"], json={
-        "process_key": "complaint_handling",
-        "variables": {"channel": "complaint_hotline", "customer_name": "李雷", "x_internal": 3}})
-    assert started.status_code == 201, started.text
-    body = server.get(f"/api/v1/cases/{started.json()['id']}", tokens["supervisor"]).json()
+    customer = server.post("/api/v1/customers", tokens["admin"], json=CUSTOMER).json()
+    started = _complaint(server, tokens, customer["id"], customer_name="李雷", x_internal=3)
+    body = server.get(f"/api/v1/cases/{started['id']}", tokens["supervisor"]).json()
     by_name = {f["name"]: f for f in body["fields"]}
     assert by_name["channel"]["label"] == "投诉渠道" and by_name["channel"]["shown"] == "投诉热线"
     assert by_name["customer_name"]["label"] == "客户姓名"

@@ -196,6 +196,7 @@ def test_disable_enable_and_tokens_that_expire_or_are_revoked(cli: CliRunner) ->
         token_id, username, name, state = line.split()[:4]
         assert (username, name, state) == ("li", "laptop", "active")
         assert "expires=never" not in line and token not in line
+        assert "last_used=" in line and "last_used=never" not in line  # it was used above
         revoked = cli.invoke(main, ["tokens", "revoke", token_id])
         assert revoked.exit_code == 0 and f"token {token_id} revoked" in revoked.output
         assert principal_for_token(fd, token) is None

@@ -140,3 +140,22 @@ def test_the_admin_api_refuses_in_words(server, fd, tokens) -> None:
     unknown = server.call("PUT", "/api/v1/admin/process-keys/three_steps", admin,
                           json={"process_group": "nope"})
     assert unknown.status_code == 422 and "'nope'" in unknown.json()["detail"]
+
+
+def test_a_designer_lists_the_groups_a_new_process_may_go_into(server, fd, tokens) -> None:  # type: ignore[no-untyped-def]
+    mine = "/api/v1/process-groups/mine"
+    both = _aftersales_with(server, fd, tokens, "designer3")["designer3"]
+    assert server.call("PUT", f"{ADMIN_GROUPS}/cs/designers/designer3",
+                       tokens["admin"]).status_code == 200
+    assert server.get(mine, both).json() == [
+        {"name": "aftersales", "description": "售后流程"}, {"name": "cs", "description": "客服流程"}]
+    assert [g["name"] for g in server.get(mine, tokens["designer"]).json()] == ["cs"]
+    assert [g["name"] for g in server.get(mine, tokens["admin"]).json()] == ["aftersales", "cs"]
+    assert server.get(mine, tokens["agent"]).status_code == 403
+    # what the list offers is what deploying a new process needs from a designer of several
+    files = bundle(RESOURCES / "three_steps")
+    assert deploy(server, both, files).status_code == 422
+    placed = _deploy_into(server, both, files, "aftersales")
+    assert placed.status_code == 201, placed.text
+    detail = server.get(f"/api/v1/definitions/{placed.json()['id']}", both).json()
+    assert detail["process_group"] == "aftersales"

@@ -82,7 +82,7 @@ def test_sla_met_and_breached_per_day_and_week(server, tokens, worked) -> None: 
 def test_backlog_by_group_and_age(server, tokens, worked) -> None:  # type: ignore[no-untyped-def]
     supervisor = tokens["supervisor"]
     assert items(server, supervisor, "/api/v1/reports/backlog") == [
-        {"group": "Agent", "under_1d": 1, "d1_3": 2, "d3_7": 1, "over_7d": 0, "total": 4}]
+        {"group": "Agent", "group_name": "前台客服", "under_1d": 1, "d1_3": 2, "d3_7": 1, "over_7d": 0, "total": 4}]
     mine = items(server, supervisor, "/api/v1/reports/backlog?agent=agent")
     assert [(r["under_1d"], r["total"]) for r in mine] == [(0, 3)]
     assert items(server, supervisor, "/api/v1/reports/backlog?group=Finance") == []
@@ -108,8 +108,8 @@ def test_excel_download_has_chinese_headings_and_real_dates(server, tokens, work
     backlog = server.get("/api/v1/reports/backlog?format=xlsx", tokens["supervisor"])
     rows = list(openpyxl.load_workbook(io.BytesIO(backlog.content)).active.iter_rows(
         values_only=True))
-    assert rows == [("处理组", "1 天内", "1–3 天", "3–7 天", "7 天以上", "合计"),
-                    ("Agent", 1, 2, 1, 0, 4)]
+    assert rows == [("处理组代码", "处理组", "1 天内", "1–3 天", "3–7 天", "7 天以上", "合计"),
+                    ("Agent", "前台客服", 1, 2, 1, 0, 4)]
 
 
 @pytest.mark.parametrize("query", ["from=2026-13-01", "to=2026-03-02T10:00:00",

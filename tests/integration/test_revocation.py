@@ -112,3 +112,28 @@ def test_services_take_access_back_without_http(fd, tokens) -> None:  # type: ig
     token_id = list_tokens(fd, "agent2")[0]["id"]
     assert revoke_token(fd, token_id) is True and revoke_token(fd, token_id) is False
     assert principal_for_token(fd, token) is None
+
+
+def test_a_token_shows_when_it_was_last_used_without_a_write_per_request(server, fd, tokens, clock) -> None:  # type: ignore[no-untyped-def]
+    """last_used_at is written when the lookup finds it older than TOUCH_EVERY (or never
+    set): once for a burst of requests, again after a few minutes."""
+    from services.authentication import TOUCH_EVERY
+    admin = tokens["admin"]
+    agent_id = list_tokens(fd, "agent")[0]["id"]
+    assert list_tokens(fd, "agent")[0]["last_used_at"] is None
+    first = clock.now()
+    assert server.get(TASKS, tokens["agent"]).status_code == 200
+    writes = []
+    fd.db.observers.append(writes.append)
+    try:
+        clock.advance(minutes=1)
+        for _ in range(3):
+            assert server.get(TASKS, tokens["agent"]).status_code == 200
+    finally:
+        fd.db.observers.remove(writes.append)
+    assert not any(unit.committed for unit in writes)  # reads only: no write per request
+    listed = server.get("/api/v1/admin/tokens?username=agent", admin).json()
+    assert [(t["id"], t["last_used_at"]) for t in listed] == [(agent_id, first.isoformat())]
+    clock.advance(seconds=TOUCH_EVERY.total_seconds())
+    assert server.get(TASKS, tokens["agent"]).status_code == 200
+    assert list_tokens(fd, "agent")[0]["last_used_at"] == clock.now()

@@ -98,3 +98,45 @@ def test_first_failures_at_once_are_all_counted(fd, tokens) -> None:  # type: ig
     assert errors == []
     assert throttle.wait_for(fd, "racer", "192.0.2.1") == 16  # the eighth failure's delay
     assert throttle.wait_for(fd, "racer", "192.0.2.2") == 0
+
+
+@behind_a_proxy
+def test_spraying_one_password_over_many_names_slows_that_address_for_every_name(server, fd, tokens, clock) -> None:  # type: ignore[no-untyped-def]
+    """Five different names are free; each further one makes the address wait (growing) before
+    trying any name, even one it never tried; the owner elsewhere is not held back."""
+    set_password(fd, "admin", "correct horse")
+    sprayer, owner = "203.0.113.50", "198.51.100.50"
+    names = [f"user{i}" for i in range(5)]
+    assert [_sign_in(server, n, "Summer2026!", sprayer).status_code for n in names] == [401] * 5
+    assert _sign_in(server, "user5", "Summer2026!", sprayer).status_code == 401  # the sixth name
+    waits = []
+    for i in range(6, 10):
+        slowed = _sign_in(server, f"user{i}", "Summer2026!", sprayer)
+        assert slowed.status_code == 429, slowed.text
+        assert "different names" in slowed.json()["detail"]
+        waits.append(int(slowed.headers["Retry-After"]))
+        # the right password of a name never tried from here waits as well (not checked)
+        assert _sign_in(server, "admin", "correct horse", sprayer).status_code == 429
+        # while its owner, from an address that has not failed, goes straight through
+        assert _sign_in(server, "admin", "correct horse", owner).status_code == 200
+        clock.advance(seconds=waits[-1])
+        assert _sign_in(server, f"user{i}", "Summer2026!", sprayer).status_code == 401
+    assert waits == [1, 2, 4, 8]
+
+
+@behind_a_proxy
+def test_an_address_spraying_is_forgotten_after_an_hour(server, fd, tokens, clock) -> None:  # type: ignore[no-untyped-def]
+    from services import sign_in_throttle as throttle
+    client = "203.0.113.51"
+    for i in range(8):
+        throttle.record_failure(fd, f"name{i}", client)
+    assert throttle.waits(fd, "someone", client) == (0, 4)  # the eighth name: 4 s for any name
+    assert throttle.wait_for(fd, "someone", "203.0.113.52") == 0
+    clock.advance(seconds=4)
+    assert throttle.wait_for(fd, "someone", client) == 0
+    assert _sign_in(server, "someone", "guess", client).status_code == 401  # ninth name: 8 s
+    assert _sign_in(server, "other", "guess", client).headers["Retry-After"] == "8"
+    clock.advance(hours=1, seconds=1)
+    assert [_sign_in(server, f"again{i}", "guess", client).status_code
+            for i in range(5)] == [401] * 5
+

@@ -181,10 +181,22 @@
         windowsText(config.makeup_windows), t("calendar.makeup_windows.help"),
         { placeholder: "09:00-15:00" }),
       applyToFieldset("cal"),
+      el("div", { id: "cal-impact", "aria-live": "polite" }),
       el("div", { class: "form-actions" },
-        el("button", { type: "submit", class: "btn btn-primary" }, t("save")), " ",
+        el("button", { type: "submit", class: "btn btn-primary", id: "cal-save" }, t("save")), " ",
         el("button", { type: "button", class: "btn", onclick: closeCalendar }, t("close"))));
-    form.addEventListener("submit", (event) => { event.preventDefault(); saveCalendar(name, form); });
+    // a change for running clocks shows its what-if first and is saved on the second press
+    const confirm = { pending: false };
+    const unconfirm = () => {
+      confirm.pending = false;
+      form.querySelector("#cal-save").textContent = t("save");
+    };
+    form.addEventListener("input", unconfirm);
+    form.addEventListener("change", unconfirm);
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      saveCalendar(name, form, confirm, !cal || isNew);
+    });
     const preview = previewPanel(name, !!cal && !isNew);
     boxes.calendarEditor.replaceChildren(heading, form, preview);
     heading.focus();
@@ -195,7 +207,20 @@
     document.getElementById("calendars-heading").focus();
   }
 
-  async function saveCalendar(name, form) {
+  /* The what-if of saving this calendar for running clocks (POST …/preview, nothing written),
+   * shown as the policy editor shows its own (admin_policies.js's impactBox). */
+  async function calendarWhatIf(name, form, body) {
+    const impact = form.querySelector("#cal-impact");
+    const config = Object.assign({}, body);
+    delete config.apply_to;
+    const out = await api("POST", "/admin/calendars/" + encodeURIComponent(name) + "/preview",
+      config);
+    impact.replaceChildren(shared.impactBox ? shared.impactBox(out)
+      : el("p", {}, t("impact.clocks", { n: out.clocks_changed })));
+    announce(t("impact.clocks", { n: out.clocks_changed }));
+  }
+
+  async function saveCalendar(name, form, confirm, isNew) {
     clearError();
     clearFieldErrors(form);
     const windows = {};
@@ -216,6 +241,14 @@
     const makeup = parseWindows(form.querySelector("#cal-makeup-windows").value);
     if (makeup.length) body.makeup_windows = makeup;  // empty: the replaced weekday's hours
     try {
+      if (body.apply_to === "running" && !isNew && confirm && !confirm.pending) {
+        await calendarWhatIf(name, form, body);
+        confirm.pending = true;
+        const button = form.querySelector("#cal-save");
+        button.textContent = t("policy.confirm");
+        button.focus();
+        return;
+      }
       const saved = await api("PUT", "/admin/calendars/" + encodeURIComponent(name), body);
       let text = t("saved", { name, version: saved.version });
       if (body.apply_to === "running") text += " " + t("recomputed", { n: saved.clocks_recomputed || 0 });
@@ -225,6 +258,10 @@
       document.getElementById("cal-preview-submit").removeAttribute("disabled");
       await refreshDue();
     } catch (err) {
+      if (confirm && confirm.pending) {
+        confirm.pending = false;
+        form.querySelector("#cal-save").textContent = t("save");
+      }
       if (err.status === 422) showFieldErrors(form, err, calendarFieldId);
       else showError(err);
     }
@@ -236,7 +273,7 @@
     const form = el("form", { class: "stack preview-form", novalidate: true },
       field("cal-preview-from", t("preview.from"), "", t("preview.from.help"),
         { type: "datetime-local" }),
-      field("cal-preview-add", t("preview.add"), "PT10H", t("preview.add.help")),
+      field("cal-preview-add", t("preview.add"), t("preview.add.default"), t("preview.add.help")),
       el("button", { type: "submit", class: "btn", id: "cal-preview-submit", disabled: !saved },
         t("preview.submit")));
     form.addEventListener("submit", async (event) => {
@@ -252,7 +289,8 @@
         const answer = await api("GET", "/admin/calendars/" + encodeURIComponent(name) +
           "/preview?" + params);
         // the answer's "from" is missing in this API version: fall back on what was asked
-        renderPreview(result, answer, answer.from || params.get("from") || new Date().toISOString());
+        renderPreview(result, answer, answer.from || params.get("from") || new Date().toISOString(),
+          add);
       } catch (err) {
         if (err.status === 422) {
           showFieldErrors(form, err, (f) => (f === "add" ? "cal-preview-add"
@@ -264,14 +302,14 @@
       el("h3", { id: "cal-preview-heading" }, t("preview.heading")), form, result);
   }
 
-  function renderPreview(box, answer, from) {
+  function renderPreview(box, answer, from, typed) {
     const windows = answer.windows || [];
     const list = el("ol", { class: "preview-windows" }, ...windows.map((w) => el("li", {},
       timeEl(w.start), " – ", timeEl(w.end))));
     box.replaceChildren(
       el("p", { class: "preview-label" }, t("preview.windows", { n: windows.length })), list,
       answer.add ? el("p", { class: "preview-sum" },
-        t("preview.result", { from: timeFormat.format(new Date(from)), add: answer.add }),
+        t("preview.result", { from: timeFormat.format(new Date(from)), add: typed || answer.add }),
         " ", el("strong", { id: "cal-preview-sum" }, timeEl(answer.result))) : null);
   }
 
@@ -292,11 +330,12 @@
   async function loadClocks() {
     const page = await api("GET", "/admin/sla-clocks?status=running&per_page=100");
     const rows = page.items.map((c) => el("tr", { "data-clock": c.id, "data-task": c.task_id },
-      cell("id", String(c.id)), cell("policy", c.policy), cell("kind", c.kind),
+      cell("id", String(c.id)), cell("policy", c.policy), cell("kind", t("clock_kind." + c.kind)),
       cell("instance", "#" + c.instance_id), cell("task", c.task_id ? "#" + c.task_id : "—"),
       cell("due", timeEl(c.due_at)),
-      cell("sla", el("span", { class: "sla sla-" + (c.sla_state || "none") }, c.sla_state || "—")),
-      cell("state", c.status)));
+      cell("sla", el("span", { class: "sla sla-" + (c.sla_state || "none") },
+        c.sla_state ? t("sla_state." + c.sla_state) : "—")),
+      cell("state", t("clock_status." + c.status))));
     fill(boxes.clocks, rows.length ? el("div", {},
       table(["id", "policy", "kind", "instance", "task", "due", "sla", "state"], rows),
       el("p", { class: "muted small" }, t("total", { n: page.total }))) : empty());

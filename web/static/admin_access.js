@@ -1,5 +1,5 @@
 /* The admin console's access views: the users (roles, groups, active; disable after a confirm
- * dialog, enable) and the bearer tokens (owner, name, created, expires, revoked, state; revoke
+ * dialog, enable) and the bearer tokens (owner, name, created, expires, revoked, last used, state; revoke
  * after a confirm dialog), and a form that issues a token for a user with an optional lifetime
  * and shows the new token this once. Uses admin.js's helpers and admin_dialog.js's ask()
  * (window.FlowdeskAdmin); every call goes to /api/v1, which checks and audits it. */
@@ -114,10 +114,13 @@
       cell("expires", k.expires_at ? timeEl(k.expires_at)
         : el("span", { class: "muted" }, t("token.never"))),
       cell("revoked", timeEl(k.revoked_at)),
+      cell("last_used", k.last_used_at ? timeEl(k.last_used_at)
+        : el("span", { class: "muted" }, t("token.not_used"))),
       cell("state", badge(k.state, t("token_state." + k.state))),
       cell("actions", tokenAction(k))));
     fill(boxes.tokens, rows.length ? el("div", {},
-      table(["id", "owner", "name", "created", "expires", "revoked", "state", "actions"], rows),
+      table(["id", "owner", "name", "created", "expires", "revoked", "last_used", "state",
+        "actions"], rows),
       el("p", { class: "muted small" }, t("total", { n: tokens.length }))) : empty());
   }
 

@@ -15,7 +15,7 @@
     policyEditor: document.getElementById("policy-editor"),
   };
   const placeholders = { policy: boxes.policyEditor.firstElementChild.cloneNode(true) };
-  const state = { policies: [], processNames: {} };
+  const state = { policies: [], processNames: {}, groupNames: {} };
   const LOCALE = document.documentElement.lang;
 
   const ACTION_FIELDS = { raise_priority: ["priority"], add_candidates: ["group"],
@@ -34,6 +34,14 @@
     try {
       for (const d of await api("GET", "/definitions")) state.processNames[d.key] = d.name || d.key;
     } catch (err) { /* names are a nicety: keys are shown instead */ }
+    try {  // a lane target by its group's display name (前台客服 for Agent)
+      for (const g of await api("GET", "/admin/groups")) state.groupNames[g.name] = g.display_name || g.name;
+    } catch (err) { /* as above */ }
+  }
+
+  function targetText(c) {
+    const ref = c.target === "lane" ? state.groupNames[c.target_ref] || c.target_ref : c.target_ref;
+    return t("policy.target." + c.target) + (ref ? " · " + ref : "");
   }
 
   async function loadPolicies() {
@@ -44,7 +52,7 @@
       return el("tr", { "data-policy": p.name },
         cell("name", el("strong", {}, p.name)),
         cell("process", processName(p.process_key)),
-        cell("target", t("policy.target." + c.target) + (c.target_ref ? " · " + c.target_ref : "")),
+        cell("target", targetText(c)),
         cell("clock", c.clock ? t("policy.clock." + c.clock) : "—"),
         cell("duration", shownOf(p).duration || c.duration || "—"),
         cell("calendar", c.calendar || el("span", { class: "muted" }, t("wall_clock"))),
@@ -193,6 +201,8 @@
       el("ul", {}, ...lines.map((line) => el("li", {}, line))),
       rows.length ? table(["case", "task", "due", "sla"], rows) : null);
   }
+
+  window.FlowdeskAdmin.impactBox = impactBox;  // the calendar editor (admin.js) shows its what-if the same way
 
   function openPolicy(name) {
     clearError();

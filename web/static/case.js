@@ -62,7 +62,7 @@
   function openTasks(c) {
     const rows = c.open_tasks.map((task) => [
       el("a", { href: "/inbox?task=" + task.id }, task.name),
-      task.candidate_group || "—", task.assignee || t("case.task.unassigned"),
+      task.candidate_group_name || task.candidate_group || "—", task.assignee || t("case.task.unassigned"),
       timeEl(task.due_at), slaEl(task.waiting_reason ? "paused" : task.sla_state)]);
     return section("tasks", t("case.open_tasks"), rows.length
       ? table(t("case.open_tasks"), [t("case.col.task"), t("case.col.group"),

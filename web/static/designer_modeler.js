@@ -1,8 +1,9 @@
 /* The designer's modeler page (/designer/<key>): the latest version of a process (or a blank
  * pool for a new one) in the bpmn-js modeler with its properties panel (the
  * flowdesk-modeler bundle, window.FlowdeskModeler). Check the model on the server or deploy
- * it as a new version with the bundle's other files unchanged; a 422's problems are listed
- * and marked on their elements. A .bpmn file can be opened from disk and the model
+ * it as a new version with the bundle's other files unchanged (a new process into the
+ * process group chosen in designer_group_picker.js); a 422's problems are listed and marked
+ * on their elements. A .bpmn file can be opened from disk and the model
  * downloaded; leaving with changes that are not deployed asks first. */
 (function () {
   "use strict";
@@ -12,6 +13,7 @@
   const { dateFormat, timeEl, definitionsOf, runningByDefinition, groupByKey } =
     window.FlowdeskDesigner;
   const main = document.getElementById("main");
+  const groupPicker = window.FlowdeskGroupPicker;
 
   function hasDiagram(xml) {
     const doc = new DOMParser().parseFromString(xml, "application/xml");
@@ -128,14 +130,16 @@
       return body;
     }
 
-    /* POST the bundle; a 422 with problems shows them and answers null. */
-    async function send(path, button, busyText) {
+    /* POST the bundle (a deployment with the chosen process group); a 422 with problems
+     * shows them and answers null. */
+    async function send(path, button, busyText, deploying) {
       clearError();
       const idle = button.textContent;
       button.disabled = true;
       button.textContent = busyText;
       try {
-        return await api("POST", path, await bundleForm());
+        const form = await bundleForm();
+        return await api("POST", path, deploying ? groupPicker.addTo(form) : form);
       } catch (err) {
         if (err.status === 422 && err.errors.length) showProblems(err.errors);
         else showError(err);
@@ -171,10 +175,12 @@
 
     async function deploy() {
       document.getElementById("outcome").hidden = true;
-      const answer = await send("/definitions", deployButton, t("deploying"));
+      if (!groupPicker.check()) return;
+      const answer = await send("/definitions", deployButton, t("deploying"), true);
       if (!answer) return;
       try {
         hideProblems();
+        groupPicker.hide();
         setDirty(false);
         if (answer.key !== key) {  // a file from disk with another process id
           location.assign("/designer/" + encodeURIComponent(answer.key));
@@ -325,6 +331,7 @@
           document.getElementById("current-version").textContent = t("new.banner");
           document.getElementById("modeler-heading").textContent =
             t("heading", { name: state.definition.name });
+          await groupPicker.show();
           if (!(await importModel(blankProcess(key, state.definition.name)))) return;
         } else {
           state.definition = await api("GET", "/definitions/" + versions[0].id);

@@ -128,7 +128,8 @@
       "aria-controls": "detail", "aria-current": selected ? "true" : null,
       onclick: () => openTask(task.id),
     }, task.name);
-    const processName = state.processNames[task.process_key] || task.process_key;
+    const processName = task.process_name || state.processNames[task.process_key]
+      || task.process_key;
     let action = null;
     if (!task.assignee) {
       action = el("button", {
@@ -220,8 +221,9 @@
       el("dt", {}, t("detail.case")), el("dd", {}, instance.case_no || "#" + instance.id,
         instance.business_key ? " · " + instance.business_key : ""),
       el("dt", {}, t("detail.process")),
-      el("dd", {}, state.processNames[task.process_key] || task.process_key),
-      el("dt", {}, t("detail.group")), el("dd", {}, task.candidate_group || "—"),
+      el("dd", {}, task.process_name || state.processNames[task.process_key] || task.process_key),
+      el("dt", {}, t("detail.group")),
+      el("dd", {}, task.candidate_group_name || task.candidate_group || "—"),
       el("dt", {}, t("detail.assignee")),
       el("dd", {}, task.assignee ? (mine ? t("me") : task.assignee) : t("unassigned")),
       el("dt", {}, t("detail.due")),
@@ -310,7 +312,7 @@
     const chosen = state.process;
     const first = select.options[0];
     const options = definitions.map((d) => el("option", { value: d.key, selected: d.key === chosen },
-      d.name && d.name !== d.key ? d.name + " (" + d.key + ")" : d.key));
+      d.name || d.key));
     select.replaceChildren(first, ...options);
     select.value = chosen;
   }

@@ -31,7 +31,7 @@
       columns: ["group", ...AGES, "total"],
       chart: (rows) => ({
         tooltip: { trigger: "axis" },
-        xAxis: { type: "category", data: rows.map((r) => r.group) },
+        xAxis: { type: "category", data: rows.map((r) => r.group_name || r.group) },
         yAxis: { type: "value", minInterval: 1 },
         series: AGES.map((age, i) => bar(t("col." + age), rows.map((r) => r[age]),
           COLOURS.ages[i], "age")),
@@ -130,6 +130,11 @@
     return String(value);
   }
 
+  /* A group by its display name (the API gives both; filters keep the name). */
+  function shown(row, key) {
+    return key === "group" ? row.group_name || row.group : row[key];
+  }
+
   function fillTable(name, rows) {
     const table = document.getElementById("table-" + name);
     const columns = REPORTS[name].columns;
@@ -139,7 +144,7 @@
       el("thead", null, el("tr", null, ...columns.map((c) => el("th", { scope: "col" },
         t("col." + c))))),
       el("tbody", null, ...(rows.length ? rows.map((row) => el("tr", null,
-        ...columns.map((c) => el("td", { "data-label": t("col." + c) }, cell(c, row[c])))))
+        ...columns.map((c) => el("td", { "data-label": t("col." + c) }, cell(c, shown(row, c))))))
         : [el("tr", null, el("td", { colspan: columns.length, class: "empty" }, t("empty")))])));
   }
 
