@@ -13,6 +13,7 @@ import secrets
 
 from flask import g, request, session
 
+from api import language
 from api.errors import Forbidden, Unauthorized
 from services import authentication, sessions
 from services.context import Flowdesk
@@ -73,17 +74,15 @@ def has_session() -> bool:
 def _from_session(fd: Flowdesk) -> Principal:
     session_id = session.get("sid")
     if session_id is None:
-        raise Unauthorized("Send 'Authorization: Bearer <token>' (create one with 'flowdesk "
-                           "tokens create USER'), or sign in.")
+        raise Unauthorized(language.detail("auth.none"))
     if request.method not in SAFE_METHODS:
         sent = request.headers.get("X-CSRF-Token", "")
         if not sent or not secrets.compare_digest(sent, session.get("csrf", "")):
-            raise Forbidden("This change needs the X-CSRF-Token header of your session.")
+            raise Forbidden(language.detail("auth.csrf"))
     user = authentication.principal_for_session(fd, session_id)
     if user is None:
         session.clear()
-        raise Unauthorized("Your session has ended (signed out, expired or the account is "
-                           "disabled); sign in again.")
+        raise Unauthorized(language.detail("auth.session_ended"))
     return user
 
 
@@ -96,12 +95,10 @@ def authenticate(fd: Flowdesk) -> Principal:
         g.user = _from_session(fd)
         return g.user
     if scheme.lower() != "bearer" or not token:
-        raise Unauthorized("Send 'Authorization: Bearer <token>'; create one with "
-                           "'flowdesk tokens create USER'.")
+        raise Unauthorized(language.detail("auth.bearer"))
     user = authentication.principal_for_token(fd, token)
     if user is None:
-        raise Unauthorized("The bearer token is unknown, revoked or expired, or its user is "
-                           "disabled.")
+        raise Unauthorized(language.detail("auth.bad_token"))
     g.user = user
     return user
 

@@ -4,6 +4,10 @@ errors get their HTTP status.
 ``ApiError`` and its subclasses are what only HTTP can get wrong (no credentials, a missing CSRF
 token, a malformed upload); everything a service refuses is a ``services.errors.ServiceError``
 and is mapped by ``SERVICE_STATUS``.
+
+Everything a person reads here is in the request's language (``api.language``): every title,
+the details of our own making, and a coded service refusal's ``detail`` and field messages
+(``services.error_texts``); a refusal raised without a code keeps its words.
 """
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ from api import language
 from engine.errors import FormInvalid, InvalidModel, TaskNotFound, TaskNotReady
 from engine.form_messages import localized
 from engine.status_profile import IllegalStatus
+from services import error_texts
 from services import errors as service_errors
 from store.uow import unavailable
 
@@ -72,10 +77,9 @@ def service_status(exc: service_errors.ServiceError) -> tuple[int, str]:
 
 def problem(status: int, title: str, detail: str, errors: list[dict] | None = None,
             headers: dict[str, str] | None = None) -> Response:
-    """The problem+json response; a 422's or 415's title is the same words for every cause,
-    in the request's language."""
-    if status in (415, 422):
-        title = language.title(status, title)
+    """The problem+json response; its title in the request's language (a 422's is the same
+    words for every cause)."""
+    title = language.title(status, title)
     body: dict[str, Any] = {"type": "about:blank", "status": status, "title": title,
                             "detail": detail}
     if errors:
@@ -85,6 +89,14 @@ def problem(status: int, title: str, detail: str, errors: list[dict] | None = No
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
+
+
+def _said(error: dict, lang: str) -> dict:
+    """A service's field error with a catalogue code, its message in ``lang``."""
+    code = error.get("code")
+    if not error_texts.known(code):
+        return error
+    return {**error, "message": error_texts.render(code, error.get("params"), lang)}
 
 
 def _webargs_errors(messages: Any, location: str = "", prefix: str = "") -> list[dict]:
@@ -115,6 +127,8 @@ def handle_http_exception(exc: HTTPException) -> Response:
     data = getattr(exc, "data", None) or {}
     errors = _webargs_errors(data.get("messages", {})) if "messages" in data else []
     detail = exc.description or exc.name
+    if exc.description == type(exc).description:  # werkzeug's own words, not a view's
+        detail = language.http_detail(exc.code or 500, detail)
     if errors:
         detail = language.detail("fields", fields=", ".join(e["field"] for e in errors))
     headers = {"WWW-Authenticate": "Bearer"} if exc.code == 401 else None
@@ -166,14 +180,15 @@ def register_error_handlers(app: Flask) -> None:
         status, title = service_status(exc)
         headers = ({"Retry-After": str(exc.retry_after)}
                    if isinstance(exc, service_errors.Throttled) else None)
-        errors = localized(exc.errors, language.request_language(), forms=False)
-        return problem(status, title, exc.detail, errors, headers)
+        lang = language.request_language()
+        errors = [_said(error, lang) for error in localized(exc.errors, lang, forms=False)]
+        return problem(status, title, exc.said_in(lang), errors, headers)
 
     @app.errorhandler(InvalidModel)
     def _invalid_model(exc: InvalidModel) -> Response:
         errors = [p.as_dict() for p in exc.problems]
         return problem(422, "Invalid process model",
-                       f"The deployment was rejected: {len(errors)} problem(s) found.", errors)
+                       language.detail("model", count=str(len(errors))), errors)
 
     @app.errorhandler(FormInvalid)
     def _form_invalid(exc: FormInvalid) -> Response:
@@ -182,7 +197,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(TaskNotReady)
     def _not_ready(exc: TaskNotReady) -> Response:
-        return problem(409, "Task not ready", str(exc))
+        return problem(409, "Task not ready", language.said("task_not_ready", str(exc)))
 
     @app.errorhandler(IllegalStatus)
     def _illegal_status(exc: IllegalStatus) -> Response:
@@ -191,7 +206,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(TaskNotFound)
     def _task_gone(exc: TaskNotFound) -> Response:
-        return problem(409, "Task no longer open", str(exc))
+        return problem(409, "Task no longer open", language.said("task_gone", str(exc)))
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Response:
@@ -202,8 +217,7 @@ def register_error_handlers(app: Flask) -> None:
         """A unique or foreign key the services did not foresee: the request clashes with
         what is stored (409), rolled back whole; the services name the field where they can."""
         log.warning("integrity error: %s", exc.orig)
-        return problem(409, "Conflict", "The change clashes with what is already stored "
-                       "(a value that must be unique, or a reference to something missing).")
+        return problem(409, "Conflict", language.detail("integrity"))
 
     @app.errorhandler(DBAPIError)
     def _database(exc: DBAPIError) -> Response:
@@ -213,13 +227,11 @@ def register_error_handlers(app: Flask) -> None:
         checks turn a repeat of something that did commit into a 409, not a double step."""
         if unavailable(exc):
             log.warning("database unavailable: %s", exc.orig)
-            return problem(503, "Database unavailable",
-                           "The database did not answer in time. Try again in a moment.",
+            return problem(503, "Database unavailable", language.detail("database"),
                            headers={"Retry-After": "2"})
         return _unexpected(exc)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:
         log.exception("unhandled error")
-        return problem(500, "Internal server error",
-                       "Something went wrong on the server; it has been logged.")
+        return problem(500, "Internal server error", language.detail("server"))

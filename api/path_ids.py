@@ -13,6 +13,7 @@ from typing import Any
 from flask import Flask, request
 from werkzeug.routing import IntegerConverter, Map
 
+from api import language
 from api.errors import Unprocessable
 from api.fields import signed_range
 
@@ -44,9 +45,8 @@ def refuse_out_of_range_path_ints() -> None:
     too_big = [name for name, value in (request.view_args or {}).items()
                if isinstance(value, OutOfRange)]
     if too_big:
-        raise Unprocessable(f"The path has a number out of range: {', '.join(too_big)}", [
-            {"field": name, "message": "Must be a whole number that fits its column "
-             "(at most 2147483647, or 9223372036854775807 for 64-bit ids).", "location": "path"}
+        raise Unprocessable(language.detail("path_range", names=", ".join(too_big)), [
+            {"field": name, "message": language.detail("path_range_field"), "location": "path"}
             for name in too_big])
 
 

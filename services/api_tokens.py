@@ -11,7 +11,7 @@ from sqlalchemy import insert, select, update
 from services import audit
 from services.authentication import new_token
 from services.context import Flowdesk
-from services.errors import Invalid, NotFound, field_error
+from services.errors import Invalid, NotFound, coded_field
 from services.principal import Principal, require_role, system
 from store.tables import ApiToken, User
 
@@ -25,8 +25,7 @@ def parse_lifetime(text: str, field: str = "expires_in") -> timedelta:
     """``30d``, ``12h``, ``90m`` or ``2w`` as a timedelta (a 422 naming ``field`` otherwise)."""
     found = _LIFETIME.match(text or "")
     if not found or int(found.group(1)) == 0:
-        raise Invalid(f"'{text}' is not a lifetime; write a number and m, h, d or w "
-                      "(e.g. 30d).", [field_error(field, "like 30d, 12h, 90m or 2w")])
+        raise Invalid.of("token.lifetime", [coded_field(field, "field.lifetime")], text=text)
     return timedelta(**{_UNITS[found.group(2)]: int(found.group(1))})
 
 
@@ -39,7 +38,7 @@ def issue_token(fd: Flowdesk, username: str, name: str = "",
     with fd.uow() as uow:
         user_id = uow.scalar(select(USERS.c.id).where(USERS.c.username == username))
         if user_id is None:
-            raise NotFound(f"No user '{username}'.")
+            raise NotFound.of("user.not_found", user=username)
         token, digest = new_token()
         expires_at = now + expires_in if expires_in else None
         token_id = uow.execute(insert(TOKENS).values(
@@ -69,7 +68,7 @@ def list_tokens(fd: Flowdesk, username: str | None = None, by: Principal = CLI) 
     query = _LISTING.where(USERS.c.username == username) if username else _LISTING
     with fd.uow(read_only=True) as uow:
         if username and uow.scalar(select(USERS.c.id).where(USERS.c.username == username)) is None:
-            raise NotFound(f"No user '{username}'.")
+            raise NotFound.of("user.not_found", user=username)
         rows = uow.execute(query).mappings().all()
     return [_listed(row, fd.now()) for row in rows]
 
@@ -79,7 +78,7 @@ def get_token(fd: Flowdesk, token_id: int, by: Principal = CLI) -> dict:
     with fd.uow(read_only=True) as uow:
         row = uow.execute(_LISTING.where(TOKENS.c.id == token_id)).mappings().first()
     if row is None:
-        raise NotFound(f"No token with id {token_id}.")
+        raise NotFound.of("token.not_found", token=token_id)
     return _listed(row, fd.now())
 
 
@@ -105,7 +104,7 @@ def revoke_token(fd: Flowdesk, token_id: int, by: Principal = CLI) -> bool:
                           .join(USERS, USERS.c.id == TOKENS.c.user_id)
                           .where(TOKENS.c.id == token_id)).first()
         if row is None:
-            raise NotFound(f"No token with id {token_id}.")
+            raise NotFound.of("token.not_found", token=token_id)
         if row.revoked_at is not None:
             return False
         uow.execute(update(TOKENS).where(TOKENS.c.id == token_id).values(revoked_at=now))

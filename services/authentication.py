@@ -114,12 +114,10 @@ def check_password(fd: Flowdesk, username: str, password: str,
     as known ones."""
     by_name, by_address = throttle.waits(fd, username, client)
     if by_address > by_name:
-        raise Throttled(f"Too many wrong passwords for different names from your address; try "
-                        f"again in {by_address} second(s).", retry_after=by_address,
-                        scope="address")
+        raise Throttled.after(by_address, "auth.throttled_address", scope="address",
+                              wait=by_address)
     if by_name:
-        raise Throttled(f"Too many wrong passwords for this name from your address; try again "
-                        f"in {by_name} second(s).", retry_after=by_name)
+        raise Throttled.after(by_name, "auth.throttled", wait=by_name)
     with fd.uow(read_only=True) as conn:
         rows = _user_rows(conn, User.__table__.c.username, username)
     user = _active(rows)

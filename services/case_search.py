@@ -17,7 +17,7 @@ from sqlalchemy import and_, not_, or_, select
 
 from services import lookup
 from services.context import Flowdesk
-from services.errors import Invalid, field_error
+from services.errors import Invalid, coded_field
 from services.principal import Principal, require_role
 from services.visibility import INSTANCES, case_visible
 from store.tables import Customer, ProcessDefinition
@@ -56,9 +56,9 @@ def search(fd: Flowdesk, user: Principal, q: str) -> dict:
     require_role(user, "staff", "supervisor", "admin")
     text = (q or "").strip()
     if not text or len(text) > MAX_QUERY:
-        raise Invalid("Say what to look for: a case number, business key, order number, "
-                      f"customer name or phone (1 to {MAX_QUERY} characters).",
-                      [field_error("q", f"1 to {MAX_QUERY} characters", "query")])
+        raise Invalid.of("search.query",
+                         [coded_field("q", "field.length_between", "query", max=MAX_QUERY)],
+                         max=MAX_QUERY)
     base = (select(*_columns())
             .join(DEFS, DEFS.c.id == INSTANCES.c.definition_id)
             .outerjoin(CUSTOMERS, CUSTOMERS.c.id == INSTANCES.c.customer_id)

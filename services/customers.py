@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from services import audit, customer_reads, masking
 from services.context import Flowdesk
-from services.errors import Conflict, Forbidden, Invalid, NotFound
+from services.errors import Conflict, Forbidden, Invalid, NotFound, coded_field
 from services.visibility import customer_visible
 from services.principal import Principal, require_role
 from store import queries as q
@@ -58,8 +58,8 @@ def snapshot(row: Any) -> dict:
 def load(conn: UnitOfWork, customer_id: int) -> dict:
     row = conn.execute(select(customers).where(customers.c.id == customer_id)).mappings().first()
     if row is None:
-        raise Invalid(f"No customer {customer_id}.", [
-            {"field": "customer_id", "message": "unknown customer", "location": "json"}])
+        raise Invalid.of("customer.unknown", [coded_field("customer_id", "field.unknown_customer")],
+                         customer=customer_id)
     return snapshot(row)
 
 
@@ -89,8 +89,8 @@ def _code_is_unique(values: dict) -> Iterator[None]:
     try:
         yield
     except IntegrityError:
-        raise Conflict(f"A customer with code '{values.get('code')}' already exists.", [
-            {"field": "code", "message": "already used", "location": "json"}]) from None
+        raise Conflict.of("customer.code_taken", [coded_field("code", "field.code_taken")],
+                          code=values.get("code")) from None
 
 
 def update(fd: Flowdesk, user: Principal, customer_id: int, values: dict) -> dict:
@@ -138,11 +138,10 @@ def _row(conn: UnitOfWork, user: Principal, customer_id: int, *, doing: str = "r
     row = conn.execute(select(customers, customer_visible(user, customers.c.id).label("visible"))
                        .where(customers.c.id == customer_id)).mappings().first()
     if row is None:
-        raise NotFound(f"No customer {customer_id}.")
+        raise NotFound.of("customer.not_found", customer=customer_id)
     if check and not row["visible"]:
-        raise Forbidden(f"'{user.username}' works on no case of customer {customer_id}, so may "
-                        f"not {doing} their record; a supervisor can, or look the case up by "
-                        "its number for the masked summary.")
+        raise Forbidden.of("customer.not_yours", user=user.username, customer=customer_id,
+                           doing=f"customer.doing.{doing}")
     return row
 
 

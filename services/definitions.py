@@ -108,8 +108,7 @@ def deploy(fd: Flowdesk, files: dict[str, bytes], by: Principal,
                                 "sha256": parsed.sha256, "files": sorted(texts)})
             return row, True
     except IntegrityError:
-        raise Conflict("Another deployment of this process finished at the same moment; "
-                       "retry.") from None
+        raise Conflict.of("definition.deploy_race") from None
 
 
 def _schedule_starts(uow: UnitOfWork, row: Row, schedules: list[StartSchedule],
@@ -191,6 +190,6 @@ def get_definition(fd: Flowdesk, user: Principal, definition_id: int) -> Row:
     with fd.uow(read_only=True) as uow:
         row = uow.execute(_with_group().where(DEFS.c.id == definition_id)).first()
         if row is None:
-            raise NotFound(f"No process definition {definition_id}.")
+            raise NotFound.of("definition.not_found", definition=definition_id)
         process_groups.require_xml_reader(uow, user, row.key)
     return row

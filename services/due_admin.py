@@ -80,9 +80,9 @@ def set_task_due(fd: Flowdesk, user: Principal, task_id: int, due_at: datetime,
     with fd.uow() as conn:
         task = conn.execute(q.TASK, {"task_id": task_id}).mappings().first()
         if task is None:
-            raise NotFound(f"No task {task_id}.")
+            raise NotFound.of("task.not_found", task=task_id)
         if task["state"] not in q.ACTIVE:
-            raise Conflict(f"Task {task_id} is {task['state']}; only open tasks have a due time.")
+            raise Conflict.of("task.due_not_open", task=task_id, state=task["state"])
         live = conn.execute(select(clocks).where(clocks.c.task_id == task_id,
                                                  clocks.c.status == "running")).mappings().all()
         for row in live:
@@ -113,13 +113,11 @@ def set_timer_due(fd: Flowdesk, user: Principal, row_id: int, due_at: datetime) 
     with fd.uow() as conn:
         row = conn.execute(select(due).where(due.c.id == row_id)).mappings().first()
         if row is None:
-            raise NotFound(f"No armed timer {row_id}.")
+            raise NotFound.of("timer.not_found", row=row_id)
         outbox = row["kind"] in ("throw", "deliver") and row["state"] in ("pending", "failed")
         if not outbox and (row["state"] != "pending" or row["kind"] not in ("timer", "start")):
-            raise Conflict(f"Due work {row_id} is a {row['state']} {row['kind']}; only pending "
-                           "timers and scheduled starts can be moved, and thrown messages "
-                           "and signals sent again (SLA clocks move with their task's due "
-                           "time).")
+            raise Conflict.of("timer.not_movable", row=row_id, state=row["state"],
+                              kind=row["kind"])
         if outbox:
             conn.execute(due.update().where(due.c.id == row_id).values(
                 due_at=due_at, state="pending", attempts=0))
@@ -135,7 +133,7 @@ def set_timer_due(fd: Flowdesk, user: Principal, row_id: int, due_at: datetime) 
             try:
                 step(conn, fd, instance, move, now)
             except KeyError:
-                raise Conflict("The timer is no longer waiting in its instance.") from None
+                raise Conflict.of("timer.gone") from None
         audit.record(conn, now, user.username, "timer.due_changed",
                      instance_id=row["instance_id"], definition_id=row["definition_id"],
                      before={"due_at": _iso(row["due_at"])},
@@ -153,14 +151,13 @@ def set_task_waiting(fd: Flowdesk, user: Principal, task_id: int,
     with fd.uow() as conn:
         task = conn.execute(q.TASK, {"task_id": task_id}).mappings().first()
         if task is None:
-            raise NotFound(f"No task {task_id}.")
+            raise NotFound.of("task.not_found", task=task_id)
         mine = task["assignee"] == user.username or (task["assignee"] is None
                                                       and in_groups(user, task))
         if not mine and not user.has_role("supervisor", "admin"):
-            raise Forbidden(f"Only the assignee of task {task_id} (or, while it is unclaimed, "
-                            "its group) or a supervisor can say what it waits for.")
+            raise Forbidden.of("task.waiting_refused", task=task_id)
         if task["state"] not in q.ACTIVE:
-            raise Conflict(f"Task {task_id} is {task['state']}.")
+            raise Conflict.of("task.state", task=task_id, state=task["state"])
         conn.execute(q.tasks.update().where(q.tasks.c.id == task_id)
                      .values(waiting_reason=reason, waiting_note=note))
         changed = set_waiting(conn, fd.sla, task_id=task_id, instance_id=None, reason=reason,
@@ -187,13 +184,12 @@ def set_instance_waiting(fd: Flowdesk, user: Principal, instance_id: int,
                                        q.instances.c.waiting_note)
                                 .where(q.instances.c.id == instance_id)).mappings().first()
         if instance is None:
-            raise NotFound(f"No process instance {instance_id}.")
+            raise NotFound.of("instance.not_found", instance=instance_id)
         if not user.has_role("supervisor", "admin") and not _holds_task_of(conn, user,
                                                                            instance_id):
-            raise Forbidden(f"Only a supervisor, an admin or the assignee of an open task of "
-                            f"instance {instance_id} can say what it waits for.")
+            raise Forbidden.of("instance.waiting_refused", instance=instance_id)
         if instance["status"] in FINAL_STATUSES:
-            raise Conflict(f"Instance {instance_id} is {instance['status']}.")
+            raise Conflict.of("instance.state", instance=instance_id, status=instance["status"])
         conn.execute(q.instances.update().where(q.instances.c.id == instance_id)
                      .values(waiting_reason=reason, waiting_note=note))
         changed = set_waiting(conn, fd.sla, task_id=None, instance_id=instance_id, reason=reason,

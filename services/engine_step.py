@@ -100,8 +100,7 @@ def save_state(uow: UnitOfWork, instance: Instance, state: str, result: StepResu
         "new_variables": json_safe(result.variables), "now": now,
         "ended": now if result.status in FINAL_STATUSES else None})
     if changed != 1:
-        raise Stale(f"Instance {instance['id']} was changed by someone else; reload and "
-                    "retry.")
+        raise Stale.of("instance.changed", instance=instance["id"])
     return new_version
 
 

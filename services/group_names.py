@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 
 from services import audit
 from services.context import Flowdesk
-from services.errors import Invalid, NotFound
+from services.errors import Invalid, NotFound, coded_field
 from services.principal import Principal, require_role
 from store.tables import Group
 
@@ -29,13 +29,13 @@ def set_display_name(fd: Flowdesk, user: Principal, name: str, display_name: str
     require_role(user, "admin")
     display = (display_name or "").strip() or None
     if display is not None and len(display) > MAX_LENGTH:
-        raise Invalid(f"The display name is longer than {MAX_LENGTH} characters.", [
-            {"field": "display_name", "location": "json",
-             "message": f"at most {MAX_LENGTH} characters"}])
+        raise Invalid.of("group.display_name_long",
+                         [coded_field("display_name", "field.at_most", max=MAX_LENGTH)],
+                         max=MAX_LENGTH)
     with fd.uow() as uow:
         row = uow.execute(select(GROUPS).where(GROUPS.c.name == name)).mappings().first()
         if row is None:
-            raise NotFound(f"No group named '{name}'.")
+            raise NotFound.of("group.no_group_named", group=name)
         uow.execute(update(GROUPS).where(GROUPS.c.id == row["id"]).values(display_name=display))
         audit.record(uow, fd.now(), user.username, "group.renamed",
                      before={"name": name, "display_name": row["display_name"]},

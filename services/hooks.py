@@ -59,8 +59,7 @@ class Hooks:
     def start_data(self, uow: UnitOfWork, name: str, now: datetime, timezone: str) -> dict:
         provider = self.providers.get(name)
         if provider is None:
-            raise Invalid(f"The process asks for start data '{name}', which Flowdesk does not "
-                          f"provide (known: {', '.join(sorted(self.providers))}).")
+            raise Invalid.of("instance.start_data", name=name, known=sorted(self.providers))
         return provider(uow, now, timezone)
 
     def perform(self, uow: UnitOfWork, instance: Any, actions: list[HostAction],

@@ -9,7 +9,7 @@ from services import audit
 from services import sessions
 from services.api_tokens import CLI, create_token  # noqa: F401 - create_token: where callers find it
 from services.context import Flowdesk
-from services.errors import Invalid, NotFound
+from services.errors import Invalid, NotFound, coded_field
 from services.passwords import MIN_LENGTH, hash_password
 from services.principal import ROLES, Principal, require_role
 from store.tables import ApiToken, Group, User, UserGroup
@@ -40,7 +40,7 @@ def _check_roles(roles: Iterable[str]) -> list[str]:
     roles = [r.strip() for r in roles if r.strip()]
     unknown = sorted(set(roles) - set(ROLES))
     if unknown:
-        raise Invalid(f"Unknown role(s) {', '.join(unknown)}; use {', '.join(ROLES)}.")
+        raise Invalid.of("user.unknown_roles", unknown=unknown, roles=list(ROLES))
     return roles or ["staff"]
 
 
@@ -90,11 +90,11 @@ def ensure_user(fd: Flowdesk, username: str, roles: Iterable[str] = ("staff",),
 def set_password(fd: Flowdesk, username: str, password: str, actor: str = "cli") -> None:
     """Let a user sign in to the web UI with this password (stored as a scrypt hash)."""
     if len(password) < MIN_LENGTH:
-        raise Invalid(f"A password needs at least {MIN_LENGTH} characters.",
-                      [{"field": "password", "message": "too short", "location": "json"}])
+        raise Invalid.of("user.password_short", [coded_field("password", "field.password_short")],
+                         min=MIN_LENGTH)
     with fd.uow() as uow:
         if _user(uow, username) is None:
-            raise NotFound(f"No user '{username}'.")
+            raise NotFound.of("user.not_found", user=username)
         uow.execute(update(USERS).where(USERS.c.username == username)
                     .values(password_hash=hash_password(password)))
         audit.record(uow, fd.now(), actor, "user.password_set", after={"username": username})
@@ -136,7 +136,7 @@ def set_active(fd: Flowdesk, username: str, active: bool, by: Principal = CLI) -
     with fd.uow() as uow:
         user = _user(uow, username)
         if user is None:
-            raise NotFound(f"No user '{username}'.")
+            raise NotFound.of("user.not_found", user=username)
         if bool(user["active"]) == active:
             return False
         uow.execute(update(USERS).where(USERS.c.id == user["id"]).values(active=active))

@@ -27,7 +27,7 @@ def get_diagram(fd: Flowdesk, user: Principal, instance_id: int) -> dict:
                                   case_visible(user).label("visible"))
                            .where(INSTANCES.c.id == instance_id)).mappings().first()
         if head is None:
-            raise NotFound(f"No process instance {instance_id}.")
+            raise NotFound.of("instance.not_found", instance=instance_id)
         if not head["visible"]:
             raise refuse_case(user, instance_id)
         definition = uow.execute(select(DEFS).where(DEFS.c.id == head["definition_id"])

@@ -29,7 +29,7 @@ def get_instance(fd: Flowdesk, user: Principal, instance_id: int) -> dict:
         head = uow.execute(select(*_HEAD_COLUMNS, case_visible(user).label("visible"))
                            .where(INSTANCES.c.id == instance_id)).mappings().first()
         if head is None:
-            raise NotFound(f"No process instance {instance_id}.")
+            raise NotFound.of("instance.not_found", instance=instance_id)
         if not head["visible"]:
             raise refuse_case(user, instance_id)
         instance = {k: v for k, v in head.items() if k != "visible"}

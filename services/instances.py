@@ -11,7 +11,7 @@ from engine.start_form import validate_start
 from services import audit, customers, due_work, external_task_rows
 from services.context import Flowdesk
 from services.engine_step import FINAL_STATUSES, apply_result, keep_live, step
-from services.errors import Conflict, Invalid, NotFound
+from services.errors import Conflict, Invalid, NotFound, coded_field
 from services.instance_reads import get_instance, list_instances  # noqa: F401 - the routes' service
 from services.plain_json import json_safe
 from services.principal import Principal, require_role
@@ -29,8 +29,9 @@ def find_definition(uow: UnitOfWork, key: str, version: int | None) -> RowMappin
         row = uow.execute(q.DEFINITION_VERSION,
                               {"key": key, "version": version}).mappings().first()
     if row is None:
-        what = f"version {version} of '{key}'" if version is not None else f"'{key}'"
-        raise NotFound(f"No deployed process {what}.")
+        if version is not None:
+            raise NotFound.of("process.version_not_deployed", process=key, version=version)
+        raise NotFound.of("process.not_deployed", process=key)
     return row
 
 
@@ -68,8 +69,9 @@ def start_in(uow: UnitOfWork, fd: Flowdesk, actor: str, definition: RowMapping,
     it at its message or signal start event."""
     parsed = fd.parsed(uow, definition["id"])
     if related_case_no is not None and not customers.case_exists(uow, related_case_no):
-        raise Invalid(f"No case {related_case_no} to refer to.", [
-            {"field": "related_case_no", "message": "unknown case", "location": "json"}])
+        raise Invalid.of("case.no_such_related",
+                         [coded_field("related_case_no", "field.unknown_case")],
+                         case=related_case_no)
     case_no = customers.next_case_no(uow, parsed.case_prefix, now, fd.settings.timezone)
     provided = (fd.hooks.start_data(uow, parsed.start_data, now, fd.settings.timezone)
                 if parsed.start_data else {})
@@ -111,7 +113,7 @@ def _load_for_admin(uow: UnitOfWork, instance_id: int) -> RowMapping:
     """The instance's head row (no state), or 404."""
     instance = uow.execute(q.INSTANCE_HEAD, {"instance_id": instance_id}).mappings().first()
     if instance is None:
-        raise NotFound(f"No process instance {instance_id}.")
+        raise NotFound.of("instance.not_found", instance=instance_id)
     return instance
 
 
@@ -121,7 +123,8 @@ def cancel_instance(fd: Flowdesk, user: Principal, instance_id: int, reason: str
     with fd.uow() as uow:
         instance = _load_for_admin(uow, instance_id)
         if instance["status"] in FINAL_STATUSES:
-            raise Conflict(f"Instance {instance_id} is already {instance['status']}.")
+            raise Conflict.of("instance.already_ended", instance=instance_id,
+                              status=instance["status"])
         step(uow, fd, instance, lambda _parsed, wf: fd.runtime.cancel(wf), now)
         audit.record(uow, now, user.username, "instance.cancelled", instance_id=instance_id,
                      before={"status": instance["status"]},
@@ -138,7 +141,8 @@ def retry_instance(fd: Flowdesk, user: Principal, instance_id: int,
     with fd.uow() as uow:
         instance = _load_for_admin(uow, instance_id)
         if instance["status"] != "error":
-            raise Conflict(f"Instance {instance_id} is {instance['status']}, not in error.")
+            raise Conflict.of("instance.not_in_error", instance=instance_id,
+                              status=instance["status"])
         uow.execute(q.incidents.update().where(q.incidents.c.instance_id == instance_id,
                                                    q.incidents.c.resolved_at.is_(None))
                         .values(resolved_at=now))
@@ -163,11 +167,10 @@ def update_variables(fd: Flowdesk, user: Principal, instance_id: int, variables:
     with fd.uow() as uow:
         instance = _load_for_admin(uow, instance_id)
         if instance["status"] in FINAL_STATUSES:
-            raise Conflict(f"Instance {instance_id} is {instance['status']}: its variables "
-                           "can no longer change.")
+            raise Conflict.of("instance.variables_ended", instance=instance_id,
+                              status=instance["status"])
         if instance["status"] == "error":
-            raise Conflict(f"Instance {instance_id} is in error: retry it with the corrected "
-                           "variables instead.")
+            raise Conflict.of("instance.variables_in_error", instance=instance_id)
         before = uow.scalar(select(q.instances.c.variables)
                             .where(q.instances.c.id == instance_id)) or {}
         result, _ = step(uow, fd, instance, lambda parsed, wf: fd.runtime.update_variables(

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from services import audit, masking
 from services.context import Flowdesk
-from services.errors import Invalid, field_error
+from services.errors import Invalid, coded_field
 from services.principal import Principal, require_role
 from services.visibility import INSTANCES, case_visible
 from store.tables import Customer
@@ -36,9 +36,8 @@ def lookup(fd: Flowdesk, user: Principal, **given: str | None) -> list[dict]:
     require_role(user, "staff", "supervisor", "admin")
     named = [(k, v.strip()) for k, v in given.items() if k in FIELDS and v and v.strip()]
     if len(named) != 1:
-        raise Invalid("Look a case up by exactly one of case_no, order_no or phone.",
-                      [field_error(k, "give exactly one of case_no, order_no, phone", "query")
-                       for k in FIELDS])
+        raise Invalid.of("lookup.one_key",
+                         [coded_field(k, "field.one_of_lookup", "query") for k in FIELDS])
     by, value = named[0]
     query = (select(INSTANCES.c.id, INSTANCES.c.case_no, INSTANCES.c.process_key,
                     INSTANCES.c.status, INSTANCES.c.started_at, INSTANCES.c.ended_at,

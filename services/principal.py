@@ -32,5 +32,5 @@ def system(name: str, *roles: str) -> Principal:
 
 def require_role(user: Principal, *roles: str) -> None:
     if not user.has_role(*roles):
-        raise Forbidden(f"This needs the role {' or '.join(roles)}; "
-                        f"'{user.username}' has {', '.join(sorted(user.roles)) or 'none'}.")
+        raise Forbidden.of("role.required", roles=list(roles), user=user.username,
+                           has=sorted(user.roles))

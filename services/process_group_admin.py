@@ -8,7 +8,7 @@ from sqlalchemy import Row, delete, func, insert, select, update
 
 from services import audit
 from services.context import Flowdesk
-from services.errors import Conflict, Invalid, NotFound, field_error
+from services.errors import Conflict, Invalid, NotFound, coded_field
 from services.principal import Principal, require_role
 from services.process_groups import (DEFAULT_GROUP, DESIGNERS, GROUPS, KEYS,
                                      ensure_default_group, group_named)
@@ -29,12 +29,11 @@ def list_groups(fd: Flowdesk, by: Principal) -> list[dict]:
 def create_group(fd: Flowdesk, by: Principal, name: str, description: str) -> dict:
     require_role(by, "admin")
     if not NAME.fullmatch(name):
-        raise Invalid("A process group's name is 1 to 100 letters, digits, '_', '-' or '.'.",
-                      [field_error("name", "letters, digits, '_', '-', '.'")])
+        raise Invalid.of("group.bad_name", [coded_field("name", "field.group_name")])
     now = fd.now()
     with fd.uow() as uow:
         if group_named(uow, name) is not None:
-            raise Conflict(f"The process group '{name}' exists already.")
+            raise Conflict.of("group.exists", group=name)
         uow.execute(insert(GROUPS).values(name=name, description=description, created_at=now))
         audit.record(uow, now, by.username, "process_group.created",
                      after={"name": name, "description": description})
@@ -69,7 +68,7 @@ def remove_designer(fd: Flowdesk, by: Principal, name: str, username: str) -> No
         group = _group(uow, name)
         user_id = uow.scalar(select(USERS.c.id).where(USERS.c.username == username))
         if user_id is None or not _is_designer(uow, group.id, user_id):
-            raise NotFound(f"'{username}' is not a designer of the process group '{name}'.")
+            raise NotFound.of("group.not_designer", user=username, group=name)
         uow.execute(delete(DESIGNERS).where(DESIGNERS.c.group_id == group.id,
                                             DESIGNERS.c.user_id == user_id))
         audit.record(uow, now, by.username, "process_group.designer_removed",
@@ -83,11 +82,11 @@ def move_key(fd: Flowdesk, by: Principal, key: str, name: str) -> dict:
     with fd.uow() as uow:
         latest = uow.scalar(select(func.max(DEFS.c.id)).where(DEFS.c.key == key))
         if latest is None:
-            raise NotFound(f"No process '{key}' is deployed.")
+            raise NotFound.of("group.process_not_deployed", process=key)
         target = group_named(uow, name)
         if target is None:
-            raise Invalid(f"There is no process group '{name}'.",
-                          [field_error("process_group", "no such process group")])
+            raise Invalid.of("group.no_such", [coded_field("process_group", "field.no_such_group")],
+                             group=name)
         before = uow.execute(select(GROUPS.c.name).join(KEYS, KEYS.c.group_id == GROUPS.c.id)
                              .where(KEYS.c.key == key)).scalar()
         if before is None:
@@ -104,7 +103,7 @@ def move_key(fd: Flowdesk, by: Principal, key: str, name: str) -> dict:
 def _group(uow: UnitOfWork, name: str) -> Row:
     found = group_named(uow, name)
     if found is None:
-        raise NotFound(f"No process group '{name}'.")
+        raise NotFound.of("group.not_found", group=name)
     return found
 
 
@@ -112,10 +111,9 @@ def _designer_user(uow: UnitOfWork, username: str) -> Row:
     user = uow.execute(select(USERS.c.id, USERS.c.roles)
                        .where(USERS.c.username == username)).first()
     if user is None:
-        raise NotFound(f"No user '{username}'.")
+        raise NotFound.of("group.user_not_found", user=username)
     if not {"designer", "admin"} & set(user.roles.split(",")):
-        raise Invalid(f"'{username}' has neither the designer nor the admin role; give it the "
-                      f"designer role first (flowdesk users create {username} --role designer).")
+        raise Invalid.of("group.not_a_designer_role", user=username)
     return user
 
 

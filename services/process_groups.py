@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import Row, insert, select
 
 from services.context import Flowdesk
-from services.errors import Forbidden, Invalid, field_error
+from services.errors import Forbidden, Invalid, coded_field
 from services.principal import Principal, require_role
 from store.tables import ProcessGroup, ProcessGroupDesigner, ProcessKey
 from store.uow import UnitOfWork
@@ -53,15 +53,17 @@ def groups_to_deploy_into(fd: Flowdesk, user: Principal) -> list[dict]:
     return [{"name": row.name, "description": row.description} for row in rows]
 
 
-def require_designer_of(uow: UnitOfWork, user: Principal, group: Row, doing: str) -> None:
-    """Admins may; a designer only in a group they design. Raises Forbidden with a sentence."""
+def require_designer_of(uow: UnitOfWork, user: Principal, group: Row, doing: str,
+                        key: str) -> None:
+    """Admins may; a designer only in a group they design. Raises Forbidden saying what was
+    refused (``doing``: a ``group.doing.*`` code of ``services.error_texts`` about ``key``)."""
     if user.has_role("admin"):
         return
     if user.has_role("designer") and uow.scalar(select(DESIGNERS.c.user_id).where(
             DESIGNERS.c.group_id == group.id, DESIGNERS.c.user_id == user.id)) is not None:
         return
-    raise Forbidden(f"Only designers of the process group '{group.name}' and admins may "
-                    f"{doing}; '{user.username}' is not one of them (an admin adds designers).")
+    raise Forbidden.of("group.designers_only", group=group.name, user=user.username,
+                       doing=doing, process=key)
 
 
 def place_for_deploy(uow: UnitOfWork, user: Principal, key: str, requested: str | None,
@@ -72,14 +74,14 @@ def place_for_deploy(uow: UnitOfWork, user: Principal, key: str, requested: str 
     current = group_of_key(uow, key)
     if current is not None:
         if requested and requested != current.name:
-            raise Invalid(f"The process '{key}' belongs to the process group '{current.name}'; "
-                          f"an admin moves it with PUT /api/v1/admin/process-keys/{key}.",
-                          [field_error("process_group", f"'{key}' is in '{current.name}'",
-                                       "form")])
-        require_designer_of(uow, user, current, f"deploy a new version of '{key}'")
+            raise Invalid.of("group.process_elsewhere",
+                             [coded_field("process_group", "field.process_elsewhere", "form",
+                                          process=key, group=current.name)],
+                             process=key, group=current.name)
+        require_designer_of(uow, user, current, "group.doing.deploy", key)
         return current
     group = _group_for_new_key(uow, user, requested, now)
-    require_designer_of(uow, user, group, f"deploy the new process '{key}' into it")
+    require_designer_of(uow, user, group, "group.doing.deploy_new", key)
     uow.execute(insert(KEYS).values(key=key, group_id=group.id))
     return group
 
@@ -92,20 +94,19 @@ def _group_for_new_key(uow: UnitOfWork, user: Principal, requested: str | None,
         if found is None:
             choices = (list(uow.execute(select(GROUPS).order_by(GROUPS.c.name)))
                        if user.has_role("admin") else mine)
-            raise Invalid(f"There is no process group '{requested}'; "
-                          f"you may choose: {_names(choices)}.",
-                          [field_error("process_group", "no such process group", "form")])
+            raise Invalid.of("group.no_such_choice",
+                             [coded_field("process_group", "field.no_such_group", "form")],
+                             group=requested, choices=[g.name for g in choices])
         return found
     if len(mine) == 1:
         return mine[0]
     if user.has_role("admin"):
         return ensure_default_group(uow, now)
     if not mine:
-        raise Forbidden(f"'{user.username}' designs no process group, so cannot deploy a new "
-                        f"process; an admin adds designers to a group.")
-    raise Invalid(f"Name the process group for the new process (process_group): one of "
-                  f"{_names(mine)}.",
-                  [field_error("process_group", "required: you design several groups", "form")])
+        raise Forbidden.of("group.designs_none", user=user.username)
+    raise Invalid.of("group.name_one",
+                     [coded_field("process_group", "field.group_required", "form")],
+                     choices=[g.name for g in mine])
 
 
 def require_xml_reader(uow: UnitOfWork, user: Principal, key: str) -> None:
@@ -116,8 +117,4 @@ def require_xml_reader(uow: UnitOfWork, user: Principal, key: str) -> None:
     if group is None:  # only possible for a key deployed in this very moment
         require_role(user, "admin")
         return
-    require_designer_of(uow, user, group, f"read the XML of '{key}'")
-
-
-def _names(groups: list[Row]) -> str:
-    return ", ".join(g.name for g in groups) or "none"
+    require_designer_of(uow, user, group, "group.doing.read_xml", key)

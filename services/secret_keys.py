@@ -90,9 +90,7 @@ def load(settings: Settings) -> SecretBox:
         return SecretBox(_split(settings.secrets_key.replace(",", "\n")))
     path = key_file(settings)
     if path is None:
-        raise Unavailable("Secrets need a key that is not in the database: set "
-                          "FLOWDESK_SECRETS_KEY (from `flowdesk secrets generate-key`) or "
-                          "FLOWDESK_SECRETS_KEY_FILE on every Flowdesk process.")
+        raise Unavailable.of("secret.no_key")
     return SecretBox(read_key_file(path))
 
 

@@ -16,7 +16,7 @@ from engine import secret_refs
 
 from services import audit, secret_keys
 from services.context import Flowdesk
-from services.errors import Invalid, NotFound, field_error
+from services.errors import Invalid, NotFound, coded_field
 from services.principal import Principal, require_role
 from store.tables import Secret
 from store.uow import UnitOfWork
@@ -32,9 +32,8 @@ Resolver = Callable[[Collection[str]], dict[str, str]]
 
 def _check_name(name: str) -> None:
     if not secret_refs.is_name(name):
-        raise Invalid(f"'{name}' is not a secret name.", [field_error(
-            "name", "a letter, then letters, digits, '_', '-' or '.'; at most 100 characters",
-            "path")])
+        raise Invalid.of("secret.bad_name", [coded_field("name", "field.secret_name", "path")],
+                         name=name)
 
 
 def list_secrets(fd: Flowdesk, user: Principal) -> list[dict]:
@@ -57,13 +56,11 @@ def put_secret(fd: Flowdesk, user: Principal, name: str, value: str,
     _check_name(name)
     errors = []
     if not isinstance(value, str) or not 0 < len(value) <= MAX_VALUE_CHARS:
-        errors.append(field_error("value", f"a string of 1 to {MAX_VALUE_CHARS} characters"))
+        errors.append(coded_field("value", "field.length_between", max=MAX_VALUE_CHARS))
     if not isinstance(description, str) or len(description) > MAX_DESCRIPTION_CHARS:
-        errors.append(field_error("description",
-                                  f"a string of at most {MAX_DESCRIPTION_CHARS} characters"))
+        errors.append(coded_field("description", "field.at_most", max=MAX_DESCRIPTION_CHARS))
     if errors:
-        raise Invalid("The secret is invalid: " + ", ".join(e["field"] for e in errors),
-                      errors)
+        raise Invalid.of("secret.invalid", errors, fields=[e["field"] for e in errors])
     sealed = fd.secret_box().seal(name, value)
     now: datetime = fd.now()
     with fd.uow() as conn:
@@ -87,7 +84,7 @@ def delete_secret(fd: Flowdesk, user: Principal, name: str) -> None:
     with fd.uow() as conn:
         deleted = conn.execute(_table.delete().where(_table.c.name == name)).rowcount
         if not deleted:
-            raise NotFound(f"No secret named '{name}'.")
+            raise NotFound.of("secret.not_found", name=name)
         audit.record(conn, fd.now(), user.username, "secret.deleted", before={"name": name})
 
 
@@ -102,8 +99,7 @@ def resolve(uow: UnitOfWork, box: secret_keys.SecretBox,
         select(_table.c.name, _table.c.ciphertext).where(_table.c.name.in_(wanted)))}
     missing = [name for name in wanted if name not in rows]
     if missing:
-        raise NotFound(f"No secret named {', '.join(repr(n) for n in missing)}: an admin "
-                       "has to add it to the secrets first.")
+        raise NotFound.of("secret.missing", names=[repr(n) for n in missing])
     return {name: box.open(name, token) for name, token in rows.items()}
 
 
@@ -136,5 +132,5 @@ def reseal_all(fd: Flowdesk, actor: str) -> tuple[int, int]:
 def _listed(conn: UnitOfWork, name: str) -> dict:
     row = conn.execute(select(*_LISTED).where(_table.c.name == name)).mappings().first()
     if row is None:
-        raise NotFound(f"No secret named '{name}'.")
+        raise NotFound.of("secret.not_found", name=name)
     return dict(row)

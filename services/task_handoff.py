@@ -13,7 +13,7 @@ from sqlalchemy import insert, select
 
 from services import audit
 from services.context import Flowdesk
-from services.errors import Conflict, Forbidden, Invalid, NotFound
+from services.errors import Conflict, Forbidden, Invalid, NotFound, coded_field
 from services.principal import Principal
 from store import queries as q
 from store.tables import Group, Notification, User, UserGroup
@@ -41,15 +41,12 @@ def check_may_assign(uow: UnitOfWork, user: Principal, task: dict, assignee: str
             raise _unknown_user(assignee)
         return
     if task["assignee"] != user.username:
-        raise Forbidden(f"Task {task['id']} is not yours to hand on: only its assignee or a "
-                        "supervisor can reassign it (claim an unclaimed task first).")
+        raise Forbidden.of("task.assign_not_yours", task=task["id"])
     if assignee not in _members(uow, task_groups(task)):
         if not _is_active(uow, assignee):
             raise _unknown_user(assignee)
-        raise Invalid(f"'{assignee}' is not in the task's group "
-                      f"'{task['candidate_group']}'; ask a supervisor to assign it.",
-                      [{"field": "user", "message": "not a member of the task's group",
-                        "location": "json"}])
+        raise Invalid.of("task.assign_not_member", [coded_field("user", "field.not_group_member")],
+                         user=assignee, group=task["candidate_group"])
 
 
 def assignees(fd: Flowdesk, user: Principal, task_id: int) -> list[dict]:
@@ -73,16 +70,14 @@ def escalate(fd: Flowdesk, user: Principal, task_id: int, reason: str) -> dict:
     """Flag an open task to the supervisors with a reason (again: the newer reason wins)."""
     reason = reason.strip()
     if not reason:
-        raise Invalid("Say why the task is escalated.",
-                      [{"field": "reason", "message": "must not be blank", "location": "json"}])
+        raise Invalid.of("task.escalate_reason", [coded_field("reason", "field.not_blank")])
     now = fd.now()
     with fd.uow() as uow:
         task = _task(uow, task_id)
         if not user.has_role(*SUPERVISES) and not _holds_or_queue(user, task):
-            raise Forbidden(f"Only the assignee of task {task_id} (or, while it is unclaimed, "
-                            "its group) or a supervisor can escalate it.")
+            raise Forbidden.of("task.escalate_refused", task=task_id)
         if task["state"] not in q.ACTIVE:
-            raise Conflict(f"Task {task_id} is {task['state']}; only open tasks are escalated.")
+            raise Conflict.of("task.escalate_not_open", task=task_id, state=task["state"])
         uow.execute(q.tasks.update().where(q.tasks.c.id == task_id).values(
             escalated_at=now, escalated_by=user.username, escalation_reason=reason))
         uow.execute(insert(Notification).values(
@@ -101,15 +96,15 @@ def escalate(fd: Flowdesk, user: Principal, task_id: int, reason: str) -> dict:
 def _task(uow: UnitOfWork, task_id: int) -> dict:
     row = uow.execute(q.TASK, {"task_id": task_id}).mappings().first()
     if row is None:
-        raise NotFound(f"No task {task_id}.")
+        raise NotFound.of("task.not_found", task=task_id)
     return dict(row)
 
 
 def _require_sees(user: Principal, task: dict) -> None:
     if not (user.has_role(*SUPERVISES) or task["assignee"] == user.username
             or any(g in user.groups for g in task_groups(task))):
-        raise Forbidden(f"Task {task['id']} belongs to the group '{task['candidate_group']}', "
-                        f"which '{user.username}' is not in.")
+        raise Forbidden.of("task.not_in_group", task=task["id"], group=task["candidate_group"],
+                           user=user.username)
 
 
 def _members(uow: UnitOfWork, groups: list[str]) -> set[str]:
@@ -127,5 +122,5 @@ def _is_active(uow: UnitOfWork, username: str) -> bool:
 
 
 def _unknown_user(username: str) -> Invalid:
-    return Invalid(f"No active user '{username}'.",
-                   [{"field": "user", "message": "unknown user", "location": "json"}])
+    return Invalid.of("task.unknown_user", [coded_field("user", "field.unknown_user")],
+                      user=username)

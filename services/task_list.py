@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import and_, bindparam, case, func, or_, select
 
 from services.context import Flowdesk
-from services.errors import Invalid
+from services.errors import Invalid, coded_field
 from services.principal import Principal
 from store import queries as q
 from store.display_names import group_name, process_name
@@ -26,10 +26,9 @@ def _order(sort: str) -> list:
     for part in [p.strip() for p in sort.split(",") if p.strip()]:
         column = SORTS.get(part.lstrip("-"))
         if column is None:
-            raise Invalid(f"Cannot sort by '{part}'; use {', '.join(SORTS)} "
-                                "(prefix '-' for descending).",
-                                [{"field": "sort", "message": f"unknown sort key {part}",
-                                  "location": "query"}])
+            raise Invalid.of("task.sort_unknown",
+                             [coded_field("sort", "field.unknown_sort", "query", key=part)],
+                             key=part, keys=list(SORTS))
         order.append(column.desc() if part.startswith("-") else column.asc())
     return order + [T.c.id.asc()]
 
@@ -180,9 +179,8 @@ def _today(fd: Flowdesk, tz: str | None) -> tuple[datetime, datetime]:
     try:
         zone = ZoneInfo(tz or fd.settings.timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise Invalid(f"Unknown time zone '{tz}'.", [
-            {"field": "tz", "message": "not an IANA time zone name", "location": "query"}]
-        ) from None
+        raise Invalid.of("task.time_zone", [coded_field("tz", "field.time_zone", "query")],
+                         zone=tz) from None
     local = fd.now().astimezone(zone)
     start = datetime.combine(local.date(), time(0), zone)
     return start, datetime.combine(local.date() + timedelta(days=1), time(0), zone)

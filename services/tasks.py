@@ -39,11 +39,11 @@ def _can_see(user: Principal, task: dict) -> bool:
 def _visible(user: Principal, task_id: int, row: object) -> dict:
     """The task row as a dict: 404 if there is none, 403 if the user may not see it."""
     if row is None:
-        raise NotFound(f"No task {task_id}.")
+        raise NotFound.of("task.not_found", task=task_id)
     task = dict(row)  # type: ignore[call-overload]
     if not _can_see(user, task):
-        raise Forbidden(f"Task {task_id} belongs to the group '{task['candidate_group']}', "
-                        f"which '{user.username}' is not in.")
+        raise Forbidden.of("task.not_in_group", task=task_id, group=task["candidate_group"],
+                           user=user.username)
     return task
 
 
@@ -69,7 +69,7 @@ def get_task(fd: Flowdesk, user: Principal, task_id: int) -> dict:
 
 def _require_active(task: dict) -> None:
     if task["state"] not in ACTIVE_TASK_STATES:
-        raise Conflict(f"Task {task['id']} is {task['state']}, not open.")
+        raise Conflict.of("task.not_open", task=task["id"], state=task["state"])
 
 
 @functools.lru_cache(maxsize=32)
@@ -86,7 +86,7 @@ def _set(uow: UnitOfWork, task: dict, **values: object) -> dict:
     params.update(task_id=task["id"], expected_assignee=task["assignee"])
     changed = _update_statement(tuple(sorted(values))).rowcount(uow, params)
     if changed != 1:
-        raise Conflict(f"Task {task['id']} was changed by someone else; reload it.")
+        raise Conflict.of("task.changed", task=task["id"])
     return {**task, **values}
 
 
@@ -106,10 +106,10 @@ def claim(fd: Flowdesk, user: Principal, task_id: int) -> dict:
         if task["assignee"] == user.username:
             return task
         if task["assignee"] is not None:
-            raise Conflict(f"Task {task_id} is already claimed by '{task['assignee']}'.")
+            raise Conflict.of("task.claimed", task=task_id, user=task["assignee"])
         if not in_groups(user, task) and not user.has_role("admin"):
-            raise Forbidden(f"Only members of '{task['candidate_group']}' can claim task "
-                            f"{task_id}.")
+            raise Forbidden.of("task.claim_members_only", task=task_id,
+                               group=task["candidate_group"])
         after = _set(uow, task, assignee=user.username, state="claimed", claimed_at=now)
         if task["sla_state"] is not None:
             sla.on_task_claimed(uow, fd.sla, task_id, now)
@@ -123,10 +123,9 @@ def unclaim(fd: Flowdesk, user: Principal, task_id: int) -> dict:
         task = _load(uow, task_id, user)
         _require_active(task)
         if task["assignee"] is None:
-            raise Conflict(f"Task {task_id} is not claimed.")
+            raise Conflict.of("task.not_claimed", task=task_id)
         if task["assignee"] != user.username and not user.has_role(*SEES_ALL):
-            raise Forbidden(f"Task {task_id} is claimed by '{task['assignee']}'; only they or "
-                            "a supervisor can release it.")
+            raise Forbidden.of("task.unclaim_refused", task=task_id, user=task["assignee"])
         after = _set(uow, task, assignee=None, state="open", claimed_at=None)
         _audit(uow, now, user, "task.unclaimed", task, after)
         return after
@@ -171,12 +170,12 @@ def _complete_once(fd: Flowdesk, user: Principal, task_id: int, data: dict) -> d
         task, others_open = _load_for_complete(uow, task_id, user)
         _require_active(task)
         if task["assignee"] is not None and task["assignee"] != user.username:
-            raise Forbidden(f"Task {task_id} is claimed by '{task['assignee']}'.")
+            raise Forbidden.of("task.claimed_by_other", task=task_id, user=task["assignee"])
         if task["assignee"] is None and not in_groups(user, task):
-            raise Forbidden(f"Only members of '{task['candidate_group']}' can complete task "
-                            f"{task_id}.")
+            raise Forbidden.of("task.complete_members_only", task=task_id,
+                               group=task["candidate_group"])
         if task["instance_status"] in (*FINAL_STATUSES, "error"):
-            raise Conflict(f"The instance of task {task_id} is {task['instance_status']}.")
+            raise Conflict.of("task.instance_ended", task=task_id, status=task["instance_status"])
         instance = {"id": task["instance_id"], "version": task["instance_version"],
                     "definition_id": task["definition_id"], "process_key": task["process_key"],
                     "business_key": task["business_key"]}

@@ -53,9 +53,7 @@ def customer_visible(user: Principal, customer_id: ColumnElement[int]) -> Column
 
 
 def refuse_case(user: Principal, instance_id: int) -> Forbidden:
-    return Forbidden(f"'{user.username}' does not work on case {instance_id} (no task of it held, "
-                     "none in their groups' lanes); look it up by its case number, order number "
-                     "or the customer's phone for the masked summary (GET /api/v1/lookup).")
+    return Forbidden.of("case.not_yours", user=user.username, instance=instance_id)
 
 
 def may_start(user: Principal, start_lanes: frozenset[str], starters: frozenset[str]) -> bool:
@@ -73,5 +71,5 @@ def require_may_start(user: Principal, process_key: str, start_lanes: frozenset[
     if may_start(user, start_lanes, starters):
         return
     allowed = start_lanes | starters
-    raise Forbidden(f"'{user.username}' may not start '{process_key}': it is started by "
-                    f"{', '.join(sorted(allowed))}, and they are in none of these.")
+    raise Forbidden.of("process.start_refused", user=user.username, process=process_key,
+                       allowed=sorted(allowed))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import request
 
+from api import language
 from api.auth import current_user
 from api.errors import ApiError, takes_form_body
 from api.routes import flowdesk, protected_blueprint
@@ -60,8 +61,8 @@ def validate():  # type: ignore[no-untyped-def]
 def _uploaded_files() -> dict[str, bytes]:
     uploads = request.files.getlist("files")
     if not uploads:
-        raise ApiError("Send the model as multipart/form-data with one or more 'files' parts.",
-                       [{"field": "files", "message": "missing", "location": "files"}])
+        raise ApiError(language.detail("files"), [{"field": "files", "location": "files",
+                                                   "message": language.detail("files_field")}])
     return {u.filename or "upload.bpmn": u.read() for u in uploads}
 
 

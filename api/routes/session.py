@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from api import language
 from api.auth import authenticate, csrf_token, login, logout
 from api.errors import Unauthorized
 from api.routes import flowdesk
@@ -37,7 +38,7 @@ def sign_in(args: dict):  # type: ignore[no-untyped-def]
     """Sign in; the answer sets the session cookie and gives the CSRF token."""
     user = login(flowdesk(), args["username"], args["password"])
     if user is None:
-        raise Unauthorized("Unknown user or wrong password.")
+        raise Unauthorized(language.detail("auth.wrong_password"))
     return _out(user)
 
 

@@ -20,7 +20,7 @@ from engine.calendars import BusinessCalendar
 
 from services import audit, due_work
 from services.context import Flowdesk
-from services.errors import Conflict, Invalid, NotFound, field_error
+from services.errors import Conflict, Invalid, NotFound, coded_field, field_error
 from services.principal import Principal, require_role, system
 from services.sla.book import calendars, policies
 from services.sla import policy_input, retime, what_if
@@ -36,13 +36,14 @@ def _problems(exc: Exception) -> Invalid:
     errors = [{"field": e["field"], "message": e["message"], "location": "json",
                **({"code": e["code"], "params": e.get("params", {})} if "code" in e else {})}
               for e in getattr(exc, "errors", [])]
-    return Invalid(f"The configuration is invalid: {exc}", errors)
+    return Invalid.of("sla.config_invalid", errors, problem=str(exc))
 
 
 def _row(conn: UnitOfWork, table: Any, name: str, what: str) -> Any:
     row = conn.execute(select(table).where(table.c.name == name)).mappings().first()
     if row is None:
-        raise NotFound(f"No {what} named '{name}'.")
+        raise NotFound.of("sla.calendar_not_found" if what == "calendar"
+                          else "sla.policy_not_found", name=name)
     return row
 
 
@@ -128,7 +129,7 @@ def delete_calendar(fd: Flowdesk, user: Principal, name: str) -> None:
         users = [p["name"] for p in conn.execute(select(policies.c.name, policies.c.config))
                  .mappings() if p["config"].get("calendar") == name]
         if users:
-            raise Conflict(f"Calendar '{name}' is used by the SLA policies {', '.join(users)}.")
+            raise Conflict.of("sla.calendar_in_use", name=name, policies=users)
         conn.execute(calendars.delete().where(calendars.c.id == row["id"]))
         audit.record(conn, fd.now(), user.username, "calendar.deleted",
                      before={"name": name, "config": row["config"]})
@@ -164,8 +165,9 @@ def _preview_duration(text: str, config: dict) -> timedelta:
         raise Invalid(str(exc), [{**field_error("add", str(exc), "query"), "code": exc.code}]) \
             from None
     if duration > PREVIEW_LIMIT:
-        raise Invalid(f"{text!r} is longer than 3660 days.",
-                      [field_error("add", "at most 3660 days", "query")])
+        raise Invalid.of("sla.preview_too_long",
+                         [coded_field("add", "field.at_most_days", "query", days=3660)],
+                         text=repr(text), days=3660)
     return duration
 
 
@@ -198,11 +200,10 @@ def _policy_from(conn: UnitOfWork, name: str, config: dict) -> tuple[sla.SlaPoli
         policy = None
     calendar = config.get("calendar")
     if isinstance(calendar, str) and _calendar_config(conn, calendar) is None:
-        errors.append({"field": "calendar", "message": f"No calendar named '{calendar}'.",
-                       "location": "json"})
+        errors.append(coded_field("calendar", "field.no_calendar", name=calendar))
     if errors or policy is None:
-        fields = ", ".join(dict.fromkeys(e["field"] for e in errors))
-        raise Invalid(f"The SLA policy is invalid ({fields}).", errors)
+        fields = list(dict.fromkeys(e["field"] for e in errors))
+        raise Invalid.of("sla.policy_invalid", errors, fields=fields)
     return policy, config
 
 
@@ -223,9 +224,8 @@ def put_policy(fd: Flowdesk, user: Principal, name: str, config: dict,
     with fd.uow() as conn:
         exists = conn.execute(select(policies.c.id).where(policies.c.name == name)).first()
         if whole and exists is not None and policy_input.missing(config):
-            raise Invalid("A PUT replaces the whole SLA policy; missing: " + ", ".join(
-                e["field"] for e in policy_input.missing(config)) + ".",
-                policy_input.missing(config))
+            left_out = policy_input.missing(config)
+            raise Invalid.of("sla.put_missing", left_out, fields=[e["field"] for e in left_out])
         return _write_policy(conn, fd, user, name, config, apply_to, now)
 
 

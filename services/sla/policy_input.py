@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from engine import durations
+from services.errors import coded_field
 
 FIELDS = ("process_key", "target", "target_ref", "clock", "duration", "calendar", "warning",
           "warn_in_business_hours", "escalations", "pause_when", "enabled")
@@ -19,10 +20,7 @@ FIELDS = ("process_key", "target", "target_ref", "clock", "duration", "calendar"
 
 def missing(config: dict) -> list[dict]:
     """The fields a replacement left out, as problem-details errors."""
-    return [{"field": f, "location": "json",
-             "message": f"{f} is missing: a PUT replaces the whole policy (give null or [] "
-                        "to clear it, or send a PATCH to change some fields)."}
-            for f in FIELDS if f not in config]
+    return [coded_field(f, "field.put_missing", field=f) for f in FIELDS if f not in config]
 
 
 def merged(stored: dict, changes: dict) -> dict:

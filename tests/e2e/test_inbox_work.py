@@ -133,6 +133,7 @@ def test_an_error_toast_stays_until_closed(live, page):  # type: ignore[no-untyp
     escalate.get_by_role("button", name="升级").click()
     error = page.locator(".toast-error")
     expect(error).to_contain_text("操作失败")
+    expect(error).to_contain_text(f"只有任务 {task_id} 的处理人")  # the server's words, in Chinese
     expect(error).to_be_visible()
     error.get_by_role("button", name="关闭").click()
     expect(error).to_have_count(0)

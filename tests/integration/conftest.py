@@ -145,9 +145,9 @@ def tokens(fd) -> dict[str, str]:  # type: ignore[no-untyped-def]
     return out
 
 
-def deploy(server: Client, token: str, files: dict[str, bytes]) -> requests.Response:
+def deploy(server: Client, token: str, files: dict[str, bytes], **kw) -> requests.Response:  # type: ignore[no-untyped-def]
     return server.post("/api/v1/definitions", token,
-                       files=[("files", (name, data)) for name, data in files.items()])
+                       files=[("files", (name, data)) for name, data in files.items()], **kw)
 
 
 # --- helpers the process tests share ---------------------------------------------------------

@@ -22,7 +22,7 @@ def _raising(error: Exception):  # type: ignore[no-untyped-def]
 ])
 def test_database_errors_are_problem_details(app, error: Exception, status: int) -> None:  # type: ignore[no-untyped-def]
     app.add_url_rule("/_test/db-error", "db_error", _raising(error))
-    response = app.test_client().get("/_test/db-error")
+    response = app.test_client().get("/_test/db-error", headers={"Accept-Language": "en"})
     assert response.status_code == status
     assert response.mimetype == "application/problem+json"
     body = response.get_json()
@@ -42,7 +42,8 @@ def test_a_database_that_cannot_be_opened_is_a_503(app, monkeypatch, tmp_path) -
     monkeypatch.setattr(fd.db, "engine", dead)  # undone before the app's teardown disposes it
     monkeypatch.setattr(fd.db, "_read_engine", dead)
     response = app.test_client().get("/api/v1/tasks",
-                                     headers={"Authorization": "Bearer fd_unknown"})
+                                     headers={"Authorization": "Bearer fd_unknown",
+                                              "Accept-Language": "en"})
     assert response.status_code == 503, response.get_data(as_text=True)
     assert response.get_json()["title"] == "Database unavailable"
 

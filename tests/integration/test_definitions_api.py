@@ -154,7 +154,8 @@ def test_upload_without_files_and_openapi_and_health(server, tokens) -> None:
 def test_wrong_method_and_oversized_upload_are_problem_json(server, tokens) -> None:
     wrong = server.call("DELETE", "/api/v1/definitions", tokens["admin"])
     assert wrong.status_code == 405 and wrong.json()["status"] == 405
-    huge = deploy(server, tokens["admin"], {"big.bpmn": b"<a>" + b" " * (6 * 1024 * 1024) + b"</a>"})
+    huge = deploy(server, tokens["admin"], {"big.bpmn": b"<a>" + b" " * (6 * 1024 * 1024) + b"</a>"},
+                  headers={"Accept-Language": "en"})
     assert huge.status_code == 413 and huge.json()["title"] == "Request Entity Too Large"
 
 

@@ -8,8 +8,9 @@ from tests.conftest import bundle
 from tests.integration.conftest import claim_and_complete, deploy
 
 
-def _patch(server, token, instance_id, body):  # type: ignore[no-untyped-def]
-    return server.call("PATCH", f"/api/v1/instances/{instance_id}/variables", token, json=body)
+def _patch(server, token, instance_id, body, **kw):  # type: ignore[no-untyped-def]
+    return server.call("PATCH", f"/api/v1/instances/{instance_id}/variables", token, json=body,
+                       **kw)
 
 
 def _start(server, tokens, folder, variables):  # type: ignore[no-untyped-def]
@@ -49,10 +50,12 @@ def test_refusals_say_what_and_where(server, tokens) -> None:
     assert _patch(server, tokens["admin"], 999, {"variables": {}}).status_code == 404
     broken = _start(server, tokens, CONFORMANCE / "data_objects", {})  # amount is missing
     assert broken["status"] == "error"
-    in_error = _patch(server, tokens["admin"], broken["id"], {"variables": {"amount": 1}})
+    in_error = _patch(server, tokens["admin"], broken["id"], {"variables": {"amount": 1}},
+                      headers={"Accept-Language": "en"})
     assert in_error.status_code == 409 and "retry" in in_error.json()["detail"]
     claim_and_complete(server, tokens["agent"], instance["open_tasks"][0]["id"], {})
-    ended = _patch(server, tokens["admin"], instance["id"], {"variables": {"x": 1}})
+    ended = _patch(server, tokens["admin"], instance["id"], {"variables": {"x": 1}},
+                   headers={"Accept-Language": "en"})
     assert ended.status_code == 409 and "completed" in ended.json()["detail"]
     detail = server.get(f"/api/v1/instances/{instance['id']}", tokens["agent"]).json()
     assert "x" not in detail["variables"]

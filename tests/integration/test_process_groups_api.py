@@ -2,6 +2,7 @@
 of the processes in their groups; admins create groups, manage designers and move keys."""
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from services.identity import create_token, ensure_user
@@ -10,6 +11,12 @@ from tests.conftest import RESOURCES, bundle
 from tests.integration.conftest import deploy
 
 ADMIN_GROUPS = "/api/v1/admin/process-groups"
+
+
+@pytest.fixture(autouse=True)
+def english(server) -> None:  # type: ignore[no-untyped-def]
+    """These tests read the refusals' English words (Chinese is the default)."""
+    server.http.headers["Accept-Language"] = "en"
 
 
 def _deploy_into(server, token, files, group):  # type: ignore[no-untyped-def]

@@ -38,7 +38,8 @@ def test_a_cookie_replayed_after_sign_out_is_refused(server, fd, tokens) -> None
     assert browser.get(server.base + TASKS).status_code == 200
     assert browser.delete(server.base + SESSION,
                           headers={"X-CSRF-Token": csrf}).status_code == 204
-    replay = requests.get(server.base + TASKS, cookies={"flowdesk_session": cookie})
+    replay = requests.get(server.base + TASKS, cookies={"flowdesk_session": cookie},
+                          headers={"Accept-Language": "en"})
     assert replay.status_code == 401, replay.text
     assert "sign in again" in replay.json()["detail"]
     assert _actions(fd)[-2:] == ["session.started", "session.ended"]

@@ -19,6 +19,7 @@ behind_a_proxy = pytest.mark.app_config(trusted_proxies=1)
 def _sign_in(server, username: str, password: str,  # type: ignore[no-untyped-def]
              client: str | None = None) -> requests.Response:
     headers = {"X-Forwarded-For": client} if client else {}
+    headers["Accept-Language"] = "en"  # the assertions read the English words
     return server.post(SESSION, json={"username": username, "password": password},
                        headers=headers)
 

@@ -1,0 +1,158 @@
+"""The refusals' words in English, also their ``detail`` in logs and the CLI (the same keys as
+``zh.py``, which may leave out a placeholder carrying an English library's words, never add one).
+"""
+from __future__ import annotations
+
+TEXTS: dict[str, str] = {
+    # tasks
+    "task.not_found": "No task {task}.",
+    "task.not_in_group": "Task {task} belongs to the group '{group}', which '{user}' is not in.",
+    "task.not_open": "Task {task} is {state}, not open.",
+    "task.changed": "Task {task} was changed by someone else; reload it.",
+    "task.claimed": "Task {task} is already claimed by '{user}'.",
+    "task.claim_members_only": "Only members of '{group}' can claim task {task}.",
+    "task.not_claimed": "Task {task} is not claimed.",
+    "task.unclaim_refused": "Task {task} is claimed by '{user}'; only they or a supervisor can "
+                            "release it.",
+    "task.claimed_by_other": "Task {task} is claimed by '{user}'.",
+    "task.complete_members_only": "Only members of '{group}' can complete task {task}.",
+    "task.instance_ended": "The instance of task {task} is {status}.",
+    "task.assign_not_yours": "Task {task} is not yours to hand on: only its assignee or a "
+                             "supervisor can reassign it (claim an unclaimed task first).",
+    "task.assign_not_member": "'{user}' is not in the task's group '{group}'; ask a supervisor "
+                              "to assign it.",
+    "task.unknown_user": "No active user '{user}'.",
+    "task.escalate_reason": "Say why the task is escalated.",
+    "task.escalate_refused": "Only the assignee of task {task} (or, while it is unclaimed, its "
+                             "group) or a supervisor can escalate it.",
+    "task.escalate_not_open": "Task {task} is {state}; only open tasks are escalated.",
+    "task.sort_unknown": "Cannot sort by '{key}'; use {keys} (prefix '-' for descending).",
+    "task.time_zone": "Unknown time zone '{zone}'.",
+    # visibility and roles
+    "case.not_yours": "'{user}' does not work on case {instance} (no task of it held, none in "
+                      "their groups' lanes); look it up by its case number, order number or the "
+                      "customer's phone for the masked summary (GET /api/v1/lookup).",
+    "process.start_refused": "'{user}' may not start '{process}': it is started by {allowed}, "
+                             "and they are in none of these.",
+    "role.required": "This needs one of these roles: {roles}; '{user}' has {has}.",
+    # instances
+    "process.not_deployed": "No deployed process '{process}'.",
+    "process.version_not_deployed": "No deployed process version {version} of '{process}'.",
+    "case.no_such_related": "No case {case} to refer to.",
+    "instance.not_found": "No process instance {instance}.",
+    "instance.already_ended": "Instance {instance} is already {status}.",
+    "instance.not_in_error": "Instance {instance} is {status}, not in error.",
+    "instance.variables_ended": "Instance {instance} is {status}: its variables can no longer "
+                                "change.",
+    "instance.variables_in_error": "Instance {instance} is in error: retry it with the corrected "
+                                   "variables instead.",
+    "instance.changed": "Instance {instance} was changed by someone else; reload and retry.",
+    "instance.start_data": "The process asks for start data '{name}', which Flowdesk does not "
+                           "provide (known: {known}).",
+    # customers, cases and lookup
+    "customer.unknown": "No customer {customer}.",
+    "customer.not_found": "No customer {customer}.",
+    "customer.code_taken": "A customer with code '{code}' already exists.",
+    "customer.not_yours": "'{user}' works on no case of customer {customer}, so may not "
+                          "{doing} their record; a supervisor can, or look the case up by its "
+                          "number for the masked summary.",
+    "customer.doing.read": "read",
+    "customer.doing.change": "change",
+    "lookup.one_key": "Look a case up by exactly one of case_no, order_no or phone.",
+    "search.query": "Say what to look for: a case number, business key, order number, customer "
+                    "name or phone (1 to {max} characters).",
+    # definitions and process groups
+    "definition.deploy_race": "Another deployment of this process finished at the same moment; "
+                              "retry.",
+    "definition.not_found": "No process definition {definition}.",
+    "group.designers_only": "Only designers of the process group '{group}' and admins may "
+                            "{doing}; '{user}' is not one of them (an admin adds designers).",
+    "group.doing.deploy": "deploy a new version of '{process}'",
+    "group.doing.deploy_new": "deploy the new process '{process}' into it",
+    "group.doing.read_xml": "read the XML of '{process}'",
+    "group.process_elsewhere": "The process '{process}' belongs to the process group '{group}'; "
+                               "an admin moves it with PUT /api/v1/admin/process-keys/{process}.",
+    "group.no_such_choice": "There is no process group '{group}'; you may choose: {choices}.",
+    "group.designs_none": "'{user}' designs no process group, so cannot deploy a new process; "
+                          "an admin adds designers to a group.",
+    "group.name_one": "Name the process group for the new process (process_group): one of "
+                      "{choices}.",
+    "group.bad_name": "A process group's name is 1 to 100 letters, digits, '_', '-' or '.'.",
+    "group.exists": "The process group '{group}' exists already.",
+    "group.not_designer": "'{user}' is not a designer of the process group '{group}'.",
+    "group.process_not_deployed": "No process '{process}' is deployed.",
+    "group.no_such": "There is no process group '{group}'.",
+    "group.not_found": "No process group '{group}'.",
+    "group.user_not_found": "No user '{user}'.",
+    "group.not_a_designer_role": "'{user}' has neither the designer nor the admin role; give it "
+                                 "the designer role first (flowdesk users create {user} --role "
+                                 "designer).",
+    # waiting, due times and timers
+    "task.due_not_open": "Task {task} is {state}; only open tasks have a due time.",
+    "task.state": "Task {task} is {state}.",
+    "task.waiting_refused": "Only the assignee of task {task} (or, while it is unclaimed, its "
+                            "group) or a supervisor can say what it waits for.",
+    "instance.state": "Instance {instance} is {status}.",
+    "instance.waiting_refused": "Only a supervisor, an admin or the assignee of an open task of "
+                                "instance {instance} can say what it waits for.",
+    "timer.not_found": "No armed timer {row}.",
+    "timer.not_movable": "Due work {row} is a {state} {kind}; only pending timers and scheduled "
+                         "starts can be moved, and thrown messages and signals sent again (SLA "
+                         "clocks move with their task's due time).",
+    "timer.gone": "The timer is no longer waiting in its instance.",
+    # SLA policies and calendars
+    "sla.calendar_not_found": "No calendar named '{name}'.",
+    "sla.policy_not_found": "No SLA policy named '{name}'.",
+    "sla.calendar_in_use": "Calendar '{name}' is used by the SLA policies {policies}.",
+    "sla.config_invalid": "The configuration is invalid: {problem}",
+    "sla.policy_invalid": "The SLA policy is invalid ({fields}).",
+    "sla.preview_too_long": "{text} is longer than {days} days.",
+    "sla.put_missing": "A PUT replaces the whole SLA policy; missing: {fields}.",
+    # sign-in, users and tokens
+    "auth.throttled": "Too many wrong passwords for this name from your address; try again in "
+                      "{wait} second(s).",
+    "auth.throttled_address": "Too many wrong passwords for different names from your "
+                              "address; try again in {wait} second(s).",
+    "user.not_found": "No user '{user}'.",
+    "user.unknown_roles": "Unknown role(s) {unknown}; use {roles}.",
+    "user.password_short": "A password needs at least {min} characters.",
+    "token.not_found": "No token with id {token}.",
+    "token.lifetime": "'{text}' is not a lifetime; write a number and m, h, d or w (e.g. 30d).",
+    "group.display_name_long": "The display name is longer than {max} characters.",
+    "group.no_group_named": "No group named '{group}'.",
+    # secrets
+    "secret.bad_name": "'{name}' is not a secret name.",
+    "secret.invalid": "The secret is invalid: {fields}",
+    "secret.not_found": "No secret named '{name}'.",
+    "secret.missing": "No secret named {names}: an admin has to add it to the secrets first.",
+    "secret.no_key": "Secrets need a key that is not in the database: set FLOWDESK_SECRETS_KEY "
+                     "(from `flowdesk secrets generate-key`) or FLOWDESK_SECRETS_KEY_FILE on "
+                     "every Flowdesk process.",
+    # field messages
+    "field.not_group_member": "not a member of the task's group",
+    "field.unknown_user": "unknown user",
+    "field.not_blank": "must not be blank",
+    "field.unknown_sort": "unknown sort key {key}",
+    "field.time_zone": "not an IANA time zone name",
+    "field.unknown_case": "unknown case",
+    "field.unknown_customer": "unknown customer",
+    "field.code_taken": "already used",
+    "field.one_of_lookup": "give exactly one of case_no, order_no, phone",
+    "field.secret_name": "a letter, then letters, digits, '_', '-' or '.'; at most 100 "
+                         "characters",
+    "field.at_most_days": "at most {days} days",
+    "field.at_most": "at most {max} characters",
+    "field.length_between": "1 to {max} characters",
+    "field.process_elsewhere": "'{process}' is in '{group}'",
+    "field.no_such_group": "no such process group",
+    "field.group_required": "required: you design several groups",
+    "field.group_name": "letters, digits, '_', '-', '.'",
+    "field.password_short": "too short",
+    "field.lifetime": "like 30d, 12h, 90m or 2w",
+    "field.no_calendar": "No calendar named '{name}'.",
+    "field.put_missing": "{field} is missing: a PUT replaces the whole policy (give null or [] "
+                         "to clear it, or send a PATCH to change some fields).",
+}
+
+# state and status words of tasks and instances
+WORDS: dict[str, str] = {}
