@@ -31,7 +31,9 @@ def known(code: str | None) -> bool:
 def render(code: str, params: Mapping[str, Any] | None = None, lang: str = "en") -> str:
     """The sentence for ``code`` in ``lang`` (zh or en) with its parameters filled in."""
     lang = lang if lang in LANGUAGES else "zh"
-    text = CATALOGUES[lang].get(code) or en.TEXTS[code]
+    text = CATALOGUES[lang].get(code) or en.TEXTS.get(code)
+    if text is None:  # a code no catalogue has: still a refusal, never a crash (a 500)
+        return code + "".join(f" {k}={v}" for k, v in (params or {}).items())
     for name, value in (params or {}).items():
         if name in CODE_PARAMS:
             value = render(str(value), {k: v for k, v in params.items()  # type: ignore[union-attr]

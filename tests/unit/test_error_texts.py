@@ -117,3 +117,8 @@ def test_a_wrong_type_is_said_in_chinese(field) -> None:  # type: ignore[no-unty
                           else 1)
     code, said = language.field_message(raised.value.messages[0])
     assert code and re.search(r"[\u4e00-\u9fff]", said), said
+
+
+def test_a_code_no_catalogue_has_is_said_as_the_code_not_a_crash() -> None:
+    from services.error_texts import render
+    assert render("no.such.code", {"task": 5}, "zh") == "no.such.code task=5"
