@@ -129,7 +129,7 @@ def test_admin_edits_a_calendar_and_an_sla_policy_for_running_clocks(browser, li
         # the SLA policy: 4 hours → 2 hours, also for the running clock
         row = page.locator(f'tr[data-policy="{POLICY_NAME}"]')
         expect(row).to_contain_text("4 小时")
-        expect(row).to_contain_text("register_complaint")
+        expect(row).to_contain_text("任务 · 登记投诉")  # the task by its name, not its id
         expect(row).to_contain_text("投诉")  # the process's name, not its key
         row.get_by_role("button", name=f"编辑「{POLICY_NAME}」").click()
         policy_editor = page.locator("#policy-editor")
