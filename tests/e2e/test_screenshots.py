@@ -98,6 +98,9 @@ def test_reports_screenshots(browser, live, seeded, size):  # type: ignore[no-un
         expect(page.locator("#chart-backlog canvas")).to_be_attached()
         page.evaluate("window.scrollTo(0, 0)")
         shoot(page, f"reports-{size}", full_page=size == "desktop")
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
 def test_new_case_screenshots(browser, live, seeded, size):  # type: ignore[no-untyped-def]
     """新建案件 with a process chosen, a customer found (tier shown) and the form half filled."""
     with sized_page(browser, live, size) as page:
