@@ -167,23 +167,6 @@ class ClockPageOut(Schema):
     total = BoundedInt()
 
 
-class NotificationOut(Schema):
-    id = BoundedInt()
-    created_at = fields.DateTime()
-    kind = fields.String()
-    recipient = fields.String()
-    subject = fields.String()
-    body = fields.Dict()
-    instance_id = BoundedInt(allow_none=True)
-    task_id = BoundedInt(allow_none=True)
-    sent_at = fields.DateTime(allow_none=True)
-
-
-class NotificationPageOut(Schema):
-    items = fields.List(fields.Nested(NotificationOut))
-    total = BoundedInt()
-
-
 class DueIn(Schema):
     due_at = fields.AwareDateTime(required=True)
     reason = fields.String(load_default="", validate=validate.Length(max=500))

@@ -1,5 +1,5 @@
-"""The ticker: calls ``services.due_runner.run_due`` on an APScheduler thread, and the
-housekeeping (``services.housekeeping``, at most every few minutes). It only ticks; which rows
+"""The ticker: calls ``services.due_runner.run_due`` on an APScheduler thread, then the
+notification pipeline (``services.notify.pipeline``), and the housekeeping (``services.housekeeping``, at most every few minutes). It only ticks; which rows
 fire, and that each fires once across nodes, is decided in the database."""
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import threading
 from services.context import Flowdesk
 from services.due_runner import node_name, run_due
 from services.housekeeping import Housekeeping
+from services.notify import pipeline as notifications
 
 log = logging.getLogger("flowdesk.scheduler")
 
@@ -36,8 +37,15 @@ class Ticker:
             log.exception("tick failed")
             return 0
         finally:
+            self._notify()
             self._clean_up()
             self._lock.release()
+
+    def _notify(self) -> None:
+        try:
+            notifications.run(self.fd)
+        except Exception:  # noqa: BLE001 - the outbox keeps what was not sent
+            log.exception("notifications failed")
 
     def _clean_up(self) -> None:
         try:

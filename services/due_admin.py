@@ -19,7 +19,6 @@ from services.sla.book import policies
 from services.sla.clocks import clocks, set_waiting, store, sync_task
 from services.tasks import in_groups
 from store import queries as q
-from store.tables import Notification
 
 
 def list_due_work(fd: Flowdesk, user: Principal, *, kind: str | None = None,
@@ -61,14 +60,6 @@ def list_clocks(fd: Flowdesk, user: Principal, *, status: str | None = None,
             query = query.where(column == value)
     with fd.uow(read_only=True) as conn:
         return q.page_of(conn, query, page, per_page)
-
-
-def list_notifications(fd: Flowdesk, user: Principal, page: int = 1,
-                       per_page: int = 50) -> tuple[list[dict], int]:
-    require_role(user, "admin")
-    table = Notification.__table__
-    with fd.uow(read_only=True) as conn:
-        return q.page_of(conn, select(table).order_by(table.c.id.desc()), page, per_page)
 
 
 def set_task_due(fd: Flowdesk, user: Principal, task_id: int, due_at: datetime,

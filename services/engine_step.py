@@ -142,6 +142,8 @@ def apply_result(uow: UnitOfWork, fd: Flowdesk, instance: Instance, result: Step
             instance_id=instance["id"], kind=i.kind, task_guid=i.task_guid, bpmn_id=i.bpmn_id,
             task_name=i.task_name, message=i.message, line=i.line, error_line=i.error_line,
             created_at=now))
+        audit.stage(uow, now, "engine", "instance.incident", instance_id=instance["id"],
+                    after={"kind": i.kind, "bpmn_id": i.bpmn_id, "message": i.message[:500]})
     return new_rows
 
 
@@ -178,6 +180,9 @@ def _sync_tasks(uow: UnitOfWork, fd: Flowdesk, instance: Instance, result: StepR
             ids = uow.execute(q.INSERT_TASKS, new_rows).scalars().all()
         for row, task_id in zip(new_rows, ids):
             row["id"] = task_id
+            audit.stage(uow, now, "engine", "task.opened", instance_id=instance["id"],
+                        task_id=task_id, after={"group": row["candidate_group"],
+                                                "assignee": row["assignee"]})
         sla.on_tasks_created(uow, fd.sla, instance, new_rows, now)
     return new_rows
 

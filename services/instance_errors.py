@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import insert
 
+from services import audit
 from store.tables import Incident, ProcessInstance
 from store.uow import UnitOfWork
 
@@ -23,3 +24,5 @@ def stop_in_error(uow: UnitOfWork, instance_id: int, now: datetime, *, kind: str
     uow.execute(insert(Incident).values(
         instance_id=instance_id, kind=kind, task_guid=task_guid, bpmn_id=bpmn_id,
         task_name=task_name, message=message, line=None, error_line=None, created_at=now))
+    audit.stage(uow, now, "engine", "instance.incident", instance_id=instance_id,
+                after={"kind": kind, "bpmn_id": bpmn_id, "message": message[:500]})

@@ -5,23 +5,23 @@ Reassigning is ``tasks.assign``; the rule of who may, shared here: supervisors a
 assign to any active user; staff hand a task they hold (claimed by them: an unclaimed one is
 claimed, not assigned) to a colleague in one of the task's groups. Escalating by hand is not the SLA's escalation
 (``escalation_level``, owned by the clocks): it marks the task (``escalated_*``), writes the
-audit trail and an outbox row for the supervisors.
+audit trail, whose ``task.escalated`` row the notification fan-out tells the supervisors of
+(``services.notify.fanout``).
 """
 from __future__ import annotations
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from services import audit
 from services.context import Flowdesk
 from services.errors import Conflict, Forbidden, Invalid, NotFound, coded_field
 from services.principal import Principal
 from store import queries as q
-from store.tables import Group, Notification, User, UserGroup
+from store.tables import Group, User, UserGroup
 from store.uow import UnitOfWork
 
 USERS, GROUPS, LINKS = User.__table__, Group.__table__, UserGroup.__table__
 SUPERVISES = ("supervisor", "admin")
-SUPERVISORS = "supervisors"  # the outbox recipient a mailer or chat bridge expands
 
 
 def task_groups(task: dict) -> list[str]:
@@ -80,12 +80,6 @@ def escalate(fd: Flowdesk, user: Principal, task_id: int, reason: str) -> dict:
             raise Conflict.of("task.escalate_not_open", task=task_id, state=task["state"])
         uow.execute(q.tasks.update().where(q.tasks.c.id == task_id).values(
             escalated_at=now, escalated_by=user.username, escalation_reason=reason))
-        uow.execute(insert(Notification).values(
-            created_at=now, kind="task_escalated", recipient=SUPERVISORS,
-            subject=f"Task '{task['name']}' (#{task_id}) escalated by {user.username}"[:300],
-            body={"reason": reason, "by": user.username, "assignee": task["assignee"],
-                  "group": task["candidate_group"]},
-            instance_id=task["instance_id"], task_id=task_id, sent_at=None))
         audit.record(uow, now, user.username, "task.escalated", instance_id=task["instance_id"],
                      task_id=task_id,
                      before={"escalation_reason": task["escalation_reason"]},

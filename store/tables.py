@@ -141,6 +141,9 @@ class AuditEntry(Base):
     definition_id: Mapped[int | None] = mapped_column(Integer)
     before: Mapped[dict | None] = mapped_column(JSON)
     after: Mapped[dict | None] = mapped_column(JSON)
+    # 'pending' for a notifiable action, 'done' once fanned out (``services.notify.fanout``):
+    # the one column the application updates.
+    notify: Mapped[str | None] = mapped_column(String(10))
 
 
 class Incident(Base):
@@ -266,7 +269,11 @@ class SlaClock(Base):
 
 
 class Notification(Base):
-    """Outbox: what escalations want said; a mailer or chat bridge drains it."""
+    """Outbox: one row per recipient and channel, written by the fan-out
+    (``services.notify.fanout``) and drained by the sender (``services.notify.sender``).
+
+    ``state``: pending (due at ``next_attempt_at``), held (quiet hours, sent in a digest by
+    ``digest_key``), sent, failed (retrying), dead (retries used up; an admin resends)."""
 
     __tablename__ = "notifications"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -278,6 +285,36 @@ class Notification(Base):
     instance_id: Mapped[int | None] = mapped_column(Integer, index=True)
     task_id: Mapped[int | None] = mapped_column(Integer)
     sent_at: Mapped[datetime | None]
+    channel: Mapped[str] = mapped_column(String(20), default="in_app")
+    target: Mapped[dict | None] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(10), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    digest_key: Mapped[str | None] = mapped_column(String(100))
+    read_at: Mapped[datetime | None]
+    lang: Mapped[str] = mapped_column(String(5), default="zh")
+    audit_id: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+
+
+class NotificationSubscription(Base):
+    """Who wants which events on which channel: a user's own or a group's (set by admins).
+    ``target``: {"address"} for e-mail, {"url", "format", "secret"} for webhooks (the secret by
+    name, ``services.secrets``); ``calendar``: quiet hours outside its open time."""
+
+    __tablename__ = "notification_subscriptions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner_kind: Mapped[str] = mapped_column(String(10))  # user | group
+    owner: Mapped[str] = mapped_column(String(100))
+    channel: Mapped[str] = mapped_column(String(20))
+    target: Mapped[dict] = mapped_column(JSON, default=dict)
+    events: Mapped[list] = mapped_column(JSON, default=list)
+    calendar: Mapped[str | None] = mapped_column(String(100))
+    lang: Mapped[str] = mapped_column(String(5), default="zh")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
 
 
 class EventSubscription(Base):

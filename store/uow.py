@@ -61,6 +61,10 @@ class UnitOfWork:
         # What this unit did, when a Database observer asks (``store.fast_sql`` adds its own).
         self.done = WorkDone(read_only) if record else None
         self._after_commit: list[Callable[[], None]] = []
+        # Rows a service writes later in one statement with others (``services.audit``), and
+        # what must run before the commit to write what is still staged.
+        self.staged: dict[str, list[dict]] = {}
+        self._before_commit: dict[str, Callable[[], None]] = {}
 
     def execute(self, statement: Executable, params: Any = None) -> Result:
         """Run a statement with SQLAlchemy (anything Core can run)."""
@@ -78,16 +82,33 @@ class UnitOfWork:
         """Run ``action`` once this unit has committed (never if it rolls back)."""
         self._after_commit.append(action)
 
+    def stage(self, key: str, row: dict, flush: Callable[[], None]) -> None:
+        """Keep ``row`` to be written with the next statement of its kind; ``flush`` writes
+        what is still staged before the commit."""
+        self.staged.setdefault(key, []).append(row)
+        self._before_commit.setdefault(key, flush)
+
+    def take_staged(self, key: str) -> list[dict]:
+        self._before_commit.pop(key, None)
+        return self.staged.pop(key, [])
+
+    def flush_staged(self) -> None:
+        for flush in list(self._before_commit.values()):
+            flush()
+
     @contextmanager
     def savepoint(self) -> Iterator[UnitOfWork]:
         """A nested transaction: an error inside rolls back only its own statements and
-        drops the after-commit actions registered inside it."""
+        drops the after-commit actions and staged rows registered inside it."""
         mark = len(self._after_commit)
+        staged = {key: len(rows) for key, rows in self.staged.items()}
         try:
             with self.connection.begin_nested():
                 yield self
         except BaseException:
             del self._after_commit[mark:]
+            for key, rows in self.staged.items():
+                del rows[staged.get(key, 0):]
             raise
 
 
@@ -110,6 +131,7 @@ class Database:
             conn.begin()
             yield uow
             if not read_only:
+                uow.flush_staged()
                 conn.commit()
                 if uow.done is not None:
                     uow.done.committed = True

@@ -1,5 +1,5 @@
 """/api/v1/admin: calendars, SLA policies (with what-if previews), armed timers and SLA
-clocks, the outbox, the incidents, and the display names of user groups (admins)."""
+clocks, the incidents, and the display names of user groups (admins)."""
 from __future__ import annotations
 
 from api.auth import current_user
@@ -7,7 +7,7 @@ from api.routes import flowdesk, protected_blueprint
 from api.schemas import TaskOut
 from api.schemas_admin import (CalendarOut, ClockPageOut, ClockQuery, ConfigIn, DueIn, DueWorkOut,
                                DueWorkPageOut, DueWorkQuery, GroupIn, GroupOut, IncidentPageOut,
-                               IncidentQuery, NotificationPageOut, PageQuery, PolicyOut, PolicyPreviewIn,
+                               IncidentQuery, PageQuery, PolicyOut, PolicyPreviewIn,
                                PolicyQuery, PreviewOut, PreviewQuery, WhatIfOut)
 from services import due_admin, group_names, instance_reads
 from services.sla import config as sla_admin
@@ -173,15 +173,6 @@ def move_task(args: dict, task_id: int):  # type: ignore[no-untyped-def]
     """Give one task a new due time (its running SLA clocks follow)."""
     return due_admin.set_task_due(flowdesk(), current_user(), task_id, args["due_at"],
                                   args["reason"])
-
-
-@blp.route("/notifications", methods=["GET"])
-@blp.arguments(PageQuery(), location="query")
-@blp.response(200, NotificationPageOut)
-def notifications(args: dict):  # type: ignore[no-untyped-def]
-    """The outbox of SLA warnings, breaches and escalations, newest first."""
-    rows, total = due_admin.list_notifications(flowdesk(), current_user(), **args)
-    return {"items": rows, "total": total}
 
 
 @blp.route("/groups", methods=["GET"])

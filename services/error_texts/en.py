@@ -128,6 +128,15 @@ TEXTS: dict[str, str] = {
     "secret.no_key": "Secrets need a key that is not in the database: set FLOWDESK_SECRETS_KEY "
                      "(from `flowdesk secrets generate-key`) or FLOWDESK_SECRETS_KEY_FILE on "
                      "every Flowdesk process.",
+    # notifications
+    "subscription.invalid": "The subscription is invalid.",
+    "subscription.not_found": "No subscription with id {id}.",
+    "subscription.not_yours": "You may change only your own subscriptions.",
+    "notification.not_found": "No notification with id {id}.",
+    "field.one_of": "must be one of {allowed}",
+    "field.email": "not an e-mail address",
+    "field.url": "not an http(s) URL",
+    "field.unknown_group": "unknown group",
     # field messages
     "field.not_group_member": "not a member of the task's group",
     "field.unknown_user": "unknown user",

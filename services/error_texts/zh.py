@@ -104,6 +104,15 @@ TEXTS: dict[str, str] = {
     "secret.missing": "没有名为 {names} 的密钥：需要管理员先把它加入密钥。",
     "secret.no_key": "密钥需要一把不存放在数据库中的主密钥：请在每个 Flowdesk 进程上设置 FLOWDESK_SECRETS_KEY"
                      "（用 `flowdesk secrets generate-key` 生成）或 FLOWDESK_SECRETS_KEY_FILE。",
+    # notifications
+    "subscription.invalid": "订阅设置有误。",
+    "subscription.not_found": "没有编号为 {id} 的订阅。",
+    "subscription.not_yours": "只能修改自己的订阅。",
+    "notification.not_found": "没有编号为 {id} 的通知。",
+    "field.one_of": "只能是 {allowed} 之一",
+    "field.email": "不是有效的电子邮件地址",
+    "field.url": "不是 http(s) 网址",
+    "field.unknown_group": "没有这个组",
     # field messages
     "field.not_group_member": "不是该任务所在组的成员",
     "field.unknown_user": "没有这个用户",

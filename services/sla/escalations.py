@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import RowMapping, insert, select
+from sqlalchemy import RowMapping, select
 
 from engine import sla
 from engine.errors import EventNotCaught
@@ -21,7 +21,6 @@ from services.engine_step import step
 from services.sla.clocks import clocks, on_task_claimed, store, sync_task
 from services.timers import Fired, lock_instance, mark_done, still_pending
 from store import queries as q
-from store.tables import Notification
 from store.uow import UnitOfWork
 
 SCHEDULER = "scheduler"
@@ -105,17 +104,14 @@ def _apply(conn: UnitOfWork, fd: Flowdesk, action: dict, clock: RowMapping,
 def _notify(conn: UnitOfWork, clock: RowMapping, task: RowMapping | None,
             policy: sla.SlaPolicy, kind: str, now: datetime, recipient: str,
             message: str | None = None) -> dict:
+    """Whom to tell, kept in the ``sla.*`` audit row's actions: the notification fan-out reads
+    it from there (``services.notify.fanout``)."""
     what = f"task '{task['name']}' (#{task['id']})" if task is not None else \
         f"instance #{clock['instance_id']}"
     subject = message or {"warning": f"SLA '{policy.name}' at risk: {what}",
                           "breach": f"SLA '{policy.name}' breached: {what}"}.get(
         kind, f"SLA '{policy.name}' escalated: {what}")
-    conn.execute(insert(Notification).values(
-        created_at=now, kind=f"sla_{kind}", recipient=recipient, subject=subject[:300],
-        body={"policy": policy.name, "clock": clock["kind"], "due_at":
-              clock["due_at"].isoformat() if clock["due_at"] else None},
-        instance_id=clock["instance_id"], task_id=clock["task_id"], sent_at=None))
-    return {"type": "notify", "to": recipient, "subject": subject}
+    return {"type": "notify", "to": recipient, "subject": subject[:300]}
 
 
 def _send(conn: UnitOfWork, fd: Flowdesk, instance_id: int, kind: str, name: str,

@@ -1,0 +1,211 @@
+"""Fan-out: turn the audit trail's pending notifiable rows into outbox rows.
+
+Claims pending ``audit_log`` rows (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite has one
+writer), finds who is concerned, writes one ``notifications`` row per (recipient, channel) and
+marks the audit rows done, all in one transaction: an event is fanned out once or not at all.
+
+Who is concerned (decided here, documented in the README):
+* a task opened for someone, or assigned to someone by another person: that person;
+* a task opened in a group's queue: the group's active members, and the group's subscriptions;
+* SLA warnings, breaches and escalations: whom the policy names (a user, a group's members,
+  ``admins``); breaches and escalations also the supervisors (role ``supervisor``) of the
+  task's groups, or every supervisor when none is a member; a hand escalation likewise;
+* incidents: the admins.
+Nobody is told of what they did themselves. In-app rows are delivered on writing (state sent).
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from services.context import Flowdesk
+from services.notify import quiet_hours
+from services.notify.events import ACTIONS
+from services.notify.subscriptions import DEFAULT_IN_APP, active_for
+from services.plain_json import json_safe
+from store import queries as q
+from store.tables import AuditEntry, Group, Notification, User, UserGroup
+from store.uow import UnitOfWork
+
+trail = AuditEntry.__table__
+outbox = Notification.__table__
+USERS, GROUPS, LINKS = User.__table__, Group.__table__, UserGroup.__table__
+SYSTEM_ACTORS = frozenset({"engine", "scheduler"})
+BATCH = 200
+
+CLAIM = (select(trail).where(trail.c.notify == "pending").order_by(trail.c.id)
+         .with_for_update(skip_locked=True))
+
+SUBJECTS = {
+    "zh": {"assigned_to_me": "任务「{task}」已指派给你", "group_queue": "「{group}」有新任务「{task}」",
+           "sla_warning": "任务「{task}」即将超时", "sla_breach": "任务「{task}」已超时",
+           "escalation": "任务「{task}」已升级", "incident": "流程实例 {instance_id} 出错",
+           "mentioned": "有人在「{task}」中提到了你"},
+    "en": {"assigned_to_me": "Task '{task}' was assigned to you",
+           "group_queue": "New task '{task}' in {group}", "sla_warning": "Task '{task}' is due soon",
+           "sla_breach": "Task '{task}' is overdue", "escalation": "Task '{task}' was escalated",
+           "incident": "Instance {instance_id} stopped in error",
+           "mentioned": "You were mentioned in '{task}'"},
+}
+
+
+class _People:
+    """Who is who, read once per batch."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.roles: dict[str, set[str]] = {}
+        self.members: dict[str, set[str]] = {}
+        for name, roles in uow.execute(select(USERS.c.username, USERS.c.roles)
+                                       .where(USERS.c.active.is_(True))):
+            self.roles[name] = {r.strip() for r in (roles or "").split(",") if r.strip()}
+        for name, group in uow.execute(
+                select(USERS.c.username, GROUPS.c.name)
+                .join(LINKS, LINKS.c.user_id == USERS.c.id)
+                .join(GROUPS, GROUPS.c.id == LINKS.c.group_id)
+                .where(USERS.c.active.is_(True))):
+            self.members.setdefault(group, set()).add(name)
+
+    def with_role(self, role: str) -> set[str]:
+        return {u for u, roles in self.roles.items() if role in roles}
+
+    def supervisors_of(self, groups: list[str]) -> set[str]:
+        everyone = self.with_role("supervisor")
+        near = {u for g in groups for u in self.members.get(g, ())} & everyone
+        return near or everyone
+
+    def expand(self, name: str) -> tuple[set[str], set[str]]:
+        """A name a policy uses: a user, a group (its members), or ``admins``."""
+        if name == "admins":
+            return self.with_role("admin"), set()
+        if name in self.roles:
+            return {name}, set()
+        return set(self.members.get(name, ())), {name}
+
+
+def fan_out_all(fd: Flowdesk, limit: int = BATCH) -> int:
+    """Fan out batch after batch until nothing is pending; returns the outbox rows written."""
+    total = 0
+    while True:
+        claimed, written = fan_out(fd, limit)
+        total += written
+        if claimed < limit:
+            return total
+
+
+def fan_out(fd: Flowdesk, limit: int = BATCH) -> tuple[int, int]:
+    """Fan out one batch of pending audit rows: (audit rows claimed, outbox rows written)."""
+    with fd.uow() as uow:
+        now = fd.now()
+        rows = uow.execute(CLAIM.limit(limit)).mappings().all()
+        if not rows:
+            return 0, 0
+        people = _People(uow)
+        task_ids = {r["task_id"] for r in rows if r["task_id"] is not None}
+        tasks = {t["id"]: dict(t) for t in uow.execute(
+            select(q.tasks).where(q.tasks.c.id.in_(task_ids))).mappings()} if task_ids else {}
+        events = [(row, *_concerned(row, tasks.get(row["task_id"]), people)) for row in rows]
+        subs = active_for(uow, {u for _, _, users, _ in events for u in users},
+                          {g for _, _, _, groups in events for g in groups})
+        written = []
+        for row, kind, users, groups in events:
+            if kind is not None:
+                written += _outbox_rows(uow, fd, row, kind, users, groups,
+                                        tasks.get(row["task_id"]), subs, now)
+        if written:
+            uow.execute(outbox.insert(), written)
+        uow.execute(trail.update().where(trail.c.id.in_([r["id"] for r in rows]))
+                    .values(notify="done"))
+        return len(rows), len(written)
+
+
+def _concerned(row: Any, task: dict | None,
+               people: _People) -> tuple[str | None, set[str], set[str]]:
+    """(event kind, users, groups whose own subscriptions apply)."""
+    action, after = row["action"], row["after"] or {}
+    task_groups = [g for g in ((task or {}).get("candidate_group"),
+                               (task or {}).get("escalation_group")) if g]
+    kind: str | None = None
+    users: set[str] = set()
+    groups: set[str] = set()
+    if action == "task.opened":
+        if after.get("assignee"):
+            kind, users = "assigned_to_me", {after["assignee"]}
+        elif after.get("group"):
+            kind, groups = "group_queue", {after["group"]}
+            users = set(people.members.get(after["group"], ()))
+    elif action == "task.assigned" and after.get("assignee"):
+        kind, users = "assigned_to_me", {after["assignee"]}
+    elif action == "task.escalated":
+        kind, users, groups = "escalation", people.supervisors_of(task_groups), set(task_groups)
+    elif action.startswith("sla."):
+        kind = ACTIONS[action][0]
+        for note in after.get("actions") or []:
+            if note.get("type") == "notify" and note.get("to"):
+                more_users, more_groups = people.expand(note["to"])
+                users |= more_users
+                groups |= more_groups
+        if kind in ("sla_breach", "escalation"):
+            users |= people.supervisors_of(task_groups)
+    elif action == "instance.incident":
+        kind, users = "incident", people.with_role("admin")
+    if row["actor"] not in SYSTEM_ACTORS:
+        users.discard(row["actor"])
+    return kind, {u for u in users if u in people.roles}, groups
+
+
+def _outbox_rows(uow: UnitOfWork, fd: Flowdesk, row: Any, kind: str, users: set[str],
+                 groups: set[str], task: dict | None, subs: list[dict],
+                 now: datetime) -> list[dict]:
+    context = _context(row, kind, task)
+    urgent = kind in quiet_hours.URGENT_KINDS
+    base = {"created_at": now, "kind": kind, "instance_id": row["instance_id"],
+            "task_id": row["task_id"], "body": context, "urgent": urgent, "attempts": 0,
+            "audit_id": row["id"], "read_at": None, "last_error": None}
+    out = []
+    for user in sorted(users):
+        own = [s for s in subs if s["owner_kind"] == "user" and s["owner"] == user]
+        in_app = [s for s in own if s["channel"] == "in_app"]
+        wants_in_app = (any(kind in s["events"] for s in in_app) if in_app
+                        else kind in DEFAULT_IN_APP)
+        if wants_in_app:
+            out.append({**base, "recipient": user, "channel": "in_app", "target": None,
+                        "state": "sent", "sent_at": now, "next_attempt_at": None,
+                        "digest_key": None, "lang": "zh", "subject": _subject("zh", kind, context)})
+        out += [_external(uow, fd, base, s, user, context, now) for s in own
+                if s["channel"] != "in_app" and kind in s["events"]]
+    for group in sorted(groups):
+        out += [_external(uow, fd, base, s, f"group:{group}", context, now) for s in subs
+                if s["owner_kind"] == "group" and s["owner"] == group
+                and s["channel"] != "in_app" and kind in s["events"]]
+    return out
+
+
+def _external(uow: UnitOfWork, fd: Flowdesk, base: dict, sub: dict, recipient: str,
+              context: dict, now: datetime) -> dict:
+    state, at, digest = quiet_hours.when(uow, fd, sub, now, base["urgent"])
+    return {**base, "recipient": recipient, "channel": sub["channel"],
+            "target": {**sub["target"], "subscription": sub["id"]}, "state": state,
+            "sent_at": None, "next_attempt_at": at, "digest_key": digest, "lang": sub["lang"],
+            "subject": _subject(sub["lang"], base["kind"], context)}
+
+
+def _context(row: Any, kind: str, task: dict | None) -> dict:
+    """What templates get: the case, the task, its due time, a link to the case page."""
+    after = row["after"] or {}
+    context = {"event": kind, "action": row["action"], "actor": row["actor"],
+               "at": row["at"], "instance_id": row["instance_id"], "task_id": row["task_id"],
+               "link": f"/cases/{row['instance_id']}" if row["instance_id"] else None,
+               "details": after}
+    if task is not None:
+        context.update(task=task["name"], case_no=task["business_key"],
+                       group=task["candidate_group"], assignee=task["assignee"],
+                       due_at=task["due_at"], process_key=task["process_key"])
+    return json_safe(context)
+
+
+def _subject(lang: str, kind: str, context: dict) -> str:
+    values = {"task": context.get("task") or "", "group": context.get("group") or "",
+              "instance_id": context.get("instance_id")}
+    return SUBJECTS.get(lang, SUBJECTS["zh"])[kind].format(**values)[:300]

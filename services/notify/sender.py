@@ -1,0 +1,109 @@
+"""The sender: deliver due outbox rows through their channel, exactly once across nodes.
+
+A batch of due rows (pending, failed and due again, or held until a calendar opened) is
+claimed with ``SELECT … FOR UPDATE SKIP LOCKED`` and stays locked while it is sent and marked,
+in one transaction: another sender skips them, and a crash before the commit leaves them due
+(sent again: at-least-once for the crash, exactly once otherwise). Held rows of one
+subscription and opening (``digest_key``) go as one digest. A failure is retried with backoff
+(``BACKOFF``); after the last try, or a failure the channel says is final, the row is
+``dead`` with its last error until an admin resends it.
+
+Channels and templates are ``services.notify.channels`` (``send``, ``DeliveryFailed``) and
+``services.notify.templates`` (``render``, ``Message``), imported when first needed.
+"""
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import bindparam, select
+
+from services.context import Flowdesk
+from store.queries import one_of
+from store.tables import Notification
+from store.uow import UnitOfWork
+
+log = logging.getLogger("flowdesk.notify")
+outbox = Notification.__table__
+BACKOFF_SECONDS = (60, 300, 1800, 7200, 43200)  # 1 min, 5 min, 30 min, 2 h, 12 h
+MAX_ATTEMPTS = len(BACKOFF_SECONDS) + 1
+BATCH = 50
+
+CLAIM = (select(outbox).where(one_of(outbox.c.state, ("pending", "failed", "held")),
+                              outbox.c.next_attempt_at <= bindparam("now"))
+         .order_by(outbox.c.next_attempt_at, outbox.c.id).limit(bindparam("limit"))
+         .with_for_update(skip_locked=True))
+
+Send = Callable[[str, dict, Any, Flowdesk], None]
+
+
+def send_due(fd: Flowdesk, limit: int = BATCH, send: Send | None = None) -> int:
+    """Send everything due now, batch after batch; returns how many rows were sent."""
+    total = 0
+    while True:
+        claimed, sent = _send_batch(fd, limit, send)
+        total += sent
+        if claimed < limit:
+            return total
+
+
+def _send_batch(fd: Flowdesk, limit: int, send: Send | None) -> tuple[int, int]:
+    with fd.uow() as uow:
+        now = fd.now()
+        rows = [dict(r) for r in uow.execute(CLAIM, {"now": now, "limit": limit}).mappings()]
+        batches: dict[Any, list[dict]] = {}
+        for row in rows:
+            batches.setdefault(row["digest_key"] or ("one", row["id"]), []).append(row)
+        sent = 0
+        for group in batches.values():
+            if _deliver(uow, fd, group, now, send):
+                sent += len(group)
+        return len(rows), sent
+
+
+def _deliver(uow: UnitOfWork, fd: Flowdesk, rows: list[dict], now: datetime,
+             send: Send | None) -> bool:
+    channels = importlib.import_module("services.notify.channels")
+    first = rows[0]
+    try:
+        message = _message(rows)
+        (send or channels.send)(first["channel"], first["target"] or {}, message, fd)
+    except Exception as exc:  # noqa: BLE001 - a channel's failure is the row's, not the batch's
+        retry = getattr(exc, "retry", not isinstance(exc, channels.DeliveryFailed))
+        text = f"{type(exc).__name__}: {exc}"[:2000]
+        log.warning("notification %s via %s failed: %s", first["id"], first["channel"], text)
+        for row in rows:
+            _failed(uow, row, text, retry, now)
+        return False
+    uow.execute(outbox.update().where(outbox.c.id.in_([r["id"] for r in rows])).values(
+        state="sent", sent_at=now, attempts=outbox.c.attempts + 1, last_error=None))
+    return True
+
+
+def _failed(uow: UnitOfWork, row: dict, error: str, retry: bool, now: datetime) -> None:
+    attempts = row["attempts"] + 1
+    dead = not retry or attempts >= MAX_ATTEMPTS
+    uow.execute(outbox.update().where(outbox.c.id == row["id"]).values(
+        attempts=attempts, last_error=error, state="dead" if dead else "failed",
+        next_attempt_at=None if dead else
+        now + timedelta(seconds=BACKOFF_SECONDS[attempts - 1])))
+
+
+def _message(rows: list[dict]) -> Any:
+    """One message, or the digest of several held for one subscription."""
+    templates = importlib.import_module("services.notify.templates")
+    rendered = [templates.render(r["kind"], r["lang"], {**(r["body"] or {}),
+                                                          "subject": r["subject"]})
+                for r in rows]
+    if len(rendered) == 1:
+        return rendered[0]
+    lang = rows[0]["lang"]
+    subject = (f"{len(rows)} notifications while you were away" if lang == "en"
+               else f"非工作时间的 {len(rows)} 条通知")
+    return templates.Message(
+        subject=subject, text="\n\n".join(f"{m.subject}\n{m.text}" for m in rendered),
+        markdown="\n\n".join(f"**{m.subject}**\n\n{m.markdown}" for m in rendered),
+        link=None, urgent=False, lang=lang)
