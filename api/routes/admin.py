@@ -7,7 +7,7 @@ from api.routes import flowdesk, protected_blueprint
 from api.schemas import TaskOut
 from api.schemas_admin import (CalendarOut, ClockPageOut, ClockQuery, ConfigIn, DueIn, DueWorkOut,
                                DueWorkPageOut, DueWorkQuery, GroupIn, GroupOut, IncidentPageOut,
-                               IncidentQuery, PageQuery, PolicyOut, PolicyPreviewIn,
+                               IncidentQuery, PolicyOut, PolicyPreviewIn,
                                PolicyQuery, PreviewOut, PreviewQuery, WhatIfOut)
 from services import due_admin, group_names, instance_reads
 from services.sla import config as sla_admin

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from services.notify.fanout import fan_out_all
 from store.tables import AuditEntry, Notification
 from tests.conftest import RESOURCES, bundle
 from tests.integration.conftest import deploy
@@ -122,10 +123,14 @@ def test_escalate_to_the_supervisors_with_a_reason(server, tokens, fd, started) 
     flagged = server.get("/api/v1/tasks?escalated=true", tokens["supervisor"]).json()["items"]
     assert [t["id"] for t in flagged] == [task_id]
     assert ("task.escalated", {"escalation_reason": "客户要求主管回电"}) in actions(fd, task_id)
+    fan_out_all(fd)  # the audit row tells the supervisors of the task's group, in the app
     with fd.uow(read_only=True) as uow:
-        outbox = uow.execute(select(Notification.kind, Notification.recipient)
-                             .where(Notification.task_id == task_id)).all()
-    assert [tuple(row) for row in outbox] == [("task_escalated", "supervisors")]
+        outbox = uow.execute(select(Notification.kind, Notification.recipient,
+                                    Notification.channel)
+                             .where(Notification.task_id == task_id, Notification.kind == "escalation")
+                             .order_by(Notification.recipient)).all()
+    assert [tuple(row) for row in outbox] == [("escalation", "admin", "in_app"),
+                                              ("escalation", "supervisor", "in_app")]
     assert server.post(f"/api/v1/tasks/{task_id}/complete", tokens["agent"],
                        json={"data": {"note": "x"}}).ok
     assert server.post(url, tokens["supervisor"], json={"reason": "late"}).status_code == 409
