@@ -1,0 +1,213 @@
+"""The notification pipeline: audited events fanned out to subscribers and delivered
+(``services.notify``), on SQLite and PostgreSQL with a fake clock and a recording channel."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import select
+
+from services import audit
+from services.notify.fanout import fan_out_all
+from services.notify.sender import BACKOFF_SECONDS, MAX_ATTEMPTS, send_due
+from store.tables import AuditEntry, Notification
+from tests.conftest import RESOURCES, bundle
+from tests.integration.conftest import deploy
+from tests.notify_stubs import Recorder, install
+
+OFFICE = {"timezone": "Asia/Shanghai", "country": None,
+          "windows": {d: [["09:00", "18:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}}
+SHANGHAI = timezone(timedelta(hours=8))
+
+
+@pytest.fixture(autouse=True)
+def stubs() -> None:
+    install()
+
+
+@pytest.fixture
+def task_id(server, tokens) -> int:  # type: ignore[no-untyped-def]
+    """An open task in the Agent group's queue (three_steps' first step)."""
+    assert deploy(server, tokens["admin"], bundle(RESOURCES / "three_steps")).status_code == 201
+    started = server.post("/api/v1/instances", tokens["agent"], json={"process_key": "three_steps"})
+    assert started.status_code == 201, started.text
+    [task] = [t for t in started.json()["open_tasks"]]
+    return task["id"]
+
+
+def outbox(fd, **where) -> list[dict]:  # type: ignore[no-untyped-def]
+    table = Notification.__table__
+    query = select(table).order_by(table.c.id)
+    for column, value in where.items():
+        query = query.where(table.c[column] == value)
+    with fd.uow(read_only=True) as uow:
+        return [dict(r) for r in uow.execute(query).mappings()]
+
+
+def subscribe(server, token, **body) -> dict:  # type: ignore[no-untyped-def]
+    made = server.post("/api/v1/me/subscriptions", token, json=body)
+    assert made.status_code == 201, made.text
+    return made.json()
+
+
+def breach(fd, task: int) -> None:  # type: ignore[no-untyped-def]
+    """What the SLA scheduler audits when a task's clock breaches (services.sla.escalations)."""
+    with fd.uow() as uow:
+        audit.record(uow, fd.now(), "scheduler", "sla.breach", task_id=task, after={
+            "policy": "p", "actions": [{"type": "notify", "to": "Agent", "subject": "late"}]})
+
+
+def test_routing_and_assignment_reach_people_in_the_app(server, tokens, fd, task_id) -> None:  # type: ignore[no-untyped-def]
+    with fd.uow(read_only=True) as uow:
+        marks = dict(uow.execute(select(AuditEntry.action, AuditEntry.notify)
+                                 .where(AuditEntry.task_id == task_id)).tuples().all())
+    assert marks == {"task.opened": "pending"}
+    fan_out_all(fd)
+    queue = {n["recipient"] for n in outbox(fd, kind="group_queue", task_id=task_id)}
+    assert {"agent", "agent2", "supervisor"} <= queue and "outsider" not in queue
+    assert server.post(f"/api/v1/tasks/{task_id}/assign", tokens["admin"],
+                       json={"user": "agent2"}).status_code == 200
+    fan_out_all(fd)
+    [mine] = outbox(fd, kind="assigned_to_me")
+    assert (mine["recipient"], mine["channel"], mine["state"]) == ("agent2", "in_app", "sent")
+    assert mine["body"]["link"].startswith("/cases/") and mine["subject"].startswith("任务")
+
+    bell = server.get("/api/v1/me/notifications", tokens["agent2"]).json()
+    assert bell["unread"] == 2 and bell["items"][0]["kind"] == "assigned_to_me"
+    read = server.post(f"/api/v1/me/notifications/{mine['id']}/read", tokens["agent2"])
+    assert read.json() == {"marked": 1}
+    assert server.get("/api/v1/me/notifications", tokens["agent2"]).json()["unread"] == 1
+    assert server.post(f"/api/v1/me/notifications/{mine['id']}/read",
+                       tokens["agent"]).status_code == 404  # not theirs
+    assert server.post("/api/v1/me/notifications/read-all", tokens["agent2"]).json() == {"marked": 1}
+    assert server.get("/api/v1/me/notifications", tokens["agent2"]).json()["unread"] == 0
+    fan_out_all(fd)  # nothing fans out twice
+    assert len(outbox(fd, kind="assigned_to_me")) == 1
+
+
+def test_a_breach_reaches_a_subscribed_supervisors_channel_at_once(server, tokens, fd, clock,  # type: ignore[no-untyped-def]
+                                                                  task_id) -> None:
+    admin = tokens["admin"]
+    assert server.call("PUT", "/api/v1/admin/calendars/office", admin, json=OFFICE).ok
+    clock.set(datetime(2026, 1, 5, 22, 0, tzinfo=SHANGHAI))  # quiet hours: urgent goes anyway
+    sub = subscribe(server, tokens["supervisor"], channel="email",
+                    target={"address": "boss@example.com"}, events=["sla_breach"],
+                    calendar="office")
+    breach(fd, task_id)
+    fan_out_all(fd)
+    [mail] = outbox(fd, channel="email")
+    assert (mail["recipient"], mail["kind"], mail["urgent"], mail["state"]) == (
+        "supervisor", "sla_breach", True, "pending")
+    channel = Recorder()
+    assert send_due(fd, send=channel) == 1
+    [(name, target, message)] = channel.sent
+    assert (name, target["address"], target["subscription"]) == ("email", "boss@example.com",
+                                                                  sub["id"])
+    assert outbox(fd, channel="email")[0]["state"] == "sent"
+    assert send_due(fd, send=channel) == 0
+
+
+def test_quiet_hours_hold_until_the_opening_then_send_one_digest(server, tokens, fd, clock,  # type: ignore[no-untyped-def]
+                                                                task_id) -> None:
+    admin = tokens["admin"]
+    assert server.call("PUT", "/api/v1/admin/calendars/office", admin, json=OFFICE).ok
+    made = server.post("/api/v1/admin/group-subscriptions", admin, json={
+        "group": "Agent", "channel": "webhook", "events": ["group_queue"], "calendar": "office",
+        "target": {"url": "https://qyapi.example.com/hook", "format": "wecom",
+                   "secret": "wecom-key"}})
+    assert made.status_code == 201, made.text
+    fan_out_all(fd)  # the first task opened before the subscription was read: sent at 09:00 Mon
+    clock.set(datetime(2026, 1, 5, 22, 0, tzinfo=SHANGHAI))
+    for _ in range(2):
+        assert server.post("/api/v1/instances", tokens["agent"],
+                           json={"process_key": "three_steps"}).status_code == 201
+    fan_out_all(fd)
+    held = outbox(fd, channel="webhook", state="held")
+    assert len(held) == 2 and {n["recipient"] for n in held} == {"group:Agent"}
+    opening = datetime(2026, 1, 6, 9, 0, tzinfo=SHANGHAI)
+    assert {n["next_attempt_at"] for n in held} == {opening}
+    channel = Recorder()
+    assert send_due(fd, send=channel) == 1  # the one fanned out in open time
+    clock.set(opening - timedelta(minutes=1))
+    assert send_due(fd, send=channel) == 0
+    clock.set(opening)
+    assert send_due(fd, send=channel) == 2
+    assert len(channel.sent) == 2  # the 09:00 Monday one, then one digest of two
+    assert "2" in channel.sent[1][2].subject
+    assert {n["state"] for n in outbox(fd, channel="webhook")} == {"sent"}
+
+
+def test_a_failing_channel_is_retried_with_backoff(server, tokens, fd, clock, task_id) -> None:  # type: ignore[no-untyped-def]
+    fan_out_all(fd)  # the fixture's task, before the subscription
+    subscribe(server, tokens["agent"], channel="email", target={"address": "a@example.com"},
+              events=["group_queue"])
+    assert server.post("/api/v1/instances", tokens["agent2"],
+                       json={"process_key": "three_steps"}).status_code == 201
+    fan_out_all(fd)
+    [row] = outbox(fd, channel="email")
+    channel = Recorder(fail=3)
+    for attempt in range(3):
+        assert send_due(fd, send=channel) == 0
+        after = outbox(fd, id=row["id"])[0]
+        assert (after["state"], after["attempts"]) == ("failed", attempt + 1)
+        assert after["next_attempt_at"] == clock.now() + timedelta(seconds=BACKOFF_SECONDS[attempt])
+        assert send_due(fd, send=channel) == 0  # not due yet
+        clock.set(after["next_attempt_at"])
+    assert send_due(fd, send=channel) == 1
+    assert outbox(fd, id=row["id"])[0]["state"] == "sent" and len(channel.sent) == 1
+
+
+def test_one_always_failing_ends_dead_and_is_resent(server, tokens, fd, clock, task_id) -> None:  # type: ignore[no-untyped-def]
+    fan_out_all(fd)  # the fixture's task, before the subscription
+    admin = tokens["admin"]
+    subscribe(server, tokens["agent"], channel="email", target={"address": "a@example.com"},
+              events=["group_queue"])
+    assert server.post("/api/v1/instances", tokens["agent2"],
+                       json={"process_key": "three_steps"}).status_code == 201
+    fan_out_all(fd)
+    [row] = outbox(fd, channel="email")
+    broken = Recorder(fail=-1)
+    for _ in range(MAX_ATTEMPTS):
+        send_due(fd, send=broken)
+        later = outbox(fd, id=row["id"])[0]["next_attempt_at"]
+        if later is not None:
+            clock.set(later)
+    assert broken.calls == MAX_ATTEMPTS
+    dead = server.get("/api/v1/admin/notifications?state=dead", admin).json()
+    assert [(n["id"], n["attempts"]) for n in dead["items"]] == [(row["id"], MAX_ATTEMPTS)]
+    assert "refused" in dead["items"][0]["last_error"]
+    assert server.get("/api/v1/admin/notifications?state=zombie", admin).status_code == 422
+    assert server.post(f"/api/v1/admin/notifications/{row['id']}/resend",
+                       tokens["agent"]).status_code == 403
+    again = server.post(f"/api/v1/admin/notifications/{row['id']}/resend", admin)
+    assert again.status_code == 200 and again.json()["state"] == "pending"
+    working = Recorder()
+    assert send_due(fd, send=working) == 1 and len(working.sent) == 1
+    assert server.get("/api/v1/admin/notifications?state=dead", admin).json()["total"] == 0
+
+
+def test_subscriptions_are_checked_owned_and_audited(server, tokens, fd) -> None:  # type: ignore[no-untyped-def]
+    bad = server.post("/api/v1/me/subscriptions", tokens["agent"], json={
+        "channel": "email", "target": {"address": "nope"}, "events": ["everything"]})
+    assert bad.status_code == 422
+    assert {e["field"] for e in bad.json()["errors"]} == {"target.address", "events"}
+    assert "地址" in bad.json()["errors"][0]["message"] + bad.json()["errors"][1]["message"]
+    mine = subscribe(server, tokens["agent"], channel="in_app", events=["assigned_to_me"])
+    assert [s["id"] for s in server.get("/api/v1/me/subscriptions", tokens["agent"]).json()] == [
+        mine["id"]]
+    assert server.get("/api/v1/me/subscriptions", tokens["agent2"]).json() == []
+    url = f"/api/v1/me/subscriptions/{mine['id']}"
+    assert server.call("PATCH", url, tokens["agent2"], json={"active": False}).status_code == 403
+    changed = server.call("PATCH", url, tokens["agent"], json={"events": ["group_queue"]})
+    assert changed.status_code == 200 and changed.json()["events"] == ["group_queue"]
+    assert server.post("/api/v1/admin/group-subscriptions", tokens["agent"], json={
+        "group": "Agent", "channel": "email", "target": {"address": "a@x.cn"},
+        "events": ["group_queue"]}).status_code == 403
+    assert server.post("/api/v1/admin/group-subscriptions", tokens["admin"], json={
+        "group": "Nobody", "channel": "email", "target": {"address": "a@x.cn"},
+        "events": ["group_queue"]}).status_code == 422
+    assert server.call("DELETE", url, tokens["agent"]).status_code == 204
+    with fd.uow(read_only=True) as uow:
+        actions = uow.execute(select(AuditEntry.action).where(
+            AuditEntry.action.like("subscription.%")).order_by(AuditEntry.id)).scalars().all()
+    assert actions == ["subscription.created", "subscription.updated", "subscription.deleted"]
