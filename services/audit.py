@@ -40,7 +40,7 @@ def record(uow: UnitOfWork, at: datetime, actor: str, action: str, *,
     staged = uow.take_staged(STAGED)
     if not staged:
         return _INSERT.rows(uow, row)[0]["id"]
-    return uow.execute(_INSERT_MANY, [*staged, row]).scalars().all()[-1]
+    return uow.execute(_INSERT_MANY, [row, *staged]).scalars().all()[0]  # cause, then effects
 
 
 def stage(uow: UnitOfWork, at: datetime, actor: str, action: str, *,

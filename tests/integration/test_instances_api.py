@@ -99,8 +99,10 @@ def test_audit_trail_records_every_change(server, tokens) -> None:
     server.post(f"/api/v1/tasks/{task_id}/complete", tokens["agent"], json={"data": {"note": "a"}})
     detail = server.get(f"/api/v1/instances/{instance['id']}", tokens["agent"]).json()
     trail = [(a["action"], a["actor"]) for a in detail["audit"]]
-    assert trail == [("instance.started", "agent"), ("task.claimed", "agent"),
-                     ("task.completed", "agent")]
-    completed = detail["audit"][-1]
+    assert trail == [("instance.started", "agent"), ("task.opened", "engine"),
+                     ("task.claimed", "agent"), ("task.completed", "agent"),
+                     ("task.opened", "engine")]  # each cause, then the tasks it opened
+    assert detail["audit"][1]["after"] == {"group": "Agent", "assignee": None}
+    completed = detail["audit"][-2]
     assert completed["before"]["state"] == "claimed" and completed["after"]["data"] == {"note": "a"}
     assert detail["variables"]["note"] == "a"

@@ -177,9 +177,9 @@ def test_two_monthly_rounds_follow_up_the_improvement_actions(server, tokens, fd
             assert out["actions_not_done"] == ["新客户首单附积分使用说明"]
             assert out["unchecked_actions"] == []
         assert "customer" not in out and "reached" not in out  # per-call data stays per call
-        actions = [a["action"] for a in done["audit"]]
-        assert actions[:2] == ["instance.started", "timer.start_fired"]
-        assert done["audit"][1]["actor"] == "scheduler"
+        trail = [a for a in done["audit"] if a["action"] != "task.opened"]
+        assert [a["action"] for a in trail[:2]] == ["instance.started", "timer.start_fired"]
+        assert trail[1]["actor"] == "scheduler"
         completions = [a for a in done["audit"] if a["action"] == "task.completed"]
         assert len(completions) == len(spec["checks"]) + len(spec["calls"]) + 1
         assert {a["actor"] for a in completions} == (
