@@ -12,6 +12,8 @@ Who is concerned (decided here, documented in the README):
   task's groups, or every supervisor when none is a member; a hand escalation likewise;
 * incidents: the admins.
 Nobody is told of what they did themselves. In-app rows are delivered on writing (state sent).
+A message carries the case number, task, group, due time and a link, never customer data
+(which only the case page shows, masked for staff who do not work the case).
 """
 from __future__ import annotations
 
@@ -146,6 +148,8 @@ def _concerned(row: Any, task: dict | None,
                 more_users, more_groups = people.expand(note["to"])
                 users |= more_users
                 groups |= more_groups
+            elif note.get("type") == "reassign" and note.get("applied"):
+                users.add(note["user"])  # the task is now theirs
         if kind in ("sla_breach", "escalation"):
             users |= people.supervisors_of(task_groups)
     elif action == "instance.incident":
