@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (JSON, BigInteger, Boolean, ForeignKey, Index, Integer, Numeric, String,
-                        Text, UniqueConstraint)
+                        Text, UniqueConstraint, text)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from store.table_base import Base
@@ -132,6 +132,9 @@ class AuditEntry(Base):
     """Append-only: rows are inserted, never updated or deleted by the application."""
 
     __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_notify_pending", "id",
+                            postgresql_where=text("notify = 'pending'"),
+                            sqlite_where=text("notify = 'pending'")),)
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     at: Mapped[datetime] = mapped_column(index=True)
     actor: Mapped[str] = mapped_column(String(64))
@@ -276,6 +279,8 @@ class Notification(Base):
     ``digest_key``), sent, failed (retrying), dead (retries used up; an admin resends)."""
 
     __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_due", "state", "next_attempt_at"),
+                      Index("ix_notifications_inbox", "recipient", "channel", "read_at"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     created_at: Mapped[datetime] = mapped_column(index=True)
     kind: Mapped[str] = mapped_column(String(30))
@@ -304,6 +309,7 @@ class NotificationSubscription(Base):
     name, ``services.secrets``); ``calendar``: quiet hours outside its open time."""
 
     __tablename__ = "notification_subscriptions"
+    __table_args__ = (Index("ix_notification_subscriptions_owner", "owner_kind", "owner"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     owner_kind: Mapped[str] = mapped_column(String(10))  # user | group
     owner: Mapped[str] = mapped_column(String(100))
