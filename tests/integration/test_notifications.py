@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from services import audit
+from services.instance_errors import stop_in_error
 from services.notify.fanout import fan_out_all
 from services.notify.sender import BACKOFF_SECONDS, MAX_ATTEMPTS, send_due
 from store.tables import AuditEntry, Notification
@@ -211,3 +212,15 @@ def test_subscriptions_are_checked_owned_and_audited(server, tokens, fd) -> None
         actions = uow.execute(select(AuditEntry.action).where(
             AuditEntry.action.like("subscription.%")).order_by(AuditEntry.id)).scalars().all()
     assert actions == ["subscription.created", "subscription.updated", "subscription.deleted"]
+
+
+def test_an_incident_tells_the_admins(server, tokens, fd, task_id) -> None:  # type: ignore[no-untyped-def]
+    task = server.get(f"/api/v1/tasks/{task_id}", tokens["agent"]).json()
+    fan_out_all(fd)
+    with fd.uow() as uow:
+        stop_in_error(uow, task["instance_id"], fd.now(), kind="timer_failed", message="boom")
+    fan_out_all(fd)
+    told = outbox(fd, kind="incident")
+    assert [(n["recipient"], n["channel"], n["instance_id"]) for n in told] == [
+        ("admin", "in_app", task["instance_id"])]
+    assert told[0]["body"]["details"]["message"] == "boom"
