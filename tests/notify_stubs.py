@@ -26,10 +26,14 @@ class Message:
     lang: str
 
 
-def render(kind: str, lang: str, context: dict) -> Message:
-    return Message(subject=context.get("subject") or kind, text=str(context.get("task") or ""),
-                   markdown=str(context.get("task") or ""), link=context.get("link"),
-                   urgent=False, lang=lang)
+def render(kind: str, lang: str, context: dict, fd: Any = None) -> Message:
+    if kind == "digest":
+        raise ValueError("the stub has no digest")
+    return Message(subject=f"{kind} {context.get('task_name')}",
+                   text=str(context.get("task_name") or ""),
+                   markdown=str(context.get("task_name") or ""),
+                   link=f"/cases/{context.get('instance_id')}", urgent=bool(context.get("urgent")),
+                   lang=lang)
 
 
 def _send(channel: str, target: dict, message: Any, fd: Any) -> None:

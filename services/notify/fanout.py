@@ -196,20 +196,21 @@ def _external(uow: UnitOfWork, fd: Flowdesk, base: dict, sub: dict, recipient: s
 
 
 def _context(row: Any, kind: str, task: dict | None) -> dict:
-    """What templates get: the case, the task, its due time, a link to the case page."""
+    """What templates get (``services.notify.templates``): the case number, the task, its group
+    and due time, the instance (the case page's link is made from it with the base URL)."""
     after = row["after"] or {}
-    context = {"event": kind, "action": row["action"], "actor": row["actor"],
-               "at": row["at"], "instance_id": row["instance_id"], "task_id": row["task_id"],
-               "link": f"/cases/{row['instance_id']}" if row["instance_id"] else None,
-               "details": after}
+    context = {"event": kind, "action": row["action"], "actor": row["actor"], "at": row["at"],
+               "instance_id": row["instance_id"], "task_id": row["task_id"],
+               "reason": after.get("escalation_reason") or after.get("message"),
+               "level": after.get("level"), "details": after}
     if task is not None:
-        context.update(task=task["name"], case_no=task["business_key"],
+        context.update(task_name=task["name"], case_no=task["business_key"],
                        group=task["candidate_group"], assignee=task["assignee"],
                        due_at=task["due_at"], process_key=task["process_key"])
     return json_safe(context)
 
 
 def _subject(lang: str, kind: str, context: dict) -> str:
-    values = {"task": context.get("task") or "", "group": context.get("group") or "",
+    values = {"task": context.get("task_name") or "", "group": context.get("group") or "",
               "instance_id": context.get("instance_id")}
     return SUBJECTS.get(lang, SUBJECTS["zh"])[kind].format(**values)[:300]

@@ -9,7 +9,9 @@ subscription and opening (``digest_key``) go as one digest. A failure is retried
 ``dead`` with its last error until an admin resends it.
 
 Channels and templates are ``services.notify.channels`` (``send``, ``DeliveryFailed``) and
-``services.notify.templates`` (``render``, ``Message``), imported when first needed.
+``services.notify.templates`` (``render``, ``Message``), imported when first needed. The claim's
+transaction is held across the channel's network call on purpose: the row lock is what keeps
+another sender off it.
 """
 from __future__ import annotations
 
@@ -69,7 +71,7 @@ def _deliver(uow: UnitOfWork, fd: Flowdesk, rows: list[dict], now: datetime,
     channels = importlib.import_module("services.notify.channels")
     first = rows[0]
     try:
-        message = _message(rows)
+        message = _message(fd, rows)
         (send or channels.send)(first["channel"], first["target"] or {}, message, fd)
     except Exception as exc:  # noqa: BLE001 - a channel's failure is the row's, not the batch's
         retry = getattr(exc, "retry", not isinstance(exc, channels.DeliveryFailed))
@@ -92,18 +94,30 @@ def _failed(uow: UnitOfWork, row: dict, error: str, retry: bool, now: datetime) 
         now + timedelta(seconds=BACKOFF_SECONDS[attempts - 1])))
 
 
-def _message(rows: list[dict]) -> Any:
+def _message(fd: Flowdesk, rows: list[dict]) -> Any:
     """One message, or the digest of several held for one subscription."""
     templates = importlib.import_module("services.notify.templates")
-    rendered = [templates.render(r["kind"], r["lang"], {**(r["body"] or {}),
-                                                          "subject": r["subject"]})
-                for r in rows]
+    rendered = [templates.render(r["kind"], r["lang"], _values(r), fd) for r in rows]
     if len(rendered) == 1:
         return rendered[0]
     lang = rows[0]["lang"]
-    subject = (f"{len(rows)} notifications while you were away" if lang == "en"
-               else f"非工作时间的 {len(rows)} 条通知")
-    return templates.Message(
-        subject=subject, text="\n\n".join(f"{m.subject}\n{m.text}" for m in rendered),
-        markdown="\n\n".join(f"**{m.subject}**\n\n{m.markdown}" for m in rendered),
-        link=None, urgent=False, lang=lang)
+    try:
+        return templates.render("digest", lang, {"messages": rendered}, fd)
+    except ValueError:  # templates without a digest: the messages one after the other
+        subject = (f"{len(rows)} notifications while you were away" if lang == "en"
+                   else f"非工作时间的 {len(rows)} 条通知")
+        return templates.Message(
+            subject=subject, text="\n\n".join(f"{m.subject}\n{m.text}" for m in rendered),
+            markdown="\n\n".join(f"**{m.subject}**\n\n{m.markdown}" for m in rendered),
+            link=None, urgent=False, lang=lang)
+
+
+def _values(row: dict) -> dict:
+    """The stored context with its due time a datetime again (templates format it)."""
+    values = {**(row["body"] or {}), "urgent": row["urgent"]}
+    if isinstance(values.get("due_at"), str):
+        try:
+            values["due_at"] = datetime.fromisoformat(values["due_at"])
+        except ValueError:
+            pass
+    return values
