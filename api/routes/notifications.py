@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from api.auth import current_user
 from api.routes import flowdesk, protected_blueprint
-from api.schemas_notify import (GroupSubscriptionIn, GroupSubscriptionQuery, InboxOut, InboxQuery,
+from api.schemas_notifications import (GroupSubscriptionIn, GroupSubscriptionQuery, InboxOut, InboxQuery,
                                 NotificationOut, NotificationPageOut, OutboxQuery, ReadOut,
                                 SubscriptionIn, SubscriptionOut, SubscriptionPatch)
 from services.notify import inbox, subscriptions
