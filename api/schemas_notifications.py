@@ -8,7 +8,7 @@ from marshmallow import Schema, fields, validate
 from api.fields import BoundedInt
 from api.schemas import PageQuery
 
-STATES = ("pending", "held", "sent", "failed", "dead")
+STATES = ("pending", "held", "sending", "sent", "failed", "dead")
 
 
 class SubscriptionIn(Schema):

@@ -137,6 +137,7 @@ TEXTS: dict[str, str] = {
     "field.email": "not an e-mail address",
     "field.url": "not an http(s) URL",
     "field.unknown_group": "unknown group",
+    "field.unknown_calendar": "no business calendar of that name",
     # field messages
     "field.not_group_member": "not a member of the task's group",
     "field.unknown_user": "unknown user",

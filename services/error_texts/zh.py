@@ -113,6 +113,7 @@ TEXTS: dict[str, str] = {
     "field.email": "不是有效的电子邮件地址",
     "field.url": "不是 http(s) 网址",
     "field.unknown_group": "没有这个组",
+    "field.unknown_calendar": "没有这个名称的工作日历",
     # field messages
     "field.not_group_member": "不是该任务所在组的成员",
     "field.unknown_user": "没有这个用户",

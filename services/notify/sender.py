@@ -1,17 +1,17 @@
 """The sender: deliver due outbox rows through their channel, exactly once across nodes.
 
-A batch of due rows (pending, failed and due again, or held until a calendar opened) is
-claimed with ``SELECT … FOR UPDATE SKIP LOCKED`` and stays locked while it is sent and marked,
-in one transaction: another sender skips them, and a crash before the commit leaves them due
-(sent again: at-least-once for the crash, exactly once otherwise). Held rows of one
-subscription and opening (``digest_key``) go as one digest. A failure is retried with backoff
-(``BACKOFF``); after the last try, or a failure the channel says is final, the row is
-``dead`` with its last error until an admin resends it.
+A batch of due rows (pending; failed and due again; held until a calendar opened; or sending
+with a lease that ran out) is claimed with ``SELECT … FOR UPDATE SKIP LOCKED`` and leased in the
+same short transaction (state ``sending``, due again after ``LEASE``), so another sender skips
+them; they are sent with no transaction open (a slow mail server holds no lock, which on SQLite
+would stop every writer), and marked in a second short one. A sender that dies mid-send leaves
+its rows to be sent again when the lease ends: exactly once unless a node dies, at least once
+always. Held rows of one subscription and opening (``digest_key``) go as one digest. A failure is
+retried with backoff (``BACKOFF_SECONDS``); after the last try, or a failure the channel says is
+final, the row is ``dead`` with its last error until an admin resends it.
 
 Channels and templates are ``services.notify.channels`` (``send``, ``DeliveryFailed``) and
-``services.notify.templates`` (``render``, ``Message``), imported when first needed. The claim's
-transaction is held across the channel's network call on purpose: the row lock is what keeps
-another sender off it.
+``services.notify.templates`` (``render``, ``Message``), imported when first needed.
 """
 from __future__ import annotations
 
@@ -32,14 +32,16 @@ log = logging.getLogger("flowdesk.notify")
 outbox = Notification.__table__
 BACKOFF_SECONDS = (60, 300, 1800, 7200, 43200)  # 1 min, 5 min, 30 min, 2 h, 12 h
 MAX_ATTEMPTS = len(BACKOFF_SECONDS) + 1
+LEASE = timedelta(minutes=10)  # far beyond any channel's timeout
 BATCH = 50
 
-CLAIM = (select(outbox).where(one_of(outbox.c.state, ("pending", "failed", "held")),
+CLAIM = (select(outbox).where(one_of(outbox.c.state, ("pending", "failed", "held", "sending")),
                               outbox.c.next_attempt_at <= bindparam("now"))
          .order_by(outbox.c.next_attempt_at, outbox.c.id).limit(bindparam("limit"))
          .with_for_update(skip_locked=True))
 
 Send = Callable[[str, dict, Any, Flowdesk], None]
+Outcome = tuple[list[dict], str | None, bool]  # rows, error (None: sent), retry
 
 
 def send_due(fd: Flowdesk, limit: int = BATCH, send: Send | None = None) -> int:
@@ -56,18 +58,30 @@ def _send_batch(fd: Flowdesk, limit: int, send: Send | None) -> tuple[int, int]:
     with fd.uow() as uow:
         now = fd.now()
         rows = [dict(r) for r in uow.execute(CLAIM, {"now": now, "limit": limit}).mappings()]
-        batches: dict[Any, list[dict]] = {}
-        for row in rows:
-            batches.setdefault(row["digest_key"] or ("one", row["id"]), []).append(row)
-        sent = 0
-        for group in batches.values():
-            if _deliver(uow, fd, group, now, send):
-                sent += len(group)
-        return len(rows), sent
+        if rows:
+            uow.execute(outbox.update().where(outbox.c.id.in_([r["id"] for r in rows]))
+                        .values(state="sending", next_attempt_at=now + LEASE))
+    batches: dict[Any, list[dict]] = {}
+    for row in rows:
+        batches.setdefault(row["digest_key"] or ("one", row["id"]), []).append(row)
+    outcomes = [_deliver(fd, group, send) for group in batches.values()]
+    if not outcomes:
+        return 0, 0
+    with fd.uow() as uow:
+        now = fd.now()
+        for group, error, retry in outcomes:
+            if error is None:
+                uow.execute(outbox.update().where(outbox.c.id.in_([r["id"] for r in group]),
+                                                  outbox.c.state == "sending").values(
+                    state="sent", sent_at=now, attempts=outbox.c.attempts + 1,
+                    last_error=None, next_attempt_at=None))
+            else:
+                for row in group:
+                    _failed(uow, row, error, retry, now)
+    return len(rows), sum(len(group) for group, error, _ in outcomes if error is None)
 
 
-def _deliver(uow: UnitOfWork, fd: Flowdesk, rows: list[dict], now: datetime,
-             send: Send | None) -> bool:
+def _deliver(fd: Flowdesk, rows: list[dict], send: Send | None) -> Outcome:
     channels = importlib.import_module("services.notify.channels")
     first = rows[0]
     try:
@@ -77,21 +91,17 @@ def _deliver(uow: UnitOfWork, fd: Flowdesk, rows: list[dict], now: datetime,
         retry = getattr(exc, "retry", not isinstance(exc, channels.DeliveryFailed))
         text = f"{type(exc).__name__}: {exc}"[:2000]
         log.warning("notification %s via %s failed: %s", first["id"], first["channel"], text)
-        for row in rows:
-            _failed(uow, row, text, retry, now)
-        return False
-    uow.execute(outbox.update().where(outbox.c.id.in_([r["id"] for r in rows])).values(
-        state="sent", sent_at=now, attempts=outbox.c.attempts + 1, last_error=None))
-    return True
+        return rows, text, bool(retry)
+    return rows, None, False
 
 
 def _failed(uow: UnitOfWork, row: dict, error: str, retry: bool, now: datetime) -> None:
     attempts = row["attempts"] + 1
     dead = not retry or attempts >= MAX_ATTEMPTS
-    uow.execute(outbox.update().where(outbox.c.id == row["id"]).values(
-        attempts=attempts, last_error=error, state="dead" if dead else "failed",
-        next_attempt_at=None if dead else
-        now + timedelta(seconds=BACKOFF_SECONDS[attempts - 1])))
+    uow.execute(outbox.update().where(outbox.c.id == row["id"], outbox.c.state == "sending")
+                .values(attempts=attempts, last_error=error, state="dead" if dead else "failed",
+                        next_attempt_at=None if dead else
+                        now + timedelta(seconds=BACKOFF_SECONDS[attempts - 1])))
 
 
 def _message(fd: Flowdesk, rows: list[dict]) -> Any:

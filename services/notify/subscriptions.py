@@ -18,6 +18,7 @@ from services.context import Flowdesk
 from services.errors import Forbidden, Invalid, NotFound, coded_field
 from services.notify.events import KINDS
 from services.principal import Principal, require_role
+from services.sla.book import CALENDAR
 from store.tables import Group, NotificationSubscription
 from store.uow import UnitOfWork
 
@@ -85,6 +86,7 @@ def create(fd: Flowdesk, user: Principal, owner_kind: str, owner: str, data: dic
         if owner_kind == "group" and uow.scalar(
                 select(Group.id).where(Group.name == owner)) is None:
             raise Invalid.of("subscription.invalid", [coded_field("group", "field.unknown_group")])
+        _check_calendar(uow, values)
         sub_id = uow.execute(subs.insert().values(owner_kind=owner_kind, owner=owner,
                                                   created_at=now, updated_at=now, **values)
                              .returning(subs.c.id)).scalar_one()
@@ -100,6 +102,7 @@ def update(fd: Flowdesk, user: Principal, sub_id: int, data: dict, owner_kind: s
         before = _get(uow, sub_id, owner_kind)
         _may_manage(user, before["owner_kind"], before["owner"])
         values = check({**{k: before[k] for k in FIELDS}, **data})
+        _check_calendar(uow, values)
         uow.execute(subs.update().where(subs.c.id == sub_id).values(updated_at=now, **values))
         audit.record(uow, now, user.username, "subscription.updated",
                      before=_shown(before), after={"id": sub_id, **_shown(values)})
@@ -123,6 +126,13 @@ def active_for(uow: UnitOfWork, users: set[str], groups: set[str]) -> list[dict]
         (subs.c.owner_kind == "user") & subs.c.owner.in_(sorted(users)) |
         (subs.c.owner_kind == "group") & subs.c.owner.in_(sorted(groups))))
     return [dict(r) for r in uow.execute(query).mappings()]
+
+
+def _check_calendar(uow: UnitOfWork, values: dict) -> None:
+    """Quiet hours follow a calendar that exists (an unknown name would mean none at all)."""
+    if values["calendar"] and uow.execute(CALENDAR, {"name": values["calendar"]}).first() is None:
+        raise Invalid.of("subscription.invalid",
+                         [coded_field("calendar", "field.unknown_calendar")])
 
 
 def _may_manage(user: Principal, owner_kind: str, owner: str) -> None:

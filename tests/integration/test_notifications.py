@@ -207,6 +207,9 @@ def test_subscriptions_are_checked_owned_and_audited(server, tokens, fd) -> None
     assert server.post("/api/v1/admin/group-subscriptions", tokens["admin"], json={
         "group": "Nobody", "channel": "email", "target": {"address": "a@x.cn"},
         "events": ["group_queue"]}).status_code == 422
+    no_calendar = server.call("PATCH", url, tokens["agent"], json={"calendar": "nowhere"})
+    assert no_calendar.status_code == 422
+    assert no_calendar.json()["errors"][0]["field"] == "calendar"
     assert server.call("DELETE", url, tokens["agent"]).status_code == 204
     with fd.uow(read_only=True) as uow:
         actions = uow.execute(select(AuditEntry.action).where(
@@ -224,3 +227,19 @@ def test_an_incident_tells_the_admins(server, tokens, fd, task_id) -> None:  # t
     assert [(n["recipient"], n["channel"], n["instance_id"]) for n in told] == [
         ("admin", "in_app", task["instance_id"])]
     assert told[0]["body"]["details"]["message"] == "boom"
+
+
+def test_a_lease_left_by_a_dead_sender_runs_out_and_the_row_is_sent(fd, clock) -> None:  # type: ignore[no-untyped-def]
+    now = fd.now()
+    base = {"created_at": now, "kind": "incident", "recipient": "admin", "subject": "x",
+            "body": {}, "channel": "email", "target": {"address": "a@example.com"},
+            "state": "sending", "attempts": 0, "urgent": False, "lang": "zh"}
+    with fd.uow() as uow:
+        uow.execute(Notification.__table__.insert(), [
+            {**base, "subject": "mid-send", "next_attempt_at": now + timedelta(minutes=5)},
+            {**base, "subject": "abandoned", "next_attempt_at": now - timedelta(seconds=1)}])
+    channel = Recorder()
+    assert send_due(fd, send=channel) == 1  # the lease still running is left alone
+    assert [row["subject"] for row in outbox(fd, state="sent")] == ["abandoned"]
+    clock.set(now + timedelta(minutes=5))
+    assert send_due(fd, send=channel) == 1 and len(channel.sent) == 2
