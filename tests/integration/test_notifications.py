@@ -243,3 +243,10 @@ def test_a_lease_left_by_a_dead_sender_runs_out_and_the_row_is_sent(fd, clock) -
     assert [row["subject"] for row in outbox(fd, state="sent")] == ["abandoned"]
     clock.set(now + timedelta(minutes=5))
     assert send_due(fd, send=channel) == 1 and len(channel.sent) == 2
+
+
+def test_the_ticker_runs_the_pipeline(fd, task_id) -> None:  # type: ignore[no-untyped-def]
+    from host.ticker import Ticker
+    assert outbox(fd, kind="group_queue") == []
+    Ticker(fd, interval=60).tick()  # not started: ticked by hand
+    assert {n["recipient"] for n in outbox(fd, kind="group_queue")} >= {"agent", "agent2"}
