@@ -50,6 +50,13 @@ class Settings:
         "FLOWDESK_OIDC_USERNAME_CLAIM", "preferred_username"))
     oidc_label: str = field(default_factory=lambda: _env("FLOWDESK_OIDC_LABEL"))
     oidc_redirect_uri: str = field(default_factory=lambda: _env("FLOWDESK_OIDC_REDIRECT_URI"))
+    # Notifications (services/notify): where the case links in messages point, and the mail
+    # server (smtp://user:pass@host:587?starttls=1, smtps://...:465; the password may be a
+    # stored secret's reference); repr=False keeps the password out of printed settings.
+    base_url: str = field(default_factory=lambda: _env(
+        "FLOWDESK_BASE_URL", "http://127.0.0.1:5000"))
+    smtp_url: str = field(repr=False, default_factory=lambda: _env("FLOWDESK_SMTP_URL"))
+    mail_from: str = field(default_factory=lambda: _env("FLOWDESK_MAIL_FROM"))
     max_upload_bytes: int = 5 * 1024 * 1024
     workflow_cache_size: int = 2048
     testing: bool = False

@@ -128,6 +128,11 @@ TEXTS: dict[str, str] = {
     "secret.no_key": "Secrets need a key that is not in the database: set FLOWDESK_SECRETS_KEY "
                      "(from `flowdesk secrets generate-key`) or FLOWDESK_SECRETS_KEY_FILE on "
                      "every Flowdesk process.",
+    # notification templates
+    "notify_template.invalid": "The template does not work: {part}, line {line}.",
+    "notify_template.not_found": "No template of your own for {kind} in {lang}: the default "
+                                 "is in use.",
+    "notify_template.bad_key": "There is no notification template {kind} in {lang}.",
     # field messages
     "field.not_group_member": "not a member of the task's group",
     "field.unknown_user": "unknown user",
@@ -150,6 +155,8 @@ TEXTS: dict[str, str] = {
     "field.password_short": "too short",
     "field.lifetime": "like 30d, 12h, 90m or 2w",
     "field.no_calendar": "No calendar named '{name}'.",
+    "field.template_broken": "line {line}: {reason}",
+    "field.one_of": "one of {choices}",
     "field.put_missing": "{field} is missing: a PUT replaces the whole policy (give null or [] "
                          "to clear it, or send a PATCH to change some fields).",
 }

@@ -104,6 +104,10 @@ TEXTS: dict[str, str] = {
     "secret.missing": "没有名为 {names} 的密钥：需要管理员先把它加入密钥。",
     "secret.no_key": "密钥需要一把不存放在数据库中的主密钥：请在每个 Flowdesk 进程上设置 FLOWDESK_SECRETS_KEY"
                      "（用 `flowdesk secrets generate-key` 生成）或 FLOWDESK_SECRETS_KEY_FILE。",
+    # notification templates
+    "notify_template.invalid": "模板无法使用：{part} 第 {line} 行。",
+    "notify_template.not_found": "{kind}（{lang}）没有自定义模板：正在使用默认模板。",
+    "notify_template.bad_key": "没有 {kind}（{lang}）这个通知模板。",
     # field messages
     "field.not_group_member": "不是该任务所在组的成员",
     "field.unknown_user": "没有这个用户",
@@ -125,6 +129,8 @@ TEXTS: dict[str, str] = {
     "field.password_short": "太短",
     "field.lifetime": "如 30d、12h、90m 或 2w",
     "field.no_calendar": "没有名为「{name}」的日历。",
+    "field.template_broken": "第 {line} 行：{reason}",
+    "field.one_of": "只能是 {choices} 之一",
     "field.put_missing": "缺少 {field}：PUT 会替换整个策略（要清空请给 null 或 []，只改部分字段请用 PATCH）。",
 }
 

@@ -1,0 +1,1 @@
+"""Notifications: the words of each message and the channels that carry it."""
