@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from jinja2 import TemplateError, TemplateSyntaxError
+from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from services.notify import template_texts
@@ -89,8 +89,10 @@ class _Environment(ImmutableSandboxedEnvironment):
         return operator.mul(left, right)
 
 
-_PLAIN = _Environment(autoescape=False, keep_trailing_newline=False)
-_HTML = _Environment(autoescape=True)
+# StrictUndefined: a name the context lacks, or an attribute the sandbox refuses, is an error
+# (at save time a 422 naming the line) rather than silently empty.
+_PLAIN = _Environment(autoescape=False, undefined=StrictUndefined)
+_HTML = _Environment(autoescape=True, undefined=StrictUndefined)
 # Filters that pad to a width the template chooses would allocate it before the cap acts.
 for _environment in (_PLAIN, _HTML):
     for _name in ("center", "indent", "wordwrap", "format"):
@@ -189,7 +191,7 @@ def template_values(kind: str, context: dict, fd: Flowdesk | None = None) -> dic
 def html_body(message: Message) -> str:
     """The e-mail's HTML part: the plain text, escaped, one paragraph per line, and the link."""
     lines = [line for line in message.text.splitlines()
-             if line.strip() and line.strip() != message.link]
+             if line.strip() and not (message.link and message.link in line)]
     label = "查看工单" if message.lang == "zh" else "Open the case"
     return _HTML_BODY.render(lang=message.lang, subject=message.subject, lines=lines[1:],
                              link=message.link, link_label=label, urgent=message.urgent)
