@@ -103,6 +103,8 @@ def send(target: dict, message: Message, fd: Flowdesk) -> None:
     except ValueError as exc:
         raise DeliveryFailed(str(exc), retry=False) from None
     password = _password(server, fd)
+    if password is not None and not password.isascii():  # smtplib's AUTH sends ASCII only
+        raise DeliveryFailed("the SMTP password must be ASCII", retry=False)
     mail = build(message, settings.mail_from, address)
     try:
         _deliver(server, password, mail)
