@@ -15,7 +15,6 @@ from store.table_base import Base
 from store.tables_access import (ApiToken, AppSetting, Group, ProcessGroup,  # noqa: F401
                                  ProcessGroupDesigner, ProcessKey, Secret, SignInFailure,
                                  User, UserGroup, UserIdentity, UserSession)
-from store.tables_notify_templates import NotificationTemplate  # noqa: F401
 
 
 class ProcessDefinition(Base):
@@ -309,3 +308,18 @@ class EventSubscription(Base):
 
 
 __all__ = ["Base", "User", "AppSetting", "SignInFailure", "UserSession", "UserIdentity", "Secret", "Group", "UserGroup", "ApiToken", "ProcessGroup", "ProcessGroupDesigner", "ProcessKey", "ProcessDefinition", "Customer", "Purchase", "CaseCounter", "ProcessInstance", "HumanTask", "AuditEntry", "Incident", "DueWork", "ExternalTask", "BusinessCalendarRow", "SlaPolicyRow", "SlaClock", "Notification", "EventSubscription"]
+
+
+class NotificationTemplate(Base):
+    """Admins' own wording of a notification (services/notify/templates.py): the Jinja2
+    sources, rendered in a sandbox, of one kind in one language; without a row the default in
+    code is used."""
+
+    __tablename__ = "notification_templates"
+    kind: Mapped[str] = mapped_column(String(40), primary_key=True)
+    lang: Mapped[str] = mapped_column(String(8), primary_key=True)
+    subject: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    markdown: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[str] = mapped_column(String(64))
