@@ -65,10 +65,12 @@ class DatabaseGauges:
     def _from_database(self) -> Iterator[Metric]:
         now = self.fd.now()
         with self.fd.uow(read_only=True) as conn:
-            by_sla = dict(conn.execute(
-                select(func.coalesce(q.tasks.c.sla_state, "none"), func.count())
-                .where(q.tasks.c.state.in_(q.ACTIVE))
-                .group_by(func.coalesce(q.tasks.c.sla_state, "none"))).tuples().all())
+            by_sla: dict[str, int] = {}
+            for state, count in conn.execute(
+                    select(q.tasks.c.sla_state, func.count())
+                    .where(q.tasks.c.state.in_(q.ACTIVE))
+                    .group_by(q.tasks.c.sla_state)).tuples():
+                by_sla[state or "none"] = by_sla.get(state or "none", 0) + count
             live = conn.execute(
                 select(q.instances.c.status, func.count())
                 .where(q.instances.c.status.not_in(("completed", "cancelled")))
