@@ -14,7 +14,7 @@ import re
 import time
 import uuid
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 
 from services import metrics
 from services.request_context import reset_request_id, set_request_id
@@ -62,7 +62,6 @@ def _finish(response: Response) -> Response:
 
 
 def _json_format() -> bool:
-    from flask import current_app
     return current_app.extensions["flowdesk"].settings.log_format.lower() == "json"
 
 

@@ -8,11 +8,13 @@ from pathlib import Path
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.integration.test_scheduler_processes import served  # noqa: F401 - the fixture
+from tests.integration import test_scheduler_processes
 from tests.waiting import DEADLINE, wait_for
 
+served = test_scheduler_processes.served  # its fixture: `flowdesk serve` on a SQLite file
 
-def test_serve_answers_metrics_from_its_metrics_directory(served, tmp_path: Path,  # noqa: F811
+
+def test_serve_answers_metrics_from_its_metrics_directory(served, tmp_path: Path,  # type: ignore[no-untyped-def]
                                                           monkeypatch) -> None:
     server, _fd, token, _clock = served
     scratch = tmp_path / "tmp"

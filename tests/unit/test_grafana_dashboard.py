@@ -7,9 +7,7 @@ import json
 import re
 from pathlib import Path
 
-from prometheus_client import REGISTRY
-
-import services.metrics  # noqa: F401 - registers the process's metrics
+from services.metrics import REGISTRY  # prometheus_client's, where services.metrics registers
 from services.metrics_db import NAMES
 
 DASHBOARD = Path(__file__).resolve().parents[2] / "docs" / "grafana" / "flowdesk.json"
