@@ -20,7 +20,7 @@ from sqlalchemy.engine import RowMapping
 
 from engine.parsing import ParsedDefinition
 from engine.step_result import OpenTask, StepResult
-from services import audit, due_work, external_task_rows, subscriptions
+from services import audit, due_work, external_task_rows, metrics, subscriptions
 from services.context import Flowdesk
 from services.errors import Stale
 from services.identity import user_exists
@@ -142,6 +142,8 @@ def apply_result(uow: UnitOfWork, fd: Flowdesk, instance: Instance, result: Step
             instance_id=instance["id"], kind=i.kind, task_guid=i.task_guid, bpmn_id=i.bpmn_id,
             task_name=i.task_name, message=i.message, line=i.line, error_line=i.error_line,
             created_at=now))
+    metrics.count_step(uow, instance["process_key"], result.status,
+                       result.incident is not None, new_rows, started=new)
     return new_rows
 
 

@@ -141,6 +141,8 @@ class AuditEntry(Base):
     definition_id: Mapped[int | None] = mapped_column(Integer)
     before: Mapped[dict | None] = mapped_column(JSON)
     after: Mapped[dict | None] = mapped_column(JSON)
+    # The X-Request-Id of the HTTP request that did it (none for the scheduler and the CLI).
+    request_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class Incident(Base):

@@ -108,6 +108,11 @@ TEXTS: dict[str, str] = {
     "sla.policy_invalid": "The SLA policy is invalid ({fields}).",
     "sla.preview_too_long": "{text} is longer than {days} days.",
     "sla.put_missing": "A PUT replaces the whole SLA policy; missing: {fields}.",
+    # /metrics
+    "metrics.token_required": "/metrics needs the bearer token set in "
+                              "FLOWDESK_METRICS_TOKEN.",
+    "metrics.network_refused": "/metrics answers only the networks in FLOWDESK_METRICS_ALLOW; "
+                               "{client} is not in them.",
     # sign-in, users and tokens
     "auth.throttled": "Too many wrong passwords for this name from your address; try again in "
                       "{wait} second(s).",

@@ -87,6 +87,9 @@ TEXTS: dict[str, str] = {
     "sla.policy_invalid": "SLA 策略有误（{fields}）。",
     "sla.preview_too_long": "{text} 超过了 {days} 天。",
     "sla.put_missing": "PUT 会替换整个 SLA 策略；缺少：{fields}。",
+    # /metrics
+    "metrics.token_required": "/metrics 需要 FLOWDESK_METRICS_TOKEN 中设置的 Bearer 令牌。",
+    "metrics.network_refused": "/metrics 只回应 FLOWDESK_METRICS_ALLOW 中的网络；{client} 不在其中。",
     # sign-in, users and tokens
     "auth.throttled": "该用户名从你的地址输错密码的次数过多；请 {wait} 秒后再试。",
     "auth.throttled_address": "你的地址对不同用户名输错密码的次数过多；请 {wait} 秒后再试。",
