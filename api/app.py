@@ -17,7 +17,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engine.clock import Clock
 
-from api import routes
+from api import metrics as metrics_routes
+from api import request_log, routes
 from api.errors import PROBLEM_JSON, handle_http_exception, register_error_handlers
 from api.path_ids import bound_path_ints
 from api.schemas import ProblemOut
@@ -105,6 +106,7 @@ def create_app(config: dict[str, Any] | None = None, clock: Clock | None = None)
                       PERMANENT_SESSION_LIFETIME=timedelta(hours=12))
     if settings.trusted_proxies > 0:  # the client's address from X-Forwarded-For (api.auth)
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies)  # type: ignore[method-assign]
+    request_log.install(app)  # first: the request id is there for every other hook
     register_error_handlers(app)
     api = FlowdeskApi(app, spec_kwargs={
         "info": {"description": "Workflow/BPM engine for customer-service organisations."}})
@@ -124,5 +126,7 @@ def create_app(config: dict[str, Any] | None = None, clock: Clock | None = None)
     def health():  # type: ignore[no-untyped-def]
         """Liveness: no token needed."""
         return jsonify(status="ok")
+
+    metrics_routes.install(app)  # /metrics, /ready
 
     return app

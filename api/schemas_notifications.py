@@ -14,8 +14,9 @@ STATES = ("pending", "held", "sending", "sent", "failed", "dead")
 class SubscriptionIn(Schema):
     channel = fields.String(required=True, metadata={"description": "email, webhook or in_app"})
     target = fields.Dict(load_default=dict, metadata={
-        "description": "email: {address}; webhook: {url, format (json, wecom, dingtalk, "
-                       "feishu), secret (the name of an admin secret that signs it)}"})
+        "description": "email: {address}; webhook: {url (may hold {{secret:NAME}}), format "
+                       "(generic, wecom, dingtalk, feishu), secret (the name of an admin secret "
+                       "that signs it)}"})
     events = fields.List(fields.String(), required=True, metadata={
         "description": "assigned_to_me, group_queue, sla_warning, sla_breach, escalation, "
                        "incident, mentioned"})

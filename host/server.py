@@ -10,8 +10,11 @@ workflows.
 from __future__ import annotations
 
 import gc
+import logging
 import os
+import shutil
 import signal
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -21,6 +24,7 @@ WSGIApp = Callable[[dict, StartResponse], Iterable[bytes]]
 
 SERVERS = ("granian", "gunicorn")
 _TICKER_ENV = "FLOWDESK_SERVE_TICKER"  # how run() tells the worker's factory
+_METRICS_ENV = "PROMETHEUS_MULTIPROC_DIR"  # prometheus_client's multiprocess mode
 WORKER_STOP_SECONDS = 10
 
 
@@ -69,9 +73,38 @@ def stop_signals_for_the_main_thread() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
+def log_requests() -> None:
+    """The request lines (``api.request_log``) and the ticker's news on stderr, unless the
+    embedding program configured logging itself."""
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+
+
+@contextmanager
+def metrics_directory() -> Iterator[str]:
+    """A fresh ``PROMETHEUS_MULTIPROC_DIR`` for this server start, removed when it stops.
+
+    prometheus_client reads the variable when ``services.metrics`` is first imported, which
+    happens in the workers (``served_app``), after this is set: each worker then writes its
+    counters to files there, and a scrape of any worker adds up all of them. A directory left
+    by an earlier start would add that start's counts, so it is never reused."""
+    path = tempfile.mkdtemp(prefix="flowdesk-metrics-")
+    previous = os.environ.get(_METRICS_ENV)
+    os.environ[_METRICS_ENV] = path
+    try:
+        yield path
+    finally:
+        if previous is None:
+            os.environ.pop(_METRICS_ENV, None)
+        else:
+            os.environ[_METRICS_ENV] = previous
+        shutil.rmtree(path, ignore_errors=True)
+
+
 def served_app():  # type: ignore[no-untyped-def]
     """The app as the server's worker runs it: with the ticker unless run() said not to."""
     from web.app import create_app  # in the worker: the app is built where it is served
+    log_requests()
     app = create_app()
     app.wsgi_app = one_piece(app.wsgi_app)
     fd = app.extensions["flowdesk"]
@@ -95,9 +128,14 @@ def served_app():  # type: ignore[no-untyped-def]
 def run(host: str, port: int, threads: int = 4, with_ticker: bool = True,
         server: str = "granian") -> None:
     os.environ[_TICKER_ENV] = "1" if with_ticker else "0"
-    if server == "gunicorn":
-        _run_gunicorn(host, port, threads)
-        return
+    with metrics_directory():
+        if server == "gunicorn":
+            _run_gunicorn(host, port, threads)
+        else:
+            _run_granian(host, port, threads)
+
+
+def _run_granian(host: str, port: int, threads: int) -> None:
     from granian.constants import Interfaces
     from granian.server import Server
     # A worker still running WORKER_STOP_SECONDS after the SIGTERM is killed (granian logs it):

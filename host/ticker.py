@@ -10,8 +10,26 @@ from services.context import Flowdesk
 from services.due_runner import node_name, run_due
 from services.housekeeping import Housekeeping
 from services.notify import pipeline as notifications
+from services.metrics import TICKS_SKIPPED
+from services.readiness import Heartbeat
 
 log = logging.getLogger("flowdesk.scheduler")
+SKIPPED = "maximum number of running instances reached"
+
+
+class SkippedTicks(logging.Filter):
+    """APScheduler warns each time a tick is due while the last one still runs (a long batch
+    of due work): expected, not an alarm. Counted as ``flowdesk_ticks_skipped_total``
+    instead of logged."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if SKIPPED in record.getMessage():
+            TICKS_SKIPPED.inc()
+            return False
+        return True
+
+
+_SKIPPED_TICKS = SkippedTicks()
 
 
 class Ticker:
@@ -24,6 +42,10 @@ class Ticker:
         self.node = node_name()
         self._lock = threading.Lock()
         self.housekeeping = Housekeeping()
+        self.heartbeat = Heartbeat()
+        executor_log = logging.getLogger("apscheduler.scheduler")
+        if _SKIPPED_TICKS not in executor_log.filters:
+            executor_log.addFilter(_SKIPPED_TICKS)
         self._scheduler = BackgroundScheduler(daemon=True)
         self._scheduler.add_job(self.tick, "interval", seconds=self.interval, max_instances=1,
                                 coalesce=True, id="flowdesk-ticker")
@@ -47,7 +69,15 @@ class Ticker:
         except Exception:  # noqa: BLE001 - the outbox keeps what was not sent
             log.exception("notifications failed")
 
+    def _beat(self) -> None:
+        """The heartbeat ``/ready`` reads (``services.readiness``), every few seconds."""
+        try:
+            self.heartbeat.beat(self.fd)
+        except Exception:  # noqa: BLE001 - /ready reports a stale heartbeat; ticks go on
+            log.exception("heartbeat failed")
+
     def _clean_up(self) -> None:
+        self._beat()
         try:
             self.housekeeping.run_if_due(self.fd)
         except Exception:  # noqa: BLE001 - a later run deletes what this one did not

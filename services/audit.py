@@ -1,4 +1,5 @@
-"""Append-only audit trail: who did what to which instance or task, when, before and after.
+"""Append-only audit trail: who did what to which instance or task, when, before and after,
+and in which HTTP request (its ``X-Request-Id``, from ``services.request_context``).
 
 A notifiable action (``services.notify.events``) is marked ``notify='pending'`` by the same
 INSERT, for the fan-out. Rows the engine step produces for each task it opens are staged on
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from services.request_context import current_request_id
 from store.fast_sql import insert_of
 from store.tables import AuditEntry
 from store.uow import UnitOfWork
@@ -18,7 +20,7 @@ from services.notify.events import is_notifiable
 
 _table = AuditEntry.__table__
 _COLUMNS = ("at", "actor", "action", "instance_id", "task_id", "definition_id", "before",
-            "after", "notify")
+            "after", "notify", "request_id")
 _INSERT = insert_of(_table, _COLUMNS, _table.c.id)
 _INSERT_MANY = _table.insert().returning(_table.c.id, sort_by_parameter_order=True)
 STAGED = "audit"
@@ -29,7 +31,8 @@ def _row(at: datetime, actor: str, action: str, instance_id: int | None,
          after: dict | None) -> dict:
     return {"at": at, "actor": actor, "action": action, "instance_id": instance_id,
             "task_id": task_id, "definition_id": definition_id, "before": before,
-            "after": after, "notify": "pending" if is_notifiable(action) else None}
+            "after": after, "notify": "pending" if is_notifiable(action) else None,
+            "request_id": current_request_id()}
 
 
 def record(uow: UnitOfWork, at: datetime, actor: str, action: str, *,

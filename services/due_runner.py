@@ -21,7 +21,7 @@ from datetime import datetime
 
 from sqlalchemy import RowMapping, bindparam, select
 
-from services import audit, due_work, event_delivery, timers
+from services import audit, due_work, event_delivery, metrics, timers
 from services.context import Flowdesk
 from services.instance_errors import stop_in_error
 from services.sla import escalations
@@ -81,15 +81,24 @@ def _fire_one(conn: UnitOfWork, fd: Flowdesk, row: RowMapping, now: datetime,
         with conn.savepoint():
             if handler is None:
                 raise LookupError(f"no handler for due work of kind {row['kind']!r}")
-            return handler(conn, fd, row, now, node)
+            outcome = handler(conn, fd, row, now, node)
     except Exception as exc:  # noqa: BLE001 - one bad row must not stop the others
-        log.exception("due work %s (%s) failed", row["id"], row["kind"])
-        if row["instance_id"] is not None:
-            fd.workflows.evict(row["instance_id"])
-        message = f"{type(exc).__name__}: {exc}"
-        if due_work.record_failure(conn, row["id"], row["attempts"], message, now):
-            _fail_instance(conn, row, message, now)
-        return "failed"
+        return _failed(conn, fd, row, now, exc)
+    if outcome == "fired":
+        metrics.observe_lateness(conn, row["kind"], row["due_at"], now)
+    return outcome
+
+
+def _failed(conn: UnitOfWork, fd: Flowdesk, row: RowMapping, now: datetime,
+            exc: Exception) -> Fired:
+    """A row that raised: retried later with backoff, or its instance stops in error."""
+    log.exception("due work %s (%s) failed", row["id"], row["kind"], exc_info=exc)
+    if row["instance_id"] is not None:
+        fd.workflows.evict(row["instance_id"])
+    message = f"{type(exc).__name__}: {exc}"
+    if due_work.record_failure(conn, row["id"], row["attempts"], message, now):
+        _fail_instance(conn, row, message, now)
+    return "failed"
 
 
 def _fail_instance(conn: UnitOfWork, row: RowMapping, message: str, now: datetime) -> None:

@@ -20,7 +20,7 @@ from sqlalchemy.engine import RowMapping
 
 from engine.parsing import ParsedDefinition
 from engine.step_result import OpenTask, StepResult
-from services import audit, due_work, external_task_rows, subscriptions
+from services import audit, due_work, external_task_rows, metrics, subscriptions
 from services.context import Flowdesk
 from services.errors import Stale
 from services.identity import user_exists
@@ -144,6 +144,8 @@ def apply_result(uow: UnitOfWork, fd: Flowdesk, instance: Instance, result: Step
             created_at=now))
         audit.stage(uow, now, "engine", "instance.incident", instance_id=instance["id"],
                     after={"kind": i.kind, "bpmn_id": i.bpmn_id, "message": i.message[:500]})
+    metrics.count_step(uow, instance["process_key"], result.status,
+                       result.incident is not None, new_rows, started=new)
     return new_rows
 
 

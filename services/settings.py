@@ -50,6 +50,26 @@ class Settings:
         "FLOWDESK_OIDC_USERNAME_CLAIM", "preferred_username"))
     oidc_label: str = field(default_factory=lambda: _env("FLOWDESK_OIDC_LABEL"))
     oidc_redirect_uri: str = field(default_factory=lambda: _env("FLOWDESK_OIDC_REDIRECT_URI"))
+    # Notifications (services/notify): where the case links in messages point, and the mail
+    # server (smtp://user:pass@host:587?starttls=1, smtps://...:465; the password may be a
+    # stored secret's reference); repr=False keeps the password out of printed settings.
+    base_url: str = field(default_factory=lambda: _env(
+        "FLOWDESK_BASE_URL", "http://127.0.0.1:5000"))
+    smtp_url: str = field(repr=False, default_factory=lambda: _env("FLOWDESK_SMTP_URL"))
+    mail_from: str = field(default_factory=lambda: _env("FLOWDESK_MAIL_FROM"))
+    # /ready (services/readiness.py): the most due work left unfired, and the oldest
+    # scheduler heartbeat (seconds), that still count as ready.
+    ready_max_backlog: int = field(default_factory=lambda: int(
+        _env("FLOWDESK_READY_MAX_BACKLOG", "1000")))
+    ready_max_tick_age: float = field(default_factory=lambda: float(
+        _env("FLOWDESK_READY_MAX_TICK_AGE", "30")))
+    # /metrics: a bearer token, else only from these networks (api/metrics.py).
+    metrics_token: str | None = field(repr=False, default_factory=lambda: _env(
+        "FLOWDESK_METRICS_TOKEN") or None)
+    metrics_allow: str = field(default_factory=lambda: _env(
+        "FLOWDESK_METRICS_ALLOW", "127.0.0.1/32,::1/128"))
+    # One log line per request: "json" or a readable line (api/request_log.py).
+    log_format: str = field(default_factory=lambda: _env("FLOWDESK_LOG_FORMAT", "text"))
     max_upload_bytes: int = 5 * 1024 * 1024
     workflow_cache_size: int = 2048
     testing: bool = False

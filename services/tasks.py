@@ -9,7 +9,7 @@ from sqlalchemy import bindparam
 from engine.errors import FormInvalid, TaskNotReady
 from engine.status_profile import IllegalStatus
 
-from services import audit
+from services import audit, metrics
 from services.context import Flowdesk
 from services.engine_step import ACTIVE_TASK_STATES, FINAL_STATUSES, step
 from services.errors import Conflict, Forbidden, NotFound, Stale
@@ -194,6 +194,7 @@ def _complete_once(fd: Flowdesk, user: Principal, task_id: int, data: dict) -> d
                              "instance_status": task["instance_status"]},
                      after={"state": "completed", "data": safe,
                             "instance_status": result.status})
+        metrics.count_task_completed(uow, task["process_key"], task["candidate_group"])
     return {"task_id": task_id, "instance_id": instance["id"], "instance_status": result.status,
             "next_task_ids": [t["id"] for t in new_tasks],
             "incident": result.incident.message if result.incident else None}

@@ -147,6 +147,8 @@ class AuditEntry(Base):
     # 'pending' for a notifiable action, 'done' once fanned out (``services.notify.fanout``):
     # the one column the application updates.
     notify: Mapped[str | None] = mapped_column(String(10))
+    # The X-Request-Id of the HTTP request that did it (none for the scheduler and the CLI).
+    request_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class Incident(Base):
@@ -351,3 +353,18 @@ class EventSubscription(Base):
 
 
 __all__ = ["Base", "User", "AppSetting", "SignInFailure", "UserSession", "UserIdentity", "Secret", "Group", "UserGroup", "ApiToken", "ProcessGroup", "ProcessGroupDesigner", "ProcessKey", "ProcessDefinition", "Customer", "Purchase", "CaseCounter", "ProcessInstance", "HumanTask", "AuditEntry", "Incident", "DueWork", "ExternalTask", "BusinessCalendarRow", "SlaPolicyRow", "SlaClock", "Notification", "EventSubscription"]
+
+
+class NotificationTemplate(Base):
+    """Admins' own wording of a notification (services/notify/templates.py): the Jinja2
+    sources, rendered in a sandbox, of one kind in one language; without a row the default in
+    code is used."""
+
+    __tablename__ = "notification_templates"
+    kind: Mapped[str] = mapped_column(String(40), primary_key=True)
+    lang: Mapped[str] = mapped_column(String(8), primary_key=True)
+    subject: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    markdown: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[str] = mapped_column(String(64))

@@ -108,6 +108,11 @@ TEXTS: dict[str, str] = {
     "sla.policy_invalid": "The SLA policy is invalid ({fields}).",
     "sla.preview_too_long": "{text} is longer than {days} days.",
     "sla.put_missing": "A PUT replaces the whole SLA policy; missing: {fields}.",
+    # /metrics
+    "metrics.token_required": "/metrics needs the bearer token set in "
+                              "FLOWDESK_METRICS_TOKEN.",
+    "metrics.network_refused": "/metrics answers only the networks in FLOWDESK_METRICS_ALLOW; "
+                               "{client} is not in them.",
     # sign-in, users and tokens
     "auth.throttled": "Too many wrong passwords for this name from your address; try again in "
                       "{wait} second(s).",
@@ -138,6 +143,11 @@ TEXTS: dict[str, str] = {
     "field.url": "not an http(s) URL",
     "field.unknown_group": "unknown group",
     "field.unknown_calendar": "no business calendar of that name",
+    # notification templates
+    "notify_template.invalid": "The template does not work: {part}, line {line}.",
+    "notify_template.not_found": "No template of your own for {kind} in {lang}: the default "
+                                 "is in use.",
+    "notify_template.bad_key": "There is no notification template {kind} in {lang}.",
     # field messages
     "field.not_group_member": "not a member of the task's group",
     "field.unknown_user": "unknown user",
@@ -160,6 +170,8 @@ TEXTS: dict[str, str] = {
     "field.password_short": "too short",
     "field.lifetime": "like 30d, 12h, 90m or 2w",
     "field.no_calendar": "No calendar named '{name}'.",
+    "field.template_broken": "line {line}: {reason}",
+    "field.one_of": "one of {choices}",
     "field.put_missing": "{field} is missing: a PUT replaces the whole policy (give null or [] "
                          "to clear it, or send a PATCH to change some fields).",
 }

@@ -87,6 +87,9 @@ TEXTS: dict[str, str] = {
     "sla.policy_invalid": "SLA 策略有误（{fields}）。",
     "sla.preview_too_long": "{text} 超过了 {days} 天。",
     "sla.put_missing": "PUT 会替换整个 SLA 策略；缺少：{fields}。",
+    # /metrics
+    "metrics.token_required": "/metrics 需要 FLOWDESK_METRICS_TOKEN 中设置的 Bearer 令牌。",
+    "metrics.network_refused": "/metrics 只回应 FLOWDESK_METRICS_ALLOW 中的网络；{client} 不在其中。",
     # sign-in, users and tokens
     "auth.throttled": "该用户名从你的地址输错密码的次数过多；请 {wait} 秒后再试。",
     "auth.throttled_address": "你的地址对不同用户名输错密码的次数过多；请 {wait} 秒后再试。",
@@ -114,6 +117,10 @@ TEXTS: dict[str, str] = {
     "field.url": "不是 http(s) 网址",
     "field.unknown_group": "没有这个组",
     "field.unknown_calendar": "没有这个名称的工作日历",
+    # notification templates
+    "notify_template.invalid": "模板无法使用：{part} 第 {line} 行。",
+    "notify_template.not_found": "{kind}（{lang}）没有自定义模板：正在使用默认模板。",
+    "notify_template.bad_key": "没有 {kind}（{lang}）这个通知模板。",
     # field messages
     "field.not_group_member": "不是该任务所在组的成员",
     "field.unknown_user": "没有这个用户",
@@ -135,6 +142,8 @@ TEXTS: dict[str, str] = {
     "field.password_short": "太短",
     "field.lifetime": "如 30d、12h、90m 或 2w",
     "field.no_calendar": "没有名为「{name}」的日历。",
+    "field.template_broken": "第 {line} 行：{reason}",
+    "field.one_of": "只能是 {choices} 之一",
     "field.put_missing": "缺少 {field}：PUT 会替换整个策略（要清空请给 null 或 []，只改部分字段请用 PATCH）。",
 }
 

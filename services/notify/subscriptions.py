@@ -24,7 +24,7 @@ from store.uow import UnitOfWork
 
 subs = NotificationSubscription.__table__
 CHANNELS = ("email", "webhook", "in_app")
-WEBHOOK_FORMATS = ("json", "wecom", "dingtalk", "feishu")
+WEBHOOK_FORMATS = ("generic", "wecom", "dingtalk", "feishu")  # services.notify.channels
 LANGS = ("zh", "en")
 DEFAULT_IN_APP = frozenset(k for k in KINDS if k != "mentioned")
 FIELDS = ("channel", "target", "events", "calendar", "lang", "active")
@@ -42,7 +42,7 @@ def check(data: dict) -> dict:
     if channel == "webhook":
         if not str(target.get("url", "")).startswith(("https://", "http://")):
             errors.append(coded_field("target.url", "field.url"))
-        if target.get("format", "json") not in WEBHOOK_FORMATS:
+        if target.get("format", "generic") not in WEBHOOK_FORMATS:
             errors.append(coded_field("target.format", "field.one_of",
                                       allowed=", ".join(WEBHOOK_FORMATS)))
     events = data.get("events") or []
@@ -53,7 +53,7 @@ def check(data: dict) -> dict:
     if errors:
         raise Invalid.of("subscription.invalid", errors)
     kept = {"address": target["address"]} if channel == "email" else \
-        {"url": target["url"], "format": target.get("format", "json"),
+        {**target, "format": target.get("format", "generic"),
          "secret": target.get("secret")} if channel == "webhook" else {}
     return {"channel": channel, "target": kept, "events": list(dict.fromkeys(events)),
             "calendar": data.get("calendar") or None, "lang": data.get("lang", "zh"),

@@ -14,7 +14,7 @@ from sqlalchemy import RowMapping, select
 from engine import sla
 from engine.errors import EventNotCaught
 
-from services import audit
+from services import audit, metrics
 from services.context import Flowdesk
 from services.due_work import due
 from services.engine_step import step
@@ -65,6 +65,8 @@ def fire_sla(conn: UnitOfWork, fd: Flowdesk, row: RowMapping, now: datetime,
                      "policy": policy.name, "clock": clock["kind"], "level": event.level,
                      "due_at": row["due_at"].isoformat(), "actions": done,
                      "late_ms": int((now - row["due_at"]).total_seconds() * 1000)})
+    if event.kind == "breach":
+        metrics.count_breach(conn, policy.name)
     return "fired"
 
 

@@ -1,8 +1,8 @@
 """notification pipeline: audit rows marked for fan-out, the outbox's delivery columns, and
 subscriptions per user and per group
 
-Revision ID: 0018
-Revises: 0017
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-12-06
 
 ``audit_log.notify`` is 'pending' on rows of notifiable actions (set by the INSERT that audits
@@ -14,8 +14,8 @@ revision had no sender: they become in-app rows already sent.
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0018'
-down_revision = '0017'
+revision = '0021'
+down_revision = '0020'
 branch_labels = None
 depends_on = None
 
