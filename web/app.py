@@ -8,7 +8,7 @@ from flask import Flask
 from api.app import create_app as create_api_app
 from engine.clock import Clock
 
-from . import admin, cases, designer, new_case, oidc, reports  # oidc: routes on the web blueprint
+from . import admin, cases, designer, new_case, oidc, reports, settings  # oidc: routes on the web blueprint
 from .views import blueprint
 
 
@@ -23,6 +23,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(new_case.blueprint)
     app.register_blueprint(cases.blueprint)
     app.register_blueprint(reports.blueprint)
+    app.register_blueprint(settings.blueprint)
     oidc.register(app)
 
 
