@@ -27,7 +27,7 @@ blueprint.after_request(views.page_headers)
 blueprint.context_processor(views.template_helpers)
 
 SECTIONS = ("calendars", "policies", "due", "breaches", "instances", "incidents", "users",
-            "groups", "tokens")
+            "groups", "notifications", "tokens")
 
 
 @blueprint.get("/admin")
