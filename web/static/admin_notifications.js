@@ -101,6 +101,9 @@
     select.value = chosen;
   }
 
+  // the calendars load beside this list: offer them again when the select is used
+  document.getElementById("gs-calendar").addEventListener("focus", fillCalendars);
+
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     clearError();
