@@ -43,8 +43,8 @@
 
   function describe(sub) {
     const target = sub.target || {};
-    return sub.channel + " · " + (target.address || target.url || "") +
-      (target.format ? " (" + target.format + ")" : "");
+    return t("notify.channel." + sub.channel) + " · " + (target.address || target.url || "") +
+      (target.format ? " (" + t("notify.format." + target.format) + ")" : "");
   }
 
   async function remove(sub) {
@@ -62,7 +62,7 @@
   function subRow(sub) {
     return el("tr", { "data-subscription": String(sub.id) },
       cell("group", sub.owner), cell("target", describe(sub)),
-      cell("kind", sub.events.join(", ")), cell("calendar", sub.calendar || "—"),
+      cell("kind", sub.events.map((kind) => t("notify.event." + kind)).join("、")), cell("calendar", sub.calendar || "—"),
       cell("actions", el("button", { type: "button", class: "btn btn-small",
         onclick: () => remove(sub) }, t("notify.remove"))));
   }
@@ -78,17 +78,20 @@
     el("input", { id: "gs-group", name: "group", maxlength: "100", required: true }),
     el("label", { for: "gs-channel" }, t("notify.channel")),
     el("select", { id: "gs-channel", name: "channel" },
-      el("option", { value: "webhook" }, "webhook"), el("option", { value: "email" }, "email")),
+      el("option", { value: "webhook" }, t("notify.channel.webhook")),
+      el("option", { value: "email" }, t("notify.channel.email"))),
     el("label", { for: "gs-target" }, t("notify.target")),
     el("input", { id: "gs-target", name: "target", maxlength: "1000",
       "aria-describedby": "gs-target-help" }),
     el("p", { class: "muted small", id: "gs-target-help" }, t("notify.target.help")),
     el("label", { for: "gs-format" }, t("notify.format")),
     el("select", { id: "gs-format", name: "format" },
-      ...["generic", "wecom", "dingtalk", "feishu"].map((f) => el("option", { value: f }, f))),
+      ...["wecom", "dingtalk", "feishu", "generic"].map((f) => el("option", { value: f },
+        t("notify.format." + f)))),
     el("fieldset", {}, el("legend", {}, t("notify.events")),
       ...KINDS.map((kind) => el("label", { class: "check" },
-        el("input", { type: "checkbox", name: "events", value: kind }), " ", kind))),
+        el("input", { type: "checkbox", name: "events", value: kind }), " ",
+        t("notify.event." + kind)))),
     el("label", { for: "gs-calendar" }, t("col.calendar")),
     el("select", { id: "gs-calendar", name: "calendar" }, el("option", { value: "" }, "—")),
     el("div", {}, el("button", { type: "submit", class: "btn btn-primary" }, t("notify.add"))));
