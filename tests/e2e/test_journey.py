@@ -66,6 +66,8 @@ def test_a_phone_complaint_from_intake_to_the_first_step_done(live, page):  # ty
     expect(detail.get_by_role("heading", name="登记投诉")).to_be_visible()
     page.locator(f'tr[data-task-id="{task_id}"]').get_by_role("button", name="领取").click()
     expect(page.locator(".toast").last).to_contain_text("已领取")
+    # the detail is drawn again as the agent's own task (with 退回) before its tools are used
+    expect(detail.get_by_role("button", name="退回")).to_be_visible()
     detail.locator("details.tool-waiting > summary").click()
     waiting = detail.locator("form.waiting-form")
     waiting.get_by_label("等待什么").select_option(label="等待客户回复")

@@ -155,5 +155,5 @@ def test_monthly_care_greets_birthdays_and_deep_contacts_once_a_quarter(  # type
             assert out["greeting_records"][0]["benefit_detail"] == GREETED["benefit_detail"]
         assert "customer" not in out and "contacted" not in out
         actions = [a["action"] for a in done["audit"]]
-        assert actions[:2] == ["instance.started", "timer.start_fired"]
+        assert actions[0] == "instance.started" and actions.count("timer.start_fired") == 1
         assert actions.count("task.completed") == len(birthdays) + len(deep)
