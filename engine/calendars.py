@@ -23,8 +23,9 @@ from engine.holiday_data import country_year
 
 UTC = timezone.utc
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_KEYS = ("timezone", "mode", "windows", "country", "extra_holidays", "extra_workdays",
+_KEYS = ("title", "timezone", "mode", "windows", "country", "extra_holidays", "extra_workdays",
          "makeup_windows")
+TITLE_MAX = 100
 _HHMM = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 # Searching further than this for open time means the calendar can never open: fail, don't spin.
@@ -78,11 +79,13 @@ class BusinessCalendar:
                  week: Sequence[Sequence[Window]] = ((),) * 7, country: str | None = None,
                  extra_holidays: frozenset[date] = frozenset(),
                  extra_workdays: frozenset[date] = frozenset(),
-                 makeup_windows: Sequence[Window] | None = None) -> None:
+                 makeup_windows: Sequence[Window] | None = None, title: str = "") -> None:
         """Takes already validated values; ``week`` holds Monday..Sunday's windows;
         ``makeup_windows``: the hours of make-up working days (调休) and extra workdays, when
-        the team works other hours on them (None: the hours of the weekday they replace)."""
+        the team works other hours on them (None: the hours of the weekday they replace);
+        ``title``: what people call it (白班, 回访时段), shown instead of its key."""
         self.timezone, self.mode, self.country = timezone, mode, country
+        self.title = title
         self.extra_holidays, self.extra_workdays = extra_holidays, extra_workdays
         self._makeup = tuple(sorted(makeup_windows)) if makeup_windows is not None else None
         self._tz = ZoneInfo(timezone)
@@ -133,9 +136,15 @@ class BusinessCalendar:
         extra_workdays = _parse_dates(data.get("extra_workdays") or [], "extra_workdays", bad)
         makeup = data.get("makeup_windows")
         makeup_windows = None if makeup is None else _parse_day(makeup, "makeup_windows", bad)
+        title = data.get("title") or ""
+        if not isinstance(title, str) or len(title) > TITLE_MAX:
+            bad("title", f"the title is a text of at most {TITLE_MAX} characters",
+                "calendar.title", limit=TITLE_MAX)
+            title = ""
         if errors:
             raise CalendarInvalid(errors)
-        return cls(tz_name, mode, week, country, extra_holidays, extra_workdays, makeup_windows)
+        return cls(tz_name, mode, week, country, extra_holidays, extra_workdays, makeup_windows,
+                   title.strip())
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form ``from_dict`` reads back, with every weekday listed and dates sorted."""
@@ -146,7 +155,8 @@ class BusinessCalendar:
                 "extra_holidays": sorted(d.isoformat() for d in self.extra_holidays),
                 "extra_workdays": sorted(d.isoformat() for d in self.extra_workdays),
                 **({} if self._makeup is None
-                   else {"makeup_windows": [_pair(w) for w in self._makeup]})}
+                   else {"makeup_windows": [_pair(w) for w in self._makeup]}),
+                **({"title": self.title} if self.title else {})}
 
     def add(self, start: datetime, duration: timedelta) -> datetime:
         """The instant at which ``duration`` of business time has elapsed after ``start``.

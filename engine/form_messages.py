@@ -89,6 +89,7 @@ _CALENDAR = {
         "calendar.not_object": "日历必须是 JSON 对象",
         "calendar.invalid": "设置无效",
         "calendar.unknown_setting": "没有「{name}」这项设置",
+        "calendar.title": "名称最多 {limit} 个字",
         "calendar.timezone": "请填写有效的时区，如 Asia/Shanghai",
         "calendar.mode": "模式只能是「工作时间」或「7×24」",
         "calendar.country": "不认识的国家代码「{value}」；请用 CN、DE 这样的 ISO 3166 代码，或留空",
@@ -109,6 +110,7 @@ _CALENDAR = {
         "calendar.not_object": "A calendar must be a JSON object",
         "calendar.invalid": "Invalid setting",
         "calendar.unknown_setting": "There is no setting “{name}”",
+        "calendar.title": "The title is at most {limit} characters",
         "calendar.timezone": "Enter a valid time zone such as Asia/Shanghai",
         "calendar.mode": "The mode is business hours or 24x7",
         "calendar.country": "Unknown country code “{value}”; use an ISO 3166 code such "

@@ -115,3 +115,17 @@ def test_a_task_target_is_shown_by_the_task_s_name(server, tokens, armed) -> Non
     assert policy["config"]["target_ref"] == "step_one" and policy["target_name"] == "Step one"
     one = server.get("/api/v1/admin/sla-policies/step_one_4h", admin).json()
     assert one["target_name"] == "Step one"
+
+
+def test_a_calendar_has_a_title_people_read(server, tokens) -> None:  # type: ignore[no-untyped-def]
+    from tests.integration.test_sla_api import OFFICE
+    admin = tokens["admin"]
+    saved = server.call("PUT", "/api/v1/admin/calendars/cs_office", admin,
+                        json={**OFFICE, "title": "客服中心工作时间"})
+    assert saved.ok, saved.text
+    assert server.get("/api/v1/admin/calendars/cs_office", admin).json()["config"]["title"] == \
+        "客服中心工作时间"
+    refused = server.call("PUT", "/api/v1/admin/calendars/cs_office", admin,
+                          json={**OFFICE, "title": "长" * 101})
+    assert refused.status_code == 422 and [e["field"] for e in refused.json()["errors"]] == ["title"]
+    assert "100" in refused.json()["errors"][0]["message"]

@@ -328,3 +328,15 @@ def test_invalid_makeup_windows_name_the_field(makeup, field):
         BusinessCalendar.from_dict({"timezone": "Asia/Shanghai", "windows": {},
                                     "makeup_windows": makeup})
     assert [e["field"] for e in raised.value.errors] == [field]
+
+
+def test_a_calendar_keeps_its_title_and_refuses_a_bad_one() -> None:
+    config = {"title": " 白班 ", "timezone": "Asia/Shanghai", "windows": {"mon": [["09:00", "18:00"]]}}
+    calendar = BusinessCalendar.from_dict(config)
+    assert calendar.title == "白班" and calendar.to_dict()["title"] == "白班"
+    assert BusinessCalendar.from_dict(calendar.to_dict()).title == "白班"
+    assert "title" not in BusinessCalendar.from_dict({"timezone": "Asia/Shanghai"}).to_dict()
+    for bad in (5, "x" * 101):
+        with pytest.raises(CalendarInvalid) as caught:
+            BusinessCalendar.from_dict({"title": bad, "timezone": "Asia/Shanghai"})
+        assert [e["field"] for e in caught.value.errors] == ["title"]

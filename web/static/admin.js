@@ -113,7 +113,8 @@
   async function loadCalendars() {
     state.calendars = await api("GET", "/admin/calendars");
     const rows = state.calendars.map((cal) => el("tr", { "data-calendar": cal.name },
-      cell("name", el("strong", {}, cal.name)),
+      cell("name", el("strong", {}, cal.config.title || cal.name),
+        cal.config.title ? el("span", { class: "muted small" }, " " + cal.name) : null),
       cell("timezone", cal.config.mode === "24x7" ? cal.config.timezone + " · 24x7"
         : cal.config.timezone),
       cell("country", cal.config.country || "—"),
@@ -146,7 +147,7 @@
     if (m) return "cal-day-" + m[1];
     m = /^(extra_holidays|extra_workdays|makeup_windows)\b/.exec(errorField);
     if (m) return "cal-" + m[1].replace("_", "-");
-    if (["timezone", "country", "mode"].includes(errorField)) return "cal-" + errorField;
+    if (["title", "timezone", "country", "mode"].includes(errorField)) return "cal-" + errorField;
     return null;
   }
 
@@ -168,6 +169,7 @@
       ...DAYS.map((day) => field("cal-day-" + day, t("day." + day),
         windowsText((config.windows || {})[day]), null, { placeholder: t("calendar.day_off") })));
     const form = el("form", { class: "stack", id: "calendar-form", novalidate: true },
+      field("cal-title", t("calendar.title"), config.title || "", t("calendar.title.help")),
       field("cal-timezone", t("calendar.timezone"), config.timezone, t("calendar.timezone.help"),
         { required: true }),
       field("cal-country", t("calendar.country"), config.country, t("calendar.country.help"),
@@ -230,6 +232,7 @@
     }
     const country = form.querySelector("#cal-country").value.trim();
     const body = {
+      title: form.querySelector("#cal-title").value.trim(),
       timezone: form.querySelector("#cal-timezone").value.trim(),
       mode: form.querySelector("#cal-mode").value,
       country: country ? country.toUpperCase() : null,

@@ -15,7 +15,7 @@
     policyEditor: document.getElementById("policy-editor"),
   };
   const placeholders = { policy: boxes.policyEditor.firstElementChild.cloneNode(true) };
-  const state = { policies: [], processNames: {}, groupNames: {} };
+  const state = { policies: [], processNames: {}, groupNames: {}, calendarTitles: {} };
   const LOCALE = document.documentElement.lang;
 
   const ACTION_FIELDS = { raise_priority: ["priority"], add_candidates: ["group"],
@@ -37,6 +37,16 @@
     try {  // a lane target by its group's display name (前台客服 for Agent)
       for (const g of await api("GET", "/admin/groups")) state.groupNames[g.name] = g.display_name || g.name;
     } catch (err) { /* as above */ }
+    try {  // a calendar by its title (the calendar list loads alongside, so not from there)
+      for (const c of await api("GET", "/admin/calendars")) {
+        state.calendarTitles[c.name] = (c.config && c.config.title) || c.name;
+      }
+    } catch (err) { /* as above */ }
+  }
+
+  /* A calendar as people call it (its title), else its key. */
+  function calendarTitle(name) {
+    return state.calendarTitles[name] || name;
   }
 
   function targetText(c, taskName) {
@@ -56,7 +66,8 @@
         cell("target", targetText(c, p.target_name)),
         cell("clock", c.clock ? t("policy.clock." + c.clock) : "—"),
         cell("duration", shownOf(p).duration || c.duration || "—"),
-        cell("calendar", c.calendar || el("span", { class: "muted" }, t("wall_clock"))),
+        cell("calendar", c.calendar ? calendarTitle(c.calendar)
+          : el("span", { class: "muted" }, t("wall_clock"))),
         cell("escalation", String((c.escalations || []).length)),
         cell("actions", el("button", { type: "button", class: "btn btn-small",
           "aria-label": t("edit.label", { name: p.name }), "aria-controls": "policy-editor",
@@ -232,7 +243,7 @@
       choice("policy-clock", t("policy.clock"), ["first_response", "resolution",
         "instance_resolution"].map((k) => [k, t("policy.clock." + k)]), c.clock),
       choice("policy-calendar", t("col.calendar"), [["", t("wall_clock")]].concat(
-        calendars().map((cal) => [cal.name, cal.name])), c.calendar || ""),
+        calendars().map((cal) => [cal.name, cal.config.title || cal.name])), c.calendar || ""),
       field("policy-duration", t("policy.duration"), shown.duration || c.duration,
         t("policy.duration.help"), { required: true }),
       choice("policy-warning-kind", t("policy.warning"), ["none", "percent", "before"].map(
