@@ -142,8 +142,12 @@ def main() -> None:
         env = dict(os.environ, FLOWDESK_DATABASE_URL=db_url)
         command = [str(Path(sys.executable).with_name("flowdesk")), "serve", "--port",
                    str(port), "--server", args.server]
-    server = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.PIPE)
+    # The server's log (a line per request) goes to a file: a pipe nobody reads fills up
+    # after a few hundred requests and stops the server mid-run.
+    log_path = workdir / "server.log"
+    with log_path.open("wb") as log_file:
+        server = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
+                                  stderr=log_file)
     base = f"http://127.0.0.1:{port}"
     http = requests.Session()
     http.headers["Authorization"] = f"Bearer {token}"
@@ -157,7 +161,8 @@ def main() -> None:
             deployed = exc
         if not isinstance(deployed, requests.Response) or deployed.status_code != 201:
             server.terminate()
-            errors = server.communicate(timeout=10)[1].decode(errors="replace")
+            server.wait(timeout=10)
+            errors = log_path.read_text(errors="replace")[-3000:]
             raise SystemExit(f"the server did not start or deploy ({deployed}):\n{errors}")
 
         timings: dict[str, list[float]] = {"create": [], "list": [], "complete": []}

@@ -115,7 +115,7 @@ def main() -> None:
     server = subprocess.Popen(
         [str(Path(sys.executable).with_name("flowdesk")), "serve", "--port", str(port)],
         env={**__import__("os").environ, "FLOWDESK_DATABASE_URL": db_url}, cwd=ROOT,
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # a per-request log line each
     client = Client("127.0.0.1", port, token)
     try:
         wait_healthy(requests.Session(), f"http://127.0.0.1:{port}", tries=200)
