@@ -78,6 +78,10 @@ def log_requests() -> None:
     embedding program configured logging itself."""
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+        # APScheduler says "Running job … executed successfully" at INFO on every tick (four
+        # times a second): noise that buries the request lines. Its warnings still come
+        # through (the skipped-tick one is counted, host/ticker.py).
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 @contextmanager
