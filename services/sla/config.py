@@ -26,10 +26,7 @@ from services.sla.book import calendars, policies
 from services.sla import policy_input, retime, what_if
 from services.sla.clocks import clocks, sync_task
 from store import queries as q
-from store.tables import ProcessDefinition
 from store.uow import UnitOfWork
-
-definitions = ProcessDefinition.__table__
 
 
 def _problems(exc: Exception) -> Invalid:
@@ -287,11 +284,10 @@ def _with_shown(conn: UnitOfWork, row: dict, fd: Flowdesk) -> dict:
 def _task_name(conn: UnitOfWork, fd: Flowdesk, process_key: str, config: dict) -> str | None:
     if config.get("target") != "task" or not config.get("target_ref"):
         return None
-    latest = conn.scalar(select(definitions.c.id).where(definitions.c.key == process_key)
-                         .order_by(definitions.c.version.desc()).limit(1))
+    latest = conn.execute(q.LATEST_DEFINITION, {"key": process_key}).first()
     if latest is None:
         return None
-    task = fd.parsed(conn, latest).user_tasks.get(config["target_ref"])
+    task = fd.parsed(conn, latest.id).user_tasks.get(config["target_ref"])
     return task.name if task is not None else None
 
 
