@@ -91,7 +91,7 @@ def test_extraction_sees_each_kind_of_use(extracted: dict[str, list[str]]) -> No
         "login.title": "web/templates/web/login.html",
         "view.overdue": "web/templates/web/inbox.html",    # t('view.' ~ name)
         "js.claimed": "web/static/inbox.js",               # t(a ? "claimed" : "unclaimed")
-        "js.sla.paused": "web/static/inbox.js",            # t("sla." + name)
+        "js.sla.paused": "web/static/common.js",           # t("sla." + name)
         "js.action.timer.fired": "web/static/inbox.js",    # MESSAGES["action." + ...]
         "js.diagram.zoom_in": "web/static/inbox_diagram.js",   # button("in", "diagram.zoom_in")
         "admin.js.pages": "web/static/admin_cases.js",     # makePager(..., "pages", ...)

@@ -4,8 +4,7 @@
 (function () {
   "use strict";
 
-  const { t, el, LOCALE } = window.Flowdesk;
-  const SLA_ICONS = { ok: "●", at_risk: "▲", breached: "■", paused: "❚❚", met: "✓" };
+  const { t, el, LOCALE, slaEl } = window.Flowdesk;
   const longFormat = new Intl.DateTimeFormat(LOCALE, { dateStyle: "medium", timeStyle: "short" });
 
   function timeEl(iso) {
@@ -16,13 +15,6 @@
   function statusEl(status, waitingReason) {
     return el("span", { class: "case-status case-status-" + status },
       t("case.status." + status), waitingReason ? " · " + t("case.paused") : "");
-  }
-
-  function slaEl(slaState) {
-    const name = slaState || "none";
-    return el("span", { class: "sla sla-" + name },
-      el("span", { class: "sla-icon", "aria-hidden": "true" }, SLA_ICONS[name] || "–"),
-      " " + t("sla." + name));
   }
 
   /* A variable's value in words: a choice's label, yes/no, a list, else the text. */

@@ -122,6 +122,16 @@
     return item;
   }
 
+  const SLA_ICONS = { ok: "●", at_risk: "▲", breached: "■", paused: "❚❚", met: "✓" };
+
+  /* A task's or clock's SLA state as a badge: a shape and words, never colour alone. */
+  function slaEl(slaState) {
+    const name = slaState || "none";
+    return el("span", { class: "sla sla-" + name },
+      el("span", { class: "sla-icon", "aria-hidden": "true" }, SLA_ICONS[name] || "–"),
+      " " + t("sla." + name));
+  }
+
   window.Flowdesk = { MESSAGES, CSRF, LOCALE, t, el, ApiError, api, showError, clearError,
-    announce, toast };
+    announce, toast, slaEl };
 })();

@@ -12,7 +12,6 @@
     overdue: { overdue: "true" },
     due_today: { due_today: "true" },
   };
-  const SLA_ICONS = { ok: "●", at_risk: "▲", breached: "■", paused: "❚❚", met: "✓" };
 
   const MESSAGES = window.Flowdesk.MESSAGES;
   const LOCALE = window.Flowdesk.LOCALE;
@@ -32,7 +31,7 @@
 
   // --- small helpers (common.js) -----------------------------------------------------------
 
-  const { t, el, api, showError, clearError, announce, toast } = window.Flowdesk;
+  const { t, el, api, showError, clearError, announce, toast, slaEl } = window.Flowdesk;
   const tools = window.FlowdeskInboxTools;  // inbox_tools.js: waiting, hand on, escalate
 
   const dueFormat = new Intl.DateTimeFormat(LOCALE, {
@@ -52,13 +51,6 @@
       : priority >= 40 ? "medium" : "low";
     return el("span", { class: "prio prio-" + level },
       t("priority." + level), el("span", { class: "prio-num" }, " " + priority));
-  }
-
-  function slaEl(slaState) {
-    const name = slaState || "none";
-    return el("span", { class: "sla sla-" + name },
-      el("span", { class: "sla-icon", "aria-hidden": "true" }, SLA_ICONS[name] || "–"),
-      " " + t("sla." + name));
   }
 
   function caseLabel(task) {
