@@ -13,18 +13,14 @@ page headers (strict CSP) and template helpers.
 """
 from __future__ import annotations
 
-from flask import Blueprint, g, render_template
+from flask import g, render_template
 
 from api import auth as api_auth
 from api.schemas import STATUSES as INSTANCE_STATUSES
 
 from . import i18n, views
 
-blueprint = Blueprint("admin_pages", __name__, template_folder="templates")
-
-blueprint.before_request(views.pick_language)
-blueprint.after_request(views.page_headers)
-blueprint.context_processor(views.template_helpers)
+blueprint = views.page_blueprint("admin_pages", __name__)
 
 SECTIONS = ("calendars", "policies", "due", "breaches", "instances", "incidents", "users",
             "groups", "notifications", "tokens")

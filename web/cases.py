@@ -10,17 +10,13 @@ templates, static files, language pick, page headers and template helpers.
 """
 from __future__ import annotations
 
-from flask import Blueprint, g, render_template, request
+from flask import g, render_template, request
 
 from api import auth as api_auth
 
 from . import i18n, views
 
-blueprint = Blueprint("case_pages", __name__, template_folder="templates")
-
-blueprint.before_request(views.pick_language)
-blueprint.after_request(views.page_headers)
-blueprint.context_processor(views.template_helpers)
+blueprint = views.page_blueprint("case_pages", __name__)
 
 ROLES = ("staff", "supervisor", "admin")
 FORBIDDEN = "web/cases_forbidden.html"

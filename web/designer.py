@@ -13,20 +13,17 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, Response, g, redirect, render_template, url_for
+from flask import Response, g, redirect, render_template, url_for
 
 from api import auth as api_auth
 
 from . import i18n
-from .views import DIAGRAM_CSP, page_headers, page_user, pick_language, template_helpers
+from .views import DIAGRAM_CSP, page_blueprint, page_user
 
-blueprint = Blueprint("designer_pages", __name__, template_folder="templates")
+blueprint = page_blueprint("designer_pages", __name__)
 
 ROLES = ("designer", "admin")
 KEY_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]{0,199}$")
-blueprint.before_request(pick_language)
-blueprint.context_processor(template_helpers)
-blueprint.after_request(page_headers)
 
 
 @blueprint.after_request

@@ -9,18 +9,14 @@ language pick, page headers (strict CSP) and template helpers.
 """
 from __future__ import annotations
 
-from flask import Blueprint, g, render_template
+from flask import g, render_template
 
 from api import auth as api_auth
 from services.customers import TIERS
 
 from . import i18n, views
 
-blueprint = Blueprint("new_case_pages", __name__, template_folder="templates")
-
-blueprint.before_request(views.pick_language)
-blueprint.after_request(views.page_headers)
-blueprint.context_processor(views.template_helpers)
+blueprint = views.page_blueprint("new_case_pages", __name__)
 
 STAFF = ("staff", "supervisor", "admin")
 

@@ -11,18 +11,14 @@ inbox's CSP (inline *styles* allowed; scripts stay 'self').
 """
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, render_template
+from flask import current_app, g, render_template
 
 from api import auth as api_auth
 from services.reports_filters import filter_choices
 
 from . import i18n, views
 
-blueprint = Blueprint("reports_pages", __name__, template_folder="templates")
-
-blueprint.before_request(views.pick_language)
-blueprint.after_request(views.page_headers)
-blueprint.context_processor(views.template_helpers)
+blueprint = views.page_blueprint("reports_pages", __name__)
 
 ROLES = ("supervisor", "admin")
 

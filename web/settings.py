@@ -9,17 +9,13 @@ pick, page headers and template helpers.
 """
 from __future__ import annotations
 
-from flask import Blueprint, g, render_template
+from flask import g, render_template
 
 from api import auth as api_auth
 
 from . import i18n, views
 
-blueprint = Blueprint("settings_pages", __name__, template_folder="templates")
-
-blueprint.before_request(views.pick_language)
-blueprint.after_request(views.page_headers)
-blueprint.context_processor(views.template_helpers)
+blueprint = views.page_blueprint("settings_pages", __name__)
 
 
 @blueprint.get("/settings/notifications")

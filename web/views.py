@@ -80,6 +80,18 @@ def template_helpers() -> dict:
     }
 
 
+# --- the other page blueprints ------------------------------------------------------------
+
+def page_blueprint(name: str, import_name: str) -> Blueprint:
+    """A blueprint of pages (designer, admin, cases …) that shares this one's templates, static
+    files, language pick, page headers (strict CSP) and template helpers."""
+    pages = Blueprint(name, import_name, template_folder="templates")
+    pages.before_request(pick_language)
+    pages.after_request(page_headers)
+    pages.context_processor(template_helpers)
+    return pages
+
+
 # --- session helpers ------------------------------------------------------------------------
 
 def signed_in_user():  # type: ignore[no-untyped-def]
