@@ -19,8 +19,9 @@ from engine.clock import Clock
 
 from api import metrics as metrics_routes
 from api import request_log, routes
-from api.errors import PROBLEM_JSON, handle_http_exception, register_error_handlers
-from api.path_ids import bound_path_ints
+from api.errors import (PROBLEM_JSON, handle_http_exception, refuse_non_json_body,
+                        register_error_handlers)
+from api.path_ids import bound_path_ints, refuse_out_of_range_path_ints
 from api.schemas import ProblemOut
 from services.context import Flowdesk
 from services.settings import Settings
@@ -106,7 +107,8 @@ def create_app(config: dict[str, Any] | None = None, clock: Clock | None = None)
                       PERMANENT_SESSION_LIFETIME=timedelta(hours=12))
     if settings.trusted_proxies > 0:  # the client's address from X-Forwarded-For (api.auth)
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies)  # type: ignore[method-assign]
-    request_log.install(app)  # first: the request id is there for every other hook
+    # first: the request id is there for every other hook; then what every request is refused
+    request_log.install(app, refuse_non_json_body, refuse_out_of_range_path_ints)
     register_error_handlers(app)
     api = FlowdeskApi(app, spec_kwargs={
         "info": {"description": "Workflow/BPM engine for customer-service organisations."}})

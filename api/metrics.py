@@ -14,7 +14,7 @@ import ipaddress
 from flask import Flask, Response, current_app, jsonify, request
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from api import language
+from api import language, request_log
 from api.auth import client_address
 from api.errors import Forbidden, Unauthorized
 from services import error_texts, metrics, readiness
@@ -58,6 +58,7 @@ def install(app: Flask) -> None:
     def prometheus_metrics():  # type: ignore[no-untyped-def]
         """The process's counters (every worker's) and the database's gauges."""
         check_access(current_app.extensions["flowdesk"])
+        request_log.settle(current_app)  # the requests answered so far are counted
         return Response(metrics.exposition(database_gauges), mimetype=None,
                         content_type=CONTENT_TYPE_LATEST)
 

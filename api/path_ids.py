@@ -51,7 +51,7 @@ def refuse_out_of_range_path_ints() -> None:
 
 
 def bound_path_ints(app: Flask, api: Any) -> None:
-    """Install the converter (before any route is added), its OpenAPI schema and the check."""
+    """Install the converter (before any route is added) and its OpenAPI schema; the check,
+    ``refuse_out_of_range_path_ints``, runs with the request's first hook (``api.app``)."""
     app.url_map.converters["int"] = BoundedIntConverter
     api.register_converter(BoundedIntConverter, param_schema)
-    app.before_request(refuse_out_of_range_path_ints)

@@ -82,6 +82,10 @@ def log_requests() -> None:
         # times a second): noise that buries the request lines. Its warnings still come
         # through (the skipped-tick one is counted, host/ticker.py).
         logging.getLogger("apscheduler").setLevel(logging.WARNING)
+        # SpiffWorkflow says "State changed to READY/COMPLETED" at INFO for every task of
+        # every step: two or three lines per request, more than the request lines themselves,
+        # and a sixth of a task completion's time spent writing them. Its warnings still show.
+        logging.getLogger("spiff").setLevel(logging.WARNING)
 
 
 @contextmanager
@@ -108,8 +112,10 @@ def metrics_directory() -> Iterator[str]:
 def served_app():  # type: ignore[no-untyped-def]
     """The app as the server's worker runs it: with the ticker unless run() said not to."""
     from web.app import create_app  # in the worker: the app is built where it is served
+    from api.request_log import account_in_background
     log_requests()
     app = create_app()
+    account_in_background(app)  # each request's line and counts off the request's thread
     app.wsgi_app = one_piece(app.wsgi_app)
     fd = app.extensions["flowdesk"]
     with stop_signals_for_the_main_thread():

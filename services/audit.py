@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from services.request_context import current_request_id
-from store.fast_sql import insert_of
+from store.fast_sql import Prepared, insert_of, insert_rows_of, numbered_rows
 from store.tables import AuditEntry
 from store.uow import UnitOfWork
 
@@ -22,8 +22,26 @@ _table = AuditEntry.__table__
 _COLUMNS = ("at", "actor", "action", "instance_id", "task_id", "definition_id", "before",
             "after", "notify", "request_id")
 _INSERT = insert_of(_table, _COLUMNS, _table.c.id)
-_INSERT_MANY = _table.insert().returning(_table.c.id, sort_by_parameter_order=True)
 STAGED = "audit"
+_CHUNK = 50  # rows per statement: far below both databases' limits on parameters
+_INSERT_ROWS: dict[int, Prepared] = {1: _INSERT}
+
+
+def _insert_rows(uow: UnitOfWork, rows: list[dict]) -> int:
+    """Write the rows, up to ``_CHUNK`` in one statement; the first row's id. Ids are given
+    in the order of the VALUES list on both databases, so the first row has the smallest."""
+    first = None
+    for start in range(0, len(rows), _CHUNK):
+        chunk = rows[start:start + _CHUNK]
+        statement = _INSERT_ROWS.get(len(chunk))
+        if statement is None:  # at most _CHUNK statements, each made once
+            statement = _INSERT_ROWS.setdefault(
+                len(chunk), insert_rows_of(_table, _COLUMNS, len(chunk), _table.c.id))
+        params = chunk[0] if len(chunk) == 1 else numbered_rows(chunk)
+        lowest = min(row["id"] for row in statement.rows(uow, params))
+        first = lowest if first is None else first
+    assert first is not None, "no rows to write"
+    return first
 
 
 def _row(at: datetime, actor: str, action: str, instance_id: int | None,
@@ -40,10 +58,7 @@ def record(uow: UnitOfWork, at: datetime, actor: str, action: str, *,
            definition_id: int | None = None, before: dict | None = None,
            after: dict | None = None) -> int:
     row = _row(at, actor, action, instance_id, task_id, definition_id, before, after)
-    staged = uow.take_staged(STAGED)
-    if not staged:
-        return _INSERT.rows(uow, row)[0]["id"]
-    return uow.execute(_INSERT_MANY, [row, *staged]).scalars().all()[0]  # cause, then effects
+    return _insert_rows(uow, [row, *uow.take_staged(STAGED)])  # cause, then effects
 
 
 def stage(uow: UnitOfWork, at: datetime, actor: str, action: str, *,
@@ -57,4 +72,4 @@ def stage(uow: UnitOfWork, at: datetime, actor: str, action: str, *,
 def _flush(uow: UnitOfWork) -> None:
     staged = uow.take_staged(STAGED)
     if staged:
-        uow.execute(_INSERT_MANY, staged)
+        _insert_rows(uow, staged)

@@ -4,7 +4,8 @@ Tokens are random, shown once, and stored as SHA-256. Password sign-in is thrott
 and client address (``sign_in_throttle``). Nothing is cached in the process: every request
 looks its credential up with one indexed statement that also checks revocation, expiry and
 that the user is active, so taking access back counts on the next request of every node that
-shares the database. The HTTP side (headers, cookies, CSRF) is ``api.auth``.
+shares the database. That statement runs on its own, outside a transaction
+(``fd.read_alone``): opening and ending one would double its cost. The HTTP side (headers, cookies, CSRF) is ``api.auth``.
 
 A token's ``last_used_at`` (shown to admins) is written only when the lookup finds it older
 than ``TOUCH_EVERY``: at most one small UPDATE per token every few minutes, never one per
@@ -58,12 +59,11 @@ def principal_for_token(fd: Flowdesk, token: str) -> Principal | None:
     """The active user a live bearer token belongs to, or None (unknown, revoked, expired,
     or the user is disabled)."""
     now = fd.now()
-    with fd.uow(read_only=True) as uow:
-        rows = FAST_TOKEN_USER.rows(uow, {"token_hash": hash_token(token), "now": now})
+    rows = fd.read_alone(FAST_TOKEN_USER, {"token_hash": hash_token(token), "now": now,
+                                           "stale_before": now - TOUCH_EVERY})
     if not rows:
         return None
-    last_used = rows[0]["last_used_at"]
-    if last_used is None or now - last_used >= TOUCH_EVERY:
+    if rows[0]["touch_due"]:
         _touch(fd, rows[0]["token_id"], now)
     return _principal(rows)
 
@@ -83,9 +83,8 @@ def _touch(fd: Flowdesk, token_id: int, now: datetime) -> None:
 
 def principal_for_session(fd: Flowdesk, session_id: str) -> Principal | None:
     """The active user of a live server-side session (``services.sessions``), or None."""
-    with fd.uow(read_only=True) as uow:
-        rows = FAST_SESSION_USER.rows(uow, {"session_hash": session_hash(session_id),
-                                            "now": fd.now()})
+    rows = fd.read_alone(FAST_SESSION_USER, {"session_hash": session_hash(session_id),
+                                                "now": fd.now()})
     return _principal(rows) if rows else None
 
 

@@ -36,6 +36,9 @@ class Flowdesk:
         # ``fd.uow()`` / ``fd.uow(read_only=True)``: one transaction (``store.uow``), the only
         # way a service opens one.
         self.uow = self.db.unit_of_work
+        # ``fd.read_alone(statement, params)``: one hot SELECT outside any transaction (the
+        # credential lookup every request makes first).
+        self.read_alone = self.db.read_alone
         # Engine budgets run on the monotonic clock: they bound how long a call holds the lock.
         self.runtime = Runtime(clock=self.clock, cpu_seconds=settings.script_cpu_seconds,
                                timezone=settings.timezone,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from datetime import datetime, timezone
+from typing import Any
 
 from prometheus_client import (REGISTRY, CollectorRegistry, Counter, Histogram,
                                generate_latest)
@@ -47,6 +48,24 @@ TIMER_LATENESS = Histogram("flowdesk_due_work_lateness_seconds",
                            ["kind"], buckets=(.1, .25, .5, 1, 2, 5, 10, 30, 60, 300, 900))
 TICKS_SKIPPED = Counter("flowdesk_ticks_skipped",
                         "Scheduler ticks skipped because the previous one was still running")
+
+
+# Every request's counter and histogram children, by their labels: looking them up through
+# ``labels()`` (checks, a lock, a dict) cost more than counting. Routes are Flask's rules and
+# statuses a few dozen, so this stays small.
+_REQUEST_CHILDREN: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+
+def count_request(method: str, route: str, status: int, seconds: float) -> None:
+    """One answered HTTP request: counted by route and status, timed by route."""
+    key = (method, route, status)
+    children = _REQUEST_CHILDREN.get(key)
+    if children is None:
+        children = _REQUEST_CHILDREN.setdefault(key, (
+            HTTP_REQUESTS.labels(method, route, str(status)),
+            HTTP_SECONDS.labels(method, route)))
+    children[0].inc()
+    children[1].observe(seconds)
 
 
 def _after(uow: UnitOfWork, action) -> None:  # type: ignore[no-untyped-def]

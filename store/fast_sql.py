@@ -26,13 +26,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Column, Connection, Table, bindparam, insert
+from sqlalchemy import Column, Table, bindparam, insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import ClauseElement
 
 if TYPE_CHECKING:
-    from store.uow import UnitOfWork
+    from store.uow import UnitOfWork, WorkDone
 
 Processor = Callable[[Any], Any] | None
 ENABLED = (os.environ.get("FLOWDESK_FAST_SQL", "1").strip().lower()
@@ -62,11 +62,28 @@ class Prepared:
         if not ENABLED:
             self._checked(uow)  # refuses what the fast path would
             return [dict(r) for r in uow.execute(self.statement, params).mappings()]
-        plan, cursor = self._run(uow, params)
+        conn = uow.connection
+        plan = self._checked(uow)
+        cursor = self._execute(plan, conn.dialect, conn.engine.logger, uow.done,
+                               conn.connection, params, invalidate=conn.invalidate)
+        return self._fetched(plan, conn.dialect, cursor)
+
+    def rows_alone(self, pooled: Any, dialect: Dialect, logger: logging.Logger,
+                   done: WorkDone | None, params: dict[str, Any]) -> list[dict]:
+        """All result rows of this SELECT run on its own on a pooled driver connection, outside
+        any transaction (``Database.read_alone``): one statement sees one consistent state."""
+        plan = self._plans.get(dialect)
+        if plan is None:
+            plan = self._plans[dialect] = _plan(self.statement, dialect)
+        cursor = self._execute(plan, dialect, logger, done, pooled, params,
+                               invalidate=pooled.invalidate)
+        return self._fetched(plan, dialect, cursor)
+
+    @staticmethod
+    def _fetched(plan: _Plan, dialect: Dialect, cursor: Any) -> list[dict]:
         try:
             fetched = cursor.fetchall()
             if plan.results is None:
-                dialect = uow.connection.dialect
                 plan.results = tuple(
                     type_.dialect_impl(dialect).result_processor(dialect, desc[1])
                     for type_, desc in zip(plan.types, cursor.description))
@@ -83,7 +100,9 @@ class Prepared:
         if not ENABLED:
             self._checked(uow)
             return int(uow.execute(self.statement, params).rowcount)
-        _, cursor = self._run(uow, params)
+        conn = uow.connection
+        cursor = self._execute(self._checked(uow), conn.dialect, conn.engine.logger, uow.done,
+                               conn.connection, params, invalidate=conn.invalidate)
         try:
             return int(cursor.rowcount)
         finally:
@@ -100,43 +119,42 @@ class Prepared:
             plan = self._plans[conn.dialect] = _plan(self.statement, conn.dialect)
         return plan
 
-    def _run(self, uow: UnitOfWork, params: dict[str, Any]) -> tuple[_Plan, Any]:
-        plan = self._checked(uow)
-        conn = uow.connection
-        dialect = conn.dialect
+    @staticmethod
+    def _execute(plan: _Plan, dialect: Dialect, logger: logging.Logger,
+                 done: WorkDone | None, pooled: Any, params: dict[str, Any],
+                 invalidate: Callable[[BaseException], None]) -> Any:
+        """The statement run on the pooled connection's driver cursor; the cursor to read."""
         values = {**plan.fixed, **params}
         for name, process in plan.bind.items():
             values[name] = process(values[name])
         bound: Any = values if plan.order is None else tuple(values[n] for n in plan.order)
-        if uow.done is not None:  # someone counts statements (the budget tests)
-            uow.done.statements.append(plan.sql)
-        logger = conn.engine.logger  # SQLAlchemy's own: honours ``echo`` and logging levels
-        if logger.isEnabledFor(logging.INFO):
+        if done is not None:  # someone counts statements (the budget tests)
+            done.statements.append(plan.sql)
+        if logger.isEnabledFor(logging.INFO):  # SQLAlchemy's own: honours ``echo`` and levels
             logger.info(plan.sql)
             logger.info("[fast_sql] %r", bound)
-        driver = conn.connection.driver_connection
         cursor = None
         try:
-            cursor = driver.cursor()  # type: ignore[union-attr]
+            cursor = pooled.driver_connection.cursor()
             cursor.execute(plan.sql, bound)
         except dialect.loaded_dbapi.Error as exc:
-            raise _translated(conn, cursor, exc, plan.sql, bound) from exc
-        return plan, cursor
+            raise _translated(dialect, pooled, invalidate, cursor, exc, plan.sql,
+                              bound) from exc
+        return cursor
 
 
-def _translated(conn: Connection, cursor: Any, exc: Exception, sql: str,
-                bound: Any) -> DBAPIError:
+def _translated(dialect: Dialect, pooled: Any, invalidate: Callable[[BaseException], None],
+                cursor: Any, exc: Exception, sql: str, bound: Any) -> DBAPIError:
     """The driver's error as SQLAlchemy raises it; a lost connection is invalidated first,
     as SQLAlchemy does, so the pool replaces it instead of handing it out again."""
-    dialect = conn.dialect
-    lost = dialect.is_disconnect(exc, conn.connection.dbapi_connection, cursor)
+    lost = dialect.is_disconnect(exc, pooled.dbapi_connection, cursor)
     if cursor is not None:
         try:
             cursor.close()
         except dialect.loaded_dbapi.Error:
             pass
     if lost:
-        conn.invalidate(exc)
+        invalidate(exc)
     return DBAPIError.instance(sql, bound, exc, dialect.loaded_dbapi.Error,
                                connection_invalidated=lost, dialect=dialect)
 
@@ -145,14 +163,33 @@ def insert_of(table: Table, keys: tuple[str, ...], *returning: Column) -> Prepar
     """A one-row INSERT of the named columns. Omitted columns get their scalar Python default,
     as SQLAlchemy's own INSERT would give them; a callable default is refused (it would have
     to run per row)."""
-    values: dict[str, Any] = {key: bindparam(key) for key in keys}
+    return Prepared(insert(table).values(_row_values(table, keys, "")).returning(*returning))
+
+
+def insert_rows_of(table: Table, keys: tuple[str, ...], count: int,
+                   *returning: Column) -> Prepared:
+    """An INSERT of ``count`` rows in one VALUES list, the n-th row's parameters named
+    ``<key>_<n>`` (``numbered_rows`` makes them): SQLAlchemy's own many-row INSERT with
+    RETURNING costs several times the statement. Defaults as ``insert_of``."""
+    rows = [_row_values(table, keys, f"_{n}") for n in range(count)]
+    return Prepared(insert(table).values(rows).returning(*returning))
+
+
+def numbered_rows(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The parameters of an ``insert_rows_of`` statement for these rows."""
+    return {f"{key}_{n}": value for n, row in enumerate(rows) for key, value in row.items()}
+
+
+def _row_values(table: Table, keys: tuple[str, ...], suffix: str) -> dict[str, Any]:
+    values: dict[str, Any] = {key: bindparam(key + suffix, type_=table.c[key].type)
+                              for key in keys}
     for column in table.columns:
         if column.name in values or column.default is None:
             continue
         if not column.default.is_scalar:
             raise ValueError(f"{table.name}.{column.name} has a callable default: pass it")
         values[column.name] = column.default.arg
-    return Prepared(insert(table).values(values).returning(*returning))
+    return values
 
 
 def _plan(statement: ClauseElement, dialect: Dialect) -> _Plan:

@@ -50,7 +50,11 @@ TOKEN_USER = _active_user_with_groups(
     _tokens, _tokens.c.user_id, _tokens.c.token_hash == bindparam("token_hash"),
     _tokens.c.revoked_at.is_(None),
     or_(_tokens.c.expires_at.is_(None), _tokens.c.expires_at > bindparam("now")),
-    extra=(_tokens.c.id.label("token_id"), _tokens.c.last_used_at))
+    extra=(_tokens.c.id.label("token_id"),
+           # whether to record the use (``services.authentication``): a flag, not the time,
+           # which would be parsed on every request to be compared once
+           or_(_tokens.c.last_used_at.is_(None),
+               _tokens.c.last_used_at <= bindparam("stale_before")).label("touch_due")))
 
 SESSION_USER = _active_user_with_groups(
     _sessions, _sessions.c.user_id, _sessions.c.id_hash == bindparam("session_hash"),

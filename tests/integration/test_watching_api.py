@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from datetime import timedelta
 
 import pytest
@@ -12,6 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import insert, select
 
 from api.app import create_app
+from api.request_log import account_in_background, settle
 from services.readiness import write_heartbeat
 from store.tables import AuditEntry, DueWork
 from tests.conftest import RESOURCES, bundle
@@ -173,3 +175,29 @@ def test_one_json_log_line_per_request(app, tokens, caplog) -> None:  # type: ig
     assert line["method"] == "GET" and line["route"] == "/api/v1/tasks/<int:task_id>"
     assert line["status"] == 404 and line["user"] == "agent"
     assert line["request_id"] == "rid-1" and line["duration_ms"] >= 0
+
+
+def test_the_server_accounts_requests_on_a_background_thread(app, tokens, caplog) -> None:  # type: ignore[no-untyped-def]
+    """As ``flowdesk serve`` runs it (``account_in_background``): the lines come from another
+    thread, in the order the requests were answered, stamped with the time they were answered;
+    ``/metrics`` counts every request answered before it."""
+    account_in_background(app)
+    client = app.test_client()
+    agent = {"Authorization": f"Bearer {tokens['agent']}"}
+    answered = []
+    first = samples(client.get("/metrics").get_data(as_text=True))
+    with caplog.at_level(logging.INFO, logger="flowdesk.requests"):
+        for n in range(5):
+            before = time.time()
+            client.get("/api/v1/tasks", headers={**agent, "X-Request-Id": f"bg-{n}"})
+            answered.append((before, time.time()))
+        scrape = samples(client.get("/metrics").get_data(as_text=True))
+        settle(app)
+    records = [r for r in caplog.records if r.name == "flowdesk.requests"]
+    mine = [r for r in records if "request_id=bg-" in r.getMessage()]
+    assert [r.getMessage().rsplit("=", 1)[1] for r in mine] == [f"bg-{n}" for n in range(5)]
+    assert all(r.threadName == "flowdesk-request-log" for r in mine)
+    assert all(lo <= r.created <= hi for r, (lo, hi) in zip(mine, answered))
+    listed = {"method": "GET", "route": "/api/v1/tasks", "status": "200"}
+    assert value(scrape, "flowdesk_http_requests_total", **listed) - \
+        value(first, "flowdesk_http_requests_total", **listed) == 5
