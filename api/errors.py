@@ -7,7 +7,8 @@ and is mapped by ``SERVICE_STATUS``.
 
 Everything a person reads here is in the request's language (``api.language``): every title,
 the details of our own making, and a coded service refusal's ``detail`` and field messages
-(``services.error_texts``); a refusal raised without a code keeps its words.
+(``services.error_texts``), and a rejected model's problems (``engine.problem_texts``); a
+refusal raised without a code keeps its words.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from api import language
+from engine import problem_texts
 from engine.errors import FormInvalid, InvalidModel, TaskNotFound, TaskNotReady
 from engine.form_messages import localized
 from engine.status_profile import IllegalStatus
@@ -189,7 +191,8 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(InvalidModel)
     def _invalid_model(exc: InvalidModel) -> Response:
-        errors = [p.as_dict() for p in exc.problems]
+        lang = language.request_language()
+        errors = [{**p.as_dict(), "message": problem_texts.said(p, lang)} for p in exc.problems]
         return problem(422, "Invalid process model",
                        language.detail("model", count=str(len(errors))), errors)
 

@@ -1,6 +1,8 @@
 """Marshmallow request and response schemas; the OpenAPI document is generated from these."""
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from marshmallow import Schema, fields, validate
 
 from api.fields import BoundedInt
@@ -45,7 +47,8 @@ class DefinitionOut(Schema):
     files = fields.Method("file_names")
 
     def file_names(self, obj: object) -> list[str]:
-        return sorted(getattr(obj, "files", {}) or {})
+        files = obj.get("files") if isinstance(obj, Mapping) else getattr(obj, "files", None)
+        return sorted(files or {})
 
 
 class DefinitionDetailOut(DefinitionOut):

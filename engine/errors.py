@@ -1,18 +1,26 @@
 """Typed errors the engine raises; the API maps each to one HTTP status in one place."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with a model, located so a modeller can find it."""
+    """One thing wrong with a model, located so a modeller can find it.
+
+    ``message`` is English; a problem with a ``key`` (engine.problem_texts) can be said again
+    in another language from it and its ``params``.
+    """
 
     message: str
     file: str = ""
     element_id: str = ""
     line: int | None = None
     code: str = "invalid"
+    key: str = ""
+    params: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     def as_dict(self) -> dict:
         return {"file": self.file, "element_id": self.element_id, "line": self.line,

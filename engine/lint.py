@@ -14,6 +14,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 
 from .errors import Problem
 from .lint_unsupported import lint_unsupported
+from .problem_texts import CATALOGUE, problem
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
@@ -30,11 +31,6 @@ def properties_of(element: etree._Element) -> dict[str, str]:
     return {p.get("name", ""): p.get("value", "") for p in found}
 
 
-def _problem(message: str, file: str, element: etree._Element, code: str) -> Problem:
-    return Problem(message, file=file, element_id=element.get("id", ""), line=element.sourceline,
-                   code=code)
-
-
 def executable_process_ids(root: etree._Element) -> list[str]:
     return [p.get("id", "") for p in root.findall("bpmn:process", NS)
             if p.get("isExecutable", "false").lower() == "true"]
@@ -46,8 +42,7 @@ def lint_bpmn(root: etree._Element, file: str, decision_ids: set[str], process_i
     problems: list[Problem] = []
     processes = root.findall("bpmn:process", NS)
     if not processes:
-        return [Problem("The file defines no <bpmn:process>: there is nothing to run.", file=file,
-                        line=root.sourceline, code="no_process")]
+        return [problem("no_process", None, file, line=root.sourceline)]
     for process in processes:
         problems += _lint_user_tasks(process, file, form_names)
         problems += _lint_reserved_ids(process, file)
@@ -70,9 +65,7 @@ def _lint_reserved_ids(process: etree._Element, file: str) -> list[Problem]:
     """Ids that collide with SpiffWorkflow's internal task specs are refused at deploy."""
     containers = [process, *process.iter(f"{{{BPMN}}}subProcess")]
     reserved = {*SPIFF_TASK_IDS, *(f"{c.get('id', '')}.EndJoin" for c in containers)}
-    return [_problem(f"The id '{element.get('id')}' is one the engine uses for its own steps, "
-                     "so this element would replace them and the process could not run: give "
-                     "it another id.", file, element, "reserved_id")
+    return [problem("reserved_id", element, file, id=element.get("id"))
             for element in process.iter() if element.get("id") in reserved]
 
 
@@ -81,38 +74,38 @@ def _lint_service_tasks(root: etree._Element, file: str) -> list[Problem]:
     to the host for an operation Flowdesk provides."""
     from .external_tasks import CAMUNDA, NotExternal, external_source  # local: lint alone
     from .host_actions import check_model
-    problems = [_problem(f"'{el.get('name') or el.get('id')}' is an external task "
-                         "(camunda:type), which Flowdesk runs on service tasks only: make it "
-                         "a service task.", file, el, "invalid_service_task")
+    problems = [problem("invalid_service_task.not_service", el, file, label=_label(el))
                 for el in root.iter() if isinstance(el.tag, str)
                 and el.get(f"{{{CAMUNDA}}}type") and el.tag != f"{{{BPMN}}}serviceTask"]
     for task in root.iter(f"{{{BPMN}}}serviceTask"):
-        label = task.get("name") or task.get("id")
+        label = _label(task)
         operator = task.find("bpmn:extensionElements/spiff:serviceTaskOperator", NS)
         try:  # a Camunda external task; an operator's parameters are checked below
             if external_source(task) is not None and operator is None:
                 continue
         except NotExternal as exc:
-            problems.append(_problem(f"Service task '{label}': {exc}.", file, task,
-                                     "invalid_service_task"))
+            problems.append(problem("invalid_service_task.detail", task, file, label=label,
+                                    detail=str(exc)))
             continue
         if operator is None:
-            problems.append(_problem(f"Service task '{label}' names no operation "
-                                     "(spiffworkflow:serviceTaskOperator) and no topic for an "
-                                     "external worker (camunda:type=\"external\" "
-                                     "camunda:topic=\"…\").", file, task,
-                                     "invalid_service_task"))
+            problems.append(problem("invalid_service_task.no_operation", task, file,
+                                    label=label))
             continue
         expressions = {p.get("id", ""): p.get("value", "") for p in operator.iterfind(
             "spiff:parameters/spiff:parameter", NS)}
-        problems += [_problem(f"Service task '{label}': {reason}.", file, task,
-                              "invalid_service_task")
+        problems += [problem("invalid_service_task.detail", task, file, label=label,
+                             detail=reason)
                      for reason in check_model(operator.get("id", ""), expressions)]
     return problems
 
 
 # Tasks that wait for a person in Flowdesk (SpiffWorkflow runs a plain task like a manual one).
-HUMAN_TASKS = {"userTask": "User task", "manualTask": "Manual task", "task": "Task"}
+HUMAN_TASKS = ("userTask", "manualTask", "task")
+
+
+def _label(element: etree._Element) -> str:
+    """What a sentence calls an element: its name, else its id."""
+    return element.get("name") or element.get("id") or ""
 
 
 def _in_lane(task: etree._Element, laned: set[str]) -> bool:
@@ -131,18 +124,13 @@ def _lint_user_tasks(process: etree._Element, file: str, form_names: set[str]) -
     problems = []
     for task in (t for kind in HUMAN_TASKS for t in process.iter(f"{{{BPMN}}}{kind}")):
         props = properties_of(task)
-        label = task.get("name") or task.get("id")
+        label = _label(task)
         if not _in_lane(task, laned) and not any(props.get(p) for p in ASSIGNMENT_PROPERTIES):
-            problems.append(_problem(
-                f"{HUMAN_TASKS[etree.QName(task).localname]} '{label}' is in no lane and has "
-                "no explicit assignment, so nobody would see it: put it in a lane or give it "
-                "an 'assignee', 'assigneeVariable' or 'candidateGroups' property.",
-                file, task, "unassigned_user_task"))
+            problems.append(problem("unassigned_user_task", task, file, label=label,
+                                    kind=etree.QName(task).localname))
         form = props.get("formJsonSchemaFilename")
         if form and form not in form_names:
-            problems.append(_problem(
-                f"User task '{label}' uses the form '{form}', which is not part of this deployment.",
-                file, task, "missing_form"))
+            problems.append(problem("missing_form", task, file, label=label, form=form))
     return problems
 
 
@@ -154,32 +142,37 @@ def _lint_timers(root: etree._Element, file: str) -> list[Problem]:
             node = definition.find(f"bpmn:{kind}", NS)
             if node is None:
                 continue
-            reason = check_timer_expression((node.text or "").strip(), kind)
-            if reason:
-                problems.append(Problem(
-                    f"Timer '{event.get('name') or event.get('id')}': {reason}", file=file,
-                    element_id=event.get("id", ""), line=node.sourceline, code="invalid_timer"))
+            found = timer_problem((node.text or "").strip(), kind)
+            if found:
+                problems.append(problem("invalid_timer", event, file, line=node.sourceline,
+                                        label=_label(event), reason=found[0], **found[1]))
     return problems
 
 
 def check_timer_expression(expr: str, kind: str) -> str | None:
-    """Why a timer expression would fail at run time, or None if it is fine (G8)."""
+    """Why a timer expression would fail at run time (in English), or None if it is fine."""
+    found = timer_problem(expr, kind)
+    return CATALOGUE.render(found[0], found[1], "en") if found else None
+
+
+def timer_problem(expr: str, kind: str) -> tuple[str, dict[str, str]] | None:
+    """Why a timer expression would fail at run time, as a key of engine.problem_texts and
+    its parameters, or None if it is fine (G8)."""
     if not expr:
-        return f"the {kind} expression is empty."
+        return "timer.empty", {"kind": kind}
     if _ISO_LIKE.match(expr):
-        return (f"the {kind} expression {expr} is not quoted. Timer expressions are Python, "
-                f"so an ISO 8601 value must be a string: \"{expr}\".")
+        return "timer.unquoted", {"kind": kind, "expr": expr}
     from .scripting import SandboxEnvironment  # local: scripting imports nothing from here
     try:
         value = SandboxEnvironment().evaluate(expr, {})
     except NameError:
         return None  # reads process data (e.g. a per-case SLA); checked when it is armed
     except Exception as exc:  # noqa: BLE001 - any failure is the modeller's to fix
-        return f"the {kind} expression {expr!r} cannot be evaluated: {exc}."
+        return "timer.unevaluable", {"kind": kind, "expr": repr(expr), "detail": str(exc)}
     if isinstance(value, (datetime, timedelta)):
         return None
     if not isinstance(value, str):
-        return f"the {kind} expression must give an ISO 8601 string, not {type(value).__name__}."
+        return "timer.not_string", {"kind": kind, "type": type(value).__name__}
     try:
         if kind == "timeDate":
             TimerEventDefinition.get_datetime(value)
@@ -188,7 +181,7 @@ def check_timer_expression(expr: str, kind: str) -> str | None:
         else:
             TimerEventDefinition.parse_iso_recurring_interval(value)
     except Exception:  # noqa: BLE001 - Spiff raises assorted errors for malformed ISO text
-        return f"'{value}' is not a valid ISO 8601 {kind} value."
+        return "timer.not_iso", {"kind": kind, "value": value}
     return None
 
 
@@ -198,21 +191,15 @@ def _lint_decisions(root: etree._Element, file: str, decision_ids: set[str]) -> 
         ref = task.find("bpmn:extensionElements/spiff:calledDecisionId", NS)
         decision = (ref.text or "").strip() if ref is not None else ""
         if not decision:
-            problems.append(_problem(
-                f"Business rule task '{task.get('name') or task.get('id')}' names no decision "
-                "(spiffworkflow:calledDecisionId).", file, task, "missing_decision"))
+            problems.append(problem("missing_decision.unnamed", task, file, label=_label(task)))
         elif decision not in decision_ids:
-            problems.append(_problem(
-                f"Business rule task '{task.get('name') or task.get('id')}' calls the DMN decision "
-                f"'{decision}', but no DMN file in this deployment defines it.", file, task,
-                "missing_decision"))
+            problems.append(problem("missing_decision.unknown", task, file, label=_label(task),
+                                    decision=decision))
     return problems
 
 
 def _lint_call_activities(root: etree._Element, file: str, process_ids: set[str]) -> list[Problem]:
-    return [_problem(f"Call activity '{c.get('name') or c.get('id')}' calls the process "
-                     f"'{c.get('calledElement')}', which is not part of this deployment.",
-                     file, c, "missing_process")
+    return [problem("missing_process", c, file, label=_label(c), process=c.get("calledElement"))
             for c in root.iterfind(".//bpmn:callActivity", NS)
             if c.get("calledElement") not in process_ids]
 
@@ -236,21 +223,20 @@ def _lint_scripts(root: etree._Element, file: str) -> list[Problem]:
                 checks.append((owner, script, "exec"))
     for owner, node, mode in checks:
         source = (node.text or "").strip()
-        reason = _script_rejection(source, mode)
-        if reason:
-            what = "condition" if mode == "eval" else "script"
-            problems.append(Problem(
-                f"The {what} of '{owner.get('name') or owner.get('id')}' is rejected by the "
-                f"sandbox: {reason}", file=file, element_id=owner.get("id", ""),
-                line=node.sourceline, code="invalid_script"))
+        rejected = _script_rejection(source, mode)
+        if rejected:
+            problems.append(problem("invalid_script", owner, file, line=node.sourceline,
+                                    kind="condition" if mode == "eval" else "script",
+                                    label=_label(owner), **rejected))
     return problems
 
 
-def _script_rejection(source: str, mode: str) -> str | None:
-    """The sandbox's own compile-time verdict (imports, classes, ``_`` names, syntax)."""
+def _script_rejection(source: str, mode: str) -> dict[str, str] | None:
+    """The sandbox's own compile-time verdict (imports, classes, ``_`` names, syntax): the
+    script's line and the sandbox's words."""
     from .scripting import ForbiddenScript, check_script
     try:
         check_script(source, mode)
     except ForbiddenScript as exc:
-        return f"line {exc.line_number}: {exc.msg}"
+        return {"at": str(exc.line_number), "detail": exc.msg}
     return None

@@ -11,6 +11,7 @@ from __future__ import annotations
 from lxml import etree
 
 from .errors import Problem
+from .problem_texts import problem
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 
@@ -47,12 +48,9 @@ def lint_recursive_calls(bpmn_roots: dict[str, etree._Element]) -> list[Problem]
         for file, call in calls:
             called = call.get("calledElement", "")
             if called in graph and _reaches(graph, called, process_id):
-                how = ("itself" if called == process_id
-                       else f"'{called}', which calls '{process_id}' again")
-                problems.append(Problem(
-                    f"Call activity '{call.get('name') or call.get('id')}' in process "
-                    f"'{process_id}' calls {how}: every instance would start copies of itself "
-                    "without end. Loop inside the process instead, or start a new instance "
-                    "with a message.", file=file, element_id=call.get("id", ""),
-                    line=call.sourceline, code="recursive_call"))
+                how = ("recursive_call.itself" if called == process_id
+                       else "recursive_call.through")
+                problems.append(problem("recursive_call", call, file, how=how, called=called,
+                                        process=process_id,
+                                        label=call.get("name") or call.get("id")))
     return problems

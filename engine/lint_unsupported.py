@@ -10,30 +10,18 @@ from collections.abc import Callable, Iterator
 from lxml import etree
 
 from .errors import Problem
+from .problem_texts import problem
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 Rule = Callable[[etree._Element, str], Iterator[Problem]]
 
-# Elements the engine has no way to run, with why and what to draw instead.
-UNSUPPORTED_ELEMENTS = {
-    "complexGateway": ("unsupported_gateway", "Complex gateways are not supported: use an "
-                       "inclusive gateway (conditions on its flows) or an exclusive one."),
-    "adHocSubProcess": ("unsupported_ad_hoc", "Ad-hoc subprocesses are not supported: the "
-                        "engine fails when it reaches one. Use an embedded subprocess whose "
-                        "tasks follow an inclusive gateway."),
-    "dataStoreReference": ("unsupported_data_store", "Data stores are not supported (the "
-                           "engine has none to read or write): keep the data in process "
-                           "variables or a data object."),
-}
-UNSUPPORTED_DEFINITIONS = {
-    "compensateEventDefinition": ("unsupported_compensation", "Compensation is not "
-                                  "supported: the engine cannot undo work that is done, so "
-                                  "this event would do nothing. Model the undoing as tasks "
-                                  "on an error or escalation path."),
-    "linkEventDefinition": ("unsupported_link_event", "Link events are not supported: the "
-                            "engine would end the path at the throw and never reach the "
-                            "catch. Draw the sequence flow instead."),
-}
+# Elements the engine has no way to run, by the code whose sentence (engine.problem_texts)
+# says why and what to draw instead.
+UNSUPPORTED_ELEMENTS = {"complexGateway": "unsupported_gateway",
+                        "adHocSubProcess": "unsupported_ad_hoc",
+                        "dataStoreReference": "unsupported_data_store"}
+UNSUPPORTED_DEFINITIONS = {"compensateEventDefinition": "unsupported_compensation",
+                           "linkEventDefinition": "unsupported_link_event"}
 SPLITS = {"exclusiveGateway", "parallelGateway", "inclusiveGateway", "eventBasedGateway",
           "complexGateway", "startEvent"}
 FLOW_NODES = {"task", "userTask", "manualTask", "scriptTask", "serviceTask", "sendTask",
@@ -53,11 +41,6 @@ def _label(element: etree._Element) -> str:
     return element.get("name") or element.get("id") or _local(element)
 
 
-def _problem(element: etree._Element, file: str, code: str, message: str) -> Problem:
-    return Problem(message, file=file, element_id=element.get("id", ""),
-                   line=element.sourceline, code=code)
-
-
 def _definitions(event: etree._Element) -> list[str]:
     return [_local(child) for child in event if _local(child).endswith("EventDefinition")]
 
@@ -69,17 +52,19 @@ def _is_event_subprocess(element: etree._Element | None) -> bool:
 
 def _elements(root: etree._Element, file: str) -> Iterator[Problem]:
     for element in root.iter():
-        found = UNSUPPORTED_ELEMENTS.get(_local(element))
-        if found:
-            yield _problem(element, file, found[0], f"'{_label(element)}': {found[1]}")
-        found = UNSUPPORTED_DEFINITIONS.get(_local(element))
-        if found:
+        code = UNSUPPORTED_ELEMENTS.get(_local(element))
+        if code:
+            yield problem("unsupported.element", element, file, code=code, reason=code,
+                          label=_label(element))
+        code = UNSUPPORTED_DEFINITIONS.get(_local(element))
+        if code:
             event = element.getparent()
-            yield _problem(event, file, found[0], f"'{_label(event)}': {found[1]}")
+            yield problem("unsupported.element", event, file, code=code, reason=code,
+                          label=_label(event))
         if _local(element) in FLOW_NODES and element.get("isForCompensation") == "true":
-            yield _problem(element, file, "unsupported_compensation",
-                           f"'{_label(element)}' is a compensation handler: "
-                           + UNSUPPORTED_DEFINITIONS["compensateEventDefinition"][1])
+            code = UNSUPPORTED_DEFINITIONS["compensateEventDefinition"]
+            yield problem("unsupported.handler", element, file, code=code, reason=code,
+                          label=_label(element))
 
 
 def _cancel_events(root: etree._Element, file: str) -> Iterator[Problem]:
@@ -91,16 +76,12 @@ def _cancel_events(root: etree._Element, file: str) -> Iterator[Problem]:
             host = next((n for n in root.iter() if n.get("id") == event.get("attachedToRef")),
                         None)
             if host is None or _local(host) != "transaction":
-                yield _problem(event, file, "cancel_outside_transaction",
-                               f"Cancel boundary event '{_label(event)}' is not on a "
-                               "transaction: only a transaction can be cancelled.")
+                yield problem("cancel_outside_transaction.boundary", event, file,
+                              label=_label(event))
             continue
         scope = event.getparent()
         if scope is None or _local(scope) != "transaction":
-            yield _problem(event, file, "cancel_outside_transaction",
-                           f"Cancel end event '{_label(event)}' is not inside a transaction: "
-                           "the engine would end the path as a plain end event. Use a plain "
-                           "or an error end event.")
+            yield problem("cancel_outside_transaction.end", event, file, label=_label(event))
 
 
 def _throws(root: etree._Element, file: str) -> Iterator[Problem]:
@@ -110,12 +91,8 @@ def _throws(root: etree._Element, file: str) -> Iterator[Problem]:
         for kind in _definitions(event):
             if kind in ("timerEventDefinition", "conditionalEventDefinition",
                         "errorEventDefinition", "cancelEventDefinition"):
-                what = kind.removesuffix("EventDefinition")
-                yield _problem(event, file, "not_throwable",
-                               f"Intermediate throw event '{_label(event)}' throws a {what}, "
-                               "which cannot be thrown on the way: the engine would pass it "
-                               "by. Use an intermediate catch event to wait (or an end event "
-                               "for an error).")
+                yield problem("not_throwable", event, file, label=_label(event),
+                              kind=kind.removesuffix("EventDefinition"))
 
 
 def _starts(root: etree._Element, file: str) -> Iterator[Problem]:
@@ -125,26 +102,18 @@ def _starts(root: etree._Element, file: str) -> Iterator[Problem]:
         kinds = _definitions(start)
         in_event_subprocess = _is_event_subprocess(start.getparent())
         if in_event_subprocess and not kinds:
-            yield _problem(start, file, "untriggered_event_subprocess",
-                           f"Event subprocess '{_label(start.getparent())}' starts with a plain "
-                           "start event: the engine would run it as soon as its process "
-                           "starts. Give its start event a trigger (timer, message, signal, "
-                           "error, escalation or condition).")
+            yield problem("untriggered_event_subprocess", start, file,
+                          label=_label(start.getparent()))
         for kind in ("errorEventDefinition", "escalationEventDefinition"):
             if kind in kinds and not in_event_subprocess:
-                what = kind.removesuffix("EventDefinition")
-                yield _problem(start, file, "start_trigger_outside_event_subprocess",
-                               f"Start event '{_label(start)}' waits for an {what}, which only "
-                               "an event subprocess's start event can: the engine would "
-                               "start here at once.")
+                yield problem("start_trigger_outside_event_subprocess", start, file,
+                              label=_label(start), kind=kind.removesuffix("EventDefinition"))
 
 
 def _boundaries(root: etree._Element, file: str) -> Iterator[Problem]:
     for event in root.iter(f"{{{BPMN}}}boundaryEvent"):
         if not set(_definitions(event)) & {*CATCH_TRIGGERS, *UNSUPPORTED_DEFINITIONS}:
-            yield _problem(event, file, "untriggered_boundary",
-                           f"Boundary event '{_label(event)}' has no trigger: give it a "
-                           "timer, message, signal, error, escalation or condition.")
+            yield problem("untriggered_boundary", event, file, label=_label(event))
 
 
 def _conditions_never_evaluated(root: etree._Element, file: str) -> Iterator[Problem]:
@@ -156,11 +125,7 @@ def _conditions_never_evaluated(root: etree._Element, file: str) -> Iterator[Pro
     for definition in root.iter(f"{{{BPMN}}}conditionalEventDefinition"):
         event = definition.getparent()
         if event.get("id") in after_gateway or len(_definitions(event)) > 1:
-            yield _problem(event, file, "unevaluated_condition",
-                           f"Conditional event '{_label(event)}' follows an event-based "
-                           "gateway or has other triggers beside its condition: the engine "
-                           "would never evaluate the condition there. Use a conditional "
-                           "boundary event, or an intermediate conditional catch on its own.")
+            yield problem("unevaluated_condition", event, file, label=_label(event))
 
 
 def _splits(root: etree._Element, file: str) -> Iterator[Problem]:
@@ -175,24 +140,16 @@ def _splits(root: etree._Element, file: str) -> Iterator[Problem]:
             continue
         flows = outgoing.get(node.get("id", ""), [])
         if len(flows) > 1:
-            yield _problem(node, file, "implicit_split",
-                           f"'{_label(node)}' has {len(flows)} outgoing sequence flows; the "
-                           "engine splits only at gateways: put a parallel gateway after it "
-                           "(all paths) or an exclusive or inclusive one (chosen paths).")
+            yield problem("implicit_split", node, file, label=_label(node), count=len(flows))
         elif any(f.find(f"{{{BPMN}}}conditionExpression") is not None for f in flows):
-            yield _problem(node, file, "condition_on_task_flow",
-                           f"The flow out of '{_label(node)}' has a condition, which the "
-                           "engine ignores (the flow is always taken): put an exclusive "
-                           "gateway after it.")
+            yield problem("condition_on_task_flow", node, file, label=_label(node))
 
 
 def _messages_named(root: etree._Element, file: str) -> Iterator[Problem]:
-    for kind, what in (("sendTask", "Send"), ("receiveTask", "Receive")):
+    for kind in ("sendTask", "receiveTask"):
         for task in root.iter(f"{{{BPMN}}}{kind}"):
             if not task.get("messageRef"):
-                yield _problem(task, file, "message_missing",
-                               f"{what} task '{_label(task)}' names no message (messageRef): "
-                               "the engine would pass it by.")
+                yield problem("message_missing", task, file, kind=kind, label=_label(task))
 
 
 def _cycles_without_gateway(root: etree._Element, file: str) -> Iterator[Problem]:
@@ -218,10 +175,8 @@ def _cycles_without_gateway(root: etree._Element, file: str) -> Iterator[Problem
                 on_path.discard(node)
                 path.pop()
             elif target in on_path and target in by_id:
-                yield _problem(by_id[target], file, "loop_without_gateway",
-                               f"'{_label(by_id[target])}' is in a loop of sequence flows that "
-                               "passes no gateway: it could never be left. Draw the way back "
-                               "through an exclusive gateway whose other flow leads on.")
+                yield problem("loop_without_gateway", by_id[target], file,
+                              label=_label(by_id[target]))
                 return
             elif target not in done and target not in on_path:
                 on_path.add(target)

@@ -4,6 +4,8 @@ Chinese; another language's words come from the definition's catalogue
 definition (no statement when it is cached: the task list's rows carry their definition id)."""
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import select
 
 from engine.form_i18n import translate_form, translate_task
@@ -48,13 +50,34 @@ def names_in_language(fd: Flowdesk, rows: list[dict], lang: str) -> list[dict]:
     return out
 
 
+def _process_title(catalogue: dict | None) -> str | None:
+    """The process's name in a catalogue, if it gives one."""
+    title = ((catalogue or {}).get("process") or {}).get("name")
+    return title if isinstance(title, str) and title else None
+
+
+def process_names(fd: Flowdesk, definition_ids: Iterable[int], lang: str) -> dict[int, str]:
+    """The process name in ``lang`` of each definition version whose catalogue has one (none
+    for Chinese, the models' own words): the reports and admin pages show processes by it.
+    The definitions come from the cache, read once each on a miss."""
+    wanted = set(definition_ids)
+    if lang == "zh" or not wanted:
+        return {}
+    names: dict[int, str] = {}
+    with fd.uow(read_only=True) as uow:
+        for definition_id in wanted:
+            title = _process_title(fd.parsed(uow, definition_id).catalogues.get(lang))
+            if title:
+                names[definition_id] = title
+    return names
+
+
 def process_in_language(catalogue: dict | None, name: str, start_form: dict | None,
                         form_name: str | None) -> tuple[str, dict | None]:
     """A process's display name and start form (its file ``form_name``) in the catalogue's
     words."""
     if not catalogue:
         return name, start_form
-    title = (catalogue.get("process") or {}).get("name")
     form = (translate_form(start_form, (catalogue.get("forms") or {}).get(form_name or ""))
             if isinstance(start_form, dict) else start_form)
-    return (title if isinstance(title, str) else name), form
+    return _process_title(catalogue) or name, form

@@ -28,7 +28,7 @@ def reports():  # type: ignore[no-untyped-def]
     user, answer = views.page_user(ROLES, "web/reports_forbidden.html")
     if answer is not None:
         return answer
-    choices = filter_choices(current_app.extensions["flowdesk"], user)
+    choices = filter_choices(current_app.extensions["flowdesk"], user, g.lang)
     page = render_template("web/reports.html", user=user, choices=choices,
                            csrf_token=api_auth.csrf_token(),
                            js_messages=i18n.js_messages(g.lang, "reports.js."))

@@ -11,6 +11,7 @@ from api.schemas import (DefinitionDetailOut, DefinitionOut, DefinitionQuery, De
                          ValidatedOut)
 from services import definitions as service
 from services.principal import require_role
+from services.task_language import process_names
 
 blp = protected_blueprint("definitions", "/api/v1/definitions",
                           "Process definitions: BPMN, DMN and form bundles, versioned.")
@@ -70,8 +71,11 @@ def _uploaded_files() -> dict[str, bytes]:
 @blp.arguments(DefinitionQuery(), location="query")
 @blp.response(200, DefinitionOut(many=True))
 def list_definitions(args: dict):  # type: ignore[no-untyped-def]
-    """The latest version of each process, or every version with all_versions=true."""
-    return service.list_definitions(flowdesk(), args.get("key"), args["all_versions"])
+    """The latest version of each process, or every version with all_versions=true; names in
+    the request's language where the process's catalogue has one (the admin pages show them)."""
+    rows = service.list_definitions(flowdesk(), args.get("key"), args["all_versions"])
+    names = process_names(flowdesk(), [r.id for r in rows], language.request_language())
+    return [{**r._mapping, "name": names[r.id]} if r.id in names else r for r in rows]
 
 
 @blp.route("/<int:definition_id>", methods=["GET"])

@@ -12,36 +12,22 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from engine.catalogue import LANGUAGES, Catalogue
 from services.error_texts import en, zh
 
-LANGUAGES = ("zh", "en")
-CATALOGUES: dict[str, dict[str, str]] = {"zh": zh.TEXTS, "en": en.TEXTS}
-WORDS: dict[str, dict[str, str]] = {"zh": zh.WORDS, "en": en.WORDS}
-# parameters whose value is a state word of ours, said in the language
-WORD_PARAMS = ("state", "status", "kind")
-CODE_PARAMS = ("doing",)  # a parameter that is itself a code, said with the same parameters
-NONE = {"zh": "无", "en": "none"}  # an empty list
+__all__ = ["LANGUAGES", "CATALOGUE", "known", "render"]
+
+CATALOGUE = Catalogue(
+    texts={"zh": zh.TEXTS, "en": en.TEXTS}, words={"zh": zh.WORDS, "en": en.WORDS},
+    word_params=("state", "status", "kind"),  # a state word of ours, said in the language
+    code_params=("doing",))  # a parameter that is itself a code, said with the same parameters
 
 
 def known(code: str | None) -> bool:
     """Whether ``code`` is one of the catalogue's."""
-    return bool(code) and code in en.TEXTS
+    return CATALOGUE.known(code)
 
 
 def render(code: str, params: Mapping[str, Any] | None = None, lang: str = "en") -> str:
     """The sentence for ``code`` in ``lang`` (zh or en) with its parameters filled in."""
-    lang = lang if lang in LANGUAGES else "zh"
-    text = CATALOGUES[lang].get(code) or en.TEXTS.get(code)
-    if text is None:  # a code no catalogue has: still a refusal, never a crash (a 500)
-        return code + "".join(f" {k}={v}" for k, v in (params or {}).items())
-    for name, value in (params or {}).items():
-        if name in CODE_PARAMS:
-            value = render(str(value), {k: v for k, v in params.items()  # type: ignore[union-attr]
-                                        if k not in CODE_PARAMS}, lang)
-        elif name in WORD_PARAMS:
-            value = WORDS[lang].get(str(value), value)
-        elif isinstance(value, (list, tuple)):
-            value = (("、" if lang == "zh" else ", ").join(str(v) for v in value)
-                     or NONE[lang])
-        text = text.replace("{" + name + "}", str(value))
-    return text
+    return CATALOGUE.render(code, params, lang)

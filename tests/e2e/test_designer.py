@@ -318,27 +318,36 @@ def test_multi_instance_collections_survive_and_are_edited_in_the_panel(live, pa
         "spiffworkflow:scriptsOnInstances")
 
 
-def test_a_broken_model_shows_its_problems_on_the_diagram(live, page):  # type: ignore[no-untyped-def]
-    before = _latest(live, "simple_review")["version"]
-    sign_in(page, DESIGNER, DESIGNER_PASSWORD)
-    _open_modeler(page)
-    # Delete the only lane: the user task is then in no lane, so nobody would get it.
+def _deploy_without_the_lane(page, deploy: str) -> None:  # type: ignore[no-untyped-def]
+    """Delete the only lane (the user task is then in no lane, so nobody would get it) and
+    press the deploy button, named ``deploy`` in the page's language."""
     page.locator('.djs-element[data-element-id="lane_agent"]').click(
         position={"x": 15, "y": 100}, force=True)  # the lane's name strip
     expect(page.locator("#bio-properties-panel-id")).to_have_value("lane_agent")
     page.locator('.djs-context-pad .entry[data-action="delete"]').click()
     expect(page.locator('.djs-element[data-element-id="lane_agent"]')).to_have_count(0)
+    page.get_by_role("button", name=deploy).click()
 
-    page.get_by_role("button", name="部署新版本").click()
+
+def test_a_broken_model_shows_its_problems_on_the_diagram(live, page):  # type: ignore[no-untyped-def]
+    before = _latest(live, "simple_review")["version"]
+    sign_in(page, DESIGNER, DESIGNER_PASSWORD)
+    _open_modeler(page)
+    _deploy_without_the_lane(page, "部署新版本")
     problems = page.locator("#problems")
     expect(problems).to_be_visible()
     expect(problems).to_contain_text("问题")
-    expect(problems.locator('li[data-element-id="review"]')).to_contain_text("no lane")
+    expect(problems.locator('li[data-element-id="review"]')).to_contain_text("不在任何泳道中")
     expect(problems).to_be_focused()
     expect(page.locator('.djs-element[data-element-id="review"]')).to_have_class(
         re.compile("has-problem"))
     problems.get_by_role("button", name=re.compile("review")).click()
     expect(page.locator("#bio-properties-panel-id")).to_have_value("review")
+    # the English page gets the English sentence for the same element
+    page.goto("/designer/simple_review?lang=en")
+    expect(page.locator("main[data-ready=true]")).to_have_count(1)
+    _deploy_without_the_lane(page, "Deploy new version")
+    expect(problems.locator('li[data-element-id="review"]')).to_contain_text("is in no lane")
     assert _latest(live, "simple_review")["version"] == before
 
 

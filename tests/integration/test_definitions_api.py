@@ -69,7 +69,7 @@ def test_bad_models_get_clear_422s(server, tokens) -> None:
     ).replace('targetRef="step_two"', 'targetRef="pause"').replace(
         'sourceRef="step_two"', 'sourceRef="pause"')
     errors = _rejected(server, token, {"t.bpmn": timer.encode()})
-    assert errors[0]["element_id"] == "pause" and "not quoted" in errors[0]["message"]
+    assert errors[0]["element_id"] == "pause" and "没有加引号" in errors[0]["message"]
     assert isinstance(errors[0]["line"], int)
     files = bundle(RESOURCES / "three_steps")
     files["step_one.json"] = b'{"type": "object", "required": "note"}'
@@ -94,6 +94,24 @@ def test_what_the_engine_cannot_run_is_a_422_with_id_and_line(server, tokens) ->
                     for e in response.json()["errors"]] == [
                 (case.code, case.element_id, case.line(), "refused.bpmn")], case.name
     assert server.get("/api/v1/definitions", tokens["designer"]).json() == []
+
+
+def test_lint_problems_speak_the_request_language(server, tokens) -> None:
+    """The designer sends its page's language: a refused model's problems are Chinese by
+    default and keep their English words for English, each with its element id and code."""
+    twice = next(case for case in REFUSED if case.code == "implicit_split")
+    files = [("files", ("refused.bpmn", twice.bpmn()))]
+    for path in ("/api/v1/definitions", "/api/v1/definitions/validate"):
+        zh = server.post(path, tokens["designer"], files=files).json()["errors"]
+        en = server.post(path, tokens["designer"], files=files,
+                         headers={"Accept-Language": "en-US,en;q=0.9,zh-CN;q=0.5"}).json()
+        assert [(e["code"], e["element_id"]) for e in zh] == [("implicit_split", "work")]
+        assert [(e["code"], e["element_id"], e["line"]) for e in en["errors"]] == [
+            (e["code"], e["element_id"], e["line"]) for e in zh]
+        assert zh[0]["message"].startswith("「work」有 2 条流出的顺序流"), zh
+        assert en["errors"][0]["message"].startswith("'work' has 2 outgoing sequence flows; "
+                                                     "the engine splits only at gateways")
+        assert en["title"] == "Validation failed"
 
 
 def test_missing_dmn_is_reported(server, tokens) -> None:

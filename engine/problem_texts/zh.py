@@ -1,0 +1,55 @@
+"""The model problems' words in Chinese, the pages' default (keys and placeholders as in
+``en.py``; a ``detail`` carrying the sandbox's or a library's English may stay English)."""
+from __future__ import annotations
+
+TEXTS: dict[str, str] = {
+    # engine/lint.py
+    "no_process": "文件中没有 <bpmn:process>：没有可运行的流程。",
+    "reserved_id": "编号「{id}」是引擎给自己的步骤用的，这个元素会顶替它们，流程将无法运行：请换一个编号。",
+    "invalid_service_task.not_service": "「{label}」是外部任务（camunda:type），Flowdesk 只在服务任务上运行外部任务：请把它改成服务任务。",
+    "invalid_service_task.detail": "服务任务「{label}」：{detail}。",
+    "invalid_service_task.no_operation": "服务任务「{label}」既没有指定操作（spiffworkflow:serviceTaskOperator），也没有供外部工作者领取的主题（camunda:type=\"external\" camunda:topic=\"…\"）。",
+    "unassigned_user_task": "{kind}「{label}」不在任何泳道中，也没有明确指派，谁都看不到它：请把它放进泳道，或给它设置 assignee、assigneeVariable 或 candidateGroups 属性。",
+    "missing_form": "用户任务「{label}」使用表单「{form}」，但本次部署中没有这个表单。",
+    "invalid_timer": "定时器「{label}」：{reason}",
+    "timer.empty": "{kind} 表达式为空。",
+    "timer.unquoted": "{kind} 表达式 {expr} 没有加引号。定时器表达式是 Python，ISO 8601 的值必须写成字符串：\"{expr}\"。",
+    "timer.unevaluable": "{kind} 表达式 {expr} 无法求值：{detail}。",
+    "timer.not_string": "{kind} 表达式必须得出 ISO 8601 字符串，而不是 {type}。",
+    "timer.not_iso": "「{value}」不是有效的 ISO 8601 {kind} 值。",
+    "missing_decision.unnamed": "业务规则任务「{label}」没有指定决策（spiffworkflow:calledDecisionId）。",
+    "missing_decision.unknown": "业务规则任务「{label}」调用 DMN 决策「{decision}」，但本次部署中没有定义它的 DMN 文件。",
+    "missing_process": "调用活动「{label}」调用流程「{process}」，但本次部署中没有这个流程。",
+    "invalid_script": "「{label}」的{kind}被沙箱拒绝：第 {at} 行：{detail}",
+    # engine/lint_unsupported.py
+    "unsupported.element": "「{label}」：{reason}",
+    "unsupported.handler": "「{label}」是补偿处理器：{reason}",
+    "unsupported_gateway": "不支持复杂网关：请改用包容网关（在其连线上写条件）或排他网关。",
+    "unsupported_ad_hoc": "不支持自由子流程（ad-hoc）：引擎走到它时会出错。请改用嵌入子流程，其中的任务接在包容网关之后。",
+    "unsupported_data_store": "不支持数据存储（引擎没有可读写的存储）：请把数据放在流程变量或数据对象中。",
+    "unsupported_compensation": "不支持补偿：引擎无法撤销已完成的工作，这个事件什么也不会做。请把撤销画成错误或升级路径上的任务。",
+    "unsupported_link_event": "不支持链接事件：引擎会在抛出处结束这条路径，永远到不了捕获处。请直接画顺序流。",
+    "cancel_outside_transaction.boundary": "取消边界事件「{label}」不在事务上：只有事务可以被取消。",
+    "cancel_outside_transaction.end": "取消结束事件「{label}」不在事务内：引擎会把它当作普通结束事件。请使用普通结束事件或错误结束事件。",
+    "not_throwable": "中间抛出事件「{label}」抛出的是{kind}，它不能在途中抛出：引擎会直接跳过。要等待请用中间捕获事件（错误请用结束事件）。",
+    "untriggered_event_subprocess": "事件子流程「{label}」以普通开始事件开始：流程一启动引擎就会运行它。请给它的开始事件一个触发器（定时器、消息、信号、错误、升级或条件）。",
+    "start_trigger_outside_event_subprocess": "开始事件「{label}」等待{kind}，只有事件子流程的开始事件才能这样：引擎会在这里立即开始。",
+    "untriggered_boundary": "边界事件「{label}」没有触发器：请给它定时器、消息、信号、错误、升级或条件。",
+    "unevaluated_condition": "条件事件「{label}」接在事件网关之后，或除条件外还有其他触发器：引擎在那里永远不会计算这个条件。请改用条件边界事件，或单独的中间条件捕获事件。",
+    "implicit_split": "「{label}」有 {count} 条流出的顺序流；引擎只在网关处分支：请在它后面加并行网关（走所有路径），或排他、包容网关（按条件选择路径）。",
+    "condition_on_task_flow": "「{label}」流出的连线上有条件，引擎会忽略它（这条连线总会被走）：请在它后面加一个排他网关。",
+    "message_missing": "{kind}「{label}」没有指定消息（messageRef）：引擎会直接跳过它。",
+    "loop_without_gateway": "「{label}」处在一个不经过任何网关的顺序流循环中：永远无法离开。请经由一个排他网关画回去，并让该网关的另一条连线继续向前。",
+    # engine/lint_recursion.py
+    "recursive_call": "流程「{process}」中的调用活动「{label}」调用了{how}：每个实例都会无休止地启动自己的副本。请在流程内部循环，或用消息启动新实例。",
+    "recursive_call.itself": "它自己",
+    "recursive_call.through": "「{called}」，而后者又调用「{process}」",
+}
+
+WORDS: dict[str, str] = {
+    "userTask": "用户任务", "manualTask": "人工任务", "task": "任务",
+    "sendTask": "发送任务", "receiveTask": "接收任务",
+    "script": "脚本", "condition": "条件",
+    "timer": "定时器", "conditional": "条件", "error": "错误", "cancel": "取消",
+    "escalation": "升级",
+}
