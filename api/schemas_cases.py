@@ -83,3 +83,21 @@ class CasePageOut(InstanceDetailOut):
     sla_clocks = fields.List(fields.Nested(CaseClockOut))
     done_tasks = fields.List(fields.Nested(DoneTaskOut))
     related = fields.List(fields.Nested(RelatedCaseOut))
+
+
+class CommentIn(Schema):
+    text = fields.String(required=True, validate=validate.Length(min=1, max=2000), metadata={
+        "description": "the comment; `@username` mentions an active colleague, who is notified"})
+    task_id = BoundedInt(load_default=None, allow_none=True, metadata={
+        "description": "the case's task the comment is about, if any"})
+
+
+class CommentOut(Schema):
+    id = BoundedInt(bits=64, metadata={"description": "its audit trail entry"})
+    at = fields.DateTime()
+    actor = fields.String()
+    instance_id = BoundedInt()
+    task_id = BoundedInt(allow_none=True)
+    text = fields.String()
+    mentions = fields.List(fields.String(), metadata={
+        "description": "the active users it mentions (never the author), who are notified"})

@@ -1,7 +1,9 @@
 """Deleting what nobody needs any more: sessions that ended or expired, and sign-in failures
-the throttle has forgotten, once ``RETENTION`` has passed. Tokens stay (revoked and expired
-ones are listed for the audit trail); sessions do not need to: their start and end are in the
-audit trail already.
+the throttle has forgotten, once ``RETENTION`` has passed; sent notifications (in-app ones once
+read) after the notification retention (``Settings.notification_retention_days``, 90 days by
+default). Tokens stay (revoked and expired ones are listed for the audit trail); sessions do not
+need to: their start and end are in the audit trail already. Notifications not yet delivered,
+failed or dead stay: a dead one waits in the admin console until it is resent.
 
 The ticker calls ``Housekeeping.run_if_due`` on every tick; it does the work at most every
 ``EVERY`` (per process). Deletes go in bounded batches, each its own short transaction, so a
@@ -14,13 +16,15 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, tuple_
+from sqlalchemy import ColumnElement, and_, delete, or_, select, tuple_
 
 from services import sign_in_throttle
 from services.context import Flowdesk
-from store.tables import SignInFailure, UserSession
+from store.tables import Notification, SignInFailure, UserSession
+from store.uow import UnitOfWork
 
 log = logging.getLogger("flowdesk.housekeeping")
 
@@ -30,6 +34,7 @@ BATCH = 500
 MAX_BATCHES = 20  # per table and run; the rest waits for the next run
 
 _SESSIONS, _FAILURES = UserSession.__table__, SignInFailure.__table__
+_OUTBOX = Notification.__table__
 
 
 def _old_sessions(cutoff: datetime):  # type: ignore[no-untyped-def]
@@ -45,31 +50,57 @@ def _old_failures(cutoff: datetime):  # type: ignore[no-untyped-def]
             .with_for_update(skip_locked=True))
 
 
-def delete_old_sessions(fd: Flowdesk, now: datetime) -> int:
-    """Delete sessions that expired (or ended) more than ``RETENTION`` ago; how many."""
-    cutoff, total = now - RETENTION, 0
+def _done_notifications(cutoff: datetime) -> ColumnElement[bool]:
+    """Sent before the cutoff (created before it too: the indexed column narrows the search),
+    and, in the app, read."""
+    return and_(_OUTBOX.c.state == "sent", _OUTBOX.c.created_at < cutoff,
+                _OUTBOX.c.sent_at < cutoff,
+                or_(_OUTBOX.c.channel != "in_app", _OUTBOX.c.read_at.is_not(None)))
+
+
+def _delete_notifications(uow: UnitOfWork, cutoff: datetime) -> int:
+    """One batch, picked (and locked) first and deleted by id: PostgreSQL may scan a LIMITed
+    ``IN (SELECT … SKIP LOCKED)`` again for each row, and each scan skips the rows this very
+    DELETE has just removed, so the batch would not be bounded."""
+    ids = uow.execute(select(_OUTBOX.c.id).where(_done_notifications(cutoff)).limit(BATCH)
+                      .with_for_update(skip_locked=True)).scalars().all()
+    if not ids:
+        return 0
+    return uow.execute(delete(_OUTBOX).where(_OUTBOX.c.id.in_(ids))).rowcount
+
+
+def _in_batches(fd: Flowdesk, delete_batch: Callable[[UnitOfWork], int]) -> int:
+    """Run ``delete_batch`` (at most ``BATCH`` rows) in short transactions of its own until
+    it finds less than a batch, or ``MAX_BATCHES`` ran; how many rows went."""
+    total = 0
     for _ in range(MAX_BATCHES):
         with fd.uow() as uow:
-            done = uow.execute(delete(_SESSIONS).where(
-                _SESSIONS.c.id_hash.in_(_old_sessions(cutoff)))).rowcount
+            done = delete_batch(uow)
         total += done
         if done < BATCH:
             break
     return total
+
+
+def delete_old_sessions(fd: Flowdesk, now: datetime) -> int:
+    """Delete sessions that expired (or ended) more than ``RETENTION`` ago; how many."""
+    cutoff = now - RETENTION
+    return _in_batches(fd, lambda uow: uow.execute(delete(_SESSIONS).where(
+        _SESSIONS.c.id_hash.in_(_old_sessions(cutoff)))).rowcount)
 
 
 def delete_old_failures(fd: Flowdesk, now: datetime) -> int:
     """Delete sign-in failures the throttle no longer counts, ``RETENTION`` after that."""
-    cutoff, total = now - sign_in_throttle.FORGET_AFTER - RETENTION, 0
-    for _ in range(MAX_BATCHES):
-        with fd.uow() as uow:
-            done = uow.execute(delete(_FAILURES).where(
-                tuple_(_FAILURES.c.username, _FAILURES.c.client).in_(_old_failures(cutoff)),
-                _FAILURES.c.last_failed_at < cutoff)).rowcount  # not one failed again since
-        total += done
-        if done < BATCH:
-            break
-    return total
+    cutoff = now - sign_in_throttle.FORGET_AFTER - RETENTION
+    return _in_batches(fd, lambda uow: uow.execute(delete(_FAILURES).where(
+        tuple_(_FAILURES.c.username, _FAILURES.c.client).in_(_old_failures(cutoff)),
+        _FAILURES.c.last_failed_at < cutoff)).rowcount)  # not one failed again since
+
+
+def delete_old_notifications(fd: Flowdesk, now: datetime) -> int:
+    """Delete notifications sent (in-app: and read) more than the retention ago; how many."""
+    cutoff = now - timedelta(days=fd.settings.notification_retention_days)
+    return _in_batches(fd, lambda uow: _delete_notifications(uow, cutoff))
 
 
 @dataclass
@@ -85,7 +116,8 @@ class Housekeeping:
             return None
         self.last_run = now
         deleted = {"sessions": delete_old_sessions(fd, now),
-                   "sign_in_failures": delete_old_failures(fd, now)}
+                   "sign_in_failures": delete_old_failures(fd, now),
+                   "notifications": delete_old_notifications(fd, now)}
         if any(deleted.values()):
             log.info("housekeeping deleted %s", deleted)
         return deleted

@@ -57,6 +57,10 @@ class Settings:
         "FLOWDESK_BASE_URL", "http://127.0.0.1:5000"))
     smtp_url: str = field(repr=False, default_factory=lambda: _env("FLOWDESK_SMTP_URL"))
     mail_from: str = field(default_factory=lambda: _env("FLOWDESK_MAIL_FROM"))
+    # How long a sent notification (an in-app one once read) is kept before the housekeeping
+    # deletes it (services/housekeeping.py); dead ones stay until resent or removed.
+    notification_retention_days: float = field(default_factory=lambda: float(
+        _env("FLOWDESK_NOTIFICATION_RETENTION_DAYS", "90")))
     # /ready (services/readiness.py): the most due work left unfired, and the oldest
     # scheduler heartbeat (seconds), that still count as ready.
     ready_max_backlog: int = field(default_factory=lambda: int(

@@ -32,6 +32,7 @@ TEXTS: dict[str, str] = {
     "case.not_yours": "'{user}' does not work on case {instance} (no task of it held, none in "
                       "their groups' lanes); look it up by its case number, order number or the "
                       "customer's phone for the masked summary (GET /api/v1/lookup).",
+    "case.comment_blank": "A comment needs some words.",
     "process.start_refused": "'{user}' may not start '{process}': it is started by {allowed}, "
                              "and they are in none of these.",
     "role.required": "This needs one of these roles: {roles}; '{user}' has {has}.",

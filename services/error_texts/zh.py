@@ -25,6 +25,7 @@ TEXTS: dict[str, str] = {
     # visibility and roles
     "case.not_yours": "「{user}」没有经办案件 {instance}（未持有其任务，所在组的泳道中也没有）；"
                       "可按案件编号、订单号或客户电话查询脱敏摘要（GET /api/v1/lookup）。",
+    "case.comment_blank": "评论不能为空。",
     "process.start_refused": "「{user}」不能发起「{process}」：只有 {allowed} 可以发起，而该用户不属于其中任何一个。",
     "role.required": "此操作需要以下角色之一：{roles}；「{user}」的角色：{has}。",
     # instances

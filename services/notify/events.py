@@ -18,6 +18,7 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "sla.breach": ("sla_breach",),
     "sla.escalation": ("escalation",),
     "instance.incident": ("incident",),
+    "case.commented": ("mentioned",),  # services.case_comments: the users it @mentions
 }
 
 

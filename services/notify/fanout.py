@@ -10,7 +10,8 @@ Who is concerned (decided here, documented in the README):
 * SLA warnings, breaches and escalations: whom the policy names (a user, a group's members,
   ``admins``); breaches and escalations also the supervisors (role ``supervisor``) of the
   task's groups, or every supervisor when none is a member; a hand escalation likewise;
-* incidents: the admins.
+* incidents: the admins;
+* a comment on a case (``services.case_comments``): the active users it mentions.
 Nobody is told of what they did themselves. In-app rows are delivered on writing (state sent).
 A message carries the case number, task, group, due time and a link, never customer data
 (which only the case page shows, masked for staff who do not work the case).
@@ -154,6 +155,8 @@ def _concerned(row: Any, task: dict | None,
             users |= people.supervisors_of(task_groups)
     elif action == "instance.incident":
         kind, users = "incident", people.with_role("admin")
+    elif action == "case.commented":
+        kind, users = "mentioned", set(after.get("mentions") or [])
     if row["actor"] not in SYSTEM_ACTORS:
         users.discard(row["actor"])
     return kind, {u for u in users if u in people.roles}, groups
@@ -197,10 +200,12 @@ def _external(uow: UnitOfWork, fd: Flowdesk, base: dict, sub: dict, recipient: s
 
 def _context(row: Any, kind: str, task: dict | None) -> dict:
     """What templates get (``services.notify.templates``): the case number, the task, its group
-    and due time, the instance (the case page's link is made from it with the base URL)."""
-    after = row["after"] or {}
+    and due time, the instance (the case page's link is made from it with the base URL). A
+    comment's words stay on the case page, behind its visibility rule."""
+    after = {k: v for k, v in (row["after"] or {}).items() if k != "text"}
     context = {"event": kind, "action": row["action"], "actor": row["actor"], "at": row["at"],
                "instance_id": row["instance_id"], "task_id": row["task_id"],
+               "case_no": after.get("case_no"),
                "reason": after.get("escalation_reason") or after.get("message"),
                "level": after.get("level"), "details": after}
     if task is not None:
@@ -211,6 +216,6 @@ def _context(row: Any, kind: str, task: dict | None) -> dict:
 
 
 def _subject(lang: str, kind: str, context: dict) -> str:
-    values = {"task": context.get("task_name") or "", "group": context.get("group") or "",
+    values = {"task": context.get("task_name") or context.get("case_no") or "", "group": context.get("group") or "",
               "instance_id": context.get("instance_id")}
     return SUBJECTS.get(lang, SUBJECTS["zh"])[kind].format(**values)[:300]

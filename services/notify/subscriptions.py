@@ -4,8 +4,8 @@ A subscription names a channel (``email``, ``webhook``, ``in_app``), its target 
 or a webhook's url, format and the *name* of the secret that signs it, stored as connector
 secrets are, ``services.secrets``: the value is never here, never returned), the event kinds
 (``events.KINDS``), an optional business calendar for quiet hours and a language. In-app is on
-by default for every user (``DEFAULT_IN_APP``); a user's own in-app subscription replaces
-the default kinds. Every change is audited.
+by default for every user and every kind (``DEFAULT_IN_APP``: a mention names the user as an
+assignment does); a user's own in-app subscription replaces the default kinds. Every change is audited.
 """
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ subs = NotificationSubscription.__table__
 CHANNELS = ("email", "webhook", "in_app")
 WEBHOOK_FORMATS = ("generic", "wecom", "dingtalk", "feishu")  # services.notify.channels
 LANGS = ("zh", "en")
-DEFAULT_IN_APP = frozenset(k for k in KINDS if k != "mentioned")
+DEFAULT_IN_APP = frozenset(KINDS)
 FIELDS = ("channel", "target", "events", "calendar", "lang", "active")
 
 

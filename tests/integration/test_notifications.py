@@ -1,5 +1,6 @@
 """The notification pipeline: audited events fanned out to subscribers and delivered
-(``services.notify``), on SQLite and PostgreSQL with a fake clock and a recording channel."""
+(``services.notify``), on SQLite and PostgreSQL with a fake clock and a recording channel; a row
+claimed by a sender that died goes out once, after its lease."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -10,7 +11,7 @@ from sqlalchemy import select
 from services import audit
 from services.instance_errors import stop_in_error
 from services.notify.fanout import fan_out_all
-from services.notify.sender import BACKOFF_SECONDS, MAX_ATTEMPTS, send_due
+from services.notify.sender import BACKOFF_SECONDS, LEASE, MAX_ATTEMPTS, send_due
 from store.tables import AuditEntry, Notification
 from tests.conftest import RESOURCES, bundle
 from tests.integration.conftest import deploy
@@ -243,6 +244,40 @@ def test_a_lease_left_by_a_dead_sender_runs_out_and_the_row_is_sent(fd, clock) -
     assert [row["subject"] for row in outbox(fd, state="sent")] == ["abandoned"]
     clock.set(now + timedelta(minutes=5))
     assert send_due(fd, send=channel) == 1 and len(channel.sent) == 2
+
+
+class SenderDied(BaseException):
+    """A sender process ending mid-send (killed, out of memory): nothing of it catches this."""
+
+
+def test_a_row_claimed_by_a_sender_that_died_is_sent_once_after_the_lease(  # type: ignore[no-untyped-def]
+        server, tokens, fd, clock, task_id) -> None:
+    fan_out_all(fd)  # the fixture's task, before the subscription
+    subscribe(server, tokens["agent"], channel="email", target={"address": "a@example.com"},
+              events=["group_queue"])
+    assert server.post("/api/v1/instances", tokens["agent2"],
+                       json={"process_key": "three_steps"}).status_code == 201
+    fan_out_all(fd)
+    [row] = outbox(fd, channel="email")
+
+    def dies(*_args) -> None:  # type: ignore[no-untyped-def]
+        raise SenderDied()
+    with pytest.raises(SenderDied):
+        send_due(fd, send=dies)  # claimed and leased, then the sender is gone
+    claimed = outbox(fd, id=row["id"])[0]
+    assert (claimed["state"], claimed["attempts"]) == ("sending", 0)
+    assert claimed["next_attempt_at"] == clock.now() + LEASE
+
+    channel = Recorder()
+    clock.advance(seconds=LEASE.total_seconds() - 1)
+    assert send_due(fd, send=channel) == 0 and channel.sent == []  # the lease still holds it
+    clock.advance(seconds=1)
+    assert send_due(fd, send=channel) == 1  # another sender takes it up
+    assert [target["address"] for _, target, _ in channel.sent] == ["a@example.com"]
+    sent = outbox(fd, id=row["id"])[0]
+    assert (sent["state"], sent["attempts"], sent["sent_at"]) == ("sent", 1, clock.now())
+    clock.advance(seconds=2 * LEASE.total_seconds())
+    assert send_due(fd, send=channel) == 0 and len(channel.sent) == 1  # exactly once
 
 
 def test_the_ticker_runs_the_pipeline(fd, task_id) -> None:  # type: ignore[no-untyped-def]

@@ -1,15 +1,18 @@
 /* The case page (GET /cases/<id>): the case's summary with labelled fields (titles from its
  * forms), the customer, open tasks, SLA clocks with their due times, incidents, the diagram
- * with current and done steps (inbox_diagram.js), the history in words and related cases; all
- * from GET /api/v1/cases/{id}. A case one does not work on answers 403: the page says so and
- * offers the search, which gives its masked summary. */
+ * with current and done steps (inbox_diagram.js), the history in words (comments with their
+ * words) and related cases; all from GET /api/v1/cases/{id}. A comment is posted with
+ * POST /api/v1/cases/{id}/comments: each @username of a colleague is notified. A case one does
+ * not work on answers 403: the page says so and offers the search, which gives its masked
+ * summary. */
 (function () {
   "use strict";
 
-  const { t, el, api, showError, MESSAGES } = window.Flowdesk;
+  const { t, el, api, showError, clearError, toast, MESSAGES } = window.Flowdesk;
   const { timeEl, statusEl, slaEl, valueText } = window.FlowdeskCases;
   const box = document.getElementById("case");
   const instanceId = Number(document.getElementById("main").dataset.instance);
+  const pageTitle = document.title;  // the case's number goes before it on every render
 
   function section(id, heading, ...content) {
     return el("section", { class: "card case-section", "aria-labelledby": id + "-heading", id },
@@ -95,10 +98,34 @@
       timeEl(entry.at), " ",
       el("strong", {}, MESSAGES["action." + entry.action] || t("case.action_other")),
       entry.task_name ? " · " + entry.task_name : "",
-      el("span", { class: "muted" }, " — " + entry.actor)));
+      el("span", { class: "muted" }, " — " + entry.actor),
+      entry.action === "case.commented" && entry.after
+        ? el("p", { class: "comment-text" }, entry.after.text) : ""));
     return section("history", t("history.heading"), items.length
       ? el("ol", { class: "history-list timeline" }, ...items)
       : el("p", { class: "muted" }, t("history.empty")));
+  }
+
+  /* A comment on the case; @username tells that colleague (the server says whom it told). */
+  function commentForm() {
+    const text = el("textarea", { id: "comment-text", name: "text", rows: "3", maxlength: "2000",
+      required: true, "aria-describedby": "comment-help" });
+    const form = el("form", { class: "comment-form" },
+      el("label", { for: "comment-text" }, t("case.comment.label")), text,
+      el("p", { class: "muted small", id: "comment-help" }, t("case.comment.help")),
+      el("button", { type: "submit", class: "btn btn-primary" }, t("case.comment.submit")));
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      clearError();
+      try {
+        const made = await api("POST", "/cases/" + instanceId + "/comments", { text: text.value });
+        toast(made.mentions.length
+          ? t("case.comment.posted_told", { names: made.mentions.join("、") })
+          : t("case.comment.posted"));
+        await load();
+      } catch (err) { showError(err); }
+    });
+    return section("comment", t("case.comment.heading"), form);
   }
 
   function related(c) {
@@ -117,7 +144,7 @@
   }
 
   function render(c) {
-    document.title = (c.case_no || "#" + c.id) + " · " + document.title;
+    document.title = (c.case_no || "#" + c.id) + " · " + pageTitle;
     box.replaceChildren(
       el("h1", { id: "case-heading" }, c.case_no || "#" + c.id, " ",
         el("span", { class: "case-process" }, c.process_name), " ",
@@ -125,7 +152,7 @@
       el("div", { class: "case-layout" },
         el("div", { class: "case-main" }, summary(c), openTasks(c), clocks(c), incidents(c),
           diagram(c)),
-        el("div", { class: "case-side" }, customer(c), related(c), history(c))));
+        el("div", { class: "case-side" }, customer(c), related(c), commentForm(), history(c))));
   }
 
   function refused(err) {
@@ -136,7 +163,7 @@
         el("p", {}, el("a", { href: "/cases" }, t("case.to_search")))));
   }
 
-  (async function load() {
+  async function load() {
     try {
       render(await api("GET", "/cases/" + instanceId));
     } catch (err) {
@@ -145,5 +172,7 @@
     } finally {
       box.removeAttribute("aria-busy");
     }
-  })();
+  }
+
+  load();
 })();
