@@ -172,7 +172,6 @@ TEXTS: dict[str, str] = {
     "field.lifetime": "like 30d, 12h, 90m or 2w",
     "field.no_calendar": "No calendar named '{name}'.",
     "field.template_broken": "line {line}: {reason}",
-    "field.one_of": "one of {choices}",
     "field.put_missing": "{field} is missing: a PUT replaces the whole policy (give null or [] "
                          "to clear it, or send a PATCH to change some fields).",
 }

@@ -144,7 +144,6 @@ TEXTS: dict[str, str] = {
     "field.lifetime": "如 30d、12h、90m 或 2w",
     "field.no_calendar": "没有名为「{name}」的日历。",
     "field.template_broken": "第 {line} 行：{reason}",
-    "field.one_of": "只能是 {choices} 之一",
     "field.put_missing": "缺少 {field}：PUT 会替换整个策略（要清空请给 null 或 []，只改部分字段请用 PATCH）。",
 }
 

@@ -92,8 +92,8 @@ def delete_template(fd: Flowdesk, user: Principal, kind: str, lang: str) -> None
 def _check_key(kind: str, lang: str) -> None:
     errors = []
     if kind not in KINDS:
-        errors.append(coded_field("kind", "field.one_of", "path", choices=list(KINDS)))
+        errors.append(coded_field("kind", "field.one_of", "path", allowed=", ".join(KINDS)))
     if lang not in LANGUAGES:
-        errors.append(coded_field("lang", "field.one_of", "path", choices=list(LANGUAGES)))
+        errors.append(coded_field("lang", "field.one_of", "path", allowed=", ".join(LANGUAGES)))
     if errors:
         raise Invalid.of("notify_template.bad_key", errors, kind=kind, lang=lang)
