@@ -7,6 +7,7 @@ from api.fields import BoundedInt
 from api.schemas import InstanceDetailOut
 from api.schemas_customers import MaskedCustomerOut
 from api.schemas_lookup import CaseSummaryOut
+from services.case_comments import MAX_TEXT as MAX_COMMENT
 
 
 class CaseSearchQuery(Schema):
@@ -86,7 +87,7 @@ class CasePageOut(InstanceDetailOut):
 
 
 class CommentIn(Schema):
-    text = fields.String(required=True, validate=validate.Length(min=1, max=2000), metadata={
+    text = fields.String(required=True, validate=validate.Length(min=1, max=MAX_COMMENT), metadata={
         "description": "the comment; `@username` mentions an active colleague, who is notified"})
     task_id = BoundedInt(load_default=None, allow_none=True, metadata={
         "description": "the case's task the comment is about, if any"})

@@ -34,6 +34,7 @@ BACKOFF_SECONDS = (60, 300, 1800, 7200, 43200)  # 1 min, 5 min, 30 min, 2 h, 12 
 MAX_ATTEMPTS = len(BACKOFF_SECONDS) + 1
 LEASE = timedelta(minutes=10)  # far beyond any channel's timeout
 BATCH = 50
+ABANDONED = "the sender stopped while delivering it (its lease ran out)"
 
 CLAIM = (select(outbox).where(one_of(outbox.c.state, ("pending", "failed", "held", "sending")),
                               outbox.c.next_attempt_at <= bindparam("now"))
@@ -61,6 +62,7 @@ def _send_batch(fd: Flowdesk, limit: int, send: Send | None) -> tuple[int, int]:
         if rows:
             uow.execute(outbox.update().where(outbox.c.id.in_([r["id"] for r in rows]))
                         .values(state="sending", next_attempt_at=now + LEASE))
+            rows = _count_abandoned(uow, rows)
     batches: dict[Any, list[dict]] = {}
     for row in rows:
         batches.setdefault(row["digest_key"] or ("one", row["id"]), []).append(row)
@@ -79,6 +81,25 @@ def _send_batch(fd: Flowdesk, limit: int, send: Send | None) -> tuple[int, int]:
                 for row in group:
                     _failed(uow, row, error, retry, now)
     return len(rows), sum(len(group) for group, error, _ in outcomes if error is None)
+
+
+def _count_abandoned(uow: UnitOfWork, rows: list[dict]) -> list[dict]:
+    """The claimed rows to deliver now. One still ``sending`` when claimed was left by a sender
+    that stopped mid-delivery (killed, out of memory): that counts as an attempt, so a message
+    that stops its sender every time ends dead after ``MAX_ATTEMPTS`` instead of being tried
+    for ever."""
+    live = []
+    for row in rows:
+        if row["state"] == "sending":
+            row["attempts"] += 1
+            dead = row["attempts"] >= MAX_ATTEMPTS
+            uow.execute(outbox.update().where(outbox.c.id == row["id"]).values(
+                attempts=row["attempts"], last_error=ABANDONED,
+                **({"state": "dead", "next_attempt_at": None} if dead else {})))
+            if dead:
+                continue
+        live.append(row)
+    return live
 
 
 def _deliver(fd: Flowdesk, rows: list[dict], send: Send | None) -> Outcome:

@@ -275,9 +275,33 @@ def test_a_row_claimed_by_a_sender_that_died_is_sent_once_after_the_lease(  # ty
     assert send_due(fd, send=channel) == 1  # another sender takes it up
     assert [target["address"] for _, target, _ in channel.sent] == ["a@example.com"]
     sent = outbox(fd, id=row["id"])[0]
-    assert (sent["state"], sent["attempts"], sent["sent_at"]) == ("sent", 1, clock.now())
+    # two attempts: the one its sender did not live through, and this one
+    assert (sent["state"], sent["attempts"], sent["sent_at"]) == ("sent", 2, clock.now())
     clock.advance(seconds=2 * LEASE.total_seconds())
     assert send_due(fd, send=channel) == 0 and len(channel.sent) == 1  # exactly once
+
+
+def test_a_message_that_stops_its_sender_every_time_ends_dead(fd, clock) -> None:  # type: ignore[no-untyped-def]
+    """Each lease that runs out counts as an attempt: after MAX_ATTEMPTS the row is dead (in
+    the admin console with why) instead of stopping a sender every ten minutes for ever."""
+    now = fd.now()
+    with fd.uow() as uow:
+        uow.execute(Notification.__table__.insert(), [{
+            "created_at": now, "kind": "incident", "recipient": "admin", "subject": "poison",
+            "body": {}, "channel": "email", "target": {"address": "a@example.com"},
+            "state": "pending", "attempts": 0, "urgent": False, "lang": "zh",
+            "next_attempt_at": now}])
+
+    def dies(*_args) -> None:  # type: ignore[no-untyped-def]
+        raise SenderDied()
+    for _ in range(MAX_ATTEMPTS):  # each try stops the sender; the next claim counts it
+        with pytest.raises(SenderDied):
+            send_due(fd, send=dies)
+        clock.advance(seconds=LEASE.total_seconds())
+    assert send_due(fd, send=dies) == 0  # not tried again: the last lease ran out
+    [row] = outbox(fd, subject="poison")
+    assert (row["state"], row["attempts"]) == ("dead", MAX_ATTEMPTS)
+    assert "lease ran out" in row["last_error"]
 
 
 def test_the_ticker_runs_the_pipeline(fd, task_id) -> None:  # type: ignore[no-untyped-def]
