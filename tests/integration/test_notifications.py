@@ -59,6 +59,19 @@ def breach(fd, task: int) -> None:  # type: ignore[no-untyped-def]
             "policy": "p", "actions": [{"type": "notify", "to": "Agent", "subject": "late"}]})
 
 
+def one_email_queued(server, tokens, fd) -> dict:  # type: ignore[no-untyped-def]
+    """agent subscribes to their group's queue by e-mail, then agent2 starts a case: the one
+    e-mail row that makes (the fixture's own task fanned out first, before the subscription)."""
+    fan_out_all(fd)
+    subscribe(server, tokens["agent"], channel="email", target={"address": "a@example.com"},
+              events=["group_queue"])
+    assert server.post("/api/v1/instances", tokens["agent2"],
+                       json={"process_key": "three_steps"}).status_code == 201
+    fan_out_all(fd)
+    [row] = outbox(fd, channel="email")
+    return row
+
+
 def test_routing_and_assignment_reach_people_in_the_app(server, tokens, fd, task_id) -> None:  # type: ignore[no-untyped-def]
     with fd.uow(read_only=True) as uow:
         marks = dict(uow.execute(select(AuditEntry.action, AuditEntry.notify)
@@ -140,13 +153,7 @@ def test_quiet_hours_hold_until_the_opening_then_send_one_digest(server, tokens,
 
 
 def test_a_failing_channel_is_retried_with_backoff(server, tokens, fd, clock, task_id) -> None:  # type: ignore[no-untyped-def]
-    fan_out_all(fd)  # the fixture's task, before the subscription
-    subscribe(server, tokens["agent"], channel="email", target={"address": "a@example.com"},
-              events=["group_queue"])
-    assert server.post("/api/v1/instances", tokens["agent2"],
-                       json={"process_key": "three_steps"}).status_code == 201
-    fan_out_all(fd)
-    [row] = outbox(fd, channel="email")
+    row = one_email_queued(server, tokens, fd)
     channel = Recorder(fail=3)
     for attempt in range(3):
         assert send_due(fd, send=channel) == 0
@@ -252,13 +259,7 @@ class SenderDied(BaseException):
 
 def test_a_row_claimed_by_a_sender_that_died_is_sent_once_after_the_lease(  # type: ignore[no-untyped-def]
         server, tokens, fd, clock, task_id) -> None:
-    fan_out_all(fd)  # the fixture's task, before the subscription
-    subscribe(server, tokens["agent"], channel="email", target={"address": "a@example.com"},
-              events=["group_queue"])
-    assert server.post("/api/v1/instances", tokens["agent2"],
-                       json={"process_key": "three_steps"}).status_code == 201
-    fan_out_all(fd)
-    [row] = outbox(fd, channel="email")
+    row = one_email_queued(server, tokens, fd)
 
     def dies(*_args) -> None:  # type: ignore[no-untyped-def]
         raise SenderDied()
