@@ -115,10 +115,10 @@ def served_app():  # type: ignore[no-untyped-def]
     from api.request_log import account_in_background
     log_requests()
     app = create_app()
-    account_in_background(app)  # each request's line and counts off the request's thread
     app.wsgi_app = one_piece(app.wsgi_app)
     fd = app.extensions["flowdesk"]
     with stop_signals_for_the_main_thread():
+        account_in_background(app)  # each request's line and counts off the request's thread
         if os.environ.get(_TICKER_ENV, "1") == "1" and fd.settings.scheduler_enabled:
             from host.connector_worker import ConnectorWorker
             from host.ticker import Ticker

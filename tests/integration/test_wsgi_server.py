@@ -124,7 +124,7 @@ def test_the_workers_own_threads_leave_stop_signals_to_its_main_thread(  # type:
         tmp_path, monkeypatch) -> None:
     """granian's worker waits for SIGTERM in its main thread, blocked on a lock; a signal the
     kernel hands to another thread does not wake it (the worker then never stopped). The
-    ticker's, the connector worker's and the WAL checkpointer's threads block SIGINT and
+    ticker's, the connector worker's, the WAL checkpointer's and the request log's threads block SIGINT and
     SIGTERM; the main thread does not."""
     import signal
     import threading
@@ -139,8 +139,8 @@ def test_the_workers_own_threads_leave_stop_signals_to_its_main_thread(  # type:
     app = served_app()
     try:
         started = {t.name: t for t in threading.enumerate() if t not in before}
-        assert {"APScheduler", "flowdesk-connectors", "flowdesk-wal-checkpoint"} <= set(
-            started), started
+        assert {"APScheduler", "flowdesk-connectors", "flowdesk-wal-checkpoint",
+                "flowdesk-request-log"} <= set(started), started
         for thread in started.values():
             assert {signal.SIGINT, signal.SIGTERM} <= blocked_signals(thread.native_id), thread
         main = blocked_signals(threading.main_thread().native_id)
@@ -151,4 +151,5 @@ def test_the_workers_own_threads_leave_stop_signals_to_its_main_thread(  # type:
         app.extensions["flowdesk.ticker"].stop()
         app.extensions["flowdesk.connectors"].stop()
         app.extensions["flowdesk.wal_checkpointer"].stop()
+        app.extensions["flowdesk.request_accounting"].stop()
         app.extensions["flowdesk"].dispose()
