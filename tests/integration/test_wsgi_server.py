@@ -124,8 +124,8 @@ def test_the_workers_own_threads_leave_stop_signals_to_its_main_thread(  # type:
         tmp_path, monkeypatch) -> None:
     """granian's worker waits for SIGTERM in its main thread, blocked on a lock; a signal the
     kernel hands to another thread does not wake it (the worker then never stopped). The
-    ticker's, the connector worker's, the WAL checkpointer's and the request log's threads block SIGINT and
-    SIGTERM; the main thread does not."""
+    ticker's, the connector worker's, the WAL checkpointer's and the request log's threads
+    block SIGINT and SIGTERM; the main thread does not."""
     import signal
     import threading
 
