@@ -164,7 +164,8 @@ def test_spiffworkflows_own_refusal_is_wrapped_with_its_english_as_detail() -> N
     from engine.parsing import _spiff_problem
     exc = ValidationException("Unknown thing 'x'", file_name="m.bpmn")
     found = _spiff_problem(exc, {})
-    assert (found.code, found.file, found.message) == ("invalid_model", "m.bpmn", "Unknown thing 'x'")
+    assert (found.code, found.file, found.message) == (
+        "invalid_model", "m.bpmn", "Unknown thing 'x'")
     assert said(found, "zh") == "引擎（SpiffWorkflow）校验模型未通过：Unknown thing 'x'"
     deep = _spiff_problem(ValidationException("RecursionError: too deep"), {})
     assert said(deep, "zh").startswith("流程中连续的元素太多") and "RecursionError" not in deep.message
