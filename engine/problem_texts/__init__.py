@@ -1,4 +1,6 @@
-"""The words of every model problem the engine's rules find, in Chinese and English.
+"""The words of every model problem, in Chinese and English: the lint rules' and the ones found
+before them (files that do not parse, forms, catalogues, status profiles, the process to start,
+SpiffWorkflow's own refusals, its English kept as a ``detail``).
 
 A rule makes its problem with ``problem(key, element, file, **params)``: the key names the
 sentence (``en.py``, ``zh.py``; a unit test holds them to the same keys and placeholders), the
