@@ -21,6 +21,7 @@ import re
 from typing import Any
 
 from .errors import Problem
+from .problem_texts import problem
 
 _NAME = re.compile(r"^i18n\.([a-z]{2})\.json$")
 
@@ -40,13 +41,11 @@ def load_catalogues(files: dict[str, bytes]) -> tuple[dict[str, dict], list[Prob
         try:
             catalogue = json.loads(data)
         except (ValueError, UnicodeDecodeError) as exc:
-            problems.append(Problem(f"The language catalogue is not valid JSON: {exc}",
-                                    file=name, code="invalid_catalogue"))
+            problems.append(problem("invalid_catalogue.json", None, name, detail=str(exc)))
             continue
         if not isinstance(catalogue, dict) or not all(
                 isinstance(catalogue.get(k, {}), dict) for k in ("tasks", "forms")):
-            problems.append(Problem('A language catalogue is a JSON object with "tasks" and '
-                                    '"forms" objects.', file=name, code="invalid_catalogue"))
+            problems.append(problem("invalid_catalogue.shape", None, name))
             continue
         out[match.group(1)] = catalogue
     return out, problems

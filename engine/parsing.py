@@ -21,6 +21,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR
 
 from .bpmn_parser import FlowdeskBpmnParser
 from .errors import InvalidModel, Problem
+from .problem_texts import problem
 from .external_tasks import error_variables, specs_have_external_tasks
 from .lint import BPMN, NS, executable_process_ids, lint_bpmn, properties_of
 from .lint_recursion import lint_recursive_calls
@@ -132,10 +133,9 @@ def _split(files: dict[str, bytes]) -> tuple[dict, dict, dict, list[Problem]]:
         elif lower.endswith(".json"):
             forms[name] = data
         else:
-            problems.append(Problem("Only .bpmn, .dmn and .json (form) files can be deployed.",
-                                    file=name, code="unsupported_file"))
+            problems.append(problem("unsupported_file", None, name))
     if not bpmn:
-        problems.append(Problem("A deployment needs at least one .bpmn file.", code="no_bpmn"))
+        problems.append(problem("no_bpmn", None, ""))
     return bpmn, dmn, forms, problems
 
 
@@ -147,17 +147,18 @@ def _load_forms(raw: dict[str, bytes]) -> tuple[dict[str, dict], list[Problem]]:
             schema = json.loads(data)
         except (ValueError, UnicodeDecodeError) as exc:
             line = getattr(exc, "lineno", None)
-            problems.append(Problem(f"The form is not valid JSON: {exc}", file=name, line=line,
-                                    code="invalid_form"))
+            problems.append(problem("invalid_form.json", None, name, line=line,
+                                    detail=str(exc)))
+            continue
+        if not isinstance(schema, dict):
+            problems.append(problem("invalid_form.not_object", None, name))
             continue
         try:
-            if not isinstance(schema, dict):
-                raise SchemaError("a form must be a JSON object (a JSON schema)")
             Draft202012Validator.check_schema(schema)
         except SchemaError as exc:
             where = "/".join(str(p) for p in exc.path) or "(root)"
-            problems.append(Problem(f"The form is not a valid JSON schema at {where}: "
-                                    f"{exc.message}", file=name, code="invalid_form"))
+            problems.append(problem("invalid_form.schema", None, name, where=where,
+                                    detail=exc.message))
             continue
         forms[base] = schema
     return forms, problems
@@ -174,20 +175,20 @@ def _id_lines(roots: dict[str, etree._Element]) -> dict[str, tuple[str, int]]:
 
 
 def _spiff_problem(exc: ValidationException, lines: dict[str, tuple[str, int]]) -> Problem:
+    """SpiffWorkflow's refusal, its English kept as the detail of a sentence said in the
+    request's language (two it words badly are said in our own words)."""
     file, line = lines.get(exc.id or "", (exc.file_name or "", None))
     line = exc.line_number if isinstance(exc.line_number, int) else line
     message = str(exc.args[0]) if exc.args else str(exc)
+    key, params = "invalid_model.spiff", {"detail": message}
     if message.startswith("RecursionError"):
         # SpiffWorkflow's parser follows each sequence flow by calling itself: a chain of a
         # few hundred elements in a row is past Python's recursion limit.
-        message = ("The process has too many elements in a row for the engine to read (it "
-                   "gave up here, a few hundred elements from the start): split the chain "
-                   "into subprocesses or call activities.")
+        key, params = "invalid_model.too_long", {}
     elif message.startswith(("NotImplementedError", "There is no support implemented")):
-        message = ("The engine cannot run this element as drawn (SpiffWorkflow "
-                   f"{spiff_patches.SPIFF_VERSION} has no support for it).")
-    return Problem(message, file=exc.file_name or file, element_id=exc.id or "", line=line,
-                   code="invalid_model")
+        key, params = "invalid_model.not_implemented", {"version": spiff_patches.SPIFF_VERSION}
+    return problem(key, None, exc.file_name or file, line=line, element_id=exc.id or "",
+                   **params)
 
 
 def parse_bundle(files: dict[str, bytes], process_key: str | None = None) -> ParsedDefinition:
@@ -221,7 +222,7 @@ def parse_bundle(files: dict[str, bytes], process_key: str | None = None) -> Par
                                   else (StartForm(), []))
     problems += start_problems
     if problems or key is None:
-        raise InvalidModel(problems or [Problem("No executable process found.", code="no_process")])
+        raise InvalidModel(problems or [problem("no_process.none_found", None, "")])
     parsed = _build_spec(bpmn_roots, dmn_roots, key, forms)
     parsed.sha256 = bundle_sha256(files)
     parsed.case_prefix = _case_prefix(bpmn_roots, key)
@@ -274,17 +275,15 @@ def _choose_key(roots: dict[str, etree._Element], wanted: str | None,
     candidates = [pid for pid in executable if pid not in called] or executable
     if wanted:
         if wanted not in executable:
-            problems.append(Problem(f"The process '{wanted}' is not an executable process in this "
-                                    f"deployment (found: {', '.join(executable) or 'none'}).",
-                                    element_id=wanted, code="no_process"))
+            problems.append(problem("no_process.not_executable", None, "", element_id=wanted,
+                                    process=wanted, found=executable))
             return None
         return wanted
     if not candidates and roots:
-        problems.append(Problem("No process is marked isExecutable=\"true\".", code="no_process"))
+        problems.append(problem("no_process.unmarked", None, ""))
         return None
     if len(candidates) > 1:
-        problems.append(Problem(f"Several executable processes ({', '.join(candidates)}): deploy "
-                                "them separately or name the one to start.", code="ambiguous"))
+        problems.append(problem("ambiguous", None, "", processes=candidates))
         return None
     return candidates[0] if candidates else None
 
@@ -304,8 +303,7 @@ def _build_spec(bpmn_roots: dict, dmn_roots: dict, key: str, forms: dict) -> Par
     except ValidationException as exc:
         raise InvalidModel([_spiff_problem(exc, lines)]) from None
     except etree.LxmlError as exc:
-        raise InvalidModel([Problem(f"The model failed schema validation: {exc}",
-                                    code="invalid_model")]) from None
+        raise InvalidModel([problem("invalid_model.schema", None, "", detail=str(exc))]) from None
     user_tasks = {}
     for process_spec in [spec, *subprocess_specs.values()]:
         for task_spec in process_spec.task_specs.values():
@@ -315,10 +313,8 @@ def _build_spec(bpmn_roots: dict, dmn_roots: dict, key: str, forms: dict) -> Par
     try:
         schedules = start_schedules(spec)
     except Exception as exc:  # noqa: BLE001 - a schedule must be knowable at deploy
-        raise InvalidModel([Problem(
-            f"A timer start event's expression cannot be evaluated without process data "
-            f"({exc}); give it a fixed ISO 8601 value such as \"R/P1D\".",
-            code="invalid_timer")]) from None
+        raise InvalidModel([problem("invalid_timer.start_schedule", None, "",
+                                    detail=str(exc))]) from None
     return ParsedDefinition(key=key, name=spec.description or key, sha256="", spec=spec,
                             subprocess_specs=subprocess_specs, forms=forms, user_tasks=user_tasks,
                             start_schedules=schedules,

@@ -18,6 +18,7 @@ from lxml import etree
 from .errors import FormInvalid, Problem
 from .forms import validate_form
 from .lint import NS, properties_of
+from .problem_texts import problem
 
 CONVENTION = "start.json"
 CUSTOMER_KEY = "x-customer"
@@ -57,11 +58,9 @@ def read_start_form(roots: dict[str, etree._Element], key: str,
                 if not declared:
                     continue
                 if declared not in forms:
-                    return StartForm(bool(starts)), [Problem(
-                        f"Start event '{start.get('name') or start.get('id')}' uses the form "
-                        f"'{declared}', which is not part of this deployment.", file=file,
-                        element_id=start.get("id", ""), line=start.sourceline,
-                        code="missing_form")]
+                    return StartForm(bool(starts)), [problem(
+                        "missing_form.start", start, file,
+                        label=start.get("name") or start.get("id"), form=declared)]
                 return StartForm(True, declared, forms[declared]), []
             if starts and CONVENTION in forms:
                 return StartForm(True, CONVENTION, forms[CONVENTION]), []

@@ -19,6 +19,7 @@ import json
 from dataclasses import dataclass, field
 
 from .errors import EngineError, Problem
+from .problem_texts import problem
 
 FILE = "user_status.json"
 
@@ -57,31 +58,30 @@ class StatusProfile:
 
 def parse_profile(name: str, data: bytes) -> tuple[StatusProfile | None, list[Problem]]:
     """Read and check a bundle's ``user_status.json``; every problem is reported."""
-    def bad(message: str) -> tuple[None, list[Problem]]:
-        return None, [Problem(message, file=name, code="invalid_user_status")]
+    def bad(key: str, **params: str) -> tuple[None, list[Problem]]:
+        return None, [problem(f"invalid_user_status.{key}", None, name, **params)]
     try:
         raw = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return bad(f"Not valid JSON: {exc}")
+        return bad("json", detail=str(exc))
     if not isinstance(raw, dict) or not isinstance(raw.get("type_variable"), str):
-        return bad("Needs an object with 'type_variable', 'initial', 'transitions'.")
+        return bad("shape")
     initial, transitions = raw.get("initial"), raw.get("transitions")
     aliases = raw.get("aliases", {})
     if not isinstance(transitions, dict) or not all(
             isinstance(flows, dict) and all(isinstance(v, list) for v in flows.values())
             for flows in transitions.values()):
-        return bad("'transitions' maps each case type to {status: [next statuses]}.")
+        return bad("transitions")
     if not isinstance(initial, dict) or set(initial) != set(transitions):
-        return bad("'initial' names the starting status of every case type in 'transitions'.")
+        return bad("initial")
     if not isinstance(aliases, dict):
-        return bad("'aliases' maps other spellings to canonical statuses.")
+        return bad("aliases")
     problems = []
     for case_type, flows in transitions.items():
         known = set(flows) | {s for nexts in flows.values() for s in nexts}
         if initial[case_type] not in known:
-            problems.append(Problem(f"Type {case_type} starts in {initial[case_type]}, which "
-                                    "none of its transitions mention.", file=name,
-                                    code="invalid_user_status"))
+            problems.append(problem("invalid_user_status.unmentioned", None, name,
+                                    type=case_type, status=initial[case_type]))
     if problems:
         return None, problems
     return StatusProfile(raw["type_variable"], dict(initial), {

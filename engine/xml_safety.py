@@ -11,6 +11,7 @@ import re
 from lxml import etree
 
 from .errors import Problem
+from .problem_texts import problem
 
 _DOCTYPE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 
@@ -23,20 +24,17 @@ def _parser() -> etree.XMLParser:
 def parse_untrusted(data: bytes, filename: str) -> tuple[etree._Element | None, list[Problem]]:
     """Return the document's root element, or None and the reason it was refused."""
     if not data.strip():
-        return None, [Problem("The file is empty.", file=filename, code="not_xml")]
+        return None, [problem("not_xml.empty", None, filename)]
     head = data[:4096] if b"<!" not in data else data
     match = _DOCTYPE.search(head)
     if match:
         line = data[: match.start()].count(b"\n") + 1
-        return None, [Problem("DOCTYPE and ENTITY declarations are not allowed in models "
-                              "(they enable entity-expansion and external-entity attacks).",
-                              file=filename, line=line, code="forbidden_dtd")]
+        return None, [problem("forbidden_dtd", None, filename, line=line)]
     try:
         root = etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as exc:
-        return None, [Problem(f"This is not well-formed XML: {exc.msg}", file=filename,
-                              line=exc.lineno, code="not_xml")]
+        return None, [problem("not_xml.malformed", None, filename, line=exc.lineno,
+                              detail=exc.msg)]
     if root.getroottree().docinfo.doctype:
-        return None, [Problem("DOCTYPE declarations are not allowed in models.", file=filename,
-                              line=1, code="forbidden_dtd")]
+        return None, [problem("forbidden_dtd.doctype", None, filename, line=1)]
     return root, []

@@ -10,8 +10,9 @@ from sqlalchemy import Row, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from engine.canonical import same_bundle
-from engine.errors import InvalidModel, Problem
+from engine.errors import InvalidModel
 from engine.parsing import BPMN_SUFFIXES, ParsedDefinition
+from engine.problem_texts import problem
 from engine.timers import StartSchedule
 
 from services import audit, due_work, process_groups, subscriptions
@@ -31,8 +32,7 @@ def _decode(files: dict[str, bytes]) -> dict[str, str]:
         try:
             texts[name] = data.decode("utf-8")
         except UnicodeDecodeError as exc:
-            problems.append(Problem(f"The file is not UTF-8 text ({exc.reason}).", file=name,
-                                    code="not_utf8"))
+            problems.append(problem("not_utf8", None, name, detail=exc.reason))
     if problems:
         raise InvalidModel(problems)
     return texts
@@ -155,8 +155,7 @@ def seed_sla(fd: Flowdesk, path: Path, actor: str) -> list[str]:
     try:
         config = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InvalidModel([Problem(f"Not valid JSON: {exc}", file=path.name,
-                                    code="invalid_sla")]) from None
+        raise InvalidModel([problem("invalid_sla", None, path.name, detail=str(exc))]) from None
     return seed(fd, config, actor)
 
 

@@ -90,6 +90,56 @@ TEXTS: dict[str, str] = {
                       "process instead, or start a new instance with a message.",
     "recursive_call.itself": "itself",
     "recursive_call.through": "'{called}', which calls '{process}' again",
+    # engine/xml_safety.py: a file that is not XML we accept
+    "not_xml.empty": "The file is empty.",
+    "not_xml.malformed": "This is not well-formed XML: {detail}",
+    "forbidden_dtd": "DOCTYPE and ENTITY declarations are not allowed in models (they enable "
+                     "entity-expansion and external-entity attacks).",
+    "forbidden_dtd.doctype": "DOCTYPE declarations are not allowed in models.",
+    # engine/parsing.py: the bundle, its forms, the process to start, SpiffWorkflow's parser
+    "unsupported_file": "Only .bpmn, .dmn and .json (form) files can be deployed.",
+    "no_bpmn": "A deployment needs at least one .bpmn file.",
+    "invalid_form.json": "The form is not valid JSON: {detail}",
+    "invalid_form.schema": "The form is not a valid JSON schema at {where}: {detail}",
+    "invalid_form.not_object": "The form is not a valid JSON schema at (root): a form must be "
+                               "a JSON object (a JSON schema)",
+    "no_process.none_found": "No executable process found.",
+    "no_process.unmarked": "No process is marked isExecutable=\"true\".",
+    "no_process.not_executable": "The process '{process}' is not an executable process in this "
+                                 "deployment (found: {found}).",
+    "ambiguous": "Several executable processes ({processes}): deploy them separately or name "
+                 "the one to start.",
+    "invalid_model.spiff": "{detail}",
+    "invalid_model.too_long": "The process has too many elements in a row for the engine to "
+                              "read (it gave up here, a few hundred elements from the start): "
+                              "split the chain into subprocesses or call activities.",
+    "invalid_model.not_implemented": "The engine cannot run this element as drawn "
+                                     "(SpiffWorkflow {version} has no support for it).",
+    "invalid_model.schema": "The model failed schema validation: {detail}",
+    "invalid_timer.start_schedule": "A timer start event's expression cannot be evaluated "
+                                    "without process data ({detail}); give it a fixed ISO "
+                                    "8601 value such as \"R/P1D\".",
+    # engine/start_form.py
+    "missing_form.start": "Start event '{label}' uses the form '{form}', which is not part of "
+                          "this deployment.",
+    # engine/form_i18n.py
+    "invalid_catalogue.json": "The language catalogue is not valid JSON: {detail}",
+    "invalid_catalogue.shape": "A language catalogue is a JSON object with \"tasks\" and "
+                               "\"forms\" objects.",
+    # engine/status_profile.py
+    "invalid_user_status.json": "Not valid JSON: {detail}",
+    "invalid_user_status.shape": "Needs an object with 'type_variable', 'initial', "
+                                 "'transitions'.",
+    "invalid_user_status.transitions": "'transitions' maps each case type to {status: [next "
+                                       "statuses]}.",
+    "invalid_user_status.initial": "'initial' names the starting status of every case type in "
+                                   "'transitions'.",
+    "invalid_user_status.aliases": "'aliases' maps other spellings to canonical statuses.",
+    "invalid_user_status.unmentioned": "Type {type} starts in {status}, which none of its "
+                                       "transitions mention.",
+    # services/definitions.py
+    "not_utf8": "The file is not UTF-8 text ({detail}).",
+    "invalid_sla": "Not valid JSON: {detail}",
 }
 
 # the ``kind`` of an element or expression, as a sentence says it (else the value itself)

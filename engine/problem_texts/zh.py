@@ -44,6 +44,41 @@ TEXTS: dict[str, str] = {
     "recursive_call": "流程「{process}」中的调用活动「{label}」调用了{how}：每个实例都会无休止地启动自己的副本。请在流程内部循环，或用消息启动新实例。",
     "recursive_call.itself": "它自己",
     "recursive_call.through": "「{called}」，而后者又调用「{process}」",
+    # engine/xml_safety.py
+    "not_xml.empty": "文件是空的。",
+    "not_xml.malformed": "这不是格式正确的 XML：{detail}",
+    "forbidden_dtd": "模型中不允许 DOCTYPE 和 ENTITY 声明（它们会带来实体膨胀和外部实体攻击）。",
+    "forbidden_dtd.doctype": "模型中不允许 DOCTYPE 声明。",
+    # engine/parsing.py
+    "unsupported_file": "只能部署 .bpmn、.dmn 和 .json（表单）文件。",
+    "no_bpmn": "一次部署至少需要一个 .bpmn 文件。",
+    "invalid_form.json": "表单不是有效的 JSON：{detail}",
+    "invalid_form.schema": "表单在 {where} 处不是有效的 JSON Schema：{detail}",
+    "invalid_form.not_object": "表单不是有效的 JSON Schema：表单必须是一个 JSON 对象（JSON Schema）。",
+    "no_process.none_found": "没有找到可执行的流程。",
+    "no_process.unmarked": "没有任何流程标记为 isExecutable=\"true\"。",
+    "no_process.not_executable": "流程「{process}」不是本次部署中的可执行流程（找到的是：{found}）。",
+    "ambiguous": "有多个可执行流程（{processes}）：请分别部署，或指定要启动的那一个。",
+    "invalid_model.spiff": "引擎（SpiffWorkflow）校验模型未通过：{detail}",
+    "invalid_model.too_long": "流程中连续的元素太多，引擎读不下去（它在这里放弃了，离开始处已有几百个元素）：请把这条链拆成子流程或调用活动。",
+    "invalid_model.not_implemented": "引擎无法按所画的样子运行这个元素（SpiffWorkflow {version} 不支持它）。",
+    "invalid_model.schema": "模型未通过 Schema 校验：{detail}",
+    "invalid_timer.start_schedule": "定时器开始事件的表达式在没有流程数据时无法求值（{detail}）：请给它一个固定的 ISO 8601 值，例如 \"R/P1D\"。",
+    # engine/start_form.py
+    "missing_form.start": "开始事件「{label}」使用表单「{form}」，但本次部署中没有这个表单。",
+    # engine/form_i18n.py
+    "invalid_catalogue.json": "语言目录不是有效的 JSON：{detail}",
+    "invalid_catalogue.shape": "语言目录必须是一个 JSON 对象，包含 \"tasks\" 和 \"forms\" 两个对象。",
+    # engine/status_profile.py
+    "invalid_user_status.json": "不是有效的 JSON：{detail}",
+    "invalid_user_status.shape": "需要一个包含 'type_variable'、'initial'、'transitions' 的对象。",
+    "invalid_user_status.transitions": "'transitions' 要把每个案件类型映射为 {status: [后续状态]}。",
+    "invalid_user_status.initial": "'initial' 要为 'transitions' 中的每个案件类型指定起始状态。",
+    "invalid_user_status.aliases": "'aliases' 要把其他写法映射为规范的状态。",
+    "invalid_user_status.unmentioned": "类型 {type} 从 {status} 开始，但它的状态流转中都没有提到这个状态。",
+    # services/definitions.py
+    "not_utf8": "文件不是 UTF-8 文本（{detail}）。",
+    "invalid_sla": "不是有效的 JSON：{detail}",
 }
 
 WORDS: dict[str, str] = {

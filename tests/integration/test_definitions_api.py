@@ -125,6 +125,33 @@ def test_missing_dmn_is_reported(server, tokens) -> None:
     assert errors[0]["element_id"] == "decide" and "priority_table" in errors[0]["message"]
 
 
+def test_problems_before_the_rules_speak_the_request_language(server, tokens) -> None:
+    """Broken XML, a DOCTYPE, an unsupported file and a form that is not JSON: Chinese by
+    default, the English words unchanged for an English request."""
+    english = {"Accept-Language": "en"}
+    cases = [({"x.bpmn": b"<a><b></a>"}, "not_xml", "这不是格式正确的 XML：",
+              "This is not well-formed XML: "),
+             ({"x.bpmn": b'<?xml version="1.0"?><!DOCTYPE x><x/>'}, "forbidden_dtd",
+              "模型中不允许 DOCTYPE 和 ENTITY 声明", "DOCTYPE and ENTITY declarations are not "
+              "allowed in models (they enable entity-expansion and external-entity attacks)."),
+             ({"x.txt": b"hello"}, "unsupported_file", "只能部署 .bpmn、.dmn 和 .json（表单）文件。",
+              "Only .bpmn, .dmn and .json (form) files can be deployed."),
+             ({"step_one.json": b'{"type": '}, "invalid_form", "表单不是有效的 JSON：",
+              "The form is not valid JSON: ")]
+    for files, code, chinese, words in cases:
+        sent = bundle(RESOURCES / "three_steps") | files
+        for path in ("/api/v1/definitions", "/api/v1/definitions/validate"):
+            upload = [("files", (name, data)) for name, data in sent.items()]
+            zh = [e for e in server.post(path, tokens["designer"], files=upload).json()["errors"]
+                  if e["code"] == code]
+            en = [e for e in server.post(path, tokens["designer"], files=upload,
+                                         headers=english).json()["errors"] if e["code"] == code]
+            assert [e["file"] for e in zh] == [e["file"] for e in en] == list(files), (code, zh)
+            assert zh[0]["message"].startswith(chinese), zh
+            assert en[0]["message"].startswith(words), en
+    assert server.get("/api/v1/definitions", tokens["designer"]).json() == []
+
+
 def test_entity_bomb_and_external_entities_are_refused_without_fetching(server, tokens) -> None:
     hits: list[str] = []
 

@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from engine.errors import InvalidModel
 from engine.lint import check_timer_expression, lint_bpmn
+from engine.parsing import parse_bundle
 from engine.lint_recursion import lint_recursive_calls
 from engine.problem_texts import CATALOGUE, en, said, zh
 from tests.unsupported_models import REFUSED
@@ -75,9 +77,95 @@ def test_every_text_renders_without_a_placeholder_left(lang: str) -> None:
         params = {name: "x" for name in PLACEHOLDER.findall(text)}
         params |= {"reason": "unsupported_gateway"} if "reason" in params else {}
         params |= {"how": "recursive_call.itself"} if "how" in params else {}
-        assert "{" not in CATALOGUE.render(key, params, lang), key
+        assert not PLACEHOLDER.search(CATALOGUE.render(key, params, lang)), key
 
 
 def test_a_problem_without_a_key_keeps_its_words() -> None:
     from engine.errors import Problem
     assert said(Problem("As it was.", code="not_xml"), "zh") == "As it was."
+
+
+# the modules that find problems outside the lint rules, each through ``problem(key, ...)``
+OUTSIDE_LINT = ("engine/xml_safety.py", "engine/parsing.py", "engine/form_i18n.py",
+                "engine/status_profile.py", "engine/start_form.py", "services/definitions.py")
+
+
+def test_problems_outside_the_lint_rules_have_keys_too() -> None:
+    """No module builds a Problem from an English sentence any more (a Chinese designer
+    would read English), and every key they use is in the catalogues."""
+    used: set[str] = set()
+    for name in OUTSIDE_LINT:
+        text = (ROOT / name).read_text()
+        assert "Problem(" not in text, f"{name} builds a problem without a key"
+        used |= set(re.findall(r"problem\(\s*f?\"([a-z_.{}]+)\"", text))
+        used |= {f"invalid_user_status.{k}" for k in re.findall(r"bad\(\"([a-z_]+)\"", text)}
+        used |= set(re.findall(r"key, params = \"([a-z_.]+)\"", text))
+    used.discard("invalid_user_status.{key}")
+    assert len(used) > 25, used
+    assert used <= set(en.TEXTS), used - set(en.TEXTS)
+
+
+def _refused(files: dict[str, bytes]):  # type: ignore[no-untyped-def]
+    with pytest.raises(InvalidModel) as caught:
+        parse_bundle(files)
+    return caught.value.problems
+
+
+THREE_STEPS = ROOT / "tests" / "resources" / "three_steps"
+
+
+@pytest.mark.parametrize(("files", "code", "english", "chinese"), [
+    ({"x.bpmn": b"<a><b></a>"}, "not_xml", "This is not well-formed XML: ", "这不是格式正确的 XML："),
+    ({"x.bpmn": b"  "}, "not_xml", "The file is empty.", "文件是空的。"),
+    ({"x.bpmn": b'<?xml version="1.0"?>\n<!DOCTYPE x [<!ENTITY e "e">]><x>&e;</x>'},
+     "forbidden_dtd", "DOCTYPE and ENTITY declarations are not allowed in models (they enable "
+     "entity-expansion and external-entity attacks).", "模型中不允许 DOCTYPE 和 ENTITY 声明"),
+    ({"notes.txt": b"hello"}, "unsupported_file",
+     "Only .bpmn, .dmn and .json (form) files can be deployed.", "只能部署 .bpmn、.dmn 和 .json"),
+    ({"step_one.json": b'{"type": "object",'}, "invalid_form", "The form is not valid JSON: ",
+     "表单不是有效的 JSON："),
+    ({"step_one.json": b'{"type": "object", "required": "note"}'}, "invalid_form",
+     "The form is not a valid JSON schema at required: ", "表单在 required 处不是有效的 JSON Schema："),
+    ({"step_one.json": b'[]'}, "invalid_form", "The form is not a valid JSON schema at (root): "
+     "a form must be a JSON object (a JSON schema)",
+     "表单不是有效的 JSON Schema：表单必须是一个 JSON 对象"),
+    ({"i18n.en.json": b"[1]"}, "invalid_catalogue", 'A language catalogue is a JSON object with '
+     '"tasks" and "forms" objects.', "语言目录必须是一个 JSON 对象"),
+    ({"user_status.json": b'{"type_variable": "t"}'}, "invalid_user_status",
+     "'transitions' maps each case type to {status: [next statuses]}.", "'transitions' 要把"),
+])
+def test_problems_before_the_rules_are_said_in_chinese_and_keep_their_english(
+        files: dict[str, bytes], code: str, english: str, chinese: str) -> None:
+    bundle = {p.name: p.read_bytes() for p in THREE_STEPS.iterdir()} | files
+    found = [p for p in _refused(bundle) if p.code == code]
+    assert len(found) == 1, _refused(bundle)
+    assert found[0].message.startswith(english) and said(found[0], "en") == found[0].message
+    assert said(found[0], "zh").startswith(chinese), said(found[0], "zh")
+    assert found[0].file == next(iter(files))
+
+
+def test_which_process_to_start_is_said_in_chinese() -> None:
+    xml = (THREE_STEPS / "three_steps.bpmn").read_bytes()
+    found = _refused({"a.bpmn": xml.replace(b'isExecutable="true"', b'isExecutable="false"')})
+    assert found[0].message == 'No process is marked isExecutable="true".'
+    assert said(found[0], "zh") == '没有任何流程标记为 isExecutable="true"。'
+    with pytest.raises(InvalidModel) as caught:
+        parse_bundle({"a.bpmn": xml}, "elsewhere")
+    wrong = caught.value.problems[0]
+    assert (wrong.code, wrong.element_id) == ("no_process", "elsewhere")
+    assert wrong.message == ("The process 'elsewhere' is not an executable process in this "
+                             "deployment (found: three_steps).")
+    assert said(wrong, "zh") == "流程「elsewhere」不是本次部署中的可执行流程（找到的是：three_steps）。"
+
+
+def test_spiffworkflows_own_refusal_is_wrapped_with_its_english_as_detail() -> None:
+    from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+
+    from engine.parsing import _spiff_problem
+    exc = ValidationException("Unknown thing 'x'", file_name="m.bpmn")
+    found = _spiff_problem(exc, {})
+    assert (found.code, found.file, found.message) == (
+        "invalid_model", "m.bpmn", "Unknown thing 'x'")
+    assert said(found, "zh") == "引擎（SpiffWorkflow）校验模型未通过：Unknown thing 'x'"
+    deep = _spiff_problem(ValidationException("RecursionError: too deep"), {})
+    assert said(deep, "zh").startswith("流程中连续的元素太多") and "RecursionError" not in deep.message
