@@ -23,7 +23,8 @@ _MONTH = re.compile(r"^\d{4}-\d{2}$")
 # Column headings of the Excel files (a key not listed keeps its own name).
 HEADINGS = {
     "status": "状态", "process_key": "流程", "day": "日期", "user_status": "用户状态",
-    "open_cases": "未结案件", "agent": "客服", "tasks_served": "受理任务",
+    "open_cases": "未结案件", "agent": "客服账号", "agent_name": "客服",
+    "tasks_served": "受理任务",
     "tasks_resolved": "解决任务", "median_first_response_min": "首次响应中位数（分钟）",
     "median_resolution_min": "解决时长中位数（分钟）", "sla_met": "SLA 达标",
     "sla_breached": "SLA 超时", "met_pct": "达标率（%）", "period": "日期（周一为周）",

@@ -14,12 +14,13 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from services.context import Flowdesk
 from services.principal import Principal, require_role
 from services.sla.clocks import clocks
 from store import queries as q
+from store.display_names import user_name
 from store.tables import Purchase
 
 INST, T = q.instances, q.tasks
@@ -65,12 +66,14 @@ def open_cases(fd: Flowdesk, user: Principal, *, group_by: str = "status",
 def agents(fd: Flowdesk, user: Principal, *, start: datetime | None = None,
            end: datetime | None = None, process_key: str | None = None,
            group: str | None = None, agent: str | None = None) -> list[dict]:
-    """Per agent: tasks served (claimed) and resolved (completed), first-response and
-    resolution times (median, minutes), and their SLA clocks met or breached; optionally only
-    one process's tasks, one group's, one agent's."""
+    """Per agent (username, and the display name people read): tasks served (claimed) and
+    resolved (completed), first-response and resolution times (median, minutes), and their SLA
+    clocks met or breached; optionally only one process's tasks, one group's, one agent's
+    (by username)."""
     require_role(user, "supervisor", "admin")
-    query = select(T.c.id, T.c.assignee, T.c.completed_by, T.c.created_at, T.c.claimed_at,
-                   T.c.completed_at, T.c.state)
+    person = func.coalesce(func.nullif(T.c.completed_by, ""), T.c.assignee)  # who did the task
+    query = select(T.c.id, person.label("person"), user_name(person).label("person_name"),
+                   T.c.created_at, T.c.claimed_at, T.c.completed_at, T.c.state)
     if process_key:
         query = query.where(T.c.process_key == process_key)
     if group:
@@ -89,10 +92,10 @@ def agents(fd: Flowdesk, user: Principal, *, start: datetime | None = None,
     stats: dict[str, dict] = defaultdict(lambda: {"served": 0, "resolved": 0, "first": [],
                                                   "resolution": [], "met": 0, "breached": 0})
     for t in tasks:
-        person = t["completed_by"] or t["assignee"]
-        if not person or (agent and person != agent):
+        if not t["person"] or (agent and t["person"] != agent):
             continue
-        s = stats[person]
+        s = stats[t["person"]]
+        s["name"] = t["person_name"]
         if t["claimed_at"]:
             s["served"] += 1
             s["first"].append((t["claimed_at"] - t["created_at"]).total_seconds() / 60)
@@ -101,7 +104,8 @@ def agents(fd: Flowdesk, user: Principal, *, start: datetime | None = None,
             s["resolution"].append((t["completed_at"] - t["created_at"]).total_seconds() / 60)
         for o in by_task.get(t["id"], []):
             s["met" if o["sla_state"] == "met" else "breached"] += 1
-    return [{"agent": name, "tasks_served": s["served"], "tasks_resolved": s["resolved"],
+    return [{"agent": name, "agent_name": s["name"], "tasks_served": s["served"],
+             "tasks_resolved": s["resolved"],
              "median_first_response_min": _median(s["first"]),
              "median_resolution_min": _median(s["resolution"]),
              "sla_met": s["met"], "sla_breached": s["breached"]}

@@ -12,6 +12,7 @@ from services.context import Flowdesk
 from services.principal import Principal, require_role
 from services.task_language import process_names
 from store import queries as q
+from store.display_names import user_name
 from store.tables_access import Group, User
 
 
@@ -30,10 +31,10 @@ def filter_choices(fd: Flowdesk, user: Principal, lang: str = "zh") -> FilterCho
                                 .order_by(defs.c.key, defs.c.version.desc())).all()
         table = Group.__table__
         groups = conn.execute(select(table.c.name, table.c.display_name).order_by(table.c.name))
-        people = conn.execute(select(users.c.username, users.c.display_name)
+        people = conn.execute(select(users.c.username, user_name(users.c.username))
                               .where(users.c.active.is_(True)).order_by(users.c.username))
         group_names = [(g, shown or g) for g, shown in groups]
-        agent_names = [(u, (shown or "").strip() or u) for u, shown in people]
+        agent_names = [(u, shown) for u, shown in people]  # as the agents report names them
     latest: dict[str, tuple[int, str]] = {}
     for key, name, definition_id in versions:
         latest.setdefault(key, (definition_id, name or key))

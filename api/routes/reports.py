@@ -58,7 +58,8 @@ class ProcessRangeQuery(RangeQuery):
 
 class TaskFilterQuery(ProcessRangeQuery):
     group = fields.String(metadata={"description": "the tasks' candidate group"})
-    agent = fields.String(metadata={"description": "who claimed or completed the tasks"})
+    agent = fields.String(metadata={"description": "who claimed or completed the tasks (a "
+                                                   "username)"})
 
 
 class SlaQuery(TaskFilterQuery):
@@ -69,17 +70,40 @@ class ReportOut(Schema):
     items = fields.List(fields.Dict())
 
 
-# ``format=csv`` / ``format=xlsx`` answer the same report as a file: documented beside the
-# JSON (a manual response replaces the generated one, so it names the JSON schema too).
-AS_CSV_TOO = {"responses": {"200": {"description": "OK", "content": {
-    "application/json": {"schema": {"$ref": "#/components/schemas/ReportOut"}},
-    "text/csv": {"schema": {"type": "string",
-                            "description": "format=csv: the rows, with a header line of the "
-                                           "JSON keys (UTF-8 with a BOM)"}},
-    XLSX_MIMETYPE: {"schema": {"type": "string", "format": "binary",
-                               "description": "format=xlsx: one sheet, Chinese column "
-                                              "headings, dates as Excel dates in the team's "
-                                              "time zone"}}}}}}
+class AgentRow(Schema):
+    """One agent's line: the username (what ``agent=`` filters by and the files keep) and
+    the display name people read."""
+
+    agent = fields.String(metadata={"description": "the username"})
+    agent_name = fields.String(metadata={
+        "description": "the display name (the username when the user has none)"})
+    tasks_served = fields.Integer(metadata={"description": "tasks claimed"})
+    tasks_resolved = fields.Integer(metadata={"description": "tasks completed"})
+    median_first_response_min = fields.Float(allow_none=True)
+    median_resolution_min = fields.Float(allow_none=True)
+    sla_met = fields.Integer()
+    sla_breached = fields.Integer()
+
+
+class AgentsReportOut(Schema):
+    items = fields.List(fields.Nested(AgentRow))
+
+
+def as_files(schema: str = "ReportOut") -> dict:
+    """``format=csv`` / ``format=xlsx`` answer the same report as a file: documented beside
+    the JSON (a manual response replaces the generated one, so it names the JSON schema too)."""
+    return {"responses": {"200": {"description": "OK", "content": {
+        "application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}},
+        "text/csv": {"schema": {"type": "string",
+                                "description": "format=csv: the rows, with a header line of "
+                                               "the JSON keys (UTF-8 with a BOM)"}},
+        XLSX_MIMETYPE: {"schema": {"type": "string", "format": "binary",
+                                   "description": "format=xlsx: one sheet, Chinese column "
+                                                  "headings, dates as Excel dates in the "
+                                                  "team's time zone"}}}}}}
+
+
+AS_CSV_TOO = as_files()
 
 TITLES = {"open-cases": "未结案件", "agents": "客服绩效", "complaint-rate": "投诉率",
           "satisfaction": "满意度", "negative-reviews": "中差评登记", "finance": "财务清单",
@@ -117,11 +141,12 @@ def open_cases(args: dict):  # type: ignore[no-untyped-def]
 
 @blp.route("/agents", methods=["GET"])
 @blp.arguments(TaskFilterQuery(), location="query")
-@blp.response(200, ReportOut)
-@blp.doc(**AS_CSV_TOO)
+@blp.response(200, AgentsReportOut)
+@blp.doc(**as_files("AgentsReportOut"))
 def agents(args: dict):  # type: ignore[no-untyped-def]
-    """Per agent: tasks served and resolved, first-response and resolution times, SLA met and
-    breached (tasks created in the range; optionally one process, group or agent)."""
+    """Per agent (username and display name): tasks served and resolved, first-response and
+    resolution times, SLA met and breached (tasks created in the range; optionally one
+    process, group or agent)."""
     return _out(service.agents(flowdesk(), current_user(), **_tasks(args)), args["format"],
                 "agents")
 

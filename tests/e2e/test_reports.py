@@ -3,8 +3,9 @@
 plain day, and the Excel download of that day is opened with openpyxl.
 
 Arranged through the API on the server's shiftable clock, at noon Shanghai time so that the
-days are certain: a complaint claimed in time two days ago (SLA met), one claimed late
-yesterday (breached), one open now (backlog)."""
+days are certain: a complaint claimed in time two days ago (SLA met, by the agent, whom the
+agents report names by display name), one claimed late yesterday (breached), one open now
+(backlog)."""
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta, timezone
@@ -37,7 +38,7 @@ def _at(live, when: datetime) -> None:  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="module")
 def days(live) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    from services.identity import ensure_user, set_password
+    from services.identity import create_token, ensure_user, set_password
     ensure_user(live.fd, SUPERVISOR, ["supervisor", "staff"], ["Agent"])
     set_password(live.fd, SUPERVISOR, PASSWORD)
     live.ok("PUT", "/admin/sla-policies/complaint_respond_30m", json=RESPOND)
@@ -45,7 +46,7 @@ def days(live) -> dict[str, str]:  # type: ignore[no-untyped-def]
         _at(live, _noon(2))
         met = live.start_complaint("TB-REPORT-MET")
         _at(live, _noon(2) + timedelta(minutes=10))
-        live.ok("POST", f"/tasks/{met['task_id']}/claim")
+        live.ok("POST", f"/tasks/{met['task_id']}/claim", token=create_token(live.fd, AGENT))
         _at(live, _noon(1))
         late = live.start_complaint("TB-REPORT-LATE")
         _at(live, _noon(1) + timedelta(hours=1))
@@ -84,6 +85,15 @@ def test_supervisor_sees_charts_filters_a_day_and_downloads_excel(page, live, da
     expect(page.locator("#table-backlog")).to_contain_text("前台客服")  # the group's display name
     expect(page.locator("#table-backlog")).not_to_contain_text("Agent")
     expect(page.locator("#f-group option", has_text="前台客服")).to_have_attribute("value", "Agent")
+    agent_rows = page.locator("#table-agents tbody tr")  # display name, then the username
+    expect(page.locator("#table-agents thead th").nth(0)).to_have_text("客服")
+    expect(page.locator("#table-agents thead th").nth(1)).to_have_text("账号")
+    expect(agent_rows.first.locator("td").nth(0)).to_have_text("admin")  # no name: username
+    expect(agent_rows.nth(1).locator("td").nth(0)).to_have_text("Agent Li")
+    expect(agent_rows.nth(1).locator("td").nth(1)).to_have_text(AGENT)
+    assert page.evaluate("""() => echarts.getInstanceByDom(document.getElementById(
+        "chart-agents")).getOption().xAxis[0].data""") == ["admin", "Agent Li"]
+    expect(page.locator("#f-agent option", has_text="Agent Li")).to_have_attribute("value", AGENT)
     expect(page.locator("#chart-sla")).to_have_attribute("aria-label", "SLA 达标趋势图表, 共 2 项数据, 数值见下表")
 
     # yesterday only, as a plain day: the late claim, breached

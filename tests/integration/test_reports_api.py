@@ -28,8 +28,20 @@ def run_path(server, tokens, clock: FakeClock, letter: str, steps: int | None = 
     return instance
 
 
-def test_reports_count_time_and_list_what_happened(server, tokens, clock: FakeClock) -> None:  # type: ignore[no-untyped-def]
+def _rename_person(fd, username: str, display_name: str) -> None:  # type: ignore[no-untyped-def]
+    """Set a user's display name (no API does: sign-in or the CLI gives it)."""
+    from sqlalchemy import update
+
+    from store.tables import User
+    with fd.uow() as uow:
+        uow.execute(update(User.__table__).where(User.__table__.c.username == username)
+                    .values(display_name=display_name))
+
+
+def test_reports_count_time_and_list_what_happened(server, tokens, clock: FakeClock, fd) -> None:  # type: ignore[no-untyped-def]
     admin, supervisor = tokens["admin"], tokens["supervisor"]
+    _rename_person(fd, "agent", "李伟")
+    _rename_person(fd, "supervisor", "  ")  # blank: shown by the username
     assert deploy(server, admin, bundle(PROCESSES / "complaint-handling")).ok
     run_path(server, tokens, clock, "B")            # refund 199, satisfied (5)
     run_path(server, tokens, clock, "A")            # not accepted: no satisfaction asked
@@ -52,6 +64,15 @@ def test_reports_count_time_and_list_what_happened(server, tokens, clock: FakeCl
     assert agents["agent"]["median_first_response_min"] == 5.0
     assert agents["agent"]["median_resolution_min"] == 10.0
     assert agents["supervisor"]["tasks_resolved"] == 1  # B's root-cause note
+    assert (agents["agent"]["agent_name"], agents["supervisor"]["agent_name"]) == (
+        "李伟", "supervisor")
+    assert [(r["agent"], r["agent_name"]) for r in report("agents", "?agent=agent")] == [
+        ("agent", "李伟")]  # the filter takes the username
+    assert report("agents", "?agent=李伟") == []
+    exported = server.get("/api/v1/reports/agents?format=csv", supervisor)
+    header, *lines = csv.reader(io.StringIO(exported.content.decode("utf-8-sig")))
+    assert header[:3] == ["agent", "agent_name", "tasks_served"]  # the username stays first
+    assert [line[:2] for line in lines] == [["agent", "李伟"], ["supervisor", "supervisor"]]
     [month] = report("satisfaction")
     assert (month["closed_with_answer"], month["satisfied"], month["average_score"]) == (1, 1, 5)
     [rate] = report("complaint-rate")
@@ -65,6 +86,15 @@ def test_reports_count_time_and_list_what_happened(server, tokens, clock: FakeCl
     assert rows[0]["note"] == "质量问题退款_慧兰" and rows[0]["amount"] == "199"
     assert server.get("/api/v1/reports/finance", tokens["agent"]).status_code == 403
     assert server.get("/api/v1/reports/open-cases?group_by=colour", supervisor).status_code == 422
+
+
+def test_the_openapi_document_describes_the_agents_rows(server) -> None:  # type: ignore[no-untyped-def]
+    spec = server.get("/api/v1/openapi.json", None).json()
+    answer = spec["paths"]["/api/v1/reports/agents"]["get"]["responses"]["200"]["content"]
+    assert answer["application/json"]["schema"]["$ref"] == "#/components/schemas/AgentsReportOut"
+    row = spec["components"]["schemas"]["AgentRow"]["properties"]
+    assert {"agent", "agent_name", "tasks_served", "sla_breached"} <= set(row)
+    assert "display name" in row["agent_name"]["description"]
 
 
 def test_the_negative_review_register_puts_severe_cases_first(server, tokens, fd) -> None:  # type: ignore[no-untyped-def]

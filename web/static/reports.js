@@ -39,11 +39,11 @@
     },
     "agents": {
       params: ["from", "to", "process_key", "group", "agent"],
-      columns: ["agent", "tasks_served", "tasks_resolved", "median_first_response_min",
-        "median_resolution_min", "sla_met", "sla_breached"],
+      columns: ["agent_name", "agent", "tasks_served", "tasks_resolved",
+        "median_first_response_min", "median_resolution_min", "sla_met", "sla_breached"],
       chart: (rows) => ({
         tooltip: { trigger: "axis" },
-        xAxis: { type: "category", data: rows.map((r) => r.agent) },
+        xAxis: { type: "category", data: agentLabels(rows) },
         yAxis: { type: "value", minInterval: 1 },
         series: [
           bar(t("col.tasks_served"), rows.map((r) => r.tasks_served), COLOURS.primary),
@@ -133,6 +133,13 @@
   /* A group by its display name (the API gives both; filters keep the name). */
   function shown(row, key) {
     return key === "group" ? row.group_name || row.group : row[key];
+  }
+
+  /* People by display name on the chart's axis; two who share one get their usernames too. */
+  function agentLabels(rows) {
+    const names = rows.map((r) => r.agent_name || r.agent);
+    return names.map((name, i) => names.indexOf(name) === names.lastIndexOf(name)
+      ? name : name + " (" + rows[i].agent + ")");
   }
 
   function fillTable(name, rows) {
