@@ -167,14 +167,8 @@ def test_a_failing_channel_is_retried_with_backoff(server, tokens, fd, clock, ta
 
 
 def test_one_always_failing_ends_dead_and_is_resent(server, tokens, fd, clock, task_id) -> None:  # type: ignore[no-untyped-def]
-    fan_out_all(fd)  # the fixture's task, before the subscription
     admin = tokens["admin"]
-    subscribe(server, tokens["agent"], channel="email", target={"address": "a@example.com"},
-              events=["group_queue"])
-    assert server.post("/api/v1/instances", tokens["agent2"],
-                       json={"process_key": "three_steps"}).status_code == 201
-    fan_out_all(fd)
-    [row] = outbox(fd, channel="email")
+    row = one_email_queued(server, tokens, fd)
     broken = Recorder(fail=-1)
     for _ in range(MAX_ATTEMPTS):
         send_due(fd, send=broken)
