@@ -90,7 +90,7 @@ def test_a_process_that_calls_itself_is_refused_at_deploy(server, tokens) -> Non
     assert response.status_code == 422, response.text
     error = response.json()["errors"][0]
     assert error["element_id"] == "call_selfcall" and error["line"] and \
-        "calls itself" in error["message"]
+        "调用了它自己" in error["message"]  # said in Chinese by default
 
 
 def test_retry_after_a_failed_post_script_runs_it_again_and_goes_on(server, tokens) -> None:
