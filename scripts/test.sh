@@ -7,7 +7,8 @@
 #
 # Installs .venv, PostgreSQL and chromium if missing, starts a throwaway PostgreSQL on
 # 127.0.0.1 (stopped and deleted on exit), and exits with pytest's status. Without arguments
-# it runs everything, then the integration tests again on PostgreSQL with FLOWDESK_FAST_SQL=0.
+# it runs everything, then the fast-statement paths' tests again on PostgreSQL with
+# FLOWDESK_FAST_SQL=0.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/_common.sh"
 source "$REPO/scripts/pg_throwaway.sh"
@@ -28,13 +29,19 @@ started=$SECONDS
 status=0
 "$VENV/bin/python" -m pytest "$@" || status=$?
 
-# The whole run (no arguments) also runs the integration tests with the fast statement path
-# switched off, so SQLAlchemy's own execution is held to the same answers: on PostgreSQL, the
-# production store, and the tests that need no database (their SQLite runs are left out to keep
-# the suite under 15 minutes; tests/integration/test_fast_sql.py compares both paths on both).
+# The whole run (no arguments) also runs the tests of the paths that use the fast statements
+# (start, task list, complete, credentials, audit; store/fast_sql.py) again with it switched off,
+# on PostgreSQL, the production store, so SQLAlchemy's own execution is held to the same answers.
+# Only those files, to keep the suite under 15 minutes; tests/integration/test_fast_sql.py compares
+# both paths statement by statement on both databases in the first run.
+FAST_SQL_TESTS=(tests/integration/test_fast_sql.py tests/integration/test_hot_paths_api.py
+                tests/integration/test_statement_budget.py tests/integration/test_instances_api.py
+                tests/integration/test_tasks_api.py tests/integration/test_inbox_actions_api.py
+                tests/integration/test_complaint_api.py tests/integration/test_external_tasks_api.py
+                tests/integration/test_revocation.py tests/integration/test_session_api.py)
 if [ "$#" -eq 0 ]; then
-    log "running the integration tests again on PostgreSQL with FLOWDESK_FAST_SQL=0"
-    FLOWDESK_FAST_SQL=0 "$VENV/bin/python" -m pytest -q tests/integration -k "not sqlite" \
+    log "running the fast-statement paths' tests again on PostgreSQL with FLOWDESK_FAST_SQL=0"
+    FLOWDESK_FAST_SQL=0 "$VENV/bin/python" -m pytest -q "${FAST_SQL_TESTS[@]}" -k "not sqlite" \
         || status=$?
 fi
 elapsed=$((SECONDS - started))
