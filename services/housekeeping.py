@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, delete, or_, select, tuple_
+from sqlalchemy import Column, ColumnElement, Table, and_, delete, or_, select, tuple_
 
 from services import sign_in_throttle
 from services.context import Flowdesk
@@ -37,19 +37,6 @@ _SESSIONS, _FAILURES = UserSession.__table__, SignInFailure.__table__
 _OUTBOX = Notification.__table__
 
 
-def _old_sessions(cutoff: datetime):  # type: ignore[no-untyped-def]
-    # An ended session expired at most its lifetime later, so the expiry alone (indexed)
-    # finds every session that ended or expired before the cutoff, in time.
-    return (select(_SESSIONS.c.id_hash).where(_SESSIONS.c.expires_at < cutoff)
-            .limit(BATCH).with_for_update(skip_locked=True).scalar_subquery())
-
-
-def _old_failures(cutoff: datetime):  # type: ignore[no-untyped-def]
-    return (select(_FAILURES.c.username, _FAILURES.c.client)
-            .where(_FAILURES.c.last_failed_at < cutoff).limit(BATCH)
-            .with_for_update(skip_locked=True))
-
-
 def _done_notifications(cutoff: datetime) -> ColumnElement[bool]:
     """Sent before the cutoff (created before it too: the indexed column narrows the search),
     and, in the app, read."""
@@ -58,15 +45,19 @@ def _done_notifications(cutoff: datetime) -> ColumnElement[bool]:
                 or_(_OUTBOX.c.channel != "in_app", _OUTBOX.c.read_at.is_not(None)))
 
 
-def _delete_notifications(uow: UnitOfWork, cutoff: datetime) -> int:
-    """One batch, picked (and locked) first and deleted by id: PostgreSQL may scan a LIMITed
-    ``IN (SELECT … SKIP LOCKED)`` again for each row, and each scan skips the rows this very
-    DELETE has just removed, so the batch would not be bounded."""
-    ids = uow.execute(select(_OUTBOX.c.id).where(_done_notifications(cutoff)).limit(BATCH)
-                      .with_for_update(skip_locked=True)).scalars().all()
-    if not ids:
+def _pick_then_delete(uow: UnitOfWork, table: Table, keys: tuple[Column, ...],
+                      where: ColumnElement[bool]) -> int:
+    """One batch: the rows matching ``where`` picked (and locked) first, then deleted by their
+    keys while they still match. PostgreSQL may scan a LIMITed ``IN (SELECT … SKIP LOCKED)``
+    again for each row, and each scan skips the rows this very DELETE has just removed, so one
+    statement would not bound the batch."""
+    picked = uow.execute(select(*keys).where(where).limit(BATCH)
+                         .with_for_update(skip_locked=True)).all()
+    if not picked:
         return 0
-    return uow.execute(delete(_OUTBOX).where(_OUTBOX.c.id.in_(ids))).rowcount
+    match = (keys[0].in_([row[0] for row in picked]) if len(keys) == 1
+             else tuple_(*keys).in_([tuple(row) for row in picked]))
+    return uow.execute(delete(table).where(match, where)).rowcount
 
 
 def _in_batches(fd: Flowdesk, delete_batch: Callable[[UnitOfWork], int]) -> int:
@@ -84,23 +75,26 @@ def _in_batches(fd: Flowdesk, delete_batch: Callable[[UnitOfWork], int]) -> int:
 
 def delete_old_sessions(fd: Flowdesk, now: datetime) -> int:
     """Delete sessions that expired (or ended) more than ``RETENTION`` ago; how many."""
-    cutoff = now - RETENTION
-    return _in_batches(fd, lambda uow: uow.execute(delete(_SESSIONS).where(
-        _SESSIONS.c.id_hash.in_(_old_sessions(cutoff)))).rowcount)
+    # An ended session expired at most its lifetime later, so the expiry alone (indexed)
+    # finds every session that ended or expired before the cutoff, in time.
+    old = _SESSIONS.c.expires_at < now - RETENTION
+    return _in_batches(fd, lambda uow: _pick_then_delete(uow, _SESSIONS,
+                                                         (_SESSIONS.c.id_hash,), old))
 
 
 def delete_old_failures(fd: Flowdesk, now: datetime) -> int:
     """Delete sign-in failures the throttle no longer counts, ``RETENTION`` after that."""
     cutoff = now - sign_in_throttle.FORGET_AFTER - RETENTION
-    return _in_batches(fd, lambda uow: uow.execute(delete(_FAILURES).where(
-        tuple_(_FAILURES.c.username, _FAILURES.c.client).in_(_old_failures(cutoff)),
-        _FAILURES.c.last_failed_at < cutoff)).rowcount)  # not one failed again since
+    old = _FAILURES.c.last_failed_at < cutoff  # checked again at the delete: not failed since
+    return _in_batches(fd, lambda uow: _pick_then_delete(
+        uow, _FAILURES, (_FAILURES.c.username, _FAILURES.c.client), old))
 
 
 def delete_old_notifications(fd: Flowdesk, now: datetime) -> int:
     """Delete notifications sent (in-app: and read) more than the retention ago; how many."""
     cutoff = now - timedelta(days=fd.settings.notification_retention_days)
-    return _in_batches(fd, lambda uow: _delete_notifications(uow, cutoff))
+    return _in_batches(fd, lambda uow: _pick_then_delete(uow, _OUTBOX, (_OUTBOX.c.id,),
+                                                         _done_notifications(cutoff)))
 
 
 @dataclass
