@@ -72,9 +72,7 @@ class Prepared:
                    done: WorkDone | None, params: dict[str, Any]) -> list[dict]:
         """All result rows of this SELECT run on its own on a pooled driver connection, outside
         any transaction (``Database.read_alone``): one statement sees one consistent state."""
-        plan = self._plans.get(dialect)
-        if plan is None:
-            plan = self._plans[dialect] = _plan(self.statement, dialect)
+        plan = self._plan_for(dialect)
         cursor = self._execute(plan, dialect, logger, done, pooled, params,
                                invalidate=pooled.invalidate)
         return self._fetched(plan, dialect, cursor)
@@ -114,9 +112,13 @@ class Prepared:
         conn = uow.connection
         if not conn.in_transaction():
             raise RuntimeError("fast_sql statements run inside a unit of work's transaction")
-        plan = self._plans.get(conn.dialect)
+        return self._plan_for(conn.dialect)
+
+    def _plan_for(self, dialect: Dialect) -> _Plan:
+        """This statement compiled for ``dialect``, once."""
+        plan = self._plans.get(dialect)
         if plan is None:
-            plan = self._plans[conn.dialect] = _plan(self.statement, conn.dialect)
+            plan = self._plans[dialect] = _plan(self.statement, dialect)
         return plan
 
     @staticmethod
