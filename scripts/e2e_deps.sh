@@ -11,18 +11,19 @@ source "$(dirname "${BASH_SOURCE[0]}")/_common.sh"
 PLAYWRIGHT_VERSION="${PLAYWRIGHT_VERSION:-1.65.2}"
 CHROMIUM="${FLOWDESK_CHROMIUM:-/usr/bin/chromium}"
 
+# apt-get waits up to 10 minutes for the package lock: another install may be running.
 if [ -x "$CHROMIUM" ]; then
     log "chromium present: $CHROMIUM"
 else
     log "installing Debian's chromium (apt-get)"
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 update -q >/dev/null
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends \
         chromium fonts-noto-cjk >/dev/null || die "apt-get install chromium failed"
 fi
 # Chinese text needs a CJK font in the screenshots (chromium alone shows boxes).
 if ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then
     log "installing fonts-noto-cjk"
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends \
         fonts-noto-cjk >/dev/null || die "apt-get install fonts-noto-cjk failed"
 fi
 

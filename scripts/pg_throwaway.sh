@@ -37,10 +37,10 @@ _pg_ensure_binaries() {
         || die "PostgreSQL server binaries (initdb) not found and apt-get is not available; install PostgreSQL"
     log "installing PostgreSQL server (apt-get install postgresql)"
     export DEBIAN_FRONTEND=noninteractive
-    if ! as_root apt-get install -y -q postgresql </dev/null; then
+    if ! as_root apt-get -o DPkg::Lock::Timeout=600 install -y -q postgresql </dev/null; then
         log "apt-get install failed; running apt-get update and retrying"
-        as_root apt-get update -q </dev/null
-        as_root apt-get install -y -q postgresql </dev/null
+        as_root apt-get -o DPkg::Lock::Timeout=600 update -q </dev/null
+        as_root apt-get -o DPkg::Lock::Timeout=600 install -y -q postgresql </dev/null
     fi
     PG_BIN="$(_pg_find_bin)" || die "PostgreSQL installed but initdb not found"
 }

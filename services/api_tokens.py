@@ -108,6 +108,7 @@ def revoke_token(fd: Flowdesk, token_id: int, by: Principal = CLI) -> bool:
         if row.revoked_at is not None:
             return False
         uow.execute(update(TOKENS).where(TOKENS.c.id == token_id).values(revoked_at=now))
+        fd.access.bump(uow)
         audit.record(uow, now, by.username, "token.revoked",
                      after={"id": token_id, "username": row.username})
         return True

@@ -1,11 +1,13 @@
 """Who a credential belongs to: bearer tokens, passwords, and the user behind a uow.
 
 Tokens are random, shown once, and stored as SHA-256. Password sign-in is throttled per name
-and client address (``sign_in_throttle``). Nothing is cached in the process: every request
-looks its credential up with one indexed statement that also checks revocation, expiry and
-that the user is active, so taking access back counts on the next request of every node that
-shares the database. That statement runs on its own, outside a transaction
-(``fd.read_alone``): opening and ending one would double its cost. The HTTP side (headers, cookies, CSRF) is ``api.auth``.
+and client address (``sign_in_throttle``). A credential is looked up with one indexed statement
+that also checks revocation, expiry and that the user is active; the principal found is then
+reused (``fd.credentials``) only while the access epoch stands still (``store.access_epoch``):
+every change of access bumps it in its own transaction, so taking access back counts on the
+next request of every node that shares the database, without the lookup on every request.
+The lookup runs on its own, outside a transaction (``fd.read_alone``): opening and ending one
+would double its cost. The HTTP side (headers, cookies, CSRF) is ``api.auth``.
 
 A token's ``last_used_at`` (shown to admins) is written only when the lookup finds it older
 than ``TOUCH_EVERY``: at most one small UPDATE per token every few minutes, never one per
@@ -59,13 +61,21 @@ def principal_for_token(fd: Flowdesk, token: str) -> Principal | None:
     """The active user a live bearer token belongs to, or None (unknown, revoked, expired,
     or the user is disabled)."""
     now = fd.now()
-    rows = fd.read_alone(FAST_TOKEN_USER, {"token_hash": hash_token(token), "now": now,
+    digest = hash_token(token)
+    key = "token:" + digest
+    epoch = fd.access.current()  # before the lookup: a change during it makes the entry stale
+    found = fd.credentials.get(key, epoch, now)
+    if found is not None:
+        return found
+    rows = fd.read_alone(FAST_TOKEN_USER, {"token_hash": digest, "now": now,
                                            "stale_before": now - TOUCH_EVERY})
     if not rows:
         return None
     if rows[0]["touch_due"]:
         _touch(fd, rows[0]["token_id"], now)
-    return _principal(rows)
+    user = _principal(rows)
+    fd.credentials.put(key, epoch, now, user, rows[0]["expires_at"])
+    return user
 
 
 def _touch(fd: Flowdesk, token_id: int, now: datetime) -> None:
@@ -83,9 +93,19 @@ def _touch(fd: Flowdesk, token_id: int, now: datetime) -> None:
 
 def principal_for_session(fd: Flowdesk, session_id: str) -> Principal | None:
     """The active user of a live server-side session (``services.sessions``), or None."""
-    rows = fd.read_alone(FAST_SESSION_USER, {"session_hash": session_hash(session_id),
-                                                "now": fd.now()})
-    return _principal(rows) if rows else None
+    now = fd.now()
+    digest = session_hash(session_id)
+    key = "session:" + digest
+    epoch = fd.access.current()
+    found = fd.credentials.get(key, epoch, now)
+    if found is not None:
+        return found
+    rows = fd.read_alone(FAST_SESSION_USER, {"session_hash": digest, "now": now})
+    if not rows:
+        return None
+    user = _principal(rows)
+    fd.credentials.put(key, epoch, now, user, rows[0]["expires_at"])
+    return user
 
 
 def _user_rows(conn, column, value):  # type: ignore[no-untyped-def]

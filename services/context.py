@@ -18,11 +18,13 @@ from engine.runtime import Runtime
 from engine.step_budget import StepLimits
 from services import secret_keys
 from services.hooks import Hooks
+from services.credential_cache import CredentialCache
 from services.rules import default_hooks
 from services.secret_keys import SecretBox
 from services.settings import Settings
 from services.sla.book import SlaBook
 from store import queries
+from store.access_epoch import AccessEpoch
 from store.tables import AppSetting
 from store.uow import Database, UnitOfWork
 
@@ -39,6 +41,10 @@ class Flowdesk:
         # ``fd.read_alone(statement, params)``: one hot SELECT outside any transaction (the
         # credential lookup every request makes first).
         self.read_alone = self.db.read_alone
+        # Who a credential belongs to, reused while the access epoch stands still: every
+        # change of access bumps it (``fd.access.bump(uow)``), on every node.
+        self.access = AccessEpoch(self.db, settings.database_url)
+        self.credentials = CredentialCache()
         # Engine budgets run on the monotonic clock: they bound how long a call holds the lock.
         self.runtime = Runtime(clock=self.clock, cpu_seconds=settings.script_cpu_seconds,
                                timezone=settings.timezone,
@@ -93,4 +99,5 @@ class Flowdesk:
         self.workflows.clear()
 
     def dispose(self) -> None:
+        self.access.close()
         self.db.dispose()

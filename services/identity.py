@@ -78,6 +78,7 @@ def ensure_user(fd: Flowdesk, username: str, roles: Iterable[str] = ("staff",),
             merged = sorted(set(user["roles"].split(",")) | set(roles))
             uow.execute(update(USERS).where(USERS.c.id == user_id)
                         .values(roles=",".join(r for r in merged if r)))
+            fd.access.bump(uow)  # roles or groups of a user who may be signed in
         have = set(uow.scalars(select(LINKS.c.group_id).where(LINKS.c.user_id == user_id)))
         for name in groups:
             group_id = _group_id(uow, name)
@@ -140,6 +141,7 @@ def set_active(fd: Flowdesk, username: str, active: bool, by: Principal = CLI) -
         if bool(user["active"]) == active:
             return False
         uow.execute(update(USERS).where(USERS.c.id == user["id"]).values(active=active))
+        fd.access.bump(uow)
         ended = 0 if active else sessions.end_all_of(uow, user["id"], now)
         audit.record(uow, now, by.username, "user.enabled" if active else "user.disabled",
                      before={"username": username, "active": not active},

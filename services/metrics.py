@@ -68,6 +68,19 @@ def count_request(method: str, route: str, status: int, seconds: float) -> None:
     children[1].observe(seconds)
 
 
+_CHILDREN: dict[tuple[Any, tuple[str, ...]], Any] = {}
+
+
+def _child(metric: Any, *labels: str) -> Any:
+    """``metric.labels(*labels)``, looked up once: labels are processes, groups, policies and
+    kinds, a bounded set (the same reason as ``_REQUEST_CHILDREN``)."""
+    key = (metric, labels)
+    child = _CHILDREN.get(key)
+    if child is None:
+        child = _CHILDREN.setdefault(key, metric.labels(*labels))
+    return child
+
+
 def _after(uow: UnitOfWork, action) -> None:  # type: ignore[no-untyped-def]
     uow.after_commit(action)
 
@@ -82,22 +95,22 @@ def count_step(uow: UnitOfWork, process: str, status: str, errored: bool,
 
     def count() -> None:
         if started:
-            INSTANCES_STARTED.labels(process).inc()
+            _child(INSTANCES_STARTED, process).inc()
         if status == "completed":
-            INSTANCES_COMPLETED.labels(process).inc()
+            _child(INSTANCES_COMPLETED, process).inc()
         if errored:
-            INSTANCES_ERRORED.labels(process).inc()
+            _child(INSTANCES_ERRORED, process).inc()
         for group in groups:
-            TASKS_OPENED.labels(process, group).inc()
+            _child(TASKS_OPENED, process, group).inc()
     _after(uow, count)
 
 
 def count_task_completed(uow: UnitOfWork, process: str, group: str | None) -> None:
-    _after(uow, lambda: TASKS_COMPLETED.labels(process, group or NO_GROUP).inc())
+    _after(uow, lambda: _child(TASKS_COMPLETED, process, group or NO_GROUP).inc())
 
 
 def count_breach(uow: UnitOfWork, policy: str) -> None:
-    _after(uow, lambda: SLA_BREACHES.labels(policy).inc())
+    _after(uow, lambda: _child(SLA_BREACHES, policy).inc())
 
 
 def observe_lateness(uow: UnitOfWork, kind: str, due_at: datetime, fired_at: datetime) -> None:
@@ -107,7 +120,7 @@ def observe_lateness(uow: UnitOfWork, kind: str, due_at: datetime, fired_at: dat
     if fired_at.tzinfo is None:
         fired_at = fired_at.replace(tzinfo=timezone.utc)
     late = max(0.0, (fired_at - due_at).total_seconds())
-    _after(uow, lambda: TIMER_LATENESS.labels(kind).observe(late))
+    _after(uow, lambda: _child(TIMER_LATENESS, kind).observe(late))
 
 
 def multiprocess_dir() -> str | None:

@@ -104,6 +104,7 @@ def _sync_groups(uow: UnitOfWork, fd: Flowdesk, user, groups: list[str]) -> None
                             .where(LINKS.c.user_id == user["id"])).all())
     if set(have) == set(groups):
         return
+    fd.access.bump(uow)
     gone = [have[name] for name in have if name not in groups]
     if gone:
         uow.execute(delete(LINKS).where(LINKS.c.user_id == user["id"],
@@ -120,6 +121,7 @@ def _sync_roles(uow: UnitOfWork, fd: Flowdesk, user, roles: list[str]) -> list[s
     had = sorted(r for r in user["roles"].split(",") if r)
     if had != roles:
         uow.execute(update(USERS).where(USERS.c.id == user["id"]).values(roles=",".join(roles)))
+        fd.access.bump(uow)
         audit.record(uow, fd.now(), user["username"], "user.roles_synced",
                      before={"username": user["username"], "roles": had},
                      after={"username": user["username"], "roles": roles, "via": "oidc"})

@@ -45,6 +45,7 @@ def end(fd: Flowdesk, session_id: str, actor: str) -> None:
                                                  _TABLE.c.ended_at.is_(None))
                             .values(ended_at=now)).rowcount
         if ended:
+            fd.access.bump(uow)
             audit.record(uow, now, actor, "session.ended")
 
 

@@ -50,7 +50,7 @@ TOKEN_USER = _active_user_with_groups(
     _tokens, _tokens.c.user_id, _tokens.c.token_hash == bindparam("token_hash"),
     _tokens.c.revoked_at.is_(None),
     or_(_tokens.c.expires_at.is_(None), _tokens.c.expires_at > bindparam("now")),
-    extra=(_tokens.c.id.label("token_id"),
+    extra=(_tokens.c.id.label("token_id"), _tokens.c.expires_at,
            # whether to record the use (``services.authentication``): a flag, not the time,
            # which would be parsed on every request to be compared once
            or_(_tokens.c.last_used_at.is_(None),
@@ -58,7 +58,8 @@ TOKEN_USER = _active_user_with_groups(
 
 SESSION_USER = _active_user_with_groups(
     _sessions, _sessions.c.user_id, _sessions.c.id_hash == bindparam("session_hash"),
-    _sessions.c.ended_at.is_(None), _sessions.c.expires_at > bindparam("now"))
+    _sessions.c.ended_at.is_(None), _sessions.c.expires_at > bindparam("now"),
+    extra=(_sessions.c.expires_at,))
 
 # One task, with the names people read beside its process key and group.
 TASK = select(tasks, process_name(tasks.c.process_key).label("process_name"),

@@ -12,7 +12,7 @@ from sqlalchemy import (JSON, BigInteger, Boolean, ForeignKey, Index, Integer, N
 from sqlalchemy.orm import Mapped, mapped_column
 
 from store.table_base import Base
-from store.tables_access import (ApiToken, AppSetting, Group, ProcessGroup,  # noqa: F401
+from store.tables_access import (AccessEpochRow, ApiToken, AppSetting, Group, ProcessGroup,  # noqa: F401
                                  ProcessGroupDesigner, ProcessKey, Secret, SignInFailure,
                                  User, UserGroup, UserIdentity, UserSession)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from store.table_base import Base, UtcDateTime
@@ -143,3 +143,13 @@ class UserIdentity(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime]
     last_sign_in_at: Mapped[datetime]
+
+
+class AccessEpochRow(Base):
+    """One row whose value moves with every change of who may do what (a revoked token, an
+    ended session, a disabled user, changed roles or groups): the nodes' cached credentials
+    are trusted only while it stands still (``store.access_epoch``)."""
+
+    __tablename__ = "access_epoch"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)

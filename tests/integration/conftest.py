@@ -61,6 +61,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        conn.execute(text("INSERT INTO access_epoch (id, value) VALUES (1, 0)"))  # as 0022 does
     engine.dispose()
     return url
 
