@@ -1,4 +1,5 @@
-"""The ``flowdesk`` command: serve, worker, deploy, users, tokens, db upgrade, demo-users."""
+"""The ``flowdesk`` command: serve, worker, deploy, users, tokens, db upgrade, demo-users,
+retention."""
 from __future__ import annotations
 
 import sys
@@ -215,6 +216,25 @@ def demo_users() -> None:
                    f"groups={','.join(groups) or '-':<28} token={token} password={password}")
     click.echo("Passwords are shown once, when made; `flowdesk users set-password NAME` sets "
                "a new one.")
+
+
+@main.group()
+def retention() -> None:
+    """Retention of finished cases (the rules are set in the admin console or API)."""
+
+
+@retention.command("run")
+@click.option("--dry-run", is_flag=True, help="only count what each rule would remove now")
+def retention_run(dry_run: bool) -> None:
+    """Apply the retention rules now, as the ticker's housekeeping does."""
+    from services import retention as rules
+    results = rules.run(_flowdesk(), "cli", dry_run=dry_run)
+    verb = "would remove" if dry_run else "removed"
+    for r in results:
+        click.echo(f"{r['process_key']}: {verb} {r['cases']} finished case(s) ended before "
+                   f"{r['cutoff'].isoformat()} ({r['mode']}, kept {r['days']} days)")
+    if not results:
+        click.echo("no retention rules: every finished case is kept")
 
 
 @main.group("secrets")

@@ -1,9 +1,10 @@
 """Deleting what nobody needs any more: sessions that ended or expired, and sign-in failures
 the throttle has forgotten, once ``RETENTION`` has passed; sent notifications (in-app ones once
 read) after the notification retention (``Settings.notification_retention_days``, 90 days by
-default). Tokens stay (revoked and expired ones are listed for the audit trail); sessions do not
-need to: their start and end are in the audit trail already. Notifications not yet delivered,
-failed or dead stay: a dead one waits in the admin console until it is resent.
+default); finished cases by the admins' retention rules (``services.retention``, in its own
+small batches). Tokens stay (revoked and expired ones are listed for the audit trail); sessions
+do not need to: their start and end are in the audit trail already. Notifications not yet
+delivered, failed or dead stay: a dead one waits in the admin console until it is resent.
 
 The ticker calls ``Housekeeping.run_if_due`` on every tick; it does the work at most every
 ``EVERY`` (per process). Deletes go in bounded batches, each its own short transaction, so a
@@ -21,7 +22,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Column, ColumnElement, Table, and_, delete, or_, select, tuple_
 
-from services import sign_in_throttle
+from services import retention, sign_in_throttle
 from services.context import Flowdesk
 from store.tables import Notification, SignInFailure, UserSession
 from store.uow import UnitOfWork
@@ -111,7 +112,8 @@ class Housekeeping:
         self.last_run = now
         deleted = {"sessions": delete_old_sessions(fd, now),
                    "sign_in_failures": delete_old_failures(fd, now),
-                   "notifications": delete_old_notifications(fd, now)}
+                   "notifications": delete_old_notifications(fd, now),
+                   "retention": sum(r["cases"] for r in retention.run(fd))}
         if any(deleted.values()):
             log.info("housekeeping deleted %s", deleted)
         return deleted

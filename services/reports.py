@@ -5,6 +5,7 @@ Each report is a list of flat rows (the routes turn them into JSON, CSV or Excel
 and the backlog are in ``services.reports_sla``). Case data lives in the
 instances' JSON variables, read here in Python rather than with dialect-specific JSON SQL; the
 queries are bounded by date range and process, which keeps that cheap at a CS department's volume.
+Cases retention removed are counted from their rollups (``services.report_rollups``).
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from services import report_rollups as rollups
 from services.context import Flowdesk
 from services.principal import Principal, require_role
 from services.sla.clocks import clocks
@@ -86,6 +88,7 @@ def agents(fd: Flowdesk, user: Principal, *, start: datetime | None = None,
         tasks = list(conn.execute(query).mappings())
         outcomes = list(conn.execute(select(clocks.c.task_id, clocks.c.kind, clocks.c.sla_state)
                                      .where(clocks.c.status == "stopped")).mappings())
+        kept = rollups.read(conn, "tasks", start, end, *_rollup_filters(process_key, group))
     by_task = defaultdict(list)
     for o in outcomes:
         by_task[o["task_id"]].append(o)
@@ -104,6 +107,16 @@ def agents(fd: Flowdesk, user: Principal, *, start: datetime | None = None,
             s["resolution"].append((t["completed_at"] - t["created_at"]).total_seconds() / 60)
         for o in by_task.get(t["id"], []):
             s["met" if o["sla_state"] == "met" else "breached"] += 1
+    for r in kept:  # tasks of cases retention removed
+        who = rollups.person(r["completed_by"], r["assignee"])
+        if not who or (agent and who != agent):
+            continue
+        s, f = stats[who], r["figures"]
+        s["name"] = r["person_name"]
+        for name in ("served", "resolved", "met", "breached"):
+            s[name] += f[name]
+        s["first"].extend(f["first"])
+        s["resolution"].extend(f["resolution"])
     return [{"agent": name, "agent_name": s["name"], "tasks_served": s["served"],
              "tasks_resolved": s["resolved"],
              "median_first_response_min": _median(s["first"]),
@@ -118,6 +131,8 @@ def complaint_rate(fd: Flowdesk, user: Principal, *, process_key: str = "complai
     require_role(user, "supervisor", "admin")
     complaints = Counter(_local(fd, r["started_at"], "%Y-%m")
                          for r in _instances(fd, process_key, start, end, INST.c.started_at))
+    for r in _kept(fd, "cases", process_key, start, end):
+        complaints[_local(fd, r["at"], "%Y-%m")] += r["figures"]["count"]
     orders_query = select(Purchase.__table__.c.purchased_at)
     if start:
         orders_query = orders_query.where(Purchase.__table__.c.purchased_at >= start)
@@ -145,6 +160,12 @@ def satisfaction(fd: Flowdesk, user: Principal, *, process_key: str | None = Non
         m["satisfied"] += bool(data.get("satisfied"))
         if isinstance(data.get("satisfaction_score"), (int, float)):
             m["scores"].append(data["satisfaction_score"])
+    for r in _kept(fd, "satisfaction", process_key, start, end):
+        for ended, kept in r["figures"]["ended"].items():
+            m = months[_local(fd, datetime.fromisoformat(ended), "%Y-%m")]
+            m["closed"] += kept["closed"]
+            m["satisfied"] += kept["satisfied"]
+            m["scores"].extend(kept["scores"])
     return [{"month": k, "closed_with_answer": v["closed"], "satisfied": v["satisfied"],
              "satisfied_pct": round(100 * v["satisfied"] / v["closed"], 1),
              "average_score": round(statistics.mean(v["scores"]), 2) if v["scores"] else None}
@@ -157,15 +178,21 @@ def finance(fd: Flowdesk, user: Principal, *, start: datetime | None = None,
     ``signer`` (proposals carry amounts too, but only a signed step moves money), after the
     after-sales rule 资金出入…必须填写清单、签字上交财务, whatever the amount."""
     require_role(user, "supervisor", "admin")
+    where = [T.c.completed_at >= start] if start else []
+    if end:
+        where.append(T.c.completed_at < end)
+    with fd.uow(read_only=True) as conn:
+        out = money_rows(conn, *where) + rollups.rows_of(
+            rollups.read(conn, "finance", start, end), "completed_at")
+    return sorted(out, key=lambda row: (row["completed_at"], row["task_id"]))  # stable: items
+
+
+def money_rows(conn: Any, *where: Any) -> list[dict]:
+    """The finance report's rows of the completed tasks matching ``where``."""
     query = (select(T.c.id, T.c.name, T.c.data, T.c.completed_at, T.c.completed_by,
                     INST.c.case_no, INST.c.process_key)
-             .join(INST, INST.c.id == T.c.instance_id).where(T.c.state == "completed"))
-    if start:
-        query = query.where(T.c.completed_at >= start)
-    if end:
-        query = query.where(T.c.completed_at < end)
-    with fd.uow(read_only=True) as conn:
-        rows = list(conn.execute(query.order_by(T.c.completed_at, T.c.id)).mappings())
+             .join(INST, INST.c.id == T.c.instance_id).where(T.c.state == "completed", *where))
+    rows = list(conn.execute(query.order_by(T.c.completed_at, T.c.id)).mappings())
     out = []
     for r in rows:
         data = r["data"] or {}
@@ -190,16 +217,37 @@ def negative_reviews(fd: Flowdesk, user: Principal, *, start: datetime | None = 
     """The 中差评 register (§7.1): one row per review case; open ones first, severe first,
     then oldest."""
     require_role(user, "supervisor", "admin")
-    fields = ("review_date", "wangwang_id", "phone", "order_no", "item", "rating", "severity",
-              "review_content", "handling_status", "progress", "promised_date")
-    rows = []
-    for r in _instances(fd, "negative_review", start, end):
-        data = r["variables"] or {}
-        rows.append({"case_no": r["case_no"], "status": r["status"],
-                     "started_at": r["started_at"], **{f: data.get(f) for f in fields}})
+    rows = [review_row(r) for r in _instances(fd, "negative_review", start, end)]
+    with fd.uow(read_only=True) as conn:
+        rows += rollups.rows_of(rollups.read(conn, "reviews", start, end), "started_at")
     return sorted(rows, key=lambda row: (row["status"] in ("completed", "cancelled"),
                                          SEVERITY_ORDER.get(str(row["severity"]), 3),
                                          row["started_at"]))
+
+
+REVIEW_FIELDS = ("review_date", "wangwang_id", "phone", "order_no", "item", "rating", "severity",
+                 "review_content", "handling_status", "progress", "promised_date")
+
+
+def review_row(r: Any) -> dict:
+    """The 中差评 register's row of one instance (its columns and variables)."""
+    data = r["variables"] or {}
+    return {"case_no": r["case_no"], "status": r["status"], "started_at": r["started_at"],
+            **{f: data.get(f) for f in REVIEW_FIELDS}}
+
+
+def _kept(fd: Flowdesk, kind: str, process_key: str | None, start: datetime | None,
+          end: datetime | None) -> list[Any]:
+    """Rollups of ``kind`` (cases retention removed) in the range, of one process or all."""
+    with fd.uow(read_only=True) as conn:
+        return rollups.read(conn, kind, start, end, *_rollup_filters(process_key, None))
+
+
+def _rollup_filters(process_key: str | None, group: str | None) -> list[Any]:
+    where = [rollups.ROLLUPS.c.process_key == process_key] if process_key else []
+    if group:
+        where.append(rollups.ROLLUPS.c.group_name == group)
+    return where
 
 
 def work_plan(fd: Flowdesk, user: Principal, *, responsibility_centre: str | None = None,

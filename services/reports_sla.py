@@ -2,7 +2,8 @@
 group and by age.
 
 Kept apart from ``services.reports`` (cases and agents) because both read SLA clocks and open
-tasks rather than instances' variables. A met clock counts on the day it stopped; a breached one
+tasks rather than instances' variables. Clocks of cases retention removed count from their
+rollups (``services.report_rollups``). A met clock counts on the day it stopped; a breached one
 on the day it fell due, whether it has stopped since or is still running (a breach is a breach
 before the task is done). Days and weeks are the team's (``settings.timezone``); a week is named
 by its Monday.
@@ -16,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, or_, select
 
+from services import report_rollups as rollups
 from services.context import Flowdesk
 from services.principal import Principal, require_role
 from services.sla.clocks import clocks
@@ -55,10 +57,15 @@ def _task_filters(query: Any, process_key: str | None, group: str | None,
     return query
 
 
-def _breached_at(row: Any) -> datetime | None:
-    """When a breached clock fell due: ``breached_at`` in its state once stopped, else due_at."""
-    stored = (row["clock"] or {}).get("breached_at")
-    return datetime.fromisoformat(stored) if stored else row["due_at"]
+def _kept_filters(process_key: str | None, group: str | None, agent: str | None) -> list[Any]:
+    """``_task_filters`` for the rollups of clocks whose cases retention removed."""
+    table = rollups.ROLLUPS
+    where = [table.c.process_key == process_key] if process_key else []
+    if group:
+        where.append(table.c.group_name == group)
+    if agent:
+        where.append(or_(table.c.assignee == agent, table.c.completed_by == agent))
+    return where
 
 
 def sla_trend(fd: Flowdesk, user: Principal, *, period: str = "day",
@@ -82,13 +89,17 @@ def sla_trend(fd: Flowdesk, user: Principal, *, period: str = "day",
              .where(or_(met, and_(*breached))))
     with fd.uow(read_only=True) as conn:
         rows = list(conn.execute(_task_filters(query, process_key, group, agent)).mappings())
+        kept = rollups.read(conn, "sla", start, end, *_kept_filters(process_key, group, agent))
     zone = ZoneInfo(fd.settings.timezone)
     counts: dict[str, dict[str, int]] = defaultdict(lambda: {"met": 0, "breached": 0})
+    for r in kept:
+        for state in ("met", "breached"):
+            counts[_period(r["at"], zone, period)][state] += r["figures"][state]
     for r in rows:
         if r["sla_state"] == "met":
             counts[_period(r["updated_at"], zone, period)]["met"] += 1
             continue
-        when = _breached_at(r)
+        when = rollups.breached_at(r)
         if when is None or (start and when < start) or (end and when >= end):
             continue
         counts[_period(when, zone, period)]["breached"] += 1

@@ -15,6 +15,7 @@ from store.table_base import Base
 from store.tables_access import (AccessEpochRow, ApiToken, AppSetting, Group, ProcessGroup,  # noqa: F401
                                  ProcessGroupDesigner, ProcessKey, Secret, SignInFailure,
                                  User, UserGroup, UserIdentity, UserSession)
+from store.tables_retention import ArchivedInstance, ReportRollup, RetentionRule  # noqa: F401
 
 
 class ProcessDefinition(Base):

@@ -23,7 +23,7 @@ from . import i18n, views
 blueprint = views.page_blueprint("admin_pages", __name__)
 
 SECTIONS = ("calendars", "policies", "due", "breaches", "instances", "incidents", "users",
-            "groups", "notifications", "tokens")
+            "groups", "notifications", "retention", "tokens")
 
 
 @blueprint.get("/admin")

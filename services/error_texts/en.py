@@ -144,6 +144,13 @@ TEXTS: dict[str, str] = {
     "field.url": "not an http(s) URL",
     "field.unknown_group": "unknown group",
     "field.unknown_calendar": "no business calendar of that name",
+    # retention
+    "retention.no_rule": "Process {process} has no retention rule: its finished cases are kept.",
+    "retention.unknown_process": "No process with the key {process} is deployed.",
+    "retention.invalid": "The retention rule is not valid.",
+    "retention.days": "Keep finished cases for a whole number of days, at least 1.",
+    "retention.mode": "Mode must be one of {modes}.",
+    "retention.not_archived": "Case {instance} is not in the archive.",
     # notification templates
     "notify_template.invalid": "The template does not work: {part}, line {line}.",
     "notify_template.not_found": "No template of your own for {kind} in {lang}: the default "

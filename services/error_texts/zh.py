@@ -118,6 +118,13 @@ TEXTS: dict[str, str] = {
     "field.url": "不是 http(s) 网址",
     "field.unknown_group": "没有这个组",
     "field.unknown_calendar": "没有这个名称的工作日历",
+    # retention
+    "retention.no_rule": "流程 {process} 没有保留规则：其已结束的案件会一直保留。",
+    "retention.unknown_process": "没有部署键为 {process} 的流程。",
+    "retention.invalid": "保留规则无效。",
+    "retention.days": "保留天数须为整数，且至少为 1。",
+    "retention.mode": "方式只能是 {modes} 之一。",
+    "retention.not_archived": "案件 {instance} 不在归档中。",
     # notification templates
     "notify_template.invalid": "模板无法使用：{part} 第 {line} 行。",
     "notify_template.not_found": "{kind}（{lang}）没有自定义模板：正在使用默认模板。",

@@ -205,3 +205,26 @@ def test_disable_enable_and_tokens_that_expire_or_are_revoked(cli: CliRunner) ->
         assert cli.invoke(main, ["tokens", "list", "ghost"]).exit_code != 0
     finally:
         fd.dispose()
+
+
+def test_retention_run_says_what_it_did_and_would_do(cli: CliRunner) -> None:
+    from services import retention
+    from services.context import Flowdesk
+    from services.principal import system
+    from services.settings import Settings
+    from store.queries import definitions
+    assert cli.invoke(main, ["retention", "run"]).output.startswith("no retention rules")
+    assert cli.invoke(main, ["deploy", str(PROCESSES / "approvals")]).exit_code == 0
+    fd = Flowdesk(Settings())
+    try:
+        with fd.uow(read_only=True) as conn:
+            process = conn.scalar(definitions.select().with_only_columns(definitions.c.key)
+                                  .limit(1))
+        retention.put_rule(fd, system("cli-test", "admin"), process, 30, "delete")
+    finally:
+        fd.dispose()
+    for args, verb in ((["--dry-run"], "would remove 0"), ([], "removed 0")):
+        result = cli.invoke(main, ["retention", "run", *args])
+        assert result.exit_code == 0, result.output
+        assert f"{process}: {verb} finished case(s)" in result.output
+        assert "(delete, kept 30 days)" in result.output
