@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import NamedTuple
 
-from services import instances, task_handoff, tasks
+from services import instances, task_handoff, task_list, tasks
 from services.context import Flowdesk
 from services.errors import Invalid, ServiceError, coded_field
 from services.principal import Principal
@@ -88,7 +88,8 @@ def chosen(fd: Flowdesk, user: Principal, ids: list[int] | None,
     """The task ids, each once: as given, or the filter's matches in the list's order."""
     by_filter = ids is None
     if ids is None:  # one more than allowed tells "too many" without counting them all
-        rows, _ = tasks.list_tasks(fd, user, **(filters or {}), page=1, per_page=MAX_ITEMS + 1)
+        rows, _ = task_list.list_tasks(fd, user, **(filters or {}), page=1,
+                                       per_page=MAX_ITEMS + 1)
         ids = [row["id"] for row in rows]
     unique = list(dict.fromkeys(ids))
     if len(unique) > MAX_ITEMS:

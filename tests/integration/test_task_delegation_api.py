@@ -40,7 +40,8 @@ def test_delegate_resolve_and_the_owner_completes(server, tokens, fd, task_id) -
     body = delegated.json()
     assert (body["owner"], body["assignee"], body["delegation_state"]) == (
         "agent", "agent2", "pending")
-    assert server.get(base, tokens["agent"]).json()["delegation_state"] == "pending"  # owner sees it
+    # the owner still sees it
+    assert server.get(base, tokens["agent"]).json()["delegation_state"] == "pending"
 
     # while pending nobody completes it: the delegate gets a clear Chinese 409, so does the owner
     refused = server.post(base + "/complete", tokens["agent2"], json={"data": {"note": "x"}})
@@ -49,7 +50,8 @@ def test_delegate_resolve_and_the_owner_completes(server, tokens, fd, task_id) -
     assert server.post(base + "/complete", tokens["agent"],
                        json={"data": {"note": "x"}}).status_code == 409
     assert server.post(base + "/unclaim", tokens["agent2"]).status_code == 409
-    assert server.post(base + "/delegate", tokens["agent2"], json={"to": "agent"}).status_code == 409
+    assert server.post(base + "/delegate", tokens["agent2"],
+                       json={"to": "agent"}).status_code == 409
     assert server.post(base + "/resolve", tokens["agent"], json={}).status_code == 403
 
     resolved = server.post(base + "/resolve", tokens["agent2"],
