@@ -183,11 +183,13 @@ _PATTERNS = [
     (re.compile(r"^Shorter than minimum length (\d+)\.$"), "minLength", "至少需要 {0} 个字。"),
     (re.compile(r"^Longer than maximum length (\d+)\.$"), "maxLength", "最多 {0} 个字。"),
     (re.compile(r"^String does not match expected pattern\.$"), "pattern", "格式不正确。"),
-    # our own schemas' and fields' words (api/fields.py, schemas_events.py, schemas_external.py)
+    # our own schemas' and fields' words (api/fields.py, schemas_events.py, schemas_external.py,
+    # schemas_task_actions.py)
     (re.compile(r"^(.*) is longer than a duration can be\.$"), "maximum", "{0} 超出了时长的上限。"),
     (re.compile(r"^must be a string or an integer$"), "type", "必须是文本或整数。"),
     (re.compile(r"^each topic once: (.*) appear\(s\) twice$"), "uniqueItems",
      "每个主题只能出现一次：{0} 重复了。"),
+    (re.compile(r"^give either ids or filter$"), "oneOf", "请给出 ids 或 filter，二者选一。"),
 ]
 
 

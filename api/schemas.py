@@ -154,6 +154,10 @@ class TaskOut(Schema):
         "description": "when someone escalated the task to the supervisors by hand"})
     escalated_by = fields.String(allow_none=True)
     escalation_reason = fields.String(allow_none=True)
+    owner = fields.String(allow_none=True, metadata={
+        "description": "who delegated the task (null: never delegated)"})
+    delegation_state = fields.String(allow_none=True, metadata={
+        "description": "pending (with the delegate) | resolved (back with the owner) | null"})
 
 
 class TaskDetailOut(TaskOut):

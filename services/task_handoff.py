@@ -6,7 +6,9 @@ assign to any active user; staff hand a task they hold (claimed by them: an uncl
 claimed, not assigned) to a colleague in one of the task's groups. Escalating by hand is not the SLA's escalation
 (``escalation_level``, owned by the clocks): it marks the task (``escalated_*``), writes the
 audit trail, whose ``task.escalated`` row the notification fan-out tells the supervisors of
-(``services.notify.fanout``).
+(``services.notify.fanout``). Moving a task to another group (``move_group``) is the
+supervisors'; while a delegation is pending (``task_delegation``) the delegate may not release,
+reassign or complete the task (``check_not_delegated``).
 """
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from sqlalchemy import select
 from services import audit
 from services.context import Flowdesk
 from services.errors import Conflict, Forbidden, Invalid, NotFound, coded_field
-from services.principal import Principal
+from services.principal import Principal, require_role
 from store import queries as q
 from store.tables import Group, User, UserGroup
 from store.uow import UnitOfWork
@@ -47,6 +49,16 @@ def check_may_assign(uow: UnitOfWork, user: Principal, task: dict, assignee: str
             raise _unknown_user(assignee)
         raise Invalid.of("task.assign_not_member", [coded_field("user", "field.not_group_member")],
                          user=assignee, group=task["candidate_group"])
+
+
+def check_not_delegated(user: Principal, task: dict, completing: bool = False) -> None:
+    """While a delegation is pending (``task_delegation``) nobody completes the task, and only
+    a supervisor or admin (not the delegate) may release or reassign it, which ends it."""
+    if task.get("delegation_state") != "pending":
+        return
+    if completing or not user.has_role(*SUPERVISES):
+        raise Conflict.of("task.delegation_pending", task=task["id"], owner=task["owner"],
+                          user=task["assignee"])
 
 
 def assignees(fd: Flowdesk, user: Principal, task_id: int) -> list[dict]:
@@ -84,6 +96,28 @@ def escalate(fd: Flowdesk, user: Principal, task_id: int, reason: str) -> dict:
                      task_id=task_id,
                      before={"escalation_reason": task["escalation_reason"]},
                      after={"escalation_reason": reason})
+        return dict(uow.execute(q.TASK, {"task_id": task_id}).mappings().one())
+
+
+def move_group(fd: Flowdesk, user: Principal, task_id: int, group: str,
+               reason: str | None = None) -> dict:
+    """Offer an open task to another group (supervisors and admins): a queue goes to another
+    team. The assignee, if any, keeps it; moving to the group it is in already changes nothing."""
+    require_role(user, *SUPERVISES)
+    now = fd.now()
+    with fd.uow() as uow:
+        task = _task(uow, task_id)
+        if task["state"] not in q.ACTIVE:
+            raise Conflict.of("task.not_open", task=task_id, state=task["state"])
+        if uow.scalar(select(GROUPS.c.id).where(GROUPS.c.name == group)) is None:
+            raise Invalid.of("task.unknown_group", [coded_field("group", "field.unknown_group")],
+                             group=group)
+        if task["candidate_group"] == group:
+            return task
+        uow.execute(q.tasks.update().where(q.tasks.c.id == task_id).values(candidate_group=group))
+        audit.record(uow, now, user.username, "task.group_moved", instance_id=task["instance_id"],
+                     task_id=task_id, before={"candidate_group": task["candidate_group"]},
+                     after={"candidate_group": group, "reason": reason or None})
         return dict(uow.execute(q.TASK, {"task_id": task_id}).mappings().one())
 
 

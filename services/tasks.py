@@ -1,4 +1,9 @@
-"""The task lifecycle: claim, unclaim, assign, complete (task lists: ``task_list``)."""
+"""The task lifecycle: claim, unclaim, assign, complete (task lists: ``task_list``; delegating
+and resolving: ``task_delegation``; many tasks at once: ``task_bulk``).
+
+A new assignment or a release ends a delegation (``owner`` and ``delegation_state`` cleared);
+while one is pending only the owner's side may do that, and nobody completes the task
+(``task_handoff.check_not_delegated``)."""
 from __future__ import annotations
 
 import functools
@@ -16,13 +21,14 @@ from services.errors import Conflict, Forbidden, NotFound, Stale
 from services.plain_json import json_safe
 from services.principal import Principal
 from services.sla import clocks as sla
-from services.task_handoff import check_may_assign
+from services.task_handoff import check_may_assign, check_not_delegated
 from services.task_list import SEES_ALL, list_tasks  # noqa: F401 - the routes' one service module
 from store import queries as q
 from store.fast_sql import Prepared
 from store.uow import UnitOfWork
 
 T = q.tasks
+NO_DELEGATION = {"owner": None, "delegation_state": None}
 
 
 def in_groups(user: Principal, task: dict) -> bool:
@@ -33,7 +39,7 @@ def in_groups(user: Principal, task: dict) -> bool:
 
 def _can_see(user: Principal, task: dict) -> bool:
     return (user.has_role(*SEES_ALL) or task["assignee"] == user.username
-            or in_groups(user, task))
+            or task.get("owner") == user.username or in_groups(user, task))
 
 
 def _visible(user: Principal, task_id: int, row: object) -> dict:
@@ -47,7 +53,8 @@ def _visible(user: Principal, task_id: int, row: object) -> dict:
     return task
 
 
-def _load(uow: UnitOfWork, task_id: int, user: Principal) -> dict:
+def load_visible(uow: UnitOfWork, task_id: int, user: Principal) -> dict:
+    """The task as the user may see it (404, 403 otherwise)."""
     return _visible(user, task_id,
                     uow.execute(q.TASK, {"task_id": task_id}).mappings().first())
 
@@ -64,10 +71,10 @@ def _load_for_complete(uow: UnitOfWork, task_id: int,
 
 def get_task(fd: Flowdesk, user: Principal, task_id: int) -> dict:
     with fd.uow(read_only=True) as uow:
-        return _load(uow, task_id, user)
+        return load_visible(uow, task_id, user)
 
 
-def _require_active(task: dict) -> None:
+def require_active(task: dict) -> None:
     if task["state"] not in ACTIVE_TASK_STATES:
         raise Conflict.of("task.not_open", task=task["id"], state=task["state"])
 
@@ -80,7 +87,7 @@ def _update_statement(keys: tuple[str, ...]) -> Prepared:
     ).values({k: bindparam(f"new_{k}") for k in keys}))
 
 
-def _set(uow: UnitOfWork, task: dict, **values: object) -> dict:
+def set_if_unchanged(uow: UnitOfWork, task: dict, **values: object) -> dict:
     """Conditional update: 409 if the task changed since it was read; returns the new view."""
     params = {f"new_{k}": v for k, v in values.items()}
     params.update(task_id=task["id"], expected_assignee=task["assignee"])
@@ -101,8 +108,8 @@ def _audit(uow: UnitOfWork, now: datetime, user: Principal, action: str, before:
 def claim(fd: Flowdesk, user: Principal, task_id: int) -> dict:
     now = fd.now()
     with fd.uow() as uow:
-        task = _load(uow, task_id, user)
-        _require_active(task)
+        task = load_visible(uow, task_id, user)
+        require_active(task)
         if task["assignee"] == user.username:
             return task
         if task["assignee"] is not None:
@@ -110,7 +117,7 @@ def claim(fd: Flowdesk, user: Principal, task_id: int) -> dict:
         if not in_groups(user, task) and not user.has_role("admin"):
             raise Forbidden.of("task.claim_members_only", task=task_id,
                                group=task["candidate_group"])
-        after = _set(uow, task, assignee=user.username, state="claimed", claimed_at=now)
+        after = set_if_unchanged(uow, task, assignee=user.username, state="claimed", claimed_at=now)
         if task["sla_state"] is not None:
             sla.on_task_claimed(uow, fd.sla, task_id, now)
         _audit(uow, now, user, "task.claimed", task, after)
@@ -120,13 +127,15 @@ def claim(fd: Flowdesk, user: Principal, task_id: int) -> dict:
 def unclaim(fd: Flowdesk, user: Principal, task_id: int) -> dict:
     now = fd.now()
     with fd.uow() as uow:
-        task = _load(uow, task_id, user)
-        _require_active(task)
+        task = load_visible(uow, task_id, user)
+        require_active(task)
         if task["assignee"] is None:
             raise Conflict.of("task.not_claimed", task=task_id)
         if task["assignee"] != user.username and not user.has_role(*SEES_ALL):
             raise Forbidden.of("task.unclaim_refused", task=task_id, user=task["assignee"])
-        after = _set(uow, task, assignee=None, state="open", claimed_at=None)
+        check_not_delegated(user, task)
+        after = set_if_unchanged(uow, task, assignee=None, state="open", claimed_at=None,
+                                 **NO_DELEGATION)
         _audit(uow, now, user, "task.unclaimed", task, after)
         return after
 
@@ -136,10 +145,12 @@ def assign(fd: Flowdesk, user: Principal, task_id: int, assignee: str) -> dict:
     they hold to a colleague of its group (``task_handoff.check_may_assign``)."""
     now = fd.now()
     with fd.uow() as uow:
-        task = _load(uow, task_id, user)
-        _require_active(task)
+        task = load_visible(uow, task_id, user)
+        require_active(task)
+        check_not_delegated(user, task)
         check_may_assign(uow, user, task, assignee)
-        after = _set(uow, task, assignee=assignee, state="claimed", claimed_at=now)
+        after = set_if_unchanged(uow, task, assignee=assignee, state="claimed", claimed_at=now,
+                                 **NO_DELEGATION)
         if task["sla_state"] is not None:
             sla.on_task_claimed(uow, fd.sla, task_id, now)
         _audit(uow, now, user, "task.assigned", task, after)
@@ -168,7 +179,8 @@ def _complete_once(fd: Flowdesk, user: Principal, task_id: int, data: dict) -> d
     now = fd.now()
     with fd.uow() as uow:
         task, others_open = _load_for_complete(uow, task_id, user)
-        _require_active(task)
+        require_active(task)
+        check_not_delegated(user, task, completing=True)
         if task["assignee"] is not None and task["assignee"] != user.username:
             raise Forbidden.of("task.claimed_by_other", task=task_id, user=task["assignee"])
         if task["assignee"] is None and not in_groups(user, task):
@@ -182,7 +194,7 @@ def _complete_once(fd: Flowdesk, user: Principal, task_id: int, data: dict) -> d
         safe = json_safe(data)
         if task["sla_state"] is not None:
             sla.on_tasks_closed(uow, fd.sla, [task_id], now)
-        _set(uow, task, state="completed", completed_at=now, completed_by=user.username,
+        set_if_unchanged(uow, task, state="completed", completed_at=now, completed_by=user.username,
              assignee=user.username, data=safe)
         result, new_tasks = step(
             uow, fd, instance,

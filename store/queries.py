@@ -73,8 +73,8 @@ _others = tasks.alias("other_open")
 TASK_WITH_INSTANCE = (
     select(tasks.c.id, tasks.c.task_guid, tasks.c.instance_id, tasks.c.process_key,
            tasks.c.business_key, tasks.c.candidate_group, tasks.c.escalation_group,
-           tasks.c.assignee, tasks.c.state, tasks.c.sla_state,
-           instances.c.status.label("instance_status"),
+           tasks.c.assignee, tasks.c.state, tasks.c.sla_state, tasks.c.owner,
+           tasks.c.delegation_state, instances.c.status.label("instance_status"),
            instances.c.version.label("instance_version"),
            instances.c.definition_id.label("definition_id"),
            _others.c.task_guid.label("open_guid"), _others.c.id.label("open_id"))

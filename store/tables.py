@@ -127,6 +127,9 @@ class HumanTask(Base):
     escalated_at: Mapped[datetime | None]  # escalated by hand to the supervisors (not SLA)
     escalated_by: Mapped[str | None] = mapped_column(String(64))
     escalation_reason: Mapped[str | None] = mapped_column(String(500))
+    # Delegation (services.task_delegation): who delegated it, and pending | resolved.
+    owner: Mapped[str | None] = mapped_column(String(64))
+    delegation_state: Mapped[str | None] = mapped_column(String(12))
 
 
 class AuditEntry(Base):

@@ -7,8 +7,10 @@ from api.routes import flowdesk, protected_blueprint
 from api.schemas import (AssignIn, CompleteIn, CompleteOut, TaskDetailOut, TaskOut, TaskPageOut,
                          TaskQuery)
 from api.schemas_admin import WaitingIn
+from api.errors import service_status
 from api.schemas_inbox import AssigneeOut, EscalateIn, ViewCountsOut, ViewCountsQuery
-from services import due_admin, task_handoff, task_list
+from api.schemas_task_actions import BulkIn, BulkOut, DelegateIn, ResolveIn
+from services import due_admin, task_bulk, task_delegation, task_handoff, task_list
 from services import tasks as service
 from services.task_language import in_language, names_in_language
 
@@ -101,3 +103,54 @@ def escalate(args: dict, task_id: int):  # type: ignore[no-untyped-def]
     """Flag the task to the supervisors with a reason (the assignee, its group while it is
     unclaimed, or a supervisor): marked escalated, audited, and a notification queued."""
     return task_handoff.escalate(flowdesk(), current_user(), task_id, args["reason"])
+
+
+@blp.route("/<int:task_id>/delegate", methods=["POST"])
+@blp.arguments(DelegateIn())
+@blp.response(200, TaskDetailOut)
+@blp.alt_response(409, description="the task is not open, or already delegated and not resolved")
+def delegate(args: dict, task_id: int):  # type: ignore[no-untyped-def]
+    """Delegate a task I hold to someone (whom I could assign it to): I stay its owner, they
+    work on it and resolve it, and it comes back to me to complete. Audited; they are told."""
+    return task_delegation.delegate(flowdesk(), current_user(), task_id, args["to"],
+                                    args.get("note"))
+
+
+@blp.route("/<int:task_id>/resolve", methods=["POST"])
+@blp.arguments(ResolveIn())
+@blp.response(200, TaskDetailOut)
+@blp.alt_response(409, description="the task has no pending delegation")
+def resolve(args: dict, task_id: int):  # type: ignore[no-untyped-def]
+    """The delegate gives the task back to its owner, with the form data so far saved as a
+    draft (the task is not completed: the owner does that)."""
+    return task_delegation.resolve(flowdesk(), current_user(), task_id, args["data"])
+
+
+@blp.route("/bulk", methods=["POST"])
+@blp.arguments(BulkIn())
+@blp.response(200, BulkOut)
+@blp.alt_response(422, description=f"more than {task_bulk.MAX_ITEMS} tasks, or an argument "
+                  "the action needs is missing")
+def bulk(args: dict):  # type: ignore[no-untyped-def]
+    """One action over many tasks, named by `ids` or chosen by `filter` (the filters of GET
+    /tasks), at most 1000 per call. Each task is done in its own transaction with the single
+    action's permission checks and audit; the answer has one result per task (ok, or the
+    status, code and message the single action would have refused it with), never failing
+    the whole batch on one item."""
+    outcomes = task_bulk.run(flowdesk(), current_user(), args["action"], ids=args.get("ids"),
+                             filters=args.get("filter"), to=args.get("to"),
+                             group=args.get("group"), reason=args["reason"])
+    lang = request_language()
+    items = [_bulk_item(outcome, lang) for outcome in outcomes]
+    failed = sum(1 for item in items if not item["ok"])
+    return {"action": args["action"], "total": len(items), "succeeded": len(items) - failed,
+            "failed": failed, "items": items}
+
+
+def _bulk_item(outcome: task_bulk.Outcome, lang: str) -> dict:
+    """One task's result; a refusal as the single action would have answered it."""
+    error = outcome.error
+    if error is None:
+        return {"id": outcome.task_id, "ok": True, "status": None, "code": None, "message": None}
+    return {"id": outcome.task_id, "ok": False, "status": service_status(error)[0],
+            "code": error.code, "message": error.said_in(lang)}

@@ -28,6 +28,19 @@ TEXTS: dict[str, str] = {
     "task.escalate_not_open": "Task {task} is {state}; only open tasks are escalated.",
     "task.sort_unknown": "Cannot sort by '{key}'; use {keys} (prefix '-' for descending).",
     "task.time_zone": "Unknown time zone '{zone}'.",
+    "task.delegation_pending": "Task {task} was delegated by '{owner}' to '{user}' and the "
+                               "delegation is not resolved: the delegate resolves it to give it "
+                               "back, then the owner '{owner}' completes the task.",
+    "task.delegate_not_yours": "Only the assignee of task {task} can delegate it (claim an "
+                               "unclaimed task first).",
+    "task.delegate_self": "Task {task} cannot be delegated to yourself.",
+    "task.not_delegated": "Task {task} has no pending delegation.",
+    "task.resolve_not_yours": "Task {task} is delegated to '{user}': only the delegate resolves "
+                              "it.",
+    "task.bulk_too_many": "At most {max} tasks per call; this one names {count}. Narrow the "
+                          "filter or send several calls.",
+    "task.bulk_needs": "The bulk action '{action}' needs {field}.",
+    "task.unknown_group": "No user group '{group}'.",
     # visibility and roles
     "case.not_yours": "'{user}' does not work on case {instance} (no task of it held, none in "
                       "their groups' lanes); look it up by its case number, order number or the "

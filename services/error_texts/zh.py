@@ -22,6 +22,14 @@ TEXTS: dict[str, str] = {
     "task.escalate_not_open": "任务 {task} 的状态为「{state}」；只有未完成的任务可以升级。",
     "task.sort_unknown": "不能按「{key}」排序；可用 {keys}（前加「-」为降序）。",
     "task.time_zone": "不认识的时区「{zone}」。",
+    "task.delegation_pending": "任务 {task} 由「{owner}」委托给「{user}」，委托尚未完成：受托人办理后点「完成委托」交还，再由委托人「{owner}」完成任务。",
+    "task.delegate_not_yours": "只有任务 {task} 的处理人才能委托它（未认领的任务请先认领）。",
+    "task.delegate_self": "不能把任务 {task} 委托给自己。",
+    "task.not_delegated": "任务 {task} 没有待完成的委托。",
+    "task.resolve_not_yours": "任务 {task} 委托给了「{user}」，只有受托人能完成委托。",
+    "task.bulk_too_many": "一次最多处理 {max} 个任务，这次选中了 {count} 个；请缩小筛选范围或分批处理。",
+    "task.bulk_needs": "批量操作「{action}」需要给出 {field}。",
+    "task.unknown_group": "没有名为「{group}」的用户组。",
     # visibility and roles
     "case.not_yours": "「{user}」没有经办案件 {instance}（未持有其任务，所在组的泳道中也没有）；"
                       "可按案件编号、订单号或客户电话查询脱敏摘要（GET /api/v1/lookup）。",

@@ -13,6 +13,8 @@ KINDS = ("assigned_to_me", "group_queue", "sla_warning", "sla_breach", "escalati
 ACTIONS: dict[str, tuple[str, ...]] = {
     "task.opened": ("group_queue", "assigned_to_me"),  # routed to a lane, or straight to someone
     "task.assigned": ("assigned_to_me",),
+    "task.delegated": ("assigned_to_me",),  # services.task_delegation: to the delegate
+    "task.resolved": ("assigned_to_me",),  # back to the owner
     "task.escalated": ("escalation",),
     "sla.warning": ("sla_warning",),
     "sla.breach": ("sla_breach",),

@@ -5,7 +5,8 @@ writer), finds who is concerned, writes one ``notifications`` row per (recipient
 marks the audit rows done, all in one transaction: an event is fanned out once or not at all.
 
 Who is concerned (decided here, documented in the README):
-* a task opened for someone, or assigned to someone by another person: that person;
+* a task opened for someone, or assigned, delegated or given back (a delegation resolved) to
+  someone by another person: that person;
 * a task opened in a group's queue: the group's active members, and the group's subscriptions;
 * SLA warnings, breaches and escalations: whom the policy names (a user, a group's members,
   ``admins``); breaches and escalations also the supervisors (role ``supervisor``) of the
@@ -138,7 +139,7 @@ def _concerned(row: Any, task: dict | None,
         elif after.get("group"):
             kind, groups = "group_queue", {after["group"]}
             users = set(people.members.get(after["group"], ()))
-    elif action == "task.assigned" and after.get("assignee"):
+    elif action in ("task.assigned", "task.delegated", "task.resolved") and after.get("assignee"):
         kind, users = "assigned_to_me", {after["assignee"]}
     elif action == "task.escalated":
         kind, users, groups = "escalation", people.supervisors_of(task_groups), set(task_groups)

@@ -1,6 +1,8 @@
 /* The staff inbox: the task list (refreshed every 10 s), claim and unclaim, a task's form
  * rendered from its JSON schema, completion with the API's field errors shown beside the
- * fields, the process diagram (inbox_diagram.js) and the case history. Plain DOM; every
+ * fields (a delegate's submit resolves the delegation instead, handing the draft back), bulk
+ * actions on the chosen rows (inbox_bulk.js), the process diagram (inbox_diagram.js) and the
+ * case history. Plain DOM; every
  * call goes to /api/v1 with the session cookie and the X-CSRF-Token header. */
 (function () {
   "use strict";
@@ -33,6 +35,7 @@
 
   const { t, el, api, showError, clearError, announce, toast, slaEl } = window.Flowdesk;
   const tools = window.FlowdeskInboxTools;  // inbox_tools.js: waiting, hand on, escalate
+  const bulk = window.FlowdeskInboxBulk;  // inbox_bulk.js: checkboxes and the bulk bar
 
   const dueFormat = new Intl.DateTimeFormat(LOCALE, {
     month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hour12: false,
@@ -100,13 +103,17 @@
     listBox.setAttribute("aria-busy", "false");
     if (!page.items.length) {
       listBox.replaceChildren(el("p", { class: "empty" }, t("empty")));
+      if (bulk) bulk.listed([]);
       return;
     }
     const columns = ["task", "case", "priority", "sla", "due", "assignee", "actions"];
-    const head = el("tr", {}, ...columns.map((c) => el("th", { scope: "col" }, t("col." + c))));
+    const head = el("tr", {},
+      bulk ? el("th", { scope: "col", class: "col-select" }, bulk.headerCheckbox()) : null,
+      ...columns.map((c) => el("th", { scope: "col" }, t("col." + c))));
     const rows = page.items.map(taskRow);
     listBox.replaceChildren(el("table", { class: "tasks" },
       el("thead", {}, head), el("tbody", {}, ...rows)));
+    if (bulk) bulk.listed(page.items.map((task) => task.id));
     if (focusKey) {
       const again = listBox.querySelector('[data-focus-key="' + focusKey + '"]');
       if (again) again.focus();
@@ -141,6 +148,7 @@
     const cell = (column, ...content) => el("td", { "data-label": t("col." + column),
       class: "col-" + column }, el("div", { class: "cell" }, ...content));
     return el("tr", { class: selected ? "selected" : null, "data-task-id": task.id },
+      bulk ? cell("select", bulk.checkbox(task)) : null,
       cell("task", open, el("div", { class: "muted small" }, processName),
         tools ? tools.flags(task) : null),
       cell("case", el("span", { class: "case-no" }, caseLabel(task)),
@@ -280,12 +288,28 @@
   // --- the form, from the task's JSON schema (forms.js) -------------------------------------
 
   function buildForm(task, editable) {
+    if (editable && task.delegation_state === "pending") return resolveForm(task);
     return window.FlowdeskForms.build(task.form_schema || {}, task.data || {}, {
       editable,
       submitLabel: t("form.submit"),
       async onSubmit(values) {
         await api("POST", "/tasks/" + task.id + "/complete", { data: values });
         toast(t("completed", { name: task.name }));
+        closeTask();
+        await loadList({ force: true, quiet: true });
+        document.getElementById("list-heading").focus();
+      },
+    }).form;
+  }
+
+  /* The delegate's form: what they fill in goes back to the owner as a draft (完成委托). */
+  function resolveForm(task) {
+    return window.FlowdeskForms.build(task.form_schema || {}, task.data || {}, {
+      editable: true,
+      submitLabel: t("delegation.resolve"),
+      async onSubmit(values) {
+        await api("POST", "/tasks/" + task.id + "/resolve", { data: values });
+        toast(t("done.resolved", { name: task.name, user: task.owner }));
         closeTask();
         await loadList({ force: true, quiet: true });
         document.getElementById("list-heading").focus();
@@ -364,6 +388,10 @@
     if (!document.hidden) safely(loadList());
   }, POLL_MS);
 
+  if (bulk) {
+    bulk.attach(listBox, { supervises: main.dataset.supervises === "true",
+      onDone: () => loadList({ force: true, quiet: true }) });
+  }
   syncUrl();  // the view the server chose to land on goes into the address
   safely(loadProcesses()).finally(() => safely(loadList({ force: true })));
   if (state.selected) openTask(state.selected, { focus: false });

@@ -1,6 +1,8 @@
 /* What an agent does to a task besides filling its form, as window.FlowdeskInboxTools:
  * mark it (or its whole case) waiting on the customer or a third party with a reason, and
- * resume; hand it to a colleague of its group; escalate it to the supervisors with a reason.
+ * resume; hand it to a colleague of its group; delegate it (it comes back when the delegate
+ * resolves it: inbox.js turns the delegate's submit into 完成委托); escalate it to the
+ * supervisors with a reason.
  * Also the flags a list row shows (waiting, escalated). inbox.js calls section() while it
  * draws a task and flags() for each row; after a change, onChanged() reloads list and task.
  * Every success is a toast (common.js), every failure an error toast that stays. */
@@ -60,7 +62,7 @@
   }
 
   /* The state notes (waiting, case waiting, escalated) with their resume buttons. */
-  function notes(task, instance, onChanged) {
+  function notes(task, instance, me, onChanged) {
     const out = [];
     if (task.waiting_reason) {
       out.push(el("p", { class: "state-note", "data-state": "waiting" },
@@ -77,6 +79,11 @@
         el("button", { type: "button", class: "btn btn-small",
           onclick: () => post("/instances/" + instance.id + "/waiting", { reason: null },
             t("done.case_resumed"), onChanged) }, t("tools.resume_case"))));
+    }
+    if (task.delegation_state === "pending") {
+      out.push(el("p", { class: "state-note", "data-state": "delegated" }, el("strong", {},
+        task.owner === me ? t("state.delegated_to", { user: task.assignee })
+          : t("state.delegated_from", { user: task.owner }))));
     }
     if (task.escalated_at) {
       out.push(el("p", { class: "state-note escalated", "data-state": "escalated" },
@@ -122,18 +129,36 @@
   }
 
   function reassignForm(task, me, onChanged) {
-    return tool("tool-reassign", t("tools.reassign.heading"),
-      () => buildReassign(task, me, onChanged));
+    return tool("tool-reassign", t("tools.reassign.heading"), () => pickPerson(task, me, {
+      name: "reassign", label: t("tools.reassign.user"), submit: t("tools.reassign.submit"),
+      send: (username) => post("/tasks/" + task.id + "/assign", { user: username },
+        t("done.reassigned", { name: task.name, user: username }), onChanged) }));
   }
 
-  function buildReassign(task, me, onChanged) {
+  function delegateForm(task, me, onChanged) {
+    return tool("tool-delegate", t("tools.delegate.heading"), () => {
+      const n = ++serial;
+      const note = el("textarea", { id: "delegate-note-" + n, rows: 2, maxlength: 500 });
+      return pickPerson(task, me, {
+        name: "delegate", label: t("tools.delegate.user"), submit: t("tools.delegate.submit"),
+        extra: field(note.id, t("tools.delegate.note"), note),
+        send: (username) => post("/tasks/" + task.id + "/delegate",
+          { to: username, note: note.value.trim() || null },
+          t("done.delegated", { name: task.name, user: username }), onChanged) });
+    });
+  }
+
+  /* A colleague of the task's groups chosen from a list, then send(username): handing on
+   * and delegating. */
+  function pickPerson(task, me, options) {
     const n = ++serial;
-    const user = el("select", { id: "reassign-user-" + n },
+    const user = el("select", { id: options.name + "-user-" + n },
       el("option", { value: "" }, t("loading")));
     const submit = el("button", { type: "submit", class: "btn", disabled: true },
-      t("tools.reassign.submit"));
-    const form = el("form", { class: "reassign-form" },
-      field(user.id, t("tools.reassign.user"), user), el("div", { class: "row" }, submit));
+      options.submit);
+    const form = el("form", { class: options.name + "-form" },
+      field(user.id, options.label, user), options.extra || null,
+      el("div", { class: "row" }, submit));
     (async () => {
       try {
         const people = (await api("GET", "/tasks/" + task.id + "/assignees"))
@@ -154,8 +179,7 @@
     form.addEventListener("submit", (event) => {
       event.preventDefault();
       if (!user.value) { user.focus(); return; }
-      post("/tasks/" + task.id + "/assign", { user: user.value },
-        t("done.reassigned", { name: task.name, user: user.value }), onChanged);
+      options.send(user.value);
     });
     return form;
   }
@@ -190,10 +214,12 @@
     const tools = [];
     if (active && (mine || !task.assignee)) {
       tools.push(waitingForm(task, instance, onChanged));
-      if (mine) tools.push(reassignForm(task, me, onChanged));
+      if (mine && task.delegation_state !== "pending") {
+        tools.push(reassignForm(task, me, onChanged), delegateForm(task, me, onChanged));
+      }
       tools.push(escalateForm(task, onChanged));
     }
-    const shown = notes(task, instance, onChanged);
+    const shown = notes(task, instance, me, onChanged);
     if (!shown.length && !tools.length) return null;
     return el("section", { class: "task-tools", "aria-label": t("tools.label") },
       ...shown, ...tools);

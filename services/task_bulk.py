@@ -1,0 +1,98 @@
+"""One action over many tasks (the inbox's bulk bar, ``POST /api/v1/tasks/bulk``): claim,
+assign, unassign, move to another group, cancel or retry the task's instance.
+
+The tasks are named by id or chosen by the task list's filters (``task_list.list_tasks``, so
+a filter selects exactly what ``GET /tasks`` would show this user). At most ``MAX_ITEMS`` per
+call: more is refused as a whole (422 ``task.bulk_too_many``) before anything changes. Each
+task then goes through the single action's service in its own unit of work, with that
+action's permission checks and audit, so one refusal (a task claimed meanwhile, a case
+already ended) is that item's result and the others go on. Cancel and retry act on the
+task's instance (``services.instances``, admin only); two tasks of one instance: the second
+finds it ended.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import NamedTuple
+
+from services import instances, task_handoff, task_list, tasks
+from services.context import Flowdesk
+from services.errors import Invalid, ServiceError, coded_field
+from services.principal import Principal
+
+MAX_ITEMS = 1000
+
+
+class Request(NamedTuple):
+    """What every item's action is given besides its task."""
+
+    to: str | None
+    group: str | None
+    reason: str
+
+
+class Outcome(NamedTuple):
+    """One task's result: ``error`` is None when the action was done."""
+
+    task_id: int
+    error: ServiceError | None
+
+
+def _cancel(fd: Flowdesk, user: Principal, task_id: int, req: Request) -> None:
+    instance_id = tasks.get_task(fd, user, task_id)["instance_id"]
+    instances.cancel_instance(fd, user, instance_id, req.reason)
+
+
+def _retry(fd: Flowdesk, user: Principal, task_id: int, req: Request) -> None:
+    instances.retry_instance(fd, user, tasks.get_task(fd, user, task_id)["instance_id"])
+
+
+Step = Callable[[Flowdesk, Principal, int, Request], object]
+STEPS: dict[str, Step] = {
+    "claim": lambda fd, user, task_id, req: tasks.claim(fd, user, task_id),
+    "assign": lambda fd, user, task_id, req: tasks.assign(fd, user, task_id, req.to or ""),
+    "unassign": lambda fd, user, task_id, req: tasks.unclaim(fd, user, task_id),
+    "move_group": lambda fd, user, task_id, req: task_handoff.move_group(
+        fd, user, task_id, req.group or "", req.reason or None),
+    "cancel": _cancel,
+    "retry": _retry,
+}
+ACTIONS = tuple(STEPS)
+NEEDS = {"assign": "to", "move_group": "group"}  # the action -> the argument it needs
+
+
+def run(fd: Flowdesk, user: Principal, action: str, *, ids: list[int] | None = None,
+        filters: dict | None = None, to: str | None = None, group: str | None = None,
+        reason: str = "") -> list[Outcome]:
+    """Do ``action`` to each task named by ``ids`` or chosen by ``filters``; one outcome per
+    task, in order."""
+    req = Request(to, group, reason)
+    needed = NEEDS.get(action)
+    if needed and not getattr(req, needed):
+        raise Invalid.of("task.bulk_needs", [coded_field(needed, "field.not_blank")],
+                         action=action, field=needed)
+    step = STEPS[action]
+    outcomes = []
+    for task_id in chosen(fd, user, ids, filters):
+        try:
+            step(fd, user, task_id, req)
+        except ServiceError as refused:
+            outcomes.append(Outcome(task_id, refused))
+        else:
+            outcomes.append(Outcome(task_id, None))
+    return outcomes
+
+
+def chosen(fd: Flowdesk, user: Principal, ids: list[int] | None,
+           filters: dict | None) -> list[int]:
+    """The task ids, each once: as given, or the filter's matches in the list's order."""
+    by_filter = ids is None
+    if ids is None:  # one more than allowed tells "too many" without counting them all
+        rows, _ = task_list.list_tasks(fd, user, **(filters or {}), page=1,
+                                       per_page=MAX_ITEMS + 1)
+        ids = [row["id"] for row in rows]
+    unique = list(dict.fromkeys(ids))
+    if len(unique) > MAX_ITEMS:
+        raise Invalid.of("task.bulk_too_many", max=MAX_ITEMS,
+                         count=f"{MAX_ITEMS}+" if by_filter else len(unique))
+    return unique

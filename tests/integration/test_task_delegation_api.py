@@ -1,0 +1,102 @@
+"""Delegation as Camunda has it: the assignee delegates a task, the delegate resolves it (a
+draft, not a completion) and it is back with the owner, who alone completes it; audited, and
+whoever now holds the task is told. On SQLite and PostgreSQL."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from services.notify.fanout import fan_out_all
+from store.tables import AuditEntry, Notification
+from tests.conftest import RESOURCES, bundle
+from tests.integration.conftest import deploy
+
+
+@pytest.fixture
+def task_id(server, tokens) -> int:  # type: ignore[no-untyped-def]
+    """A three_steps case's first task, claimed by the agent."""
+    assert deploy(server, tokens["admin"], bundle(RESOURCES / "three_steps")).status_code == 201
+    started = server.post("/api/v1/instances", tokens["agent"],
+                          json={"process_key": "three_steps", "business_key": "D-1"})
+    assert started.status_code == 201, started.text
+    task = started.json()["open_tasks"][0]["id"]
+    assert server.post(f"/api/v1/tasks/{task}/claim", tokens["agent"]).ok
+    return task
+
+
+def trail(fd, task: int) -> list[tuple[str, dict | None, dict | None]]:  # type: ignore[no-untyped-def]
+    with fd.uow(read_only=True) as uow:
+        return [tuple(r) for r in uow.execute(
+            select(AuditEntry.action, AuditEntry.before, AuditEntry.after)
+            .where(AuditEntry.task_id == task, AuditEntry.action.like("task.%"))
+            .order_by(AuditEntry.id))]
+
+
+def test_delegate_resolve_and_the_owner_completes(server, tokens, fd, task_id) -> None:  # type: ignore[no-untyped-def]
+    base = f"/api/v1/tasks/{task_id}"
+    delegated = server.post(base + "/delegate", tokens["agent"],
+                            json={"to": "agent2", "note": "请核对订单"})
+    assert delegated.status_code == 200, delegated.text
+    body = delegated.json()
+    assert (body["owner"], body["assignee"], body["delegation_state"]) == (
+        "agent", "agent2", "pending")
+    # the owner still sees it
+    assert server.get(base, tokens["agent"]).json()["delegation_state"] == "pending"
+
+    # while pending nobody completes it: the delegate gets a clear Chinese 409, so does the owner
+    refused = server.post(base + "/complete", tokens["agent2"], json={"data": {"note": "x"}})
+    assert refused.status_code == 409
+    assert "委托" in refused.json()["detail"] and "agent" in refused.json()["detail"]
+    assert server.post(base + "/complete", tokens["agent"],
+                       json={"data": {"note": "x"}}).status_code == 409
+    assert server.post(base + "/unclaim", tokens["agent2"]).status_code == 409
+    assert server.post(base + "/delegate", tokens["agent2"],
+                       json={"to": "agent"}).status_code == 409
+    assert server.post(base + "/resolve", tokens["agent"], json={}).status_code == 403
+
+    resolved = server.post(base + "/resolve", tokens["agent2"],
+                           json={"data": {"note": "订单已核对", "count": 2}})
+    assert resolved.status_code == 200, resolved.text
+    body = resolved.json()
+    assert (body["owner"], body["assignee"], body["delegation_state"], body["state"]) == (
+        "agent", "agent", "resolved", "claimed")
+    assert body["data"]["note"] == "订单已核对"  # a draft: the BPMN task is still open
+    assert server.post(base + "/resolve", tokens["agent2"], json={}).status_code == 409
+    assert server.post(base + "/complete", tokens["agent2"],
+                       json={"data": {"note": "x"}}).status_code == 403  # not theirs any more
+    done = server.post(base + "/complete", tokens["agent"], json={"data": body["data"]})
+    assert done.status_code == 200, done.text
+
+    rows = [r for r in trail(fd, task_id) if r[0] in ("task.delegated", "task.resolved")]
+    assert rows == [
+        ("task.delegated", {"assignee": "agent", "owner": None, "delegation_state": None},
+         {"assignee": "agent2", "owner": "agent", "delegation_state": "pending",
+          "note": "请核对订单"}),
+        ("task.resolved", {"assignee": "agent2", "owner": "agent", "delegation_state": "pending"},
+         {"assignee": "agent", "owner": "agent", "delegation_state": "resolved",
+          "draft": ["count", "note"]})]
+    fan_out_all(fd)  # the delegate is told, then the owner when it comes back
+    with fd.uow(read_only=True) as uow:
+        told = uow.execute(select(Notification.recipient, Notification.kind)
+                           .where(Notification.task_id == task_id, Notification.channel == "in_app",
+                                  Notification.kind == "assigned_to_me")
+                           .order_by(Notification.id)).all()
+    assert [tuple(r) for r in told] == [("agent2", "assigned_to_me"), ("agent", "assigned_to_me")]
+
+
+def test_who_may_delegate_and_to_whom(server, tokens, task_id) -> None:  # type: ignore[no-untyped-def]
+    url = f"/api/v1/tasks/{task_id}/delegate"
+    assert server.post(url, tokens["agent2"], json={"to": "agent"}).status_code == 403  # not held
+    assert server.post(url, tokens["agent"], json={"to": "agent"}).status_code == 422  # oneself
+    assert server.post(url, tokens["agent"], json={"to": "ghost"}).status_code == 422
+    assert server.post(url, tokens["agent"], json={"to": "outsider"}).status_code == 422
+    assert server.post(url, tokens["agent"], json={}).status_code == 422
+    english = server.post(url, tokens["agent2"], json={"to": "agent"},
+                          headers={"Accept-Language": "en"})
+    assert "Only the assignee" in english.json()["detail"]
+    # a supervisor reassigning ends a pending delegation
+    assert server.post(url, tokens["agent"], json={"to": "agent2"}).ok
+    reassigned = server.post(f"/api/v1/tasks/{task_id}/assign", tokens["supervisor"],
+                             json={"user": "agent"})
+    assert reassigned.status_code == 200, reassigned.text
+    assert (reassigned.json()["owner"], reassigned.json()["delegation_state"]) == (None, None)
