@@ -1,7 +1,7 @@
 """task delegation: the owner who delegated a task and the delegation's state
 
 Revision ID: 0025
-Revises: 0021
+Revises: 0027
 Create Date: 2026-12-07
 
 Camunda's delegation (``services.task_delegation``): the assignee of a claimed task delegates
@@ -13,7 +13,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '0025'
-down_revision = '0021'
+down_revision = '0027'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """retention of finished cases: rules per process, report rollups, archived instances
 
 Revision ID: 0027
-Revises: 0021
+Revises: 0022
 Create Date: 2026-12-20
 
 ``retention_rules``: per process key, completed and cancelled instances ended more than
