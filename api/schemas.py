@@ -6,8 +6,9 @@ from collections.abc import Mapping
 from marshmallow import Schema, fields, validate
 
 from api.fields import BoundedInt
+from api.schemas_operate import reason_field
 
-STATUSES = ("running", "waiting", "completed", "error", "cancelled")
+STATUSES = ("running", "waiting", "completed", "error", "cancelled", "suspended")
 SLA_STATES = ("ok", "at_risk", "breached", "paused", "met")
 TASK_STATES = ("open", "claimed", "completed", "cancelled", "active", "all")
 
@@ -216,6 +217,7 @@ class RetryIn(Schema):
 class VariablesIn(Schema):
     variables = fields.Dict(keys=fields.String(), required=True,
                             metadata={"description": "the variables to set, by name"})
+    reason = reason_field()
 
 
 class TaskQuery(PageQuery):

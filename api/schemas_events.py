@@ -42,6 +42,8 @@ class ReachedOut(Schema):
     process_key = fields.String()
     status = fields.String()
     started = fields.Boolean(metadata={"description": "a start event started it"})
+    queued = fields.Boolean(metadata={
+        "description": "the instance is suspended: delivered after its resume"})
 
 
 class MessageOut(Schema):

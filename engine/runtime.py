@@ -18,7 +18,8 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
 
-from . import conditions, event_subprocesses, events, host_actions, spiff_patches
+from . import (conditions, event_subprocesses, events, host_actions, modification,
+               spiff_patches)
 from .clock import Clock, SystemClock
 from .errors import ErrorNotCaught, EventNotCaught, TaskNotFound, TaskNotReady, TaskTreeTooDeep
 from .external_tasks import catching_boundary, is_open_external
@@ -205,6 +206,13 @@ class Runtime:
         """Give the instance's live branches these values (an admin's correction), then run:
         conditional events see the change."""
         assign_variables(wf, variables)
+        return self._advance(wf, definition, action=None)
+
+    def modify(self, definition: ParsedDefinition, wf: BpmnWorkflow, operations: list[dict],
+               variables: dict[str, Any] | None = None) -> StepResult:
+        """An admin's modification (``engine.modification``: cancel an active element, start
+        before or after one), then run to the next wait. Refused before any change."""
+        modification.modify(wf, definition.subprocess_specs, operations, variables)
         return self._advance(wf, definition, action=None)
 
     def cancel(self, wf: BpmnWorkflow) -> StepResult:

@@ -30,7 +30,7 @@ CANCEL_TIMERS_OF = due.update().where(
 
 CANCEL_ALL_OF = due.update().where(
     due.c.instance_id == bindparam("for_instance"),
-    one_of(due.c.state, ("pending", "failed"))).values(state="cancelled")
+    one_of(due.c.state, ("pending", "failed", "suspended"))).values(state="cancelled")
 
 INSERT = due.insert()
 

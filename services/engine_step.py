@@ -94,9 +94,12 @@ def save_state(uow: UnitOfWork, instance: Instance, state: str, result: StepResu
                now: datetime) -> int:
     """Write the new state if nobody else did since we read it (optimistic lock)."""
     new_version = instance["version"] + 1
+    status = result.status
+    if instance.get("status") == "suspended" and status not in (*FINAL_STATUSES, "error"):
+        status = "suspended"  # an admin's correction does not resume it
     changed = q.FAST_SAVE_STATE.rowcount(uow, {
         "instance_id": instance["id"], "seen_version": instance["version"], "new_state": state,
-        "new_status": result.status, "new_version": new_version,
+        "new_status": status, "new_version": new_version,
         "new_variables": json_safe(result.variables), "now": now,
         "ended": now if result.status in FINAL_STATUSES else None})
     if changed != 1:

@@ -138,7 +138,26 @@ def deliver(uow: UnitOfWork, fd: Flowdesk, instance_id: int, kind: str, name: st
     if instance["status"] == "error":
         raise Conflict(f"Instance {instance_id} is in error; retry it before sending it the "
                        f"{kind} '{name}'.")
+    if instance["status"] == "suspended":
+        return _queue_for_resume(uow, instance, kind, name, variables, actor, now)
     return _deliver_to(uow, fd, instance, kind, name, variables, actor, now, correlation)
+
+
+def _queue_for_resume(uow: UnitOfWork, instance: RowMapping, kind: str, name: str,
+                      variables: dict, actor: str, now: datetime) -> dict:
+    """A suspended instance gets the event after its resume: a held delivery row."""
+    uow.execute(due.insert(), {
+        "kind": "deliver", "instance_id": instance["id"], "definition_id": None,
+        "ref": f"{kind}:{name}"[:64], "label": f"{kind} {name}"[:200], "due_at": now,
+        "state": "suspended", "attempts": 0, "created_at": now,
+        "payload": {"kind": kind, "name": name, "variables": json_safe(variables),
+                    "actor": actor}})
+    audit.record(uow, now, actor, f"{kind}.queued", instance_id=instance["id"],
+                 after={"name": name, "variables": json_safe(variables),
+                        "status": "suspended"})
+    return {"instance_id": instance["id"], "business_key": instance["business_key"],
+            "process_key": instance["process_key"], "status": "suspended", "started": False,
+            "queued": True}
 
 
 def _deliver_to(uow: UnitOfWork, fd: Flowdesk, instance: RowMapping, kind: str, name: str,
@@ -231,6 +250,9 @@ def fire_delivery(conn: UnitOfWork, fd: Flowdesk, row: RowMapping, now: datetime
         conn.execute(due.update().where(due.c.id == row["id"]).values(
             state="cancelled", last_error=f"the instance is {instance['status']}"))
         return "skipped"
+    if instance["status"] == "suspended":  # delivered after the resume
+        conn.execute(due.update().where(due.c.id == row["id"]).values(state="suspended"))
+        return "held"
     _deliver_to(conn, fd, instance, event["kind"], event["name"],
                 event.get("variables") or {}, event["actor"], now)
     mark_done(conn, row, now, node)

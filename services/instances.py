@@ -8,7 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.engine import RowMapping
 
 from engine.start_form import validate_start
-from services import audit, customers, due_work, external_task_rows
+from engine.variable_schemas import validate_variables
+from services import audit, customer_reads, customers, due_work, external_task_rows
 from services.context import Flowdesk
 from services.engine_step import FINAL_STATUSES, apply_result, keep_live, step
 from services.errors import Conflict, Invalid, NotFound, coded_field
@@ -16,7 +17,8 @@ from services.instance_reads import get_instance, list_instances  # noqa: F401 -
 from services.plain_json import json_safe
 from services.principal import Principal, require_role
 from services.sla import clocks as sla
-from services.visibility import require_may_start
+from services.suspension import require_reason
+from services.visibility import SEES_ALL, case_visible, refuse_case, require_may_start
 from store import queries as q
 from store.uow import UnitOfWork
 
@@ -157,12 +159,16 @@ def retry_instance(fd: Flowdesk, user: Principal, instance_id: int,
                             "due_work_rearmed": rearmed, "external_tasks_reopened": len(reopened)})
 
 
-def update_variables(fd: Flowdesk, user: Principal, instance_id: int, variables: dict) -> None:
-    """Set variables of a running instance (admin only). The change is an engine step, so
-    conditional events waiting on these variables see it, and it is saved under the
-    optimistic lock; the audit keeps the values before and after of the keys it changed.
-    An instance in error is retried with its corrections instead (``retry_instance``)."""
-    require_role(user, "admin")
+def update_variables(fd: Flowdesk, user: Principal, instance_id: int, variables: dict,
+                     reason: str) -> None:
+    """Set variables of a running (or suspended) instance: admins and supervisors, with a
+    reason. A variable a form declares must satisfy that field's schema (422 naming it,
+    ``engine.variable_schemas``). The change is an engine step, so conditional events waiting
+    on these variables see it, and it is saved under the optimistic lock; the audit keeps the
+    values before and after of the keys it changed, and the reason. An instance in error is
+    retried with its corrections instead (``retry_instance``)."""
+    require_role(user, *SEES_ALL)
+    reason = require_reason(reason)
     now = fd.now()
     with fd.uow() as uow:
         instance = _load_for_admin(uow, instance_id)
@@ -171,6 +177,7 @@ def update_variables(fd: Flowdesk, user: Principal, instance_id: int, variables:
                               status=instance["status"])
         if instance["status"] == "error":
             raise Conflict.of("instance.variables_in_error", instance=instance_id)
+        validate_variables(fd.parsed(uow, instance["definition_id"]), variables)
         before = uow.scalar(select(q.instances.c.variables)
                             .where(q.instances.c.id == instance_id)) or {}
         result, _ = step(uow, fd, instance, lambda parsed, wf: fd.runtime.update_variables(
@@ -179,4 +186,24 @@ def update_variables(fd: Flowdesk, user: Principal, instance_id: int, variables:
         changed = [key for key in given if key not in before or before[key] != given[key]]
         audit.record(uow, now, user.username, "instance.variables_updated",
                      instance_id=instance_id, before={k: before.get(k) for k in changed},
-                     after={**{k: given[k] for k in changed}, "status": result.status})
+                     after={**{k: given[k] for k in changed}, "status": result.status,
+                            "reason": reason})
+
+
+def get_variables(fd: Flowdesk, user: Principal, instance_id: int) -> dict:
+    """The instance's variables in full, for whoever may read the case in full (the rule of
+    ``visibility``; masked summaries are the look-up's). The read is audited as
+    ``instance.variables_read``, and as ``customer.read`` when they carry the customer."""
+    with fd.uow() as uow:
+        row = uow.execute(select(q.instances.c.variables, q.instances.c.status,
+                                 case_visible(user).label("visible"))
+                          .where(q.instances.c.id == instance_id)).mappings().first()
+        if row is None:
+            raise NotFound.of("instance.not_found", instance=instance_id)
+        if not row["visible"]:
+            raise refuse_case(user, instance_id)
+        variables = row["variables"] or {}
+        audit.record(uow, fd.now(), user.username, "instance.variables_read",
+                     instance_id=instance_id, after={"names": sorted(variables)})
+    customer_reads.record_if_shown(fd, user, variables, instance_id, "instance.variables")
+    return {"instance_id": instance_id, "status": row["status"], "variables": variables}

@@ -21,6 +21,7 @@ from services.errors import Conflict, Forbidden, NotFound, Stale
 from services.plain_json import json_safe
 from services.principal import Principal
 from services.sla import clocks as sla
+from services.suspension import refuse_if_suspended
 from services.task_handoff import check_may_assign, check_not_delegated
 from services.task_list import SEES_ALL, list_tasks  # noqa: F401 - the routes' one service module
 from store import queries as q
@@ -105,6 +106,10 @@ def _audit(uow: UnitOfWork, now: datetime, user: Principal, action: str, before:
                  after={"state": after["state"], "assignee": after["assignee"]})
 
 
+def _instance_status(uow: UnitOfWork, instance_id: int) -> str:
+    return uow.execute(q.INSTANCE_HEAD, {"instance_id": instance_id}).mappings().one()["status"]
+
+
 def claim(fd: Flowdesk, user: Principal, task_id: int) -> dict:
     now = fd.now()
     with fd.uow() as uow:
@@ -117,6 +122,7 @@ def claim(fd: Flowdesk, user: Principal, task_id: int) -> dict:
         if not in_groups(user, task) and not user.has_role("admin"):
             raise Forbidden.of("task.claim_members_only", task=task_id,
                                group=task["candidate_group"])
+        refuse_if_suspended(_instance_status(uow, task["instance_id"]), task["instance_id"])
         after = set_if_unchanged(uow, task, assignee=user.username, state="claimed", claimed_at=now)
         if task["sla_state"] is not None:
             sla.on_task_claimed(uow, fd.sla, task_id, now)
@@ -186,6 +192,7 @@ def _complete_once(fd: Flowdesk, user: Principal, task_id: int, data: dict) -> d
         if task["assignee"] is None and not in_groups(user, task):
             raise Forbidden.of("task.complete_members_only", task=task_id,
                                group=task["candidate_group"])
+        refuse_if_suspended(task["instance_status"], task["instance_id"])
         if task["instance_status"] in (*FINAL_STATUSES, "error"):
             raise Conflict.of("task.instance_ended", task=task_id, status=task["instance_status"])
         instance = {"id": task["instance_id"], "version": task["instance_version"],

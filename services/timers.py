@@ -67,6 +67,9 @@ def fire_timer(conn: UnitOfWork, fd: Flowdesk, row: RowMapping, now: datetime,
     if instance is None or instance["status"] in FINAL_STATUSES:
         conn.execute(due.update().where(due.c.id == row["id"]).values(state="cancelled"))
         return "skipped"
+    if instance["status"] == "suspended":  # fires after the resume (services.suspension)
+        conn.execute(due.update().where(due.c.id == row["id"]).values(state="suspended"))
+        return "held"
     if instance["status"] == "error":
         # An instance in error does not move; its timers wait until an admin retries it.
         conn.execute(due.update().where(due.c.id == row["id"]).values(state="failed",

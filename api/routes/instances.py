@@ -1,4 +1,5 @@
-"""/api/v1/instances: start, list, inspect and cancel process instances."""
+"""/api/v1/instances: start, list, inspect, cancel, suspend, resume and modify process
+instances, and read or correct their variables."""
 from __future__ import annotations
 
 from api.auth import current_user
@@ -6,7 +7,8 @@ from api.routes import flowdesk, protected_blueprint
 from api.schemas import (CancelIn, DiagramOut, InstanceDetailOut, RetryIn, InstancePageOut,
                          InstanceQuery, StartInstanceIn, VariablesIn)
 from api.schemas_admin import WaitingIn
-from services import due_admin, instance_diagram
+from api.schemas_operate import ModificationOptionsOut, ModifyIn, ReasonIn, VariablesOut
+from services import due_admin, instance_diagram, modification, suspension
 from services import instances as service
 
 blp = protected_blueprint("instances", "/api/v1/instances", "Process instances.")
@@ -65,14 +67,64 @@ def retry(args: dict, instance_id: int):  # type: ignore[no-untyped-def]
     return _detail(instance_id)
 
 
+@blp.route("/<int:instance_id>/variables", methods=["GET"])
+@blp.response(200, VariablesOut)
+def get_variables(instance_id: int):  # type: ignore[no-untyped-def]
+    """The instance's variables in full, for whoever may read the case (403 otherwise); the
+    read is audited (instance.variables_read, and customer.read for the customer)."""
+    return service.get_variables(flowdesk(), current_user(), instance_id)
+
+
 @blp.route("/<int:instance_id>/variables", methods=["PATCH"])
 @blp.arguments(VariablesIn())
 @blp.response(200, InstanceDetailOut)
 def update_variables(args: dict, instance_id: int):  # type: ignore[no-untyped-def]
-    """Set variables of a running instance (admin); conditional events waiting on them are
-    evaluated again. 409 once the instance has ended, or while it is in error (retry it with
-    the corrected variables)."""
-    service.update_variables(flowdesk(), current_user(), instance_id, args["variables"])
+    """Set variables of a running or suspended instance (admin or supervisor) with a reason;
+    each variable a form declares must fit that field (422 naming it). Conditional events
+    waiting on them are evaluated again. 409 once the instance has ended, or while it is in
+    error (retry it with the corrected variables). Audited with before and after."""
+    service.update_variables(flowdesk(), current_user(), instance_id, args["variables"],
+                             args["reason"])
+    return _detail(instance_id)
+
+
+@blp.route("/<int:instance_id>/suspend", methods=["POST"])
+@blp.arguments(ReasonIn())
+@blp.response(200, InstanceDetailOut)
+def suspend(args: dict, instance_id: int):  # type: ignore[no-untyped-def]
+    """Suspend a running instance (admin or supervisor, with a reason): its tasks cannot be
+    claimed or completed, its timers and messages wait for the resume; SLA clocks pause only
+    where their policy lists "suspended" in pause_when."""
+    suspension.suspend_instance(flowdesk(), current_user(), instance_id, args["reason"])
+    return _detail(instance_id)
+
+
+@blp.route("/<int:instance_id>/resume", methods=["POST"])
+@blp.arguments(ReasonIn())
+@blp.response(200, InstanceDetailOut)
+def resume(args: dict, instance_id: int):  # type: ignore[no-untyped-def]
+    """Resume a suspended instance: what fell due meanwhile fires now."""
+    suspension.resume_instance(flowdesk(), current_user(), instance_id, args["reason"])
+    return _detail(instance_id)
+
+
+@blp.route("/<int:instance_id>/modify", methods=["GET"])
+@blp.response(200, ModificationOptionsOut)
+def modification_options(instance_id: int):  # type: ignore[no-untyped-def]
+    """Where the instance's tokens stand and where one may be started (admin)."""
+    return modification.modification_options(flowdesk(), current_user(), instance_id)
+
+
+@blp.route("/<int:instance_id>/modify", methods=["POST"])
+@blp.arguments(ModifyIn())
+@blp.response(200, InstanceDetailOut)
+def modify(args: dict, instance_id: int):  # type: ignore[no-untyped-def]
+    """Modify where the instance stands (admin, with a reason): operations in order,
+    {"cancel": element} | {"start_before": element} | {"start_after": element}, then the
+    variables. 409 naming the element where it cannot be done safely (inside a subprocess or
+    multi-instance, a joining gateway), 422 for an unknown element."""
+    modification.modify_instance(flowdesk(), current_user(), instance_id, args["operations"],
+                                 args["variables"], args["reason"])
     return _detail(instance_id)
 
 

@@ -107,6 +107,30 @@ TEXTS: dict[str, str] = {
     "task.waiting_refused": "Only the assignee of task {task} (or, while it is unclaimed, its "
                             "group) or a supervisor can say what it waits for.",
     "instance.state": "Instance {instance} is {status}.",
+    # suspension, variables and modification (issue 17)
+    "instance.reason_required": "Give a reason: it goes into the audit trail.",
+    "instance.suspended": "Instance {instance} is suspended: its tasks cannot be claimed or "
+                          "completed until it is resumed.",
+    "instance.not_suspendable": "Instance {instance} is {status}: only a running or waiting "
+                                "instance can be suspended.",
+    "instance.not_suspended": "Instance {instance} is {status}, not suspended.",
+    "modify.state": "Instance {instance} is {status}: only a running or waiting instance can be "
+                    "modified.",
+    "modify.bad_operation": "Each operation names exactly one of cancel, start_before, "
+                            "start_after, with an element id: {element}",
+    "modify.no_operation": "Give at least one operation (cancel, start_before or start_after).",
+    "modify.unknown_element": "The process has no element '{element}'.",
+    "modify.other_scope": "Element '{element}' is inside a subprocess, call activity or event "
+                          "subprocess: only the main process can be modified.",
+    "modify.not_active": "Element '{element}' has no active token to cancel.",
+    "modify.multi_instance": "Element '{element}' is (inside) a multi-instance or loop activity: "
+                             "it cannot be modified safely.",
+    "modify.join": "Element '{element}' is a gateway joining several flows: starting there would "
+                   "upset its count of arriving tokens.",
+    "modify.not_startable": "A token cannot be started at element '{element}' (a start or "
+                            "boundary event, or a subprocess).",
+    "modify.several_outgoing": "Element '{element}' has several outgoing flows: use start_before "
+                               "with the target element instead.",
     "instance.waiting_refused": "Only a supervisor, an admin or the assignee of an open task of "
                                 "instance {instance} can say what it waits for.",
     "timer.not_found": "No armed timer {row}.",

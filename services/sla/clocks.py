@@ -184,6 +184,8 @@ def set_waiting(uow: UnitOfWork, book: SlaBook, *, task_id: int | None,
         policy = book.policy_by_id(uow, row["policy_id"])
         if reason is not None and reason in policy.pause_when:
             new = sla.pause(state, now, calendar, reason)
+        elif state.pause_reason == "suspended":  # the instance's resume resumes it
+            return state
         else:
             new = sla.resume(state, now, calendar)
         changed += new is not state
@@ -197,4 +199,36 @@ def set_waiting(uow: UnitOfWork, book: SlaBook, *, task_id: int | None,
                              if row["task_id"] is None else st)
     for tid in touched:
         sync_task(uow, tid)
+    return changed
+
+
+def pause_for(uow: UnitOfWork, book: SlaBook, instance_id: int, reason: str,
+              now: datetime) -> int:
+    """Pause every live clock of the instance (and of its tasks) whose policy lists
+    ``reason`` in pause_when (a suspension); returns how many paused."""
+    return _each_of_instance(uow, book, instance_id, now, lambda row, st, cal: sla.pause(
+        st, now, cal, reason) if reason in book.policy_by_id(uow, row["policy_id"]).pause_when
+        else st)
+
+
+def resume_from(uow: UnitOfWork, book: SlaBook, instance_id: int, reason: str,
+                now: datetime) -> int:
+    """Resume the instance's clocks paused for ``reason``; returns how many resumed."""
+    return _each_of_instance(uow, book, instance_id, now, lambda row, st, cal: sla.resume(
+        st, now, cal) if st.pause_reason == reason else st)
+
+
+def _each_of_instance(uow: UnitOfWork, book: SlaBook, instance_id: int, now: datetime,
+                      change: Change) -> int:
+    changed = 0
+
+    def counted(row: Any, state: sla.ClockState, calendar: sla.Calendar) -> sla.ClockState:
+        nonlocal changed
+        new = change(row, state, calendar)
+        changed += new is not state
+        return new
+
+    for task_id in _each_live(uow, book, LIVE_CLOCKS_OF_INSTANCE, {"for_instance": instance_id},
+                              now, counted):
+        sync_task(uow, task_id)
     return changed

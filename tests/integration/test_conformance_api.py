@@ -88,7 +88,7 @@ def test_the_api_follows_the_engine_from_saved_state(server, tokens, fd, clock, 
         elif action == "variables":
             fd.drop_caches()
             changed = server.call("PATCH", f"/api/v1/instances/{instance_id}/variables",
-                                  tokens["admin"], json={"variables": data})
+                                  tokens["admin"], json={"variables": data, "reason": "conformance"})
             assert changed.status_code == 200, changed.text
         else:
             assert action == "complete"

@@ -9,6 +9,7 @@ from tests.integration.conftest import claim_and_complete, deploy
 
 
 def _patch(server, token, instance_id, body, **kw):  # type: ignore[no-untyped-def]
+    body = {"reason": "correction", **body}
     return server.call("PATCH", f"/api/v1/instances/{instance_id}/variables", token, json=body,
                        **kw)
 
@@ -35,7 +36,8 @@ def test_a_variables_update_fires_a_waiting_condition_and_is_audited(server, tok
     [entry] = [a for a in body["audit"] if a["action"] == "instance.variables_updated"]
     assert entry["actor"] == "admin"
     assert entry["before"] == {"paid": False, "carrier": None}  # 'note' did not change
-    assert entry["after"] == {"paid": True, "carrier": "SF", "status": "running"}
+    assert entry["after"] == {"paid": True, "carrier": "SF", "status": "running",
+                              "reason": "correction"}
 
 
 def test_refusals_say_what_and_where(server, tokens) -> None:

@@ -1,0 +1,36 @@
+"""The declared schema of a process's variables, from its forms: a variable that a start form or
+a user task's form declares is checked against that field's schema when an admin corrects it
+(``PATCH /instances/{id}/variables``), so a correction cannot store what no form would accept.
+The first declaration wins (start form, then user tasks in model order)."""
+from __future__ import annotations
+
+from typing import Any
+
+from .forms import validate_form
+from .parsing import ParsedDefinition
+
+_schemas: dict[int, tuple[ParsedDefinition, dict]] = {}  # id -> (definition, schema)
+
+
+def declared_schema(definition: ParsedDefinition) -> dict:
+    """One object schema with every declared field (none required); built once per definition
+    so the form validator's cache keeps it."""
+    entry = _schemas.get(id(definition))
+    if entry is not None and entry[0] is definition:
+        return entry[1]
+    properties: dict[str, Any] = {}
+    forms = [definition.start_form.schema or {}]
+    forms += [info.form_schema for info in definition.user_tasks.values()]
+    for form in forms:
+        for name, field in (form.get("properties") or {}).items():
+            properties.setdefault(name, field)
+    schema = {"type": "object", "properties": properties}
+    if len(_schemas) > 256:
+        _schemas.clear()
+    _schemas[id(definition)] = (definition, schema)
+    return schema
+
+
+def validate_variables(definition: ParsedDefinition, variables: dict) -> None:
+    """Raise FormInvalid naming each variable whose value its form would refuse."""
+    validate_form(declared_schema(definition), variables)
