@@ -20,6 +20,7 @@ TEXTS: dict[str, str] = {
     "task.escalate_reason": "请说明升级的原因。",
     "task.escalate_refused": "只有任务 {task} 的处理人（未认领时为其所在组）或主管可以升级它。",
     "task.escalate_not_open": "任务 {task} 的状态为「{state}」；只有未完成的任务可以升级。",
+    "page.cursor": "这个翻页游标无效或已不适用于当前排序；请从第一页重新开始。",
     "task.sort_unknown": "不能按「{key}」排序；可用 {keys}（前加「-」为降序）。",
     "task.time_zone": "不认识的时区「{zone}」。",
     # visibility and roles
@@ -126,6 +127,7 @@ TEXTS: dict[str, str] = {
     "field.not_group_member": "不是该任务所在组的成员",
     "field.unknown_user": "没有这个用户",
     "field.not_blank": "不能为空",
+    "field.cursor": "无效的翻页游标",
     "field.unknown_sort": "不认识的排序字段 {key}",
     "field.time_zone": "不是 IANA 时区名称",
     "field.unknown_case": "没有这个案件",
