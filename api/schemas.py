@@ -30,6 +30,24 @@ class PageQuery(Schema):
     per_page = BoundedInt(load_default=50, validate=validate.Range(min=1, max=200))
 
 
+class KeysetPageQuery(PageQuery):
+    """A list that also pages by cursor (``store.keyset``): fast however deep the page."""
+
+    cursor = fields.String(validate=validate.Length(max=2000), metadata={
+        "description": "the `next_cursor` of the page before: the page after it (then "
+                       "`page` is not used)"})
+
+
+class KeysetPageFields(Schema):
+    """What a keyset list adds to its page: the total may be capped, and the next cursor."""
+
+    total = BoundedInt(metadata={"description": "how many match, exact up to 10,000; "
+                                 "when `total_capped`, at least that many"})
+    total_capped = fields.Boolean(metadata={"description": "the total stopped at its cap"})
+    next_cursor = fields.String(allow_none=True, metadata={
+        "description": "pass as `cursor` for the next page; null on the last page"})
+
+
 class DefinitionQuery(Schema):
     key = fields.String()
     all_versions = fields.Boolean(load_default=False)
@@ -91,7 +109,7 @@ class StartInstanceIn(Schema):
                                     metadata={"description": "an earlier case this one follows"})
 
 
-class InstanceQuery(PageQuery):
+class InstanceQuery(KeysetPageQuery):
     status = fields.String(validate=validate.OneOf(STATUSES))
     process_key = fields.String()
     business_key = fields.String()
@@ -198,9 +216,8 @@ class InstanceDetailOut(InstanceOut):
     incidents = fields.List(fields.Nested(IncidentOut))
 
 
-class InstancePageOut(Schema):
+class InstancePageOut(KeysetPageFields):
     items = fields.List(fields.Nested(InstanceOut))
-    total = BoundedInt()
     page = BoundedInt()
     per_page = BoundedInt()
 
@@ -220,7 +237,7 @@ class VariablesIn(Schema):
     reason = reason_field()
 
 
-class TaskQuery(PageQuery):
+class TaskQuery(KeysetPageQuery):
     assignee = fields.String(metadata={"description": "'me' or a username"})
     candidate_group = fields.String()
     unassigned = fields.Boolean()
@@ -242,9 +259,8 @@ class TaskQuery(PageQuery):
                                    "due_at, name, id; '-' for descending"})
 
 
-class TaskPageOut(Schema):
+class TaskPageOut(KeysetPageFields):
     items = fields.List(fields.Nested(TaskOut))
-    total = BoundedInt()
     page = BoundedInt()
     per_page = BoundedInt()
 

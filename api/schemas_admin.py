@@ -11,7 +11,7 @@ from marshmallow import INCLUDE, Schema, fields, validate
 from webargs.fields import DelimitedList
 
 from api.fields import BoundedInt
-from api.schemas import IncidentOut, PageQuery
+from api.schemas import IncidentOut, KeysetPageFields, KeysetPageQuery, PageQuery
 
 APPLY_TO = fields.String(load_default="new", validate=validate.OneOf(("new", "running")),
                          metadata={"description": "new: armed clocks keep their due times; "
@@ -181,7 +181,7 @@ class WaitingIn(Schema):
                                    "cleared on resume)"})
 
 
-class IncidentQuery(PageQuery):
+class IncidentQuery(KeysetPageQuery):
     state = fields.String(load_default="open",
                           validate=validate.OneOf(("open", "resolved", "all")))
     process_key = fields.String()
@@ -196,9 +196,8 @@ class AdminIncidentOut(IncidentOut):
     instance_status = fields.String()
 
 
-class IncidentPageOut(Schema):
+class IncidentPageOut(KeysetPageFields):
     items = fields.List(fields.Nested(AdminIncidentOut))
-    total = BoundedInt()
 
 
 class GroupOut(Schema):

@@ -7,6 +7,8 @@ from alembic import command
 from alembic.config import Config
 
 import migrations
+from store import statistics
+from store.database import make_engine
 
 
 def alembic_config(database_url: str) -> Config:
@@ -17,4 +19,10 @@ def alembic_config(database_url: str) -> Config:
 
 
 def upgrade(database_url: str, revision: str = "head") -> None:
+    """Migrate, then gather the planner's statistics (new indexes are used at once)."""
     command.upgrade(alembic_config(database_url), revision)
+    engine = make_engine(database_url)
+    try:
+        statistics.refresh(engine)
+    finally:
+        engine.dispose()

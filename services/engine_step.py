@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.engine import RowMapping
 
+from engine.live_cache import LIVE_PER_SAVED_BYTE
 from engine.parsing import ParsedDefinition
 from engine.step_result import OpenTask, StepResult
 from services import audit, due_work, external_task_rows, metrics, subscriptions
@@ -60,10 +61,12 @@ def load_workflow(fd: Flowdesk, uow: UnitOfWork, instance_id: int, definition_id
 
 
 def keep_live(fd: Flowdesk, uow: UnitOfWork, instance_id: int, version: int, status: str,
-              wf: object) -> None:
-    """Park the live workflow for the next call, once this unit of work has committed."""
+              wf: object, saved_chars: int | None = None) -> None:
+    """Park the live workflow for the next call, once this unit of work has committed
+    (``saved_chars``: the length of its saved state, for the cache's byte bound)."""
     if status not in (*FINAL_STATUSES, "error"):
-        uow.after_commit(lambda: fd.workflows.put(instance_id, version, wf))
+        nbytes = None if saved_chars is None else saved_chars * LIVE_PER_SAVED_BYTE
+        uow.after_commit(lambda: fd.workflows.put(instance_id, version, wf, nbytes))
 
 
 def step(uow: UnitOfWork, fd: Flowdesk, instance: Instance, run: Run, now: datetime, *,
@@ -82,11 +85,12 @@ def step(uow: UnitOfWork, fd: Flowdesk, instance: Instance, run: Run, now: datet
     except untouched_on:
         fd.workflows.put(instance["id"], instance["version"], wf)
         raise
-    version = save_state(uow, instance, fd.runtime.dumps(wf), result, now)
+    state = fd.runtime.dumps(wf)
+    version = save_state(uow, instance, state, result, now)
     new_tasks = apply_result(uow, fd, instance, result, now, known_open=known_open,
                              timers=parsed.has_timers, catches=parsed.catches_events,
                              externals=parsed.has_external_tasks)
-    keep_live(fd, uow, instance["id"], version, result.status, wf)
+    keep_live(fd, uow, instance["id"], version, result.status, wf, len(state))
     return result, new_tasks
 
 

@@ -4,7 +4,9 @@ read) after the notification retention (``Settings.notification_retention_days``
 default); finished cases by the admins' retention rules (``services.retention``, in its own
 small batches). Tokens stay (revoked and expired ones are listed for the audit trail); sessions
 do not need to: their start and end are in the audit trail already. Notifications not yet
-delivered, failed or dead stay: a dead one waits in the admin console until it is resent.
+delivered, failed or dead stay: a dead one waits in the admin console until it is resent. Each
+run also keeps the query planner's statistics current (``store.statistics``: ``PRAGMA
+optimize`` on SQLite), so the inbox keeps using its indexes as the tables grow.
 
 The ticker calls ``Housekeeping.run_if_due`` on every tick; it does the work at most every
 ``EVERY`` (per process). Deletes go in bounded batches, each its own short transaction, so a
@@ -24,6 +26,7 @@ from sqlalchemy import Column, ColumnElement, Table, and_, delete, or_, select, 
 
 from services import retention, sign_in_throttle
 from services.context import Flowdesk
+from store import statistics
 from store.tables import Notification, SignInFailure, UserSession
 from store.uow import UnitOfWork
 
@@ -116,4 +119,5 @@ class Housekeeping:
                    "retention": sum(r["cases"] for r in retention.run(fd))}
         if any(deleted.values()):
             log.info("housekeeping deleted %s", deleted)
+        statistics.refresh(fd.engine)
         return deleted

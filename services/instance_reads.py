@@ -9,17 +9,20 @@ from sqlalchemy import select
 from services import customer_reads
 from services.context import Flowdesk
 from services.errors import NotFound
+from services.page_cursor import cursor_values
 from services.principal import Principal, require_role
 from services.visibility import case_visible, refuse_case
+from store import keyset
 from store.display_names import group_name, process_name
 from store.queries import ACTIVE as ACTIVE_TASK_STATES
-from store.queries import page_of
+from store.keyset import SortKey
 from store.tables import AuditEntry, HumanTask, Incident, ProcessInstance
 
 
 INSTANCES, TASKS, AUDIT, INCIDENTS = (ProcessInstance.__table__, HumanTask.__table__,
                                       AuditEntry.__table__, Incident.__table__)
 _HEAD_COLUMNS = [c for c in INSTANCES.c if c.key != "state"]
+_NEWEST_FIRST = "-id"  # the admin lists' one sort, named in their cursors
 
 
 def get_instance(fd: Flowdesk, user: Principal, instance_id: int) -> dict:
@@ -55,9 +58,11 @@ def list_instances(fd: Flowdesk, user: Principal, *, status: str | None = None, 
                    business_key: str | None = None, started_after: datetime | None = None,
                    started_before: datetime | None = None, case_no: str | None = None,
                    customer_id: int | None = None, related_case_no: str | None = None,
-                   page: int = 1, per_page: int = 50) -> tuple[list[dict], int]:
-    """The instances this user may see (their head rows, no variables); designers also see
-    every head row, to count the running instances of each version."""
+                   page: int = 1, per_page: int = 50, cursor: str | None = None,
+                   total_cap: int = keyset.TOTAL_CAP) -> keyset.Page:
+    """The instances this user may see (their head rows, no variables), newest first, by
+    page number or after a ``cursor``, the total capped; designers also see every head row,
+    to count the running instances of each version."""
     query = select(*_HEAD_COLUMNS)
     if not user.has_role("designer"):
         query = query.where(case_visible(user))
@@ -72,21 +77,24 @@ def list_instances(fd: Flowdesk, user: Principal, *, status: str | None = None, 
         query = query.where(INSTANCES.c.started_at >= started_after)
     if started_before:
         query = query.where(INSTANCES.c.started_at < started_before)
+    values = cursor_values(cursor, _NEWEST_FIRST, 1)
     with fd.uow(read_only=True) as uow:
-        return page_of(uow, query.order_by(INSTANCES.c.id.desc()), page, per_page)
+        return keyset.page_of_query(uow, query, [SortKey(INSTANCES.c.id, descending=True)],
+                                    ["id"], _NEWEST_FIRST, page=page, per_page=per_page,
+                                    values=values, cap=total_cap)
 
 
 def list_incidents(fd: Flowdesk, user: Principal, *, state: str = "open",
                    process_key: str | None = None, instance_id: int | None = None,
-                   page: int = 1, per_page: int = 50) -> tuple[list[dict], int]:
+                   page: int = 1, per_page: int = 50, cursor: str | None = None,
+                   total_cap: int = keyset.TOTAL_CAP) -> keyset.Page:
     """Incidents with their case, newest first: the admin's work list. ``state``: open (not
-    yet resolved by a retry), resolved, or all."""
+    yet resolved by a retry), resolved, or all; by page number or after a ``cursor``."""
     require_role(user, "admin")
     incidents, instances = Incident.__table__, ProcessInstance.__table__
     query = (select(incidents, instances.c.case_no, instances.c.process_key,
                     instances.c.business_key, instances.c.status.label("instance_status"))
-             .join(instances, instances.c.id == incidents.c.instance_id)
-             .order_by(incidents.c.id.desc()))
+             .join(instances, instances.c.id == incidents.c.instance_id))
     if state == "open":
         query = query.where(incidents.c.resolved_at.is_(None))
     elif state == "resolved":
@@ -95,5 +103,8 @@ def list_incidents(fd: Flowdesk, user: Principal, *, state: str = "open",
         query = query.where(instances.c.process_key == process_key)
     if instance_id is not None:
         query = query.where(incidents.c.instance_id == instance_id)
+    values = cursor_values(cursor, _NEWEST_FIRST, 1)
     with fd.uow(read_only=True) as conn:
-        return page_of(conn, query, page, per_page)
+        return keyset.page_of_query(conn, query, [SortKey(incidents.c.id, descending=True)],
+                                    ["id"], _NEWEST_FIRST, page=page, per_page=per_page,
+                                    values=values, cap=total_cap)

@@ -75,7 +75,11 @@ class Settings:
     # One log line per request: "json" or a readable line (api/request_log.py).
     log_format: str = field(default_factory=lambda: _env("FLOWDESK_LOG_FORMAT", "text"))
     max_upload_bytes: int = 5 * 1024 * 1024
-    workflow_cache_size: int = 2048
+    # The live-workflow cache's bounds (engine/live_cache.py): entries, and approximate bytes.
+    workflow_cache_size: int = field(default_factory=lambda: int(
+        _env("FLOWDESK_WORKFLOW_CACHE_SIZE", "2048")))
+    workflow_cache_bytes: int = field(default_factory=lambda: int(
+        _env("FLOWDESK_WORKFLOW_CACHE_MB", "256")) * 1024 * 1024)
     testing: bool = False
 
     @property

@@ -10,27 +10,39 @@ from sqlalchemy import and_, bindparam, case, func, or_, select
 
 from services.context import Flowdesk
 from services.errors import Invalid, coded_field
+from services.page_cursor import cursor_values
 from services.principal import Principal
 from store import queries as q
+from store import keyset
 from store.display_names import group_name, process_name
 from store.fast_sql import Prepared
+from store.keyset import SortKey
 
 T = q.tasks
 SORTS = {"priority": T.c.priority, "created_at": T.c.created_at, "due_at": T.c.due_at,
          "name": T.c.name, "id": T.c.id}
+NULLABLE = {"due_at"}  # tasks without a due time come last, either way round
 SEES_ALL = ("admin", "supervisor")
 
 
-def _order(sort: str) -> list:
-    order = []
+def _sort_keys(sort: str) -> tuple[list[SortKey], list[str]]:
+    """The sort's keys, the id last (ties broken, every row once), and their column names."""
+    keys, names = [], []
     for part in [p.strip() for p in sort.split(",") if p.strip()]:
-        column = SORTS.get(part.lstrip("-"))
+        name = part.lstrip("-")
+        column = SORTS.get(name)
         if column is None:
             raise Invalid.of("task.sort_unknown",
                              [coded_field("sort", "field.unknown_sort", "query", key=part)],
                              key=part, keys=list(SORTS))
-        order.append(column.desc() if part.startswith("-") else column.asc())
-    return order + [T.c.id.asc()]
+        if name in names:
+            continue
+        keys.append(SortKey(column, part.startswith("-"), name in NULLABLE))
+        names.append(name)
+    if "id" not in names:
+        keys.append(SortKey(T.c.id))
+        names.append("id")
+    return keys, names
 
 
 _FILTERS = {
@@ -72,18 +84,35 @@ def _mine_or_my_groups(slots: int):  # type: ignore[no-untyped-def]
                T.c.escalation_group.in_(names))
 
 
-@functools.lru_cache(maxsize=256)
-def _list_statement(filters: tuple[str, ...], sort: str, group_slots: int = 0) -> Prepared:
-    """Task-list statements are built once per shape (filters, sort, group slots) and run on
-    the driver's cursor; an unknown sort key raises (and nothing is cached)."""
+def _where(filters: tuple[str, ...], group_slots: int) -> list:
     where = [_FILTERS[f]() for f in filters]
     if group_slots:
         where.append(_mine_or_my_groups(group_slots))
+    return where
+
+
+@functools.lru_cache(maxsize=256)
+def _count_statement(filters: tuple[str, ...], group_slots: int):  # type: ignore[no-untyped-def]
+    """The matching tasks counted up to the cap (``store.keyset.capped_count``)."""
+    return keyset.capped_count(select(T.c.id).where(*_where(filters, group_slots)))
+
+
+@functools.lru_cache(maxsize=256)
+def _list_statement(filters: tuple[str, ...], sort: str, group_slots: int = 0,
+                    nulls: tuple[bool, ...] | None = None) -> Prepared:
+    """Task-list statements are built once per shape (filters, sort, group slots, and for a
+    page after a cursor which of its values are NULL) and run on the driver's cursor; an
+    unknown sort key raises (and nothing is cached). The capped total is a subquery of the
+    same statement, over the tasks alone."""
+    keys, _ = _sort_keys(sort)
+    where = _where(filters, group_slots)
+    total = _count_statement(filters, group_slots).scalar_subquery()
+    page_where = [*where, keyset.after(keys, nulls)] if nulls is not None else where
     return Prepared(select(*_LIST_COLUMNS, *_NAME_COLUMNS, q.instances.c.case_no,
-                           q.instances.c.definition_id, q.COUNT_OVER)
+                           q.instances.c.definition_id, total.label("total_count"))
                     .select_from(T.join(q.instances, q.instances.c.id == T.c.instance_id))
-                    .where(*where)
-                    .order_by(*_order(sort)).offset(bindparam("offset"))
+                    .where(*page_where)
+                    .order_by(*keyset.order_by(keys)).offset(bindparam("offset"))
                     .limit(bindparam("limit")))
 
 
@@ -95,13 +124,20 @@ def list_tasks(fd: Flowdesk, user: Principal, *, assignee: str | None = None,
                overdue: bool | None = None, due_today: bool | None = None,
                tz: str | None = None, sla_state: str | None = None,
                escalated: bool | None = None, sort: str = "-priority,created_at", page: int = 1,
-               per_page: int = 50) -> tuple[list[dict], int]:
-    """One statement: the page and, via a window function, the total.
+               per_page: int = 50, cursor: str | None = None,
+               total_cap: int = keyset.TOTAL_CAP) -> keyset.Page:
+    """One statement: the page and the total, exact up to ``total_cap`` (then capped).
 
-    ``overdue``: due before now; ``due_today``: due on today's date in ``tz`` (default the
-    server's FLOWDESK_TIMEZONE); ``sla_state``: ok, at_risk, breached, paused or met;
-    ``escalated``: escalated by hand to the supervisors."""
-    params: dict = {"offset": (page - 1) * per_page, "limit": per_page}
+    ``cursor``: the ``next_cursor`` of the page before (keyset: ``page`` is then not used for
+    the offset). ``overdue``: due before now; ``due_today``: due on today's date in ``tz``
+    (default the server's FLOWDESK_TIMEZONE); ``sla_state``: ok, at_risk, breached, paused or
+    met; ``escalated``: escalated by hand to the supervisors."""
+    keys, names = _sort_keys(sort)
+    values = cursor_values(cursor, sort, len(keys))
+    params: dict = {"offset": 0 if cursor else (page - 1) * per_page, "limit": per_page + 1,
+                    **keyset.count_params(total_cap)}
+    if values is not None:
+        params.update(keyset.cursor_params(values))
     if overdue:
         params["now"] = fd.now()
     if due_today:
@@ -133,15 +169,16 @@ def list_tasks(fd: Flowdesk, user: Principal, *, assignee: str | None = None,
         params["me"] = user.username
         params.update((f"group_{i}", groups[i] if i < len(groups) else None)
                       for i in range(slots))
-    prepared = _list_statement(tuple(filters), sort, slots)
+    nulls = None if values is None else tuple(v is None for v in values)
+    prepared = _list_statement(tuple(filters), sort, slots, nulls)
     with fd.uow(read_only=True) as uow:
         rows = prepared.rows(uow, params)
-        total = rows[0]["total_count"] if rows else 0
-        if not rows and page > 1:
-            count = (prepared.statement.with_only_columns(func.count())
-                     .order_by(None).limit(None).offset(None))
-            total = uow.execute(count, params).scalar_one()
-    return rows, total
+        if rows:
+            counted = rows[0]["total_count"]
+        else:  # past the end: the total still says how many there are
+            counted = (uow.execute(_count_statement(tuple(filters), slots), params)
+                       .scalar_one() if (page > 1 or cursor) else 0)
+    return keyset.page_of_rows(rows, per_page, counted, total_cap, sort, names)
 
 
 VIEW_ORDER = ("mine", "unassigned", "overdue", "due_today")  # the inbox's views, landing order

@@ -73,7 +73,9 @@ class CaseCounter(Base):
 
 class ProcessInstance(Base):
     __tablename__ = "process_instances"
-    __table_args__ = (Index("ix_instances_status_started", "status", "started_at"),)
+    __table_args__ = (Index("ix_instances_status_started", "status", "started_at"),
+                      Index("ix_instances_status_id", "status", "id"),
+                      Index("ix_instances_key_status_id", "process_key", "status", "id"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     definition_id: Mapped[int] = mapped_column(ForeignKey("process_definitions.id"), index=True)
     process_key: Mapped[str] = mapped_column(String(200), index=True)
@@ -132,6 +134,28 @@ class HumanTask(Base):
     delegation_state: Mapped[str | None] = mapped_column(String(12))
 
 
+# The inbox's indexes (issue 17: fast at 100,000 open tasks and 1,000,000 finished instances).
+# Open tasks are a small part of all tasks, so they hold only them (the same condition as
+# ``store.queries.IS_ACTIVE``, written as a constant so both databases use them), and most end
+# in the inbox's default order, -priority then created_at then id: a page is read off the index
+# and stops after its rows instead of sorting every match.
+ACTIVE_TASK = text("state IN ('open', 'claimed')")
+_T = HumanTask.__table__
+_INBOX_ORDER = (_T.c.priority.desc(), _T.c.created_at, _T.c.id)
+
+
+def _active_task_index(name: str, *leading: str, order: bool = True) -> Index:
+    return Index(name, *(_T.c[c] for c in leading), *(_INBOX_ORDER if order else ()),
+                 sqlite_where=ACTIVE_TASK, postgresql_where=ACTIVE_TASK)
+
+
+_active_task_index("ix_tasks_open_order")
+_active_task_index("ix_tasks_open_assignee", "assignee")
+_active_task_index("ix_tasks_open_group", "candidate_group", "assignee")
+_active_task_index("ix_tasks_open_escalation", "escalation_group", "assignee", order=False)
+_active_task_index("ix_tasks_open_due", "due_at", order=False)
+
+
 class AuditEntry(Base):
     """Append-only: rows are inserted, never updated or deleted by the application."""
 
@@ -157,6 +181,8 @@ class AuditEntry(Base):
 
 class Incident(Base):
     __tablename__ = "incidents"
+    __table_args__ = (Index("ix_incidents_open", "id", sqlite_where=text("resolved_at IS NULL"),
+                            postgresql_where=text("resolved_at IS NULL")),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id", ondelete="CASCADE"),
                                              index=True)

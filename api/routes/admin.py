@@ -162,8 +162,7 @@ def list_clocks(args: dict):  # type: ignore[no-untyped-def]
 def list_incidents(args: dict):  # type: ignore[no-untyped-def]
     """Incidents (failed scripts, timers, service calls) with their case, newest first;
     ``state=open`` (the default) lists those no retry has resolved yet."""
-    rows, total = instance_reads.list_incidents(flowdesk(), current_user(), **args)
-    return {"items": rows, "total": total}
+    return instance_reads.list_incidents(flowdesk(), current_user(), **args).body()
 
 
 @blp.route("/tasks/<int:task_id>/due", methods=["POST"])

@@ -34,8 +34,8 @@ def start(args: dict):  # type: ignore[no-untyped-def]
 @blp.response(200, InstancePageOut)
 def list_instances(args: dict):  # type: ignore[no-untyped-def]
     """Instances the user may see, newest first, filtered and paginated (with the total)."""
-    rows, total = service.list_instances(flowdesk(), current_user(), **args)
-    return {"items": rows, "total": total, "page": args["page"], "per_page": args["per_page"]}
+    page = service.list_instances(flowdesk(), current_user(), **args)
+    return page.body(page=args["page"], per_page=args["per_page"])
 
 
 @blp.route("/<int:instance_id>", methods=["GET"])

@@ -23,9 +23,9 @@ blp = protected_blueprint("tasks", "/api/v1/tasks", "Human tasks: list, claim, c
 def list_tasks(args: dict):  # type: ignore[no-untyped-def]
     """Tasks I can see (mine and my groups'; supervisors and admins see all), filtered; task
     names in the request's language when the process has a catalogue for it."""
-    rows, total = service.list_tasks(flowdesk(), current_user(), **args)
-    rows = names_in_language(flowdesk(), rows, request_language())
-    return {"items": rows, "total": total, "page": args["page"], "per_page": args["per_page"]}
+    page = service.list_tasks(flowdesk(), current_user(), **args)
+    page.rows = names_in_language(flowdesk(), page.rows, request_language())
+    return page.body(page=args["page"], per_page=args["per_page"])
 
 
 @blp.route("/counts", methods=["GET"])

@@ -26,6 +26,8 @@ TEXTS: dict[str, str] = {
     "task.escalate_refused": "Only the assignee of task {task} (or, while it is unclaimed, its "
                              "group) or a supervisor can escalate it.",
     "task.escalate_not_open": "Task {task} is {state}; only open tasks are escalated.",
+    "page.cursor": ("This page cursor is not valid for this list and sort; start again from "
+                    "the first page."),
     "task.sort_unknown": "Cannot sort by '{key}'; use {keys} (prefix '-' for descending).",
     "task.time_zone": "Unknown time zone '{zone}'.",
     "task.delegation_pending": "Task {task} was delegated by '{owner}' to '{user}' and the "
@@ -197,6 +199,7 @@ TEXTS: dict[str, str] = {
     "field.not_group_member": "not a member of the task's group",
     "field.unknown_user": "unknown user",
     "field.not_blank": "must not be blank",
+    "field.cursor": "not a valid page cursor",
     "field.unknown_sort": "unknown sort key {key}",
     "field.time_zone": "not an IANA time zone name",
     "field.unknown_case": "unknown case",

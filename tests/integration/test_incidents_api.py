@@ -32,9 +32,10 @@ def test_open_incidents_newest_first_with_their_cases_and_pages(server, tokens) 
     assert "ZeroDivisionError" in first["message"] and first["resolved_at"] is None
 
     second_page = server.get("/api/v1/admin/incidents?per_page=3&page=2", tokens["admin"]).json()
-    assert second_page == {"items": [listed["items"][3]], "total": 4}
+    assert second_page == {"items": [listed["items"][3]], "total": 4, "total_capped": False,
+                           "next_cursor": None}
     beyond = server.get("/api/v1/admin/incidents?per_page=3&page=9", tokens["admin"]).json()
-    assert beyond == {"items": [], "total": 4}
+    assert beyond == {"items": [], "total": 4, "total_capped": False, "next_cursor": None}
     only = server.get(f"/api/v1/admin/incidents?instance_id={scripted[0]}",
                       tokens["admin"]).json()
     assert [i["instance_id"] for i in only["items"]] == [scripted[0]] and only["total"] == 1

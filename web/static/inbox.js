@@ -91,15 +91,20 @@
     loadCounts();
     const changed = state.count !== null && state.count !== page.total;
     if (opts.announce || (changed && !opts.quiet)) {
-      announce(t("count", { n: page.total }));
+      announce(countText(page));
     }
     state.count = page.total;
+  }
+
+  // A total past the server's cap (10,000) is "at least": shown as "10000+".
+  function countText(page) {
+    return page.total_capped ? t("count_capped", { n: page.total }) : t("count", { n: page.total });
   }
 
   function renderList(page) {
     const focusKey = document.activeElement && document.activeElement.dataset
       ? document.activeElement.dataset.focusKey : null;
-    document.getElementById("list-count").textContent = t("count", { n: page.total });
+    document.getElementById("list-count").textContent = countText(page);
     listBox.setAttribute("aria-busy", "false");
     if (!page.items.length) {
       listBox.replaceChildren(el("p", { class: "empty" }, t("empty")));
