@@ -45,6 +45,7 @@ class Result:
     mismatches: list[Mismatch] = field(default_factory=list)
     elements: set[str] = field(default_factory=set)
     flows: set[str] = field(default_factory=set)
+    path: list[str] = field(default_factory=list)  # of the main case, when it stopped
 
     @property
     def ok(self) -> bool:
@@ -115,7 +116,8 @@ class Runner:
         finally:
             if session.instance_id is not None:
                 state = session.state()
-                result.elements, result.flows = state.elements, state.flows
+                result.elements, result.flows, result.path = (state.elements, state.flows,
+                                                              state.path)
 
     def _flowdesk(self, url: str, clock: FakeClock) -> Flowdesk:
         fd = Flowdesk(self.settings(url), clock=clock)

@@ -33,7 +33,7 @@ from services.scenarios.spec import Step
 from store.tables import DueWork
 
 DUE = DueWork.__table__
-TICK = timedelta(microseconds=1)  # due work fires once the clock is past its time
+TICK = timedelta(seconds=1)  # due work fires once the clock is past its time: a second after
 WORKER = Principal(0, "scenario-worker", frozenset({"worker", "admin"}), frozenset())
 MAX_AUTO_ANSWERS = 100  # a loop answering mocked external tasks forever stops here
 
