@@ -7,12 +7,15 @@ task of its source (the nearest ancestor in the task tree that is a BPMN element
 """
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from lxml import etree
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.specs.Join import Join
 from SpiffWorkflow.util.task import TaskState
 
 from .task_tree import all_tasks
@@ -21,6 +24,9 @@ from .xml_safety import parse_untrusted
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 # Tags that are flow nodes besides the ones ending in Task, Event or Gateway.
 _NODES = {"task", "subProcess", "callActivity", "transaction"}
+SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+# ``name =`` at the start of a script line: the variables a script sets.
+_ASSIGNED = re.compile(r"^\s*([A-Za-z_]\w*)\s*(?:\[[^\]]*\]\s*)?=(?!=)", re.MULTILINE)
 # A token reached the task: done, or standing there now.
 REACHED = (TaskState.COMPLETED | TaskState.READY | TaskState.WAITING | TaskState.STARTED
            | TaskState.ERROR)
@@ -39,6 +45,15 @@ class ModelGraph:
 
     elements: dict[str, tuple[str, str]] = field(default_factory=dict)
     flows: dict[str, Flow] = field(default_factory=dict)
+    # variable -> the elements that set it (scripts, forms, multi-instance outputs, results)
+    writers: dict[str, set[str]] = field(default_factory=dict)
+    # multi-instance elements that collect no output (their instances' data is dropped)
+    collects_nothing: set[str] = field(default_factory=set)
+
+    def label(self, ident: str) -> str:
+        """``rate_each (Rate the item)``: how a report names an element."""
+        name = self.elements.get(ident, ("", ""))[1]
+        return f"{ident} ({name})" if name else ident
 
     def end_events(self) -> set[str]:
         return {i for i, (tag, _) in self.elements.items() if tag == "endEvent"}
@@ -75,7 +90,39 @@ def read_graph(files: Mapping[str, bytes]) -> ModelGraph:
                                           node.get("targetRef", ""))
             elif _is_node(tag):
                 graph.elements[ident] = (tag, node.get("name") or "")
+                _read_writes(graph, ident, node, files)
     return graph
+
+
+def _read_writes(graph: ModelGraph, ident: str, node: Any, files: Mapping[str, bytes]) -> None:
+    """Which variables the element sets, so a missing one can be traced to its element."""
+    names: set[str] = set()
+    for script in node.iter(f"{{{BPMN_NS}}}script", f"{{{SPIFF_NS}}}preScript",
+                            f"{{{SPIFF_NS}}}postScript"):
+        names |= set(_ASSIGNED.findall(script.text or ""))
+    for operator in node.iter(f"{{{SPIFF_NS}}}serviceTaskOperator"):
+        names.add(operator.get("resultVariable") or "")
+    loop = node.find(f"{{{BPMN_NS}}}multiInstanceLoopCharacteristics")
+    if loop is not None:
+        output = loop.find(f"{{{BPMN_NS}}}loopDataOutputRef")
+        if output is None or not (output.text or "").strip():
+            graph.collects_nothing.add(ident)
+        else:
+            names.add(output.text.strip())
+    for prop in node.iter(f"{{{SPIFF_NS}}}property"):
+        if prop.get("name") == "formJsonSchemaFilename":
+            names |= _form_fields(files, prop.get("value") or "")
+    for name in names - {""}:
+        graph.writers.setdefault(name, set()).add(ident)
+
+
+def _form_fields(files: Mapping[str, bytes], form: str) -> set[str]:
+    data = next((v for k, v in files.items() if k.rsplit("/", 1)[-1] == form), None)
+    try:
+        schema = json.loads(data) if data else {}
+    except ValueError:
+        return set()
+    return set(schema.get("properties") or {}) if isinstance(schema, dict) else set()
 
 
 def _bpmn_id(task: Any) -> str | None:
@@ -89,18 +136,28 @@ def path_taken(wf: BpmnWorkflow) -> list[str]:
 
 
 def visited(wf: BpmnWorkflow, graph: ModelGraph) -> tuple[set[str], set[str]]:
-    """(element ids reached, sequence flow ids taken) so far."""
+    """(element ids reached, sequence flow ids taken) so far. The source of a reached task was
+    reached too, whatever its state now: a non-interrupting timer that fired is cancelled with
+    its activity, yet its token went on. Likewise every branch that reached a join."""
     elements, flows = set(), set()
     for task in all_tasks(wf):
         ident = _bpmn_id(task)
-        if not ident or not task.state & REACHED:
+        if not ident or not (task.state & REACHED or _joined(task)):
             continue
         elements.add(ident)
         source = _source_of(task)
         flow = graph.flow_between(source, ident) if source else None
         if flow:
             flows.add(flow)
+            elements.add(source)
     return elements, flows
+
+
+def _joined(task: Any) -> bool:
+    """A branch's token that arrived at a parallel or inclusive join: the join goes on in the
+    task of one branch and cancels the others' (their sources completed)."""
+    return (isinstance(task.task_spec, Join) and task.state == TaskState.CANCELLED
+            and task.parent is not None and task.parent.state == TaskState.COMPLETED)
 
 
 def _source_of(task: Any) -> str | None:

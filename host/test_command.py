@@ -33,6 +33,8 @@ def failure_text(result: Result) -> str:
         lines.append(f"      {m.what}:")
         lines.append(f"        expected: {_plain(m.expected)}")
         lines.append(f"        got:      {_plain(m.got)}")
+        if m.where:
+            lines.append(f"        where:    {m.where}")
     if result.path:
         lines.append(f"      path so far: {' > '.join(result.path)}")
     return "\n".join(lines)

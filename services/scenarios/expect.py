@@ -25,11 +25,15 @@ SLA_FIELDS = {"element": "element", "policy": "policy", "state": "sla_state", "d
               "status": "status", "kind": "kind", "level": "escalation_level"}
 
 
+MISSING = "(missing)"
+
+
 @dataclass(frozen=True)
 class Mismatch:
     what: str
     expected: Any
     got: Any
+    where: str = ""  # the element at fault, when it can be told (services.scenarios.hints)
 
 
 def compare(expected: dict[str, Any], state: ScenarioState, zone: ZoneInfo) -> list[Mismatch]:
@@ -67,7 +71,7 @@ def _subset(where: str, want: Any, got: Any) -> list[Mismatch]:
         out = []
         for key, value in want.items():
             if key not in got:
-                out.append(Mismatch(f"{where}.{key}", value, "(missing)"))
+                out.append(Mismatch(f"{where}.{key}", value, MISSING))
             else:
                 out += _subset(f"{where}.{key}", value, got[key])
         return out

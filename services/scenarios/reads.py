@@ -57,6 +57,15 @@ def open_external_tasks(fd: Flowdesk) -> list[dict[str, Any]]:
             .where(EXTERNAL.c.state == "open").order_by(EXTERNAL.c.id)).mappings()]
 
 
+def instance_ids(fd: Flowdesk, process_key: str | None = None) -> list[int]:
+    """Every case in the store (of ``process_key``), oldest first."""
+    query = select(INSTANCES.c.id).order_by(INSTANCES.c.id)
+    if process_key is not None:
+        query = query.where(INSTANCES.c.process_key == process_key)
+    with fd.uow(read_only=True) as uow:
+        return list(uow.scalars(query))
+
+
 def instance(fd: Flowdesk, instance_id: int) -> dict[str, Any]:
     """The head row with its variables and engine state (parsed definition included)."""
     with fd.uow(read_only=True) as uow:

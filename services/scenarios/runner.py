@@ -113,11 +113,12 @@ class Runner:
             result.step = None
         except StepFailed as exc:
             result.error = str(exc)
+        except Exception as exc:  # noqa: BLE001 - one broken scenario must not end the run
+            result.error = f"{type(exc).__name__}: {exc}"
         finally:
-            if session.instance_id is not None:
-                state = session.state()
-                result.elements, result.flows, result.path = (state.elements, state.flows,
-                                                              state.path)
+            state = session.state()
+            result.elements, result.flows, result.path = (state.elements, state.flows,
+                                                          state.path)
 
     def _flowdesk(self, url: str, clock: FakeClock) -> Flowdesk:
         fd = Flowdesk(self.settings(url), clock=clock)

@@ -3,14 +3,16 @@
 ``start`` creates the case at the scenario's time, ``step`` does one step of the file (complete
 a task, a message or signal, answer an external task, advance the clock, check expectations),
 ``advance`` moves the clock and fires what fell due on the way, each at its own time, and
-``state`` is everything a designer looks at. The designer's dry run drives the same object.
+``state`` is everything a designer looks at. A start may also be left to the process's own
+timer start event (``scheduled: true``): the case the schedule starts becomes the scenario's
+case (the newest one, when it starts several). Coverage counts every case of the run. The designer's dry run drives the same object.
 Every action goes through the services the API uses (forms are validated as the API does);
 mocked external tasks are answered as soon as they open.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -21,7 +23,7 @@ from engine.clock import FakeClock
 from engine.durations import parse as parse_duration
 from engine.errors import EngineError
 from engine.model_graph import ModelGraph, path_taken, visited
-from services import customers, due_runner, event_delivery, external_tasks
+from services import customers, due_runner, due_work, event_delivery, external_tasks
 from services import tasks as task_service
 from services.context import Flowdesk
 from services.errors import ServiceError
@@ -29,6 +31,7 @@ from services.instances import start_instance
 from services.principal import Principal
 from services.scenarios import reads
 from services.scenarios.expect import Mismatch, compare
+from services.scenarios.hints import explain
 from services.scenarios.spec import Step
 from store.tables import DueWork
 
@@ -36,6 +39,9 @@ DUE = DueWork.__table__
 TICK = timedelta(seconds=1)  # due work fires once the clock is past its time: a second after
 WORKER = Principal(0, "scenario-worker", frozenset({"worker", "admin"}), frozenset())
 MAX_AUTO_ANSWERS = 100  # a loop answering mocked external tasks forever stops here
+
+
+NOT_STARTED = "not_started"  # a scheduled scenario whose timer start event has not fired yet
 
 
 class StepFailed(Exception):
@@ -66,20 +72,28 @@ class ScenarioSession:
         self.external_mocks: dict[str, Any] = dict((mocks or {}).get("external") or {})
         self.zone = ZoneInfo(fd.settings.timezone)
         self.instance_id: int | None = None
+        self.scheduled = False  # the case is the one the process's timer start event starts
 
     # -- the four verbs ----------------------------------------------------------------------
     def start(self, spec: dict[str, Any]) -> ScenarioState:
         """Start the case: ``at`` (+ ``timezone``), ``variables``/``form`` (the start form,
-        checked as the API checks it), ``customer`` (a new customer record), ``business_key``,
-        ``user``/``group`` (who starts it; default an admin, so the start rule is not tested)."""
+        checked as the API checks it), ``customer`` (a new customer record, the case's),
+        ``customers`` (more records, for start-data providers that select them), ``business_key``,
+        ``user``/``group`` (who starts it; default an admin, so the start rule is not tested);
+        or ``scheduled: true``: nothing starts now, the timer start event will."""
         self.zone = ZoneInfo(spec.get("timezone") or self.fd.settings.timezone)
         if spec.get("at"):
             self.clock.set(self.when(spec["at"]))
+        with self.fd.uow() as uow:  # the schedule counts from the scenario's time
+            due_work.rearm_starts(uow, self.clock.now())
+        for record in spec.get("customers") or []:
+            self._new_customer(record)
+        if spec.get("scheduled"):
+            self.scheduled = True
+            self._settle()
+            return self.state()
         variables = {**(spec.get("variables") or {}), **(spec.get("form") or {})}
-        customer_id = None
-        if spec.get("customer"):
-            customer_id = customers.create(self.fd, self._person("scenario", admin=True),
-                                           dict(spec["customer"]))["id"]
+        customer_id = self._new_customer(spec["customer"]) if spec.get("customer") else None
         user = self._starter(spec)
         started = self._do(lambda: start_instance(
             self.fd, user, spec.get("process") or self.process_key,
@@ -92,7 +106,9 @@ class ScenarioSession:
     def step(self, step: Step) -> list[Mismatch]:
         """Do one step; an ``expect`` step answers its mismatches (none: it held)."""
         if step.kind == "expect":
-            return compare(step.args["expect"] or {}, self.state(), self.zone)
+            state = self.state()
+            return explain(compare(step.args["expect"] or {}, state, self.zone), self.graph,
+                           state)
         if step.kind == "advance":
             self.advance(step.args["advance"])
         elif step.kind == "complete":
@@ -126,19 +142,34 @@ class ScenarioSession:
         return self.clock.now()
 
     def state(self) -> ScenarioState:
-        if self.instance_id is None:
-            raise StepFailed("the scenario has not started a case yet")
-        head = reads.instance(self.fd, self.instance_id)
-        wf = head["workflow"]
-        path = path_taken(wf)
-        elements, flows = visited(wf, self.graph)
+        """The scenario's case; before a scheduled start has fired, ``status`` is
+        ``not_started`` (what is open in the store is still shown)."""
+        self._adopt()
+        elements: set[str] = set()
+        flows: set[str] = set()
+        main: dict[str, Any] = {"status": NOT_STARTED, "variables": {}}
+        path: list[str] = []
+        for ident in reads.instance_ids(self.fd):
+            head = reads.instance(self.fd, ident)
+            reached, taken = visited(head["workflow"], self.graph)
+            elements |= reached
+            flows |= taken
+            if ident == self.instance_id:
+                main, path = head, path_taken(head["workflow"])
         ends = self.graph.end_events()
         return ScenarioState(
-            now=self.clock.now(), status=head["status"], variables=head["variables"] or {},
+            now=self.clock.now(), status=main["status"], variables=main["variables"] or {},
             path=path, tasks=reads.open_tasks(self.fd), sla=reads.sla_clocks(self.fd),
-            incidents=reads.incidents(self.fd, self.instance_id),
+            incidents=(reads.incidents(self.fd, self.instance_id)
+                       if self.instance_id is not None else []),
             external_tasks=reads.open_external_tasks(self.fd),
             ends=[p for p in path if p in ends], elements=elements, flows=flows)
+
+    def _adopt(self) -> None:
+        """A scheduled scenario follows the newest case its process's schedule started."""
+        if self.scheduled:
+            started = reads.instance_ids(self.fd, self.process_key)
+            self.instance_id = started[-1] if started else None
 
     # -- steps ---------------------------------------------------------------------------------
     def complete(self, args: dict[str, Any]) -> None:
@@ -174,7 +205,7 @@ class ScenarioSession:
                     if ref in (t["bpmn_id"], t["topic"])), None)
         if row is None:
             raise StepFailed(f"no open external task of {ref!r}; open: "
-                             f"{[t['bpmn_id'] for t in reads.open_external_tasks(self.fd)]}")
+                             f"{self._labels(t['bpmn_id'] for t in reads.open_external_tasks(self.fd))}")
         worker = f"scenario-{row['id']}"
         self._do(lambda: external_tasks.fetch_and_lock(
             self.fd, WORKER, worker, [{"name": row["topic"], "lock_duration": 60_000}],
@@ -212,6 +243,18 @@ class ScenarioSession:
         raise StepFailed(f"advance: unknown {how!r} (a duration, to, to_next_opening, "
                          "to_next_due)")
 
+    def _labels(self, idents: Any) -> str:
+        """Elements by id and name, for a failure: ``pack (Pack the order), …`` or none."""
+        return ", ".join(self.graph.label(i) for i in idents) or "none"
+
+    def _new_customer(self, record: dict[str, Any]) -> int:
+        """A customer record as the customer API stores it (its birthday a date)."""
+        values = dict(record)
+        if isinstance(values.get("birthday"), str):
+            values["birthday"] = date.fromisoformat(values["birthday"])
+        return int(self._do(lambda: customers.create(
+            self.fd, self._person("scenario", admin=True), values))["id"])
+
     def _next_opening(self, name: str, now: datetime) -> datetime:
         with self.fd.uow(read_only=True) as uow:
             calendar = self.fd.sla.calendar_named(uow, name)
@@ -248,7 +291,7 @@ class ScenarioSession:
         matching = [t for t in tasks if ref in (t["bpmn_id"], t["name"])]
         if not matching:
             raise StepFailed(f"no open task {ref!r}; open: "
-                             f"{[t['bpmn_id'] for t in tasks] or 'none'}")
+                             f"{self._labels(t['bpmn_id'] for t in tasks)}")
         return matching[0]
 
     def _completer(self, task: dict[str, Any], args: dict[str, Any]) -> Principal:

@@ -94,11 +94,12 @@ def _mapping(file: Path, raw: dict, key: str) -> dict[str, Any]:
 
 
 def _step(file: Path, number: int, raw: Any) -> Step:
-    kinds = [k for k in (raw if isinstance(raw, dict) else {}) if k in STEP_KINDS]
-    if len(kinds) != 1:
-        raise ScenarioFileError(f"{file}: step {number} needs exactly one of "
+    """A step's kind is its first key (an external task's answer may carry a ``message``)."""
+    first = next(iter(raw), None) if isinstance(raw, dict) else None
+    if first not in STEP_KINDS:
+        raise ScenarioFileError(f"{file}: step {number} starts with one of "
                                 f"{', '.join(STEP_KINDS)}; got {raw!r}")
-    return Step(number, kinds[0], dict(raw))
+    return Step(number, str(first), dict(raw))
 
 
 def _script_test(file: Path, raw: Any) -> ScriptTest:
