@@ -5,8 +5,8 @@ a task, a message or signal, answer an external task, advance the clock, check e
 ``advance`` moves the clock and fires what fell due on the way, each at its own time, and
 ``state`` is everything a designer looks at. A start may also be left to the process's own
 timer start event (``scheduled: true``): the case the schedule starts becomes the scenario's
-case (the newest one, when it starts several). Coverage counts every case of the run. The designer's dry run drives the same object.
-Every action goes through the services the API uses (forms are validated as the API does);
+case (the newest one, when it starts several). Coverage counts every case of the run.
+The designer's dry run drives the same object. Every action goes through the services the API uses (forms are validated as the API does);
 mocked external tasks are answered as soon as they open.
 """
 from __future__ import annotations
@@ -201,11 +201,11 @@ class ScenarioSession:
     def answer_external(self, ref: str, answer: dict[str, Any]) -> None:
         """Answer the open external task of element (or topic) ``ref``: ``variables``, or a
         BPMN ``error`` (code) with ``message``."""
-        row = next((t for t in reads.open_external_tasks(self.fd)
-                    if ref in (t["bpmn_id"], t["topic"])), None)
+        open_now = reads.open_external_tasks(self.fd)
+        row = next((t for t in open_now if ref in (t["bpmn_id"], t["topic"])), None)
         if row is None:
             raise StepFailed(f"no open external task of {ref!r}; open: "
-                             f"{self._labels(t['bpmn_id'] for t in reads.open_external_tasks(self.fd))}")
+                             f"{self._labels(t['bpmn_id'] for t in open_now)}")
         worker = f"scenario-{row['id']}"
         self._do(lambda: external_tasks.fetch_and_lock(
             self.fd, WORKER, worker, [{"name": row["topic"], "lock_duration": 60_000}],
