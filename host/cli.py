@@ -1,4 +1,4 @@
-"""The ``flowdesk`` command: serve, worker, deploy, users, tokens, db upgrade, demo-users,
+"""The ``flowdesk`` command: serve, worker, deploy, test, users, tokens, db upgrade, demo-users,
 retention."""
 from __future__ import annotations
 
@@ -318,6 +318,22 @@ def worker(interval: float | None) -> None:
     stop.wait()
     connectors.stop()
     ticker.stop()
+
+
+@main.command("test")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--junit", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the results as JUnit XML to this file.")
+@click.option("--coverage", "show_coverage", is_flag=True,
+              help="Print per process the flows and elements the scenarios reached.")
+@click.option("--coverage-json", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write the coverage per process as JSON to this file.")
+def test(paths: tuple[Path, ...], junit: Path | None, show_coverage: bool,
+         coverage_json: Path | None) -> None:
+    """Run the scenario tests (processes/<name>/tests/*.yaml) in PATHS (default processes/)
+    on throwaway stores with a virtual clock; exit 1 if any fails."""
+    from host.test_command import run
+    sys.exit(run(list(paths), junit, show_coverage, coverage_json))
 
 
 if __name__ == "__main__":

@@ -40,6 +40,9 @@ FAST_SQL_TESTS=(tests/integration/test_fast_sql.py tests/integration/test_hot_pa
                 tests/integration/test_complaint_api.py tests/integration/test_external_tasks_api.py
                 tests/integration/test_revocation.py tests/integration/test_session_api.py)
 if [ "$#" -eq 0 ]; then
+    # The shipped processes' scenario tests (processes/*/tests/*.yaml), with their coverage.
+    log "running flowdesk test processes/"
+    "$VENV/bin/flowdesk" test processes/ --coverage || status=$?
     log "running the fast-statement paths' tests again on PostgreSQL with FLOWDESK_FAST_SQL=0"
     FLOWDESK_FAST_SQL=0 "$VENV/bin/python" -m pytest -q "${FAST_SQL_TESTS[@]}" -k "not sqlite" \
         || status=$?

@@ -24,6 +24,7 @@ from store.uow import UnitOfWork
 
 DEPLOYABLE = (*BPMN_SUFFIXES, ".dmn", ".json")
 SLA_FILE = "sla.json"  # seeds calendars and SLA policies; not part of the definition
+TESTS_FOLDER = "tests"  # a process folder's scenario tests; not part of the definition
 
 
 def _decode(files: dict[str, bytes]) -> dict[str, str]:
@@ -127,6 +128,14 @@ def _bundle_name(file: Path) -> str:
     return f"i18n.{file.name}" if file.parent.name == "i18n" else file.name
 
 
+def bundle_files(folder: Path) -> dict[str, bytes]:
+    """A process folder's deployable files under their bundle names; its ``sla.json`` (seeded
+    apart) and its ``tests/`` folder (scenario files, ``flowdesk test``) are not the model."""
+    return {_bundle_name(f): f.read_bytes() for f in sorted(folder.rglob("*"))
+            if f.is_file() and f.name.lower().endswith(DEPLOYABLE) and f.name != SLA_FILE
+            and TESTS_FOLDER not in f.relative_to(folder).parts[:-1]}
+
+
 def deploy_path(fd: Flowdesk, path: Path, actor: str,
                 process_group: str | None = None) -> list[tuple[Row, bool]]:
     """A folder of process folders, one process folder, or a single file, deployed by the
@@ -139,10 +148,7 @@ def deploy_path(fd: Flowdesk, path: Path, actor: str,
         bundles = [path]
     results = []
     for folder in bundles:
-        files = {_bundle_name(f): f.read_bytes() for f in sorted(folder.rglob("*"))
-                 if f.is_file() and f.name.lower().endswith(DEPLOYABLE)
-                 and f.name != SLA_FILE}
-        results.append(deploy(fd, files, by, None, process_group))
+        results.append(deploy(fd, bundle_files(folder), by, None, process_group))
         if (folder / SLA_FILE).is_file():
             seed_sla(fd, folder / SLA_FILE, actor)
     return results

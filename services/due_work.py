@@ -87,6 +87,20 @@ def arm_start(uow: UnitOfWork, definition_id: int, schedule: StartSchedule,
     return at
 
 
+def rearm_starts(uow: UnitOfWork, now: datetime) -> None:
+    """Move every pending scheduled start to its first occurrence after ``now``: a clock set
+    back or forward by hand (a scenario's start time) neither fires a start from the old time
+    nor skips the next one."""
+    rows = uow.execute(select(due.c.id, due.c.ref, due.c.payload).where(
+        due.c.kind == "start", due.c.state == "pending")).mappings().all()
+    for row in rows:
+        payload = row["payload"]
+        at = StartSchedule(row["ref"], payload["kind"], payload["value"]).next_start(
+            datetime.fromisoformat(payload["anchor"]), now)
+        uow.execute(due.update().where(due.c.id == row["id"]).values(
+            due_at=at, state="pending" if at is not None else "cancelled"))
+
+
 def cancel_starts_of_key(uow: UnitOfWork, definition_ids: list[int]) -> None:
     """A newer version took over a key's schedule: older versions start nothing more."""
     if definition_ids:
