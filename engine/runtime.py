@@ -18,7 +18,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
 
-from . import conditions, event_subprocesses, events, host_actions, spiff_patches
+from . import conditions, event_subprocesses, events, host_actions, migration, spiff_patches
 from .clock import Clock, SystemClock
 from .errors import ErrorNotCaught, EventNotCaught, TaskNotFound, TaskNotReady, TaskTreeTooDeep
 from .external_tasks import catching_boundary, is_open_external
@@ -206,6 +206,17 @@ class Runtime:
         conditional events see the change."""
         assign_variables(wf, variables)
         return self._advance(wf, definition, action=None)
+
+    def migrate(self, source: ParsedDefinition, target: ParsedDefinition, wf: BpmnWorkflow,
+                mapping: dict[str, str | None],
+                variables: dict[str, Any] | None = None) -> StepResult:
+        """Move the instance to another version of its process under ``mapping``
+        (``engine.migration``; raises MigrationRefused, changing nothing), give it
+        ``variables``, and run it to its next wait on the new model."""
+        migration.migrate(wf, source, target, mapping)
+        if variables:
+            assign_variables(wf, variables)
+        return self._advance(wf, target, action=None)
 
     def cancel(self, wf: BpmnWorkflow) -> StepResult:
         wf.cancel()
