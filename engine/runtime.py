@@ -212,8 +212,14 @@ class Runtime:
                 variables: dict[str, Any] | None = None) -> StepResult:
         """Move the instance to another version of its process under ``mapping``
         (``engine.migration``; raises MigrationRefused, changing nothing), give it
-        ``variables``, and run it to its next wait on the new model."""
-        migration.migrate(wf, source, target, mapping)
+        ``variables``, and run it to its next wait on the new model. The move itself runs on
+        the injected clock too: SpiffWorkflow re-arms the waiting timers while it resets them,
+        and they must be due from the migration's time, not the machine's."""
+        token = spiff_patches.use_clock(self.clock)
+        try:
+            migration.migrate(wf, source, target, mapping)
+        finally:
+            spiff_patches.reset_clock(token)
         if variables:
             assign_variables(wf, variables)
         return self._advance(wf, target, action=None)
