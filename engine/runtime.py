@@ -18,7 +18,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
 from SpiffWorkflow.util.task import TaskState
 
-from . import (conditions, event_subprocesses, events, host_actions, modification,
+from . import (conditions, event_subprocesses, events, host_actions, migration, modification,
                spiff_patches)
 from .clock import Clock, SystemClock
 from .errors import ErrorNotCaught, EventNotCaught, TaskNotFound, TaskNotReady, TaskTreeTooDeep
@@ -214,6 +214,23 @@ class Runtime:
         before or after one), then run to the next wait. Refused before any change."""
         modification.modify(wf, definition.subprocess_specs, operations, variables)
         return self._advance(wf, definition, action=None)
+
+    def migrate(self, source: ParsedDefinition, target: ParsedDefinition, wf: BpmnWorkflow,
+                mapping: dict[str, str | None],
+                variables: dict[str, Any] | None = None) -> StepResult:
+        """Move the instance to another version of its process under ``mapping``
+        (``engine.migration``; raises MigrationRefused, changing nothing), give it
+        ``variables``, and run it to its next wait on the new model. The move itself runs on
+        the injected clock too: SpiffWorkflow re-arms the waiting timers while it resets them,
+        and they must be due from the migration's time, not the machine's."""
+        token = spiff_patches.use_clock(self.clock)
+        try:
+            migration.migrate(wf, source, target, mapping)
+        finally:
+            spiff_patches.reset_clock(token)
+        if variables:
+            assign_variables(wf, variables)
+        return self._advance(wf, target, action=None)
 
     def cancel(self, wf: BpmnWorkflow) -> StepResult:
         wf.cancel()

@@ -62,6 +62,11 @@ class StateSerializer:
         self.version: str = self._serializer.VERSION
 
     @property
+    def registry(self) -> Any:
+        """Spiff's converter registry (``engine.migration`` compares specs with it)."""
+        return self._serializer.registry
+
+    @property
     def spiff_version(self) -> str:
         return SPIFF_VERSION
 

@@ -21,7 +21,7 @@ from datetime import datetime
 
 from sqlalchemy import RowMapping, bindparam, select
 
-from services import audit, due_work, event_delivery, metrics, timers
+from services import audit, due_work, event_delivery, metrics, migrations, timers
 from services.context import Flowdesk
 from services.instance_errors import stop_in_error
 from services.sla import escalations
@@ -36,7 +36,8 @@ Handler = Callable[[UnitOfWork, Flowdesk, RowMapping, datetime, str], Fired]
 HANDLERS: dict[str, Handler] = {"timer": timers.fire_timer, "start": timers.fire_start,
                                 "sla": escalations.fire_sla,
                                 "throw": event_delivery.fire_throw,
-                                "deliver": event_delivery.fire_delivery}
+                                "deliver": event_delivery.fire_delivery,
+                                migrations.DUE_KIND: migrations.fire_migration}
 
 CLAIM = (select(due).where(due.c.state == "pending", due.c.due_at < bindparam("now"))
          .order_by(due.c.due_at, due.c.id).limit(bindparam("limit"))

@@ -5,7 +5,8 @@ without the ``admin`` role gets a 403 page. The page is server-rendered with the
 token (``<meta name="csrf-token">``); ``static/admin.js`` and ``static/admin_cases.js`` do the
 rest through the API (calendars, SLA policies, armed timers and SLA clocks, SLA breaches, the
 cases with cancel and retry, cases in error); ``static/admin_access.js`` the users (disable,
-enable) and bearer tokens (issue, revoke).
+enable) and bearer tokens (issue, revoke); ``static/admin_migrations.js`` 版本迁移 (plan,
+dry run and batches of ``/api/v1/migrations``).
 
 Registering it is all it takes: ``app.register_blueprint(web.admin.blueprint)``. It shares the
 ``web`` blueprint's templates folder and ``/ui/static`` files, and borrows its language pick,
@@ -23,7 +24,7 @@ from . import i18n, views
 blueprint = views.page_blueprint("admin_pages", __name__)
 
 SECTIONS = ("calendars", "policies", "due", "breaches", "instances", "incidents", "users",
-            "groups", "notifications", "retention", "tokens")
+            "groups", "notifications", "retention", "migrations", "tokens")
 
 
 @blueprint.get("/admin")

@@ -60,6 +60,16 @@ TEXTS: dict[str, str] = {
     "instance.not_in_error": "Instance {instance} is {status}, not in error.",
     "instance.variables_ended": "Instance {instance} is {status}: its variables can no longer "
                                 "change.",
+    # migrations (services/migrations.py)
+    "migration.same_version": "The target is the same version ({version}) as the source: pick another version.",
+    "migration.unknown_target": "The mapping names elements the target version does not have (for {elements}).",
+    "migration.no_instances": "No running instance of version {version} matches: nothing to migrate.",
+    "migration.not_found": "There is no migration batch {batch}.",
+    "migration.not_source_version": "Instance {instance} is not on version {version} of the process (any more).",
+    "migration.instance_not_running": "Instance {instance} is {status}: only running instances are migrated.",
+    "migration.active_unmapped": "Instance {instance} is waiting at '{element}', which has no target in the mapping: map it to an element of the target version.",
+    "migration.subprocess_active": "Instance {instance} is inside a subprocess or call activity; moving those is not supported.",
+    "migration.engine_failed": "Instance {instance} could not run on the target version: {message}",
     "instance.variables_in_error": "Instance {instance} is in error: retry it with the corrected "
                                    "variables instead.",
     "instance.changed": "Instance {instance} was changed by someone else; reload and retry.",
@@ -181,6 +191,8 @@ TEXTS: dict[str, str] = {
     "field.one_of": "must be one of {allowed}",
     "field.email": "not an e-mail address",
     "field.url": "not an http(s) URL",
+    "field.migration_same_version": "the target must be another version than the source",
+    "field.migration_unknown_target": "the target version has no element {target}",
     "field.unknown_group": "unknown group",
     "field.unknown_calendar": "no business calendar of that name",
     # retention
