@@ -50,11 +50,11 @@ def protected_blueprint(name: str, url_prefix: str, description: str) -> Bluepri
 
 
 def register(api) -> None:  # type: ignore[no-untyped-def]
-    from api.routes import (access, admin, cases, customers, definitions, events, external_tasks,
-                            instances, lookup, my_process_groups, notification_templates,
-                            notifications, process_groups, reports, secrets, session, startable,
-                            tasks)
+    from api.routes import (access, admin, cases, customers, definitions, dry_runs, events,
+                            external_tasks, instances, lookup, my_process_groups,
+                            notification_templates, notifications, process_groups, reports,
+                            secrets, session, startable, tasks)
     for module in (session, definitions, instances, tasks, events, external_tasks, customers,
                    lookup, cases, reports, admin, access, secrets, process_groups,
-                   my_process_groups, startable, notification_templates, notifications):
+                   my_process_groups, startable, notification_templates, notifications, dry_runs):
         api.register_blueprint(module.blp)
