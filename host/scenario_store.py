@@ -1,64 +1,11 @@
-"""Throwaway stores for ``flowdesk test``: a migrated SQLite schema made once per run, and a
-fresh copy of it for every scenario, so no scenario sees another's instances or messages.
-
-The databases live in a temporary folder on ``/dev/shm`` when the machine has one (memory, not
-disk) and are deleted with it. Copying a migrated file is a few milliseconds, where running the
-migrations again would be most of a second per scenario. Only the host runs migrations.
-"""
+"""The host's throwaway stores (``store.throwaway``), migrated by the host's Alembic run:
+``flowdesk test`` and the server's dry runs use them."""
 from __future__ import annotations
 
-import shutil
-import tempfile
-from collections.abc import Callable
-from itertools import count
-from pathlib import Path
-
 from host.migrate import upgrade
+from store.throwaway import ThrowawayStores as _Stores
 
 
-class ThrowawayStores:
-    """Hands out database URLs of fresh, migrated, empty SQLite stores; ``close()`` deletes
-    them all."""
-
+class ThrowawayStores(_Stores):
     def __init__(self) -> None:
-        memory = Path("/dev/shm")
-        self.folder = Path(tempfile.mkdtemp(prefix="flowdesk-test-",
-                                            dir=memory if memory.is_dir() else None))
-        self._template: Path | None = None
-        self._numbers = count(1)
-        self._prepared: dict[str, Path] = {}
-
-    def _migrated(self) -> Path:
-        if self._template is None:
-            self._template = self.folder / "template.db"
-            upgrade(f"sqlite:///{self._template}")
-        return self._template
-
-    def new(self) -> str:
-        """The URL of a new store: a copy of the migrated template."""
-        return self._copy(self._migrated())
-
-    def fresh(self, key: str, prepare: Callable[[str], None]) -> str:
-        """A new store with ``key``'s content: the first time, a new store that ``prepare``
-        fills (deploys a bundle) and that is kept as ``key``'s template; then copies of it."""
-        template = self._prepared.get(key)
-        if template is None:
-            url = self.new()
-            prepare(url)
-            template = self._prepared[key] = Path(url.removeprefix("sqlite:///"))
-        return self._copy(template)
-
-    def _copy(self, template: Path) -> str:
-        path = self.folder / f"store-{next(self._numbers)}.db"
-        shutil.copyfile(template, path)
-        return f"sqlite:///{path}"
-
-    def discard(self, url: str) -> None:
-        """Delete one store's files once its scenario is done (they add up over a run)."""
-        path = Path(url.removeprefix("sqlite:///"))
-        for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
-            leftover.unlink(missing_ok=True)
-
-    def close(self) -> None:
-        shutil.rmtree(self.folder, ignore_errors=True)
-
+        super().__init__(upgrade)

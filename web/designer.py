@@ -3,7 +3,8 @@
 ``GET /designer`` lists every process definition with its versions and how many running
 instances use each; ``GET /designer/<key>`` opens the latest version in the bpmn-js modeler
 (the ``static/vendor/flowdesk-modeler`` bundle: bpmn-js with its properties panel) and deploys
-the edited model as a new version; ``?new=1`` starts a process that has no version yet.
+the edited model as a new version, or dry-runs the draft (``static/designer_dry_run.js``,
+``/api/v1/dry-runs``); ``?new=1`` starts a process that has no version yet.
 Both need the role designer or admin; without a session they send the browser to /login.
 
 Like the inbox, the pages are server-rendered shells: the data comes from /api/v1 through
@@ -49,6 +50,9 @@ def designer_modeler(key: str):  # type: ignore[no-untyped-def]
         return answer
     if not KEY_PATTERN.match(key):
         return redirect(url_for("designer_pages.designer_list"))
+    # the dry run's forms are forms.js's, with its words (js.form.*)
+    form_words = {k: v for k, v in i18n.js_messages(g.lang).items() if k.startswith("form.")}
     return render_template("web/designer_modeler.html", user=user, key=key,
                            csrf_token=api_auth.csrf_token(),
-                           js_messages=i18n.js_messages(g.lang, "designer.js."))
+                           js_messages={**form_words,
+                                        **i18n.js_messages(g.lang, "designer.js.")})

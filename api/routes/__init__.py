@@ -50,12 +50,12 @@ def protected_blueprint(name: str, url_prefix: str, description: str) -> Bluepri
 
 
 def register(api) -> None:  # type: ignore[no-untyped-def]
-    from api.routes import (access, admin, cases, customers, definitions, events, external_tasks,
-                            instances, lookup, migrations, my_process_groups,
+    from api.routes import (access, admin, cases, customers, definitions, dry_runs, events,
+                            external_tasks, instances, lookup, migrations, my_process_groups,
                             notification_templates, notifications, process_groups, reports,
                             retention, secrets, session, startable, tasks)
     for module in (session, definitions, instances, tasks, events, external_tasks, customers,
                    lookup, cases, reports, admin, access, secrets, process_groups,
                    my_process_groups, startable, notification_templates, notifications,
-                   retention, migrations):
+                   retention, migrations, dry_runs):
         api.register_blueprint(module.blp)

@@ -4,6 +4,15 @@
 from __future__ import annotations
 
 TEXTS: dict[str, str] = {
+    # dry runs in the designer
+    "dry_run.not_found": "There is no dry run {run} (it may have been cleared after being idle).",
+    "dry_run.too_many": "This server already holds {limit} dry runs; end one and try again.",
+    "dry_run.busy": "Dry run {run} is still doing its previous step; try again shortly.",
+    "dry_run.started": "The dry run has already started.",
+    "dry_run.not_started": "The dry run has not started a case yet.",
+    "dry_run.step_kind": "A step is exactly one of: {kinds}.",
+    "dry_run.step_failed": "The step could not be done: {problem}",
+    "dry_run.unavailable": "This server offers no dry runs.",
     # tasks
     "task.not_found": "No task {task}.",
     "task.not_in_group": "Task {task} belongs to the group '{group}', which '{user}' is not in.",

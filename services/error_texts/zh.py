@@ -2,6 +2,15 @@
 from __future__ import annotations
 
 TEXTS: dict[str, str] = {
+    # dry runs in the designer
+    "dry_run.not_found": "没有编号为 {run} 的试运行（可能已闲置过久被清除）。",
+    "dry_run.too_many": "本服务器上同时进行的试运行已达 {limit} 个；请先结束一个再试。",
+    "dry_run.busy": "试运行 {run} 正在执行上一步，请稍后再试。",
+    "dry_run.started": "试运行已经启动过了。",
+    "dry_run.not_started": "试运行还没有启动案件。",
+    "dry_run.step_kind": "每一步只能是以下之一：{kinds}。",
+    "dry_run.step_failed": "这一步无法执行：{problem}",
+    "dry_run.unavailable": "此服务器没有提供试运行。",
     # tasks
     "task.not_found": "没有编号为 {task} 的任务。",
     "task.not_in_group": "任务 {task} 属于「{group}」组，「{user}」不在该组。",

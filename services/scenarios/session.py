@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from itertools import count
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -66,6 +67,11 @@ class ScenarioState:
 
 
 class ScenarioSession:
+    # How many due times one advance may fire (None: all up to the target); a dry run bounds
+    # the work of one request, and ``stopped_early`` says the clock stopped short.
+    fire_limit: int | None = None
+    stopped_early = False
+
     def __init__(self, fd: Flowdesk, clock: FakeClock, graph: ModelGraph, process_key: str,
                  mocks: dict[str, Any] | None = None) -> None:
         self.fd, self.clock, self.graph, self.process_key = fd, clock, graph, process_key
@@ -130,9 +136,14 @@ class ScenarioSession:
         """Move the clock (``PT48H``, ``2 个工作日``, ``{to: time}``, ``{to_next_opening:
         calendar}``, ``{to_next_due: true}``), firing due work on the way at its own time."""
         target = self._target(how)
-        while True:
+        self.stopped_early = False
+        for fired in count():
             nxt = self._next_due()
             if nxt is None or nxt >= target:
+                break
+            if self.fire_limit is not None and fired >= self.fire_limit:
+                self.stopped_early = True  # bounded work: the clock stays where it got to
+                target = self.clock.now()
                 break
             self.clock.set(max(self.clock.now(), nxt + TICK))
             due_runner.run_due(self.fd, node="scenario")

@@ -4,7 +4,8 @@
  * it as a new version with the bundle's other files unchanged (a new process into the
  * process group chosen in designer_group_picker.js); a 422's problems are listed and marked
  * on their elements. A .bpmn file can be opened from disk and the model
- * downloaded; leaving with changes that are not deployed asks first. */
+ * downloaded; leaving with changes that are not deployed asks first. The draft is handed to
+ * the dry run (designer_dry_run.js) as window.FlowdeskDraft. */
 (function () {
   "use strict";
 
@@ -345,7 +346,7 @@
           }
           if (!(await importModel(state.definition.bpmn_xml))) return;
         }
-        for (const id of ["download", "open-file-button"]) {
+        for (const id of ["download", "open-file-button", "dry-run-open"]) {
           document.getElementById(id).disabled = false;
         }
         main.dataset.ready = "true";
@@ -353,6 +354,22 @@
         showError(err);
       }
     }
+
+    /* The draft as the dry run (designer_dry_run.js) takes it: the bundle's files as text,
+     * the canvas to mark, the problems box for a draft that would not deploy. */
+    window.FlowdeskDraft = {
+      files: async () => {
+        const files = {};
+        for (const [name, text] of Object.entries(state.definition.contents || {})) {
+          if (name !== state.bpmnFile) files[name] = text;
+        }
+        files[state.bpmnFile] = await currentXml();
+        return files;
+      },
+      canvas: () => modeler && modeler.get("canvas"),
+      registry: () => modeler.get("elementRegistry"),
+      showProblems,
+    };
 
     canvasBox.setAttribute("tabindex", "0");
     deployButton.addEventListener("click", deploy);
