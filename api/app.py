@@ -22,6 +22,7 @@ from api import request_log, routes
 from api.errors import (PROBLEM_JSON, handle_http_exception, refuse_non_json_body,
                         register_error_handlers)
 from api.path_ids import bound_path_ints, refuse_out_of_range_path_ints
+from api.routes import dry_runs
 from api.schemas import ProblemOut
 from services.context import Flowdesk
 from services.settings import Settings
@@ -116,6 +117,7 @@ def create_app(config: dict[str, Any] | None = None, clock: Clock | None = None)
     api.spec.options["security"] = [{"bearerAuth": []}]
     bound_path_ints(app, api)
     routes.register(api)
+    dry_runs.install(app)  # the designer's dry runs, on stores made when first asked for
 
     swagger_assets = Path(__file__).parent / "static" / "swagger-ui"
 

@@ -24,7 +24,7 @@ class PlanIn(Schema):
     statuses = fields.List(fields.String(validate=validate.OneOf(STATUSES)), load_default=None)
 
 
-class ElementOut(Schema):
+class MigrationElementOut(Schema):
     id = fields.String()
     name = fields.String()
     kind = fields.String()
@@ -41,8 +41,8 @@ class PlanOut(Schema):
     source = fields.Nested(VersionOut)
     target = fields.Nested(VersionOut)
     mapping = fields.Dict(keys=fields.String(), values=fields.String(allow_none=True))
-    source_elements = fields.List(fields.Nested(ElementOut))
-    target_elements = fields.List(fields.Nested(ElementOut))
+    source_elements = fields.List(fields.Nested(MigrationElementOut))
+    target_elements = fields.List(fields.Nested(MigrationElementOut))
     problems = fields.List(fields.Dict())
     active = fields.Dict(keys=fields.String(), values=BoundedInt())
     instance_ids = fields.List(BoundedInt())
@@ -62,7 +62,7 @@ class ResultOut(Schema):
     error = fields.Nested(ErrorOut, allow_none=True)
 
 
-class DryRunOut(PlanOut):
+class MigrationDryRunOut(PlanOut):
     results = fields.List(fields.Nested(ResultOut))
     truncated = fields.Boolean()
 

@@ -35,7 +35,7 @@ class ModifyIn(Schema):
     reason = reason_field()
 
 
-class ElementOut(Schema):
+class ModifiableElementOut(Schema):
     id = fields.String()
     name = fields.String()
     kind = fields.String()
@@ -43,5 +43,5 @@ class ElementOut(Schema):
 
 class ModificationOptionsOut(Schema):
     instance_id = BoundedInt()
-    active = fields.List(fields.Nested(ElementOut))
-    targets = fields.List(fields.Nested(ElementOut))
+    active = fields.List(fields.Nested(ModifiableElementOut))
+    targets = fields.List(fields.Nested(ModifiableElementOut))

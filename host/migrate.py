@@ -1,28 +1,4 @@
-"""Run Alembic from code, so ``flowdesk db upgrade`` and the tests need no alembic.ini."""
+"""``flowdesk db upgrade``: the store's migrations (``store.schema``), run by the host."""
 from __future__ import annotations
 
-from pathlib import Path
-
-from alembic import command
-from alembic.config import Config
-
-import migrations
-from store import statistics
-from store.database import make_engine
-
-
-def alembic_config(database_url: str) -> Config:
-    cfg = Config()
-    cfg.set_main_option("script_location", str(Path(migrations.__file__).parent))
-    cfg.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
-    return cfg
-
-
-def upgrade(database_url: str, revision: str = "head") -> None:
-    """Migrate, then gather the planner's statistics (new indexes are used at once)."""
-    command.upgrade(alembic_config(database_url), revision)
-    engine = make_engine(database_url)
-    try:
-        statistics.refresh(engine)
-    finally:
-        engine.dispose()
+from store.schema import alembic_config, upgrade  # noqa: F401 - the host's (and tests') entry

@@ -9,7 +9,6 @@ workflows.
 """
 from __future__ import annotations
 
-import atexit
 import gc
 import logging
 import os
@@ -117,11 +116,6 @@ def served_app():  # type: ignore[no-untyped-def]
     log_requests()
     app = create_app()
     app.wsgi_app = one_piece(app.wsgi_app)
-    from api.routes.dry_runs import install
-    from host.scenario_store import ThrowawayStores
-    stores = ThrowawayStores()  # the designer's dry runs, migrated here, deleted at exit
-    atexit.register(stores.close)
-    install(app, stores)
     fd = app.extensions["flowdesk"]
     with stop_signals_for_the_main_thread():
         account_in_background(app)  # each request's line and counts off the request's thread

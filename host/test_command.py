@@ -9,7 +9,7 @@ from xml.etree import ElementTree as ET
 
 import click
 
-from host.scenario_store import ThrowawayStores
+from store.throwaway import ThrowawayStores
 from services.scenarios.coverage import by_process
 from services.scenarios.runner import Result, Runner
 from services.scenarios.spec import discover

@@ -88,9 +88,9 @@ def chosen(fd: Flowdesk, user: Principal, ids: list[int] | None,
     """The task ids, each once: as given, or the filter's matches in the list's order."""
     by_filter = ids is None
     if ids is None:  # one more than allowed tells "too many" without counting them all
-        rows, _ = task_list.list_tasks(fd, user, **(filters or {}), page=1,
-                                       per_page=MAX_ITEMS + 1)
-        ids = [row["id"] for row in rows]
+        page = task_list.list_tasks(fd, user, **(filters or {}), page=1,
+                                    per_page=MAX_ITEMS + 1)
+        ids = [row["id"] for row in page.rows]
     unique = list(dict.fromkeys(ids))
     if len(unique) > MAX_ITEMS:
         raise Invalid.of("task.bulk_too_many", max=MAX_ITEMS,

@@ -4,8 +4,8 @@ instances or messages, and none touches the real database.
 
 The databases live in a temporary folder on ``/dev/shm`` when the machine has one (memory, not
 disk) and are deleted with it. Copying a migrated file is a few milliseconds, where running the
-migrations again would be most of a second per scenario. Only the host runs migrations: it
-hands its ``migrate`` (``host.migrate.upgrade``) to the stores, which call it once.
+migrations again would be most of a second per scenario. The folder and the template are made
+on first use, so an app that never starts a dry run costs nothing.
 """
 from __future__ import annotations
 
@@ -16,21 +16,28 @@ from collections.abc import Callable
 from itertools import count
 from pathlib import Path
 
+from store import schema
 
 
 class ThrowawayStores:
     """Hands out database URLs of fresh, migrated, empty SQLite stores; ``close()`` deletes
     them all. ``migrate(url)`` brings an empty SQLite database to the current schema."""
 
-    def __init__(self, migrate: Callable[[str], None]) -> None:
-        self.migrate = migrate
+    def __init__(self, migrate: Callable[[str], None] | None = None) -> None:
+        self.migrate = migrate or schema.upgrade
         self._lock = threading.Lock()  # a server's threads share one template
-        memory = Path("/dev/shm")
-        self.folder = Path(tempfile.mkdtemp(prefix="flowdesk-test-",
-                                            dir=memory if memory.is_dir() else None))
+        self._folder: Path | None = None
         self._template: Path | None = None
         self._numbers = count(1)
         self._prepared: dict[str, Path] = {}
+
+    @property
+    def folder(self) -> Path:
+        if self._folder is None:
+            memory = Path("/dev/shm")
+            self._folder = Path(tempfile.mkdtemp(prefix="flowdesk-test-",
+                                                 dir=memory if memory.is_dir() else None))
+        return self._folder
 
     def _migrated(self) -> Path:
         with self._lock:
@@ -62,9 +69,10 @@ class ThrowawayStores:
     def discard(self, url: str) -> None:
         """Delete one store's files once its scenario is done (they add up over a run)."""
         path = Path(url.removeprefix("sqlite:///"))
-        for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-access")):
             leftover.unlink(missing_ok=True)
 
     def close(self) -> None:
-        shutil.rmtree(self.folder, ignore_errors=True)
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
 

@@ -4,7 +4,7 @@
 starting the case), ``POST /{id}/start`` starts it at a chosen time, ``POST /{id}/steps`` does
 one step (complete, message, signal, external, advance), ``GET /{id}`` is where it stands,
 ``GET /{id}/scenario`` the run as a scenario file (YAML for ``flowdesk test``), ``DELETE``
-ends it. Designers and admins only; the stores come from the host (``install``).
+ends it. Designers and admins only; ``api.app`` offers them on every app (``install``).
 """
 from __future__ import annotations
 
@@ -27,8 +27,8 @@ blp = protected_blueprint("dry_runs", "/api/v1/dry-runs",
 EXTENSION = "flowdesk.dry_runs"
 
 
-def install(app: Flask, stores: Stores) -> DryRuns:
-    """Offer dry runs on ``app``, their stores made by ``stores`` (the host's)."""
+def install(app: Flask, stores: Stores | None = None) -> DryRuns:
+    """Offer dry runs on ``app`` (``stores``: throwaway SQLite stores unless given)."""
     runs = app.extensions[EXTENSION] = DryRuns(stores)
     return runs
 

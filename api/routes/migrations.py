@@ -4,7 +4,7 @@ from __future__ import annotations
 from api.auth import current_user
 from api.language import request_language
 from api.routes import flowdesk, protected_blueprint
-from api.schemas_migrations import BatchOut, DryRunOut, PlanIn, PlanOut
+from api.schemas_migrations import BatchOut, MigrationDryRunOut, PlanIn, PlanOut
 from services import migrations as service
 
 blp = protected_blueprint("migrations", "/api/v1/migrations",
@@ -23,7 +23,7 @@ def plan(args: dict):  # type: ignore[no-untyped-def]
 
 @blp.route("/dry-run", methods=["POST"])
 @blp.arguments(PlanIn())
-@blp.response(200, DryRunOut)
+@blp.response(200, MigrationDryRunOut)
 def dry_run(args: dict):  # type: ignore[no-untyped-def]
     """Per instance, what the migration would do: it runs and is rolled back."""
     return service.dry_run(flowdesk(), current_user(), args, request_language())

@@ -2,11 +2,12 @@
 forgotten (its store deleted) after ``idle_seconds`` without a request. A run belongs to the
 designer who started it; others are told it does not exist.
 
-The stores come from the host (``store.throwaway.ThrowawayStores``, migrated by the host), so
-this module never runs migrations itself.
+The stores are throwaway SQLite databases (``store.throwaway.ThrowawayStores``), migrated and
+made on the first dry run, deleted when the process exits.
 """
 from __future__ import annotations
 
+import atexit
 import secrets
 import threading
 import time
@@ -18,6 +19,7 @@ from services.context import Flowdesk
 from services.errors import Conflict, NotFound, Unavailable
 from services.principal import Principal, require_role
 from services.scenarios.dry_run import DryRun
+from store.throwaway import ThrowawayStores
 
 LIMIT = 20
 IDLE_SECONDS = 30 * 60
@@ -31,8 +33,12 @@ class Stores(Protocol):
 
 
 class DryRuns:
-    def __init__(self, stores: Stores, limit: int = LIMIT, idle_seconds: float = IDLE_SECONDS,
+    def __init__(self, stores: Stores | None = None, limit: int = LIMIT,
+                 idle_seconds: float = IDLE_SECONDS,
                  monotonic: Callable[[], float] = time.monotonic) -> None:
+        if stores is None:
+            stores = ThrowawayStores()
+            atexit.register(stores.close)
         self.stores, self.limit, self.idle_seconds = stores, limit, idle_seconds
         self.monotonic = monotonic
         self._runs: dict[str, DryRun] = {}

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from api.routes.dry_runs import install
 from host import test_command
-from host.scenario_store import ThrowawayStores
+from store.throwaway import ThrowawayStores
 from store.tables import ProcessInstance
 from tests.conftest import PROCESSES
 

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from api.routes.dry_runs import install
 from host import test_command
-from host.scenario_store import ThrowawayStores
+from store.throwaway import ThrowawayStores
 from services.definitions import bundle_files, seed_sla
 from store.tables import ProcessDefinition, ProcessInstance
 
