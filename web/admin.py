@@ -4,7 +4,8 @@ Admins only: a visitor who is not signed in goes to ``/login?next=/admin``, a si
 without the ``admin`` role gets a 403 page. The page is server-rendered with the session's CSRF
 token (``<meta name="csrf-token">``); ``static/admin.js`` and ``static/admin_cases.js`` do the
 rest through the API (calendars, SLA policies, armed timers and SLA clocks, SLA breaches, the
-cases with cancel and retry, cases in error); ``static/admin_access.js`` the users (disable,
+cases with cancel and retry, cases in error), ``static/admin_operate.js`` one case's panel
+(suspend/resume, variables, 修改流程位置); ``static/admin_access.js`` the users (disable,
 enable) and bearer tokens (issue, revoke); ``static/admin_migrations.js`` 版本迁移 (plan,
 dry run and batches of ``/api/v1/migrations``).
 

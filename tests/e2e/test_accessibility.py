@@ -112,6 +112,27 @@ def test_admin_console(live, page):  # type: ignore[no-untyped-def]
     _check(page, "/admin policy editor")
 
 
+def test_admin_case_panel_and_modify_dialog(live, page):  # type: ignore[no-untyped-def]
+    """The case panel of a suspended case (badge, reason, variables) and the 修改流程位置
+    dialog of a running one."""
+    suspended = live.start_complaint("TB-A11Y-SUSPENDED")
+    live.ok("POST", f"/instances/{suspended['id']}/suspend", json={"reason": "等待客户补充材料"})
+    running = live.start_complaint("TB-A11Y-MOVE")
+    sign_in(page, ADMIN, PASSWORD)
+    page.goto("/admin")
+    cases = page.locator("#instance-list")
+    cases.get_by_role("button", name=f"操作案件 {suspended['case_no']}").click()
+    panel = page.locator("#case-panel")
+    expect(panel.locator('[data-state="suspended"]')).to_contain_text("等待客户补充材料")
+    _check(page, "/admin case panel of a suspended case")
+    cases.get_by_role("button", name=f"操作案件 {running['case_no']}").click()
+    expect(panel).to_have_attribute("data-instance", str(running["id"]))
+    panel.get_by_role("button", name="修改流程位置").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_label("启动位置")).to_be_focused()
+    _check(page, "/admin 修改流程位置 dialog")
+
+
 def test_reports_page(live, page):  # type: ignore[no-untyped-def]
     sign_in(page, ADMIN, PASSWORD)
     page.goto("/reports")

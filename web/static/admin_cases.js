@@ -2,7 +2,9 @@
  * task, case, due time and escalation level; paged), the cases (filtered by status and process, paged;
  * cancel with a confirm dialog, retry for cases in error) and the open incidents (newest
  * first with their case and error, paged; retried from a dialog that takes corrected
- * variables). Uses admin.js's helpers and admin_dialog.js's ask() (window.FlowdeskAdmin);
+ * variables). Each running, waiting or suspended case opens its panel (admin_operate.js:
+ * suspend/resume, variables, modification). Uses admin.js's helpers and admin_dialog.js's
+ * ask() (window.FlowdeskAdmin);
  * every call goes to /api/v1 like the rest of the page. */
 (function () {
   "use strict";
@@ -10,6 +12,7 @@
   const A = window.FlowdeskAdmin;
   const { t, el, api, announce, showError, clearError, timeEl, table, cell, fill, empty, ask } = A;
   const FINAL = ["completed", "cancelled"];
+  const OPERABLE = ["running", "waiting", "suspended"];  // what the case panel can act on
   const PER_PAGE = 20;
   const boxes = {
     breaches: document.getElementById("breach-list"),
@@ -98,22 +101,8 @@
   }
 
   function readVariables() {
-    const input = document.getElementById("dialog-variables");
-    const line = document.getElementById("dialog-variables-error");
-    const raw = input.value.trim();
-    let value = {};
-    try {
-      value = raw ? JSON.parse(raw) : {};
-    } catch (e) {
-      value = null;
-    }
-    if (value === null || typeof value !== "object" || Array.isArray(value)) {
-      line.textContent = t("retry.variables.bad");
-      input.setAttribute("aria-invalid", "true");
-      input.focus();
-      return { error: true };
-    }
-    return { value: { variables: value } };
+    const value = A.readJson("dialog-variables", t("retry.variables.bad"));
+    return value ? { value: { variables: value } } : { error: true };
   }
 
   async function retryCase(instance) {
@@ -126,11 +115,8 @@
       showError(err);
       return;
     }
-    const variables = A.field("dialog-variables", t("retry.variables"), "",
+    const variables = A.textareaField("dialog-variables", t("retry.variables"),
       t("retry.variables.help"));
-    const textarea = el("textarea", { id: "dialog-variables", rows: "3", spellcheck: "false",
-      "aria-describedby": "dialog-variables-help dialog-variables-error" });
-    variables.querySelector("input").replaceWith(textarea);
     const answer = await ask({
       title: t("retry.title", { case: caseName(instance) }), text: t("retry.text"),
       body: el("div", { class: "stack" },
@@ -159,6 +145,11 @@
       buttons.push(el("button", { type: "button", class: "btn btn-small",
         "aria-label": t("retry.label", { id: caseName(instance) }),
         onclick: () => retryCase(instance) }, t("retry")));
+    }
+    if (A.operateCase && OPERABLE.includes(instance.status)) {  // admin_operate.js
+      buttons.push(el("button", { type: "button", class: "btn btn-small",
+        "aria-label": t("operate.label", { id: caseName(instance) }), "aria-controls": "case-panel",
+        onclick: () => A.operateCase(instance) }, t("operate")));
     }
     if (!FINAL.includes(instance.status)) {
       buttons.push(el("button", { type: "button", class: "btn btn-small btn-danger-quiet",
@@ -296,6 +287,7 @@
       instancePager.first().catch(showError);
     });
   }
+  Object.assign(A, { caseName, statusEl, processName, refreshCases });  // for admin_operate.js
   A.loaders.push(loadBreaches, loadInstances, loadIncidents);
   A.dueLoaders.push(loadBreaches);
 })();

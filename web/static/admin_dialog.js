@@ -1,6 +1,9 @@
 /* The admin console's confirmation dialog, shared by its lists (admin_cases.js,
- * admin_access.js) as window.FlowdeskAdmin.ask: a modal <dialog> that asks before an action
- * (cancel a case, disable a user, revoke a token) and gives focus back afterwards. */
+ * admin_operate.js, admin_access.js) as window.FlowdeskAdmin.ask: a modal <dialog> that asks
+ * before an action (cancel a case, disable a user, revoke a token) and gives focus back
+ * afterwards. With ``submit`` the dialog makes the call itself and stays open on a refusal, so
+ * a 422's errors appear at their fields and a 409's text inside the dialog; readText and
+ * readJson check what was typed first. */
 (function () {
   "use strict";
 
@@ -18,10 +21,25 @@
     if (twin) twin.focus();
   }
 
+  /* A refusal of ``submit`` inside the dialog: a 422's errors at their fields (``fieldOf``
+   * names an input's id), anything else as an alert above the buttons. */
+  function showRefusal(form, err, fieldOf) {
+    if (err.status === 422 && err.errors && err.errors.length) {
+      A.showFieldErrors(form, err, fieldOf || (() => null));
+      return;
+    }
+    const alert = el("div", { class: "alert alert-error error-summary dialog-error", role: "alert",
+      tabindex: "-1" }, err.message || String(err));
+    form.querySelector(".form-actions").before(alert);
+    alert.focus();
+  }
+
   /* Ask before acting: a modal <dialog> (Esc or "Back" dismisses it; focus returns to the
    * button that opened it). ``read()`` gives {value}, or {error} to keep the dialog open.
-   * Resolves with the value, or null when dismissed. */
-  function ask({ title, text, body, confirm, danger, read, focus }) {
+   * ``submit(value)``, when given, makes the call while the dialog stays open: its result is
+   * the answer, a refusal is shown in the dialog (see showRefusal) and the dialog stays.
+   * Resolves with the value (or submit's result), or null when dismissed. */
+  function ask({ title, text, body, confirm, danger, read, focus, submit, fieldOf }) {
     const opener = document.activeElement;
     return new Promise((resolve) => {
       let answer = null;
@@ -36,12 +54,26 @@
       const dialog = el("dialog", { class: "admin-dialog", "aria-labelledby": "dialog-title",
         "aria-describedby": "dialog-text" }, form);
       back.addEventListener("click", () => dialog.close());
-      form.addEventListener("submit", (event) => {
+      const button = form.querySelector('button[type="submit"]');
+      form.addEventListener("submit", async (event) => {
         event.preventDefault();
+        A.clearFieldErrors(form);
         const got = read ? read() : { value: true };
         if (got.error) return;
-        answer = got.value;
-        dialog.close();
+        if (!submit) {
+          answer = got.value;
+          dialog.close();
+          return;
+        }
+        button.disabled = true;
+        try {
+          answer = await submit(got.value);
+          dialog.close();
+        } catch (err) {
+          showRefusal(form, err, fieldOf);
+        } finally {
+          button.disabled = false;
+        }
       });
       dialog.addEventListener("close", () => {
         dialog.remove();
@@ -54,5 +86,43 @@
     });
   }
 
-  A.ask = ask;
+  /* The trimmed text of a required input, or null with ``message`` at the field. */
+  function readText(id, message) {
+    const input = document.getElementById(id);
+    const value = input.value.trim();
+    if (value) return value;
+    document.getElementById(id + "-error").textContent = message;
+    input.setAttribute("aria-invalid", "true");
+    input.focus();
+    return null;
+  }
+
+  /* A JSON object typed into input ``id`` ({} when blank), or null with ``message`` at the
+   * field. */
+  function readJson(id, message) {
+    const input = document.getElementById(id);
+    const raw = input.value.trim();
+    let value = {};
+    try {
+      value = raw ? JSON.parse(raw) : {};
+    } catch (e) {
+      value = null;
+    }
+    if (value !== null && typeof value === "object" && !Array.isArray(value)) return value;
+    document.getElementById(id + "-error").textContent = message;
+    input.setAttribute("aria-invalid", "true");
+    input.focus();
+    return null;
+  }
+
+  /* A labelled textarea (field() with its input swapped), for JSON. */
+  function textareaField(id, label, help, rows) {
+    const box = A.field(id, label, "", help);
+    const input = box.querySelector("input");
+    input.replaceWith(el("textarea", { id, rows: String(rows || 3), spellcheck: "false",
+      "aria-describedby": input.getAttribute("aria-describedby") }));
+    return box;
+  }
+
+  Object.assign(A, { ask, readText, readJson, textareaField });
 })();
