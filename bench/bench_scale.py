@@ -9,7 +9,7 @@ and every view's first page (and a cursor's second page) is timed through the Fl
 client: p50 and p95 per view.
 
     .venv/bin/python bench/bench_scale.py [--sizes 1000,10000,100000] [--finished 1000000]
-        [--postgres postgresql+psycopg://…] [--repeat 40]
+        [--postgres postgresql+psycopg://…] [--sqlite-file PATH] [--repeat 40]
 
 On PostgreSQL the schema of the given database is DROPPED and created again.
 """
@@ -61,13 +61,16 @@ SECOND_PAGES = ("admin inbox", "admin queue Complaints", "agent group queue",
                 "agent all mine+groups", "admin overdue", "admin instances")
 
 
-def fresh_database(postgres: str | None) -> str:
+def fresh_database(postgres: str | None, sqlite_file: str | None = None) -> str:
     if postgres:
         engine = create_engine(postgres)
         with engine.begin() as conn:
             conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
         engine.dispose()
         return postgres
+    if sqlite_file:  # kept for bench/bench_api.py --database
+        Path(sqlite_file).unlink(missing_ok=True)
+        return f"sqlite:///{Path(sqlite_file).resolve()}"
     return f"sqlite:///{tempfile.mkdtemp(prefix='flowdesk-scale-')}/scale.db"
 
 
@@ -251,10 +254,11 @@ def main() -> None:
     parser.add_argument("--finished", type=int, default=0,
                         help="completed instances to add first (e.g. 1000000)")
     parser.add_argument("--postgres", help="a PostgreSQL URL (its schema is dropped!)")
+    parser.add_argument("--sqlite-file", help="write the SQLite database here (replaced)")
     parser.add_argument("--repeat", type=int, default=40)
     args = parser.parse_args()
     from store import statistics as planner
-    url = fresh_database(args.postgres)
+    url = fresh_database(args.postgres, args.sqlite_file)
     app, fd, tokens = prepare(url)
     rng = random.Random(17)
     print(f"database: {fd.engine.dialect.name}  finished instances: {args.finished}")

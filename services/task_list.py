@@ -12,7 +12,8 @@ import functools
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import ColumnElement, Integer, Select, and_, bindparam, case, func, or_, select, union
+from sqlalchemy import (ColumnElement, Integer, Select, and_, bindparam, case, func,
+                        literal_column, or_, select, union)
 
 from services.context import Flowdesk
 from services.errors import Invalid, coded_field
@@ -114,14 +115,24 @@ def _per_branch(where: list, slots: int, limit: str,
 
 
 @functools.lru_cache(maxsize=256)
-def _count_statement(filters: tuple[str, ...], group_slots: int):  # type: ignore[no-untyped-def]
-    """The matching tasks counted up to the cap (``store.keyset.capped_count``); for staff
-    each branch counts up to the cap, and their union (over the cap: capped) is counted."""
+def _count_statement(filters: tuple[str, ...], group_slots: int,
+                     sort: str = "-priority,created_at"):  # type: ignore[no-untyped-def]
+    """The matching tasks counted up to the cap (as ``store.keyset.capped_count``); for staff
+    each branch counts up to the cap, and their union (over the cap: capped) is counted.
+
+    Unordered, SQLite counts by scanning the table until the cap (every finished task too);
+    ordered along an index of open tasks it counts from that index alone: the due index when
+    the filters fix a due range, else the list's own order."""
     where = [_FILTERS[f]() for f in filters]
-    if not group_slots:
-        return keyset.capped_count(select(T.c.id).where(*where))
-    ids = _per_branch(where, group_slots, "count_limit").subquery()
-    return select(func.count()).select_from(ids)
+    if group_slots:
+        ids = _per_branch(where, group_slots, "count_limit").subquery()
+        return select(func.count()).select_from(ids)
+    due_set = bool(DUE_SET.intersection(filters))
+    keys, _ = _sort_keys("due_at" if due_set else sort, due_set)
+    limited = (select(literal_column("1")).select_from(T).where(*where)
+               .order_by(*keyset.order_by(keys))
+               .limit(bindparam("count_limit", **LIMIT_DEFAULTS["count_limit"])))
+    return select(func.count()).select_from(limited.subquery())
 
 
 @functools.lru_cache(maxsize=256)
@@ -134,7 +145,7 @@ def _list_statement(filters: tuple[str, ...], sort: str, group_slots: int = 0,
     first ``:window`` (offset + limit) rows each."""
     keys, _ = _sort_keys(sort, bool(DUE_SET.intersection(filters)))
     where = [_FILTERS[f]() for f in filters]
-    total = _count_statement(filters, group_slots).scalar_subquery()
+    total = _count_statement(filters, group_slots, sort).scalar_subquery()
     page_where = [*where, keyset.after(keys, nulls)] if nulls is not None else where
     if group_slots:
         page_where = [T.c.id.in_(_per_branch(page_where, group_slots, "window", keys))]
@@ -207,7 +218,7 @@ def list_tasks(fd: Flowdesk, user: Principal, *, assignee: str | None = None,
         if rows:
             counted = rows[0]["total_count"]
         else:  # past the end: the total still says how many there are
-            counted = (uow.execute(_count_statement(tuple(filters), slots), params)
+            counted = (uow.execute(_count_statement(tuple(filters), slots, sort), params)
                        .scalar_one() if (page > 1 or cursor) else 0)
     return keyset.page_of_rows(rows, per_page, counted, total_cap, sort, names)
 
