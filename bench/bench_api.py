@@ -6,6 +6,11 @@ it, and three times list my tasks and complete the first. Prints instances/s, p5
 type and the server's RSS.
 
     .venv/bin/python bench/bench_api.py [--instances 500] [--warmup 30] [--server gunicorn]
+        [--database PATH]
+
+``--database``: an existing SQLite file instead of a fresh one (e.g. the 1,000,000-finished-
+instance database ``bench/bench_scale.py --sqlite-file PATH`` leaves): migrated, given the
+bench user and the process, and written to by the run.
 """
 from __future__ import annotations
 
@@ -125,11 +130,13 @@ def main() -> None:
                         default="granian",
                         help="the server `flowdesk serve` runs (default: its own default), or "
                              "`minimal`: the yardstick in bench/minimal_stack.py, not Flowdesk")
+    parser.add_argument("--database", type=Path,
+                        help="an existing SQLite database file to run against")
     args = parser.parse_args()
 
     speed_before = cpu_baseline()
     workdir = Path(tempfile.mkdtemp(prefix="flowdesk-bench-"))
-    db_url = f"sqlite:///{workdir / 'bench.db'}"
+    db_url = f"sqlite:///{(args.database or workdir / 'bench.db').resolve()}"
     port = free_port()
     if args.server == "minimal":
         token = "unused"

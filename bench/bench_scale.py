@@ -9,7 +9,7 @@ and every view's first page (and a cursor's second page) is timed through the Fl
 client: p50 and p95 per view.
 
     .venv/bin/python bench/bench_scale.py [--sizes 1000,10000,100000] [--finished 1000000]
-        [--postgres postgresql+psycopg://…] [--repeat 40]
+        [--postgres postgresql+psycopg://…] [--sqlite-file PATH] [--repeat 40]
 
 On PostgreSQL the schema of the given database is DROPPED and created again.
 """
@@ -21,47 +21,56 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import timedelta
+from datetime import timezone
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, func, insert, select, text  # noqa: E402
+from sqlalchemy import (BigInteger, Integer, String, case, cast, create_engine, func, insert, literal,  # noqa: E402
+                        literal_column, select, text)
+from sqlalchemy.sql import ClauseElement  # noqa: E402
 
 PROCESS = ROOT / "tests" / "resources" / "three_steps"
 GROUPS = ("Agent", "Complaints", "AfterSales", "Finance", "Logistics")
 GROUP_WEIGHTS = (1, 60, 25, 10, 4)  # the agent's group holds a small share of the queue
 PRIORITIES = (30, 50, 50, 50, 70, 90)
-BATCH = 5000
+BATCH = 200_000  # rows per INSERT … SELECT
 
 VIEWS = {  # name -> (user, query)
     "agent mine": ("agent", "/api/v1/tasks?assignee=me"),
     "agent group queue": ("agent", "/api/v1/tasks?unassigned=true"),
-    "agent overdue": ("agent", "/api/v1/tasks?overdue=true"),
-    "agent due today": ("agent", "/api/v1/tasks?due_today=true"),
+    "agent overdue": ("agent", "/api/v1/tasks?overdue=true&sort=due_at"),
+    "agent due today": ("agent", "/api/v1/tasks?due_today=true&sort=due_at"),
     "agent all mine+groups": ("agent", "/api/v1/tasks"),
     "admin inbox": ("admin", "/api/v1/tasks"),
     "admin queue Complaints": ("admin", "/api/v1/tasks?candidate_group=Complaints&unassigned=true"),
     "admin queue Agent": ("admin", "/api/v1/tasks?candidate_group=Agent&unassigned=true"),
-    "admin overdue": ("admin", "/api/v1/tasks?overdue=true"),
-    "admin due today": ("admin", "/api/v1/tasks?due_today=true"),
+    "admin overdue": ("admin", "/api/v1/tasks?overdue=true&sort=due_at"),
+    "admin due today": ("admin", "/api/v1/tasks?due_today=true&sort=due_at"),
+    # the due views as the inbox shows them (by due time, above); by priority they sort
+    # their matches
+    "admin overdue by priority": ("admin", "/api/v1/tasks?overdue=true"),
+    "agent overdue by priority": ("agent", "/api/v1/tasks?overdue=true"),
     "admin instances": ("admin", "/api/v1/instances"),
     "admin instances running": ("admin", "/api/v1/instances?status=waiting"),
     "admin incidents": ("admin", "/api/v1/admin/incidents"),
 }
 SECOND_PAGES = ("admin inbox", "admin queue Complaints", "agent group queue",
-                "admin instances")
+                "agent all mine+groups", "admin overdue", "admin instances")
 
 
-def fresh_database(postgres: str | None) -> str:
+def fresh_database(postgres: str | None, sqlite_file: str | None = None) -> str:
     if postgres:
         engine = create_engine(postgres)
         with engine.begin() as conn:
             conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
         engine.dispose()
         return postgres
+    if sqlite_file:  # kept for bench/bench_api.py --database
+        Path(sqlite_file).unlink(missing_ok=True)
+        return f"sqlite:///{Path(sqlite_file).resolve()}"
     return f"sqlite:///{tempfile.mkdtemp(prefix='flowdesk-scale-')}/scale.db"
 
 
@@ -87,69 +96,121 @@ def prepare(url: str):  # type: ignore[no-untyped-def]
     return app, fd, tokens
 
 
-def _templates(fd) -> tuple[dict, dict]:  # type: ignore[no-untyped-def]
+def _template_ids(fd) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+    """The first real instance and one of its tasks: every seeded row copies them."""
     from store.tables import HumanTask, ProcessInstance
     with fd.engine.connect() as conn:
-        instance = dict(conn.execute(select(ProcessInstance.__table__)
-                                     .order_by(ProcessInstance.id)).mappings().first())
-        task = dict(conn.execute(select(HumanTask.__table__)
-                                 .where(HumanTask.instance_id == instance["id"])).mappings().first())
+        instance = conn.execute(select(func.min(ProcessInstance.id))).scalar_one()
+        task = conn.execute(select(func.min(HumanTask.id))
+                            .where(HumanTask.instance_id == instance)).scalar_one()
     return instance, task
 
 
-def seed(fd, open_tasks: int, finished: int, rng: random.Random) -> None:  # type: ignore[no-untyped-def]
-    """Bulk-copy the template rows: ``finished`` completed instances with a completed task
-    each, and open instances until there are ``open_tasks`` open tasks."""
+def _numbers(count: int):  # type: ignore[no-untyped-def]
+    """0 … count-1 as rows (a recursive CTE: the same SQL on SQLite and PostgreSQL)."""
+    seq = select(literal(0).label("n")).cte("seq", recursive=True)
+    return seq.union_all(select(seq.c.n + 1).where(seq.c.n < count - 1))
+
+
+def _roll(n, salt: int, modulo: int):  # type: ignore[no-untyped-def]
+    """A well-spread integer in [0, modulo) from the row number: the same rows on every run
+    and database, without a random() call per row. (A quadratic hash modulo a prime: rolls
+    with different salts are not linear in each other, so groups, assignees and due times
+    mix as independent draws would.)"""
+    shifted = cast(n + salt, BigInteger)  # PostgreSQL's integer would overflow
+    return ((shifted * shifted * literal_column("7919") + n * literal_column("2654435761"))
+            % literal_column("1000000007")) % modulo
+
+
+def _minutes_from(dialect: str, now, minutes):  # type: ignore[no-untyped-def]
+    """``now`` plus ``minutes`` (an integer expression; negative: before) as the column's
+    stored datetime (SQLite: SQLAlchemy's text form)."""
+    if dialect == "sqlite":
+        stamp = now.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+        return func.strftime("%Y-%m-%d %H:%M:%S", stamp,
+                             cast(minutes, String) + " minutes") + ".000000"
+    zero = literal_column("0")
+    return literal(now) + func.make_interval(zero, zero, zero, zero, zero,
+                                             cast(minutes, Integer))
+
+
+def _choice(roll, choices: tuple, weights: tuple):  # type: ignore[no-untyped-def]
+    """One of ``choices`` by ``roll`` in [0, sum(weights))."""
+    whens, bound = [], 0
+    for choice, weight in zip(choices[:-1], weights[:-1]):
+        bound += weight
+        whens.append((roll < bound, choice))
+    return case(*whens, else_=choices[-1])
+
+
+def _value(value, column):  # type: ignore[no-untyped-def]
+    """A seeded column's expression: SQL as given, a plain value bound with the column's type."""
+    return value if isinstance(value, ClauseElement) else literal(value, column.type)
+
+
+def seed(fd, open_tasks: int, finished: int, rng: random.Random | None = None) -> None:  # type: ignore[no-untyped-def]
+    """Copy the template instance and task in bulk ``INSERT … SELECT``s (no row passes through
+    Python): ``finished`` completed instances with a completed task each, then open
+    instances until there are ``open_tasks`` open tasks, with groups, assignees, priorities,
+    creation and due times spread the way a service desk has them. (``rng`` is not used: the
+    spread comes from the row numbers, the same on every run.)"""
     from store.tables import HumanTask, ProcessInstance
     instances, tasks = ProcessInstance.__table__, HumanTask.__table__
-    instance, task = _templates(fd)
-    now = fd.now()
-    with fd.engine.begin() as conn:
+    template, template_task = _template_ids(fd)
+    dialect, now = fd.engine.dialect.name, fd.now()
+    with fd.engine.connect() as conn:
         have = conn.execute(select(func.count()).select_from(tasks).where(
             tasks.c.state.in_(("open", "claimed")))).scalar_one()
         next_id = conn.execute(select(func.max(instances.c.id))).scalar_one() + 1
         next_task = conn.execute(select(func.max(tasks.c.id))).scalar_one() + 1
-    todo = [("completed", finished), ("open", max(0, open_tasks - have))]
-    for kind, count in todo:
+    for kind, count in (("completed", finished), ("open", max(0, open_tasks - have))):
         done = 0
         while done < count:
-            n = min(BATCH, count - done)
-            irows, trows = [], []
-            for k in range(n):
-                iid, tid = next_id + k, next_task + k
-                created = now - timedelta(minutes=rng.randrange(60 * 24 * 60))
-                irow = {**instance, "id": iid, "business_key": f"b-{iid}", "case_no": None,
-                        "started_at": created, "updated_at": created}
-                trow = {**task, "id": tid, "instance_id": iid,
-                        "task_guid": f"{iid:08d}-0000-4000-8000-{tid:012d}",
-                        "business_key": f"b-{iid}", "created_at": created,
-                        "priority": rng.choice(PRIORITIES), "escalation_group": None}
-                if kind == "completed":
-                    irow.update(status="completed", ended_at=created + timedelta(hours=2),
-                                state="{}")
-                    trow.update(state="completed", completed_at=created + timedelta(hours=1),
-                                completed_by="agent", assignee="agent",
-                                candidate_group="Agent")
-                else:
-                    group = rng.choices(GROUPS, GROUP_WEIGHTS)[0]
-                    roll = rng.random()
-                    assignee = ("agent" if roll < 0.002 else
-                                f"user{rng.randrange(200)}" if roll < 0.3 else None)
-                    due = rng.random()
-                    trow.update(state="claimed" if assignee else "open",
-                                candidate_group=group, assignee=assignee,
-                                due_at=(None if due < 0.4 else
-                                        now - timedelta(hours=rng.randrange(1, 500))
-                                        if due < 0.55 else
-                                        now + timedelta(minutes=rng.randrange(1, 60 * 24 * 14))))
-                irows.append(irow)
-                trows.append(trow)
+            size = min(BATCH, count - done)
+            seq = _numbers(size)
+            n = iid = seq.c.n + (next_id + done)  # the instance id: every row's own number
+            created = _minutes_from(dialect, now, -_roll(n, 7, 60 * 24 * 60))
+            key = literal("b-") + cast(n, String)
+            ivalues = {"id": iid, "business_key": key, "case_no": None, "started_at": created,
+                       "updated_at": created}
+            tvalues = {"id": seq.c.n + (next_task + done), "instance_id": iid,
+                       "task_guid": literal("bench-") + cast(n, String), "business_key": key,
+                       "created_at": created,
+                       "escalation_group": case((_roll(n, 9, 1000) < 3, "Agent"), else_=None),
+                       "priority": _choice(_roll(n, 8, 6), PRIORITIES, (1,) * 6)}
+            if kind == "completed":
+                ivalues.update(status="completed", state="{}",
+                               ended_at=_minutes_from(dialect, now,
+                                                      120 - _roll(n, 7, 60 * 24 * 60)))
+                tvalues.update(state="completed", completed_by="agent", assignee="agent",
+                               candidate_group="Agent",
+                               completed_at=_minutes_from(dialect, now,
+                                                          60 - _roll(n, 7, 60 * 24 * 60)))
+            else:
+                assigned = _roll(n, 2, 1000)
+                assignee = case((assigned < 2, "agent"),
+                                (assigned < 300, literal("user") + cast(_roll(n, 3, 200), String)),
+                                else_=None)
+                due = _roll(n, 4, 100)
+                tvalues.update(
+                    candidate_group=_choice(_roll(n, 1, 100), GROUPS, GROUP_WEIGHTS),
+                    assignee=assignee, state=case((assigned < 300, "claimed"), else_="open"),
+                    due_at=case((due < 40, None),
+                                (due < 55, _minutes_from(dialect, now,
+                                                         -60 * (1 + _roll(n, 5, 500)))),
+                                else_=_minutes_from(dialect, now, 1 + _roll(n, 6, 60 * 24 * 14))))
             with fd.engine.begin() as conn:
-                conn.execute(insert(instances), irows)
-                conn.execute(insert(tasks), trows)
-            next_id += n
-            next_task += n
-            done += n
+                for table, values, source in ((instances, ivalues, template),
+                                              (tasks, tvalues, template_task)):
+                    names = [c.name for c in table.c]
+                    columns = [_value(values[c], table.c[c]) if c in values else table.c[c]
+                               for c in names]
+                    rows = select(*columns).select_from(seq).join(
+                        table, table.c.id == source)
+                    conn.execute(insert(table).from_select(names, rows))
+            done += size
+        next_id += count
+        next_task += count
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -193,10 +254,11 @@ def main() -> None:
     parser.add_argument("--finished", type=int, default=0,
                         help="completed instances to add first (e.g. 1000000)")
     parser.add_argument("--postgres", help="a PostgreSQL URL (its schema is dropped!)")
+    parser.add_argument("--sqlite-file", help="write the SQLite database here (replaced)")
     parser.add_argument("--repeat", type=int, default=40)
     args = parser.parse_args()
     from store import statistics as planner
-    url = fresh_database(args.postgres)
+    url = fresh_database(args.postgres, args.sqlite_file)
     app, fd, tokens = prepare(url)
     rng = random.Random(17)
     print(f"database: {fd.engine.dialect.name}  finished instances: {args.finished}")
@@ -211,7 +273,7 @@ def main() -> None:
         print(f"{'view':34} {'p50 ms':>8} {'p95 ms':>8}  total")
         for label, (p50, p95, total) in time_views(app, tokens, args.repeat).items():
             flag = "" if p95 <= 20 else "  > 20 ms"
-            print(f"{label:34} {p50:8.2f} {p95:8.2f}  {total}{flag}")
+            print(f"{label:34} {p50:8.2f} {p95:8.2f}  {total}{flag}", flush=True)
     fd.dispose()
 
 

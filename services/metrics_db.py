@@ -68,7 +68,7 @@ class DatabaseGauges:
             by_sla: dict[str, int] = {}
             for state, count in conn.execute(
                     select(q.tasks.c.sla_state, func.count())
-                    .where(q.tasks.c.state.in_(q.ACTIVE))
+                    .where(q.IS_ACTIVE)
                     .group_by(q.tasks.c.sla_state)).tuples():
                 by_sla[state or "none"] = by_sla.get(state or "none", 0) + count
             live = conn.execute(

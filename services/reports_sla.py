@@ -25,7 +25,6 @@ from store import queries as q
 from store.display_names import group_name
 
 INST, T = q.instances, q.tasks
-OPEN_TASK_STATES = ("open", "claimed")
 # (column, upper bound of the age in days; None: no bound), youngest first
 AGE_BUCKETS = (("under_1d", 1), ("d1_3", 3), ("d3_7", 7), ("over_7d", None))
 
@@ -124,7 +123,7 @@ def backlog(fd: Flowdesk, user: Principal, *, process_key: str | None = None,
     query = (select(T.c.candidate_group, group_name(T.c.candidate_group).label("group_name"),
                     T.c.created_at)
              .select_from(T.join(INST, INST.c.id == T.c.instance_id))
-             .where(T.c.state.in_(OPEN_TASK_STATES)))
+             .where(q.IS_ACTIVE))  # the open tasks' indexes (store.tables)
     with fd.uow(read_only=True) as conn:
         rows = list(conn.execute(_task_filters(query, process_key, group, agent)).mappings())
     now = fd.now()

@@ -1,12 +1,19 @@
 """The staff inbox: task lists filtered, sorted and paginated in one statement, and the
-inbox views' counts (``view_counts``), all of them in one statement too."""
+inbox views' counts (``view_counts``), all of them in one statement too.
+
+Staff see the tasks assigned to them or offered (or escalated) to one of their groups. Written
+as one OR, that filter lets no index give the page's order, so every match was sorted (300-650
+ms at 100,000 open tasks). Instead each branch (me, each group, each escalation group) is an
+equality an index of open tasks starts with (``store.tables``): each reads its first rows in
+the page's order and stops, and the page is taken from their union (``_per_branch``)."""
 from __future__ import annotations
 
 import functools
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import and_, bindparam, case, func, or_, select
+from sqlalchemy import (ColumnElement, Integer, Select, and_, bindparam, case, func,
+                        literal_column, or_, select, union)
 
 from services.context import Flowdesk
 from services.errors import Invalid, coded_field
@@ -22,11 +29,15 @@ T = q.tasks
 SORTS = {"priority": T.c.priority, "created_at": T.c.created_at, "due_at": T.c.due_at,
          "name": T.c.name, "id": T.c.id}
 NULLABLE = {"due_at"}  # tasks without a due time come last, either way round
+# Filters that leave no task without a due time: its sort then needs no NULLS LAST, and
+# walks the due index as it stands (the overdue and due-today views, sorted by due time).
+DUE_SET = {"overdue", "due_from", "due_until", "due_before"}
 SEES_ALL = ("admin", "supervisor")
 
 
-def _sort_keys(sort: str) -> tuple[list[SortKey], list[str]]:
-    """The sort's keys, the id last (ties broken, every row once), and their column names."""
+def _sort_keys(sort: str, due_set: bool = False) -> tuple[list[SortKey], list[str]]:
+    """The sort's keys, the id last (ties broken, every row once), and their column names
+    (``due_set``: the filters leave no NULL due time)."""
     keys, names = [], []
     for part in [p.strip() for p in sort.split(",") if p.strip()]:
         name = part.lstrip("-")
@@ -37,7 +48,7 @@ def _sort_keys(sort: str) -> tuple[list[SortKey], list[str]]:
                              key=part, keys=list(SORTS))
         if name in names:
             continue
-        keys.append(SortKey(column, part.startswith("-"), name in NULLABLE))
+        keys.append(SortKey(column, part.startswith("-"), name in NULLABLE and not due_set))
         names.append(name)
     if "id" not in names:
         keys.append(SortKey(T.c.id))
@@ -76,25 +87,52 @@ def _group_slots(count: int) -> int:
     return slots
 
 
-def _mine_or_my_groups(slots: int):  # type: ignore[no-untyped-def]
-    """Assigned to me, or offered to one of my groups (``group_0`` … bound one by one: an
-    expanding IN list would be re-rendered on every call)."""
+# the count's limit is bound like ``store.keyset.capped_count``'s (cap + 1 unless given)
+LIMIT_DEFAULTS = {"count_limit": {"value": keyset.TOTAL_CAP + 1, "type_": Integer}}
+
+
+def _visible_branches(slots: int) -> list[ColumnElement[bool]]:
+    """What staff see, one branch each: assigned to me, offered to my group ``group_i``,
+    escalated to it (names bound one by one: an expanding IN list would be re-rendered on
+    every call; an unused slot is NULL and matches nothing)."""
     names = [bindparam(f"group_{i}") for i in range(slots)]
-    return or_(T.c.assignee == bindparam("me"), T.c.candidate_group.in_(names),
-               T.c.escalation_group.in_(names))
+    return [T.c.assignee == bindparam("me"), *(T.c.candidate_group == n for n in names),
+            *(T.c.escalation_group == n for n in names)]
 
 
-def _where(filters: tuple[str, ...], group_slots: int) -> list:
-    where = [_FILTERS[f]() for f in filters]
-    if group_slots:
-        where.append(_mine_or_my_groups(group_slots))
-    return where
+def _per_branch(where: list, slots: int, limit: str,
+                keys: list[SortKey] | None = None) -> Select:
+    """The ids matching ``where`` in any branch: each branch's first ``:limit`` rows (in the
+    order of ``keys`` if given), merged without duplicates. The page's rows are among them."""
+    parts = []
+    for branch in _visible_branches(slots):
+        part = select(T.c.id).where(*where, branch)
+        if keys is not None:
+            part = part.order_by(*keyset.order_by(keys))
+        sub = part.limit(bindparam(limit, **LIMIT_DEFAULTS.get(limit, {}))).subquery()
+        parts.append(select(sub.c.id))
+    return union(*parts)
 
 
 @functools.lru_cache(maxsize=256)
-def _count_statement(filters: tuple[str, ...], group_slots: int):  # type: ignore[no-untyped-def]
-    """The matching tasks counted up to the cap (``store.keyset.capped_count``)."""
-    return keyset.capped_count(select(T.c.id).where(*_where(filters, group_slots)))
+def _count_statement(filters: tuple[str, ...], group_slots: int,
+                     sort: str = "-priority,created_at"):  # type: ignore[no-untyped-def]
+    """The matching tasks counted up to the cap (as ``store.keyset.capped_count``); for staff
+    each branch counts up to the cap, and their union (over the cap: capped) is counted.
+
+    Unordered, SQLite counts by scanning the table until the cap (every finished task too);
+    ordered along an index of open tasks it counts from that index alone: the due index when
+    the filters fix a due range, else the list's own order."""
+    where = [_FILTERS[f]() for f in filters]
+    if group_slots:
+        ids = _per_branch(where, group_slots, "count_limit").subquery()
+        return select(func.count()).select_from(ids)
+    due_set = bool(DUE_SET.intersection(filters))
+    keys, _ = _sort_keys("due_at" if due_set else sort, due_set)
+    limited = (select(literal_column("1")).select_from(T).where(*where)
+               .order_by(*keyset.order_by(keys))
+               .limit(bindparam("count_limit", **LIMIT_DEFAULTS["count_limit"])))
+    return select(func.count()).select_from(limited.subquery())
 
 
 @functools.lru_cache(maxsize=256)
@@ -103,11 +141,14 @@ def _list_statement(filters: tuple[str, ...], sort: str, group_slots: int = 0,
     """Task-list statements are built once per shape (filters, sort, group slots, and for a
     page after a cursor which of its values are NULL) and run on the driver's cursor; an
     unknown sort key raises (and nothing is cached). The capped total is a subquery of the
-    same statement, over the tasks alone."""
-    keys, _ = _sort_keys(sort)
-    where = _where(filters, group_slots)
-    total = _count_statement(filters, group_slots).scalar_subquery()
+    same statement, over the tasks alone. For staff the page is read from the branches'
+    first ``:window`` (offset + limit) rows each."""
+    keys, _ = _sort_keys(sort, bool(DUE_SET.intersection(filters)))
+    where = [_FILTERS[f]() for f in filters]
+    total = _count_statement(filters, group_slots, sort).scalar_subquery()
     page_where = [*where, keyset.after(keys, nulls)] if nulls is not None else where
+    if group_slots:
+        page_where = [T.c.id.in_(_per_branch(page_where, group_slots, "window", keys))]
     return Prepared(select(*_LIST_COLUMNS, *_NAME_COLUMNS, q.instances.c.case_no,
                            q.instances.c.definition_id, total.label("total_count"))
                     .select_from(T.join(q.instances, q.instances.c.id == T.c.instance_id))
@@ -134,7 +175,8 @@ def list_tasks(fd: Flowdesk, user: Principal, *, assignee: str | None = None,
     met; ``escalated``: escalated by hand to the supervisors."""
     keys, names = _sort_keys(sort)
     values = cursor_values(cursor, sort, len(keys))
-    params: dict = {"offset": 0 if cursor else (page - 1) * per_page, "limit": per_page + 1,
+    offset = 0 if cursor else (page - 1) * per_page
+    params: dict = {"offset": offset, "limit": per_page + 1, "window": offset + per_page + 1,
                     **keyset.count_params(total_cap)}
     if values is not None:
         params.update(keyset.cursor_params(values))
@@ -176,7 +218,7 @@ def list_tasks(fd: Flowdesk, user: Principal, *, assignee: str | None = None,
         if rows:
             counted = rows[0]["total_count"]
         else:  # past the end: the total still says how many there are
-            counted = (uow.execute(_count_statement(tuple(filters), slots), params)
+            counted = (uow.execute(_count_statement(tuple(filters), slots, sort), params)
                        .scalar_one() if (page > 1 or cursor) else 0)
     return keyset.page_of_rows(rows, per_page, counted, total_cap, sort, names)
 

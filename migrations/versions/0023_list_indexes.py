@@ -9,7 +9,11 @@ Issue 17 (fast at 100,000 open tasks and 1,000,000 finished instances): each inb
 its first page off an index that holds only open tasks and ends in the inbox's default order
 (-priority, created_at, id), so a page stops after its rows instead of sorting every match
 (``services.task_list``, ``store.keyset``). Statistics for the planner are gathered right after
-(``store.statistics``; the housekeeping keeps them current).
+(``store.statistics``; the housekeeping keeps them current). Staff views read one index per
+branch (me, each of my groups, each escalation group), by group in the inbox's or the due
+order. The older (state, candidate_group), (assignee, state) and due_at indexes made the
+planner sort every open task once it had statistics (or walk finished tasks for the due
+views), and the new ones cover every query they served: they are dropped.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -20,23 +24,32 @@ branch_labels = None
 depends_on = None
 
 ACTIVE_TASK = sa.text("state IN ('open', 'claimed')")
+ESCALATED_TASK = sa.text("state IN ('open', 'claimed') AND escalation_group IS NOT NULL")
 INBOX_ORDER = (sa.column("priority").desc(), "created_at", "id")
+DUE_ORDER = ("due_at", "id")
 OPEN_INCIDENT = sa.text("resolved_at IS NULL")
 
-# name -> leading columns, and whether the inbox's order follows them
+# name -> leading columns, the order that follows them, and which tasks it holds
 TASK_INDEXES = {
-    "ix_tasks_open_order": ((), True),
-    "ix_tasks_open_assignee": (("assignee",), True),
-    "ix_tasks_open_group": (("candidate_group", "assignee"), True),
-    "ix_tasks_open_escalation": (("escalation_group", "assignee"), False),
-    "ix_tasks_open_due": (("due_at",), False),
+    "ix_tasks_open_order": ((), INBOX_ORDER, ACTIVE_TASK),
+    "ix_tasks_open_assignee": (("assignee",), INBOX_ORDER, ACTIVE_TASK),
+    "ix_tasks_open_group": (("candidate_group", "assignee"), INBOX_ORDER, ACTIVE_TASK),
+    "ix_tasks_open_group_order": (("candidate_group",), INBOX_ORDER, ACTIVE_TASK),
+    "ix_tasks_open_group_due": (("candidate_group",), DUE_ORDER, ACTIVE_TASK),
+    "ix_tasks_open_escalation": (("escalation_group",), INBOX_ORDER, ESCALATED_TASK),
+    "ix_tasks_open_due": ((), DUE_ORDER, ACTIVE_TASK),
 }
+OLD_TASK_INDEXES = {"ix_tasks_state_group": ["state", "candidate_group"],
+                    "ix_tasks_assignee_state": ["assignee", "state"],
+                    "ix_human_tasks_due_at": ["due_at"]}
 
 
 def upgrade() -> None:
-    for name, (leading, order) in TASK_INDEXES.items():
-        op.create_index(name, 'human_tasks', [*leading, *(INBOX_ORDER if order else ())],
-                        sqlite_where=ACTIVE_TASK, postgresql_where=ACTIVE_TASK)
+    for name in OLD_TASK_INDEXES:
+        op.drop_index(name, 'human_tasks')
+    for name, (leading, order, where) in TASK_INDEXES.items():
+        op.create_index(name, 'human_tasks', [*leading, *order],
+                        sqlite_where=where, postgresql_where=where)
     op.create_index('ix_instances_status_id', 'process_instances', ['status', 'id'])
     op.create_index('ix_instances_key_status_id', 'process_instances',
                     ['process_key', 'status', 'id'])
@@ -50,3 +63,5 @@ def downgrade() -> None:
     op.drop_index('ix_instances_status_id', 'process_instances')
     for name in reversed(list(TASK_INDEXES)):
         op.drop_index(name, 'human_tasks')
+    for name, columns in OLD_TASK_INDEXES.items():
+        op.create_index(name, 'human_tasks', columns)

@@ -34,7 +34,7 @@ def handover_tasks(conn: UnitOfWork, instance: Any, params: dict, now: datetime)
     keep = set(params.get("keep_waiting") or KEEP_BY_DEFAULT)
     people = members(conn, leaving)
     scope = or_(q.tasks.c.candidate_group == leaving, q.tasks.c.assignee.in_(people))
-    rows = conn.execute(select(q.tasks).where(q.tasks.c.state.in_(q.ACTIVE), scope)
+    rows = conn.execute(select(q.tasks).where(q.IS_ACTIVE, scope)
                         .order_by(q.tasks.c.id)).mappings().all()
     moved, kept = [], []
     for task in rows:

@@ -95,7 +95,7 @@ def shift_open_tasks(conn: UnitOfWork, now: datetime, timezone: str) -> dict:
         select(t.c.id, t.c.name, t.c.process_key, t.c.candidate_group, t.c.assignee,
                t.c.priority, t.c.due_at, t.c.sla_state, t.c.waiting_reason, q.instances.c.case_no)
         .join(q.instances, q.instances.c.id == t.c.instance_id)
-        .where(t.c.state.in_(q.ACTIVE)).order_by(t.c.priority.desc(), t.c.id).limit(500)
+        .where(q.IS_ACTIVE).order_by(t.c.priority.desc(), t.c.id).limit(500)
     ).mappings().all()
     members: dict[str, list[str]] = {}
     for r in conn.execute(select(Group.__table__.c.name, User.__table__.c.username)

@@ -49,7 +49,7 @@ def test_rows_match_sqlalchemys_own(fd) -> None:  # type: ignore[no-untyped-def]
                 (select(q.instances), {}),
                 (_list_statement(("active",), "-priority,created_at", 2).statement,
                  {"me": "nobody", "group_0": "Agent", "group_1": None, "offset": 0,
-                  "limit": 50})]:
+                  "limit": 50, "window": 50})]:
             expected = [dict(r) for r in conn.execute(statement, params).mappings()]
             got = Prepared(statement).rows(conn, params)
             assert got == expected and got, statement

@@ -105,11 +105,12 @@ def test_a_cursor_from_another_sort_or_forged_is_refused(fd, seeded) -> None:  #
         assert refused.value.code == "page.cursor"
 
 
-def _plan(fd, filters: tuple[str, ...], slots: int, params: dict) -> str:  # type: ignore[no-untyped-def]
-    statement = task_list._list_statement(filters, "-priority,created_at", slots).statement
+def _plan(fd, filters: tuple[str, ...], slots: int, params: dict,  # type: ignore[no-untyped-def]
+          sort: str = "-priority,created_at") -> str:
+    statement = task_list._list_statement(filters, sort, slots).statement
     explain = ("EXPLAIN QUERY PLAN " if fd.engine.dialect.name == "sqlite" else "EXPLAIN ")
     compiled = statement.compile(dialect=fd.engine.dialect)
-    values = {**compiled.params, "offset": 0, "limit": 51, **params}
+    values = {**compiled.params, "offset": 0, "limit": 51, "window": 51, **params}
     with fd.engine.connect() as conn:
         rows = conn.exec_driver_sql(explain + compiled.string,
                                     tuple(values[n] for n in compiled.positiontup)
@@ -129,5 +130,48 @@ def test_the_group_queue_and_mine_read_their_index(fd, seeded) -> None:  # type:
         assert "ix_tasks_open_" in plan, plan
     if fd.engine.dialect.name == "sqlite":  # PostgreSQL may rightly walk the order index, or
         assert "ix_tasks_open_group" in queue, queue  # sort a handful of matches
-        assert "TEMP B-TREE FOR ORDER BY" not in mine + queue + own_queue
+        assert "TEMP B-TREE FOR ORDER BY" not in queue, queue
+        for plan in (mine, own_queue):  # staff: only the union of the branches' pages is sorted
+            assert plan.count("TEMP B-TREE FOR ORDER BY") <= 2, plan
         assert "SCAN human_tasks\n" not in mine + queue + own_queue + "\n"
+
+
+def test_staff_views_and_due_views_walk_an_index_per_branch(fd, seeded) -> None:  # type: ignore[no-untyped-def]
+    """Mine-or-my-groups is a union of branches, each reading its own index of open tasks in
+    the page's order; the due views sorted by due time read the due index (no task without a
+    due time is left, so no NULLS LAST to sort by)."""
+    seeded(3000)
+    now = task_list.list_tasks(fd, ADMIN, per_page=1)  # statistics are there; any call
+    assert now.total == 3000
+    staff = {"me": "agent", "group_0": "Agent", "group_1": None}
+    moment = {"now": fd.now()}
+    everything = _plan(fd, ("active",), 2, staff)
+    overdue = _plan(fd, ("active", "overdue"), 2, {**staff, **moment}, sort="due_at")
+    admin_overdue = _plan(fd, ("active", "overdue"), 0, moment, sort="due_at")
+    for plan in (everything, overdue, admin_overdue):
+        assert "ix_tasks_open_" in plan, plan
+    if fd.engine.dialect.name == "sqlite":
+        for plan in (everything, overdue):  # each branch its index, a group's in its order
+            assert "SCAN human_tasks\n" not in plan + "\n", plan
+            lines = plan.split("\n")  # (my own tasks and escalations are few: sorted)
+            assert not [n for n, line in enumerate(lines) if "ix_tasks_open_group" in line
+                        and "TEMP B-TREE" in lines[n + 1]], plan
+        assert "ix_tasks_open_group_order" in everything, everything
+        assert "ix_tasks_open_group_due" in overdue, overdue
+        assert "ix_tasks_open_due" in admin_overdue, admin_overdue
+        assert "TEMP B-TREE FOR ORDER BY" not in admin_overdue, admin_overdue
+
+
+def test_staff_pages_by_cursor_match_one_long_page_under_each_sort(fd, seeded) -> None:  # type: ignore[no-untyped-def]
+    seeded(300)
+    two_groups = Principal(id=0, username="agent", roles=frozenset({"staff"}),
+                           groups=frozenset({"Agent", "Finance", "Logistics"}))
+    for sort, filters in (("-priority,created_at", {}), ("due_at", {"overdue": True}),
+                          ("-due_at,name", {}), ("created_at", {"unassigned": True})):
+        walked = _walk(fd, two_groups, 3, sort=sort, **filters)
+        whole = task_list.list_tasks(fd, two_groups, per_page=200, sort=sort, **filters)
+        assert walked == [row["id"] for row in whole.rows], sort
+        assert len(walked) == whole.total > 3, sort
+        assert {row["candidate_group"] for row in whole.rows} <= {"Agent", "Finance", "Logistics"}
+        second = task_list.list_tasks(fd, two_groups, per_page=3, page=2, sort=sort, **filters)
+        assert [row["id"] for row in second.rows] == walked[3:6], sort

@@ -1,4 +1,5 @@
-/* The staff inbox: the task list (refreshed every 10 s), claim and unclaim, a task's form
+/* The staff inbox: the task list (refreshed every 10 s; "加载更多" adds the next page by the
+ * list's next_cursor, and a refresh reloads as many pages as are shown), claim and unclaim, a task's form
  * rendered from its JSON schema, completion with the API's field errors shown beside the
  * fields (a delegate's submit resolves the delegation instead, handing the draft back), bulk
  * actions on the chosen rows (inbox_bulk.js), the process diagram (inbox_diagram.js) and the
@@ -8,11 +9,14 @@
   "use strict";
 
   const POLL_MS = 10000;
+  const PER_PAGE = 100;
+  // The due views list by due time: what a user expects there, and the server reads it off
+  // its due index (fast however many tasks are open).
   const VIEWS = {
     mine: { assignee: "me" },
     unassigned: { unassigned: "true" },
-    overdue: { overdue: "true" },
-    due_today: { due_today: "true" },
+    overdue: { overdue: "true", sort: "due_at" },
+    due_today: { due_today: "true", sort: "due_at" },
   };
 
   const MESSAGES = window.Flowdesk.MESSAGES;
@@ -28,6 +32,8 @@
     selected: main.dataset.task ? Number(main.dataset.task) : null,
     listKey: null,
     count: null,
+    pages: 1,  // pages shown: the first, and each one "加载更多" added
+    page: null,  // what is shown: every loaded page's items, the total, the next cursor
     processNames: {},
   };
 
@@ -76,12 +82,31 @@
 
   // --- the list -----------------------------------------------------------------------------
 
-  async function loadList(options) {
-    const opts = options || {};
+  function listParams(cursor) {
     const params = new URLSearchParams(VIEWS[state.view]);
     if (state.process) params.set("process_key", state.process);
-    params.set("per_page", "100");
-    const page = await api("GET", "/tasks?" + params);
+    params.set("per_page", String(PER_PAGE));
+    if (cursor) params.set("cursor", cursor);
+    return params;
+  }
+
+  /* The first page, then `count - 1` more by next_cursor, as one page. */
+  async function fetchPages(count) {
+    const page = await api("GET", "/tasks?" + listParams());
+    const items = page.items.slice();
+    let next = page.next_cursor;
+    for (let n = 1; n < count && next; n += 1) {
+      const more = await api("GET", "/tasks?" + listParams(next));
+      items.push(...more.items);
+      next = more.next_cursor;
+    }
+    return Object.assign({}, page, { items: items, next_cursor: next });
+  }
+
+  async function loadList(options) {
+    const opts = options || {};
+    if (opts.reset) state.pages = 1;
+    const page = await fetchPages(state.pages);
     document.getElementById("refreshed").textContent =
       t("refreshed", { time: new Date().toLocaleTimeString(LOCALE, { hour12: false }) });
     const key = JSON.stringify(page.items);
@@ -96,12 +121,29 @@
     state.count = page.total;
   }
 
+  /* "加载更多": the page after the last one shown, added below it; focus moves to its first
+   * task so a keyboard user carries on where the new rows begin. */
+  async function loadMore() {
+    const shown = state.page;
+    if (!shown || !shown.next_cursor) return;
+    const more = await api("GET", "/tasks?" + listParams(shown.next_cursor));
+    state.pages += 1;
+    const page = Object.assign({}, more, { items: shown.items.concat(more.items) });
+    state.listKey = JSON.stringify(page.items);
+    renderList(page);
+    announce(t("more_loaded", { n: more.items.length }));
+    const first = more.items[0];
+    const button = first && listBox.querySelector('[data-focus-key="open-' + first.id + '"]');
+    if (button) button.focus();
+  }
+
   // A total past the server's cap (10,000) is "at least": shown as "10000+".
   function countText(page) {
     return page.total_capped ? t("count_capped", { n: page.total }) : t("count", { n: page.total });
   }
 
   function renderList(page) {
+    state.page = page;
     const focusKey = document.activeElement && document.activeElement.dataset
       ? document.activeElement.dataset.focusKey : null;
     document.getElementById("list-count").textContent = countText(page);
@@ -116,8 +158,12 @@
       bulk ? el("th", { scope: "col", class: "col-select" }, bulk.headerCheckbox()) : null,
       ...columns.map((c) => el("th", { scope: "col" }, t("col." + c))));
     const rows = page.items.map(taskRow);
+    const more = page.next_cursor ? el("p", { class: "list-more" }, el("button", {
+      type: "button", class: "btn", "data-focus-key": "more",
+      onclick: () => safely(loadMore()),
+    }, t("more"))) : null;
     listBox.replaceChildren(el("table", { class: "tasks" },
-      el("thead", {}, head), el("tbody", {}, ...rows)));
+      el("thead", {}, head), el("tbody", {}, ...rows)), ...(more ? [more] : []));
     if (bulk) bulk.listed(page.items.map((task) => task.id));
     if (focusKey) {
       const again = listBox.querySelector('[data-focus-key="' + focusKey + '"]');
@@ -374,14 +420,14 @@
       event.preventDefault();
       clearError();
       setView(link.dataset.view);
-      safely(loadList({ force: true, announce: true }));
+      safely(loadList({ force: true, announce: true, reset: true }));
     });
   }
 
   document.getElementById("process-filter").addEventListener("change", (event) => {
     state.process = event.target.value;
     syncUrl();
-    safely(loadList({ force: true, announce: true }));
+    safely(loadList({ force: true, announce: true, reset: true }));
   });
 
   document.getElementById("refresh").addEventListener("click", () => {
