@@ -142,6 +142,23 @@ def copy_instance(fd, instance_id: int, copies: int, batch: int = 5000) -> None:
     print()
 
 
+def postmaster(db_url: str) -> int | None:
+    """The PostgreSQL server's main process when it runs on this machine (its backends are
+    its children), else None: then the database's CPU is not shown."""
+    from sqlalchemy import create_engine, text
+    engine = create_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            backend = conn.execute(text("SELECT pg_backend_pid()")).scalar()
+            status = Path(f"/proc/{backend}/status").read_text()
+    except OSError:
+        return None
+    finally:
+        engine.dispose()
+    return int(next(line.split()[1] for line in status.splitlines()
+                    if line.startswith("PPid:")))
+
+
 def lost_updates(db_url: str, tag: str, finished: int) -> list[str]:
     """What the database disagrees with the clients about, for the instances tagged ``tag``."""
     from sqlalchemy import func, select
@@ -175,6 +192,11 @@ def tree(pid: int) -> list[int]:
         for child in (task / "children").read_text().split():
             found.extend(tree(int(child)))
     return found
+
+
+def tree_cpu(pid: int | None) -> float:
+    """CPU seconds used so far by a process and its descendants (0 without a process)."""
+    return sum(cpu_seconds(p) for p in tree(pid)) if pid else 0.0
 
 
 def memory_kib(pid: int) -> tuple[int, int]:
@@ -222,7 +244,7 @@ class Serve:
         raise SystemExit(f"only {len(seen)} of {self.workers} workers answered")
 
     def cpu(self) -> float:
-        return sum(cpu_seconds(p) for p in tree(self.process.pid))
+        return tree_cpu(self.process.pid)
 
     def memory(self) -> tuple[float, float, float]:
         """The tree's RSS and PSS, and the master's RSS, in MiB."""
@@ -307,6 +329,7 @@ class Result:
     name: str
     rate: float
     server_ms: float
+    db_ms: float
     client_ms: float
     failures: Counter
     lost: list[str]
@@ -322,10 +345,11 @@ def run_setup(name: str, nodes: list[Serve], tokens: list[str], args: argparse.N
     try:
         for node in nodes:
             node.wait_ready(tokens[0])
-        cpu_before = sum(n.cpu() for n in nodes)
+        cpu_before, db_before = sum(n.cpu() for n in nodes), tree_cpu(args.postmaster)
         elapsed, client_cpu, tally = drive([n.port for n in nodes], tokens, tag,
                                            args.instances, args.warmup)
         server_cpu = sum(n.cpu() for n in nodes) - cpu_before
+        db_cpu = tree_cpu(args.postmaster) - db_before
         if args.open_tasks:  # the big views, in every worker, before memory is read
             for node in nodes:
                 for _ in range(4 * node.workers):
@@ -341,7 +365,7 @@ def run_setup(name: str, nodes: list[Serve], tokens: list[str], args: argparse.N
         lost.append(f"only {tally.finished} of {args.instances} instances finished")
     done = max(tally.finished, 1)
     return Result(name, tally.finished / elapsed, server_cpu / done * 1000,
-                  client_cpu / done * 1000, tally.failures, lost,
+                  db_cpu / done * 1000, client_cpu / done * 1000, tally.failures, lost,
                   sum(m[0] for m in memory), sum(m[1] for m in memory),
                   sum(m[2] for m in memory))
 
@@ -350,13 +374,18 @@ def report(results: list[Result], args: argparse.Namespace) -> None:
     base = results[0].rate
     print(f"\n{args.clients} clients, {args.instances} instances per set-up "
           f"(after {args.warmup} warm-up per client), {args.open_tasks} other open tasks")
-    print(f"{'set-up':<34}{'inst/s':>8}{'ratio':>7}{'server ms/inst':>16}"
-          f"{'client ms/inst':>16}{'5xx':>5}{'other':>7}  lost updates")
+    print("CPU ms per instance: the serve trees, PostgreSQL (its backends), this client")
+    print(f"{'set-up':<36}{'inst/s':>7}{'ratio':>7}{'server':>8}{'db':>7}{'client':>8}"
+          f"{'5xx':>5}{'other':>6}  lost updates")
     for r in results:
         server_errors = sum(v for k, v in r.failures.items() if isinstance(k, int) and k >= 500)
         other = sum(r.failures.values()) - server_errors
-        print(f"{r.name:<34}{r.rate:8.1f}{r.rate / base:6.2f}x{r.server_ms:16.2f}"
-              f"{r.client_ms:16.2f}{server_errors:5d}{other:7d}  {'; '.join(r.lost) or 'none'}")
+        print(f"{r.name:<36}{r.rate:7.1f}{r.rate / base:6.2f}x{r.server_ms:8.2f}"
+              f"{r.db_ms:7.2f}{r.client_ms:8.2f}{server_errors:5d}{other:6d}  "
+              f"{'; '.join(r.lost) or 'none'}")
+    cpu = min(r.server_ms + r.db_ms + r.client_ms for r in results)
+    print(f"at {cpu:.1f} ms of CPU per instance in all, {os.cpu_count()} cores can do at most "
+          f"{os.cpu_count() * 1000 / cpu:.0f} instances/s here")
     print("\nserve process trees after the run (master + workers):")
     for r in results:
         print(f"  {r.name:<32} RSS {r.rss:6.1f} MiB  PSS {r.pss:6.1f} MiB  "
@@ -381,6 +410,7 @@ def main() -> None:
                   sys.executable, *sys.argv])
     started = time.perf_counter()
     tokens = prepare(args.database_url, args.clients, args.open_tasks)
+    args.postmaster = postmaster(args.database_url)
     print(f"prepared in {time.perf_counter() - started:.0f} s")
     workdir = Path(tempfile.mkdtemp(prefix="flowdesk-bench-workers-"))
     setups = {"a": ("(a) serve --workers 1", [1]), "b": ("(b) serve --workers 2", [2]),
