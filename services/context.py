@@ -44,7 +44,8 @@ class Flowdesk:
                                timezone=settings.timezone,
                                limits=StepLimits(timer=time.monotonic))
         self.definitions = DefinitionCache()
-        self.workflows = WorkflowCache(settings.workflow_cache_size)
+        self.workflows = WorkflowCache(settings.workflow_cache_size,
+                                       settings.workflow_cache_state_bytes)
         self._parsed_by_id: dict[int, ParsedDefinition] = {}
         self.sla = SlaBook()  # parsed SLA policies and calendars
         self.hooks = hooks if hooks is not None else default_hooks()  # process-specific rules

@@ -60,10 +60,11 @@ def load_workflow(fd: Flowdesk, uow: UnitOfWork, instance_id: int, definition_id
 
 
 def keep_live(fd: Flowdesk, uow: UnitOfWork, instance_id: int, version: int, status: str,
-              wf: object) -> None:
-    """Park the live workflow for the next call, once this unit of work has committed."""
+              wf: object, state_bytes: int = 0) -> None:
+    """Park the live workflow for the next call, once this unit of work has committed;
+    ``state_bytes``, its saved state's length, is its weight in the cache."""
     if status not in (*FINAL_STATUSES, "error"):
-        uow.after_commit(lambda: fd.workflows.put(instance_id, version, wf))
+        uow.after_commit(lambda: fd.workflows.put(instance_id, version, wf, state_bytes))
 
 
 def step(uow: UnitOfWork, fd: Flowdesk, instance: Instance, run: Run, now: datetime, *,
@@ -82,11 +83,12 @@ def step(uow: UnitOfWork, fd: Flowdesk, instance: Instance, run: Run, now: datet
     except untouched_on:
         fd.workflows.put(instance["id"], instance["version"], wf)
         raise
-    version = save_state(uow, instance, fd.runtime.dumps(wf), result, now)
+    state = fd.runtime.dumps(wf)
+    version = save_state(uow, instance, state, result, now)
     new_tasks = apply_result(uow, fd, instance, result, now, known_open=known_open,
                              timers=parsed.has_timers, catches=parsed.catches_events,
                              externals=parsed.has_external_tasks)
-    keep_live(fd, uow, instance["id"], version, result.status, wf)
+    keep_live(fd, uow, instance["id"], version, result.status, wf, len(state))
     return result, new_tasks
 
 

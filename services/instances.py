@@ -89,8 +89,8 @@ def start_in(uow: UnitOfWork, fd: Flowdesk, actor: str, definition: RowMapping,
            "variables": json_safe(result.variables), "version": 1,
            "started_by": actor, "started_at": now, "updated_at": now,
            "ended_at": now if result.status in FINAL_STATUSES else None}
-    row["id"] = uow.execute(q.INSERT_INSTANCE,
-                                {**row, "state": fd.runtime.dumps(wf)}).scalar_one()
+    state = fd.runtime.dumps(wf)
+    row["id"] = uow.execute(q.INSERT_INSTANCE, {**row, "state": state}).scalar_one()
     if result.status not in FINAL_STATUSES:
         sla.on_instance_started(uow, fd.sla, row, now)
     tasks = apply_result(uow, fd, row, result, now, new=True, timers=parsed.has_timers,
@@ -105,7 +105,7 @@ def start_in(uow: UnitOfWork, fd: Flowdesk, actor: str, definition: RowMapping,
     # A new instance's only incident is the one its first step just recorded (with its id).
     incidents = ([dict(uow.execute(select(q.incidents).where(
         q.incidents.c.instance_id == row["id"])).mappings().one())] if result.incident else [])
-    keep_live(fd, uow, row["id"], 1, result.status, wf)
+    keep_live(fd, uow, row["id"], 1, result.status, wf, len(state))
     return {**row, "open_tasks": tasks, "audit": [trail], "incidents": incidents}
 
 

@@ -33,7 +33,7 @@ SLA_STATES = ("none", "ok", "at_risk", "breached", "paused")
 NAMES = ("flowdesk_database_up", "flowdesk_open_tasks", "flowdesk_instances_live",
          "flowdesk_due_work_backlog", "flowdesk_due_work_oldest_age_seconds",
          "flowdesk_notifications", "flowdesk_db_pool_checked_out", "flowdesk_db_pool_size",
-         "flowdesk_workflow_cache_entries")
+         "flowdesk_workflow_cache_entries", "flowdesk_workflow_cache_state_bytes")
 
 
 def _gauge(name: str, doc: str, labels: list[str] | None = None) -> GaugeMetricFamily:
@@ -130,6 +130,11 @@ class DatabaseGauges:
                         "the workflow_cache_size setting)", ["pid"])
         cached.add_metric([pid], len(self.fd.workflows))
         yield cached
+        weight = _gauge("flowdesk_workflow_cache_state_bytes",
+                        "The cached workflows' saved states added up, in this process (bounded "
+                        "by the workflow_cache_state_bytes setting)", ["pid"])
+        weight.add_metric([pid], self.fd.workflows.weight)
+        yield weight
 
 
 def registry_for(fd: Flowdesk) -> CollectorRegistry:

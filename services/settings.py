@@ -76,6 +76,9 @@ class Settings:
     log_format: str = field(default_factory=lambda: _env("FLOWDESK_LOG_FORMAT", "text"))
     max_upload_bytes: int = 5 * 1024 * 1024
     workflow_cache_size: int = 2048
+    # the cached workflows' saved states added up (in memory they take about three times that):
+    # per worker process, whatever the number of open cases (engine/live_cache.py)
+    workflow_cache_state_bytes: int = 4 * 1024 * 1024
     testing: bool = False
 
     @property

@@ -72,6 +72,7 @@ def test_metrics_parse_and_move_when_a_case_runs(server, tokens) -> None:  # typ
     assert any(name == "flowdesk_db_pool_checked_out" for name, _ in after)
     # the instance's workflow stays cached in this process after its steps
     assert value(after, "flowdesk_workflow_cache_entries", pid=str(os.getpid())) >= 1
+    assert value(after, "flowdesk_workflow_cache_state_bytes", pid=str(os.getpid())) > 1000
 
 
 @pytest.mark.app_config(metrics_token="s3cret-metrics")
