@@ -1,5 +1,6 @@
 """``flowdesk serve --workers 2`` on PostgreSQL: both worker processes answer, one of them runs
-the node's ticker, and tasks completed concurrently through both are all there afterwards
+the node's ticker, /metrics adds up both, and tasks completed concurrently through both are all
+there afterwards
 (each call on a new connection, so the steps of one instance go to either worker and a
 worker's cached workflow is regularly older than the instance's row)."""
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select
 
 from services.definitions import deploy
@@ -89,5 +91,17 @@ def test_two_workers_answer_and_lose_no_completion(fd, tokens, three_steps, two_
                                    .where(HumanTask.state == "completed")).scalars())
     assert statuses == {"completed": INSTANCES}
     assert sorted(done.values()) == [3] * INSTANCES
+    def completions_counted() -> float:
+        """flowdesk_http_requests_total of the completions, as one scrape (one worker) says."""
+        scrape = requests.get(base + "/metrics", timeout=DEADLINE).text
+        return sum(sample.value for family in text_string_to_metric_families(scrape)
+                   for sample in family.samples
+                   if sample.name == "flowdesk_http_requests_total"
+                   and sample.labels["route"] == "/api/v1/tasks/<int:task_id>/complete")
+
+    # each worker counts what it answered (on a background thread, just after the answer);
+    # any worker's scrape adds up both
+    wait_for(lambda: completions_counted() == 3 * INSTANCES,
+             "every worker's completions in one scrape")
     ticker_lines = [line for line in log.read_text().splitlines() if "ticker started" in line]
     assert len(ticker_lines) == 1, ticker_lines  # one ticker for the node, not one per worker
