@@ -21,7 +21,7 @@ from services.definitions import deploy
 from services.principal import system
 from store.tables import HumanTask, ProcessInstance
 from tests.mail_and_hooks import free_port
-from tests.integration.test_scheduler_processes import FLOWDESK, stop
+from tests.integration.test_scheduler_processes import FLOWDESK, served, stop  # noqa: F401
 from tests.waiting import DEADLINE, wait_for
 
 INSTANCES, CLIENTS = 16, 4
@@ -59,6 +59,15 @@ def flow(base: str, token: str, key: str) -> list[int]:
     return statuses
 
 
+def answering_workers(base: str, seen: set[int]) -> set[int]:
+    """``seen`` plus the worker that answers this /health (a new connection: any of them)."""
+    try:
+        seen.add(requests.get(base + "/health", timeout=DEADLINE).json()["pid"])
+    except requests.RequestException:  # a worker going down or not yet up
+        pass
+    return seen
+
+
 @pytest.mark.postgres
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 def test_two_workers_answer_and_lose_no_completion(fd, tokens, three_steps, two_workers) -> None:  # type: ignore[no-untyped-def]
@@ -68,11 +77,7 @@ def test_two_workers_answer_and_lose_no_completion(fd, tokens, three_steps, two_
 
     def both_answered() -> bool:
         assert process.poll() is None, log.read_text()[-3000:]
-        try:
-            pids.add(requests.get(base + "/health", timeout=DEADLINE).json()["pid"])
-        except requests.RequestException:  # not listening yet
-            pass
-        return len(pids) == 2
+        return len(answering_workers(base, pids)) == 2
 
     wait_for(both_answered, "both workers to answer /health", interval=0.02)
     assert process.pid not in pids  # the master forks and watches; workers answer
@@ -105,3 +110,29 @@ def test_two_workers_answer_and_lose_no_completion(fd, tokens, three_steps, two_
              "every worker's completions in one scrape")
     ticker_lines = [line for line in log.read_text().splitlines() if "ticker started" in line]
     assert len(ticker_lines) == 1, ticker_lines  # one ticker for the node, not one per worker
+
+
+def ticker_pids(log: Path) -> list[int]:
+    """The workers that started the node's ticker, in order (from their log lines)."""
+    return [int(line.rsplit(":", 1)[1].split(",")[0]) for line in log.read_text().splitlines()
+            if "ticker started on" in line]
+
+
+def test_another_worker_takes_over_the_ticker_when_its_holder_dies(served) -> None:  # type: ignore[no-untyped-def]
+    """On SQLite too (several workers are allowed there): the duty worker killed, the node's
+    ticker starts again in the other worker or in the killed one's replacement."""
+    server, _fd, _token, _clock = served
+    server.start("--workers", "2")
+    up: set[int] = set()
+    wait_for(lambda: len(answering_workers(server.base, up)) == 2, "both workers to answer",
+             interval=0.02)
+    wait_for(lambda: len(ticker_pids(server.log)) == 1, "the node's ticker to start")
+    [holder] = ticker_pids(server.log)
+    os.kill(holder, signal.SIGKILL)
+    wait_for(lambda: len(ticker_pids(server.log)) == 2, "another worker to start the ticker")
+    assert ticker_pids(server.log)[1] != holder
+    # the replacement answers too before the server stops: a worker still loading when the
+    # server stops misses the stop signal and is only killed after granian's timeout
+    after: set[int] = set()
+    wait_for(lambda: len(answering_workers(server.base, after) - {holder}) == 2,
+             "the killed worker's replacement to answer", interval=0.02)
