@@ -1,6 +1,7 @@
 """``create_app``: the Flask application factory (tests pass a config mapping)."""
 from __future__ import annotations
 
+import os
 from http import HTTPStatus
 from typing import Any
 
@@ -128,8 +129,9 @@ def create_app(config: dict[str, Any] | None = None, clock: Clock | None = None)
 
     @app.get("/health")
     def health():  # type: ignore[no-untyped-def]
-        """Liveness: no token needed."""
-        return jsonify(status="ok")
+        """Liveness: no token needed. ``pid`` tells the worker processes of one server apart
+        (as ``flowdesk_db_pool_size{pid}`` in /metrics does)."""
+        return jsonify(status="ok", pid=os.getpid())
 
     metrics_routes.install(app)  # /metrics, /ready
 

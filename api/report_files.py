@@ -13,8 +13,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Response
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -90,6 +88,9 @@ def _cell(value: Any, zone: ZoneInfo) -> tuple[Any, str | None]:
 
 
 def xlsx_response(rows: list[dict], name: str, title: str, timezone: str) -> Response:
+    # imported here: openpyxl is ~9 MB in every server worker, for the odd Excel download
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
     zone = ZoneInfo(timezone)
     book = Workbook()
     sheet = book.active

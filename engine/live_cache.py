@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
 from typing import Any
 
 DEFAULT_BYTES = 64 * 1024
@@ -22,12 +21,9 @@ LIVE_PER_SAVED_BYTE = 4  # a live SpiffWorkflow object takes a few times its JSO
 
 
 class WorkflowCache:
-    def __init__(self, size: int = 2048, max_bytes: int = 256 * 1024 * 1024,
-                 on_change: Callable[[int, int], None] | None = None) -> None:
-        """``on_change(entries, bytes)`` after every change (the metrics' gauges)."""
+    def __init__(self, size: int = 2048, max_bytes: int = 16 * 1024 * 1024) -> None:
         self._size = size
         self._max_bytes = max_bytes
-        self._on_change = on_change
         self._items: OrderedDict[Any, tuple[int, Any, int]] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
@@ -40,7 +36,6 @@ class WorkflowCache:
                 self._bytes -= entry[2]
         if entry is None:
             return None
-        self._changed()
         if entry[0] != version:
             return None
         return entry[1]
@@ -59,24 +54,17 @@ class WorkflowCache:
             while self._items and (len(self._items) > self._size
                                    or self._bytes > self._max_bytes):
                 self._bytes -= self._items.popitem(last=False)[1][2]
-        self._changed()
 
     def evict(self, key: Any) -> None:
         with self._lock:
             entry = self._items.pop(key, None)
             if entry is not None:
                 self._bytes -= entry[2]
-        self._changed()
 
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
             self._bytes = 0
-        self._changed()
-
-    def _changed(self) -> None:
-        if self._on_change is not None:
-            self._on_change(len(self._items), self._bytes)
 
     @property
     def nbytes(self) -> int:

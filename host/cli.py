@@ -1,21 +1,34 @@
 """The ``flowdesk`` command: serve, worker, deploy, test, users, tokens, db upgrade, demo-users,
-retention."""
+retention.
+
+Only light modules are imported at the top: ``flowdesk serve`` stays the server's master
+process, which forks the workers and builds no app, so the database, SQLAlchemy and
+SpiffWorkflow (about 60 MB) are imported by the commands that use them, not here.
+"""
 from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from engine.errors import InvalidModel
-
-from services.context import Flowdesk
 from services.errors import ServiceError
-from services.settings import Settings
+
+if TYPE_CHECKING:
+    from services.context import Flowdesk
+    from services.settings import Settings
+
+
+def _settings() -> Settings:
+    from services.settings import Settings
+    return Settings()
 
 
 def _flowdesk() -> Flowdesk:
-    return Flowdesk(Settings())
+    from services.context import Flowdesk
+    return Flowdesk(_settings())
 
 
 @click.group()
@@ -33,7 +46,7 @@ def db() -> None:
 def db_upgrade(revision: str) -> None:
     """Bring the schema up to date."""
     from host.migrate import upgrade
-    url = Settings().database_url
+    url = _settings().database_url
     upgrade(url, revision)
     click.echo(f"database at revision {revision}: {_redact(url)}")
 
@@ -254,7 +267,7 @@ def secrets_rotate_key() -> None:
     """Put a new key first in the key file and seal every stored secret with it; the older
     keys stay below it (delete those lines once no process or backup needs them)."""
     from services.secret_keys import key_file, prepend_key
-    path = key_file(Settings())
+    path = key_file(_settings())
     if path is None:
         raise click.ClickException(
             "The key comes from FLOWDESK_SECRETS_KEY (or nowhere): put a new key from "
@@ -285,14 +298,20 @@ def _reseal() -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--threads", default=4, show_default=True, type=int)
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(min=1),
+              help="Request threads per worker process.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1),
+              envvar="FLOWDESK_WORKERS",
+              help="Worker processes (about one per core; PostgreSQL is the store to scale on).")
 @click.option("--no-ticker", is_flag=True, help="Do not fire timers here (run `flowdesk worker`).")
 @click.option("--server", type=click.Choice(["granian", "gunicorn"]), default="granian",
               show_default=True, envvar="FLOWDESK_SERVER", help="The HTTP server.")
-def serve(host: str, port: int, threads: int, no_ticker: bool, server: str) -> None:
-    """Serve the API and pages (one process, threaded), firing due timers in-process."""
+def serve(host: str, port: int, threads: int, workers: int, no_ticker: bool,
+          server: str) -> None:
+    """Serve the API and pages (worker processes with request threads); one worker of
+    them fires due timers."""
     from host.server import run
-    run(host, port, threads, with_ticker=not no_ticker, server=server)
+    run(host, port, threads, with_ticker=not no_ticker, server=server, workers=workers)
 
 
 @main.command()

@@ -5,7 +5,13 @@ Granian (a Rust HTTP server with a WSGI interface) is the default: its per-reque
 fraction of gunicorn's gthread worker, which was a third of the API's time per call. gunicorn
 stays available with ``--server gunicorn``. Either way the app is built in the worker process
 (no preload), so the ticker thread lives there too and shares the worker's cache of live
-workflows.
+workflows. The master (the ``flowdesk`` command) imports no app: it only forks and watches.
+
+``--workers N`` runs N worker processes on one listening socket: each has its own app, pool
+and caches (a cached workflow is checked against the instance's row version, so a worker
+never runs a stale one), and one of them does the node's background duties
+(``host.node_duties``). PostgreSQL is the store to scale out on; SQLite accepts several
+workers (WAL) but takes one writer at a time.
 """
 from __future__ import annotations
 
@@ -18,6 +24,8 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
+
+from host.node_duties import LOCK_ENV, start_once_per_node
 
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict, StartResponse], Iterable[bytes]]
@@ -109,6 +117,22 @@ def metrics_directory() -> Iterator[str]:
         shutil.rmtree(path, ignore_errors=True)
 
 
+def start_duties(app) -> None:  # type: ignore[no-untyped-def]
+    """The node's background work, in the one worker that holds the duty lock: the ticker
+    and the connector worker (unless run() or the settings say not to), SQLite's WAL
+    checkpoints."""
+    fd = app.extensions["flowdesk"]
+    if os.environ.get(_TICKER_ENV, "1") == "1" and fd.settings.scheduler_enabled:
+        from host.connector_worker import ConnectorWorker
+        from host.ticker import Ticker
+        app.extensions["flowdesk.ticker"] = Ticker(fd).start()
+        app.extensions["flowdesk.connectors"] = ConnectorWorker(fd).start()
+    from store.wal_checkpoint import WalCheckpointer
+    checkpointer = WalCheckpointer.for_engine(fd.engine)
+    if checkpointer is not None:
+        app.extensions["flowdesk.wal_checkpointer"] = checkpointer.start()
+
+
 def served_app():  # type: ignore[no-untyped-def]
     """The app as the server's worker runs it: with the ticker unless run() said not to."""
     from web.app import create_app  # in the worker: the app is built where it is served
@@ -116,18 +140,9 @@ def served_app():  # type: ignore[no-untyped-def]
     log_requests()
     app = create_app()
     app.wsgi_app = one_piece(app.wsgi_app)
-    fd = app.extensions["flowdesk"]
     with stop_signals_for_the_main_thread():
         account_in_background(app)  # each request's line and counts off the request's thread
-        if os.environ.get(_TICKER_ENV, "1") == "1" and fd.settings.scheduler_enabled:
-            from host.connector_worker import ConnectorWorker
-            from host.ticker import Ticker
-            app.extensions["flowdesk.ticker"] = Ticker(fd).start()
-            app.extensions["flowdesk.connectors"] = ConnectorWorker(fd).start()
-        from store.wal_checkpoint import WalCheckpointer
-        checkpointer = WalCheckpointer.for_engine(fd.engine)
-        if checkpointer is not None:
-            app.extensions["flowdesk.wal_checkpointer"] = checkpointer.start()
+        start_once_per_node(lambda: start_duties(app))
     # The app's long-lived objects (modules, SQLAlchemy and Spiff specs, ~100k of them)
     # never become garbage: keep the collector's full passes from re-scanning them, which
     # stalled a request for tens of milliseconds every few hundred calls.
@@ -136,16 +151,19 @@ def served_app():  # type: ignore[no-untyped-def]
 
 
 def run(host: str, port: int, threads: int = 4, with_ticker: bool = True,
-        server: str = "granian") -> None:
+        server: str = "granian", workers: int = 1) -> None:
+    """Serve until stopped: ``workers`` processes of ``threads`` request threads each."""
     os.environ[_TICKER_ENV] = "1" if with_ticker else "0"
-    with metrics_directory():
+    with metrics_directory() as directory:
+        # this start's own directory: a lock left by another start would not be this node's
+        os.environ[LOCK_ENV] = os.path.join(directory, "duties.lock")
         if server == "gunicorn":
-            _run_gunicorn(host, port, threads)
+            _run_gunicorn(host, port, threads, workers)
         else:
-            _run_granian(host, port, threads)
+            _run_granian(host, port, threads, workers)
 
 
-def _run_granian(host: str, port: int, threads: int) -> None:
+def _run_granian(host: str, port: int, threads: int, workers: int) -> None:
     from granian.constants import Interfaces
     from granian.server import Server
     # A worker still running WORKER_STOP_SECONDS after the SIGTERM is killed (granian logs it):
@@ -154,12 +172,12 @@ def _run_granian(host: str, port: int, threads: int) -> None:
     # seconds of its replacement stops the server (granian's crash-loop guard), for the
     # service manager to restart (README, Running under systemd).
     Server("host.server:served_app", address=host, port=port, interface=Interfaces.WSGI,
-           workers=1, blocking_threads=threads, factory=True, websockets=False,
+           workers=workers, blocking_threads=threads, factory=True, websockets=False,
            log_access=False, workers_kill_timeout=WORKER_STOP_SECONDS,
            respawn_failed_workers=True).serve()
 
 
-def _run_gunicorn(host: str, port: int, threads: int) -> None:
+def _run_gunicorn(host: str, port: int, threads: int, workers: int) -> None:
     from gunicorn.app.base import BaseApplication
 
     class _Gunicorn(BaseApplication):
@@ -174,7 +192,7 @@ def _run_gunicorn(host: str, port: int, threads: int) -> None:
         def load(self):  # type: ignore[no-untyped-def]
             return served_app()
 
-    options = {"bind": f"{host}:{port}", "workers": 1, "worker_class": "gthread",
+    options = {"bind": f"{host}:{port}", "workers": workers, "worker_class": "gthread",
                "threads": threads, "keepalive": 5, "accesslog": None, "timeout": 60}
     if os.path.isdir("/dev/shm"):  # the worker's heartbeat file: RAM, not a (virtual) disk
         options["worker_tmp_dir"] = "/dev/shm"

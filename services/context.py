@@ -29,14 +29,6 @@ from store.tables import AppSetting
 from store.uow import Database, UnitOfWork
 
 
-def _report_cache(entries: int, nbytes: int) -> None:
-    """The live-workflow cache's size to the metrics' gauges. Imported here, not at the top:
-    ``services.metrics`` must first be imported after ``flowdesk serve`` has set its
-    multiprocess directory, and the server imports this module before that."""
-    from services import metrics
-    metrics.set_workflow_cache(entries, nbytes)
-
-
 class Flowdesk:
     def __init__(self, settings: Settings, clock: Clock | None = None,
                  hooks: Hooks | None = None) -> None:
@@ -59,8 +51,7 @@ class Flowdesk:
                                limits=StepLimits(timer=time.monotonic))
         self.definitions = DefinitionCache()
         self.workflows = WorkflowCache(settings.workflow_cache_size,
-                                       settings.workflow_cache_bytes,
-                                       on_change=_report_cache)
+                                       settings.workflow_cache_bytes)
         self._parsed_by_id: dict[int, ParsedDefinition] = {}
         self.sla = SlaBook()  # parsed SLA policies and calendars
         self.hooks = hooks if hooks is not None else default_hooks()  # process-specific rules

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from datetime import datetime, timezone
 from typing import Any
 
-from prometheus_client import (REGISTRY, CollectorRegistry, Counter, Gauge, Histogram,
+from prometheus_client import (REGISTRY, CollectorRegistry, Counter, Histogram,
                                generate_latest)
 from prometheus_client.multiprocess import MultiProcessCollector
 
@@ -48,21 +48,6 @@ TIMER_LATENESS = Histogram("flowdesk_due_work_lateness_seconds",
                            ["kind"], buckets=(.1, .25, .5, 1, 2, 5, 10, 30, 60, 300, 900))
 TICKS_SKIPPED = Counter("flowdesk_ticks_skipped",
                         "Scheduler ticks skipped because the previous one was still running")
-
-# The live-workflow cache of this process (engine.live_cache), summed over the live workers.
-WORKFLOW_CACHE_ENTRIES = Gauge("flowdesk_workflow_cache_entries",
-                               "Live workflows parked in the cache between calls",
-                               multiprocess_mode="livesum")
-WORKFLOW_CACHE_BYTES = Gauge("flowdesk_workflow_cache_bytes",
-                             "Approximate bytes of the live workflows parked in the cache",
-                             multiprocess_mode="livesum")
-
-
-def set_workflow_cache(entries: int, nbytes: int) -> None:
-    """The cache's size after a change (its ``on_change``)."""
-    WORKFLOW_CACHE_ENTRIES.set(entries)
-    WORKFLOW_CACHE_BYTES.set(nbytes)
-
 
 # Every request's counter and histogram children, by their labels: looking them up through
 # ``labels()`` (checks, a lock, a dict) cost more than counting. Routes are Flask's rules and

@@ -32,7 +32,8 @@ SLA_STATES = ("none", "ok", "at_risk", "breached", "paused")
 
 NAMES = ("flowdesk_database_up", "flowdesk_open_tasks", "flowdesk_instances_live",
          "flowdesk_due_work_backlog", "flowdesk_due_work_oldest_age_seconds",
-         "flowdesk_notifications", "flowdesk_db_pool_checked_out", "flowdesk_db_pool_size")
+         "flowdesk_notifications", "flowdesk_db_pool_checked_out", "flowdesk_db_pool_size",
+         "flowdesk_workflow_cache_entries", "flowdesk_workflow_cache_bytes")
 
 
 def _gauge(name: str, doc: str, labels: list[str] | None = None) -> GaugeMetricFamily:
@@ -124,6 +125,16 @@ class DatabaseGauges:
             gauge = _gauge(name, doc, ["pid"])
             gauge.add_metric([pid], method())
             yield gauge
+        cached = _gauge("flowdesk_workflow_cache_entries",
+                        "Live workflows kept between calls, in this process (bounded by "
+                        "the workflow_cache_size setting)", ["pid"])
+        cached.add_metric([pid], len(self.fd.workflows))
+        yield cached
+        weight = _gauge("flowdesk_workflow_cache_bytes",
+                        "Approximate memory of the cached workflows, in this process (bounded "
+                        "by FLOWDESK_WORKFLOW_CACHE_MB)", ["pid"])
+        weight.add_metric([pid], self.fd.workflows.nbytes)
+        yield weight
 
 
 def registry_for(fd: Flowdesk) -> CollectorRegistry:

@@ -23,13 +23,20 @@ import secrets as token_source
 import stat
 from pathlib import Path
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from types import ModuleType
 
 from services.errors import Unavailable
 from services.settings import Settings
 from store.database import sqlite_file
 
 log = logging.getLogger("flowdesk.secrets")
+
+
+def _fernet() -> ModuleType:
+    """``cryptography.fernet``, imported when a secret is first sealed or opened: about 6 MB
+    in every server worker, most of which never open one."""
+    from cryptography import fernet
+    return fernet
 
 
 class SecretBox:
@@ -40,7 +47,9 @@ class SecretBox:
         if not keys:
             raise Unavailable("No key to open secrets with: the key list is empty.")
         try:
-            self._fernet = MultiFernet([Fernet(key.encode("ascii")) for key in keys])
+            fernet = _fernet()
+            self._fernet = fernet.MultiFernet([fernet.Fernet(key.encode("ascii"))
+                                               for key in keys])
         except (ValueError, UnicodeEncodeError):
             raise Unavailable("A configured secrets key is not a Fernet key (32 url-safe "
                               "base64-encoded bytes; `flowdesk secrets generate-key` makes "
@@ -53,7 +62,7 @@ class SecretBox:
     def open(self, name: str, token: str) -> str:
         try:
             plain = json.loads(self._fernet.decrypt(token.encode("ascii")))
-        except InvalidToken:
+        except _fernet().InvalidToken:
             raise Unavailable(f"The secret '{name}' cannot be opened with the configured "
                               "key(s): was the key replaced without keeping the old one "
                               "behind it?") from None
@@ -65,13 +74,13 @@ class SecretBox:
         """The same secret sealed with the first key (after a rotation)."""
         try:
             return self._fernet.rotate(token.encode("ascii")).decode("ascii")
-        except InvalidToken:
+        except _fernet().InvalidToken:
             raise Unavailable("A stored secret cannot be opened with the configured key(s).") \
                 from None
 
 
 def generate_key() -> str:
-    return Fernet.generate_key().decode("ascii")
+    return _fernet().Fernet.generate_key().decode("ascii")
 
 
 def key_file(settings: Settings) -> Path | None:

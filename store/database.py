@@ -3,17 +3,19 @@ top of it is ``store.uow``).
 
 SQLite: WAL, a busy timeout, and BEGIN IMMEDIATE, so a transaction takes the write lock up front
 instead of failing with "database is locked" when it upgrades a read to a write.
-PostgreSQL: plain READ COMMITTED; lost updates are caught by the instance row version.
+PostgreSQL: plain READ COMMITTED; lost updates are caught by the instance row version; pooled
+connections are pinged only after sitting idle (``_ping_after_idle``).
 """
 from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 
 
 def database_url_from_env() -> str:
@@ -43,7 +45,37 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    engine = create_engine(url, pool_size=10, max_overflow=20)
+    _ping_after_idle(engine)
+    return engine
+
+
+# A pooled PostgreSQL connection that sat unused for longer than this is pinged before use.
+IDLE_PING_SECONDS = 1.0
+
+
+def _ping_after_idle(engine: Engine) -> None:
+    """SQLAlchemy's ``pool_pre_ping``, but only for connections idle past ``IDLE_PING_SECONDS``.
+
+    Pinging every checkout cost a round trip per API call (ten per instance in
+    bench/bench_workers.py, about a seventh of its statements), on the server's CPU and the
+    database's. A connection handed back a moment ago is alive; one that sat idle may have
+    been closed by a database restart or a firewall, and is pinged: a dead one is replaced
+    (the pool retries with a new connection) before any request sees it. A connection that
+    dies while busy fails its request either way (503, and the pool is renewed)."""
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_conn, record) -> None:  # type: ignore[no-untyped-def]
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_conn, record, _proxy) -> None:  # type: ignore[no-untyped-def]
+        since = record.info.pop("idle_since", None)
+        if since is None or time.monotonic() - since < IDLE_PING_SECONDS:
+            return  # just made, or just used
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            raise DisconnectionError("the pooled connection was closed while idle") from exc
 
 
 # Log pages after which a commit checkpoints by itself. Server processes checkpoint on a

@@ -15,13 +15,9 @@ Without an issuer configured the routes answer 404 and the page shows no button.
 from __future__ import annotations
 
 import logging
+from types import SimpleNamespace
 
-import requests
-from authlib.common.errors import AuthlibBaseError
-from authlib.integrations.base_client.errors import MismatchingStateError, OAuthError
-from authlib.integrations.flask_client import OAuth
 from flask import Flask, abort, current_app, redirect, request, session, url_for
-from joserfc.errors import JoseError
 
 from api import auth as api_auth
 from services import oidc_users
@@ -34,8 +30,20 @@ CLIENT = "flowdesk_oidc"
 NEXT_KEY = "oidc_next"
 TIMEOUT_SECONDS = 10  # each call to the provider (discovery, keys, token)
 _log = logging.getLogger(__name__)
-# What a provider that is down, slow or answering nonsense raises from Authlib's client.
-UNREACHABLE = (requests.RequestException, ValueError, KeyError, TypeError, RuntimeError)
+
+
+def _provider_errors() -> SimpleNamespace:
+    """What Authlib's client raises. Authlib, requests and joserfc are imported only once
+    single sign-on is configured and used: together ~16 MB in every server worker.
+    ``unreachable``: a provider that is down, slow or answering nonsense."""
+    import requests
+    from authlib.common.errors import AuthlibBaseError
+    from authlib.integrations.base_client.errors import MismatchingStateError, OAuthError
+    from joserfc.errors import JoseError
+    return SimpleNamespace(
+        authlib=AuthlibBaseError, mismatching_state=MismatchingStateError, oauth=OAuthError,
+        jose=JoseError,
+        unreachable=(requests.RequestException, ValueError, KeyError, TypeError, RuntimeError))
 
 
 def register(app: Flask) -> None:
@@ -47,6 +55,7 @@ def register(app: Flask) -> None:
     if "openid" not in scopes:  # without it there is no ID token to check
         scopes.insert(0, "openid")
     secret = settings.oidc_secret()
+    from authlib.integrations.flask_client import OAuth
     oauth = OAuth(app)
     oauth.register(
         CLIENT, client_id=settings.oidc_client_id, client_secret=secret or None,
@@ -89,12 +98,13 @@ def login_oidc():  # type: ignore[no-untyped-def]
     client = _client()
     if not current_app.secret_key:
         return _login_page()
+    errors = _provider_errors()
     redirect_uri = _settings().oidc_redirect_uri or url_for("web.login_oidc_callback",
                                                             _external=True)
     try:
         _check_issuer(client)
         answer = client.authorize_redirect(redirect_uri)
-    except (AuthlibBaseError, *UNREACHABLE) as exc:
+    except (errors.authlib, *errors.unreachable) as exc:
         return _failed("provider unreachable", "login.sso_unavailable", 400, exc)
     session[NEXT_KEY] = _safe_next(request.args.get("next"))
     return answer
@@ -106,18 +116,19 @@ def login_oidc_callback():  # type: ignore[no-untyped-def]
     if not current_app.secret_key:
         return _login_page()
     settings = _settings()
+    errors = _provider_errors()
     next_page = _safe_next(session.pop(NEXT_KEY, None))
     try:
         _check_issuer(client)
         token = client.authorize_access_token(claims_options={
             "iss": {"essential": True, "values": [client.load_server_metadata()["issuer"]]}})
-    except MismatchingStateError as exc:  # no sign-on of this browser is waiting for this
+    except errors.mismatching_state as exc:  # no sign-on of this browser is waiting for this
         return _failed("state does not match", "login.sso_expired", 400, exc)
-    except OAuthError as exc:  # the provider said no (access_denied, a code it won't take)
+    except errors.oauth as exc:  # the provider said no (access_denied, a code it won't take)
         return _failed(f"provider refused: {exc.error}", "login.sso_failed", 401, exc)
-    except JoseError as exc:  # the ID token's signature, issuer, audience, nonce or expiry
+    except errors.jose as exc:  # the ID token's signature, issuer, audience, nonce or expiry
         return _failed("invalid ID token", "login.sso_invalid", 401, exc)
-    except (AuthlibBaseError, *UNREACHABLE) as exc:
+    except (errors.authlib, *errors.unreachable) as exc:
         return _failed("provider unreachable", "login.sso_unavailable", 400, exc)
     claims = token.get("userinfo")
     if not claims:  # no ID token came back: nothing was checked, nobody signs in

@@ -1,6 +1,7 @@
 """POST/GET /api/v1/definitions over real HTTP, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
+import os
 import http.server
 import threading
 
@@ -191,7 +192,7 @@ def test_upload_without_files_and_openapi_and_health(server, tokens) -> None:
     spec = server.get("/api/v1/openapi.json")
     assert spec.status_code == 200 and spec.json()["openapi"].startswith("3.")
     assert "/api/v1/tasks/{task_id}/complete" in spec.json()["paths"]
-    assert server.get("/health").json() == {"status": "ok"}
+    assert server.get("/health").json() == {"status": "ok", "pid": os.getpid()}
     missing = server.get("/api/v1/nothing-here", tokens["admin"])
     assert missing.status_code == 404 and missing.json()["status"] == 404
 

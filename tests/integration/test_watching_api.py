@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from datetime import timedelta
 
@@ -69,6 +70,9 @@ def test_metrics_parse_and_move_when_a_case_runs(server, tokens) -> None:  # typ
     assert ("flowdesk_due_work_backlog", frozenset()) in after
     assert ("flowdesk_notifications", frozenset({("state", "sent")})) in after
     assert any(name == "flowdesk_db_pool_checked_out" for name, _ in after)
+    # the instance's workflow stays cached in this process after its steps
+    assert value(after, "flowdesk_workflow_cache_entries", pid=str(os.getpid())) >= 1
+    assert value(after, "flowdesk_workflow_cache_bytes", pid=str(os.getpid())) > 1000
 
 
 @pytest.mark.app_config(metrics_token="s3cret-metrics")

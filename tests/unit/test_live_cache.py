@@ -23,29 +23,18 @@ def test_size_is_bounded_lru() -> None:
     assert len(cache) == 0
 
 
-def test_bytes_are_bounded_too_and_reported() -> None:
-    seen: list[tuple[int, int]] = []
-    cache = WorkflowCache(size=100, max_bytes=1000, on_change=lambda *size: seen.append(size))
+def test_bytes_are_bounded_too() -> None:
+    cache = WorkflowCache(size=100, max_bytes=1000)
     cache.put(1, 1, "wf1", 400)
     cache.put(2, 1, "wf2", 400)
     cache.put(3, 1, "wf3", 400)              # 1200 > 1000: the oldest leaves
-    assert (len(cache), cache.nbytes) == (2, 800) and seen[-1] == (2, 800)
+    assert (len(cache), cache.nbytes) == (2, 800)
     assert cache.take(1, 1) is None and cache.take(2, 1) == "wf2"
-    assert (len(cache), cache.nbytes) == (1, 400) and seen[-1] == (1, 400)
+    assert (len(cache), cache.nbytes) == (1, 400)
     cache.put(4, 1, "huge", 5000)             # larger than the bound: not kept at all
     assert (len(cache), cache.nbytes) == (0, 0)
     cache.put(5, 1, "wf5", 100)
     cache.put(6, 1, "wf6")                    # no estimate: the mean of what it holds
     assert cache.nbytes == 200
     cache.clear()
-    assert seen[-1] == (0, 0)
-
-
-def test_the_gauges_follow_the_cache() -> None:
-    from prometheus_client import REGISTRY
-
-    from services import metrics
-    cache = WorkflowCache(size=10, max_bytes=10_000, on_change=metrics.set_workflow_cache)
-    cache.put(1, 1, "wf", 1234)
-    assert REGISTRY.get_sample_value("flowdesk_workflow_cache_entries") == 1
-    assert REGISTRY.get_sample_value("flowdesk_workflow_cache_bytes") == 1234
+    assert (len(cache), cache.nbytes) == (0, 0)
