@@ -135,11 +135,10 @@ def _case(sums: _Sums, i: Any) -> None:
         month["scores"].append(data["satisfaction_score"])
 
 
-def _task(sums: _Sums, t: Any, stopped: list[Any]) -> None:
-    key = ("tasks", hour(t["created_at"]), t["process_key"], t["candidate_group"],
-           t["assignee"], t["completed_by"])
-    s = sums.at(key, {"served": 0, "resolved": 0, "first": [], "resolution": [], "met": 0,
-                      "breached": 0})
+def add_task_figures(s: dict, t: Any, stopped: list[Any]) -> None:
+    """One task's share of an agent's figures (served, resolved, minutes to first response and
+    to resolution, SLA clocks met or breached): the agents report's, and the rollups of cases
+    that retention removes count the same way."""
     if t["claimed_at"]:
         s["served"] += 1
         s["first"].append((t["claimed_at"] - t["created_at"]).total_seconds() / 60)
@@ -148,6 +147,14 @@ def _task(sums: _Sums, t: Any, stopped: list[Any]) -> None:
         s["resolution"].append((t["completed_at"] - t["created_at"]).total_seconds() / 60)
     for o in stopped:
         s["met" if o["sla_state"] == "met" else "breached"] += 1
+
+
+def _task(sums: _Sums, t: Any, stopped: list[Any]) -> None:
+    key = ("tasks", hour(t["created_at"]), t["process_key"], t["candidate_group"],
+           t["assignee"], t["completed_by"])
+    s = sums.at(key, {"served": 0, "resolved": 0, "first": [], "resolution": [], "met": 0,
+                      "breached": 0})
+    add_task_figures(s, t, stopped)
 
 
 def breached_at(row: Any) -> datetime | None:

@@ -99,14 +99,7 @@ def agents(fd: Flowdesk, user: Principal, *, start: datetime | None = None,
             continue
         s = stats[t["person"]]
         s["name"] = t["person_name"]
-        if t["claimed_at"]:
-            s["served"] += 1
-            s["first"].append((t["claimed_at"] - t["created_at"]).total_seconds() / 60)
-        if t["state"] == "completed":
-            s["resolved"] += 1
-            s["resolution"].append((t["completed_at"] - t["created_at"]).total_seconds() / 60)
-        for o in by_task.get(t["id"], []):
-            s["met" if o["sla_state"] == "met" else "breached"] += 1
+        rollups.add_task_figures(s, t, by_task.get(t["id"], []))
     for r in kept:  # tasks of cases retention removed
         who = rollups.person(r["completed_by"], r["assignee"])
         if not who or (agent and who != agent):
