@@ -123,18 +123,31 @@ def _count_statement(filters: tuple[str, ...], group_slots: int,
     each branch counts up to the cap, and their union (over the cap: capped) is counted.
 
     Unordered, SQLite counts by scanning the table until the cap (every finished task too);
-    ordered along an index of open tasks it counts from that index alone: the due index when
-    the filters fix a due range, else the list's own order."""
+    ordered along an index of open tasks, both databases count from that index alone
+    (``_count_order``). ``sort`` does not change a count (kept for the callers' cache key)."""
     where = [_FILTERS[f]() for f in filters]
     if group_slots:
         ids = _per_branch(where, group_slots, "count_limit").subquery()
         return select(func.count()).select_from(ids)
-    due_set = bool(DUE_SET.intersection(filters))
-    keys, _ = _sort_keys("due_at" if due_set else sort, due_set)
     limited = (select(literal_column("1")).select_from(T).where(*where)
-               .order_by(*keyset.order_by(keys))
+               .order_by(*_count_order(filters))
                .limit(bindparam("count_limit", **LIMIT_DEFAULTS["count_limit"])))
     return select(func.count()).select_from(limited.subquery())
+
+
+def _count_order(filters: tuple[str, ...]) -> list[ColumnElement]:
+    """An order that is exactly one index's (``store.tables``): the columns the filters fix
+    to one value (a group, an assignee or none), then the due time when the filters fix a
+    due range, else the inbox's order. The fixed columns change nothing in the order, but
+    without them PostgreSQL cannot see that the index gives it, and walks the order index
+    visiting each row to test its assignee (18 ms for 10,000 unassigned tasks, 2 ms from
+    the index alone)."""
+    due_set = bool(DUE_SET.intersection(filters))
+    fixed = [T.c.candidate_group] if "candidate_group" in filters else []
+    if not due_set and ("assignee" in filters or "unassigned" in filters):
+        fixed.append(T.c.assignee)
+    keys, _ = _sort_keys("due_at" if due_set else "-priority,created_at", due_set)
+    return [*fixed, *keyset.order_by(keys)]
 
 
 @functools.lru_cache(maxsize=256)
