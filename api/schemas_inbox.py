@@ -16,6 +16,9 @@ class ViewCountsOut(Schema):
                                           "(supervisors and admins: all)"})
     overdue = fields.Integer()
     due_today = fields.Integer()
+    capped = fields.List(fields.String(), metadata={
+        "description": "views with more open tasks than the cap (10,000): their count is the "
+                       "cap, shown as \"10000+\""})
     landing = fields.String(metadata={"description": "the first view with work: mine, "
                                       "unassigned, overdue, due_today (mine if none)"})
 

@@ -166,7 +166,8 @@ def main() -> None:
             deployed = http.post(base + "/api/v1/definitions", files=files)
         except requests.ConnectionError as exc:
             deployed = exc
-        if not isinstance(deployed, requests.Response) or deployed.status_code != 201:
+        # 200: the same files were deployed before (a --database that bench_scale.py seeded)
+        if not isinstance(deployed, requests.Response) or deployed.status_code not in (200, 201):
             server.terminate()
             server.wait(timeout=10)
             errors = log_path.read_text(errors="replace")[-3000:]
@@ -183,9 +184,12 @@ def main() -> None:
             return payload
 
         def one_instance() -> None:
-            timed("create", "POST", "/api/v1/instances", {"process_key": "three_steps"})
+            created = timed("create", "POST", "/api/v1/instances", {"process_key": "three_steps"})
+            # the instance's own tasks: a seeded --database holds 100,000 open copies that
+            # no workflow waits on (the bench would complete one of those)
+            mine = f"/api/v1/tasks?instance_id={created['id']}"
             for n in range(3):
-                items = timed("list", "GET", "/api/v1/tasks")["items"]
+                items = timed("list", "GET", mine)["items"]
                 timed("complete", "POST", f"/api/v1/tasks/{items[0]['id']}/complete",
                       {"data": {"note": f"step {n}"}})
 

@@ -9,7 +9,11 @@ and every view's first page (and a cursor's second page) is timed through the Fl
 client: p50 and p95 per view.
 
     .venv/bin/python bench/bench_scale.py [--sizes 1000,10000,100000] [--finished 1000000]
-        [--postgres postgresql+psycopg://…] [--sqlite-file PATH] [--repeat 40]
+        [--postgres postgresql+psycopg://…] [--sqlite-file PATH] [--repeat 40] [--serve-rss]
+
+``--serve-rss`` (SQLite): after the last size, ``flowdesk serve`` on the same file answers
+every view over HTTP, then the RSS of its process tree (master and worker) is printed
+(``bench/serve_memory.py``).
 
 On PostgreSQL the schema of the given database is DROPPED and created again.
 """
@@ -53,6 +57,9 @@ VIEWS = {  # name -> (user, query)
     # their matches
     "admin overdue by priority": ("admin", "/api/v1/tasks?overdue=true"),
     "agent overdue by priority": ("agent", "/api/v1/tasks?overdue=true"),
+    # the inbox's per-view counts (its switcher; every page load of the inbox)
+    "agent view counts": ("agent", "/api/v1/tasks/counts"),
+    "admin view counts": ("admin", "/api/v1/tasks/counts"),
     "admin instances": ("admin", "/api/v1/instances"),
     "admin instances running": ("admin", "/api/v1/instances?status=waiting"),
     "admin incidents": ("admin", "/api/v1/admin/incidents"),
@@ -218,6 +225,15 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
+def shown_total(body: dict) -> str:
+    """A list's total ("10000+" past the cap), or the view counts ("mine/unassigned/…")."""
+    if "items" in body:
+        return f"{body['total']}{'+' if body.get('total_capped') else ''}"
+    capped = body.get("capped", [])
+    return "/".join(f"{body[v]}{'+' if v in capped else ''}"
+                    for v in ("mine", "unassigned", "overdue", "due_today"))
+
+
 def time_views(app, tokens: dict[str, str], repeat: int) -> dict[str, tuple[float, float, Any]]:  # type: ignore[no-untyped-def]
     client = app.test_client()
     results = {}
@@ -241,9 +257,8 @@ def time_views(app, tokens: dict[str, str], repeat: int) -> dict[str, tuple[floa
                 response = client.get(url, headers=headers)
                 times.append((time.perf_counter() - started) * 1000)
                 assert response.status_code == 200, response.get_data(as_text=True)
-            page = response.get_json()
-            shown = f"{page['total']}{'+' if page.get('total_capped') else ''}"
-            results[label] = (statistics.median(times), percentile(times, 0.95), shown)
+            results[label] = (statistics.median(times), percentile(times, 0.95),
+                              shown_total(response.get_json()))
     return results
 
 
@@ -256,6 +271,8 @@ def main() -> None:
     parser.add_argument("--postgres", help="a PostgreSQL URL (its schema is dropped!)")
     parser.add_argument("--sqlite-file", help="write the SQLite database here (replaced)")
     parser.add_argument("--repeat", type=int, default=40)
+    parser.add_argument("--serve-rss", action="store_true",
+                        help="SQLite: serve the file after the views, print the tree's RSS")
     args = parser.parse_args()
     from store import statistics as planner
     url = fresh_database(args.postgres, args.sqlite_file)
@@ -275,6 +292,9 @@ def main() -> None:
             flag = "" if p95 <= 20 else "  > 20 ms"
             print(f"{label:34} {p50:8.2f} {p95:8.2f}  {total}{flag}", flush=True)
     fd.dispose()
+    if args.serve_rss and fd.engine.dialect.name == "sqlite":
+        from bench.serve_memory import serve_and_measure
+        serve_and_measure(url, tokens, [(user, path) for user, path in VIEWS.values()])
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """The staff inbox: task lists filtered, sorted and paginated in one statement, and the
-inbox views' counts (``view_counts``), all of them in one statement too.
+inbox views' counts (``view_counts``), all of them in one statement too, each capped like
+the lists' totals and counted along the same indexes.
 
 Staff see the tasks assigned to them or offered (or escalated) to one of their groups. Written
 as one OR, that filter lets no index give the page's order, so every match was sorted (300-650
@@ -9,11 +10,12 @@ the page's order and stops, and the page is taken from their union (``_per_branc
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import (ColumnElement, Integer, Select, and_, bindparam, case, func,
-                        literal_column, or_, select, union)
+from sqlalchemy import (ColumnElement, Integer, Select, bindparam, func, literal_column, select,
+                        union)
 
 from services.context import Flowdesk
 from services.errors import Invalid, coded_field
@@ -121,18 +123,31 @@ def _count_statement(filters: tuple[str, ...], group_slots: int,
     each branch counts up to the cap, and their union (over the cap: capped) is counted.
 
     Unordered, SQLite counts by scanning the table until the cap (every finished task too);
-    ordered along an index of open tasks it counts from that index alone: the due index when
-    the filters fix a due range, else the list's own order."""
+    ordered along an index of open tasks, both databases count from that index alone
+    (``_count_order``). ``sort`` does not change a count (kept for the callers' cache key)."""
     where = [_FILTERS[f]() for f in filters]
     if group_slots:
         ids = _per_branch(where, group_slots, "count_limit").subquery()
         return select(func.count()).select_from(ids)
-    due_set = bool(DUE_SET.intersection(filters))
-    keys, _ = _sort_keys("due_at" if due_set else sort, due_set)
     limited = (select(literal_column("1")).select_from(T).where(*where)
-               .order_by(*keyset.order_by(keys))
+               .order_by(*_count_order(filters))
                .limit(bindparam("count_limit", **LIMIT_DEFAULTS["count_limit"])))
     return select(func.count()).select_from(limited.subquery())
+
+
+def _count_order(filters: tuple[str, ...]) -> list[ColumnElement]:
+    """An order that is exactly one index's (``store.tables``): the columns the filters fix
+    to one value (a group, an assignee or none), then the due time when the filters fix a
+    due range, else the inbox's order. The fixed columns change nothing in the order, but
+    without them PostgreSQL cannot see that the index gives it, and walks the order index
+    visiting each row to test its assignee (18 ms for 10,000 unassigned tasks, 2 ms from
+    the index alone)."""
+    due_set = bool(DUE_SET.intersection(filters))
+    fixed = [T.c.candidate_group] if "candidate_group" in filters else []
+    if not due_set and ("assignee" in filters or "unassigned" in filters):
+        fixed.append(T.c.assignee)
+    keys, _ = _sort_keys("due_at" if due_set else "-priority,created_at", due_set)
+    return [*fixed, *keyset.order_by(keys)]
 
 
 @functools.lru_cache(maxsize=256)
@@ -206,11 +221,7 @@ def list_tasks(fd: Flowdesk, user: Principal, *, assignee: str | None = None,
         params["state"] = state
     slots = 0
     if not user.has_role(*SEES_ALL):
-        groups = sorted(user.groups)
-        slots = _group_slots(len(groups))
-        params["me"] = user.username
-        params.update((f"group_{i}", groups[i] if i < len(groups) else None)
-                      for i in range(slots))
+        slots = _staff_params(user, params)
     nulls = None if values is None else tuple(v is None for v in values)
     prepared = _list_statement(tuple(filters), sort, slots, nulls)
     with fd.uow(read_only=True) as uow:
@@ -224,34 +235,70 @@ def list_tasks(fd: Flowdesk, user: Principal, *, assignee: str | None = None,
 
 
 VIEW_ORDER = ("mine", "unassigned", "overdue", "due_today")  # the inbox's views, landing order
+# Each view's own filters (beside ``active``, and ``process_key`` when asked): the list's.
+_VIEW_FILTERS = {"mine": ("assignee",), "unassigned": ("unassigned",), "overdue": ("overdue",),
+                 "due_today": ("due_from", "due_until")}
+
+
+@dataclass
+class ViewCounts:
+    """Open tasks in each inbox view, exact up to the cap, then the cap: ``capped`` names
+    the views with more (the inbox shows "10000+")."""
+
+    counts: dict[str, int]
+    capped: list[str]
+
+    def body(self, **extra: object) -> dict[str, object]:
+        return {**self.counts, "capped": self.capped, **extra}
+
+
+@functools.lru_cache(maxsize=64)
+def _view_counts_statement(process: bool, group_slots: int) -> Select:
+    """The views' capped counts in one statement, each the list's own count
+    (``_count_statement``) as a column: along an index of open tasks, a branch per staff
+    group, stopping at the cap. (One OR over everything staff see, counting every match,
+    walked all open tasks: 100-200 ms at 100,000.) Mine needs no branches: my tasks are
+    all visible to me."""
+    extra = ("process_key", "active") if process else ("active",)
+    return select(*(_count_statement((*filters, *extra), 0 if name == "mine" else group_slots)
+                    .scalar_subquery().label(name)
+                    for name, filters in _VIEW_FILTERS.items()))
 
 
 def view_counts(fd: Flowdesk, user: Principal, *, process_key: str | None = None,
-                tz: str | None = None) -> dict[str, int]:
-    """Open tasks in each inbox view (as ``list_tasks`` would count them), in one statement:
-    mine, my groups' unassigned (everyone's for supervisors), overdue, due today."""
+                tz: str | None = None, total_cap: int = keyset.TOTAL_CAP) -> ViewCounts:
+    """Open tasks in each inbox view (as ``list_tasks`` would count them, capped at
+    ``total_cap``), in one statement: mine, my groups' unassigned (everyone's for
+    supervisors), overdue, due today."""
     due_from, due_until = _today(fd, tz)
-    where = [q.IS_ACTIVE]
+    params: dict = {"assignee": user.username, "now": fd.now(), "due_from": due_from,
+                    "due_until": due_until, **keyset.count_params(total_cap)}
     if process_key:
-        where.append(T.c.process_key == process_key)
+        params["process_key"] = process_key
+    slots = 0
     if not user.has_role(*SEES_ALL):
-        groups = sorted(user.groups)
-        where.append(or_(T.c.assignee == user.username, T.c.candidate_group.in_(groups),
-                         T.c.escalation_group.in_(groups)) if groups
-                     else T.c.assignee == user.username)
-    conditions = {"mine": T.c.assignee == user.username, "unassigned": T.c.assignee.is_(None),
-                  "overdue": T.c.due_at < fd.now(),
-                  "due_today": and_(T.c.due_at >= due_from, T.c.due_at < due_until)}
-    statement = select(*(func.count(case((condition, 1))).label(name)
-                         for name, condition in conditions.items())).where(*where)
+        slots = _staff_params(user, params)
+    statement = _view_counts_statement(bool(process_key), slots)
     with fd.uow(read_only=True) as uow:
-        row = uow.execute(statement).mappings().one()
-    return {name: int(row[name] or 0) for name in VIEW_ORDER}
+        row = uow.execute(statement, params).mappings().one()
+    counted = {name: keyset.capped(int(row[name] or 0), total_cap) for name in VIEW_ORDER}
+    return ViewCounts({name: n for name, (n, _) in counted.items()},
+                      [name for name, (_, over) in counted.items() if over])
 
 
 def landing_view(counts: dict[str, int]) -> str:
     """The first view with work (mine, then the group queue, …); mine when all are empty."""
     return next((name for name in VIEW_ORDER if counts.get(name)), VIEW_ORDER[0])
+
+
+def _staff_params(user: Principal, params: dict) -> int:
+    """Binds what a staff member sees (``_visible_branches``): me and each group's slot;
+    the number of slots."""
+    groups = sorted(user.groups)
+    slots = _group_slots(len(groups))
+    params["me"] = user.username
+    params.update((f"group_{i}", groups[i] if i < len(groups) else None) for i in range(slots))
+    return slots
 
 
 def _today(fd: Flowdesk, tz: str | None) -> tuple[datetime, datetime]:

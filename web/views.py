@@ -199,12 +199,13 @@ def inbox():  # type: ignore[no-untyped-def]
     if answer is not None:
         return answer
     process = request.args.get("process", "")[:200]
-    counts = view_counts(_flowdesk(), user, process_key=process or None)
-    view = request.args.get("view") or landing_view(counts)  # no view asked: the first with work
+    counted = view_counts(_flowdesk(), user, process_key=process or None)
+    view = request.args.get("view") or landing_view(counted.counts)  # the first with work
     if view not in VIEWS:
         view = "mine"
     page = render_template(
-        "web/inbox.html", user=user, view=view, views=VIEWS, counts=counts,
+        "web/inbox.html", user=user, view=view, views=VIEWS, counts=counted.counts,
+        capped=counted.capped,
         process=process,
         task=request.args.get("task", "") if request.args.get("task", "").isdigit() else "",
         csrf_token=api_auth.csrf_token(),

@@ -32,9 +32,10 @@ def list_tasks(args: dict):  # type: ignore[no-untyped-def]
 @blp.arguments(ViewCountsQuery(), location="query")
 @blp.response(200, ViewCountsOut)
 def view_counts(args: dict):  # type: ignore[no-untyped-def]
-    """How many open tasks each inbox view holds (one statement), and the view to land on."""
-    counts = task_list.view_counts(flowdesk(), current_user(), **args)
-    return {**counts, "landing": task_list.landing_view(counts)}
+    """How many open tasks each inbox view holds (one statement; exact up to 10,000, then
+    10,000 and the view named in ``capped``), and the view to land on."""
+    counted = task_list.view_counts(flowdesk(), current_user(), **args)
+    return counted.body(landing=task_list.landing_view(counted.counts))
 
 
 @blp.route("/<int:task_id>", methods=["GET"])

@@ -108,9 +108,13 @@ def test_a_cursor_from_another_sort_or_forged_is_refused(fd, seeded) -> None:  #
 def _plan(fd, filters: tuple[str, ...], slots: int, params: dict,  # type: ignore[no-untyped-def]
           sort: str = "-priority,created_at") -> str:
     statement = task_list._list_statement(filters, sort, slots).statement
+    return _explain(fd, statement, {"offset": 0, "limit": 51, "window": 51, **params})
+
+
+def _explain(fd, statement, params: dict) -> str:  # type: ignore[no-untyped-def]
     explain = ("EXPLAIN QUERY PLAN " if fd.engine.dialect.name == "sqlite" else "EXPLAIN ")
     compiled = statement.compile(dialect=fd.engine.dialect)
-    values = {**compiled.params, "offset": 0, "limit": 51, "window": 51, **params}
+    values = {**compiled.params, **params}
     with fd.engine.connect() as conn:
         rows = conn.exec_driver_sql(explain + compiled.string,
                                     tuple(values[n] for n in compiled.positiontup)
@@ -175,3 +179,36 @@ def test_staff_pages_by_cursor_match_one_long_page_under_each_sort(fd, seeded) -
         assert {row["candidate_group"] for row in whole.rows} <= {"Agent", "Finance", "Logistics"}
         second = task_list.list_tasks(fd, two_groups, per_page=3, page=2, sort=sort, **filters)
         assert [row["id"] for row in second.rows] == walked[3:6], sort
+
+
+def test_view_counts_are_the_lists_totals_capped_and_read_along_indexes(fd, seeded) -> None:  # type: ignore[no-untyped-def]
+    """The inbox's per-view counts: each what the view's list counts, capped like its total,
+    all in one statement that walks indexes of open tasks (no scan of every task)."""
+    seeded(3000)
+    views = {"mine": {"assignee": "me"}, "unassigned": {"unassigned": True},
+             "overdue": {"overdue": True}, "due_today": {"due_today": True}}
+    for user in (ADMIN, AGENT):
+        counted = task_list.view_counts(fd, user)
+        totals = {view: task_list.list_tasks(fd, user, per_page=1, **filters).total
+                  for view, filters in views.items()}
+        assert counted.counts == totals and counted.capped == [], user.username
+        assert 0 < totals["unassigned"] and 0 < totals["overdue"], totals
+    admin = task_list.view_counts(fd, ADMIN)
+    small = task_list.view_counts(fd, ADMIN, total_cap=admin.counts["overdue"])
+    assert small.counts == {v: min(n, admin.counts["overdue"]) for v, n in admin.counts.items()}
+    assert small.capped == [v for v in task_list.VIEW_ORDER
+                            if admin.counts[v] > admin.counts["overdue"]] == ["unassigned"]
+    mine = task_list.view_counts(fd, AGENT, process_key="three_steps")
+    assert mine.counts == task_list.view_counts(fd, AGENT).counts
+    assert task_list.view_counts(fd, AGENT, process_key="other").counts == dict.fromkeys(
+        task_list.VIEW_ORDER, 0)
+    if fd.engine.dialect.name != "sqlite":  # PostgreSQL may rightly scan 3,000 rows
+        return
+    moment = {"assignee": "agent", "now": fd.now(), "due_from": fd.now(),
+              "due_until": fd.now(), "count_limit": 10_001}
+    staff = {"me": "agent", "group_0": "Agent", "group_1": None}
+    for slots, params in ((0, moment), (2, {**moment, **staff})):
+        plan = _explain(fd, task_list._view_counts_statement(False, slots), params)
+        assert "SCAN human_tasks\n" not in plan + "\n", plan
+        reads = [line for line in plan.split("\n") if "human_tasks" in line]
+        assert reads and all("ix_tasks_open_" in line for line in reads), plan

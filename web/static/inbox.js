@@ -403,7 +403,9 @@
       const counts = await api("GET", "/tasks/counts?" + params);
       for (const pill of document.querySelectorAll("[data-count-for]")) {
         const n = counts[pill.dataset.countFor] || 0;
-        pill.textContent = String(n);
+        /* past the server's cap (10,000) a count is "at least": "10000+" */
+        const over = (counts.capped || []).includes(pill.dataset.countFor);
+        pill.textContent = String(n) + (over ? "+" : "");
         pill.classList.toggle("is-zero", n === 0);
       }
     } catch (err) {
