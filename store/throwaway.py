@@ -16,7 +16,6 @@ from collections.abc import Callable
 from itertools import count
 from pathlib import Path
 
-from store import schema
 
 
 class ThrowawayStores:
@@ -24,7 +23,7 @@ class ThrowawayStores:
     them all. ``migrate(url)`` brings an empty SQLite database to the current schema."""
 
     def __init__(self, migrate: Callable[[str], None] | None = None) -> None:
-        self.migrate = migrate or schema.upgrade
+        self.migrate = migrate
         self._lock = threading.Lock()  # a server's threads share one template
         self._folder: Path | None = None
         self._template: Path | None = None
@@ -43,6 +42,9 @@ class ThrowawayStores:
         with self._lock:
             if self._template is None:
                 template = self.folder / "template.db"
+                if self.migrate is None:  # Alembic (and Mako, Pygments) only when first needed
+                    from store import schema
+                    self.migrate = schema.upgrade
                 self.migrate(f"sqlite:///{template}")
                 self._template = template
         return self._template
