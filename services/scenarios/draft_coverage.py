@@ -11,7 +11,6 @@ dry run's do) and on the bundle's ``sla.json`` when the folder has one.
 """
 from __future__ import annotations
 
-import shutil
 import tempfile
 import threading
 import time
@@ -119,17 +118,18 @@ def draft_coverage(real: Flowdesk, user: Principal, files: dict[str, bytes], sto
                 model[SLA_FILE] = (folder / SLA_FILE).read_bytes()
     if not _running.acquire(blocking=False):
         raise Unavailable.of("coverage.busy", limit=MAX_RUNNING)
-    work = Path(tempfile.mkdtemp(prefix="flowdesk-coverage-"))
     try:
-        bundle = work / key.replace("/", "_")
-        _write_bundle(bundle, model, scenarios)
-        return _run(real, key, bundle, source, stores, clock)
+        with tempfile.TemporaryDirectory(prefix="flowdesk-coverage-") as work:
+            bundle = Path(work) / key.replace("/", "_")
+            _write_bundle(bundle, model, scenarios)
+            try:
+                return _run(real, key, bundle, source, stores, clock)
+            finally:
+                forget = getattr(stores, "forget", None)
+                if forget is not None:  # the draft's prepared store is not used again
+                    forget(str(bundle))
     finally:
         _running.release()
-        forget = getattr(stores, "forget", None)
-        if forget is not None:
-            forget(str(bundle))
-        shutil.rmtree(work, ignore_errors=True)
 
 
 def _run(real: Flowdesk, key: str, bundle: Path, source: str, stores: Stores,
