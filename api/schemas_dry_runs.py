@@ -1,4 +1,5 @@
-"""Bodies of /api/v1/dry-runs: the draft's files, the start, one step, and what a run shows."""
+"""Bodies of /api/v1/dry-runs (the draft's files, the start, one step, and what a run shows)
+and of /api/v1/scenario-coverage."""
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
@@ -55,3 +56,27 @@ class DryRunOut(Schema):
                        "incidents, external_tasks, visited elements and flows, next_due"})
     log = fields.Raw()
     stopped_early = fields.Boolean()
+
+
+class CoverageIn(Schema):
+    files = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=200)),
+                        values=fields.String(), required=True, metadata={
+                            "description": "the draft's bundle: file name -> text; scenario "
+                                           "files as tests/<name>.yaml (none: the deployed "
+                                           "bundle's, from the server's process folder)"})
+
+
+class CoverageOut(Schema):
+    process_key = fields.String()
+    source = fields.String(metadata={"description": "draft or deployed: whose scenarios ran"})
+    coverage = fields.Raw(metadata={
+        "description": "by process key: elements and flows with total, visited, percent and "
+                       "never_reached, as `flowdesk test --coverage-json` writes it"})
+    scenarios = fields.Raw(metadata={"description": "each scenario: name, file, ok, error, "
+                                                    "mismatches, step, milliseconds"})
+    skipped = fields.Raw(metadata={"description": "scenario files not run: file and reason "
+                                                  "(too_many_scenarios, too_many_steps, "
+                                                  "out_of_time)"})
+    problem = fields.String(allow_none=True, metadata={
+        "description": "why the bundle did not deploy into the throwaway store"})
+    limits = fields.Raw(metadata={"description": "the bounds of one request"})

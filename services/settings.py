@@ -28,6 +28,10 @@ class Settings:
         os.environ.get("FLOWDESK_SCHEDULER_BATCH", "50")))
     timezone: str = field(default_factory=lambda: os.environ.get(
         "FLOWDESK_TIMEZONE", "Asia/Shanghai"))  # what "today" means in task lists
+    # Where the deployed bundles' folders are, for their scenario tests (the designer's
+    # coverage of a draft that brings none): ``<dir>/<folder>/tests/*.yaml``.
+    processes_dir: str = field(default_factory=lambda: _env("FLOWDESK_PROCESSES_DIR",
+                                                            "processes"))
     # The key(s) that open stored secrets (services/secret_keys.py); repr=False keeps them out
     # of any printed settings.
     secrets_key: str | None = field(repr=False, default_factory=lambda: os.environ.get(

@@ -68,6 +68,12 @@ class ThrowawayStores:
         shutil.copyfile(template, path)
         return f"sqlite:///{path}"
 
+    def forget(self, key: str) -> None:
+        """Delete ``key``'s prepared template (a designer's draft is not run again)."""
+        template = self._prepared.pop(key, None)
+        if template is not None:
+            self.discard(f"sqlite:///{template}")
+
     def discard(self, url: str) -> None:
         """Delete one store's files once its scenario is done (they add up over a run)."""
         path = Path(url.removeprefix("sqlite:///"))

@@ -3,8 +3,10 @@
 ``GET /designer`` lists every process definition with its versions and how many running
 instances use each; ``GET /designer/<key>`` opens the latest version in the bpmn-js modeler
 (the ``static/vendor/flowdesk-modeler`` bundle: bpmn-js with its properties panel) and deploys
-the edited model as a new version, or dry-runs the draft (``static/designer_dry_run.js``,
-``/api/v1/dry-runs``); ``?new=1`` starts a process that has no version yet.
+the edited model as a new version, dry-runs the draft (``static/designer_dry_run.js``,
+``/api/v1/dry-runs``) or shows its scenarios' coverage on the diagram
+(``static/designer_coverage.js``, ``/api/v1/scenario-coverage`` or a file of
+``flowdesk test --coverage-json``); ``?new=1`` starts a process that has no version yet.
 Both need the role designer or admin; without a session they send the browser to /login.
 
 Like the inbox, the pages are server-rendered shells: the data comes from /api/v1 through

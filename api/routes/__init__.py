@@ -53,9 +53,10 @@ def register(api) -> None:  # type: ignore[no-untyped-def]
     from api.routes import (access, admin, cases, customers, definitions, dry_runs, events,
                             external_tasks, instances, lookup, migrations, my_process_groups,
                             notification_templates, notifications, process_groups, reports,
-                            retention, secrets, session, startable, tasks)
+                            retention, scenario_coverage, secrets, session, startable,
+                            tasks)
     for module in (session, definitions, instances, tasks, events, external_tasks, customers,
                    lookup, cases, reports, admin, access, secrets, process_groups,
                    my_process_groups, startable, notification_templates, notifications,
-                   retention, migrations, dry_runs):
+                   retention, migrations, dry_runs, scenario_coverage):
         api.register_blueprint(module.blp)

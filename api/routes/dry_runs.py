@@ -33,7 +33,8 @@ def install(app: Flask, stores: Stores | None = None) -> DryRuns:
     return runs
 
 
-def _runs() -> DryRuns:
+def offered_runs() -> DryRuns:
+    """This app's dry runs (their throwaway stores serve the scenario coverage too)."""
     runs = current_app.extensions.get(EXTENSION)
     if runs is None:
         raise Unavailable.of("dry_run.unavailable")
@@ -71,15 +72,15 @@ def create(args: dict):  # type: ignore[no-untyped-def]
     """Deploy the draft into a new throwaway store; with `start`, start the case too."""
     files = {name: text.encode("utf-8") for name, text in args["files"].items()}
     user = current_user()
-    run = _runs().create(flowdesk(), user, files)
+    run = offered_runs().create(flowdesk(), user, files)
     if "start" in args:
         try:
-            with _runs().using(user, run.id) as held:
+            with offered_runs().using(user, run.id) as held:
                 held.start(args["start"])
         except Exception:
-            _runs().delete(user, run.id)
+            offered_runs().delete(user, run.id)
             raise
-    with _runs().using(user, run.id) as held:
+    with offered_runs().using(user, run.id) as held:
         return _shown(held), 201
 
 
@@ -88,7 +89,7 @@ def create(args: dict):  # type: ignore[no-untyped-def]
 @blp.response(200, DryRunOut)
 def start(args: dict, run_id: str):  # type: ignore[no-untyped-def]
     """Start the case at `at` (in `timezone`) with the start form's data."""
-    with _runs().using(current_user(), run_id) as run:
+    with offered_runs().using(current_user(), run_id) as run:
         run.start(args)
         return _shown(run)
 
@@ -99,7 +100,7 @@ def start(args: dict, run_id: str):  # type: ignore[no-untyped-def]
 def step(args: dict, run_id: str):  # type: ignore[no-untyped-def]
     """One step: complete a task with its form data, a message or signal, answer an external
     task, or advance the clock (timers and SLA clocks fire on the way, bounded per call)."""
-    with _runs().using(current_user(), run_id) as run:
+    with offered_runs().using(current_user(), run_id) as run:
         run.step(args)
         return _shown(run)
 
@@ -108,7 +109,7 @@ def step(args: dict, run_id: str):  # type: ignore[no-untyped-def]
 @blp.response(200, DryRunOut)
 def get(run_id: str):  # type: ignore[no-untyped-def]
     """Where the run stands: open tasks with their forms, variables, path, SLA clocks, log."""
-    with _runs().using(current_user(), run_id) as run:
+    with offered_runs().using(current_user(), run_id) as run:
         return _shown(run)
 
 
@@ -117,7 +118,7 @@ def get(run_id: str):  # type: ignore[no-untyped-def]
               content_type="application/yaml")
 def scenario(run_id: str):  # type: ignore[no-untyped-def]
     """The run as a scenario file for the bundle's tests/ folder (`flowdesk test` runs it)."""
-    with _runs().using(current_user(), run_id) as run:
+    with offered_runs().using(current_user(), run_id) as run:
         text = scenario_yaml(run)
     return Response(text, mimetype="application/yaml",
                     headers={"Content-Disposition": "attachment; filename=dry-run.yaml"})
@@ -127,4 +128,4 @@ def scenario(run_id: str):  # type: ignore[no-untyped-def]
 @blp.response(204)
 def delete(run_id: str):  # type: ignore[no-untyped-def]
     """End the run and delete its store."""
-    _runs().delete(current_user(), run_id)
+    offered_runs().delete(current_user(), run_id)

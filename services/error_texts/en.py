@@ -13,6 +13,7 @@ TEXTS: dict[str, str] = {
     "dry_run.step_kind": "A step is exactly one of: {kinds}.",
     "dry_run.step_failed": "The step could not be done: {problem}",
     "dry_run.unavailable": "This server offers no dry runs.",
+    "coverage.busy": "This server is already working out {limit} scenario coverages; try again shortly.",
     # tasks
     "task.not_found": "No task {task}.",
     "task.not_in_group": "Task {task} belongs to the group '{group}', which '{user}' is not in.",

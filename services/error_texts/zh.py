@@ -11,6 +11,7 @@ TEXTS: dict[str, str] = {
     "dry_run.step_kind": "每一步只能是以下之一：{kinds}。",
     "dry_run.step_failed": "这一步无法执行：{problem}",
     "dry_run.unavailable": "此服务器没有提供试运行。",
+    "coverage.busy": "本服务器正在计算 {limit} 个场景覆盖率，请稍后再试。",
     # tasks
     "task.not_found": "没有编号为 {task} 的任务。",
     "task.not_in_group": "任务 {task} 属于「{group}」组，「{user}」不在该组。",

@@ -92,11 +92,14 @@ class DryRun:
         return parsed.start_form.schema, parsed.start_form.name, parsed.catalogues
 
     def start(self, spec: dict[str, Any]) -> ScenarioState:
-        """Start the case at ``at`` in ``timezone`` with the start form's ``variables``."""
+        """Start the case at ``at`` in ``timezone`` with the start form's ``variables``. The
+        designer's panel always sends the start form, so no data is the empty form: checked
+        against the start form as POST /instances checks it (422 naming the fields)."""
         if self.start_spec is not None:
             raise Invalid.of("dry_run.started")
-        spec = {k: spec[k] for k in ("at", "timezone", "variables", "business_key")
-                if spec.get(k) not in (None, "")}
+        spec = {k: spec[k] for k in ("at", "timezone", "business_key")
+                if spec.get(k) not in (None, "")} | {"variables": dict(spec.get("variables")
+                                                                      or {})}
         before = self.clock.now()
         state = self._checked(lambda: self.session.start(spec))
         self.start_spec = {**spec, "at": self._local(self.clock.now())} if spec.get("at") \

@@ -2,7 +2,9 @@
 with its ``sla.json``), on a virtual clock; results per scenario and coverage per process.
 
 The store comes from the caller (the host makes throwaway SQLite stores): ``Stores.fresh``
-answers a new store's URL with the bundle prepared in it.
+answers a new store's URL with the bundle prepared in it. The designer's coverage runs the
+same way with bounds (``fire_limit`` due times per advance) and ``seed`` (the installation's
+calendars and SLA policies, put into the store before the bundle is deployed).
 """
 from __future__ import annotations
 
@@ -60,8 +62,11 @@ class Bundle:
 
 
 class Runner:
-    def __init__(self, stores: Stores, settings: Callable[[str], Settings]) -> None:
+    def __init__(self, stores: Stores, settings: Callable[[str], Settings],
+                 seed: Callable[[Flowdesk], None] | None = None,
+                 fire_limit: int | None = None) -> None:
         self.stores, self.settings = stores, settings
+        self.seed, self.fire_limit = seed, fire_limit
         self.definitions = DefinitionCache()  # parsed once per run, shared by every store
         self.bundles: dict[Path, Bundle] = {}
 
@@ -93,8 +98,9 @@ class Runner:
                     bundle_files(scenario.bundle), None), test)
             if result.mismatches:
                 return result
-            self._run_steps(ScenarioSession(fd, clock, bundle.graph, result.process,
-                                            scenario.mocks), scenario, result)
+            session = ScenarioSession(fd, clock, bundle.graph, result.process, scenario.mocks)
+            session.fire_limit = self.fire_limit
+            self._run_steps(session, scenario, result)
         finally:
             fd.dispose()
             self.stores.discard(url)
@@ -110,6 +116,9 @@ class Runner:
                 result.mismatches = session.step(step)
                 if result.mismatches:
                     return
+                if session.stopped_early:
+                    raise StepFailed(f"more than {self.fire_limit} due times in one advance "
+                                     "(the limit of a run on the server)")
             result.step = None
         except StepFailed as exc:
             result.error = str(exc)
@@ -136,6 +145,8 @@ class Runner:
         def prepare(url: str) -> None:
             fd = self._flowdesk(url, FakeClock())
             try:
+                if self.seed is not None:
+                    self.seed(fd)
                 found.key = deploy_path(fd, folder, ACTOR)[0][0].key
             finally:
                 fd.dispose()

@@ -98,12 +98,15 @@ class ScenarioSession:
             self.scheduled = True
             self._settle()
             return self.state()
+        # Start data given (even empty) is checked against the start form, as POST /instances
+        # checks it; left out, the case starts without it and its first task collects it.
+        given = "variables" in spec or "form" in spec
         variables = {**(spec.get("variables") or {}), **(spec.get("form") or {})}
         customer_id = self._new_customer(spec["customer"]) if spec.get("customer") else None
         user = self._starter(spec)
         started = self._do(lambda: start_instance(
             self.fd, user, spec.get("process") or self.process_key,
-            business_key=spec.get("business_key"), variables=variables or None,
+            business_key=spec.get("business_key"), variables=variables if given else None,
             customer_id=customer_id))
         self.instance_id = started["id"]
         self._settle()

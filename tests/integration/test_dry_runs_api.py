@@ -1,7 +1,8 @@
 """/api/v1/dry-runs: a designer's draft of negative-review run on a throwaway store with a
 virtual clock: the 48-hour timer fires, the phone task opens due inside the call window, a
-refused form names its fields, and the saved scenario passes ``flowdesk test``. The real
-database never gets an instance or a definition."""
+refused form names its fields (the start form's too, when no start data is sent), and the
+saved scenario passes ``flowdesk test``. The real database never gets an instance or a
+definition."""
 from __future__ import annotations
 
 import shutil
@@ -23,6 +24,7 @@ REVIEW = {"review_date": "2026-03-01", "wangwang_id": "tb_lily88", "phone": "138
           "order_no": "TB20260301001", "item": "陶瓷马克杯 两只装",
           "review_content": "杯子收到就有裂纹,客服也不回复。", "severity": "severe",
           "rating": "neutral"}
+START = {k: REVIEW[k] for k in ("review_date", "wangwang_id", "rating", "review_content")}
 BEFORE_THE_TIMER = [
     {"complete": "register_review", "data": REVIEW},
     {"complete": "send_wangwang_message", "data": {
@@ -58,7 +60,7 @@ def test_a_dry_run_fires_the_48_hour_timer_and_saves_a_passing_scenario(
         server, tokens, fd, runs, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     token = tokens["designer"]
     made = server.post("/api/v1/dry-runs", token, json={"files": draft(), "start": {
-        "at": "2026-03-02T22:00:00", "timezone": "Asia/Shanghai"}})
+        "at": "2026-03-02T22:00:00", "timezone": "Asia/Shanghai", "variables": START}})
     assert made.status_code == 201, made.text
     run = made.json()
     assert "review_date" in run["start_form"]["properties"]
@@ -110,8 +112,15 @@ def test_refusals(server, tokens, fd, runs) -> None:  # type: ignore[no-untyped-
     assert run["started"] is False
     early = server.post(f"/api/v1/dry-runs/{run['id']}/steps", token, json={"advance": "PT1H"})
     assert early.status_code == 422
+    # no start data is the empty start form: refused as POST /instances refuses it, by field
+    for body in ({}, {"variables": {}}):
+        empty = server.post(f"/api/v1/dry-runs/{run['id']}/start", token,
+                            json={"at": "2026-03-02T09:00:00", **body})
+        assert empty.status_code == 422, empty.text
+        assert {e["field"] for e in empty.json()["errors"]} == set(START)
     started = server.post(f"/api/v1/dry-runs/{run['id']}/start", token,
-                          json={"at": "2026-03-02T09:00:00", "timezone": "Asia/Shanghai"})
+                          json={"at": "2026-03-02T09:00:00", "timezone": "Asia/Shanghai",
+                                "variables": START})
     assert started.status_code == 200, started.text
     refused = server.post(f"/api/v1/dry-runs/{run['id']}/steps", token, json={
         "complete": "register_review", "data": {**REVIEW, "rating": "wonderful"}})

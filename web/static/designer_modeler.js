@@ -346,7 +346,7 @@
           }
           if (!(await importModel(state.definition.bpmn_xml))) return;
         }
-        for (const id of ["download", "open-file-button", "dry-run-open"]) {
+        for (const id of ["download", "open-file-button", "dry-run-open", "coverage-open"]) {
           document.getElementById(id).disabled = false;
         }
         main.dataset.ready = "true";
@@ -355,8 +355,9 @@
       }
     }
 
-    /* The draft as the dry run (designer_dry_run.js) takes it: the bundle's files as text,
-     * the canvas to mark, the problems box for a draft that would not deploy. */
+    /* The draft as the dry run (designer_dry_run.js) and the coverage (designer_coverage.js)
+     * take it: the bundle's files as text, the canvas to mark, the problems box for a draft
+     * that would not deploy. */
     window.FlowdeskDraft = {
       files: async () => {
         const files = {};
