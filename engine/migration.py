@@ -16,6 +16,7 @@ Pure: no database, no Flask.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -145,6 +146,35 @@ def active_elements(wf: BpmnWorkflow) -> list[str]:
     """The element ids where the instance has a live token (its whole tree)."""
     return sorted({task.task_spec.bpmn_id for task in all_tasks(wf)
                    if task.state & LIVE and task.task_spec.bpmn_id is not None})
+
+
+def active_elements_saved(definition: ParsedDefinition, state: str,
+                          version: str) -> list[str] | None:
+    """``active_elements`` read from a saved state's JSON without rebuilding the workflow: a
+    plan over thousands of instances reads each one's live tokens in a fraction of the time.
+    None when the state is not one this reading knows (another serializer ``version``, a spec
+    it cannot name): the caller then loads the workflow."""
+    try:
+        saved = json.loads(state) if isinstance(state, str) else state
+        if saved.get("serializer_version") != version:
+            return None
+        found = _live_ids(saved["tasks"], definition.spec.task_specs)
+        for sub in saved.get("subprocesses", {}).values():
+            found |= _live_ids(sub["tasks"], definition.subprocess_specs[sub["spec"]].task_specs)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+    return sorted(found)
+
+
+def _live_ids(tasks: dict, specs: dict) -> set[str]:
+    """The element ids of the live tasks among serialized ``tasks`` (KeyError: unknown spec)."""
+    found = set()
+    for task in tasks.values():
+        if task["state"] & LIVE:
+            bpmn_id = specs[task["task_spec"]].bpmn_id
+            if bpmn_id is not None:
+                found.add(bpmn_id)
+    return found
 
 
 def _target_spec(spec: Any, mapping: Mapping, target: ParsedDefinition) -> Any | None:

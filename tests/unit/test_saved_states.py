@@ -90,3 +90,39 @@ def test_a_saved_state_loads_and_runs_on(path: Path) -> None:
     again = runtime.loads(definition, runtime.dumps(wf))
     assert MAKER.picture(runtime.inspect(definition, again), with_guids=False) == \
         fixture["expect_after_step"]
+
+
+@pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.stem)
+def test_a_plan_reads_the_live_elements_from_the_saved_json(path: Path) -> None:
+    """A migration plan reads where an instance waits from its saved JSON
+    (``active_elements_saved``) as the rebuilt workflow would say it, or declines (None) for a
+    state of another serializer version."""
+    from engine.migration import active_elements, active_elements_saved
+    fixture = json.loads(path.read_text(encoding="utf-8"))
+    definition = _definition(fixture)
+    runtime = Runtime()
+    read = active_elements_saved(definition, fixture["state"], runtime.serializer.version)
+    if json.loads(fixture["state"]).get("serializer_version") != runtime.serializer.version:
+        assert read is None
+        return
+    assert read == active_elements(runtime.loads(definition, fixture["state"]))
+    assert read, "every fixture waits somewhere"
+
+
+def test_the_live_elements_inside_a_subprocess_are_read_from_the_saved_json() -> None:
+    """Live tokens inside (nested) subprocesses are named from their subprocess's spec; a
+    state naming a spec the definition lacks is declined, not guessed."""
+    from engine.migration import active_elements, active_elements_saved
+    from tests.conftest import bundle
+    definition = parse_bundle(bundle(RESOURCES / "subprocesses"))
+    runtime = Runtime()
+    wf, result = runtime.start(definition)
+    assert result.incident is None and result.open_tasks
+    state = runtime.dumps(wf)
+    assert json.loads(state)["subprocesses"], "the fixture waits inside a subprocess"
+    read = active_elements_saved(definition, state, runtime.serializer.version)
+    assert read == active_elements(runtime.loads(definition, state))
+    broken = json.loads(state)
+    next(iter(broken["subprocesses"].values()))["spec"] = "no_such_process"
+    assert active_elements_saved(definition, json.dumps(broken), runtime.serializer.version) is None
+    assert active_elements_saved(definition, state, "0.1") is None

@@ -1,5 +1,6 @@
 /* The admin console's confirmation dialog, shared by its lists (admin_cases.js,
- * admin_operate.js, admin_access.js) as window.FlowdeskAdmin.ask: a modal <dialog> that asks
+ * admin_operate.js, admin_access.js) as window.FlowdeskAdmin.ask, and by the case page's
+ * operations (case_operate.js) as window.FlowdeskForms.ask: a modal <dialog> that asks
  * before an action (cancel a case, disable a user, revoke a token) and gives focus back
  * afterwards. With ``submit`` the dialog makes the call itself and stays open on a refusal, so
  * a 422's errors appear at their fields and a 409's text inside the dialog; readText and
@@ -7,8 +8,8 @@
 (function () {
   "use strict";
 
-  const A = window.FlowdeskAdmin;
-  const { t, el } = A;
+  const F = window.FlowdeskForms;  // form_fields.js
+  const { t, el } = window.Flowdesk;
 
   /* Focus the button that opened a dialog, or, when a refresh re-drew its list meanwhile, the
    * button that replaced it (same aria-label). */
@@ -25,7 +26,7 @@
    * names an input's id), anything else as an alert above the buttons. */
   function showRefusal(form, err, fieldOf) {
     if (err.status === 422 && err.errors && err.errors.length) {
-      A.showFieldErrors(form, err, fieldOf || (() => null));
+      F.showFieldErrors(form, err, fieldOf || (() => null));
       return;
     }
     const alert = el("div", { class: "alert alert-error error-summary dialog-error", role: "alert",
@@ -57,7 +58,7 @@
       const button = form.querySelector('button[type="submit"]');
       form.addEventListener("submit", async (event) => {
         event.preventDefault();
-        A.clearFieldErrors(form);
+        F.clearFieldErrors(form);
         const got = read ? read() : { value: true };
         if (got.error) return;
         if (!submit) {
@@ -117,12 +118,14 @@
 
   /* A labelled textarea (field() with its input swapped), for JSON. */
   function textareaField(id, label, help, rows) {
-    const box = A.field(id, label, "", help);
+    const box = F.field(id, label, "", help);
     const input = box.querySelector("input");
     input.replaceWith(el("textarea", { id, rows: String(rows || 3), spellcheck: "false",
       "aria-describedby": input.getAttribute("aria-describedby") }));
     return box;
   }
 
-  Object.assign(A, { ask, readText, readJson, textareaField });
+  const pieces = { ask, readText, readJson, textareaField };
+  Object.assign(F, pieces);
+  if (window.FlowdeskAdmin) Object.assign(window.FlowdeskAdmin, pieces);
 })();

@@ -4,14 +4,18 @@
  * words) and related cases; all from GET /api/v1/cases/{id}. A comment is posted with
  * POST /api/v1/cases/{id}/comments: each @username of a colleague is notified. A case one does
  * not work on answers 403: the page says so and offers the search, which gives its masked
- * summary. */
+ * summary. A supervisor or admin (the page is marked data-operate) also gets the case's
+ * operations from GET /api/v1/instances/{id}: 挂起/恢复 with a reason and the variables editor
+ * (case_operate.js, shared with the admin console's case panel). */
 (function () {
   "use strict";
 
   const { t, el, api, showError, clearError, toast, MESSAGES } = window.Flowdesk;
   const { timeEl, statusEl, slaEl, valueText } = window.FlowdeskCases;
   const box = document.getElementById("case");
-  const instanceId = Number(document.getElementById("main").dataset.instance);
+  const main = document.getElementById("main");
+  const instanceId = Number(main.dataset.instance);
+  const operations = main.dataset.operate ? window.FlowdeskCaseOperate : null;
   const pageTitle = document.title;  // the case's number goes before it on every render
 
   function section(id, heading, ...content) {
@@ -143,15 +147,26 @@
     return el("section", { class: "card case-section", id: "case-diagram" }, details);
   }
 
-  function render(c) {
+  /* Suspend or resume, the reason of a suspension and the variables (supervisors, admins). */
+  function operate(c, detail) {
+    if (!operations || !detail) return null;
+    const hooks = { name: c.case_no || "#" + c.id, heading: "h3",
+      afterChange: (id, focus) => load(focus || "#operate-heading") };
+    const button = operations.suspendButton(detail, hooks);
+    return section("operate", t("case.operate"), operations.suspendedNote(detail, timeEl),
+      button ? el("div", { class: "form-actions" }, button) : null,
+      operations.variablesForm(detail, hooks));
+  }
+
+  function render(c, detail) {
     document.title = (c.case_no || "#" + c.id) + " · " + pageTitle;
     box.replaceChildren(
       el("h1", { id: "case-heading" }, c.case_no || "#" + c.id, " ",
         el("span", { class: "case-process" }, c.process_name), " ",
         statusEl(c.status, c.waiting_reason)),
       el("div", { class: "case-layout" },
-        el("div", { class: "case-main" }, summary(c), openTasks(c), clocks(c), incidents(c),
-          diagram(c)),
+        el("div", { class: "case-main" }, summary(c), operate(c, detail), openTasks(c), clocks(c),
+          incidents(c), diagram(c)),
         el("div", { class: "case-side" }, customer(c), related(c), commentForm(), history(c))));
   }
 
@@ -163,9 +178,15 @@
         el("p", {}, el("a", { href: "/cases" }, t("case.to_search")))));
   }
 
-  async function load() {
+  /* The case (and, for who may operate it, the instance with its variables); ``focus`` is a
+   * selector to focus once drawn again after a change. */
+  async function load(focus) {
     try {
-      render(await api("GET", "/cases/" + instanceId));
+      const [c, detail] = await Promise.all([api("GET", "/cases/" + instanceId),
+        operations ? api("GET", "/instances/" + instanceId) : null]);
+      render(c, detail);
+      const target = focus && box.querySelector(focus);
+      if (target) { target.setAttribute("tabindex", "-1"); target.focus(); }
     } catch (err) {
       if (err.status === 403 || err.status === 404) refused(err);
       else showError(err);
