@@ -82,7 +82,7 @@ def wait_healthy(http: requests.Session, base: str, tries: int = 100) -> None:
         try:
             if http.get(base + "/health", timeout=1).ok:
                 return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # not up, or slow to start
             time.sleep(0.1)
 
 
