@@ -86,6 +86,11 @@ class DeployedOut(Schema):
                                          "as a deployed version (compared in canonical form: "
                                          "XML prefixes, attribute and element order, whitespace "
                                          "and number formats do not count); no new version"})
+    scenarios = fields.List(fields.String(), metadata={
+        "description": "the version's scenario files (tests/<name>.yaml), kept with it"})
+    scenarios_replaced = fields.Boolean(metadata={
+        "description": "true when the model was unchanged but the bundle's scenario files "
+                       "replaced the version's (scenarios are not a new version)"})
 
 
 class ValidatedOut(Schema):

@@ -20,6 +20,7 @@ from services import secret_keys
 from services.hooks import Hooks
 from services.credential_cache import CredentialCache
 from services.rules import default_hooks
+from services.bundle_scenarios import model_only
 from services.secret_keys import SecretBox
 from services.settings import Settings
 from services.sla.book import SlaBook
@@ -87,7 +88,7 @@ class Flowdesk:
         if found is None:
             row = uow.execute(queries.DEFINITION_FILES,
                                   {"definition_id": definition_id}).one()
-            files = {name: text.encode("utf-8") for name, text in row.files.items()}
+            files = {name: text.encode("utf-8") for name, text in model_only(row.files).items()}
             found = self.definitions.get(files, row.key, row.sha256)
             self._parsed_by_id[definition_id] = found
         return found

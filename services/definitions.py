@@ -1,12 +1,18 @@
 """Deploy process bundles as versioned definitions; identical content is not a new version,
-nor is the latest version's model as the modeler writes it back unchanged (canonical form)."""
+nor is the latest version's model as the modeler writes it back unchanged (canonical form).
+
+A bundle's scenario files (``tests/*.yaml``, ``services.bundle_scenarios``) are stored with the
+version but are not its content: a bundle that differs from a stored version only in its tests
+makes no new version (cases, timer starts and the version list stay as they are) and replaces
+that version's scenario files instead; a bundle that brings none keeps the stored ones."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Row, func, insert, select
+from sqlalchemy import Row, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from engine.canonical import same_bundle
@@ -16,6 +22,8 @@ from engine.problem_texts import problem
 from engine.timers import StartSchedule
 
 from services import audit, due_work, process_groups, subscriptions
+from services.bundle_scenarios import (TESTS_FOLDER, checked, folder_scenarios, model_only,
+                                       scenarios_of, split)
 from services.context import Flowdesk
 from services.errors import Conflict, NotFound
 from services.principal import Principal, system
@@ -24,7 +32,7 @@ from store.uow import UnitOfWork
 
 DEPLOYABLE = (*BPMN_SUFFIXES, ".dmn", ".json")
 SLA_FILE = "sla.json"  # seeds calendars and SLA policies; not part of the definition
-TESTS_FOLDER = "tests"  # a process folder's scenario tests; not part of the definition
+__all__ = ["SLA_FILE", "TESTS_FOLDER", "bundle_files", "deploy", "deploy_path", "validate"]
 
 
 def _decode(files: dict[str, bytes]) -> dict[str, str]:
@@ -39,12 +47,35 @@ def _decode(files: dict[str, bytes]) -> dict[str, str]:
     return texts
 
 
-def _checked(fd: Flowdesk, files: dict[str, bytes],
-             process_key: str | None) -> tuple[dict[str, bytes], dict[str, str], ParsedDefinition]:
-    """The bundle under its base names, as text, and fully validated (raises InvalidModel)."""
-    files = {Path(name).name: data for name, data in files.items()}
-    texts = _decode(files)
-    return files, texts, fd.definitions.get(files, process_key)
+@dataclass(frozen=True)
+class Bundle:
+    """A bundle checked for deployment: the model's files under their base names (bytes and
+    text), its parsed definition, and its scenario files as ``tests/<name>`` text."""
+
+    files: dict[str, bytes]
+    texts: dict[str, str]
+    parsed: ParsedDefinition
+    scenarios: dict[str, str]
+
+
+def _checked(fd: Flowdesk, files: dict[str, bytes], process_key: str | None) -> Bundle:
+    """The bundle fully validated: every problem of the model and of its scenario files in
+    one InvalidModel."""
+    model, scenarios = split(files)
+    model = {Path(name).name: data for name, data in model.items()}
+    problems = []
+    try:
+        texts = _decode(model)
+        parsed = fd.definitions.get(model, process_key)
+    except InvalidModel as exc:
+        problems = exc.problems
+    try:
+        tests = checked(scenarios)
+    except InvalidModel as exc:
+        problems = [*problems, *exc.problems]
+    if problems:
+        raise InvalidModel(problems)
+    return Bundle(model, texts, parsed, tests)
 
 
 DEFS = ProcessDefinition.__table__
@@ -64,7 +95,8 @@ def _same_and_latest(uow: UnitOfWork, parsed: ParsedDefinition,
     if same is None and latest:
         newest = uow.execute(select(DEFS).where(DEFS.c.key == parsed.key,
                                                 DEFS.c.version == latest)).one()
-        stored = {name: text.encode("utf-8") for name, text in (newest.files or {}).items()}
+        stored = {name: text.encode("utf-8")
+                  for name, text in model_only(newest.files or {}).items()}
         if stored and same_bundle(stored, files):
             same = newest
     return same, latest
@@ -72,32 +104,50 @@ def _same_and_latest(uow: UnitOfWork, parsed: ParsedDefinition,
 
 def validate(fd: Flowdesk, files: dict[str, bytes], process_key: str | None = None) -> dict:
     """What deploying the bundle would do, without storing anything. Raises InvalidModel."""
-    files, _, parsed = _checked(fd, files, process_key)
+    bundle = _checked(fd, files, process_key)
+    parsed = bundle.parsed
     with fd.uow(read_only=True) as uow:
-        same, latest = _same_and_latest(uow, parsed, files)
+        same, latest = _same_and_latest(uow, parsed, bundle.files)
     return {"key": parsed.key, "name": parsed.name, "changed": same is None,
             "version": same.version if same is not None else latest + 1}
+
+
+@dataclass(frozen=True)
+class Deployed:
+    row: Row
+    created: bool
+    scenarios_replaced: bool = False  # the same version, its scenario files replaced
 
 
 def deploy(fd: Flowdesk, files: dict[str, bytes], by: Principal,
            process_key: str | None = None,
            process_group: str | None = None) -> tuple[Row, bool]:
-    """Validate and store a bundle; return (definition row, created). Raises InvalidModel,
-    and Forbidden unless ``by`` designs the key's process group (a new key: see
+    """Validate and store a bundle; return (definition row, created). See ``deploy_bundle``."""
+    done = deploy_bundle(fd, files, by, process_key, process_group)
+    return done.row, done.created
+
+
+def deploy_bundle(fd: Flowdesk, files: dict[str, bytes], by: Principal,
+                  process_key: str | None = None,
+                  process_group: str | None = None) -> Deployed:
+    """Validate and store a bundle with its scenario files. Raises InvalidModel, and Forbidden
+    unless ``by`` designs the key's process group (a new key: see
     ``process_groups.place_for_deploy``)."""
-    files, texts, parsed = _checked(fd, files, process_key)
+    bundle = _checked(fd, files, process_key)
+    parsed, texts = bundle.parsed, bundle.texts
     bpmn = next(texts[n] for n in sorted(texts) if n.lower().endswith(BPMN_SUFFIXES))
     actor = by.username
     try:
         with fd.uow() as uow:
             now = fd.now()
             group = process_groups.place_for_deploy(uow, by, parsed.key, process_group, now)
-            same, latest = _same_and_latest(uow, parsed, files)
+            same, latest = _same_and_latest(uow, parsed, bundle.files)
             if same is not None:
-                return same, False
+                return _same_version(uow, same, bundle.scenarios, actor, now)
             definition_id = uow.execute(insert(DEFS).values(
                 key=parsed.key, version=latest + 1, name=parsed.name, sha256=parsed.sha256,
-                bpmn_xml=bpmn, files=texts, deployed_at=now, deployed_by=actor
+                bpmn_xml=bpmn, files={**texts, **bundle.scenarios}, deployed_at=now,
+                deployed_by=actor
             ).returning(DEFS.c.id)).scalar_one()
             row = uow.execute(select(DEFS).where(DEFS.c.id == definition_id)).one()
             if parsed.start_schedules:
@@ -105,11 +155,26 @@ def deploy(fd: Flowdesk, files: dict[str, bytes], by: Principal,
             subscriptions.register_starts(uow, row.id, parsed, now)
             audit.record(uow, now, actor, "definition.deployed", definition_id=row.id,
                          after={"key": row.key, "version": row.version,
-                                "process_group": group.name,
-                                "sha256": parsed.sha256, "files": sorted(texts)})
-            return row, True
+                                "process_group": group.name, "sha256": parsed.sha256,
+                                "files": sorted(texts), "scenarios": sorted(bundle.scenarios)})
+            return Deployed(row, True)
     except IntegrityError:
         raise Conflict.of("definition.deploy_race") from None
+
+
+def _same_version(uow: UnitOfWork, same: Row, scenarios: dict[str, str], actor: str,
+                  now: datetime) -> Deployed:
+    """The model is a stored version's: no new version. Scenario files the bundle brings
+    replace that version's when they differ (they test the model, they are not it); a bundle
+    without any keeps the stored ones."""
+    stored = scenarios_of(same.files or {})
+    if not scenarios or scenarios == stored:
+        return Deployed(same, False)
+    files = {**model_only(same.files or {}), **scenarios}
+    uow.execute(update(DEFS).where(DEFS.c.id == same.id).values(files=files))
+    audit.record(uow, now, actor, "definition.scenarios_replaced", definition_id=same.id,
+                 before={"scenarios": sorted(stored)}, after={"scenarios": sorted(scenarios)})
+    return Deployed(uow.execute(select(DEFS).where(DEFS.c.id == same.id)).one(), False, True)
 
 
 def _schedule_starts(uow: UnitOfWork, row: Row, schedules: list[StartSchedule],
@@ -129,17 +194,19 @@ def _bundle_name(file: Path) -> str:
 
 
 def bundle_files(folder: Path) -> dict[str, bytes]:
-    """A process folder's deployable files under their bundle names; its ``sla.json`` (seeded
-    apart) and its ``tests/`` folder (scenario files, ``flowdesk test``) are not the model."""
+    """A process folder's model files under their bundle names; its ``sla.json`` (seeded
+    apart) and its ``tests/`` folder (scenario files, ``folder_scenarios``) are not the model."""
     return {_bundle_name(f): f.read_bytes() for f in sorted(folder.rglob("*"))
             if f.is_file() and f.name.lower().endswith(DEPLOYABLE) and f.name != SLA_FILE
             and TESTS_FOLDER not in f.relative_to(folder).parts[:-1]}
 
 
-def deploy_path(fd: Flowdesk, path: Path, actor: str,
-                process_group: str | None = None) -> list[tuple[Row, bool]]:
+def deploy_path(fd: Flowdesk, path: Path, actor: str, process_group: str | None = None,
+                with_scenarios: bool = True) -> list[tuple[Row, bool]]:
     """A folder of process folders, one process folder, or a single file, deployed by the
-    system (the CLI): new keys go into ``process_group``, else the default group."""
+    system (the CLI): new keys go into ``process_group``, else the default group. Each folder's
+    ``tests/`` scenario files travel with its version unless ``with_scenarios`` is false (the
+    scenario runner, which reports a broken file as that scenario's failure)."""
     path, by = Path(path), system(actor, "admin")
     if path.is_file():
         return [deploy(fd, {path.name: path.read_bytes()}, by, None, process_group)]
@@ -148,7 +215,10 @@ def deploy_path(fd: Flowdesk, path: Path, actor: str,
         bundles = [path]
     results = []
     for folder in bundles:
-        results.append(deploy(fd, bundle_files(folder), by, None, process_group))
+        files = bundle_files(folder)
+        if with_scenarios:
+            files.update(folder_scenarios(folder))
+        results.append(deploy(fd, files, by, None, process_group))
         if (folder / SLA_FILE).is_file():
             seed_sla(fd, folder / SLA_FILE, actor)
     return results

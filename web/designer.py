@@ -6,7 +6,8 @@ instances use each; ``GET /designer/<key>`` opens the latest version in the bpmn
 the edited model as a new version, dry-runs the draft (``static/designer_dry_run.js``,
 ``/api/v1/dry-runs``) or shows its scenarios' coverage on the diagram
 (``static/designer_coverage.js``, ``/api/v1/scenario-coverage`` or a file of
-``flowdesk test --coverage-json``); ``?new=1`` starts a process that has no version yet.
+``flowdesk test --coverage-json``), with the draft's scenario files in a panel
+(``static/designer_scenarios.js``); ``?new=1`` starts a process that has no version yet.
 Both need the role designer or admin; without a session they send the browser to /login.
 
 Like the inbox, the pages are server-rendered shells: the data comes from /api/v1 through

@@ -10,6 +10,7 @@ from api.routes import flowdesk, protected_blueprint
 from api.schemas import (DefinitionDetailOut, DefinitionOut, DefinitionQuery, DeployedOut,
                          ValidatedOut)
 from services import definitions as service
+from services.bundle_scenarios import scenarios_of
 from services.principal import require_role
 from services.task_language import process_names
 
@@ -19,7 +20,9 @@ blp = protected_blueprint("definitions", "/api/v1/definitions",
 UPLOAD_DOC = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
     "type": "object", "properties": {
         "files": {"type": "array", "items": {"type": "string", "format": "binary"},
-                  "description": "one or more .bpmn, .dmn and .json (JSON-schema form) files"},
+                  "description": "one or more .bpmn, .dmn and .json (JSON-schema form) "
+                                 "files, and scenario files named tests/<name>.yaml "
+                                 "(or .yml, .json) kept with the version"},
         "process_key": {"type": "string",
                         "description": "which process to deploy when a file holds several"},
         "process_group": {"type": "string",
@@ -37,15 +40,19 @@ UPLOAD_DOC = {"requestBody": {"required": True, "content": {"multipart/form-data
 @blp.alt_response(422, description="invalid model: every problem with file, element id and line")
 @takes_form_body
 def deploy():  # type: ignore[no-untyped-def]
-    """Deploy a bundle (multipart field 'files'); identical content makes no new version."""
+    """Deploy a bundle (multipart field 'files'); identical content makes no new version (a
+    bundle that differs only in its tests/ scenario files replaces the version's scenarios)."""
     user = current_user()
     require_role(user, "admin", "designer")
-    row, created = service.deploy(flowdesk(), _uploaded_files(), user,
-                                  request.form.get("process_key") or None,
-                                  request.form.get("process_group") or None)
+    done = service.deploy_bundle(flowdesk(), _uploaded_files(), user,
+                                 request.form.get("process_key") or None,
+                                 request.form.get("process_group") or None)
+    row = done.row
     body = {"id": row.id, "key": row.key, "name": row.name, "version": row.version,
-            "created": created, "unchanged": not created}
-    return body, 201 if created else 200
+            "created": done.created, "unchanged": not done.created,
+            "scenarios": sorted(scenarios_of(row.files or {})),
+            "scenarios_replaced": done.scenarios_replaced}
+    return body, 201 if done.created else 200
 
 
 @blp.route("/validate", methods=["POST"])

@@ -140,6 +140,14 @@ TEXTS: dict[str, str] = {
     # services/definitions.py
     "not_utf8": "The file is not UTF-8 text ({detail}).",
     "invalid_sla": "Not valid JSON: {detail}",
+    # services/scenarios/spec.py: a bundle's scenario files (tests/), checked when deployed
+    "scenario_file.unreadable": "Not readable as a scenario: {detail}",
+    "scenario_file.not_mapping": "A scenario is a mapping with name, start and steps.",
+    "scenario_file.unknown_keys": "Unknown keys {keys} (a scenario has name, process, start, "
+                                  "steps, mocks, script_tests).",
+    "scenario_file.field_not_mapping": "`{field}` must be a mapping.",
+    "scenario_file.step_kind": "step {number} starts with one of {kinds}; got {got}",
+    "scenario_file.script_test": "A script test needs `element` (and inputs, expect).",
 }
 
 # the ``kind`` of an element or expression, as a sentence says it (else the value itself)

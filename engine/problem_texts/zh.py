@@ -79,6 +79,14 @@ TEXTS: dict[str, str] = {
     # services/definitions.py
     "not_utf8": "文件不是 UTF-8 文本（{detail}）。",
     "invalid_sla": "不是有效的 JSON：{detail}",
+    # services/scenarios/spec.py：流程包的场景文件（tests/），部署时检查
+    "scenario_file.unreadable": "无法读取为场景文件：{detail}",
+    "scenario_file.not_mapping": "场景文件必须是一个包含 name、start 和 steps 的映射。",
+    "scenario_file.unknown_keys": "未知的键 {keys}（场景文件可用的键：name、process、start、steps、"
+                                  "mocks、script_tests）。",
+    "scenario_file.field_not_mapping": "`{field}` 必须是一个映射。",
+    "scenario_file.step_kind": "第 {number} 步必须以 {kinds} 之一开头；实际为 {got}",
+    "scenario_file.script_test": "脚本测试需要 `element`（以及 inputs、expect）。",
 }
 
 WORDS: dict[str, str] = {

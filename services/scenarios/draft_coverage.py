@@ -22,13 +22,14 @@ from typing import Any
 from engine.errors import EngineError
 from engine.model_graph import read_graph
 from services.context import Flowdesk
+from services.bundle_scenarios import is_scenario_file
 from services.definitions import SLA_FILE, TESTS_FOLDER, bundle_files
 from services.errors import Unavailable
 from services.principal import Principal, require_role
 from services.scenarios.coverage import by_process
 from services.scenarios.dry_run import copy_time_rules
 from services.scenarios.runner import Result, Runner, Stores
-from services.scenarios.spec import SUFFIXES, ScenarioFileError, discover, load
+from services.scenarios.spec import ScenarioFileError, discover, load
 
 MAX_SCENARIOS = 50
 MAX_STEPS = 200
@@ -36,12 +37,6 @@ FIRE_LIMIT = 500
 MAX_SECONDS = 10.0  # a request holds one of the server's threads: a few seconds, not minutes
 MAX_RUNNING = 2
 _running = threading.BoundedSemaphore(MAX_RUNNING)
-
-
-def is_scenario_file(name: str) -> bool:
-    """``tests/a.yaml`` (or ``.yml``/``.json``): a scenario file of the bundle, not the model."""
-    path = PurePosixPath(name)
-    return TESTS_FOLDER in path.parts[:-1] and path.suffix in SUFFIXES
 
 
 def limits() -> dict[str, float]:

@@ -147,7 +147,7 @@ class Runner:
             try:
                 if self.seed is not None:
                     self.seed(fd)
-                found.key = deploy_path(fd, folder, ACTOR)[0][0].key
+                found.key = deploy_path(fd, folder, ACTOR, with_scenarios=False)[0][0].key
             finally:
                 fd.dispose()
         try:

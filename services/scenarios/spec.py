@@ -10,6 +10,8 @@ from typing import Any
 
 import yaml
 
+from engine.problem_texts import CATALOGUE
+
 STEP_KINDS = ("complete", "message", "signal", "advance", "external", "expect")
 SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -25,7 +27,12 @@ _Loader.yaml_implicit_resolvers = {
 
 
 class ScenarioFileError(ValueError):
-    """The file cannot be read as a scenario."""
+    """The file cannot be read as a scenario. ``key`` and ``params`` say why in any language
+    (``engine.problem_texts``, ``scenario_file.*``); the message is the English, after the file."""
+
+    def __init__(self, file: Path, key: str, **params: Any) -> None:
+        self.file, self.key, self.params = file, f"scenario_file.{key}", params
+        super().__init__(f"{file}: {CATALOGUE.render(self.key, params, 'en')}")
 
 
 @dataclass(frozen=True)
@@ -71,17 +78,29 @@ def bundle_of(file: Path) -> Path:
 def load(file: Path) -> Scenario:
     try:
         text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioFileError(file, "unreadable", detail=str(exc)) from None
+    return parse(text, file)
+
+
+def parse(text: str, file: Path) -> Scenario:
+    """A scenario from its text; ``file`` names it (and its suffix says JSON or YAML), so a
+    bundle's scenario files are checked on deployment before they are ever written out."""
+    try:
         raw = json.loads(text) if file.suffix == ".json" else yaml.load(text, Loader=_Loader)  # noqa: S506 - safe
-    except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError) as exc:
-        raise ScenarioFileError(f"{file}: not readable as a scenario: {exc}") from None
+    except (ValueError, yaml.YAMLError) as exc:
+        raise ScenarioFileError(file, "unreadable", detail=str(exc)) from None
     if not isinstance(raw, dict):
-        raise ScenarioFileError(f"{file}: a scenario is a mapping with name, start and steps")
+        raise ScenarioFileError(file, "not_mapping")
     unknown = set(raw) - {"name", "process", "start", "steps", "mocks", "script_tests"}
     if unknown:
-        raise ScenarioFileError(f"{file}: unknown keys {sorted(unknown)}")
+        raise ScenarioFileError(file, "unknown_keys", keys=sorted(unknown))
+    steps = raw.get("steps") or []
+    if not isinstance(steps, list):
+        raise ScenarioFileError(file, "step_kind", number=1, kinds=STEP_KINDS, got=repr(steps))
     return Scenario(name=str(raw.get("name") or file.stem), file=file, bundle=bundle_of(file),
                     process=raw.get("process"), start=_mapping(file, raw, "start"),
-                    steps=[_step(file, n, s) for n, s in enumerate(raw.get("steps") or [], 1)],
+                    steps=[_step(file, n, s) for n, s in enumerate(steps, 1)],
                     mocks=_mapping(file, raw, "mocks"),
                     script_tests=[_script_test(file, t) for t in raw.get("script_tests") or []])
 
@@ -89,7 +108,7 @@ def load(file: Path) -> Scenario:
 def _mapping(file: Path, raw: dict, key: str) -> dict[str, Any]:
     value = raw.get(key) or {}
     if not isinstance(value, dict):
-        raise ScenarioFileError(f"{file}: `{key}` must be a mapping")
+        raise ScenarioFileError(file, "field_not_mapping", field=key)
     return value
 
 
@@ -97,14 +116,13 @@ def _step(file: Path, number: int, raw: Any) -> Step:
     """A step's kind is its first key (an external task's answer may carry a ``message``)."""
     first = next(iter(raw), None) if isinstance(raw, dict) else None
     if first not in STEP_KINDS:
-        raise ScenarioFileError(f"{file}: step {number} starts with one of "
-                                f"{', '.join(STEP_KINDS)}; got {raw!r}")
+        raise ScenarioFileError(file, "step_kind", number=number, kinds=STEP_KINDS, got=repr(raw))
     return Step(number, str(first), dict(raw))
 
 
 def _script_test(file: Path, raw: Any) -> ScriptTest:
     if not isinstance(raw, dict) or "element" not in raw:
-        raise ScenarioFileError(f"{file}: a script test needs `element` (and inputs, expect)")
+        raise ScenarioFileError(file, "script_test")
     return ScriptTest(element=str(raw["element"]), inputs=dict(raw.get("inputs") or {}),
                       expect=dict(raw.get("expect") or {}), name=str(raw.get("name") or ""))
 

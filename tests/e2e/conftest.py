@@ -180,7 +180,9 @@ def live(e2e_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     clock = ShiftableClock()
     app = create_app({"database_url": f"sqlite:///{path}", "testing": True}, clock=clock)
     fd = app.extensions["flowdesk"]
-    deploy_path(fd, PROCESSES / "complaint-handling", "e2e")
+    # without its tests/: a version deployed before versions kept their scenario files (the
+    # designer's coverage then runs the server's process folder, test_designer_coverage.py)
+    deploy_path(fd, PROCESSES / "complaint-handling", "e2e", with_scenarios=False)
     deploy_path(fd, RESOURCES / "three_steps", "e2e")  # a second process, for the filter
     httpd = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},

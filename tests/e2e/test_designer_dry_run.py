@@ -2,7 +2,9 @@
 modeler, dry-runs the draft from 22:00 on 2 March (Shanghai) with the real start and task
 forms, fast-forwards 48 hours; the 48-hour timer fires and the phone task opens due inside the
 call window, marked on the diagram; the run saved as a scenario file passes ``flowdesk test``.
-Nothing reaches the real database (no instance)."""
+Nothing reaches the real database (no instance). The run saved into the draft (保存为场景) is
+listed in the 场景 panel, 场景覆盖率 runs it and passes, and deploying keeps it with the
+version."""
 from __future__ import annotations
 
 import json
@@ -69,10 +71,14 @@ def _complete(page, element: str, values: dict[str, str]) -> None:  # type: igno
     expect(card).to_have_count(0)
 
 
-def test_a_negative_review_draft_dry_run_fires_the_48_hour_timer(live, page, tmp_path: Path):  # type: ignore[no-untyped-def]
+def _open_modeler(page) -> None:  # type: ignore[no-untyped-def]
     sign_in(page, DESIGNER, DESIGNER_PASSWORD)
     page.goto("/designer/negative_review")
     expect(page.locator("main[data-ready=true]")).to_have_count(1)
+
+
+def _run_to_the_phone_call(page):  # type: ignore[no-untyped-def]
+    """Dry-run the draft from 22:00 on 2 March to the phone task 48 hours on; the task card."""
     page.get_by_role("button", name="试运行").click()
     expect(page.locator("#dry-run")).to_be_visible()
     page.locator("#dry-run-at").fill("2026-03-02T22:00:00")
@@ -93,6 +99,12 @@ def test_a_negative_review_draft_dry_run_fires_the_48_hour_timer(live, page, tmp
     page.get_by_role("button", name="快进", exact=True).click()
     phone = page.locator('#dry-run-tasks article[data-element-id="phone_call"]')
     expect(phone).to_have_count(1)
+    return phone
+
+
+def test_a_negative_review_draft_dry_run_fires_the_48_hour_timer(live, page, tmp_path: Path):  # type: ignore[no-untyped-def]
+    _open_modeler(page)
+    phone = _run_to_the_phone_call(page)
     due = datetime.fromisoformat(phone.locator(".dry-run-due").get_attribute("data-due")
                                  .replace("Z", "+00:00")).astimezone(SHANGHAI)
     assert due.date().isoformat() == "2026-03-05"
@@ -112,3 +124,45 @@ def test_a_negative_review_draft_dry_run_fires_the_48_hour_timer(live, page, tmp
 
     with live.fd.uow(read_only=True) as uow:
         assert uow.scalar(select(func.count()).select_from(ProcessInstance)) == 0
+
+
+def test_the_run_saved_into_the_draft_deploys_with_the_version(live, page):  # type: ignore[no-untyped-def]
+    """The version's shipped scenarios are listed and removed from the draft, the run is
+    saved into it under a name, coverage runs the draft's one scenario and it passes, and
+    deploying stores it with the version (same model: no new version)."""
+    _open_modeler(page)
+    listed = page.locator("#scenario-list li")
+    shipped = sorted(f"tests/{f.name}" for f in (PROCESSES / "negative-review" / "tests").iterdir())
+    expect(listed).to_have_count(len(shipped))
+    assert sorted(listed.evaluate_all("items => items.map(i => i.dataset.name)")) == shipped
+    for _ in shipped:
+        listed.first.get_by_role("button", name="移除").click()
+    expect(listed).to_have_count(0)
+    expect(page.locator("#scenario-empty")).to_be_visible()
+
+    _run_to_the_phone_call(page)
+    page.once("dialog", lambda dialog: dialog.accept("night_review"))
+    page.get_by_role("button", name="保存为场景", exact=True).click()
+    expect(listed).to_have_count(1)
+    expect(page.locator('#scenario-list li[data-name="tests/night_review.yaml"]')).to_be_visible()
+    expect(page.locator("#unsaved")).to_be_visible()
+
+    with page.expect_response("**/api/v1/scenario-coverage") as covered:
+        page.get_by_role("button", name="场景覆盖率").click()
+    answer = covered.value.json()
+    assert answer["source"] == "draft", answer
+    assert [(s["file"], s["ok"]) for s in answer["scenarios"]] == [("night_review.yaml", True)]
+    expect(page.locator("#coverage-notes")).to_contain_text("运行了草稿附带的 1 个场景")
+
+    with page.expect_response("**/api/v1/definitions") as deployed:
+        page.get_by_role("button", name="部署新版本").click()
+    body = deployed.value.json()
+    assert body["scenarios"] == ["tests/night_review.yaml"] and body["scenarios_replaced"], body
+    expect(page.locator("#outcome")).to_contain_text("已更新该版本的场景文件")
+    expect(page.locator("#unsaved")).to_be_hidden()
+    expect(listed).to_have_count(1)
+    from services.definitions import get_definition
+    from services.principal import system
+    files = get_definition(live.fd, system("e2e", "admin"), body["id"]).files
+    assert sorted(n for n in files if n.startswith("tests/")) == ["tests/night_review.yaml"]
+    assert "phone_call" in files["tests/night_review.yaml"]

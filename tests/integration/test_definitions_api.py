@@ -15,7 +15,8 @@ def test_deploy_then_identical_redeploy_makes_no_new_version(server, tokens) -> 
     first = deploy(server, tokens["designer"], files)
     assert first.status_code == 201
     assert first.json() | {} == {"id": 1, "key": "three_steps", "name": "Three steps", "version": 1,
-                                 "created": True, "unchanged": False}
+                                 "created": True, "unchanged": False, "scenarios": [],
+                                 "scenarios_replaced": False}
     again = deploy(server, tokens["designer"], files)
     assert again.status_code == 200 and again.json()["version"] == 1
     assert again.json()["created"] is False

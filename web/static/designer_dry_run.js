@@ -4,8 +4,9 @@
  * then each open task's real form, messages, signals and fast-forwarding the clock (to the
  * next due time or by a duration such as PT48H), with the diagram marking where the run
  * stands (fd-active) and what it walked (fd-done), the SLA clocks, the variables and a log.
- * The run is saved as a scenario file (YAML for `flowdesk test`). The draft comes from
- * designer_modeler.js (window.FlowdeskDraft). */
+ * The run is saved as a scenario file (YAML for `flowdesk test`): into the draft's scenario
+ * files (保存为场景, designer_scenarios.js; they deploy with the model) or downloaded. The
+ * draft comes from designer_modeler.js (window.FlowdeskDraft). */
 (function () {
   "use strict";
 
@@ -157,16 +158,32 @@
     if (id) await guarded(() => api("DELETE", "/dry-runs/" + id));
   }
 
-  async function save() {
+  /* The run as scenario YAML (GET /dry-runs/{id}/scenario); null after showing an error. */
+  async function scenarioYaml() {
     clearError();
     const response = await fetch("/api/v1/dry-runs/" + run.id + "/scenario", {
       credentials: "same-origin", headers: { "Accept-Language": LOCALE || "zh-CN" } });
     if (!response.ok) {
       showError(new window.Flowdesk.ApiError(response.status, response.statusText));
-      return;
+      return null;
     }
-    const url = URL.createObjectURL(new Blob([await response.text()],
-      { type: "application/yaml" }));
+    return response.text();
+  }
+
+  /* 保存为场景: the run into the draft's scenario files, under a name the designer gives. */
+  async function keep() {
+    const name = window.prompt(t("dry.scenario_name"), "dry-run-" + run.key + ".yaml");
+    if (!name || !name.trim()) return;
+    const text = await scenarioYaml();
+    if (text === null) return;
+    const stored = window.FlowdeskScenarios.add(name, text);
+    if (stored) toast(t("dry.kept", { name: stored }));
+  }
+
+  async function save() {
+    const text = await scenarioYaml();
+    if (text === null) return;
+    const url = URL.createObjectURL(new Blob([text], { type: "application/yaml" }));
     const link = el("a", { href: url, download: "dry-run-" + run.key + ".yaml", hidden: true });
     document.body.append(link);
     link.click();
@@ -184,6 +201,7 @@
   $("dry-run-open").addEventListener("click", open);
   $("dry-run-end").addEventListener("click", end);
   $("dry-run-save").addEventListener("click", () => guarded(save));
+  $("dry-run-keep").addEventListener("click", () => guarded(keep));
   $("dry-run-next").addEventListener("click",
     () => guarded(() => act("/steps", { advance: { to_next_due: true } })));
   $("dry-run-advance").addEventListener("click",

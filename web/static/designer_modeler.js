@@ -5,7 +5,9 @@
  * process group chosen in designer_group_picker.js); a 422's problems are listed and marked
  * on their elements. A .bpmn file can be opened from disk and the model
  * downloaded; leaving with changes that are not deployed asks first. The draft is handed to
- * the dry run (designer_dry_run.js) as window.FlowdeskDraft. */
+ * the dry run (designer_dry_run.js), the coverage (designer_coverage.js) and the scenario
+ * files' panel (designer_scenarios.js) as window.FlowdeskDraft: its scenario files are the
+ * version's tests/<name> files, deployed with the model. */
 (function () {
   "use strict";
 
@@ -112,6 +114,11 @@
       unsaved.hidden = !dirty;
     }
 
+    /* The draft's files changed (a version loaded, a scenario added or removed). */
+    function filesChanged() {
+      document.dispatchEvent(new CustomEvent("flowdesk:draft-files"));
+    }
+
     /* The edited model as Spiff reads it (loop collections back as references). */
     async function currentXml() {
       modeler.get("debounceInput").flush();  // an edit typed just now
@@ -189,12 +196,14 @@
         }
         state.definition = await api("GET", "/definitions/" + answer.id);
         state.bpmnFile = bpmnFileOf(state.definition);
+        filesChanged();
         if (location.search) history.replaceState(null, "", location.pathname);
         showCurrent();
         const { versions, counts } = await loadVersions();
         showVersions(versions, counts);
         outcome(answer.created ? t("deployed", { version: answer.version })
-          : t("unchanged", { version: answer.version }), answer.created ? "success" : "info");
+          : t(answer.scenarios_replaced ? "unchanged_scenarios" : "unchanged",
+            { version: answer.version }), answer.created ? "success" : "info");
       } catch (err) {
         showError(err);
       }
@@ -346,9 +355,11 @@
           }
           if (!(await importModel(state.definition.bpmn_xml))) return;
         }
-        for (const id of ["download", "open-file-button", "dry-run-open", "coverage-open"]) {
+        for (const id of ["download", "open-file-button", "dry-run-open", "coverage-open",
+          "scenario-attach"]) {
           document.getElementById(id).disabled = false;
         }
+        filesChanged();
         main.dataset.ready = "true";
       } catch (err) {
         showError(err);
@@ -370,6 +381,23 @@
       canvas: () => modeler && modeler.get("canvas"),
       registry: () => modeler.get("elementRegistry"),
       showProblems,
+      /* The draft's scenario files (tests/<name>): their names, one's text, set or remove
+       * one; a change is a change of the draft (not deployed yet). */
+      scenarioNames: () => Object.keys(state.definition ? state.definition.contents || {} : {})
+        .filter((n) => n.startsWith("tests/")).sort(),
+      scenarioText: (name) => (state.definition.contents || {})[name],
+      setScenario: (name, text) => {
+        state.definition.contents = { ...(state.definition.contents || {}), [name]: text };
+        setDirty(true);
+        filesChanged();
+      },
+      removeScenario: (name) => {
+        const contents = { ...(state.definition.contents || {}) };
+        delete contents[name];
+        state.definition.contents = contents;
+        setDirty(true);
+        filesChanged();
+      },
     };
 
     canvasBox.setAttribute("tabindex", "0");
