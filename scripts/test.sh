@@ -27,7 +27,10 @@ export FLOWDESK_REQUIRE_E2E=1
 log "running pytest $*"
 started=$SECONDS
 status=0
-"$VENV/bin/python" -m pytest "$@" || status=$?
+# The whole run lists its slowest tests, to see where the 15 minutes go.
+slowest=()
+[ "$#" -eq 0 ] && slowest=(--durations=15)
+"$VENV/bin/python" -m pytest "${slowest[@]}" "$@" || status=$?
 
 # The whole run (no arguments) also runs the tests of the paths that use the fast statements
 # (start, task list, complete, credentials, audit; store/fast_sql.py) again with it switched off,
