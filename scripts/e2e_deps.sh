@@ -21,7 +21,10 @@ else
         chromium fonts-noto-cjk >/dev/null || die "apt-get install chromium failed"
 fi
 # Chinese text needs a CJK font in the screenshots (chromium alone shows boxes).
-if ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then
+# grep -c reads all of fc-list (grep -q would stop early, and pipefail would count fc-list's
+# SIGPIPE as "missing"); no fc-list at all counts as missing too.
+cjk_fonts="$(fc-list 2>/dev/null | grep -ci "Noto Sans CJK" || true)"
+if [ "${cjk_fonts:-0}" -eq 0 ]; then
     log "installing fonts-noto-cjk"
     as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends \
         fonts-noto-cjk >/dev/null || die "apt-get install fonts-noto-cjk failed"
