@@ -2,7 +2,9 @@
 
 Here the work: definitions, customers, instances and their tasks, the audit trail, incidents, due
 work, external tasks, event subscriptions, calendars and SLA clocks. Who may do what is in
-``store.tables_access``; both are importable from here (one metadata, ``Base``)."""
+``store.tables_access``, the notification outbox and its subscriptions and templates in
+``store.tables_notifications``, migration batches in ``store.tables_migrations``, retention in
+``store.tables_retention``; all are importable from here (one metadata, ``Base``)."""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -15,6 +17,9 @@ from store.table_base import Base
 from store.tables_access import (AccessEpochRow, ApiToken, AppSetting, Group, ProcessGroup,  # noqa: F401
                                  ProcessGroupDesigner, ProcessKey, Secret, SignInFailure,
                                  User, UserGroup, UserIdentity, UserSession)
+from store.tables_migrations import MigrationBatch, MigrationItem  # noqa: F401
+from store.tables_notifications import (Notification, NotificationSubscription,  # noqa: F401
+                                        NotificationTemplate)
 from store.tables_retention import ArchivedInstance, ReportRollup, RetentionRule  # noqa: F401
 
 
@@ -311,58 +316,6 @@ class SlaClock(Base):
     updated_at: Mapped[datetime]
 
 
-class Notification(Base):
-    """Outbox: one row per recipient and channel, written by the fan-out
-    (``services.notify.fanout``) and drained by the sender (``services.notify.sender``).
-
-    ``state``: pending (due at ``next_attempt_at``), held (quiet hours, sent in a digest by
-    ``digest_key``), sent, failed (retrying), dead (retries used up; an admin resends)."""
-
-    __tablename__ = "notifications"
-    __table_args__ = (Index("ix_notifications_due", "state", "next_attempt_at"),
-                      Index("ix_notifications_inbox", "recipient", "channel", "read_at"))
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    created_at: Mapped[datetime] = mapped_column(index=True)
-    kind: Mapped[str] = mapped_column(String(30))
-    recipient: Mapped[str] = mapped_column(String(100))
-    subject: Mapped[str] = mapped_column(String(300))
-    body: Mapped[dict] = mapped_column(JSON, default=dict)
-    instance_id: Mapped[int | None] = mapped_column(Integer, index=True)
-    task_id: Mapped[int | None] = mapped_column(Integer)
-    sent_at: Mapped[datetime | None]
-    channel: Mapped[str] = mapped_column(String(20), default="in_app")
-    target: Mapped[dict | None] = mapped_column(JSON)
-    state: Mapped[str] = mapped_column(String(10), default="pending")
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime | None]
-    last_error: Mapped[str | None] = mapped_column(Text)
-    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
-    digest_key: Mapped[str | None] = mapped_column(String(100))
-    read_at: Mapped[datetime | None]
-    lang: Mapped[str] = mapped_column(String(5), default="zh")
-    audit_id: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
-
-
-class NotificationSubscription(Base):
-    """Who wants which events on which channel: a user's own or a group's (set by admins).
-    ``target``: {"address"} for e-mail, {"url", "format", "secret"} for webhooks (the secret by
-    name, ``services.secrets``); ``calendar``: quiet hours outside its open time."""
-
-    __tablename__ = "notification_subscriptions"
-    __table_args__ = (Index("ix_notification_subscriptions_owner", "owner_kind", "owner"),)
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    owner_kind: Mapped[str] = mapped_column(String(10))  # user | group
-    owner: Mapped[str] = mapped_column(String(100))
-    channel: Mapped[str] = mapped_column(String(20))
-    target: Mapped[dict] = mapped_column(JSON, default=dict)
-    events: Mapped[list] = mapped_column(JSON, default=list)
-    calendar: Mapped[str | None] = mapped_column(String(100))
-    lang: Mapped[str] = mapped_column(String(5), default="zh")
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime]
-    updated_at: Mapped[datetime]
-
-
 class EventSubscription(Base):
     """A message or signal an instance waits for (``instance_id``), or a process's message or
     signal start event (``definition_id``, the latest version of its key only).
@@ -391,53 +344,3 @@ class EventSubscription(Base):
 
 
 __all__ = ["Base", "User", "AppSetting", "SignInFailure", "UserSession", "UserIdentity", "Secret", "Group", "UserGroup", "ApiToken", "ProcessGroup", "ProcessGroupDesigner", "ProcessKey", "ProcessDefinition", "Customer", "Purchase", "CaseCounter", "ProcessInstance", "HumanTask", "AuditEntry", "Incident", "DueWork", "ExternalTask", "BusinessCalendarRow", "SlaPolicyRow", "SlaClock", "Notification", "EventSubscription"]
-
-
-class NotificationTemplate(Base):
-    """Admins' own wording of a notification (services/notify/templates.py): the Jinja2
-    sources, rendered in a sandbox, of one kind in one language; without a row the default in
-    code is used."""
-
-    __tablename__ = "notification_templates"
-    kind: Mapped[str] = mapped_column(String(40), primary_key=True)
-    lang: Mapped[str] = mapped_column(String(8), primary_key=True)
-    subject: Mapped[str] = mapped_column(Text)
-    text: Mapped[str] = mapped_column(Text)
-    markdown: Mapped[str] = mapped_column(Text)
-    updated_at: Mapped[datetime]
-    updated_by: Mapped[str] = mapped_column(String(64))
-
-
-class MigrationBatch(Base):
-    """A migration of running instances to another version of their process (issue 17): the
-    plan it runs (mapping, variables) and its progress, counted as each instance is done."""
-
-    __tablename__ = "migration_batches"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    process_key: Mapped[str] = mapped_column(String(200))
-    source_definition_id: Mapped[int] = mapped_column(ForeignKey("process_definitions.id"))
-    target_definition_id: Mapped[int] = mapped_column(ForeignKey("process_definitions.id"))
-    mapping: Mapped[dict] = mapped_column(JSON, default=dict)
-    variables: Mapped[dict] = mapped_column(JSON, default=dict)
-    status: Mapped[str] = mapped_column(String(12))  # running | done
-    total: Mapped[int] = mapped_column(Integer, default=0)
-    succeeded: Mapped[int] = mapped_column(Integer, default=0)
-    failed: Mapped[int] = mapped_column(Integer, default=0)
-    created_by: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime]
-    finished_at: Mapped[datetime | None]
-
-
-class MigrationItem(Base):
-    """One instance of a migration batch: pending, migrated (with the report of what moved)
-    or failed (with why); pending items are what is left to do."""
-
-    __tablename__ = "migration_items"
-    __table_args__ = (Index("ix_migration_items_batch", "batch_id", "status"),)
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    batch_id: Mapped[int] = mapped_column(ForeignKey("migration_batches.id", ondelete="CASCADE"))
-    instance_id: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(12))  # pending | migrated | failed
-    report: Mapped[dict | None] = mapped_column(JSON)
-    error: Mapped[dict | None] = mapped_column(JSON)
-    finished_at: Mapped[datetime | None]
