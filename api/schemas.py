@@ -182,6 +182,8 @@ class TaskOut(Schema):
         "description": "who delegated the task (null: never delegated)"})
     delegation_state = fields.String(allow_none=True, metadata={
         "description": "pending (with the delegate) | resolved (back with the owner) | null"})
+    delegated_at = fields.DateTime(allow_none=True, metadata={
+        "description": "when the owner delegated it (null: never delegated)"})
 
 
 class TaskDetailOut(TaskOut):
@@ -259,6 +261,9 @@ class TaskQuery(KeysetPageQuery):
                                  "server's FLOWDESK_TIMEZONE, Asia/Shanghai)"})
     sla_state = fields.String(validate=validate.OneOf(SLA_STATES))
     escalated = fields.Boolean(metadata={"description": "escalated by hand to the supervisors"})
+    delegated_by = fields.String(validate=validate.Length(min=1, max=64), metadata={
+        "description": "'me' or a username: tasks they delegated that the delegate has not "
+                       "resolved yet (the inbox's 我委托的)"})
     sort = fields.String(load_default="-priority,created_at",
                          metadata={"description": "comma-separated: priority, created_at, "
                                    "due_at, name, id; '-' for descending"})

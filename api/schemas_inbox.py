@@ -16,11 +16,14 @@ class ViewCountsOut(Schema):
                                           "(supervisors and admins: all)"})
     overdue = fields.Integer()
     due_today = fields.Integer()
+    delegated = fields.Integer(metadata={"description": "tasks I delegated that are still "
+                                         "with the delegate"})
     capped = fields.List(fields.String(), metadata={
         "description": "views with more open tasks than the cap (10,000): their count is the "
                        "cap, shown as \"10000+\""})
     landing = fields.String(metadata={"description": "the first view with work: mine, "
-                                      "unassigned, overdue, due_today (mine if none)"})
+                                      "unassigned, overdue, due_today, delegated (mine if "
+                                      "none)"})
 
 
 class EscalateIn(Schema):

@@ -2,7 +2,8 @@
 someone, who works on it and resolves it, which gives it back to the owner to complete.
 
 While a delegation is pending the task has ``owner`` (who delegated it), ``assignee`` (the
-delegate) and ``delegation_state='pending'``: nobody completes it (409
+delegate), ``delegation_state='pending'`` and ``delegated_at`` (since when; the owner's inbox
+lists them, ``task_list``'s ``delegated_by``): nobody completes it (409
 ``task.delegation_pending``, ``task_handoff.check_not_delegated``). Resolving saves the
 delegate's form data as a draft (the BPMN task is not completed) and sets ``assignee`` back
 to the owner with ``delegation_state='resolved'``. Whom a task may be delegated to is whom it
@@ -43,7 +44,7 @@ def delegate(fd: Flowdesk, user: Principal, task_id: int, to: str,
                              task=task_id)
         check_may_assign(uow, user, task, to)
         after = set_if_unchanged(uow, task, owner=user.username, assignee=to,
-                                 delegation_state="pending", state="claimed")
+                                 delegation_state="pending", delegated_at=now, state="claimed")
         note = (note or "").strip()[:NOTE_MAX] or None
         _audit(uow, now, user, "task.delegated", task, after, note=note)
         return after

@@ -6,7 +6,11 @@ Staff see the tasks assigned to them or offered (or escalated) to one of their g
 as one OR, that filter lets no index give the page's order, so every match was sorted (300-650
 ms at 100,000 open tasks). Instead each branch (me, each group, each escalation group) is an
 equality an index of open tasks starts with (``store.tables``): each reads its first rows in
-the page's order and stops, and the page is taken from their union (``_per_branch``)."""
+the page's order and stops, and the page is taken from their union (``_per_branch``).
+
+"Delegated by me" (``delegated_by``) lists the tasks a user delegated that are still with the
+delegate (``services.task_delegation``): the owner sees them as such, so that view needs no
+branches, and reads the small index of pending delegations (``store.tables``)."""
 from __future__ import annotations
 
 import functools
@@ -14,8 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import (ColumnElement, Integer, Select, bindparam, func, literal_column, select,
-                        union)
+from sqlalchemy import (ColumnElement, Integer, Select, and_, bindparam, func, literal_column,
+                        select, union)
 
 from services.context import Flowdesk
 from services.errors import Invalid, coded_field
@@ -74,6 +78,10 @@ _FILTERS = {
     "due_until": lambda: T.c.due_at < bindparam("due_until"),
     "sla_state": lambda: T.c.sla_state == bindparam("sla_state"),
     "escalated": lambda: T.c.escalated_at.is_not(None),
+    # the condition of the pending delegations' index, as it is written there: a constant
+    # ``=`` (SQLite takes neither a bound value nor ``IN ('pending')`` as implying it)
+    "delegated_by": lambda: and_(T.c.owner == bindparam("owner"),
+                                 T.c.delegation_state == literal_column("'pending'")),
 }
 _LIST_COLUMNS = [c for c in T.c if c.key not in ("form_schema", "data", "documentation")]
 # What people read beside the keys, inside the list's one statement (store.display_names).
@@ -144,6 +152,8 @@ def _count_order(filters: tuple[str, ...]) -> list[ColumnElement]:
     the index alone)."""
     due_set = bool(DUE_SET.intersection(filters))
     fixed = [T.c.candidate_group] if "candidate_group" in filters else []
+    if "delegated_by" in filters:
+        fixed.append(T.c.owner)
     if not due_set and ("assignee" in filters or "unassigned" in filters):
         fixed.append(T.c.assignee)
     keys, _ = _sort_keys("due_at" if due_set else "-priority,created_at", due_set)
@@ -179,7 +189,8 @@ def list_tasks(fd: Flowdesk, user: Principal, *, assignee: str | None = None,
                due_before: datetime | None = None, priority_min: int | None = None,
                overdue: bool | None = None, due_today: bool | None = None,
                tz: str | None = None, sla_state: str | None = None,
-               escalated: bool | None = None, sort: str = "-priority,created_at", page: int = 1,
+               escalated: bool | None = None, delegated_by: str | None = None,
+               sort: str = "-priority,created_at", page: int = 1,
                per_page: int = 50, cursor: str | None = None,
                total_cap: int = keyset.TOTAL_CAP) -> keyset.Page:
     """One statement: the page and the total, exact up to ``total_cap`` (then capped).
@@ -187,7 +198,8 @@ def list_tasks(fd: Flowdesk, user: Principal, *, assignee: str | None = None,
     ``cursor``: the ``next_cursor`` of the page before (keyset: ``page`` is then not used for
     the offset). ``overdue``: due before now; ``due_today``: due on today's date in ``tz``
     (default the server's FLOWDESK_TIMEZONE); ``sla_state``: ok, at_risk, breached, paused or
-    met; ``escalated``: escalated by hand to the supervisors."""
+    met; ``escalated``: escalated by hand to the supervisors; ``delegated_by``: delegated by
+    that user ('me' or a username) and not resolved yet (one's own need no group branches)."""
     keys, names = _sort_keys(sort)
     values = cursor_values(cursor, sort, len(keys))
     offset = 0 if cursor else (page - 1) * per_page
@@ -201,6 +213,8 @@ def list_tasks(fd: Flowdesk, user: Principal, *, assignee: str | None = None,
         params["due_from"], params["due_until"] = _today(fd, tz)
     if assignee:
         params["assignee"] = user.username if assignee == "me" else assignee
+    if delegated_by:
+        params["owner"] = user.username if delegated_by == "me" else delegated_by
     for name, value in (("candidate_group", candidate_group), ("process_key", process_key),
                         ("instance_id", instance_id), ("business_key", business_key),
                         ("due_before", due_before), ("priority_min", priority_min),
@@ -214,13 +228,15 @@ def list_tasks(fd: Flowdesk, user: Principal, *, assignee: str | None = None,
         filters.append("unassigned")
     if escalated:
         filters.append("escalated")
+    if delegated_by:
+        filters.append("delegated_by")
     if state in (None, "active"):
         filters.append("active")
     elif state != "all":
         filters.append("state")
         params["state"] = state
     slots = 0
-    if not user.has_role(*SEES_ALL):
+    if not user.has_role(*SEES_ALL) and params.get("owner") != user.username:
         slots = _staff_params(user, params)
     nulls = None if values is None else tuple(v is None for v in values)
     prepared = _list_statement(tuple(filters), sort, slots, nulls)
@@ -234,10 +250,12 @@ def list_tasks(fd: Flowdesk, user: Principal, *, assignee: str | None = None,
     return keyset.page_of_rows(rows, per_page, counted, total_cap, sort, names)
 
 
-VIEW_ORDER = ("mine", "unassigned", "overdue", "due_today")  # the inbox's views, landing order
+# the inbox's views, landing order ("delegated": what I delegated and wait to get back)
+VIEW_ORDER = ("mine", "unassigned", "overdue", "due_today", "delegated")
 # Each view's own filters (beside ``active``, and ``process_key`` when asked): the list's.
 _VIEW_FILTERS = {"mine": ("assignee",), "unassigned": ("unassigned",), "overdue": ("overdue",),
-                 "due_today": ("due_from", "due_until")}
+                 "due_today": ("due_from", "due_until"), "delegated": ("delegated_by",)}
+_OWN_VIEWS = ("mine", "delegated")  # what they count is all visible to me: no group branches
 
 
 @dataclass
@@ -257,10 +275,11 @@ def _view_counts_statement(process: bool, group_slots: int) -> Select:
     """The views' capped counts in one statement, each the list's own count
     (``_count_statement``) as a column: along an index of open tasks, a branch per staff
     group, stopping at the cap. (One OR over everything staff see, counting every match,
-    walked all open tasks: 100-200 ms at 100,000.) Mine needs no branches: my tasks are
-    all visible to me."""
+    walked all open tasks: 100-200 ms at 100,000.) Mine and delegated need no branches: my
+    tasks, and those I delegated, are all visible to me."""
     extra = ("process_key", "active") if process else ("active",)
-    return select(*(_count_statement((*filters, *extra), 0 if name == "mine" else group_slots)
+    return select(*(_count_statement((*filters, *extra),
+                                     0 if name in _OWN_VIEWS else group_slots)
                     .scalar_subquery().label(name)
                     for name, filters in _VIEW_FILTERS.items()))
 
@@ -269,9 +288,10 @@ def view_counts(fd: Flowdesk, user: Principal, *, process_key: str | None = None
                 tz: str | None = None, total_cap: int = keyset.TOTAL_CAP) -> ViewCounts:
     """Open tasks in each inbox view (as ``list_tasks`` would count them, capped at
     ``total_cap``), in one statement: mine, my groups' unassigned (everyone's for
-    supervisors), overdue, due today."""
+    supervisors), overdue, due today, delegated by me and not back yet."""
     due_from, due_until = _today(fd, tz)
-    params: dict = {"assignee": user.username, "now": fd.now(), "due_from": due_from,
+    params: dict = {"assignee": user.username, "owner": user.username, "now": fd.now(),
+                    "due_from": due_from,
                     "due_until": due_until, **keyset.count_params(total_cap)}
     if process_key:
         params["process_key"] = process_key

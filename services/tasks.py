@@ -1,9 +1,9 @@
 """The task lifecycle: claim, unclaim, assign, complete (task lists: ``task_list``; delegating
 and resolving: ``task_delegation``; many tasks at once: ``task_bulk``).
 
-A new assignment or a release ends a delegation (``owner`` and ``delegation_state`` cleared);
-while one is pending only the owner's side may do that, and nobody completes the task
-(``task_handoff.check_not_delegated``)."""
+A new assignment or a release ends a delegation (``owner``, ``delegation_state`` and
+``delegated_at`` cleared); while one is pending only the owner's side may do that, and nobody
+completes the task (``task_handoff.check_not_delegated``)."""
 from __future__ import annotations
 
 import functools
@@ -29,7 +29,7 @@ from store.fast_sql import Prepared
 from store.uow import UnitOfWork
 
 T = q.tasks
-NO_DELEGATION = {"owner": None, "delegation_state": None}
+NO_DELEGATION = {"owner": None, "delegation_state": None, "delegated_at": None}
 
 
 def in_groups(user: Principal, task: dict) -> bool:

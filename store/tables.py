@@ -135,6 +135,7 @@ class HumanTask(Base):
     # Delegation (services.task_delegation): who delegated it, and pending | resolved.
     owner: Mapped[str | None] = mapped_column(String(64))
     delegation_state: Mapped[str | None] = mapped_column(String(12))
+    delegated_at: Mapped[datetime | None]  # when the pending delegation began (its "since")
 
 
 # The inbox's indexes (issue 17: fast at 100,000 open tasks and 1,000,000 finished instances).
@@ -167,6 +168,10 @@ _active_task_index("ix_tasks_open_group_due", "candidate_group", order=_DUE_ORDE
 _active_task_index("ix_tasks_open_escalation", "escalation_group",
                    where=text("state IN ('open', 'claimed') AND escalation_group IS NOT NULL"))
 _active_task_index("ix_tasks_open_due", order=_DUE_ORDER)
+# "Delegated by me": pending delegations are few, so their index holds only them (the query
+# writes the same two conditions as constants, ``services.task_list``).
+_active_task_index("ix_tasks_open_delegated", "owner",
+                   where=text("state IN ('open', 'claimed') AND delegation_state = 'pending'"))
 
 
 class AuditEntry(Base):

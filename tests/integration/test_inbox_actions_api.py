@@ -76,13 +76,13 @@ def test_case_waiting_by_the_agent_holding_one_of_its_tasks(server, tokens, star
 def test_view_counts_and_landing(server, tokens, started) -> None:  # type: ignore[no-untyped-def]
     counts = server.get("/api/v1/tasks/counts", tokens["agent"]).json()
     assert counts == {"mine": 0, "unassigned": 2, "overdue": 0, "due_today": 0,
-                      "capped": [], "landing": "unassigned"}
+                      "delegated": 0, "capped": [], "landing": "unassigned"}
     assert server.post(f"/api/v1/tasks/{started[0]}/claim", tokens["agent"]).ok
     counts = server.get("/api/v1/tasks/counts", tokens["agent"]).json()
     assert (counts["mine"], counts["unassigned"], counts["landing"]) == (1, 1, "mine")
     outsider = server.get("/api/v1/tasks/counts", tokens["outsider"]).json()
     assert outsider == {"mine": 0, "unassigned": 0, "overdue": 0, "due_today": 0,
-                        "capped": [], "landing": "mine"}
+                        "delegated": 0, "capped": [], "landing": "mine"}
     other = server.get("/api/v1/tasks/counts?process_key=nothing_here", tokens["admin"]).json()
     assert other["unassigned"] == 0
     bad = server.get("/api/v1/tasks/counts?tz=Mars/Base", tokens["agent"])

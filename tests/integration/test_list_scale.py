@@ -129,7 +129,9 @@ def test_the_group_queue_and_mine_read_their_index(fd, seeded) -> None:  # type:
     queue = _plan(fd, ("candidate_group", "unassigned", "active"), 0,
                   {"candidate_group": "Complaints"})
     own_queue = _plan(fd, ("unassigned", "active"), 2, staff)
+    delegated = _plan(fd, ("delegated_by", "active"), 0, {"owner": "agent"})
     assert "ix_tasks_open_assignee" in mine, mine
+    assert "ix_tasks_open_delegated" in delegated, delegated  # pending delegations only
     for plan in (mine, queue, own_queue):  # an index of open tasks
         assert "ix_tasks_open_" in plan, plan
     if fd.engine.dialect.name == "sqlite":  # PostgreSQL may rightly walk the order index, or
@@ -186,7 +188,8 @@ def test_view_counts_are_the_lists_totals_capped_and_read_along_indexes(fd, seed
     all in one statement that walks indexes of open tasks (no scan of every task)."""
     seeded(3000)
     views = {"mine": {"assignee": "me"}, "unassigned": {"unassigned": True},
-             "overdue": {"overdue": True}, "due_today": {"due_today": True}}
+             "overdue": {"overdue": True}, "due_today": {"due_today": True},
+             "delegated": {"delegated_by": "me"}}
     for user in (ADMIN, AGENT):
         counted = task_list.view_counts(fd, user)
         totals = {view: task_list.list_tasks(fd, user, per_page=1, **filters).total
@@ -204,7 +207,7 @@ def test_view_counts_are_the_lists_totals_capped_and_read_along_indexes(fd, seed
         task_list.VIEW_ORDER, 0)
     if fd.engine.dialect.name != "sqlite":  # PostgreSQL may rightly scan 3,000 rows
         return
-    moment = {"assignee": "agent", "now": fd.now(), "due_from": fd.now(),
+    moment = {"assignee": "agent", "owner": "agent", "now": fd.now(), "due_from": fd.now(),
               "due_until": fd.now(), "count_limit": 10_001}
     staff = {"me": "agent", "group_0": "Agent", "group_1": None}
     for slots, params in ((0, moment), (2, {**moment, **staff})):

@@ -100,3 +100,40 @@ def test_who_may_delegate_and_to_whom(server, tokens, task_id) -> None:  # type:
                              json={"user": "agent"})
     assert reassigned.status_code == 200, reassigned.text
     assert (reassigned.json()["owner"], reassigned.json()["delegation_state"]) == (None, None)
+
+
+def test_the_delegated_by_me_view_and_its_count(server, tokens, task_id) -> None:  # type: ignore[no-untyped-def]
+    """我委托的: the owner's tasks still with the delegate, with who has them and since when;
+    counted in the views' counts; gone once resolved. The owner sees them even when the task
+    has left their groups (owning it is seeing it)."""
+    def view(who: str, query: str = "delegated_by=me") -> list[dict]:  # type: ignore[no-untyped-def]
+        answer = server.get(f"/api/v1/tasks?{query}", tokens[who])
+        assert answer.status_code == 200, answer.text
+        return answer.json()["items"]
+
+    def counted(who: str) -> int:
+        return server.get("/api/v1/tasks/counts", tokens[who]).json()["delegated"]
+
+    assert (view("agent"), counted("agent")) == ([], 0)
+    assert server.post(f"/api/v1/tasks/{task_id}/delegate", tokens["agent"],
+                       json={"to": "agent2"}).ok
+    [row] = view("agent")
+    assert (row["id"], row["owner"], row["assignee"], row["delegation_state"]) == (
+        task_id, "agent", "agent2", "pending")
+    assert row["delegated_at"] is not None
+    assert (counted("agent"), counted("agent2")) == (1, 0)
+    assert view("agent2") == []  # the delegate delegated nothing: it is in their mine
+    [theirs] = view("agent2", "assignee=me")
+    assert (theirs["owner"], theirs["delegation_state"]) == ("agent", "pending")
+    assert [r["id"] for r in view("admin", "delegated_by=agent")] == [task_id]
+    assert view("outsider", "delegated_by=agent") == []  # not their group's: not theirs to see
+
+    # moved to a group the owner is not in: still theirs to wait for
+    assert server.post("/api/v1/tasks/bulk", tokens["supervisor"], json={
+        "action": "move_group", "ids": [task_id], "group": "ComplaintGroup"}).json()["succeeded"] == 1
+    assert [r["id"] for r in view("agent")] == [task_id] and counted("agent") == 1
+
+    assert server.post(f"/api/v1/tasks/{task_id}/resolve", tokens["agent2"], json={}).ok
+    assert (view("agent"), counted("agent")) == ([], 0)
+    bad = server.get("/api/v1/tasks?delegated_by=", tokens["agent"])
+    assert bad.status_code == 422 and "delegated_by" in bad.text
