@@ -17,6 +17,7 @@
     unassigned: { unassigned: "true" },
     overdue: { overdue: "true", sort: "due_at" },
     due_today: { due_today: "true", sort: "due_at" },
+    delegated: { delegated_by: "me" },  // 我委托的: still with the delegate
   };
 
   const MESSAGES = window.Flowdesk.MESSAGES;
@@ -201,7 +202,7 @@
     return el("tr", { class: selected ? "selected" : null, "data-task-id": task.id },
       bulk ? cell("select", bulk.checkbox(task)) : null,
       cell("task", open, el("div", { class: "muted small" }, processName),
-        tools ? tools.flags(task) : null),
+        tools ? tools.flags(task, ME) : null),
       cell("case", el("span", { class: "case-no" }, caseLabel(task)),
         task.business_key ? el("div", { class: "muted small" }, task.business_key) : null),
       cell("priority", priorityEl(task.priority)),

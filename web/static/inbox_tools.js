@@ -3,18 +3,42 @@
  * resume; hand it to a colleague of its group; delegate it (it comes back when the delegate
  * resolves it: inbox.js turns the delegate's submit into 完成委托); escalate it to the
  * supervisors with a reason.
- * Also the flags a list row shows (waiting, escalated). inbox.js calls section() while it
- * draws a task and flags() for each row; after a change, onChanged() reloads list and task.
+ * Also the flags a list row shows (waiting, escalated, delegated: by me to whom since when, or
+ * to me by whom, to be resolved and not completed), and nameWithKey() for the pickers (the
+ * bulk bar's too). inbox.js calls section() while it draws a task and flags() for each row;
+ * after a change, onChanged() reloads list and task.
  * Every success is a toast (common.js), every failure an error toast that stays. */
 (function () {
   "use strict";
 
-  const { t, el, api, toast, MESSAGES } = window.Flowdesk;
+  const { t, el, api, toast, MESSAGES, LOCALE } = window.Flowdesk;
   const KINDS = ["waiting_customer", "waiting_third_party"];
+  const sinceFormat = new Intl.DateTimeFormat(LOCALE, {
+    month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hour12: false,
+  });
   let serial = 0;  // unique ids when a task is drawn again
 
   function kindName(kind) {
     return MESSAGES["waiting." + kind] || kind;
+  }
+
+  /* A person or group as staff read it: 李伟 (li.wei), or the key alone. */
+  function nameWithKey(display, key) {
+    return display && display !== key ? display + " (" + key + ")" : key;
+  }
+
+  /* The pending delegation as ``me`` sees it: "to" (I delegated it: with whom since when) or
+   * "from" (someone delegated it: it goes back to them by 完成委托); null if none. */
+  function delegation(task, me) {
+    if (task.delegation_state !== "pending") return null;
+    const since = task.delegated_at ? sinceFormat.format(new Date(task.delegated_at)) : "—";
+    return task.owner === me
+      ? { kind: "to", flag: t("flag.delegated_to", { user: task.assignee, since }),
+        note: t("state.delegated_to", { user: task.assignee }),
+        hint: t("state.delegated_to_hint", { since }) }
+      : { kind: "from", flag: t("flag.delegated_from", { user: task.owner }),
+        note: t("state.delegated_from", { user: task.owner }),
+        hint: t("state.delegated_from_hint", { user: task.owner }) };
   }
 
   function failed(err) {
@@ -22,9 +46,14 @@
     toast(err && err.status === 0 ? text : t("error.generic", { detail: text }), { kind: "error" });
   }
 
-  /* Flags beside a task's name in the list: what it waits for, escalated. */
-  function flags(task) {
+  /* Flags beside a task's name in the list: what it waits for, escalated, delegated. */
+  function flags(task, me) {
     const out = [];
+    const delegated = delegation(task, me);
+    if (delegated) {
+      out.push(el("span", { class: "flag flag-delegated", "data-delegation": delegated.kind,
+        title: delegated.hint }, delegated.flag));
+    }
     if (task.waiting_reason) {
       out.push(el("span", { class: "flag flag-waiting", title: task.waiting_note || null },
         kindName(task.waiting_reason)));
@@ -80,10 +109,11 @@
           onclick: () => post("/instances/" + instance.id + "/waiting", { reason: null },
             t("done.case_resumed"), onChanged) }, t("tools.resume_case"))));
     }
-    if (task.delegation_state === "pending") {
-      out.push(el("p", { class: "state-note", "data-state": "delegated" }, el("strong", {},
-        task.owner === me ? t("state.delegated_to", { user: task.assignee })
-          : t("state.delegated_from", { user: task.owner }))));
+    const delegated = delegation(task, me);
+    if (delegated) {
+      out.push(el("p", { class: "state-note", "data-state": "delegated",
+        "data-delegation": delegated.kind }, el("strong", {}, delegated.note), " ",
+      el("span", {}, delegated.hint)));
     }
     if (task.escalated_at) {
       out.push(el("p", { class: "state-note escalated", "data-state": "escalated" },
@@ -169,8 +199,7 @@
         }
         user.replaceChildren(el("option", { value: "" }, t("form.select")),
           ...people.map((p) => el("option", { value: p.username },
-            p.display_name && p.display_name !== p.username
-              ? p.display_name + " (" + p.username + ")" : p.username)));
+            nameWithKey(p.display_name, p.username))));
         submit.disabled = false;
       } catch (err) {
         failed(err);
@@ -225,5 +254,5 @@
       ...shown, ...tools);
   }
 
-  window.FlowdeskInboxTools = { section, flags };
+  window.FlowdeskInboxTools = { section, flags, nameWithKey };
 })();
