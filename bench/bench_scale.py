@@ -11,6 +11,10 @@ client: p50 and p95 per view.
     .venv/bin/python bench/bench_scale.py [--sizes 1000,10000,100000] [--finished 1000000]
         [--postgres postgresql+psycopg://…] [--sqlite-file PATH] [--repeat 40] [--serve-rss]
 
+``--reuse`` keeps a database an earlier run seeded (PostgreSQL, or ``--sqlite-file``): it is
+brought to the newest migration, only the missing tasks and finished instances are added, and
+the statistics gathered again, so 1,000,000 finished instances are seeded once and measured many times.
+
 ``--serve-rss`` (SQLite): after the last size, ``flowdesk serve`` on the same file answers
 every view over HTTP, then the RSS of its process tree (master and worker) is printed
 (``bench/serve_memory.py``).
@@ -68,7 +72,11 @@ SECOND_PAGES = ("admin inbox", "admin queue Complaints", "agent group queue",
                 "agent all mine+groups", "admin overdue", "admin instances")
 
 
-def fresh_database(postgres: str | None, sqlite_file: str | None = None) -> str:
+def fresh_database(postgres: str | None, sqlite_file: str | None = None,
+                   reuse: bool = False) -> str:
+    """The benchmark's database URL, emptied unless ``reuse``."""
+    if reuse and (postgres or sqlite_file):
+        return postgres or f"sqlite:///{Path(sqlite_file).resolve()}"  # type: ignore[arg-type]
     if postgres:
         engine = create_engine(postgres)
         with engine.begin() as conn:
@@ -96,11 +104,29 @@ def prepare(url: str):  # type: ignore[no-untyped-def]
     ensure_user(fd, "admin", ["admin"], [])
     ensure_user(fd, "agent", ["staff"], ["Agent"])
     tokens = {name: create_token(fd, name) for name in ("admin", "agent")}
+    if _seeded_before(fd):  # --reuse: the process and its template instances are there
+        return app, fd, tokens
     deploy_path(fd, PROCESS, "bench")
     starter = system("bench", "admin")
     for i in range(5):
         start_instance(fd, starter, "three_steps", business_key=f"seed-{i}")
     return app, fd, tokens
+
+
+def _seeded_before(fd) -> bool:  # type: ignore[no-untyped-def]
+    """Whether an earlier run seeded this database (``--reuse``)."""
+    from store.tables import ProcessInstance
+    with fd.engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(ProcessInstance)).scalar_one() > 0
+
+
+def _finished_missing(fd, wanted: int) -> int:  # type: ignore[no-untyped-def]
+    """How many completed instances to add for ``wanted`` (``--reuse``)."""
+    from store.tables import ProcessInstance
+    with fd.engine.connect() as conn:
+        have = conn.execute(select(func.count()).select_from(ProcessInstance)
+                            .where(ProcessInstance.status == "completed")).scalar_one()
+    return max(0, wanted - have)
 
 
 def _template_ids(fd) -> tuple[int, int]:  # type: ignore[no-untyped-def]
@@ -270,16 +296,18 @@ def main() -> None:
                         help="completed instances to add first (e.g. 1000000)")
     parser.add_argument("--postgres", help="a PostgreSQL URL (its schema is dropped!)")
     parser.add_argument("--sqlite-file", help="write the SQLite database here (replaced)")
+    parser.add_argument("--reuse", action="store_true",
+                        help="keep the database an earlier run seeded; add only what is missing")
     parser.add_argument("--repeat", type=int, default=40)
     parser.add_argument("--serve-rss", action="store_true",
                         help="SQLite: serve the file after the views, print the tree's RSS")
     args = parser.parse_args()
     from store import statistics as planner
-    url = fresh_database(args.postgres, args.sqlite_file)
+    url = fresh_database(args.postgres, args.sqlite_file, args.reuse)
     app, fd, tokens = prepare(url)
     rng = random.Random(17)
     print(f"database: {fd.engine.dialect.name}  finished instances: {args.finished}")
-    finished = args.finished
+    finished = _finished_missing(fd, args.finished) if args.reuse else args.finished
     for size in [int(s) for s in args.sizes.split(",")]:
         started = time.perf_counter()
         seed(fd, size, finished, rng)
