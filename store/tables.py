@@ -151,10 +151,11 @@ class HumanTask(Base):
 # order is the same, but a due filter (overdue, due today) on a walk in priority order is then
 # checked in the index, and only matches are read from the table; without it PostgreSQL, its
 # estimates skewed by a million finished tasks, read every overdue task and sorted them
-# (migration 0028). My own tasks have a due-ordered index, as each group's.
+# (migration 0029). My own tasks have a due-ordered index, as each group's.
 ACTIVE_TASK = text("state IN ('open', 'claimed')")
 _T = HumanTask.__table__
-_INBOX_ORDER = (_T.c.priority.desc(), _T.c.created_at, _T.c.id, _T.c.due_at)
+_INBOX_KEYS = (_T.c.priority.desc(), _T.c.created_at, _T.c.id)
+_INBOX_ORDER = (*_INBOX_KEYS, _T.c.due_at)
 _DUE_ORDER = (_T.c.due_at, _T.c.id)
 
 
@@ -175,7 +176,7 @@ _active_task_index("ix_tasks_open_escalation", "escalation_group",
 _active_task_index("ix_tasks_open_due", order=_DUE_ORDER)
 # "Delegated by me": pending delegations are few, so their index holds only them (the query
 # writes the same two conditions as constants, ``services.task_list``).
-_active_task_index("ix_tasks_open_delegated", "owner",
+_active_task_index("ix_tasks_open_delegated", "owner", order=_INBOX_KEYS,
                    where=text("state IN ('open', 'claimed') AND delegation_state = 'pending'"))
 
 

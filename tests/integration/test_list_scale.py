@@ -239,7 +239,7 @@ def test_due_views_read_their_matches_whatever_finished_tasks_do_to_the_statisti
     one is the agent's and has no due time: "mine" looks huge, "overdue" tiny). The due views
     must not then filter every overdue task for mine, nor sort every overdue task for a page
     by priority: the index in priority order checks the due time itself, and mine has its
-    own index in due order (migration 0028)."""
+    own index in due order (migration 0029)."""
     seeded(2000, finished=20_000)
     for sort in ("due_at", "-priority,created_at"):
         for filters in ({"overdue": True}, {"due_from": True, "due_until": True}):

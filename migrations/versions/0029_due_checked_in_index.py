@@ -1,8 +1,8 @@
 """the inbox's indexes check a due filter themselves: the inbox-order indexes end in the due
 time, and my own tasks get an index in due order
 
-Revision ID: 0028
-Revises: 0026
+Revision ID: 0029
+Revises: 0028
 Create Date: 2026-12-21
 
 Issue 17, on PostgreSQL with 1,000,000 finished instances: a due filter (overdue, due today)
@@ -23,8 +23,8 @@ group's branch already does with ``ix_tasks_open_group_due``.
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0028'
-down_revision = '0026'
+revision = '0029'
+down_revision = '0028'
 branch_labels = None
 depends_on = None
 
