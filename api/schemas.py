@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
+from api.dict_dump import Schema
 from api.fields import BoundedInt
 from api.schemas_operate import reason_field
 

@@ -2,8 +2,9 @@
 secret appears once, in the answer that creates it; no other schema has a field for it."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
+from api.dict_dump import Schema
 from api.fields import BoundedInt
 
 TOKEN_STATES = ("active", "expired", "revoked", "user_disabled")

@@ -7,9 +7,10 @@ which reports every bad field at once; marshmallow only takes ``apply_to`` off t
 from __future__ import annotations
 
 
-from marshmallow import INCLUDE, Schema, fields, validate
+from marshmallow import INCLUDE, fields, validate
 from webargs.fields import DelimitedList
 
+from api.dict_dump import Schema
 from api.fields import BoundedInt
 from api.schemas import IncidentOut, KeysetPageFields, KeysetPageQuery, PageQuery
 

@@ -2,7 +2,9 @@
 and of /api/v1/scenario-coverage."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
+
+from api.dict_dump import Schema
 
 FILES = fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=200)),
                     values=fields.String(), metadata={

@@ -1,8 +1,9 @@
 """Schemas of messages and signals sent from outside (the OpenAPI comes from them)."""
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
+from api.dict_dump import Schema
 from api.fields import BoundedInt
 
 NAME = validate.Length(min=1, max=200)

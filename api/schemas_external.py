@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
+from marshmallow import ValidationError, fields, pre_load, validate, validates_schema
 
+from api.dict_dump import Schema
 from api.fields import BoundedInt
 from api.schemas import PageQuery
 

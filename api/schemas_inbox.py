@@ -1,7 +1,9 @@
 """Schemas of the inbox's own calls: the views' counts, handing a task on (who to, escalate)."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
+
+from api.dict_dump import Schema
 
 
 class ViewCountsQuery(Schema):

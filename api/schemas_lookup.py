@@ -1,8 +1,9 @@
 """Schemas of the case look-up (masked summaries)."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
+from api.dict_dump import Schema
 from api.fields import BoundedInt
 from api.schemas_customers import MaskedCustomerOut
 

@@ -2,8 +2,9 @@
 per-instance predictions and a batch's progress out (``services.migrations``)."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
+from api.dict_dump import Schema
 from api.fields import BoundedInt
 
 STATUSES = ("running", "error")

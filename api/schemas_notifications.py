@@ -3,8 +3,9 @@ outbox as admins see it. Subscription bodies are checked by ``services.notify.su
 (every bad field named at once, in the user's language); marshmallow only takes the shape."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
+from api.dict_dump import Schema
 from api.fields import BoundedInt
 from api.schemas import PageQuery
 

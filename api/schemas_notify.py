@@ -1,7 +1,9 @@
 """Schemas of the notification templates admin API: the three Jinja2 sources of a message."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
+
+from api.dict_dump import Schema
 
 from services.notify.templates import MAX_SOURCE_CHARS
 

@@ -1,8 +1,9 @@
 """Schemas of operating one running instance: suspend/resume, its variables, modification."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
+from api.dict_dump import Schema
 from api.fields import BoundedInt
 
 

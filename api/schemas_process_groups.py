@@ -1,7 +1,9 @@
 """Schemas of the process groups admin API."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
+
+from api.dict_dump import Schema
 
 
 class ProcessGroupIn(Schema):

@@ -1,7 +1,9 @@
 """Schemas of the retention admin API: a rule per process, and an archived case."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
+
+from api.dict_dump import Schema
 
 from services.retention import MODES
 

@@ -2,7 +2,9 @@
 out (``SecretOut`` lists what a secret is called and who changed it when)."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
+
+from api.dict_dump import Schema
 
 from services.secrets import MAX_DESCRIPTION_CHARS, MAX_VALUE_CHARS
 

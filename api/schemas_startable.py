@@ -1,8 +1,9 @@
 """What GET /api/v1/startable answers."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import fields
 
+from api.dict_dump import Schema
 from api.fields import BoundedInt
 
 

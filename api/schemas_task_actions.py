@@ -1,8 +1,9 @@
 """Schemas of delegating and resolving a task, and of the bulk actions over many tasks."""
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
+from api.dict_dump import Schema
 from api.fields import BoundedInt
 from api.schemas import TaskQuery
 from services.task_bulk import ACTIONS, MAX_ITEMS

@@ -5,11 +5,11 @@ import functools
 
 from flask import Request, current_app
 from flask_smorest import Blueprint
-from marshmallow import Schema
 from webargs.flaskparser import FlaskParser
 from webargs.multidictproxy import MultiDictProxy
 
 from api.auth import authenticate
+from api.dict_dump import Schema
 from services.context import Flowdesk
 
 

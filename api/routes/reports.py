@@ -4,9 +4,10 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import ValidationError, fields, validate
 
 from api.auth import current_user
+from api.dict_dump import Schema
 from api.report_files import XLSX_MIMETYPE, csv_response, json_rows, xlsx_response
 from api.routes import flowdesk, protected_blueprint
 from services import reports as service

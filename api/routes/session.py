@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from api import language
 from api.auth import authenticate, csrf_token, login, logout
+from api.dict_dump import Schema
 from api.errors import Unauthorized
 from api.routes import flowdesk
 
