@@ -112,5 +112,9 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 def read_only_engine(engine: Engine) -> Engine:
-    """The same engine whose transactions never take SQLite's write lock."""
+    """The same engine for readers: on SQLite their transactions never take the write lock; on
+    PostgreSQL they are READ ONLY (psycopg's ``read_only``: its BEGIN says so, no round trip of
+    its own), so a reader can end with COMMIT (``store.uow``) and still write nothing."""
+    if engine.dialect.name == "postgresql":
+        return engine.execution_options(postgresql_readonly=True)
     return engine.execution_options(sqlite_begin="DEFERRED")

@@ -142,12 +142,19 @@ class Database:
     def __init__(self, url: str) -> None:
         self.engine: Engine = make_engine(url)
         self._read_engine = read_only_engine(self.engine)
+        # PostgreSQL: a reader's transaction (READ ONLY) ends with COMMIT, not with the pool's
+        # ROLLBACK: psycopg drops every prepared statement of a connection at a rollback (and
+        # sends DEALLOCATE ALL), so with readers and writers sharing the pool no statement
+        # reached its fifth run and all were planned again on every call (about half of
+        # PostgreSQL's CPU in bench/bench_workers.py went to planning).
+        self._end_readers_with_commit = self.engine.dialect.name == "postgresql"
         self._alone: deque[Any] = deque()  # read_alone's own connections, free ones
         self.observers: list[Observer] = []
 
     @contextmanager
     def unit_of_work(self, read_only: bool = False) -> Iterator[UnitOfWork]:
-        """One transaction: committed at the end of the block (a reader's is just closed),
+        """One transaction: committed at the end of the block (a reader's is just closed, or on
+        PostgreSQL committed: it is READ ONLY),
         rolled back on any error; then the after-commit actions run."""
         engine = self._read_engine if read_only else self.engine
         uow = UnitOfWork(engine.connect(), read_only, record=bool(self.observers))
@@ -160,6 +167,8 @@ class Database:
                 conn.commit()
                 if uow.done is not None:
                     uow.done.committed = True
+            elif self._end_readers_with_commit and not conn.invalidated:
+                conn.commit()  # a READ ONLY transaction: nothing to keep, see __init__
         except BaseException as exc:
             if not unavailable(exc):
                 conn.rollback()
