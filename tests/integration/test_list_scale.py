@@ -258,3 +258,25 @@ def test_due_views_read_their_matches_whatever_finished_tasks_do_to_the_statisti
     plan = _plan_of(fd, ADMIN, "-priority,created_at", overdue=True, walk=True)
     walk = plan[plan.index("ix_tasks_open_order"):]
     assert walk.split("\n")[1].strip().startswith("Index Cond: (due_at <"), plan
+
+
+def test_one_instances_tasks_are_read_by_its_index_for_staff_too(fd, seeded) -> None:  # type: ignore[no-untyped-def]
+    """One instance's tasks (a case page's list, bench_workers' every step) are read by the
+    instance's index, for staff as one OR over what they see: not each branch's index of open
+    tasks walked to test every row's instance. And staff still get only what they see."""
+    seeded(3000)
+    tasks = HumanTask.__table__
+    with fd.engine.connect() as conn:
+        mine = conn.execute(select(tasks.c.id, tasks.c.instance_id).where(
+            tasks.c.candidate_group == "Agent", tasks.c.state == "open")).first()
+        hidden = conn.execute(select(tasks.c.instance_id).where(
+            tasks.c.candidate_group == "Finance", tasks.c.assignee.is_distinct_from("agent"),
+            tasks.c.escalation_group.is_(None))).scalar()
+    staff = {"me": "agent", "group_0": "Agent", "group_1": None}
+    plan = _plan(fd, ("instance_id", "active"), 2, {**staff, "instance_id": mine.instance_id})
+    assert "ix_human_tasks_instance_id" in plan and "ix_tasks_open_" not in plan, plan
+    page = task_list.list_tasks(fd, AGENT, instance_id=mine.instance_id)
+    assert ([row["id"] for row in page.rows], page.total) == ([mine.id], 1)
+    page = task_list.list_tasks(fd, AGENT, instance_id=hidden)
+    assert (page.rows, page.total) == ([], 0)
+    assert task_list.list_tasks(fd, ADMIN, instance_id=hidden).total == 1
