@@ -37,15 +37,20 @@ def sqlite_file(url: str) -> Path | None:
 
 
 def make_engine(url: str) -> Engine:
+    """The engine; its pool hands out the connection returned last (LIFO): SQLite keeps a page
+    cache per connection, valid until another connection commits, and PostgreSQL keeps its
+    prepared statements per connection, so a request should get the connection warm from the
+    one before rather than the pool's oldest (the ticker's thread takes a second one)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         path = sqlite_file(url)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
+                               pool_use_lifo=True)
         _configure_sqlite(engine)
         return engine
-    engine = create_engine(url, pool_size=10, max_overflow=20)
+    engine = create_engine(url, pool_size=10, max_overflow=20, pool_use_lifo=True)
     _ping_after_idle(engine)
     return engine
 
