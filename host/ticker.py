@@ -1,10 +1,14 @@
 """The ticker: calls ``services.due_runner.run_due`` on an APScheduler thread, then the
-notification pipeline (``services.notify.pipeline``), and the housekeeping (``services.housekeeping``, at most every few minutes). It only ticks; which rows
+notification pipeline (``services.notify.pipeline``, at most every ``notify_interval``, 1 s:
+fanning out a second's events in one transaction instead of four costs the requests less, as
+each commit of the ticker's connection empties SQLite's page cache of theirs), and the
+housekeeping (``services.housekeeping``, at most every few minutes). It only ticks; which rows
 fire, and that each fires once across nodes, is decided in the database."""
 from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from services.context import Flowdesk
 from services.due_runner import node_name, run_due
@@ -42,6 +46,7 @@ class Ticker:
         self.node = node_name()
         self._lock = threading.Lock()
         self.housekeeping = Housekeeping()
+        self._notified_at = float("-inf")  # time.monotonic() of the last notification run
         self.heartbeat = Heartbeat()
         executor_log = logging.getLogger("apscheduler.scheduler")
         if _SKIPPED_TICKS not in executor_log.filters:
@@ -64,6 +69,10 @@ class Ticker:
             self._lock.release()
 
     def _notify(self) -> None:
+        now = time.monotonic()
+        if now - self._notified_at < self.fd.settings.notify_interval:
+            return
+        self._notified_at = now
         try:
             notifications.run(self.fd)
         except Exception:  # noqa: BLE001 - the outbox keeps what was not sent

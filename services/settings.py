@@ -24,6 +24,11 @@ class Settings:
         "FLOWDESK_SCHEDULER", "on").lower() not in ("0", "off", "false", "no"))
     scheduler_interval: float = field(default_factory=lambda: float(
         os.environ.get("FLOWDESK_TICK_SECONDS", "0.25")))
+    # The notification pipeline runs on the ticker at most this often: each run that finds
+    # work commits on the ticker's connection, and on SQLite every commit of another
+    # connection throws away the page cache of the requests' (host/ticker.py).
+    notify_interval: float = field(default_factory=lambda: float(
+        os.environ.get("FLOWDESK_NOTIFY_SECONDS", "1.0")))
     scheduler_batch: int = field(default_factory=lambda: int(
         os.environ.get("FLOWDESK_SCHEDULER_BATCH", "50")))
     timezone: str = field(default_factory=lambda: os.environ.get(

@@ -88,6 +88,7 @@ def _ping_after_idle(engine: Engine) -> None:
 # (~40 MB of log) for processes that run none; SQLite's default of 1000 put the checkpoint's
 # copy and sync inside a request every few dozen instances.
 AUTOCHECKPOINT_PAGES = 10_000
+MMAP_BYTES = 64 << 20
 
 _BEGIN = {mode: f"BEGIN {mode}" for mode in ("DEFERRED", "IMMEDIATE", "EXCLUSIVE")}
 
@@ -102,6 +103,11 @@ def _configure_sqlite(engine: Engine) -> None:
         cur.execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES}")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=30000")
+        # Pages of the database file are read through a memory map (up to 64 MB) instead of a
+        # read() each: a commit of another connection (the ticker's) empties this connection's
+        # page cache, and reading it back page by page cost the next requests a system call
+        # per page (a task list's p95 1.3-1.5 ms instead of 3 in bench/bench_api.py).
+        cur.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
         cur.close()
 
     @event.listens_for(engine, "begin")
