@@ -185,6 +185,8 @@ _PATTERNS = [
     (re.compile(r"^String does not match expected pattern\.$"), "pattern", "格式不正确。"),
     # our own schemas' and fields' words (api/fields.py, schemas_events.py, schemas_external.py,
     # schemas_task_actions.py)
+    (re.compile(r"^Must be a whole number between (\S+) and (\S+)\.$"), "range",
+     "必须是 {0} 到 {1} 之间的整数。"),
     (re.compile(r"^(.*) is longer than a duration can be\.$"), "maximum", "{0} 超出了时长的上限。"),
     (re.compile(r"^must be a string or an integer$"), "type", "必须是文本或整数。"),
     (re.compile(r"^each topic once: (.*) appear\(s\) twice$"), "uniqueItems",

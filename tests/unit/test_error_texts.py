@@ -122,3 +122,12 @@ def test_a_wrong_type_is_said_in_chinese(field) -> None:  # type: ignore[no-unty
 def test_a_code_no_catalogue_has_is_said_as_the_code_not_a_crash() -> None:
     from services.error_texts import render
     assert render("no.such.code", {"task": 5}, "zh") == "no.such.code task=5"
+
+
+def test_our_bounded_integers_say_their_range_in_chinese() -> None:
+    """api.fields.BoundedInt's own message (an id or page past 32 bits): Chinese, coded."""
+    from api.fields import BoundedInt
+    with pytest.raises(ValidationError) as raised:
+        BoundedInt().deserialize(2 ** 40)
+    code, said = language.field_message(raised.value.messages[0])
+    assert code == "range" and "-2147483648 到 2147483647 之间的整数" in said, said
