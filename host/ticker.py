@@ -1,6 +1,6 @@
 """The ticker: calls ``services.due_runner.run_due`` on an APScheduler thread, then the
 notification pipeline (``services.notify.pipeline``, at most every ``notify_interval``, 1 s:
-fanning out a second's events in one transaction instead of four costs the requests less, as
+fanning out a second's events in one pass instead of four costs the requests less, as
 each commit of the ticker's connection empties SQLite's page cache of theirs), and the
 housekeeping (``services.housekeeping``, at most every few minutes). It only ticks; which rows
 fire, and that each fires once across nodes, is decided in the database."""
