@@ -9,6 +9,7 @@ import pytest
 
 from tests.complaint_paths import PATHS
 
+from .case_dialogs import suspend_with_reason
 from .conftest import AGENT, sign_in, sized_page
 from .test_admin import admin_ready, admin_sign_in
 
@@ -54,17 +55,7 @@ def test_suspend_blocks_the_inbox_until_resumed(browser, live, page):  # type: i
     expect(panel.locator(".case-status")).to_have_text("进行中")
     expect(panel).to_contain_text("登记投诉")  # the open task
 
-    panel.get_by_role("button", name="挂起").click()
-    dialog = page.get_by_role("dialog", name=f"挂起案件 {case['case_no']}")
-    reason = dialog.get_by_label("原因 (必填)")
-    expect(reason).to_be_focused()
-    dialog.get_by_role("button", name="挂起").click()  # no reason: refused at the field
-    expect(reason).to_have_attribute("aria-invalid", "true")
-    expect(dialog.locator("#dialog-reason-error")).to_have_text("请填写原因。")
-    reason.fill("客户要求暂缓处理")
-    dialog.get_by_role("button", name="挂起").click()
-    expect(page.get_by_role("status")).to_have_text(f"已挂起案件 {case['case_no']}。")
-    expect(dialog).to_have_count(0)
+    suspend_with_reason(page, panel, case["case_no"], "客户要求暂缓处理")
     expect(panel.locator(".case-status")).to_have_text("已挂起")
     note = panel.locator('[data-state="suspended"]')
     expect(note).to_contain_text("客户要求暂缓处理")

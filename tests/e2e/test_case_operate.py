@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from .case_dialogs import suspend_with_reason
 from .conftest import sign_in
 
 try:
@@ -35,16 +36,7 @@ def test_a_supervisor_suspends_and_resumes_a_case_from_its_page(live, page, comp
     heading = page.locator("#case-heading")
     expect(heading.locator(".case-status")).to_have_text("处理中")
 
-    operate.get_by_role("button", name="挂起").click()
-    dialog = page.get_by_role("dialog", name=f"挂起案件 {name}")
-    reason = dialog.get_by_label("原因 (必填)")
-    expect(reason).to_be_focused()
-    dialog.get_by_role("button", name="挂起").click()  # no reason: refused at the field
-    expect(dialog.locator("#dialog-reason-error")).to_have_text("请填写原因。")
-    reason.fill("等待客户寄回样品")
-    dialog.get_by_role("button", name="挂起").click()
-    expect(page.get_by_role("status")).to_have_text(f"已挂起案件 {name}。")
-    expect(dialog).to_have_count(0)
+    suspend_with_reason(page, operate, name, "等待客户寄回样品")
     expect(heading.locator(".case-status")).to_have_text("已挂起")
     note = operate.locator('[data-state="suspended"]')
     expect(note).to_contain_text("等待客户寄回样品")
