@@ -34,6 +34,13 @@ class SkippedTicks(logging.Filter):
 
 
 _SKIPPED_TICKS = SkippedTicks()
+# Between two fan-out transactions: a request waiting in SQLite's busy handler for the write
+# lock takes it now (services.notify.fanout.BATCH).
+PAUSE_SECONDS = 0.002
+
+
+def _let_requests_in() -> None:
+    time.sleep(PAUSE_SECONDS)
 
 
 class Ticker:
@@ -74,7 +81,7 @@ class Ticker:
             return
         self._notified_at = now
         try:
-            notifications.run(self.fd)
+            notifications.run(self.fd, between_batches=_let_requests_in)
         except Exception:  # noqa: BLE001 - the outbox keeps what was not sent
             log.exception("notifications failed")
 

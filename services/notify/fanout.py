@@ -19,7 +19,7 @@ A message carries the case number, task, group, due time and a link, never custo
 """
 from __future__ import annotations
 
-import time
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -38,12 +38,11 @@ trail = AuditEntry.__table__
 outbox = Notification.__table__
 USERS, GROUPS, LINKS = User.__table__, Group.__table__, UserGroup.__table__
 SYSTEM_ACTORS = frozenset({"engine", "scheduler"})
-# Audit rows per transaction, and a pause between transactions: on SQLite the fan-out holds
-# the one write lock while it works out who is concerned, and a request that wants it waits in
-# SQLite's busy handler (sleeps of 1, 2, 5, 10 ms ...). Batches of 200 held it ~20 ms; at 50,
-# with a moment between them, requests get in (bench/bench_api.py: ~10 % more instances/s).
+# Audit rows per transaction: on SQLite the fan-out holds the one write lock while it works out
+# who is concerned, and a request that wants it waits in SQLite's busy handler (sleeps of 1, 2,
+# 5, 10 ms ...). Batches of 200 held it ~20 ms; at 50, with the ticker's pause between them
+# (host/ticker.py), requests get in (bench/bench_api.py: ~10 % more instances/s).
 BATCH = 50
-PAUSE_SECONDS = 0.002
 
 CLAIM = (select(trail).where(trail.c.notify == "pending").order_by(trail.c.id)
          .with_for_update(skip_locked=True))
@@ -94,15 +93,18 @@ class _People:
         return set(self.members.get(name, ())), {name}
 
 
-def fan_out_all(fd: Flowdesk, limit: int = BATCH) -> int:
-    """Fan out batch after batch until nothing is pending; returns the outbox rows written."""
+def fan_out_all(fd: Flowdesk, limit: int = BATCH,
+                between_batches: Callable[[], None] | None = None) -> int:
+    """Fan out batch after batch until nothing is pending; returns the outbox rows written.
+    ``between_batches`` runs after each full batch (the ticker lets requests in there)."""
     total = 0
     while True:
         claimed, written = fan_out(fd, limit)
         total += written
         if claimed < limit:
             return total
-        time.sleep(PAUSE_SECONDS)  # a waiting request takes the write lock now
+        if between_batches is not None:
+            between_batches()
 
 
 def fan_out(fd: Flowdesk, limit: int = BATCH) -> tuple[int, int]:
