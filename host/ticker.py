@@ -34,8 +34,8 @@ class SkippedTicks(logging.Filter):
 
 
 _SKIPPED_TICKS = SkippedTicks()
-# Between two fan-out transactions: a request waiting in SQLite's busy handler for the write
-# lock takes it now (services.notify.fanout.BATCH).
+# Between two fan-out batches (services.notify.fanout.BATCH): the requests have the GIL and
+# the database to themselves for a moment.
 PAUSE_SECONDS = 0.002
 
 

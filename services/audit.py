@@ -5,7 +5,7 @@ A notifiable action (``services.notify.events``) is marked ``notify='pending'`` 
 INSERT, for the fan-out. Rows the engine step produces for each task it opens are staged on
 the unit of work and written together with the next audited action in one multi-row INSERT
 (or just before the commit), so opening tasks adds no statement to the start and complete
-paths.
+paths; that action's person is written into their ``after`` as ``by``.
 """
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from store.uow import UnitOfWork
 from services.notify.events import is_notifiable
 
 _table = AuditEntry.__table__
+SYSTEM_ACTORS = frozenset({"engine", "scheduler"})  # who acts when no person does
 _COLUMNS = ("at", "actor", "action", "instance_id", "task_id", "definition_id", "before",
             "after", "notify", "request_id")
 _INSERT = insert_of(_table, _COLUMNS, _table.c.id)
@@ -58,7 +59,12 @@ def record(uow: UnitOfWork, at: datetime, actor: str, action: str, *,
            definition_id: int | None = None, before: dict | None = None,
            after: dict | None = None) -> int:
     row = _row(at, actor, action, instance_id, task_id, definition_id, before, after)
-    return _insert_rows(uow, [row, *uow.take_staged(STAGED)])  # cause, then effects
+    effects = uow.take_staged(STAGED)
+    if actor not in SYSTEM_ACTORS:
+        for effect in effects:  # the person whose action it was (the fan-out spares them)
+            if effect["notify"] and effect["actor"] in SYSTEM_ACTORS:
+                effect["after"] = {**(effect["after"] or {}), "by": actor}
+    return _insert_rows(uow, [row, *effects])  # cause, then effects
 
 
 def stage(uow: UnitOfWork, at: datetime, actor: str, action: str, *,

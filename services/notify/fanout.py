@@ -1,8 +1,12 @@
 """Fan-out: turn the audit trail's pending notifiable rows into outbox rows.
 
-Claims pending ``audit_log`` rows (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite has one
-writer), finds who is concerned, writes one ``notifications`` row per (recipient, channel) and
-marks the audit rows done, all in one transaction: an event is fanned out once or not at all.
+Reads pending ``audit_log`` rows, finds who is concerned, writes one ``notifications`` row per
+(recipient, channel) and marks the audit rows done: an event is fanned out once or not at all.
+On PostgreSQL the rows are claimed (``FOR UPDATE SKIP LOCKED``: nodes share the work) and all
+of it is one transaction; requests never wait for those row locks. SQLite has one write lock
+for the whole file, so there the working out happens in a read transaction and only the
+writing takes the lock, in a short transaction that marks done only the rows still pending
+(a row another process fanned out meanwhile is left to it).
 
 Who is concerned (decided here, documented in the README):
 * a task opened for someone, or assigned, delegated or given back (a delegation resolved) to
@@ -13,18 +17,20 @@ Who is concerned (decided here, documented in the README):
   task's groups, or every supervisor when none is a member; a hand escalation likewise;
 * incidents: the admins;
 * a comment on a case (``services.case_comments``): the active users it mentions.
-Nobody is told of what they did themselves. In-app rows are delivered on writing (state sent).
+Nobody is told of what they did themselves, nor of a task their own action opened (the
+person whose completion or start opened it, ``by`` in the audit row, ``services.audit``). In-app rows are delivered on writing (state sent).
 A message carries the case number, task, group, due time and a link, never customer data
 (which only the case page shows, masked for staff who do not work the case).
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 
+from services.audit import SYSTEM_ACTORS
 from services.context import Flowdesk
 from services.notify import quiet_hours
 from services.notify.events import ACTIONS
@@ -37,15 +43,24 @@ from store.uow import UnitOfWork
 trail = AuditEntry.__table__
 outbox = Notification.__table__
 USERS, GROUPS, LINKS = User.__table__, Group.__table__, UserGroup.__table__
-SYSTEM_ACTORS = frozenset({"engine", "scheduler"})
-# Audit rows per transaction: on SQLite the fan-out holds the one write lock while it works out
-# who is concerned, and a request that wants it waits in SQLite's busy handler (sleeps of 1, 2,
-# 5, 10 ms ...). Batches of 200 held it ~20 ms; at 50, with the ticker's pause between them
-# (host/ticker.py), requests get in (bench/bench_api.py: ~10 % more instances/s).
-BATCH = 50
+# Audit rows read per batch: each batch reads who is who and the subscriptions once, so large
+# batches cost the requests least (500: a second of a busy server's events in one pass). The
+# ticker pauses between batches (host/ticker.py).
+BATCH = 500
+# Outbox rows per write transaction on SQLite, whose one write lock the requests wait for.
+WRITE_ROWS = 500
 
-CLAIM = (select(trail).where(trail.c.notify == "pending").order_by(trail.c.id)
-         .with_for_update(skip_locked=True))
+PENDING = (select(trail.c.id, trail.c.action, trail.c.actor, trail.c.at, trail.c.instance_id,
+                  trail.c.task_id, trail.c.after)
+           .where(trail.c.notify == "pending").order_by(trail.c.id))
+CLAIM = PENDING.with_for_update(skip_locked=True)
+MARK_DONE = (trail.update().where(trail.c.id.in_(bindparam("ids", expanding=True)),
+                                  trail.c.notify == "pending")
+             .values(notify="done").returning(trail.c.id))
+# What a message says about its task: not its data or form (customer data, and large).
+TASK = select(q.tasks.c.id, q.tasks.c.name, q.tasks.c.business_key, q.tasks.c.candidate_group,
+              q.tasks.c.escalation_group, q.tasks.c.assignee, q.tasks.c.due_at,
+              q.tasks.c.process_key)
 
 SUBJECTS = {
     "zh": {"assigned_to_me": "任务「{task}」已指派给你", "group_queue": "「{group}」有新任务「{task}」",
@@ -99,38 +114,71 @@ def fan_out_all(fd: Flowdesk, limit: int = BATCH,
     ``between_batches`` runs after each full batch (the ticker lets requests in there)."""
     total = 0
     while True:
-        claimed, written = fan_out(fd, limit)
+        seen, written = fan_out(fd, limit)
         total += written
-        if claimed < limit:
+        if seen < limit:
             return total
         if between_batches is not None:
             between_batches()
 
 
 def fan_out(fd: Flowdesk, limit: int = BATCH) -> tuple[int, int]:
-    """Fan out one batch of pending audit rows: (audit rows claimed, outbox rows written)."""
-    with fd.uow() as uow:
-        now = fd.now()
-        rows = uow.execute(CLAIM.limit(limit)).mappings().all()
-        if not rows:
-            return 0, 0
-        people = _People(uow)
-        task_ids = {r["task_id"] for r in rows if r["task_id"] is not None}
-        tasks = {t["id"]: dict(t) for t in uow.execute(
-            select(q.tasks).where(q.tasks.c.id.in_(task_ids))).mappings()} if task_ids else {}
-        events = [(row, *_concerned(row, tasks.get(row["task_id"]), people)) for row in rows]
-        subs = active_for(uow, {u for _, _, users, _ in events for u in users},
-                          {g for _, _, _, groups in events for g in groups})
-        written = []
-        for row, kind, users, groups in events:
-            if kind is not None:
-                written += _outbox_rows(uow, fd, row, kind, users, groups,
-                                        tasks.get(row["task_id"]), subs, now)
-        if written:
-            uow.execute(outbox.insert(), written)
-        uow.execute(trail.update().where(trail.c.id.in_([r["id"] for r in rows]))
-                    .values(notify="done"))
-        return len(rows), len(written)
+    """Fan out one batch of pending audit rows: (audit rows read, outbox rows written)."""
+    if fd.engine.dialect.name == "postgresql":
+        with fd.uow() as uow:
+            events = _work_out(uow, fd, CLAIM.limit(limit))
+            return len(events), _write(uow, events)
+    with fd.uow(read_only=True) as uow:
+        events = _work_out(uow, fd, PENDING.limit(limit))
+    written = 0
+    for chunk in _chunks(events, WRITE_ROWS):
+        with fd.uow() as uow:
+            written += _write(uow, chunk)
+    return len(events), written
+
+
+Event = tuple[int, list[dict]]  # an audit row's id and the outbox rows it makes
+
+
+def _work_out(uow: UnitOfWork, fd: Flowdesk, pending: Select) -> list[Event]:
+    """The pending rows, each with the outbox rows it makes."""
+    now = fd.now()
+    rows = uow.execute(pending).mappings().all()
+    if not rows:
+        return []
+    people = _People(uow)
+    task_ids = {r["task_id"] for r in rows if r["task_id"] is not None}
+    tasks = {t["id"]: dict(t) for t in uow.execute(
+        TASK.where(q.tasks.c.id.in_(task_ids))).mappings()} if task_ids else {}
+    concerned = [(row, *_concerned(row, tasks.get(row["task_id"]), people)) for row in rows]
+    subs = active_for(uow, {u for _, _, users, _ in concerned for u in users},
+                      {g for _, _, _, groups in concerned for g in groups})
+    return [(row["id"], [] if kind is None else _outbox_rows(
+                uow, fd, row, kind, users, groups, tasks.get(row["task_id"]), subs, now))
+            for row, kind, users, groups in concerned]
+
+
+def _chunks(events: list[Event], most: int) -> Iterator[list[Event]]:
+    """Consecutive events with at most ``most`` outbox rows together (or one event)."""
+    chunk: list[Event] = []
+    size = 0
+    for event in events:
+        if chunk and size + len(event[1]) > most:
+            yield chunk
+            chunk, size = [], 0
+        chunk.append(event)
+        size += len(event[1])
+    if chunk:
+        yield chunk
+
+
+def _write(uow: UnitOfWork, events: list[Event]) -> int:
+    """Mark the events done and write the outbox rows of those that were still pending."""
+    done = set(uow.execute(MARK_DONE, {"ids": [audit_id for audit_id, _ in events]}).scalars())
+    mine = [row for audit_id, rows in events if audit_id in done for row in rows]
+    if mine:
+        uow.execute(outbox.insert(), mine)
+    return len(mine)
 
 
 def _concerned(row: Any, task: dict | None,
@@ -169,6 +217,7 @@ def _concerned(row: Any, task: dict | None,
         kind, users = "mentioned", set(after.get("mentions") or [])
     if row["actor"] not in SYSTEM_ACTORS:
         users.discard(row["actor"])
+    users.discard(after.get("by"))
     return kind, {u for u in users if u in people.roles}, groups
 
 

@@ -102,7 +102,8 @@ def test_audit_trail_records_every_change(server, tokens) -> None:
     assert trail == [("instance.started", "agent"), ("task.opened", "engine"),
                      ("task.claimed", "agent"), ("task.completed", "agent"),
                      ("task.opened", "engine")]  # each cause, then the tasks it opened
-    assert detail["audit"][1]["after"] == {"group": "Agent", "assignee": None}
+    assert detail["audit"][1]["after"] == {"group": "Agent", "assignee": None, "by": "agent"}
+    assert detail["audit"][-1]["after"]["by"] == "agent"  # whose completion opened it
     completed = detail["audit"][-2]
     assert completed["before"]["state"] == "claimed" and completed["after"]["data"] == {"note": "a"}
     assert detail["variables"]["note"] == "a"
