@@ -125,8 +125,9 @@ def start_duties(app) -> None:  # type: ignore[no-untyped-def]
     if os.environ.get(_TICKER_ENV, "1") == "1" and fd.settings.scheduler_enabled:
         from host.connector_worker import ConnectorWorker
         from host.ticker import Ticker
-        app.extensions["flowdesk.ticker"] = Ticker(fd).start()
-        app.extensions["flowdesk.connectors"] = ConnectorWorker(fd).start()
+        background = fd.for_background()
+        app.extensions["flowdesk.ticker"] = Ticker(background).start()
+        app.extensions["flowdesk.connectors"] = ConnectorWorker(background).start()
     from store.wal_checkpoint import WalCheckpointer
     checkpointer = WalCheckpointer.for_engine(fd.engine)
     if checkpointer is not None:

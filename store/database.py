@@ -36,21 +36,24 @@ def sqlite_file(url: str) -> Path | None:
     return Path(parsed.database)
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, pool_size: int = 10) -> Engine:
     """The engine; its pool hands out the connection returned last (LIFO): SQLite keeps a page
     cache per connection, valid until another connection commits, and PostgreSQL keeps its
     prepared statements per connection, so a request should get the connection warm from the
-    one before rather than the pool's oldest (the ticker's thread takes a second one)."""
+    one before rather than the pool's oldest. (The ticker's threads have a pool of their own,
+    ``Flowdesk.for_background``: a connection they took while a request had the warm one
+    went back on top, and the next request got it, cold.)"""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         path = sqlite_file(url)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
-                               pool_use_lifo=True)
+                               pool_use_lifo=True, pool_size=min(pool_size, 5))
         _configure_sqlite(engine)
         return engine
-    engine = create_engine(url, pool_size=10, max_overflow=20, pool_use_lifo=True)
+    engine = create_engine(url, pool_size=pool_size, max_overflow=2 * pool_size,
+                           pool_use_lifo=True)
     _ping_after_idle(engine)
     return engine
 

@@ -139,8 +139,8 @@ class _OwnConnection:
 class Database:
     """The engine of one database, and units of work on it."""
 
-    def __init__(self, url: str) -> None:
-        self.engine: Engine = make_engine(url)
+    def __init__(self, url: str, pool_size: int = 10) -> None:
+        self.engine: Engine = make_engine(url, pool_size)
         self._read_engine = read_only_engine(self.engine)
         # PostgreSQL: a reader's transaction (READ ONLY) ends with COMMIT, not with the pool's
         # ROLLBACK: psycopg drops every prepared statement of a connection at a rollback (and
