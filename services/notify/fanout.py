@@ -43,10 +43,10 @@ from store.uow import UnitOfWork
 trail = AuditEntry.__table__
 outbox = Notification.__table__
 USERS, GROUPS, LINKS = User.__table__, Group.__table__, UserGroup.__table__
-# Audit rows read per batch: each batch reads who is who and the subscriptions once, so large
-# batches cost the requests least (500: a second of a busy server's events in one pass). The
-# ticker pauses between batches (host/ticker.py).
-BATCH = 500
+# Audit rows read per batch. Each batch reads who is who and the subscriptions once, but works
+# them out holding the GIL: 500 a batch made a request wait up to 15 ms, 100 a batch up to
+# about 9 ms at the same rate (bench/bench_api.py). The ticker pauses between batches.
+BATCH = 100
 # Outbox rows per write transaction on SQLite, whose one write lock the requests wait for.
 WRITE_ROWS = 500
 
