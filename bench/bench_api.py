@@ -6,7 +6,7 @@ it, and three times list my tasks and complete the first. Prints instances/s, p5
 type and the server's RSS.
 
     .venv/bin/python bench/bench_api.py [--instances 500] [--warmup 30] [--server gunicorn]
-        [--database PATH]
+        [--database PATH] [--no-ticker]
 
 ``--database``: an existing SQLite file instead of a fresh one (e.g. the 1,000,000-finished-
 instance database ``bench/bench_scale.py --sqlite-file PATH`` leaves): migrated, given the
@@ -132,6 +132,9 @@ def main() -> None:
                              "`minimal`: the yardstick in bench/minimal_stack.py, not Flowdesk")
     parser.add_argument("--database", type=Path,
                         help="an existing SQLite database file to run against")
+    parser.add_argument("--no-ticker", action="store_true",
+                        help="serve without the ticker (timers, notifications), to see what "
+                             "the background work costs the requests")
     args = parser.parse_args()
 
     speed_before = cpu_baseline()
@@ -148,7 +151,7 @@ def main() -> None:
         token = prepare(db_url)
         env = dict(os.environ, FLOWDESK_DATABASE_URL=db_url)
         command = [str(Path(sys.executable).with_name("flowdesk")), "serve", "--port",
-                   str(port), "--server", args.server]
+                   str(port), "--server", args.server] + (["--no-ticker"] if args.no_ticker else [])
     # The server's log (a line per request) goes to a file: a pipe nobody reads fills up
     # after a few hundred requests and stops the server mid-run.
     log_path = workdir / "server.log"
