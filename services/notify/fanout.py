@@ -18,7 +18,8 @@ Who is concerned (decided here, documented in the README):
 * incidents: the admins;
 * a comment on a case (``services.case_comments``): the active users it mentions.
 Nobody is told of what they did themselves, nor of a task their own action opened (the
-person whose completion or start opened it, ``by`` in the audit row, ``services.audit``). In-app rows are delivered on writing (state sent).
+person whose completion or start opened it, ``by`` in the audit row, ``services.audit``).
+In-app rows are delivered on writing (state sent).
 A message carries the case number, task, group, due time and a link, never customer data
 (which only the case page shows, masked for staff who do not work the case).
 """
