@@ -225,6 +225,8 @@ def _concerned(row: Any, task: dict | None,
 def _outbox_rows(uow: UnitOfWork, fd: Flowdesk, row: Any, kind: str, users: set[str],
                  groups: set[str], task: dict | None, subs: list[dict],
                  now: datetime) -> list[dict]:
+    if not users and not any(s["owner_kind"] == "group" and s["owner"] in groups for s in subs):
+        return []  # nobody to tell (the one member opened it): no message to make
     context = _context(row, kind, task)
     urgent = kind in quiet_hours.URGENT_KINDS
     base = {"created_at": now, "kind": kind, "instance_id": row["instance_id"],
