@@ -12,6 +12,7 @@ import time
 
 from services.context import Flowdesk
 from services.due_runner import node_name, run_due
+from services.every import AtMostEvery
 from services.housekeeping import Housekeeping
 from services.notify import pipeline as notifications
 from services.metrics import TICKS_SKIPPED
@@ -53,7 +54,7 @@ class Ticker:
         self.node = node_name()
         self._lock = threading.Lock()
         self.housekeeping = Housekeeping()
-        self._notified_at = float("-inf")  # time.monotonic() of the last notification run
+        self._notify_every = AtMostEvery(fd.settings.notify_interval)  # on time.monotonic()
         self.heartbeat = Heartbeat()
         executor_log = logging.getLogger("apscheduler.scheduler")
         if _SKIPPED_TICKS not in executor_log.filters:
@@ -76,10 +77,8 @@ class Ticker:
             self._lock.release()
 
     def _notify(self) -> None:
-        now = time.monotonic()
-        if now - self._notified_at < self.fd.settings.notify_interval:
+        if not self._notify_every.due(time.monotonic()):
             return
-        self._notified_at = now
         try:
             notifications.run(self.fd, between_batches=_let_requests_in)
         except Exception:  # noqa: BLE001 - the outbox keeps what was not sent

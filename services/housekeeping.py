@@ -18,7 +18,7 @@ just then is left for the next run instead of waited for.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -26,6 +26,7 @@ from sqlalchemy import Column, ColumnElement, Table, and_, delete, or_, select, 
 
 from services import retention, sign_in_throttle
 from services.context import Flowdesk
+from services.every import AtMostEvery
 from store import statistics
 from store.tables import Notification, SignInFailure, UserSession
 from store.uow import UnitOfWork
@@ -105,14 +106,13 @@ def delete_old_notifications(fd: Flowdesk, now: datetime) -> int:
 class Housekeeping:
     """When this process last cleaned up (a ticker owns one)."""
 
-    last_run: datetime | None = None
+    every: AtMostEvery = field(default_factory=lambda: AtMostEvery(EVERY))
 
     def run_if_due(self, fd: Flowdesk) -> dict[str, int] | None:
         """Clean up if ``EVERY`` has passed since the last run; what was deleted, or None."""
         now = fd.now()
-        if self.last_run is not None and now - self.last_run < EVERY:
+        if not self.every.due(now):
             return None
-        self.last_run = now
         deleted = {"sessions": delete_old_sessions(fd, now),
                    "sign_in_failures": delete_old_failures(fd, now),
                    "notifications": delete_old_notifications(fd, now),

@@ -15,6 +15,7 @@ from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from services.context import Flowdesk
+from services.every import AtMostEvery
 from store.tables import DueWork
 from store.tables_access import AppSetting
 
@@ -30,14 +31,13 @@ due = DueWork.__table__
 class Heartbeat:
     """A ticker's record of its last tick; writes the row only every ``HEARTBEAT_EVERY``."""
 
-    written_at: datetime | None = field(default=None)
+    every: AtMostEvery = field(default_factory=lambda: AtMostEvery(HEARTBEAT_EVERY))
 
     def beat(self, fd: Flowdesk) -> bool:
         now = fd.now()
-        if self.written_at is not None and now - self.written_at < HEARTBEAT_EVERY:
+        if not self.every.due(now):
             return False
         write_heartbeat(fd, now)
-        self.written_at = now
         return True
 
 

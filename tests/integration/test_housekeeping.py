@@ -125,5 +125,5 @@ def test_the_ticker_does_the_housekeeping(fd, tokens, clock) -> None:  # type: i
     ticker = Ticker(fd, interval=60)  # not started: ticked by hand
     ticker.tick()
     assert _count(fd, SignInFailure) == 0
-    assert ticker.housekeeping.last_run == fd.now()
+    assert ticker.housekeeping.every.last == fd.now()
     assert timedelta(minutes=1) < housekeeping.EVERY <= timedelta(minutes=10)
