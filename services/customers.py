@@ -47,6 +47,18 @@ def next_case_no(conn: UnitOfWork, prefix: str, now: datetime, tz: str) -> str:
     return f"{prefix}{day}{seq:04d}"
 
 
+def take_case_no(fd: Flowdesk, conn: UnitOfWork, prefix: str, now: datetime) -> str:
+    """A new instance's case number. On PostgreSQL it is taken in a transaction of its own,
+    committed at once: in the start's transaction the counter row stayed locked until the
+    start committed, so concurrent starts of one process (on every worker and node) waited
+    for each other. A start that then fails leaves its number unused, as a sequence does.
+    SQLite has one writer anyway: there it is part of the start (no extra commit)."""
+    if conn.connection.dialect.name != "postgresql":
+        return next_case_no(conn, prefix, now, fd.settings.timezone)
+    with fd.uow() as own:
+        return next_case_no(own, prefix, now, fd.settings.timezone)
+
+
 def snapshot(row: Any) -> dict:
     """What a process sees of its customer (the ``customer`` variable)."""
     return {"id": row["id"], "code": row["code"], "name": row["name"], "tier": row["tier"],

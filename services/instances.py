@@ -74,7 +74,7 @@ def start_in(uow: UnitOfWork, fd: Flowdesk, actor: str, definition: RowMapping,
         raise Invalid.of("case.no_such_related",
                          [coded_field("related_case_no", "field.unknown_case")],
                          case=related_case_no)
-    case_no = customers.next_case_no(uow, parsed.case_prefix, now, fd.settings.timezone)
+    case_no = customers.take_case_no(fd, uow, parsed.case_prefix, now)
     provided = (fd.hooks.start_data(uow, parsed.start_data, now, fd.settings.timezone)
                 if parsed.start_data else {})
     given = {**provided, **(variables or {}), "case_no": case_no, "initiator": actor}
