@@ -76,7 +76,11 @@ def test_hot_calls_keep_their_statement_budget(server, fd, tokens, units) -> Non
                                    json={"data": {"accepted": True, "note": "ok"}}))
     counts = {call: (n, commits) for call, (n, commits, _) in got.items()}
     listing = {call: statements for call, (_, _, statements) in got.items()}
-    assert counts == with_credential_check(fd, BUDGET), listing
+    expected = with_credential_check(fd, BUDGET)
+    if fd.engine.dialect.name == "postgresql":  # the case number's own transaction
+        statements, commits = expected["create an instance"]  # (services.customers.take_case_no)
+        expected["create an instance"] = (statements, commits + 1)
+    assert counts == expected, listing
 
 
 # An external task's calls, same rules (warm caches); processes without external tasks pay
