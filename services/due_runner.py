@@ -26,6 +26,7 @@ from services.context import Flowdesk
 from services.instance_errors import stop_in_error
 from services.sla import escalations
 from services.timers import Fired
+from store.fast_sql import Prepared
 from store.tables import DueWork
 from store.uow import UnitOfWork
 
@@ -42,10 +43,10 @@ HANDLERS: dict[str, Handler] = {"timer": timers.fire_timer, "start": timers.fire
 DUE_NOW = (due.c.state == "pending", due.c.due_at < bindparam("now"))
 CLAIM = (select(due).where(*DUE_NOW).order_by(due.c.due_at, due.c.id)
          .limit(bindparam("limit")).with_for_update(skip_locked=True))
-# Asked first, in a read transaction: a claim is a write transaction, and on SQLite an idle
-# ticker took the one write lock four times a second for nothing (a request that wanted it
-# meanwhile slept in the busy handler).
-ANY_DUE = select(due.c.id).where(*DUE_NOW).limit(1)
+# Asked first, outside any transaction (``fd.read_alone``): a claim is a write transaction, and
+# on SQLite an idle ticker took the one write lock four times a second for nothing (a request
+# that wanted it meanwhile slept in the busy handler).
+ANY_DUE = Prepared(select(due.c.id).where(*DUE_NOW).limit(1))
 
 
 def node_name() -> str:
@@ -67,9 +68,8 @@ def run_due(fd: Flowdesk, limit: int | None = None, node: str | None = None) -> 
 
 def _run_batch(fd: Flowdesk, limit: int, node: str) -> tuple[int, int, bool]:
     fired = progressed = 0
-    with fd.uow(read_only=True) as reader:
-        if reader.execute(ANY_DUE, {"now": fd.now()}).first() is None:
-            return 0, 0, False
+    if not fd.read_alone(ANY_DUE, {"now": fd.now()}):
+        return 0, 0, False
     with fd.uow() as conn:
         now = fd.now()
         rows = conn.execute(CLAIM, {"now": now, "limit": limit}).mappings().all()

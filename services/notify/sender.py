@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import bindparam, select
 
 from services.context import Flowdesk
+from store.fast_sql import Prepared
 from store.queries import one_of
 from store.tables import Notification
 from store.uow import UnitOfWork
@@ -40,7 +41,7 @@ DUE_NOW = (one_of(outbox.c.state, ("pending", "failed", "held", "sending")),
            outbox.c.next_attempt_at <= bindparam("now"))
 CLAIM = (select(outbox).where(*DUE_NOW).order_by(outbox.c.next_attempt_at, outbox.c.id)
          .limit(bindparam("limit")).with_for_update(skip_locked=True))
-ANY_DUE = select(outbox.c.id).where(*DUE_NOW).limit(1)  # asked first, as services.due_runner
+ANY_DUE = Prepared(select(outbox.c.id).where(*DUE_NOW).limit(1))  # as services.due_runner
 
 Send = Callable[[str, dict, Any, Flowdesk], None]
 Outcome = tuple[list[dict], str | None, bool]  # rows, error (None: sent), retry
@@ -57,9 +58,8 @@ def send_due(fd: Flowdesk, limit: int = BATCH, send: Send | None = None) -> int:
 
 
 def _send_batch(fd: Flowdesk, limit: int, send: Send | None) -> tuple[int, int]:
-    with fd.uow(read_only=True) as reader:  # nothing due: no write transaction
-        if reader.execute(ANY_DUE, {"now": fd.now()}).first() is None:
-            return 0, 0
+    if not fd.read_alone(ANY_DUE, {"now": fd.now()}):  # nothing due: no write transaction
+        return 0, 0
     with fd.uow() as uow:
         now = fd.now()
         rows = [dict(r) for r in uow.execute(CLAIM, {"now": now, "limit": limit}).mappings()]
