@@ -225,7 +225,10 @@ def _concerned(row: Any, task: dict | None,
 def _outbox_rows(uow: UnitOfWork, fd: Flowdesk, row: Any, kind: str, users: set[str],
                  groups: set[str], task: dict | None, subs: list[dict],
                  now: datetime) -> list[dict]:
-    if not users and not any(s["owner_kind"] == "group" and s["owner"] in groups for s in subs):
+    group_subs = [(group, s) for group in sorted(groups) for s in subs
+                  if s["owner_kind"] == "group" and s["owner"] == group
+                  and s["channel"] != "in_app" and kind in s["events"]]
+    if not users and not group_subs:
         return []  # nobody to tell (the one member opened it): no message to make
     context = _context(row, kind, task)
     urgent = kind in quiet_hours.URGENT_KINDS
@@ -244,10 +247,7 @@ def _outbox_rows(uow: UnitOfWork, fd: Flowdesk, row: Any, kind: str, users: set[
                         "digest_key": None, "lang": "zh", "subject": _subject("zh", kind, context)})
         out += [_external(uow, fd, base, s, user, context, now) for s in own
                 if s["channel"] != "in_app" and kind in s["events"]]
-    for group in sorted(groups):
-        out += [_external(uow, fd, base, s, f"group:{group}", context, now) for s in subs
-                if s["owner_kind"] == "group" and s["owner"] == group
-                and s["channel"] != "in_app" and kind in s["events"]]
+    out += [_external(uow, fd, base, s, f"group:{group}", context, now) for group, s in group_subs]
     return out
 
 
