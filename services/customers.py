@@ -53,7 +53,7 @@ def take_case_no(fd: Flowdesk, conn: UnitOfWork, prefix: str, now: datetime) -> 
     start committed, so concurrent starts of one process (on every worker and node) waited
     for each other. A start that then fails leaves its number unused, as a sequence does.
     SQLite has one writer anyway: there it is part of the start (no extra commit)."""
-    if conn.connection.dialect.name != "postgresql":
+    if fd.engine.dialect.name != "postgresql":
         return next_case_no(conn, prefix, now, fd.settings.timezone)
     with fd.uow() as own:
         return next_case_no(own, prefix, now, fd.settings.timezone)
