@@ -39,13 +39,7 @@ class Flowdesk:
                  hooks: Hooks | None = None) -> None:
         self.settings = settings
         self.clock = clock or SystemClock()
-        self.db = Database(settings.database_url)
-        # ``fd.uow()`` / ``fd.uow(read_only=True)``: one transaction (``store.uow``), the only
-        # way a service opens one.
-        self.uow = self.db.unit_of_work
-        # ``fd.read_alone(statement, params)``: one hot SELECT outside any transaction (the
-        # credential lookup every request makes first).
-        self.read_alone = self.db.read_alone
+        self._use(Database(settings.database_url))
         # Who a credential belongs to, reused while the access epoch stands still: every
         # change of access bumps it (``fd.access.bump(uow)``), on every node.
         self.access = AccessEpoch(self.db, settings.database_url)
@@ -69,10 +63,17 @@ class Flowdesk:
         top, and the next request got it with a cold cache (about 10 % of bench/bench_api.py's
         instances/s)."""
         twin = copy.copy(self)
-        twin.db = Database(self.settings.database_url, pool_size=BACKGROUND_POOL)
-        twin.uow = twin.db.unit_of_work
-        twin.read_alone = twin.db.read_alone
+        twin._use(Database(self.settings.database_url, pool_size=BACKGROUND_POOL))
         return twin
+
+    def _use(self, db: Database) -> None:
+        self.db = db
+        # ``fd.uow()`` / ``fd.uow(read_only=True)``: one transaction (``store.uow``), the only
+        # way a service opens one.
+        self.uow = db.unit_of_work
+        # ``fd.read_alone(statement, params)``: one hot SELECT outside any transaction (the
+        # credential lookup every request makes first).
+        self.read_alone = db.read_alone
 
     @property
     def engine(self) -> Engine:
