@@ -8,7 +8,9 @@ deployment's processes need beyond BPMN registers here, and the generic code ask
 * **start-data providers** fill an instance's start variables from Flowdesk's records, by the
   name a model gives in its ``startDataProvider`` property (scripts see no database);
 * **host operations** carry out a service task's request (``engine.host_actions``) inside the
-  step's transaction.
+  step's transaction;
+* **case registers** are a process's own list report, one row per case (the 中差评 register):
+  the reports read them by kind, and retention keeps the rows of the cases it removes.
 
 Flowdesk's own customer-service rules are in ``services.rules`` and registered by default
 (``rules.default_hooks``); an installation can build its own ``Hooks`` and hand it to
@@ -17,6 +19,7 @@ Flowdesk's own customer-service rules are in ``services.rules`` and registered b
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -30,6 +33,18 @@ Provider = Callable[[UnitOfWork, datetime, str], dict]  # (uow, now, time zone) 
 HostOperation = Callable[[UnitOfWork, Any, dict, datetime], dict]  # -> outcome, audited
 
 
+@dataclass(frozen=True)
+class Register:
+    """A process's case register: one row per case of ``process_key`` (its columns and
+    variables), listed in ``order``; ``kind`` names it in the reports and their rollups."""
+
+    kind: str
+    process_key: str
+    row: Callable[[Any], dict]  # an instance (case_no, status, started_at, variables) -> row
+    order: Callable[[dict], Any]  # a row's sort key
+    when: str = "started_at"  # the row's instant: a report's range and its rollup hour
+
+
 class Hooks:
     """The registered rules; the generic path calls ``shape_task``, ``start_data`` and
     ``perform``."""
@@ -38,6 +53,7 @@ class Hooks:
         self.task_rules: list[TaskRule] = []
         self.providers: dict[str, Provider] = {}
         self.operations: dict[str, HostOperation] = {}
+        self.registers: dict[str, Register] = {}
 
     # -- registering ------------------------------------------------------------------------
 
@@ -50,7 +66,16 @@ class Hooks:
     def add_operation(self, name: str, operation: HostOperation) -> None:
         self.operations[name] = operation
 
+    def add_register(self, register: Register) -> None:
+        self.registers[register.kind] = register
+
     # -- used by the generic path -----------------------------------------------------------
+
+    def register(self, kind: str) -> Register:
+        return self.registers[kind]
+
+    def registers_of(self, process_key: str) -> list[Register]:
+        return [r for r in self.registers.values() if r.process_key == process_key]
 
     def shape_task(self, row: dict, data: dict) -> None:
         for rule in self.task_rules:

@@ -13,8 +13,9 @@ counts that hour's rollups by its start). ``figures`` per ``kind``:
   report shows medians), SLA clocks met and breached (agents);
 - ``sla`` (clocks by the instant counted: met when stopped, breached when due): met, breached
   (SLA trend);
-- ``finance`` and ``reviews``: the report's own rows (the money list and the 中差评 register
-  list each case, so the rows themselves are what the report needs).
+- ``finance`` and each case register's kind (``reviews``: the 中差评 register): the report's own
+  rows (the money list and a register list each case, so the rows themselves are what the
+  report needs).
 """
 from __future__ import annotations
 
@@ -80,9 +81,10 @@ class _Sums:
 
 
 def roll_up(uow: UnitOfWork, instance_ids: list[int], money_rows: list[dict],
-            review_rows: list[dict]) -> int:
+            listed: Iterable[tuple[str, list[dict], str]] = ()) -> int:
     """Add what the reports count from these instances to the rollups; rows written.
-    ``money_rows`` and ``review_rows`` are the finance and review reports' rows of them."""
+    ``money_rows`` are the finance report's rows of them; ``listed`` other list reports' rows
+    (a case register's: its kind, its rows, the field with each row's instant)."""
     if not instance_ids:
         return 0
     sums = _Sums()
@@ -109,8 +111,7 @@ def roll_up(uow: UnitOfWork, instance_ids: list[int], money_rows: list[dict],
     keys = {i["id"]: i["process_key"] for i in instances}
     for o in outcomes:
         _clock(sums, o, keys[o["instance_id"]], tasks.get(o["task_id"]))
-    for kind, rows, field in (("finance", money_rows, "completed_at"),
-                              ("reviews", review_rows, "started_at")):
+    for kind, rows, field in (("finance", money_rows, "completed_at"), *listed):
         for row in rows:
             sums.at((kind, hour(row[field]), row.get("process_key"), None, None, None),
                     {"rows": []})["rows"].append({**row, field: row[field].isoformat()})

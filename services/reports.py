@@ -1,5 +1,5 @@
 """Reports for supervisors: open cases, agents against their SLAs, complaint rate, satisfaction,
-the negative-review register and the finance list of money movements.
+the processes' case registers (``case_register``) and the finance list of money movements.
 
 Each report is a list of flat rows (the routes turn them into JSON, CSV or Excel; the SLA trend
 and the backlog are in ``services.reports_sla``). Case data lives in the
@@ -26,8 +26,6 @@ from store.display_names import user_name
 from store.tables import Purchase
 
 INST, T = q.instances, q.tasks
-SEVERITY_ORDER = {"severe": 0, "严重": 0, "high": 0, "moderate": 1, "medium": 1, "一般": 1,
-                  "minor": 2, "low": 2, "轻微": 2}
 
 
 def _local(fd: Flowdesk, when: datetime | None, fmt: str) -> str | None:
@@ -205,28 +203,16 @@ def money_rows(conn: Any, *where: Any) -> list[dict]:
     return out
 
 
-def negative_reviews(fd: Flowdesk, user: Principal, *, start: datetime | None = None,
-                     end: datetime | None = None) -> list[dict]:
-    """The 中差评 register (§7.1): one row per review case; open ones first, severe first,
-    then oldest."""
+def case_register(fd: Flowdesk, user: Principal, kind: str, *,
+                  start: datetime | None = None, end: datetime | None = None) -> list[dict]:
+    """A process's case register (``services.hooks.Register``, e.g. the 中差评 register): one
+    row per case started in the range, kept ones included, in the register's order."""
     require_role(user, "supervisor", "admin")
-    rows = [review_row(r) for r in _instances(fd, "negative_review", start, end)]
+    register = fd.hooks.register(kind)
+    rows = [register.row(r) for r in _instances(fd, register.process_key, start, end)]
     with fd.uow(read_only=True) as conn:
-        rows += rollups.rows_of(rollups.read(conn, "reviews", start, end), "started_at")
-    return sorted(rows, key=lambda row: (row["status"] in ("completed", "cancelled"),
-                                         SEVERITY_ORDER.get(str(row["severity"]), 3),
-                                         row["started_at"]))
-
-
-REVIEW_FIELDS = ("review_date", "wangwang_id", "phone", "order_no", "item", "rating", "severity",
-                 "review_content", "handling_status", "progress", "promised_date")
-
-
-def review_row(r: Any) -> dict:
-    """The 中差评 register's row of one instance (its columns and variables)."""
-    data = r["variables"] or {}
-    return {"case_no": r["case_no"], "status": r["status"], "started_at": r["started_at"],
-            **{f: data.get(f) for f in REVIEW_FIELDS}}
+        rows += rollups.rows_of(rollups.read(conn, kind, start, end), register.when)
+    return sorted(rows, key=register.order)
 
 
 def _kept(fd: Flowdesk, kind: str, process_key: str | None, start: datetime | None,

@@ -22,6 +22,7 @@ from services import audit, reports
 from services import report_rollups as rollups
 from services.context import Flowdesk
 from services.errors import Invalid, NotFound, coded_field
+from services.hooks import Hooks
 from services.principal import Principal, require_role
 from store import queries as q
 from store.tables import (AuditEntry, DueWork, EventSubscription, ExternalTask, Incident,
@@ -140,7 +141,8 @@ def _archive(uow: UnitOfWork, ids: list[int], now: datetime) -> None:
          "payload": {"instance": _plain(c), **parts[c["id"]]}} for c in cases])
 
 
-def _batch(uow: UnitOfWork, rule: Any, cutoff: datetime, now: datetime, actor: str) -> int:
+def _batch(uow: UnitOfWork, hooks: Hooks, rule: Any, cutoff: datetime, now: datetime,
+           actor: str) -> int:
     """One batch of one rule: pick, roll up, archive (by the rule), delete; how many cases."""
     due = _due(rule["process_key"], cutoff)
     ids = list(uow.scalars(select(INST.c.id).where(*due).order_by(INST.c.id).limit(BATCH)
@@ -149,10 +151,11 @@ def _batch(uow: UnitOfWork, rule: Any, cutoff: datetime, now: datetime, actor: s
         return 0
     mine = T.c.instance_id.in_(ids)
     money = reports.money_rows(uow, mine)
-    reviews = [reports.review_row(r) for r in uow.execute(
-        select(INST).where(INST.c.id.in_(ids), INST.c.process_key == "negative_review"))
-        .mappings()]
-    rollups.roll_up(uow, ids, money, reviews)
+    registers = hooks.registers_of(rule["process_key"])
+    cases = (list(uow.execute(select(INST).where(INST.c.id.in_(ids))).mappings())
+             if registers else [])
+    listed = [(r.kind, [r.row(c) for c in cases], r.when) for r in registers]
+    rollups.roll_up(uow, ids, money, listed)
     if rule["mode"] == "archive":
         _archive(uow, ids, now)
     for table in DELETED_WITH:
@@ -180,7 +183,7 @@ def run(fd: Flowdesk, actor: str = "housekeeping", *, dry_run: bool = False) -> 
             count = 0
             for _ in range(MAX_BATCHES):
                 with fd.uow() as uow:
-                    done = _batch(uow, rule, cutoff, now, actor)
+                    done = _batch(uow, fd.hooks, rule, cutoff, now, actor)
                 count += done
                 if done < BATCH:
                     break

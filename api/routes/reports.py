@@ -208,7 +208,7 @@ def satisfaction(args: dict):  # type: ignore[no-untyped-def]
 @blp.doc(**AS_CSV_TOO)
 def negative_reviews(args: dict):  # type: ignore[no-untyped-def]
     """The negative-review register, severe first."""
-    return _out(service.negative_reviews(flowdesk(), current_user(), **_range(args)),
+    return _out(service.case_register(flowdesk(), current_user(), "reviews", **_range(args)),
                 args["format"], "negative-reviews")
 
 

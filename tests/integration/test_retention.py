@@ -170,3 +170,28 @@ def test_admin_api_sets_reads_and_deletes_rules_audited(server, tokens, fd) -> N
                                          "retention.rule_deleted"]
     assert trail[1].before == {"days": 3, "mode": "delete"}
     assert trail[1].after == {"process_key": "three_steps", "days": 90, "mode": "archive"}
+
+
+def test_a_registered_case_register_keeps_its_rows_after_retention(  # type: ignore[no-untyped-def]
+        server, tokens, clock: FakeClock, fd) -> None:
+    """A process's case register plugs in through the hooks (as the 中差评 register does):
+    the reports list its rows, and the rows of cases retention removes stay listed."""
+    from services import reports
+    from services.hooks import Register
+    from services.principal import system
+    fd.hooks.add_register(Register(
+        kind="steps", process_key="three_steps", order=lambda r: r["case_no"] or "",
+        row=lambda i: {"case_no": i["case_no"], "status": i["status"],
+                       "started_at": i["started_at"]}))
+    admin = tokens["admin"]
+    assert deploy(server, admin, bundle(RESOURCES / "three_steps")).ok
+    case = _cancelled(server, tokens, "three_steps")
+    supervisor = system("supervisor", "supervisor")
+    before = reports.case_register(fd, supervisor, "steps")
+    assert [r["status"] for r in before] == ["cancelled"]
+    clock.advance(days=2)
+    assert server.call("PUT", f"{RULES}/three_steps", admin,
+                       json={"days": 1, "mode": "delete"}).status_code == 201
+    assert retention.run(fd)[0]["cases"] == 1
+    assert server.get(f"/api/v1/instances/{case}", admin).status_code == 404
+    assert reports.case_register(fd, supervisor, "steps") == before
