@@ -13,6 +13,7 @@ from lxml import etree
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from .errors import Problem
+from .lint_references import lint_references
 from .lint_unsupported import lint_unsupported
 from .problem_texts import CATALOGUE, problem
 
@@ -52,6 +53,7 @@ def lint_bpmn(root: etree._Element, file: str, decision_ids: set[str], process_i
     problems += _lint_scripts(root, file)
     problems += _lint_service_tasks(root, file)
     problems += lint_unsupported(root, file)
+    problems += lint_references(root, file)
     return problems
 
 

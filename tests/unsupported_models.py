@@ -116,6 +116,28 @@ REFUSED = [
             '<bpmn:endEvent id="end" />'),
     Refused("receive task without a message", "message_missing", "wait_reply", _through(
         '<bpmn:receiveTask id="wait_reply" />', "wait_reply")),
+    # dangling references (engine/lint_references.py): ignored, waited on for ever, or refused
+    # with the parser's own TypeError text
+    Refused("message catch naming no message", "event_reference", "wait_reply", _through(
+        '<bpmn:intermediateCatchEvent id="wait_reply"><bpmn:messageEventDefinition id="med" />'
+        '</bpmn:intermediateCatchEvent>', "wait_reply")),
+    Refused("message catch naming an undefined message", "event_reference", "wait_reply",
+            _through('<bpmn:intermediateCatchEvent id="wait_reply"><bpmn:messageEventDefinition '
+                     'id="med" messageRef="no_such_message" /></bpmn:intermediateCatchEvent>',
+                     "wait_reply")),
+    Refused("signal end event naming no signal", "event_reference", "end",
+            TO_WORK + '<bpmn:sequenceFlow id="f_end" sourceRef="work" targetRef="end" />'
+            '<bpmn:endEvent id="end"><bpmn:signalEventDefinition id="sed" /></bpmn:endEvent>'),
+    Refused("receive task naming an undefined message", "event_reference", "wait_reply",
+            _through('<bpmn:receiveTask id="wait_reply" messageRef="no_such_message" />',
+                     "wait_reply")),
+    Refused("boundary event attached to no activity", "boundary_unattached", "late",
+            _on_work('<bpmn:boundaryEvent id="late" attachedToRef="no_such_task">'
+                     '<bpmn:timerEventDefinition id="ted"><bpmn:timeDuration>"PT1H"'
+                     '</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:boundaryEvent>')),
+    Refused("sequence flow to an unknown element", "flow_dangling", "f_end",
+            TO_WORK + '<bpmn:sequenceFlow id="f_end" sourceRef="work" targetRef="the_end" />'
+            '<bpmn:endEvent id="end" />'),
     Refused("a loop of tasks that passes no gateway", "loop_without_gateway", "other",
             TO_WORK + '<bpmn:sequenceFlow id="f_other" sourceRef="work" targetRef="other" />'
             '<bpmn:userTask id="other" />'

@@ -81,6 +81,18 @@ TEXTS: dict[str, str] = {
                               "after it.",
     "message_missing": "{kind} '{label}' names no message (messageRef): the engine would pass "
                        "it by.",
+    # engine/lint_references.py
+    "event_reference.missing": "'{label}' names no {kind} ({attribute}): it would wait for "
+                               "ever or throw nothing. Choose the {kind} in its properties.",
+    "event_reference.unknown": "'{label}' refers to the {kind} '{ref}', which this file does "
+                               "not define. Define it, or choose one that is defined.",
+    "boundary_unattached": "Boundary event '{label}' is attached to '{ref}', which is no "
+                           "activity of its process or subprocess: it would never fire. Drop "
+                           "it onto the border of a task or subprocess.",
+    "flow_dangling.source": "Sequence flow '{label}' starts at '{ref}', which is no element "
+                            "of its process or subprocess. Connect it to an element.",
+    "flow_dangling.target": "Sequence flow '{label}' leads to '{ref}', which is no element "
+                            "of its process or subprocess. Connect it to an element.",
     "loop_without_gateway": "'{label}' is in a loop of sequence flows that passes no gateway: "
                             "it could never be left. Draw the way back through an exclusive "
                             "gateway whose other flow leads on.",

@@ -39,6 +39,12 @@ TEXTS: dict[str, str] = {
     "implicit_split": "「{label}」有 {count} 条流出的顺序流；引擎只在网关处分支：请在它后面加并行网关（走所有路径），或排他、包容网关（按条件选择路径）。",
     "condition_on_task_flow": "「{label}」流出的连线上有条件，引擎会忽略它（这条连线总会被走）：请在它后面加一个排他网关。",
     "message_missing": "{kind}「{label}」没有指定消息（messageRef）：引擎会直接跳过它。",
+    # engine/lint_references.py
+    "event_reference.missing": "「{label}」没有指定{kind}（{attribute}）：它会永远等待，或什么也不发出。请在属性中选择{kind}。",
+    "event_reference.unknown": "「{label}」引用的{kind}「{ref}」在本文件中没有定义。请定义它，或选择已定义的{kind}。",
+    "boundary_unattached": "边界事件「{label}」附着在「{ref}」上，但它不是所在流程或子流程中的活动：这个边界事件永远不会触发。请把它放到任务或子流程的边框上。",
+    "flow_dangling.source": "顺序流「{label}」的起点「{ref}」不是所在流程或子流程中的元素。请把它连到一个元素上。",
+    "flow_dangling.target": "顺序流「{label}」的终点「{ref}」不是所在流程或子流程中的元素。请把它连到一个元素上。",
     "loop_without_gateway": "「{label}」处在一个不经过任何网关的顺序流循环中：永远无法离开。请经由一个排他网关画回去，并让该网关的另一条连线继续向前。",
     # engine/lint_recursion.py
     "recursive_call": "流程「{process}」中的调用活动「{label}」调用了{how}：每个实例都会无休止地启动自己的副本。请在流程内部循环，或用消息启动新实例。",
@@ -94,5 +100,5 @@ WORDS: dict[str, str] = {
     "sendTask": "发送任务", "receiveTask": "接收任务",
     "script": "脚本", "condition": "条件",
     "timer": "定时器", "conditional": "条件", "error": "错误", "cancel": "取消",
-    "escalation": "升级",
+    "escalation": "升级", "message": "消息", "signal": "信号",
 }
