@@ -35,25 +35,28 @@ class QaCase:
 
     case: Case
     correlation: dict | None = None
+    postgres: bool = False
 
 
 def qa(name: str, folder: str, variables: dict, steps: list, status: str = "completed",
-       after: dict | None = None, correlation: dict | None = None) -> QaCase:
-    return QaCase(Case(name, QA / folder, variables, steps, status, after or {}), correlation)
+       after: dict | None = None, correlation: dict | None = None,
+       postgres: bool = False) -> QaCase:
+    return QaCase(Case(name, QA / folder, variables, steps, status, after or {}), correlation,
+                  postgres)
 
 
 CASES = [
     qa("interrupting timer on a subprocess: two hourly reminders inside, then done",
        "sub_deadline", {},
        [("advance", "PT61M", {}), ("advance", "PT60M", {}), ("complete", "inspect", {}),
-        ("complete", "close_case", {})], after={"data_objects": {"reminders": 2}}),
+        ("complete", "close_case", {})], after={"data_objects": {"reminders": 2}}, postgres=True),
     qa("interrupting timer on a subprocess: the day passes", "sub_deadline", {},
        [("advance", "PT61M", {}), ("advance", "P1D", {}), ("complete", "escalate", {})]),
     qa("signal boundary on a task inside a subprocess, correlated pickup", "sub_withdrawn",
        {"order_no": "TB1"},
        [("signal", "qa_warehouse_alarm", {}), ("complete", "check_shelf", {}),
         ("complete", "pack", {}), ("message", "qa_courier_pickup", {"courier": "SF"}),
-        ("complete", "confirm", {})], after={"courier": "SF"}, correlation={"order_no": "TB1"}),
+        ("complete", "confirm", {})], after={"courier": "SF"}, correlation={"order_no": "TB1"}, postgres=True),
     qa("correlated message boundary cancels a subprocess waiting on a message",
        "sub_withdrawn", {"order_no": "TB1"},
        [("complete", "pack", {}), ("message", "qa_order_cancelled", {"reason": "买错了"}),
@@ -64,7 +67,7 @@ CASES = [
        correlation={"order_no": "TB1"}),
     qa("call activity two levels deep with a timer at the bottom", "call_two_levels", {},
        [("complete", "gc_check", {"stock_ok": True}), ("advance", "PT2H1M", {}),
-        ("complete", "child_review", {}), ("complete", "parent_close", {})]),
+        ("complete", "child_review", {}), ("complete", "parent_close", {})], postgres=True),
     qa("error end two levels down caught on the middle call activity", "call_two_levels", {},
        [("complete", "gc_check", {"stock_ok": False}), ("advance", "PT2H1M", {}),
         ("complete", "child_fix", {}), ("complete", "parent_close", {})]),
@@ -87,7 +90,7 @@ CASES = [
         ("complete", "inspect_parcel", {"verdict": "bad"}), ("advance", "PT31M", {}),
         ("complete", "print_label", {"label": "L1"}),
         ("complete", "print_label", {"label": "L2"}), ("complete", "mis_done", {})],
-       after={"results": ["P1:ok", "P2:bad"], "labels": ["L1", "L2"]}),
+       after={"results": ["P1:ok", "P2:bad"], "labels": ["L1", "L2"]}, postgres=True),
     qa("terminate end event inside a subprocess ends only the subprocess", "terminate_in_sub",
        {}, [("complete", "check_fraud", {"fraud": True}), ("complete", "after_checks", {})]),
     qa("subprocess without its terminate end event", "terminate_in_sub", {},
@@ -97,7 +100,7 @@ CASES = [
        {"ticket_no": "T1", "chases": 0},
        [("complete", "ask", {}), ("advance", "P1DT1M", {}), ("advance", "P1DT1M", {}),
         ("message", "qa_buyer_reply", {"text": "收到"}), ("complete", "read_reply", {})],
-       after={"chases": 2, "text": "收到"}, correlation={"ticket_no": "T1"}),
+       after={"chases": 2, "text": "收到"}, correlation={"ticket_no": "T1"}, postgres=True),
     qa("loop back to an event-based gateway: three days, no reply", "chase_loop",
        {"ticket_no": "T1", "chases": 0},
        [("complete", "ask", {}), ("advance", "P1DT1M", {}), ("advance", "P1DT1M", {}),
@@ -142,7 +145,14 @@ def restarts(database_url: str, tmp_path: Path, clock: FakeClock,  # type: ignor
     each.close()
 
 
-@pytest.mark.parametrize("qa_case", CASES, ids=[c.case.name for c in CASES])
+# Every path on SQLite; on PostgreSQL one path of each kind of wait (timers, a signal and
+# correlated messages, call activities, multi-instance, an event-based loop): a restart per
+# step costs a new app, and the suite's time is bounded.
+RUNS = [pytest.param(c, db, id=f"{db}-{c.case.name}") for db in ("sqlite", "postgres")
+        for c in CASES if db == "sqlite" or c.postgres]
+
+
+@pytest.mark.parametrize(("qa_case", "database_url"), RUNS, indirect=["database_url"])
 def test_a_designers_model_runs_across_restarts(tokens, clock, restarts,  # type: ignore[no-untyped-def]
                                                  qa_case: QaCase) -> None:
     case = qa_case.case
