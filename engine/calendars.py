@@ -30,6 +30,9 @@ _HHMM = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 # Searching further than this for open time means the calendar can never open: fail, don't spin.
 _SEARCH_DAYS = 3 * 366
+# No answer lies further ahead than this: a walk of more calendar days (a huge duration, or a
+# calendar open a few hours a year) gives up, so no caller is held for long.
+HORIZON_DAYS = 10 * 366
 
 # (start, end) in minutes after the local midnight of the day the window starts on. An end
 # beyond 1440 crosses midnight: the window belongs to (and opens or not with) its start day.
@@ -266,14 +269,20 @@ class BusinessCalendar:
 
         Walks whole days from the day before ``t`` (a night window begun then may still run).
         With ``until``, stops once a day starts at or after it; without, gives up with
-        CalendarInvalid after ~3 years without any open time instead of looping forever.
+        CalendarInvalid after ~3 years without any open time, or ``HORIZON_DAYS`` in all,
+        instead of looping (nearly) forever.
         """
         day = t.astimezone(self._tz).date() - timedelta(days=1)
-        floor, idle = t, 0
+        floor, idle, walked = t, 0, 0
         while True:
             if until is not None and self._utc(day, 0) >= until:
                 return
-            idle += 1
+            idle, walked = idle + 1, walked + 1
+            if until is None and (walked > HORIZON_DAYS or day >= date.max - timedelta(days=2)):
+                raise CalendarInvalid([{"field": "windows", "message":
+                    f"no answer within {HORIZON_DAYS} days after {t.isoformat()}: the duration "
+                    "is longer than this calendar's open time in that span",
+                    "code": "calendar.beyond_horizon", "params": {"days": HORIZON_DAYS}}])
             for opens, closes in self._day_intervals(day):
                 opens = max(opens, floor)  # clips to t, and trims overlaps between days
                 if closes > opens:

@@ -94,6 +94,7 @@ _CALENDAR = {
         "calendar.mode": "模式只能是「工作时间」或「7×24」",
         "calendar.country": "不认识的国家代码「{value}」；请用 CN、DE 这样的 ISO 3166 代码，或留空",
         "calendar.never_open": "日历在 {days} 天内没有任何工作时间（每天都休息）",
+        "calendar.beyond_horizon": "{days} 天内按这个日历的工作时间算不到头；请缩短时长或增加工作时间",
         "calendar.windows": "工作时间的格式不正确",
         "calendar.weekday": "不认识的星期「{value}」",
         "calendar.pairs": "请按「09:00-12:00, 13:00-18:00」填写时间段，不上班请留空",
@@ -116,6 +117,8 @@ _CALENDAR = {
         "calendar.country": "Unknown country code “{value}”; use an ISO 3166 code such "
                             "as CN or DE, or leave it empty",
         "calendar.never_open": "The calendar has no open time in {days} days (every day closed)",
+        "calendar.beyond_horizon": "This calendar's open time in {days} days is shorter than "
+                                   "the duration; shorten it or add open hours",
         "calendar.windows": "The opening hours are not in the expected form",
         "calendar.weekday": "Unknown weekday “{value}”",
         "calendar.pairs": "Write the hours as 09:00-12:00, 13:00-18:00; leave a day off empty",

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from types import EllipsisType
 from typing import Any, NamedTuple, Protocol
 
+from .errors import EngineError
 from .sla_policy import (ACTIONS, CLOCKS, TARGETS, ZERO, EscalationLevel, SlaPolicy,
                          SlaPolicyInvalid, SlaWarning, format_duration, parse_duration)
 
@@ -22,7 +23,11 @@ __all__ = ["ACTIONS", "CLOCKS", "TARGETS", "Calendar", "ClockEvent", "ClockState
 
 
 class Calendar(Protocol):
-    """What SLA math needs from a business calendar (engine.calendars satisfies it structurally)."""
+    """What SLA math needs from a business calendar (engine.calendars satisfies it structurally).
+
+    ``add`` and ``next_open`` raise an ``EngineError`` when no such instant lies within the
+    calendar's horizon (it never opens again, or the duration outlasts years of open time).
+    """
 
     def add(self, start: datetime, duration: timedelta) -> datetime: ...
     def between(self, a: datetime, b: datetime) -> timedelta: ...
@@ -114,11 +119,26 @@ def elapsed(state: ClockState, now: datetime, calendar: Calendar) -> timedelta:
 
 
 def _at_elapsed(state: ClockState, calendar: Calendar, target: timedelta) -> datetime | None:
-    """When a running clock reaches ``target`` business time; ``running_since`` if already past."""
+    """When a running clock reaches ``target`` business time; ``running_since`` if already past;
+    None when paused, stopped, or when its calendar has no open time left to reach it."""
     if state.status != "running" or state.running_since is None:
         return None
     rest = target - state.elapsed
-    return calendar.add(state.running_since, rest) if rest > ZERO else state.running_since
+    if rest <= ZERO:
+        return state.running_since
+    try:
+        return calendar.add(state.running_since, rest)
+    except EngineError:  # the calendar has no open time left for it: the target is never reached
+        return None
+
+
+def _next_open(calendar: Calendar, at: datetime) -> datetime:
+    """The calendar's next opening from ``at``; ``at`` itself if it never opens again (the
+    breach, later still, is then never reached either, so this cannot come due early)."""
+    try:
+        return calendar.next_open(at)
+    except EngineError:
+        return at
 
 
 def due_at(state: ClockState, calendar: Calendar) -> datetime | None:
@@ -218,14 +238,15 @@ def _next_event(state: ClockState, policy: SlaPolicy, calendar: Calendar,
     if policy.warning and state.warned_at is None and state.breached_at is None:
         at = _warning_at(state, policy, calendar)
         if at is not None and at < due:
-            return ClockEvent("warning", calendar.next_open(at) if policy.warn_in_business_hours else at)
+            return ClockEvent("warning", _next_open(calendar, at) if policy.warn_in_business_hours
+                              else at)
     if state.breached_at is None:
         return ClockEvent("breach", due)
     n = state.escalation_level
     if n >= len(policy.escalations):
         return None
     at = _at_elapsed(state, calendar, state.duration + policy.escalations[n].after)
-    return ClockEvent("escalation", at or due, n + 1)
+    return None if at is None else ClockEvent("escalation", at, n + 1)
 
 
 class ClockView(NamedTuple):

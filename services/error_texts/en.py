@@ -166,7 +166,7 @@ TEXTS: dict[str, str] = {
     "sla.calendar_in_use": "Calendar '{name}' is used by the SLA policies {policies}.",
     "sla.config_invalid": "The configuration is invalid: {problem}",
     "sla.policy_invalid": "The SLA policy is invalid ({fields}).",
-    "sla.preview_too_long": "{text} is longer than {days} days.",
+    "sla.duration_invalid": "The duration is invalid ({field}).",
     "sla.put_missing": "A PUT replaces the whole SLA policy; missing: {fields}.",
     # /metrics
     "metrics.token_required": "/metrics needs the bearer token set in "
@@ -231,6 +231,10 @@ TEXTS: dict[str, str] = {
     "field.secret_name": "a letter, then letters, digits, '_', '-' or '.'; at most 100 "
                          "characters",
     "field.at_most_days": "at most {days} days",
+    "field.duration_unreadable": "'{text}' is not a duration such as '4 小时', '2 个工作日', "
+                                 "'30 分钟', '4 hours' or ISO 8601 'PT4H'",
+    "field.duration_workday_needs_calendar": "'{text}' counts working days, which need a "
+                                             "calendar; give hours or days without one",
     "field.at_most": "at most {max} characters",
     "field.length_between": "1 to {max} characters",
     "field.process_elsewhere": "'{process}' is in '{group}'",

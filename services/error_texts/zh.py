@@ -130,7 +130,7 @@ TEXTS: dict[str, str] = {
     "sla.calendar_in_use": "日历「{name}」正被以下 SLA 策略使用：{policies}。",
     "sla.config_invalid": "配置有误，请看各字段的说明。",
     "sla.policy_invalid": "SLA 策略有误（{fields}）。",
-    "sla.preview_too_long": "{text} 超过了 {days} 天。",
+    "sla.duration_invalid": "时长有误（{field}）。",
     "sla.put_missing": "PUT 会替换整个 SLA 策略；缺少：{fields}。",
     # /metrics
     "metrics.token_required": "/metrics 需要 FLOWDESK_METRICS_TOKEN 中设置的 Bearer 令牌。",
@@ -188,6 +188,8 @@ TEXTS: dict[str, str] = {
     "field.one_of_lookup": "只能填写案件编号、订单号、电话中的一项",
     "field.secret_name": "以字母开头，之后为字母、数字、「_」、「-」或「.」；最多 100 个字符",
     "field.at_most_days": "最多 {days} 天",
+    "field.duration_unreadable": "「{text}」不是时长；请写成「4 小时」「2 个工作日」「30 分钟」或 ISO 8601 的「PT4H」",
+    "field.duration_workday_needs_calendar": "「{text}」按工作日计，需要先选日历；不用日历时请写小时或天",
     "field.at_most": "最多 {max} 个字",
     "field.length_between": "1 到 {max} 个字",
     "field.process_elsewhere": "「{process}」属于「{group}」",

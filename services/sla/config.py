@@ -20,7 +20,7 @@ from engine.calendars import BusinessCalendar
 
 from services import audit, due_work
 from services.context import Flowdesk
-from services.errors import Conflict, Invalid, NotFound, coded_field, field_error
+from services.errors import Conflict, Invalid, NotFound, coded_field
 from services.principal import Principal, require_role, system
 from services.sla.book import calendars, policies
 from services.sla import policy_input, retime, what_if
@@ -83,15 +83,23 @@ def get_calendar(fd: Flowdesk, user: Principal, name: str) -> dict:
         return dict(_row(conn, calendars, name, "calendar"))
 
 
+def _usable_calendar(config: dict, now: datetime) -> BusinessCalendar:
+    """The submitted calendar, refused (422, every bad field) when malformed or when it has no
+    open time ahead at all: its SLA clocks could never come due."""
+    try:
+        calendar = BusinessCalendar.from_dict(config)
+        calendar.next_open(now)
+    except Exception as exc:  # noqa: BLE001 - CalendarInvalid lists fields; others are typos
+        raise _problems(exc) from None
+    return calendar
+
+
 def put_calendar(fd: Flowdesk, user: Principal, name: str, config: dict,
                  apply_to: str) -> dict:
     """Create or replace a calendar; ``running`` re-times the armed clocks that use it."""
     require_role(user, "admin")
-    try:
-        calendar = BusinessCalendar.from_dict(config)
-    except Exception as exc:  # noqa: BLE001 - CalendarInvalid lists fields; others are typos
-        raise _problems(exc) from None
     now = fd.now()
+    calendar = _usable_calendar(config, now)
     with fd.uow() as conn:
         old = _save(conn, calendars, name, {"config": calendar.to_dict()}, user, now)
         changed = 0
@@ -107,11 +115,8 @@ def preview_calendar(fd: Flowdesk, user: Principal, name: str, config: dict) -> 
     """What saving this calendar with ``apply_to: running`` would do to the running clocks,
     computed without writing anything."""
     require_role(user, "admin")
-    try:
-        calendar = BusinessCalendar.from_dict(config)
-    except Exception as exc:  # noqa: BLE001
-        raise _problems(exc) from None
     now = fd.now()
+    calendar = _usable_calendar(config, now)
     with fd.uow(read_only=True) as conn:
         old = BusinessCalendar.from_dict(_row(conn, calendars, name, "calendar")["config"])
         planned = retime.plan(conn, fd.sla, now, retime.calendar_change(name, old, calendar, now),
@@ -156,16 +161,8 @@ PREVIEW_LIMIT = timedelta(days=3660)  # business time is counted day by day: at 
 
 
 def _preview_duration(text: str, config: dict) -> timedelta:
-    try:
-        duration = durations.parse(text, durations.workday_length(config))
-    except durations.DurationInvalid as exc:
-        raise Invalid(str(exc), [{**field_error("add", str(exc), "query"), "code": exc.code}]) \
-            from None
-    if duration > PREVIEW_LIMIT:
-        raise Invalid.of("sla.preview_too_long",
-                         [coded_field("add", "field.at_most_days", "query", days=3660)],
-                         text=repr(text), days=3660)
-    return duration
+    return policy_input.typed_duration(text, durations.workday_length(config), "add", "query",
+                                       longest=PREVIEW_LIMIT)
 
 
 # -- policies --------------------------------------------------------------------------------
@@ -193,7 +190,8 @@ def _policy_from(conn: UnitOfWork, name: str, config: dict) -> tuple[sla.SlaPoli
     try:
         policy = sla.SlaPolicy.from_dict({**config, "name": name})
     except Exception as exc:  # noqa: BLE001
-        errors += _problems(exc).errors
+        said = {e["field"] for e in errors}  # a typed duration already refused in words
+        errors += [e for e in _problems(exc).errors if e["field"] not in said]
         policy = None
     calendar = config.get("calendar")
     if isinstance(calendar, str) and _calendar_config(conn, calendar) is None:

@@ -11,8 +11,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from engine import durations
-from services.errors import coded_field
+from engine import durations, sla
+from services.errors import Invalid, coded_field
 
 FIELDS = ("process_key", "target", "target_ref", "clock", "duration", "calendar", "warning",
           "warn_in_business_hours", "escalations", "pause_when", "enabled")
@@ -37,10 +37,9 @@ def with_iso_durations(config: dict, workday: timedelta | None) -> tuple[dict, l
         if not isinstance(value, str):
             return value
         try:
-            return durations.to_iso(value, workday)
-        except durations.DurationInvalid as exc:
-            errors.append({"field": field, "message": str(exc), "location": "json",
-                           "code": exc.code})
+            return sla.format_duration(typed_duration(value, workday, field, "json"))
+        except Invalid as exc:
+            errors.extend(exc.errors)
             return value
 
     if "duration" in out:
@@ -54,6 +53,26 @@ def with_iso_durations(config: dict, workday: timedelta | None) -> tuple[dict, l
             {**lv, "after": iso(f"escalations[{i}].after", lv["after"])}
             if isinstance(lv, dict) and "after" in lv else lv for i, lv in enumerate(levels)]
     return out, errors
+
+
+LONGEST = timedelta(days=366)  # an SLA of business time longer than a year is a typo
+
+
+def typed_duration(text: str, workday: timedelta | None, field: str, location: str,
+                   longest: timedelta = LONGEST) -> timedelta:
+    """A duration as people type it, or ``Invalid`` naming ``field`` in the reader's language:
+    unreadable, working days without a calendar, or longer than ``longest`` (business time is
+    counted day by day, so a typo like ``P99999D`` would keep the server walking calendars)."""
+    try:
+        duration = durations.parse(text, workday)
+    except durations.DurationInvalid as exc:
+        raise Invalid.of("sla.duration_invalid", [coded_field(
+            field, f"field.duration_{exc.code}", location, text=str(text))],
+            field=field) from None
+    if duration > longest:
+        raise Invalid.of("sla.duration_invalid", [coded_field(
+            field, "field.at_most_days", location, days=longest.days)], field=field)
+    return duration
 
 
 def shown(config: dict, workday: timedelta | None) -> dict:

@@ -306,3 +306,39 @@ def test_a_clock_is_rearmed_only_when_its_next_event_moves(server, tokens, clock
     after = pending_sla_rows()
     assert len(after) == 1 and after[0].id != before[0].id
     assert local(after[0].due_at.isoformat()) == at(11, 30)  # 75 % of 2 h since 10:00
+
+
+def test_calendars_and_durations_that_could_never_come_due_are_refused_in_words(
+        server, tokens, armed) -> None:  # type: ignore[no-untyped-def]
+    """A calendar with no open time ahead, an SLA of centuries and an unreadable duration are
+    422s naming the field in the reader's language (they were a 200 that made every new task
+    of the process a 500, a request walking calendars for minutes, and English). A calendar
+    whose open time runs out before a clock's target gives that clock no due time instead of
+    failing the request that created the task."""
+    admin, zh = tokens["admin"], {"Accept-Language": "zh-CN"}
+    r = server.call("PUT", "/api/v1/admin/calendars/never", admin, headers=zh,
+                    json={"timezone": "Asia/Shanghai", "country": "CN", "windows": {}})
+    assert r.status_code == 422, r.text
+    assert [(e["field"], e["code"]) for e in r.json()["errors"]] == [("windows",
+                                                                       "calendar.never_open")]
+    assert "没有任何工作时间" in r.json()["errors"][0]["message"]
+    for duration, code, words in (("P9999D", "field.at_most_days", "最多 366 天"),
+                                  ("abc", "field.duration_unreadable", "「abc」不是时长")):
+        r = server.call("PATCH", "/api/v1/admin/sla-policies/step_one_4h", admin, headers=zh,
+                        json={"duration": duration})
+        assert r.status_code == 422, r.text
+        assert [(e["field"], e["code"]) for e in r.json()["errors"]] == [("duration", code)]
+        assert words in r.json()["errors"][0]["message"]
+    r = server.get("/api/v1/admin/calendars/office/preview?add=abc", admin, headers=zh)
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "add"
+    assert "「abc」不是时长" in r.json()["errors"][0]["message"]
+
+    one_day = {"timezone": "Asia/Shanghai", "windows": {}, "extra_workdays": ["2026-03-03"],
+               "makeup_windows": [["09:00", "18:00"]]}
+    assert server.call("PUT", "/api/v1/admin/calendars/one_day", admin, json=one_day).ok
+    assert server.call("PATCH", "/api/v1/admin/sla-policies/step_one_4h", admin,
+                       json={"calendar": "one_day", "duration": "PT20H"}).ok
+    started = server.post("/api/v1/instances", admin, json={"process_key": "three_steps"})
+    assert started.status_code == 201, started.text
+    late = task(server, tokens, started.json()["open_tasks"][0]["id"])
+    assert (late["due_at"], late["sla_state"]) == (None, "ok")

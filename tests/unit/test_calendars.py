@@ -340,3 +340,24 @@ def test_a_calendar_keeps_its_title_and_refuses_a_bad_one() -> None:
         with pytest.raises(CalendarInvalid) as caught:
             BusinessCalendar.from_dict({"title": bad, "timezone": "Asia/Shanghai"})
         assert [e["field"] for e in caught.value.errors] == ["title"]
+
+
+def test_a_duration_beyond_the_horizon_is_refused_quickly_not_walked_for_ever():
+    """A calendar open one day a year and a year of business time, or any calendar and a
+    duration of centuries: ``add`` gives up after HORIZON_DAYS calendar days with
+    CalendarInvalid (code calendar.beyond_horizon) instead of walking to the year 9999 and
+    overflowing. Timed in CPU time, so a busy machine cannot fail it."""
+    rare = BusinessCalendar.from_dict({"timezone": "Asia/Shanghai", "windows": {},
+                                       "extra_workdays": ["2026-03-03"],
+                                       "makeup_windows": [["09:00", "18:00"]]})
+    start = datetime(2026, 3, 2, tzinfo=UTC)
+    assert rare.add(start, timedelta(hours=9)) == datetime(2026, 3, 3, 10, tzinfo=UTC)
+    began = time.thread_time()
+    for cal, duration in ((rare, timedelta(hours=10)), (CALS["cn"], timedelta(days=99_999))):
+        with pytest.raises(CalendarInvalid) as caught:
+            cal.add(start, duration)
+        assert caught.value.errors[0]["code"] in ("calendar.beyond_horizon",
+                                                  "calendar.never_open")
+    with pytest.raises(CalendarInvalid):
+        CALS["cn"].add(datetime(9999, 12, 1, tzinfo=UTC), timedelta(days=30))
+    assert time.thread_time() - began < 2

@@ -334,3 +334,37 @@ def test_evaluate_is_the_state_due_time_and_next_event_at_once() -> None:
     assert evaluate(running, pol, OFFICE, at(5, 11)).next_event.kind == "warning"
     assert evaluate(warned, pol, OFFICE, at(5, 12)).next_event.kind == "breach"
     assert evaluate(paused, pol, OFFICE, at(6, 8)).next_event is None
+
+
+class NoMoreOpenTime(OfficeHours):
+    """Office hours until Friday 2026-01-09 17:00, then never open again (a calendar whose
+    open days ran out, or a duration longer than its horizon): ``add`` raises as
+    engine.calendars does."""
+
+    END = datetime(2026, 1, 9, 17, tzinfo=timezone.utc)
+
+    def add(self, start: datetime, duration: timedelta) -> datetime:
+        got = super().add(start, duration)
+        if got > self.END:
+            from engine.calendars import CalendarInvalid
+            raise CalendarInvalid([{"field": "windows", "message": "never open again"}])
+        return got
+
+
+def test_a_clock_whose_calendar_cannot_reach_its_target_has_no_due_time_and_no_early_event() -> None:
+    """Arming such a clock must not fail (it used to raise and answer 500 to the request that
+    created the task), and its escalation must not fire at the breach instead."""
+    cal = NoMoreOpenTime()
+    unreachable = policy(duration="PT100H", warning={"percent": 50},
+                         escalations=[{"after": "PT0S", "actions": [{"type": "notify",
+                                                                     "to": "Supervisor"}]}])
+    state = start_clock(unreachable, at(5, 9), cal)
+    assert due_at(state, cal) is None and next_event(state, unreachable, cal) is None
+    assert sla_status(state, unreachable, at(9, 16), cal) == "ok"
+    # reachable breach, unreachable escalation level: nothing after the breach
+    late = policy(duration="PT8H", escalations=[{"after": "PT200H", "actions": [
+        {"type": "notify", "to": "Supervisor"}]}])
+    state = start_clock(late, at(5, 9), cal)
+    assert next_event(state, late, cal) == ClockEvent("breach", at(5, 17))
+    breached = mark_fired(state, ClockEvent("breach", at(5, 17)), at(5, 17))
+    assert next_event(breached, late, cal) is None
