@@ -140,6 +140,10 @@ def _lint_timers(root: etree._Element, file: str) -> list[Problem]:
     problems = []
     for definition in root.iterfind(".//bpmn:timerEventDefinition", NS):
         event = definition.getparent()
+        if not any(definition.find(f"bpmn:{kind}", NS) is not None
+                   for kind in ("timeDate", "timeDuration", "timeCycle")):
+            problems.append(problem("invalid_timer", event, file, label=_label(event),
+                                    reason="timer.none"))
         for kind in ("timeDate", "timeDuration", "timeCycle"):
             node = definition.find(f"bpmn:{kind}", NS)
             if node is None:
@@ -202,6 +206,7 @@ def _lint_decisions(root: etree._Element, file: str, decision_ids: set[str]) -> 
 
 def _lint_call_activities(root: etree._Element, file: str, process_ids: set[str]) -> list[Problem]:
     return [problem("missing_process", c, file, label=_label(c), process=c.get("calledElement"))
+            if c.get("calledElement") else problem("call_unnamed", c, file, label=_label(c))
             for c in root.iterfind(".//bpmn:callActivity", NS)
             if c.get("calledElement") not in process_ids]
 

@@ -138,6 +138,11 @@ REFUSED = [
     Refused("sequence flow to an unknown element", "flow_dangling", "f_end",
             TO_WORK + '<bpmn:sequenceFlow id="f_end" sourceRef="work" targetRef="the_end" />'
             '<bpmn:endEvent id="end" />'),
+    Refused("timer event with no time set", "invalid_timer", "later", _through(
+        '<bpmn:intermediateCatchEvent id="later"><bpmn:timerEventDefinition id="ted" />'
+        '</bpmn:intermediateCatchEvent>', "later")),
+    Refused("call activity naming no process", "call_unnamed", "call_other", _through(
+        '<bpmn:callActivity id="call_other" />', "call_other")),
     Refused("a loop of tasks that passes no gateway", "loop_without_gateway", "other",
             TO_WORK + '<bpmn:sequenceFlow id="f_other" sourceRef="work" targetRef="other" />'
             '<bpmn:userTask id="other" />'

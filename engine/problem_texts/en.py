@@ -23,6 +23,8 @@ TEXTS: dict[str, str] = {
                     "deployment.",
     "invalid_timer": "Timer '{label}': {reason}",
     "timer.empty": "the {kind} expression is empty.",
+    "timer.none": "it has no time set (timeDate, timeDuration or timeCycle): choose the type "
+                  "in its properties and fill it in.",
     "timer.unquoted": "the {kind} expression {expr} is not quoted. Timer expressions are "
                       "Python, so an ISO 8601 value must be a string: \"{expr}\".",
     "timer.unevaluable": "the {kind} expression {expr} cannot be evaluated: {detail}.",
@@ -32,6 +34,8 @@ TEXTS: dict[str, str] = {
                                 "(spiffworkflow:calledDecisionId).",
     "missing_decision.unknown": "Business rule task '{label}' calls the DMN decision "
                                 "'{decision}', but no DMN file in this deployment defines it.",
+    "call_unnamed": "Call activity '{label}' names no process to call (calledElement): give "
+                    "the called process's id in its properties.",
     "missing_process": "Call activity '{label}' calls the process '{process}', which is not "
                        "part of this deployment.",
     "invalid_script": "The {kind} of '{label}' is rejected by the sandbox: line {at}: "
