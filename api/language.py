@@ -146,6 +146,8 @@ _FIELD_MESSAGES = {
     "Not a valid string.": ("type", "必须是文本。"),
     "Not a valid boolean.": ("type", "必须是 true 或 false。"),
     "Not a valid datetime.": ("type", "必须是 ISO 8601 日期时间（如 2026-12-01T09:00:00+08:00）。"),
+    "Not a valid aware datetime.": ("type", "必须是带时区的 ISO 8601 日期时间（如 2026-12-01T09:00:00+08:00）。"),
+    "Not a valid naive datetime.": ("type", "必须是不带时区的日期时间（如 2026-12-01T09:00:00）。"),
     "Not a valid date.": ("type", "必须是日期（如 2026-12-01）。"),
     "Not a valid time.": ("type", "必须是时间（如 09:00）。"),
     "Not a valid list.": ("type", "必须是列表。"),

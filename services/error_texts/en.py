@@ -167,6 +167,7 @@ TEXTS: dict[str, str] = {
     "sla.config_invalid": "The configuration is invalid: {problem}",
     "sla.policy_invalid": "The SLA policy is invalid ({fields}).",
     "sla.duration_invalid": "The duration is invalid ({field}).",
+    "sla.preview_from": "The preview's start is outside the range that can be worked out.",
     "sla.put_missing": "A PUT replaces the whole SLA policy; missing: {fields}.",
     # /metrics
     "metrics.token_required": "/metrics needs the bearer token set in "
@@ -230,6 +231,7 @@ TEXTS: dict[str, str] = {
     "field.one_of_lookup": "give exactly one of case_no, order_no, phone",
     "field.secret_name": "a letter, then letters, digits, '_', '-' or '.'; at most 100 "
                          "characters",
+    "field.year_between": "the year must be between {low} and {high}",
     "field.at_most_days": "at most {days} days",
     "field.duration_unreadable": "'{text}' is not a duration such as '4 小时', '2 个工作日', "
                                  "'30 分钟', '4 hours' or ISO 8601 'PT4H'",

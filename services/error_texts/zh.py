@@ -131,6 +131,7 @@ TEXTS: dict[str, str] = {
     "sla.config_invalid": "配置有误，请看各字段的说明。",
     "sla.policy_invalid": "SLA 策略有误（{fields}）。",
     "sla.duration_invalid": "时长有误（{field}）。",
+    "sla.preview_from": "预览的起点超出了可以计算的范围。",
     "sla.put_missing": "PUT 会替换整个 SLA 策略；缺少：{fields}。",
     # /metrics
     "metrics.token_required": "/metrics 需要 FLOWDESK_METRICS_TOKEN 中设置的 Bearer 令牌。",
@@ -187,6 +188,7 @@ TEXTS: dict[str, str] = {
     "field.code_taken": "已被使用",
     "field.one_of_lookup": "只能填写案件编号、订单号、电话中的一项",
     "field.secret_name": "以字母开头，之后为字母、数字、「_」、「-」或「.」；最多 100 个字符",
+    "field.year_between": "年份必须在 {low} 到 {high} 之间",
     "field.at_most_days": "最多 {days} 天",
     "field.duration_unreadable": "「{text}」不是时长；请写成「4 小时」「2 个工作日」「30 分钟」或 ISO 8601 的「PT4H」",
     "field.duration_workday_needs_calendar": "「{text}」按工作日计，需要先选日历；不用日历时请写小时或天",
