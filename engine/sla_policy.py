@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -103,7 +104,8 @@ class SlaPolicy:
     def from_dict(cls, data: Any) -> SlaPolicy:
         """Parse the stored/submitted JSON form, reporting every bad field at once."""
         if not isinstance(data, dict):
-            raise SlaPolicyInvalid([{"field": "(policy)", "message": "An SLA policy must be a JSON object."}])
+            raise SlaPolicyInvalid([{"field": "(policy)", "code": "sla_policy.not_object",
+                                     "message": "An SLA policy must be a JSON object."}])
         values, errors = _parse_policy(data)
         if errors:
             raise SlaPolicyInvalid(errors)
@@ -123,92 +125,105 @@ class SlaPolicy:
 
 
 def _parse_policy(data: dict) -> tuple[dict[str, Any], list[dict]]:
-    """One pass over the JSON: typed values plus a clear sentence for each bad field."""
+    """One pass over the JSON: typed values plus, for each bad field, a code (its words in
+    ``services.error_texts``, in the reader's language) and an English sentence."""
     errors: list[dict] = []
 
-    def err(f: str, message: str) -> None:
-        errors.append({"field": f, "message": message})
+    def err(f: str, code: str, message: str, **params: Any) -> None:
+        errors.append({"field": f, "code": f"sla_policy.{code}", "message": message,
+                       **({"params": params} if params else {})})
 
-    def text(f: str, val: object, what: str = "a non-empty string") -> Any:
+    def text(f: str, val: object, code: str = "text", what: str = "a non-empty string") -> Any:
         if not isinstance(val, str) or not val.strip():
-            err(f, f"{f} must be {what}.")
+            err(f, code, f"{f} must be {what}.")
         return val
 
     def dur(f: str, raw: object, positive: bool = True) -> Any:
         try:
             td = parse_duration(raw)
         except ValueError as e:
-            return err(f, f"{f}: {e}")
+            return err(f, "duration", f"{f}: {e}", text=str(raw))
         if positive and td <= ZERO:
-            err(f, f"{f} must be longer than zero.")
+            err(f, "positive", f"{f} must be longer than zero.")
         return td
 
     def flag(f: str, default: bool) -> Any:
         if not isinstance(data.get(f, default), bool):
-            err(f, f"{f} must be true or false.")
+            err(f, "boolean", f"{f} must be true or false.")
         return data.get(f, default)
 
     name, process_key = text("name", data.get("name")), text("process_key", data.get("process_key"))
     for key in data:
         if key == "duration_minutes":
-            err(key, 'duration_minutes is not supported; give "duration" in ISO-8601, e.g. "PT4H".')
+            err(key, "duration_minutes",
+                'duration_minutes is not supported; give "duration" in ISO-8601, e.g. "PT4H".')
         elif key not in _FIELDS:
-            err(key, f"{key} is not a field of an SLA policy.")
+            err(key, "unknown_field", f"{key} is not a field of an SLA policy.")
     target, ref, clock = data.get("target"), data.get("target_ref"), data.get("clock")
     if target not in TARGETS:
-        err("target", f"target must be one of task, lane or instance, not {target!r}.")
+        err("target", "target", f"target must be one of task, lane or instance, not {target!r}.")
     elif target == "instance" and ref is not None:
-        err("target_ref", "target_ref must be null when the target is the whole instance.")
+        err("target_ref", "target_ref_null",
+            "target_ref must be null when the target is the whole instance.")
     elif target != "instance":
-        text("target_ref", ref, f"the {'BPMN task id' if target == 'task' else 'lane name'} to watch")
+        text("target_ref", ref, f"target_{target}",
+             f"the {'BPMN task id' if target == 'task' else 'lane name'} to watch")
     if clock not in CLOCKS:
-        err("clock", f"clock must be one of {', '.join(CLOCKS)}, not {clock!r}.")
+        err("clock", "clock", f"clock must be one of {', '.join(CLOCKS)}, not {clock!r}.",
+            allowed=", ".join(CLOCKS))
     elif target in TARGETS and (clock == "instance_resolution") != (target == "instance"):
-        err("clock", "An instance target needs the instance_resolution clock, and only it may use that clock.")
+        err("clock", "instance_clock",
+            "An instance target needs the instance_resolution clock, and only it may use that clock.")
     duration = None
     if "duration" not in data:
-        err("duration", 'duration is required, as ISO-8601 such as "PT4H".')
+        err("duration", "duration_required", 'duration is required, as ISO-8601 such as "PT4H".')
     else:
         duration = dur("duration", data["duration"])
     calendar = data.get("calendar")
     if calendar is not None:
-        text("calendar", calendar, "a calendar name, or null for wall-clock time")
+        text("calendar", calendar, "calendar", "a calendar name, or null for wall-clock time")
     warning, w = None, data.get("warning")
     if w is not None and (not isinstance(w, dict) or len(w) != 1 or not set(w) <= {"percent", "before"}):
-        err("warning", 'warning must be either {"percent": 80} or {"before": "PT30M"}.')
+        err("warning", "warning", 'warning must be either {"percent": 80} or {"before": "PT30M"}.')
     elif isinstance(w, dict) and "percent" in w:
         p = w["percent"]
         if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 < p < 100:
-            err("warning.percent", "warning.percent must be a number greater than 0 and less than 100.")
+            err("warning.percent", "warning_percent",
+                "warning.percent must be a number greater than 0 and less than 100.")
         warning = SlaWarning(percent=p)
     elif isinstance(w, dict):
         warning = SlaWarning(before=dur("warning.before", w["before"]))
         if warning.before and duration and warning.before >= duration:
-            err("warning.before", "warning.before must be shorter than the duration.")
+            err("warning.before", "warning_before",
+                "warning.before must be shorter than the duration.")
     if flag("warn_in_business_hours", False) is True and calendar is None:
-        err("warn_in_business_hours", "warn_in_business_hours needs a calendar; wall-clock time is always open.")
+        err("warn_in_business_hours", "warn_needs_calendar",
+            "warn_in_business_hours needs a calendar; wall-clock time is always open.")
     pause_when = data.get("pause_when", [])
     if not isinstance(pause_when, list) or not all(isinstance(s, str) and s.strip() for s in pause_when):
-        err("pause_when", 'pause_when must be a list of state names such as "waiting_customer".')
+        err("pause_when", "pause_when",
+            'pause_when must be a list of state names such as "waiting_customer".')
     levels, previous, raw_levels = [], ZERO, data.get("escalations", [])
     if not isinstance(raw_levels, list):
-        err("escalations", 'escalations must be a list of {"after": "PT0S", "actions": [...]}.')
+        err("escalations", "escalations",
+            'escalations must be a list of {"after": "PT0S", "actions": [...]}.')
         raw_levels = []
     for i, lvl in enumerate(raw_levels):
         f = f"escalations[{i}]"
         if not isinstance(lvl, dict) or set(lvl) != {"after", "actions"}:
-            err(f, f'{f} must be an object with exactly "after" and "actions".')
+            err(f, "level", f'{f} must be an object with exactly "after" and "actions".')
             continue
         after = dur(f"{f}.after", lvl["after"], positive=False)
         if after is not None and after < previous:
-            err(f"{f}.after", f"{f}.after must not be shorter than the previous level's ({format_duration(previous)}).")
+            err(f"{f}.after", "level_after", f"{f}.after must not be shorter than the previous "
+                f"level's ({format_duration(previous)}).", previous=format_duration(previous))
         previous = max(previous, after or ZERO)
         actions = lvl["actions"]
         if not isinstance(actions, list) or not actions:
-            err(f"{f}.actions", f"{f}.actions must be a list of at least one action.")
+            err(f"{f}.actions", "actions", f"{f}.actions must be a list of at least one action.")
             actions = []
         for j, a in enumerate(actions):
-            errors.extend(_check_action(a, f"{f}.actions[{j}]"))
+            _check_action(a, f"{f}.actions[{j}]", err)
         levels.append(EscalationLevel(after, tuple(dict(a) for a in actions if isinstance(a, dict))))
     return {"name": name, "process_key": process_key, "target": target, "target_ref": ref, "clock": clock,
             "duration": duration, "calendar": calendar, "warning": warning,
@@ -217,23 +232,26 @@ def _parse_policy(data: dict) -> tuple[dict[str, Any], list[dict]]:
             "enabled": flag("enabled", True)}, errors
 
 
-def _check_action(a: object, f: str) -> list[dict]:
+def _check_action(a: object, f: str, err: Callable[..., None]) -> None:
     """One escalation action: a known type with exactly its own fields."""
     if not isinstance(a, dict) or a.get("type") not in ACTIONS:
-        return [{"field": f"{f}.type", "message": f"{f}.type must be one of {', '.join(ACTIONS)}."}]
+        err(f"{f}.type", "action_type", f"{f}.type must be one of {', '.join(ACTIONS)}.",
+            allowed=", ".join(ACTIONS))
+        return
     need = ACTIONS[a["type"]]
-    out = [{"field": f"{f}.{k}", "message": f"{f}.{k} is not a field of a {a['type']} action."}
-           for k in a if k != "type" and k not in need]
+    for k in a:
+        if k != "type" and k not in need:
+            err(f"{f}.{k}", "action_field", f"{f}.{k} is not a field of a {a['type']} action.",
+                type=a["type"])
     for k in need:
         val = a.get(k)
         if k == "priority":
             if isinstance(val, bool) or not isinstance(val, int) or not 0 <= val <= 100:
-                out.append({"field": f"{f}.priority", "message": f"{f}.priority must be a whole number from 0 to 100."})
+                err(f"{f}.priority", "priority", f"{f}.priority must be a whole number from 0 to 100.")
         elif k in OPTIONAL and val is None:
             continue
         elif not isinstance(val, str) or not val.strip():
-            out.append({"field": f"{f}.{k}", "message": f"{f}.{k} must be a non-empty string."})
-    return out
+            err(f"{f}.{k}", "text", f"{f}.{k} must be a non-empty string.")
 
 
 OPTIONAL = {"message"}  # a notify without one gets a standard subject
