@@ -329,6 +329,12 @@ def test_calendars_and_durations_that_could_never_come_due_are_refused_in_words(
         assert r.status_code == 422, r.text
         assert [(e["field"], e["code"]) for e in r.json()["errors"]] == [("duration", code)]
         assert words in r.json()["errors"][0]["message"]
+    r = server.call("PATCH", "/api/v1/admin/sla-policies/step_one_4h", admin, headers=zh,
+                    json={"clock": "sometimes", "escalations": [{"after": "PT1H", "actions": []}]})
+    assert r.status_code == 422, r.text  # the engine's own checks: were English sentences
+    assert {(e["field"], e["code"], e["message"][:6]) for e in r.json()["errors"]} == {
+        ("clock", "sla_policy.clock", "计时方式只能"), ("escalations[0].actions",
+                                                    "sla_policy.actions", "至少需要一个")}
     r = server.get("/api/v1/admin/calendars/office/preview?add=abc", admin, headers=zh)
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "add"
     assert "「abc」不是时长" in r.json()["errors"][0]["message"]
