@@ -144,6 +144,9 @@ def test_an_element_is_found_and_edited_with_the_keyboard_alone(live, page):  # 
     sign_in(page, DESIGNER, DESIGNER_PASSWORD)
     _open_modeler(page)
     picker = page.get_by_label("选择元素 (可用键盘)")
+    # each element's kind in Chinese, as the rest of the page (not bpmn-js's UserTask)
+    expect(picker.locator('option[value="review"]')).to_have_text("Review request · 用户任务 · review")
+    expect(picker.locator("option")).not_to_contain_text(["UserTask"])
     picker.focus()
     for _ in range(20):  # arrow down through the list until the user task is chosen
         if picker.input_value() == "review":

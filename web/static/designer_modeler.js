@@ -263,6 +263,14 @@
         width: box.width / scale, height: box.height / scale });
     }
 
+    /* An element's kind in the page's language (bpmn:UserTask → 用户任务); a kind without a
+     * text keeps its BPMN name. */
+    function typeName(type) {
+      const bare = type.replace(/^bpmn:/, "");
+      const text = t("type." + bare);
+      return text === "type." + bare ? bare : text;
+    }
+
     /* The side panel's element list: every element by name, so the keyboard can reach each
      * one's properties without pointing at the canvas. */
     function fillPicker() {
@@ -272,7 +280,7 @@
         && e.type !== "label" && !e.type.startsWith("bpmndi:"));
       const label = (e) => {
         const name = e.businessObject && e.businessObject.name;
-        return (name ? name + " · " : "") + e.type.replace(/^bpmn:/, "") + " · " + e.id;
+        return (name ? name + " · " : "") + typeName(e.type) + " · " + e.id;
       };
       elements.sort((a, b) => label(a).localeCompare(label(b), LOCALE));
       picker.replaceChildren(picker.options[0],

@@ -3,7 +3,9 @@
  *
  * Strings (enum or oneOf const/title → select, format date → date input, maxLength ≥ 500 →
  * textarea), numbers and integers, booleans (checkbox), arrays of strings (one per line) or of
- * enum values (checkboxes), anything else as JSON; title → label, description → help.
+ * enum values (checkboxes), arrays of objects as rows of the item's own fields (添加/删除 a
+ * row: staff never type JSON for line items), anything else as JSON; title → label,
+ * description → help.
  * allOf/if/then branches with const/enum conditions narrow selects and mark conditionally
  * required fields. The server is the only validator: its 422 errors appear beside their fields
  * and in a summary that links to them. Loaded after common.js, before the page's script. */
@@ -73,6 +75,7 @@
     if (type === "array") {
       const items = prop.items || {};
       if (optionsOf(items)) return "multi";
+      if (items.type === "object" && items.properties) return "rows";
       return items.type === "string" ? "lines" : "json";
     }
     if (type === "string" || (type === undefined && optionsOf(prop, titles))) {
@@ -85,6 +88,33 @@
     return "json";
   }
 
+  /* Required marks and narrowed options that depend on other fields' values, for the fields
+   * of ``schema`` (a form, or one row of a list of objects). */
+  function applyConditions(schema, fields, required) {
+    const values = {};
+    for (const field of fields) {
+      const read = field.read();
+      if (!read.error && read.value !== undefined) values[field.name] = read.value;
+    }
+    const branches = activeBranches(schema, values);
+    for (const field of fields) {
+      const narrowed = branches.map((b) => b.properties && b.properties[field.name])
+        .find((p) => p && optionsOf(p));
+      if (field.setOptions) field.setOptions(narrowed ? optionsOf(narrowed) : null);
+      field.setRequired(required.has(field.name)
+        || branches.some((b) => (b.required || []).includes(field.name)));
+    }
+  }
+
+  /* The fields of ``schema``'s properties (read-only ones left out), ids under ``prefix``. */
+  function buildFields(prefix, schema, data) {
+    const required = new Set(schema.required || []);
+    const titles = branchTitles(schema);
+    return Object.entries(schema.properties || {}).filter(([, prop]) => !prop.readOnly)
+      .map(([name, prop]) => buildField(prefix, name, prop, required.has(name),
+        (data || {})[name], titles[name]));
+  }
+
   /* The form for ``schema`` prefilled from ``data``. options: editable, submitLabel,
    * onSubmit(values) (async: an ApiError 422 with errors shows them beside their fields),
    * extraFields (fields the page builds itself that the server may name in its errors, e.g. the
@@ -95,43 +125,20 @@
     const editable = opts.editable !== false;
     const prefix = opts.idPrefix || "f-";
     const required = new Set(schema.required || []);
-    const titles = branchTitles(schema);
-    const fields = [];
+    const fields = buildFields(prefix, schema, data);
     const summary = el("div", { class: "alert alert-error error-summary", tabindex: "-1",
       hidden: true, id: opts.summaryId || "form-errors" });
     const form = el("form", { class: "task-form stack", novalidate: true });
-    form.append(summary);
-    for (const [name, prop] of Object.entries(schema.properties || {})) {
-      if (prop.readOnly) continue;
-      const field = buildField(prefix, name, prop, required.has(name), data[name],
-        titles[name]);
-      fields.push(field);
-      form.append(field.node);
-    }
-    /* Options and required marks that depend on other fields' values. */
-    function applyConditions() {
-      const values = {};
-      for (const field of fields) {
-        const read = field.read();
-        if (!read.error && read.value !== undefined) values[field.name] = read.value;
-      }
-      const branches = activeBranches(schema, values);
-      for (const field of fields) {
-        const narrowed = branches.map((b) => b.properties && b.properties[field.name])
-          .find((p) => p && optionsOf(p));
-        if (field.setOptions) field.setOptions(narrowed ? optionsOf(narrowed) : null);
-        field.setRequired(required.has(field.name)
-          || branches.some((b) => (b.required || []).includes(field.name)));
-      }
-    }
-    form.addEventListener("change", applyConditions);
+    form.append(summary, ...fields.map((field) => field.node));
+    const conditions = () => applyConditions(schema, fields, required);
+    form.addEventListener("change", conditions);
 
     const submit = el("button", { type: "submit", class: "btn btn-primary" },
       opts.submitLabel || t("form.submit"));
     const fieldset = el("fieldset", { class: "plain", disabled: !editable }, ...form.childNodes);
     form.replaceChildren(fieldset, el("div", { class: "form-actions" }, submit));
     submit.disabled = !editable;
-    applyConditions();
+    conditions();
 
     function clearErrors() {
       summary.hidden = true;
@@ -139,31 +146,49 @@
       for (const field of fields.concat(opts.extraFields || [])) field.setError(null);
     }
 
+    /* The server's (or the reader's) errors beside their fields, and a summary linking to
+     * each; a row's field (items/0/quantity) shows its own error and has its own line. */
     function showErrors(errors) {
       const loose = [];
       const all = fields.concat(opts.extraFields || []);
       const byField = new Map(all.map((f) => [f.name, f]));
-      const messages = new Map();
+      const own = new Map();
+      const placed = [];
       for (const error of errors) {
         const path = String(error.field || "");
         const top = path.split(/[/[.]/)[0];
         const field = byField.get(top);
-        let message = /is a required property$/.test(error.message || "")
+        const message = /is a required property$/.test(error.message || "")
           ? t("form.error.required") : error.message;
-        if (path !== top) message = path.replace(/\/(\d+)/g, "[$1]").replace(/\//g, ".")
-          + ": " + message;
-        if (!field) { loose.push(message); continue; }
-        messages.set(field, (messages.get(field) || []).concat(message));
+        const inner = path !== top && field && field.locate
+          ? field.locate(path.slice(top.length + 1)) : null;
+        const where = path === top ? message
+          : path.replace(/\/(\d+)/g, "[$1]").replace(/\//g, ".") + ": " + message;
+        if (inner) placed.push({ field, inner, message });
+        else if (!field) loose.push(where);
+        else own.set(field, (own.get(field) || []).concat(where));
       }
-      for (const [field, list] of messages) field.setError(list.join(" "));
-      const invalid = all.filter((f) => messages.has(f));
-      summary.replaceChildren(el("p", {}, t("form.errors", { n: invalid.length + loose.length })),
+      const lines = [];
+      for (const field of all) {
+        const mine = placed.filter((p) => p.field === field);
+        if (!own.has(field) && !mine.length) continue;
+        field.setError((own.get(field) || []).join(" ") || null);
+        if (own.has(field)) {
+          lines.push({ target: field, text: field.label + ": " + own.get(field).join(" ") });
+        }
+        for (const p of mine) {
+          p.inner.field.addError(p.message);
+          lines.push({ target: p.inner.field,
+            text: field.label + " · " + p.inner.label + ": " + p.message });
+        }
+      }
+      summary.replaceChildren(el("p", {}, t("form.errors", { n: lines.length + loose.length })),
         el("ul", {},
-          ...invalid.map((f) => el("li", {}, el("a", { href: "#" + f.controlId,
-            onclick: (e) => { e.preventDefault(); f.focus(); } }, f.label + ": " + messages.get(f).join(" ")))),
+          ...lines.map((line) => el("li", {}, el("a", { href: "#" + line.target.controlId,
+            onclick: (e) => { e.preventDefault(); line.target.focus(); } }, line.text))),
           ...loose.map((m) => el("li", {}, m))));
       summary.hidden = false;
-      if (invalid.length) invalid[0].focus();
+      if (lines.length) lines[0].target.focus();
       else summary.focus();
     }
 
@@ -175,7 +200,7 @@
       const local = [];
       for (const field of fields) {
         const read = field.read();
-        if (read.error) local.push({ field: field.name, message: read.error });
+        if (read.error) local.push({ field: read.path || field.name, message: read.error });
         else if (read.value !== undefined) values[field.name] = read.value;
       }
       if (local.length) { showErrors(local); return; }
@@ -200,6 +225,10 @@
     const label = prop.title || name;
     const help = [prop.description, kind === "lines" ? t("form.lines") : null,
       kind === "json" ? t("form.json") : null].filter(Boolean).join(" ");
+    if (kind === "rows") {
+      return buildRows({ prefix, name, prop, id, label, help, helpId, errorId, isRequired,
+        value });
+    }
     const describedBy = (help ? helpId + " " : "") + errorId;
     const common = { id, name, "aria-describedby": describedBy, required: isRequired };
     const requiredMark = el("span", { class: "req", hidden: !isRequired },
@@ -308,7 +337,9 @@
       if (!boxes.length) control.required = on;
     }
 
+    let current = null;
     function setError(message) {
+      current = message || null;
       errorNode.textContent = message || "";
       node.classList.toggle("has-error", Boolean(message));
       for (const target of boxes.length ? boxes : [control]) {
@@ -318,7 +349,113 @@
     }
 
     return { name, label, node, read, setError, setRequired, controlId: control.id,
+      addError: (message) => setError(current ? current + " " + message : message),
       setOptions: kind === "select" ? setOptions : null, focus: () => control.focus() };
+  }
+
+  /* An array of objects: one row (a fieldset of the item's fields) per item, rows added and
+   * removed with buttons; blank rows are not sent. An error at items/<i>/<field> is shown by
+   * that row's field (locate), counting only the rows last sent. */
+  function buildRows(spec) {
+    const { prefix, name, prop, id, label, help, helpId, errorId, isRequired, value } = spec;
+    const items = prop.items;
+    const itemTitle = items.title || label;
+    const itemRequired = new Set(items.required || []);
+    const rows = [];
+    let sent = [];
+    let made = 0;
+    const requiredMark = el("span", { class: "req", hidden: !isRequired },
+      el("span", { "aria-hidden": "true" }, " *"),
+      el("span", { class: "visually-hidden" }, " (" + t("form.required") + ")"));
+    const errorNode = el("p", { class: "field-error", id: errorId });
+    const list = el("div", { class: "form-rows" });
+    const add = el("button", { type: "button", class: "btn btn-small", id,
+      "aria-describedby": (help ? helpId + " " : "") + errorId },
+    t("form.rows.add", { item: itemTitle }));
+    const node = el("fieldset", { class: "field field-rows", "data-field": name },
+      el("legend", {}, label, requiredMark),
+      help ? el("p", { class: "help", id: helpId }, help) : null, list, add, errorNode);
+
+    function renumber() {
+      rows.forEach((row, i) => {
+        row.legend.textContent = itemTitle + " " + (i + 1);
+        row.remove.setAttribute("aria-label", t("form.rows.remove_n",
+          { item: itemTitle, n: i + 1 }));
+      });
+    }
+
+    function addRow(data) {
+      const fields = buildFields(prefix + name + "-" + (made++) + "-", items, data);
+      const legend = el("legend", {});
+      const remove = el("button", { type: "button", class: "btn btn-small btn-quiet row-remove" },
+        t("form.rows.remove"));
+      const box = el("fieldset", { class: "form-row stack" }, legend,
+        ...fields.map((field) => field.node), remove);
+      const row = { box, fields, legend, remove };
+      box.addEventListener("change", () => applyConditions(items, fields, itemRequired));
+      remove.addEventListener("click", () => {
+        rows.splice(rows.indexOf(row), 1);
+        box.remove();
+        renumber();
+        add.focus();
+      });
+      rows.push(row);
+      list.append(box);
+      renumber();
+      applyConditions(items, fields, itemRequired);
+      return row;
+    }
+
+    add.addEventListener("click", () => {
+      const row = addRow({});
+      if (row.fields.length) row.fields[0].focus();
+    });
+    for (const item of Array.isArray(value) && value.length ? value : [{}]) addRow(item);
+
+    function read() {
+      const values = [];
+      const kept = [];
+      for (const row of rows) {
+        const item = {};
+        for (const field of row.fields) {
+          const got = field.read();
+          if (got.error) {
+            sent = kept.concat(row);
+            return { error: got.error, path: name + "/" + kept.length + "/" + field.name };
+          }
+          if (got.value !== undefined) item[field.name] = got.value;
+        }
+        if (Object.values(item).every((v) => v === false)) continue;  // nothing filled in
+        values.push(item);
+        kept.push(row);
+      }
+      sent = kept;
+      return { value: values.length ? values : undefined };
+    }
+
+    function locate(path) {
+      const [index, fieldName] = path.split("/");
+      const row = sent[Number(index)];
+      const field = row && row.fields.find((f) => f.name === fieldName);
+      if (!field) return null;
+      return { field, label: row.legend.textContent + " · " + field.label };
+    }
+
+    function setError(message) {
+      errorNode.textContent = message || "";
+      node.classList.toggle("has-error", Boolean(message));
+      if (!message) for (const row of rows) for (const field of row.fields) field.setError(null);
+    }
+
+    function focus() {
+      const invalid = list.querySelector('[aria-invalid="true"]');
+      (invalid || add).focus();
+    }
+
+    return { name, label, node, read, locate, setError, focus, controlId: id,
+      addError: (message) => setError(errorNode.textContent
+        ? errorNode.textContent + " " + message : message),
+      setRequired: (on) => { requiredMark.hidden = !on; }, setOptions: null };
   }
 
   window.FlowdeskForms = { build };
