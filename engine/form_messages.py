@@ -30,6 +30,7 @@ _FORMATS = {
 _TEXTS = {
     "zh": {
         "required": "必须填写：{label}",
+        "customer_required": "请选择客户：这个流程的案件必须关联一位客户",
         "type": "{label}必须是{expected}",
         "minimum": "{label}不能小于 {limit}",
         "exclusiveMinimum": "{label}必须大于 {limit}",
@@ -56,6 +57,7 @@ _TEXTS = {
     },
     "en": {
         "required": "Required: {label}",
+        "customer_required": "Choose a customer: this process's cases belong to one",
         "type": "{label} must be {expected}",
         "minimum": "{label} must be at least {limit}",
         "exclusiveMinimum": "{label} must be greater than {limit}",

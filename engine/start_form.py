@@ -79,6 +79,7 @@ def validate_start(form: StartForm, variables: dict, customer_given: bool) -> No
     except FormInvalid as exc:
         problems = list(exc.errors)
     if form.customer == "required" and not customer_given:
-        problems.append({"field": "customer_id", "message": "'customer_id' is a required property"})
+        problems.append({"field": "customer_id", "code": "customer_required", "params": {},
+                         "label": "", "message": "'customer_id' is a required property"})
     if problems:
         raise FormInvalid(problems)

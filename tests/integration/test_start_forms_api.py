@@ -29,10 +29,11 @@ def customer(server, token: str) -> int:  # type: ignore[no-untyped-def]
 def test_intake_that_fails_the_start_form_is_422_per_field(server, tokens, deployed) -> None:
     response = server.post("/api/v1/instances", tokens["agent"], json={
         "process_key": "complaint_handling",
-        "variables": {"channel": "pigeon", "description": ""}})
+        "variables": {"channel": "pigeon", "description": ""}}, headers={"Accept-Language": "zh"})
     assert response.status_code == 422, response.text
-    fields = {e["field"] for e in response.json()["errors"]}
-    assert fields == {"channel", "description", "customer_id"}
+    fields = {e["field"]: e for e in response.json()["errors"]}
+    assert set(fields) == {"channel", "description", "customer_id"}
+    assert fields["customer_id"]["message"].startswith("请选择客户")  # was jsonschema's English
     assert server.get("/api/v1/instances?process_key=complaint_handling",
                       tokens["admin"]).json()["total"] == 0
 
