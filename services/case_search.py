@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from sqlalchemy import and_, not_, or_, select
 
-from services import lookup
+from services import lookup, phones
 from services.context import Flowdesk
 from services.errors import Invalid, coded_field
 from services.principal import Principal, require_role
@@ -31,7 +31,7 @@ def _exact(text: str):  # type: ignore[no-untyped-def]
     """Matches that identify one case (or one customer's cases) beyond doubt."""
     return or_(INSTANCES.c.case_no == text,
                INSTANCES.c.variables["order_no"].as_string() == text,
-               CUSTOMERS.c.phone == text)
+               CUSTOMERS.c.phone == phones.as_looked_up(text))
 
 
 def _any(text: str):  # type: ignore[no-untyped-def]

@@ -17,7 +17,7 @@ from sqlalchemy import func, or_, select, text
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 
-from services import audit, customer_reads, masking
+from services import audit, customer_reads, masking, phones
 from services.context import Flowdesk
 from services.errors import Conflict, Forbidden, Invalid, NotFound, coded_field
 from services.visibility import customer_visible
@@ -85,6 +85,7 @@ def case_exists(conn: UnitOfWork, case_no: str) -> bool:
 def create(fd: Flowdesk, user: Principal, values: dict) -> dict:
     """A new record; the answer is what was just typed (no read of anyone else's data)."""
     require_role(user, *STAFF)
+    values = _phone_normalised(values)
     now = fd.now()
     with _code_is_unique(values), fd.uow() as conn:
         customer_id = conn.execute(customers.insert().returning(customers.c.id), {
@@ -109,6 +110,7 @@ def update(fd: Flowdesk, user: Principal, customer_id: int, values: dict) -> dic
     """Supervisors, admins and staff working a case of this customer; audited with the
     changed fields before and after."""
     require_role(user, *STAFF)
+    values = _phone_normalised(values)
     now = fd.now()
     with _code_is_unique(values), fd.uow() as conn:
         before = _row(conn, user, customer_id, doing="change")
@@ -180,9 +182,10 @@ def search(fd: Flowdesk, user: Principal, *, q_text: str | None = None,
     query = select(customers).order_by(customers.c.id)
     if q_text:
         # autoescape: a "%" or "_" typed in the search box is that character, not a wildcard
-        query = query.where(or_(*(column.icontains(q_text, autoescape=True) for column in
-                                  (customers.c.name, customers.c.code, customers.c.phone,
-                                   customers.c.im_id))))
+        query = query.where(or_(
+            *(column.icontains(q_text, autoescape=True) for column in
+              (customers.c.name, customers.c.code, customers.c.im_id)),
+            customers.c.phone.icontains(phones.compact(q_text), autoescape=True)))
     if tier:
         query = query.where(customers.c.tier == tier)
     if abc_class:
@@ -191,6 +194,19 @@ def search(fd: Flowdesk, user: Principal, *, q_text: str | None = None,
         total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
         rows = conn.execute(query.limit(per_page).offset((page - 1) * per_page)).mappings().all()
     return [masking.customer(dict(r)) for r in rows], total
+
+
+def _phone_normalised(values: dict) -> dict:
+    """``values`` with its phone in the stored form (``services.phones``); an empty one is no
+    phone; one that is no phone number is a 422 on ``phone``."""
+    if "phone" not in values or values["phone"] is None:
+        return values
+    if not values["phone"].strip():
+        return {**values, "phone": None}
+    number = phones.normalised(values["phone"])
+    if number is None:
+        raise Invalid.of("customer.invalid", [coded_field("phone", "field.phone")])
+    return {**values, "phone": number}
 
 
 def _defaults(values: dict) -> dict:

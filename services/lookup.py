@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from services import audit, masking
+from services import audit, masking, phones
 from services.context import Flowdesk
 from services.errors import Invalid, coded_field
 from services.principal import Principal, require_role
@@ -26,7 +26,7 @@ def _condition(by: str, value: str):  # type: ignore[no-untyped-def]
         return INSTANCES.c.case_no == value
     if by == "order_no":
         return INSTANCES.c.variables["order_no"].as_string() == value
-    return CUSTOMERS.c.phone == value
+    return CUSTOMERS.c.phone == phones.as_looked_up(value)
 
 
 def lookup(fd: Flowdesk, user: Principal, **given: str | None) -> list[dict]:

@@ -88,6 +88,7 @@ TEXTS: dict[str, str] = {
     # customers, cases and lookup
     "customer.unknown": "No customer {customer}.",
     "customer.not_found": "No customer {customer}.",
+    "customer.invalid": "The customer record has errors; see each field.",
     "customer.code_taken": "A customer with code '{code}' already exists.",
     "customer.not_yours": "'{user}' works on no case of customer {customer}, so may not "
                           "{doing} their record; a supervisor can, or look the case up by its "
@@ -255,6 +256,7 @@ TEXTS: dict[str, str] = {
     "field.time_zone": "not an IANA time zone name",
     "field.unknown_case": "unknown case",
     "field.unknown_customer": "unknown customer",
+    "field.phone": "not a phone number: digits, with an area code, spaces or '-' if you like, e.g. 138 1234 5678 or 021-6123-4567",
     "field.code_taken": "already used",
     "field.one_of_lookup": "give exactly one of case_no, order_no, phone",
     "field.secret_name": "a letter, then letters, digits, '_', '-' or '.'; at most 100 "

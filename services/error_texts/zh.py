@@ -71,6 +71,7 @@ TEXTS: dict[str, str] = {
     # customers, cases and lookup
     "customer.unknown": "没有编号为 {customer} 的客户。",
     "customer.not_found": "没有编号为 {customer} 的客户。",
+    "customer.invalid": "客户资料有误，请看各字段的说明。",
     "customer.code_taken": "客户编码「{code}」已存在。",
     "customer.not_yours": "「{user}」没有经办客户 {customer} 的任何案件，不能{doing}其档案；"
                           "主管可以，或按案件编号查询脱敏摘要。",
@@ -213,6 +214,7 @@ TEXTS: dict[str, str] = {
     "field.time_zone": "不是 IANA 时区名称",
     "field.unknown_case": "没有这个案件",
     "field.unknown_customer": "没有这个客户",
+    "field.phone": "不是电话号码：请只写数字，可带区号、空格或「-」，如 138 1234 5678 或 021-6123-4567",
     "field.code_taken": "已被使用",
     "field.one_of_lookup": "只能填写案件编号、订单号、电话中的一项",
     "field.secret_name": "以字母开头，之后为字母、数字、「_」、「-」或「.」；最多 100 个字符",

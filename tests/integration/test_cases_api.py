@@ -101,3 +101,27 @@ def test_the_case_page_shows_the_sla_clocks_with_their_due_times(server, tokens,
     assert clock["task_id"] == armed and clock["task_name"] == task["name"]
     assert clock["status"] == "running" and clock["sla_state"] == "ok"
     assert local(clock["due_at"]) == at(15)  # 10:00 + 4 working hours, lunch 12–13 off
+
+
+def test_a_phone_is_found_however_it_was_typed(server, tokens) -> None:  # type: ignore[no-untyped-def]
+    """Stored as typed, "138 1234 5678" was not found by "13812345678" (nor the other way)."""
+    agent, supervisor = tokens["agent"], tokens["supervisor"]
+    assert deploy(server, tokens["admin"], bundle(PROCESSES / "complaint-handling")).ok
+    made = server.post("/api/v1/customers", agent, json={
+        "code": "P-1", "name": "赵敏", "phone": "+86 139-0000 1111"})
+    assert made.status_code == 201, made.text
+    assert made.json()["phone"] == "13900001111"
+    case = _complaint(server, tokens, made.json()["id"])
+    for q in ("13900001111", "139 0000 1111", "１３９００００１１１１"):
+        found = server.get("/api/v1/cases", supervisor, params={"q": q}).json()
+        assert [c["instance_id"] for c in found["cases"]] == [case["id"]], q
+        looked = server.get("/api/v1/lookup", agent, params={"phone": q})
+        assert [c["instance_id"] for c in looked.json()["items"]] == [case["id"]], q
+    listed = server.get("/api/v1/customers", agent, params={"q": "0000 1111"}).json()
+    assert [c["code"] for c in listed["items"]] == ["P-1"]
+    for phone in ("abc", "'; drop"):
+        refused = server.post("/api/v1/customers", agent, json={
+            "code": "P-2", "name": "x", "phone": phone}, headers={"Accept-Language": "zh"})
+        assert refused.status_code == 422, refused.text
+        [error] = refused.json()["errors"]
+        assert error["field"] == "phone" and error["message"].startswith("不是电话号码")

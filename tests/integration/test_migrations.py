@@ -64,3 +64,26 @@ def test_upgrading_gives_the_shipped_groups_their_display_names(database_url: st
     finally:
         engine.dispose()
     assert rows == {"Agent": "前台客服", "Night": None}
+
+
+def test_upgrading_writes_stored_phones_in_the_one_form(database_url: str) -> None:
+    """Phones kept as typed were not found by a look-up of the same number (0030)."""
+    config = alembic_config(database_url)
+    command.downgrade(config, "0029")
+    engine = create_engine(database_url)
+    typed = {"a": "138 1234 5678", "b": "+86 139-0000-1111", "c": "021-6123 4567",
+             "d": "not a phone", "e": "13700002222"}
+    try:
+        with engine.begin() as conn:
+            for code, phone in typed.items():
+                conn.execute(text(
+                    "INSERT INTO customers (code, name, tier, phone, notes, created_at, "
+                    "updated_at) VALUES (:code, :code, '普通', :phone, '', :at, :at)"),
+                    {"code": code, "phone": phone, "at": datetime(2026, 1, 1, tzinfo=timezone.utc)})
+        command.upgrade(config, "head")
+        with engine.connect() as conn:
+            stored = dict(conn.execute(text("SELECT code, phone FROM customers")).all())
+    finally:
+        engine.dispose()
+    assert stored == {"a": "13812345678", "b": "13900001111", "c": "02161234567",
+                      "d": "not a phone", "e": "13700002222"}
