@@ -147,3 +147,15 @@ def test_ten_thousand_nested_subprocesses_are_refused_in_words(server, tokens) -
     response = deploy(server, tokens["admin"], {"deep.bpmn": xml.encode()})
     assert response.status_code == 422, response.text
     assert "Recursion" not in response.text and "recursion" not in response.text
+
+
+def test_a_method_a_path_does_not_take_is_405_with_allow(server, tokens) -> None:  # type: ignore[no-untyped-def]
+    """RFC 9110: a 405 says which methods the resource takes."""
+    for method, path, allowed in (("TRACE", "/api/v1/cases", {"GET"}),
+                                  ("DELETE", "/api/v1/tasks/1/claim", {"POST"}),
+                                  ("PUT", "/api/v1/customers/1", {"GET", "PATCH"})):
+        response = server.call(method, path, tokens["agent"])
+        assert response.status_code == 405, (method, path, response.text)
+        assert response.headers["Content-Type"] == "application/problem+json"
+        said = {m.strip() for m in response.headers["Allow"].split(",")}
+        assert allowed <= said, (method, path, said)
