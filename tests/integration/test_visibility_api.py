@@ -84,6 +84,14 @@ def test_a_task_answered_with_its_customer_record_is_an_audited_read(server, tok
     assert _customer_reads(fd, case["id"])[len(before) + 2:] == []
 
 
+def test_starting_a_case_about_a_customer_is_an_audited_read_of_them(server, tokens, fd) -> None:  # type: ignore[no-untyped-def]
+    """The start's answer carries the customer's full record (its customer variable)."""
+    case, customer = _finance_case(server, tokens)
+    assert _customer_reads(fd, case["id"]) == [("admin", "instance.started")]
+    plain = server.post("/api/v1/instances", tokens["admin"], json={"process_key": "finance_only"})
+    assert plain.status_code == 201 and _customer_reads(fd, plain.json()["id"]) == []
+
+
 def test_any_staff_member_looks_a_case_up_masked_and_audited(server, tokens) -> None:  # type: ignore[no-untyped-def]
     case, customer = _finance_case(server, tokens)
     outsider = tokens["outsider"]
