@@ -159,3 +159,20 @@ def test_a_method_a_path_does_not_take_is_405_with_allow(server, tokens) -> None
         assert response.headers["Content-Type"] == "application/problem+json"
         said = {m.strip() for m in response.headers["Allow"].split(",")}
         assert allowed <= said, (method, path, said)
+
+
+@pytest.mark.parametrize("path", [
+    "/api/v1/reports/sla?from=0001-01-01&to=9999-12-31",
+    "/api/v1/reports/open-cases?group_by=day&to=9999-12-31",
+    "/api/v1/reports/agents?from=0001-01-01T00:00:00%2B08:00",
+    "/api/v1/instances?started_after=0001-01-01T00:00:00%2B08:00",
+    "/api/v1/tasks?due_before=9999-12-31T23:59:59-08:00",
+    "/api/v1/admin/timers?due_after=0001-01-01T00:00:00%2B14:00"])
+def test_an_instant_at_the_ends_of_the_calendar_is_422_naming_it(server, tokens, path: str) -> None:  # type: ignore[no-untyped-def]
+    """Year 1 or 9999 overflowed Python's datetime when moved to UTC or by a day (a 500)."""
+    response = server.get(path, tokens["admin"])
+    named = fields_of(response)
+    assert named and named <= {"from", "to", "started_after", "due_before", "due_after"}
+    assert "1900" in response.json()["errors"][0]["message"]
+    assert server.get("/api/v1/reports/sla?from=2026-01-01&to=2026-12-31",
+                      tokens["admin"]).status_code == 200
