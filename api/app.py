@@ -23,6 +23,7 @@ from api import request_log, routes
 from api.errors import (PROBLEM_JSON, handle_http_exception, refuse_non_json_body,
                         register_error_handlers)
 from api.path_ids import bound_path_ints, refuse_out_of_range_path_ints
+from api.plain_input import refuse_unstorable_path_text
 from api.routes import dry_runs
 from api.schemas import ProblemOut
 from services.context import Flowdesk
@@ -110,7 +111,8 @@ def create_app(config: dict[str, Any] | None = None, clock: Clock | None = None)
     if settings.trusted_proxies > 0:  # the client's address from X-Forwarded-For (api.auth)
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies)  # type: ignore[method-assign]
     # first: the request id is there for every other hook; then what every request is refused
-    request_log.install(app, refuse_non_json_body, refuse_out_of_range_path_ints)
+    request_log.install(app, refuse_non_json_body, refuse_out_of_range_path_ints,
+                        refuse_unstorable_path_text)
     register_error_handlers(app)
     api = FlowdeskApi(app, spec_kwargs={
         "info": {"description": "Workflow/BPM engine for customer-service organisations."}})

@@ -13,7 +13,7 @@ import secrets
 
 from flask import g, request, session
 
-from api import language
+from api import language, plain_input
 from api.errors import Forbidden, Unauthorized
 from services import authentication, sessions
 from services.context import Flowdesk
@@ -40,7 +40,10 @@ def login(fd: Flowdesk, username: str, password: str) -> Principal | None:
     """Check a username and password; on success a new server-side session, whose id and a new
     CSRF token go in the cookie (so a token planted before sign-in is worthless). Raises
     ``services.errors.Throttled`` while this client must wait after repeated wrong
-    passwords for this name."""
+    passwords for this name. A name no database could store (U+0000; the web form sends it
+    unparsed) belongs to nobody: None without a look-up."""
+    if not plain_input.storable_text(username):
+        return None
     user = authentication.check_password(fd, username, password, client_address())
     if user is None:
         return None

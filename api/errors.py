@@ -133,7 +133,12 @@ def handle_http_exception(exc: HTTPException) -> Response:
         detail = language.http_detail(exc.code or 500, detail)
     if errors:
         detail = language.detail("fields", fields=", ".join(e["field"] for e in errors))
-    headers = {"WWW-Authenticate": "Bearer"} if exc.code == 401 else None
+    # werkzeug's own headers (a 405's Allow, which RFC 9110 requires; a Retry-After), not its
+    # Content-Type: the body is problem details
+    headers = {name: value for name, value in exc.get_headers()
+               if name.lower() != "content-type"}
+    if exc.code == 401:
+        headers["WWW-Authenticate"] = "Bearer"
     return problem(exc.code or 500, exc.name, detail, errors, headers)
 
 

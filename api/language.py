@@ -162,6 +162,10 @@ _FIELD_MESSAGES = {
     "Not a valid period of time.": ("type", "必须是时长。"),
     "Shorter than minimum length 1.": ("minLength", "不能为空。"),
     "Invalid JSON body.": ("json", "请求体不是有效的 JSON。"),
+    "Must be a time between the years 1900 and 8999.": ("range", "必须是 1900 年到 8999 年之间的时间。"),
+    "JSON nested too deeply (at most 64 levels of objects and arrays).": ("depth", "JSON 嵌套过深（对象和数组最多嵌套 64 层）。"),
+    "Text holds U+0000 or a lone surrogate, which cannot be stored.":
+        ("text", "文本含有无法保存的字符（U+0000 或单独的代理项）。"),
 }
 _PATTERNS = [
     (re.compile(r"^Must be one of: (.*)\.$"), "enum", "必须是以下之一：{0}。"),

@@ -2,6 +2,12 @@
 (openpyxl; Chinese column headings, dates and times as real Excel dates in the team's time zone).
 
 HTTP formatting only: the rows come from ``services.reports*`` as lists of flat dicts.
+
+Text in the rows is what staff and customers typed (names, addresses, descriptions), so a
+spreadsheet must never run it: a CSV cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a
+carriage return gets a leading apostrophe (OWASP's defence against CSV injection), and every
+text cell of an .xlsx is written as text, never as a formula (openpyxl takes a string starting
+with ``=`` for one).
 """
 from __future__ import annotations
 
@@ -44,8 +50,19 @@ HEADINGS = {
 }
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _plain(value: Any) -> Any:
     return value.isoformat() if isinstance(value, (date, datetime)) else value
+
+
+def _csv_text(value: Any) -> Any:
+    """A value for a CSV cell: text a spreadsheet would take for a formula made inert."""
+    value = _plain(value)
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
 
 
 def json_rows(rows: list[dict]) -> list[dict]:
@@ -63,7 +80,7 @@ def csv_response(rows: list[dict], name: str) -> Response:
         writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
         writer.writeheader()
         for row in rows:
-            writer.writerow({k: _plain(v) for k, v in row.items()})
+            writer.writerow({k: _csv_text(v) for k, v in row.items()})
     # a BOM so that Excel opens the Chinese text as UTF-8
     return Response("\ufeff" + buffer.getvalue(), mimetype="text/csv",
                     headers=_attachment(name, "csv"))
@@ -102,9 +119,11 @@ def xlsx_response(rows: list[dict], name: str, title: str, timezone: str) -> Res
     for row in rows:
         values = [_cell(row[k], zone) for k in keys]
         sheet.append([v for v, _ in values])
-        for cell, (_, number_format) in zip(sheet[sheet.max_row], values):
+        for cell, (value, number_format) in zip(sheet[sheet.max_row], values):
             if number_format:
                 cell.number_format = number_format
+            if isinstance(value, str):
+                cell.data_type = "s"  # text, even when it starts with "=": never a formula
     for index, key in enumerate(keys, start=1):
         width = max(len(HEADINGS.get(key, key)) * 2, 10)
         sheet.column_dimensions[sheet.cell(1, index).column_letter].width = min(width, 40)

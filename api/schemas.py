@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from marshmallow import fields, validate
 
 from api.dict_dump import Schema
-from api.fields import BoundedInt
+from api.fields import BoundedInt, Instant
 from api.schemas_operate import reason_field
 
 STATUSES = ("running", "waiting", "completed", "error", "cancelled", "suspended")
@@ -119,8 +119,8 @@ class InstanceQuery(KeysetPageQuery):
     status = fields.String(validate=validate.OneOf(STATUSES))
     process_key = fields.String()
     business_key = fields.String()
-    started_after = fields.AwareDateTime(default_timezone=None)
-    started_before = fields.AwareDateTime(default_timezone=None)
+    started_after = Instant(default_timezone=None)
+    started_before = Instant(default_timezone=None)
     case_no = fields.String()
     customer_id = BoundedInt()
     related_case_no = fields.String()
@@ -254,7 +254,7 @@ class TaskQuery(KeysetPageQuery):
     business_key = fields.String()
     state = fields.String(validate=validate.OneOf(TASK_STATES),
                           metadata={"description": "default: active (open or claimed)"})
-    due_before = fields.AwareDateTime(default_timezone=None)
+    due_before = Instant(default_timezone=None)
     priority_min = BoundedInt(validate=validate.Range(min=0, max=100))
     overdue = fields.Boolean(metadata={"description": "due before now"})
     due_today = fields.Boolean(metadata={"description": "due today in `tz`"})

@@ -11,7 +11,7 @@ from marshmallow import INCLUDE, fields, validate
 from webargs.fields import DelimitedList
 
 from api.dict_dump import Schema
-from api.fields import BoundedInt
+from api.fields import BoundedInt, Instant
 from api.schemas import IncidentOut, KeysetPageFields, KeysetPageQuery, PageQuery
 
 APPLY_TO = fields.String(load_default="new", validate=validate.OneOf(("new", "running")),
@@ -84,7 +84,7 @@ class WhatIfOut(Schema):
 
 
 class PreviewQuery(Schema):
-    start = fields.AwareDateTime(data_key="from", metadata={"description": "default: now"})
+    start = Instant(data_key="from", metadata={"description": "default: now"})
     count = BoundedInt(load_default=10, validate=validate.Range(min=1, max=100))
     add = fields.String(validate=validate.Length(min=1, max=60), metadata={
         "description": "a business duration as people say it (10 小时, 2 个工作日, 30 minutes) "
@@ -112,8 +112,8 @@ class DueWorkQuery(PageQuery):
     state = fields.String(load_default="pending",
                           validate=validate.OneOf(("pending", "done", "failed", "cancelled")))
     instance_id = BoundedInt()
-    due_before = fields.AwareDateTime()
-    due_after = fields.AwareDateTime()
+    due_before = Instant()
+    due_after = Instant()
 
 
 class DueWorkOut(Schema):
@@ -169,7 +169,7 @@ class ClockPageOut(Schema):
 
 
 class DueIn(Schema):
-    due_at = fields.AwareDateTime(required=True)
+    due_at = Instant(required=True)
     reason = fields.String(load_default="", validate=validate.Length(max=500))
 
 

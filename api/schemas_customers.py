@@ -4,7 +4,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from api.dict_dump import Schema
-from api.fields import BoundedInt
+from api.fields import BoundedInt, Instant
 from api.schemas import PageQuery
 
 TIERS = ("普通", "银卡", "金卡", "钻石", "VIP")
@@ -35,7 +35,7 @@ class PurchaseIn(Schema):
     order_no = fields.String(required=True, validate=validate.Length(min=1, max=64))
     # The column is NUMERIC(12, 2): below ten billion.
     amount = fields.Float(required=True, validate=validate.Range(min=0, max=9_999_999_999.99))
-    purchased_at = fields.AwareDateTime(required=True)
+    purchased_at = Instant(required=True)
     items = fields.List(fields.Dict(), load_default=list)
 
 

@@ -47,7 +47,11 @@ def start_instance(fd: Flowdesk, user: Principal, process_key: str, version: int
 
     ``variables`` given (the 新建案件 page always sends them) are the start form's: checked
     against it as a task's form is (422 per field). Left out (None), the instance starts
-    without intake data and its first task collects it, as before processes had start forms."""
+    without intake data and its first task collects it, as before processes had start forms.
+
+    The detail answered carries the named customer's full record (the ``customer`` variable):
+    that is a read of it, audited (``customer.read`` via ``instance.started``) in the same
+    transaction; scheduled and event starts (``start_in``) show it to nobody."""
     now = fd.now()
     with fd.uow() as uow:
         definition = find_definition(uow, process_key, version)
@@ -55,8 +59,12 @@ def start_instance(fd: Flowdesk, user: Principal, process_key: str, version: int
         require_may_start(user, definition["key"], parsed.start_lanes, parsed.starters)
         if variables is not None:
             validate_start(parsed.start_form, variables, customer_id is not None)
-        return start_in(uow, fd, user.username, definition, business_key, variables, now,
-                        customer_id, related_case_no)
+        detail = start_in(uow, fd, user.username, definition, business_key, variables, now,
+                          customer_id, related_case_no)
+        if customer_id is not None:
+            customer_reads.record(uow, fd, user, customer_id, via="instance.started",
+                                  instance_id=detail["id"])
+        return detail
 
 
 def start_in(uow: UnitOfWork, fd: Flowdesk, actor: str, definition: RowMapping,

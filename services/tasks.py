@@ -14,7 +14,7 @@ from sqlalchemy import bindparam
 from engine.errors import FormInvalid, TaskNotReady
 from engine.status_profile import IllegalStatus
 
-from services import audit, metrics
+from services import audit, customer_reads, metrics
 from services.context import Flowdesk
 from services.engine_step import ACTIVE_TASK_STATES, FINAL_STATUSES, step
 from services.errors import Conflict, Forbidden, NotFound, Stale
@@ -73,6 +73,15 @@ def _load_for_complete(uow: UnitOfWork, task_id: int,
 def get_task(fd: Flowdesk, user: Principal, task_id: int) -> dict:
     with fd.uow(read_only=True) as uow:
         return load_visible(uow, task_id, user)
+
+
+def shown(fd: Flowdesk, user: Principal, task: dict) -> dict:
+    """The task's detail as it leaves for the user (the API's answer to a read, claim, assign,
+    delegation): data carrying the customer's record is a read of that record, audited as
+    ``customer.read`` via ``task`` as on the case page. Not in ``get_task`` and the actions
+    themselves: bulk actions and dry runs call them and show nobody the data."""
+    customer_reads.record_if_shown(fd, user, task.get("data"), task["instance_id"], "task")
+    return task
 
 
 def require_active(task: dict) -> None:

@@ -8,6 +8,7 @@ from marshmallow import ValidationError, fields, validate
 
 from api.auth import current_user
 from api.dict_dump import Schema
+from api.fields import Instant, check_year
 from api.report_files import XLSX_MIMETYPE, csv_response, json_rows, xlsx_response
 from api.routes import flowdesk, protected_blueprint
 from services import reports as service
@@ -29,10 +30,10 @@ class DayOrDateTime(fields.Field):
     def _deserialize(self, value, attr, data, **kwargs):  # type: ignore[no-untyped-def]
         if isinstance(value, str) and _DAY.match(value):
             try:
-                return date.fromisoformat(value)
+                return check_year(date.fromisoformat(value))
             except ValueError as error:
                 raise ValidationError("Not a valid date.") from error
-        return fields.AwareDateTime()._deserialize(value, attr, data, **kwargs)
+        return Instant()._deserialize(value, attr, data, **kwargs)
 
 
 class RangeQuery(Schema):

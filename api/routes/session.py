@@ -1,16 +1,16 @@
 """/api/v1/auth/session: sign in with a password for a session cookie (the web UI's way in)."""
 from __future__ import annotations
 
-from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from api import language
 from api.auth import authenticate, csrf_token, login, logout
 from api.dict_dump import Schema
 from api.errors import Unauthorized
-from api.routes import flowdesk
+from api.routes import FlowdeskBlueprint, flowdesk
 
-blp = Blueprint("session", __name__, url_prefix="/api/v1/auth",
+# not protected_blueprint: signing in needs no credentials; the parser's checks still apply
+blp = FlowdeskBlueprint("session", __name__, url_prefix="/api/v1/auth",
                 description="Password sign-in for a session cookie, with a CSRF token.")
 
 

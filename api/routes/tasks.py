@@ -17,6 +17,11 @@ from services.task_language import in_language, names_in_language
 blp = protected_blueprint("tasks", "/api/v1/tasks", "Human tasks: list, claim, complete.")
 
 
+def _shown(task: dict) -> dict:
+    """A task's detail answered to the caller (its customer's record read, audited)."""
+    return service.shown(flowdesk(), current_user(), task)
+
+
 @blp.route("", methods=["GET"])
 @blp.arguments(TaskQuery(), location="query")
 @blp.response(200, TaskPageOut)
@@ -44,21 +49,21 @@ def get_task(task_id: int):  # type: ignore[no-untyped-def]
     """One task with its form schema and current data (name, instructions and form in the
     request's language when the process has a catalogue for it)."""
     task = service.get_task(flowdesk(), current_user(), task_id)
-    return in_language(flowdesk(), task, request_language())
+    return in_language(flowdesk(), _shown(task), request_language())
 
 
 @blp.route("/<int:task_id>/claim", methods=["POST"])
 @blp.response(200, TaskDetailOut)
 def claim(task_id: int):  # type: ignore[no-untyped-def]
     """Take an open task of one of my groups."""
-    return service.claim(flowdesk(), current_user(), task_id)
+    return _shown(service.claim(flowdesk(), current_user(), task_id))
 
 
 @blp.route("/<int:task_id>/unclaim", methods=["POST"])
 @blp.response(200, TaskDetailOut)
 def unclaim(task_id: int):  # type: ignore[no-untyped-def]
     """Give a claimed task back to its group (the assignee, a supervisor or an admin)."""
-    return service.unclaim(flowdesk(), current_user(), task_id)
+    return _shown(service.unclaim(flowdesk(), current_user(), task_id))
 
 
 @blp.route("/<int:task_id>/assign", methods=["POST"])
@@ -67,7 +72,7 @@ def unclaim(task_id: int):  # type: ignore[no-untyped-def]
 def assign(args: dict, task_id: int):  # type: ignore[no-untyped-def]
     """Assign a task to a user: supervisors and admins to anyone active; staff a task they
     hold (claimed by them) to a colleague of the task's group."""
-    return service.assign(flowdesk(), current_user(), task_id, args["user"])
+    return _shown(service.assign(flowdesk(), current_user(), task_id, args["user"]))
 
 
 @blp.route("/<int:task_id>/complete", methods=["POST"])
@@ -113,8 +118,8 @@ def escalate(args: dict, task_id: int):  # type: ignore[no-untyped-def]
 def delegate(args: dict, task_id: int):  # type: ignore[no-untyped-def]
     """Delegate a task I hold to someone (whom I could assign it to): I stay its owner, they
     work on it and resolve it, and it comes back to me to complete. Audited; they are told."""
-    return task_delegation.delegate(flowdesk(), current_user(), task_id, args["to"],
-                                    args.get("note"))
+    return _shown(task_delegation.delegate(flowdesk(), current_user(), task_id, args["to"],
+                                           args.get("note")))
 
 
 @blp.route("/<int:task_id>/resolve", methods=["POST"])
@@ -124,7 +129,7 @@ def delegate(args: dict, task_id: int):  # type: ignore[no-untyped-def]
 def resolve(args: dict, task_id: int):  # type: ignore[no-untyped-def]
     """The delegate gives the task back to its owner, with the form data so far saved as a
     draft (the task is not completed: the owner does that)."""
-    return task_delegation.resolve(flowdesk(), current_user(), task_id, args["data"])
+    return _shown(task_delegation.resolve(flowdesk(), current_user(), task_id, args["data"]))
 
 
 @blp.route("/bulk", methods=["POST"])

@@ -227,10 +227,14 @@ TEXTS: dict[str, str] = {
     "subscription.invalid": "The subscription is invalid.",
     "subscription.not_found": "No subscription with id {id}.",
     "subscription.not_yours": "You may change only your own subscriptions.",
+    "subscription.secret_admin_only": "Only an admin's subscriptions may refer to stored "
+                                      "secrets ({fields}): the secret's value goes to the "
+                                      "address given.",
     "notification.not_found": "No notification with id {id}.",
     "field.one_of": "must be one of {allowed}",
     "field.email": "not an e-mail address",
     "field.url": "not an http(s) URL",
+    "field.secret_admin_only": "only admins may refer to stored secrets",
     "field.migration_same_version": "the target must be another version than the source",
     "field.migration_unknown_target": "the target version has no element {target}",
     "field.unknown_group": "unknown group",

@@ -6,6 +6,9 @@ secrets are, ``services.secrets``: the value is never here, never returned), the
 (``events.KINDS``), an optional business calendar for quiet hours and a language. In-app is on
 by default for every user and every kind (``DEFAULT_IN_APP``: a mention names the user as an
 assignment does); a user's own in-app subscription replaces the default kinds. Every change is audited.
+Only admins may refer to stored secrets in a target (``_refuse_secrets_unless_admin``): the
+sender puts a secret's value into the URL it calls, so anyone else could have it sent to a
+server of their own.
 """
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from engine import secret_refs
 from services import audit
 from services.context import Flowdesk
 from services.errors import Forbidden, Invalid, NotFound, coded_field
@@ -81,6 +85,7 @@ def create(fd: Flowdesk, user: Principal, owner_kind: str, owner: str, data: dic
     """Add a subscription: a user's own (``owner_kind='user'``) or a group's (admins)."""
     _may_manage(user, owner_kind, owner)
     values = check(data)
+    _refuse_secrets_unless_admin(user, values)
     now = fd.now()
     with fd.uow() as uow:
         if owner_kind == "group" and uow.scalar(
@@ -102,6 +107,7 @@ def update(fd: Flowdesk, user: Principal, sub_id: int, data: dict, owner_kind: s
         before = _get(uow, sub_id, owner_kind)
         _may_manage(user, before["owner_kind"], before["owner"])
         values = check({**{k: before[k] for k in FIELDS}, **data})
+        _refuse_secrets_unless_admin(user, values)
         _check_calendar(uow, values)
         uow.execute(subs.update().where(subs.c.id == sub_id).values(updated_at=now, **values))
         audit.record(uow, now, user.username, "subscription.updated",
@@ -133,6 +139,28 @@ def _check_calendar(uow: UnitOfWork, values: dict) -> None:
     if values["calendar"] and uow.execute(CALENDAR, {"name": values["calendar"]}).first() is None:
         raise Invalid.of("subscription.invalid",
                          [coded_field("calendar", "field.unknown_calendar")])
+
+
+def _refuse_secrets_unless_admin(user: Principal, values: dict) -> None:
+    """403 naming each target field that refers to a stored secret (a reference in the URL or
+    any other value, or the signing secret's name), unless the user is an admin: secrets are
+    admins' (their values are never shown), and a webhook sends them where its URL says."""
+    if user.has_role("admin"):
+        return
+    target = values["target"] or {}
+    fields = [f"target.{key}" for key, value in target.items()
+              if key == "secret" and value or key != "secret" and _refers_to_secret(value)]
+    if fields:
+        raise Forbidden.of("subscription.secret_admin_only",
+                           [coded_field(f, "field.secret_admin_only") for f in fields],
+                           fields=", ".join(fields))
+
+
+def _refers_to_secret(value: object) -> bool:
+    try:
+        return bool(secret_refs.names_in_value(value))
+    except secret_refs.BadReference:  # a malformed reference is still meant as one
+        return True
 
 
 def _may_manage(user: Principal, owner_kind: str, owner: str) -> None:

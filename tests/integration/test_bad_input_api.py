@@ -147,3 +147,32 @@ def test_ten_thousand_nested_subprocesses_are_refused_in_words(server, tokens) -
     response = deploy(server, tokens["admin"], {"deep.bpmn": xml.encode()})
     assert response.status_code == 422, response.text
     assert "Recursion" not in response.text and "recursion" not in response.text
+
+
+def test_a_method_a_path_does_not_take_is_405_with_allow(server, tokens) -> None:  # type: ignore[no-untyped-def]
+    """RFC 9110: a 405 says which methods the resource takes."""
+    for method, path, allowed in (("TRACE", "/api/v1/cases", {"GET"}),
+                                  ("DELETE", "/api/v1/tasks/1/claim", {"POST"}),
+                                  ("PUT", "/api/v1/customers/1", {"GET", "PATCH"})):
+        response = server.call(method, path, tokens["agent"])
+        assert response.status_code == 405, (method, path, response.text)
+        assert response.headers["Content-Type"] == "application/problem+json"
+        said = {m.strip() for m in response.headers["Allow"].split(",")}
+        assert allowed <= said, (method, path, said)
+
+
+@pytest.mark.parametrize("path", [
+    "/api/v1/reports/sla?from=0001-01-01&to=9999-12-31",
+    "/api/v1/reports/open-cases?group_by=day&to=9999-12-31",
+    "/api/v1/reports/agents?from=0001-01-01T00:00:00%2B08:00",
+    "/api/v1/instances?started_after=0001-01-01T00:00:00%2B08:00",
+    "/api/v1/tasks?due_before=9999-12-31T23:59:59-08:00",
+    "/api/v1/admin/timers?due_after=0001-01-01T00:00:00%2B14:00"])
+def test_an_instant_at_the_ends_of_the_calendar_is_422_naming_it(server, tokens, path: str) -> None:  # type: ignore[no-untyped-def]
+    """Year 1 or 9999 overflowed Python's datetime when moved to UTC or by a day (a 500)."""
+    response = server.get(path, tokens["admin"])
+    named = fields_of(response)
+    assert named and named <= {"from", "to", "started_after", "due_before", "due_after"}
+    assert "1900" in response.json()["errors"][0]["message"]
+    assert server.get("/api/v1/reports/sla?from=2026-01-01&to=2026-12-31",
+                      tokens["admin"]).status_code == 200

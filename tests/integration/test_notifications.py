@@ -220,6 +220,33 @@ def test_subscriptions_are_checked_owned_and_audited(server, tokens, fd) -> None
     assert actions == ["subscription.created", "subscription.updated", "subscription.deleted"]
 
 
+@pytest.mark.parametrize("target", [
+    {"url": "https://hooks.example/x/{{secret:ROBOT_KEY}}"},
+    {"url": "https://hooks.example/x", "secret": "ROBOT_KEY"},
+    {"url": "https://hooks.example/x", "format": "feishu", "msg_type": "{{secret:ROBOT_KEY}}"},
+    {"url": "https://hooks.example/x?k={{ secret:bad name }}"}])
+def test_only_admins_refer_to_stored_secrets_in_a_subscription(server, tokens, fd, target) -> None:  # type: ignore[no-untyped-def]
+    """A webhook's URL gets the secret's value at sending: anyone but an admin could have an
+    admin's secret sent to a server of their own."""
+    assert server.call("PUT", "/api/v1/admin/secrets/ROBOT_KEY", tokens["admin"],
+                       json={"value": "s3cret", "description": ""}).status_code == 201
+    body = {"channel": "webhook", "target": target, "events": ["group_queue"]}
+    refused = server.post("/api/v1/me/subscriptions", tokens["agent"], json=body)
+    assert refused.status_code == 403, refused.text
+    assert refused.json()["errors"][0]["field"].startswith("target.")
+    assert "密钥" in refused.json()["detail"]
+    plain = subscribe(server, tokens["agent"], channel="webhook",
+                      target={"url": "https://hooks.example/x"}, events=["group_queue"])
+    changed = server.call("PATCH", f"/api/v1/me/subscriptions/{plain['id']}", tokens["agent"],
+                          json={"target": target})
+    assert changed.status_code == 403, changed.text
+    assert server.get("/api/v1/me/subscriptions", tokens["agent"]).json()[0]["target"][
+        "url"] == "https://hooks.example/x"
+    assert server.post("/api/v1/me/subscriptions", tokens["admin"], json=body).status_code == 201
+    assert server.post("/api/v1/admin/group-subscriptions", tokens["admin"],
+                       json={**body, "group": "Agent"}).status_code == 201
+
+
 def test_an_incident_tells_the_admins(server, tokens, fd, task_id) -> None:  # type: ignore[no-untyped-def]
     task = server.get(f"/api/v1/tasks/{task_id}", tokens["agent"]).json()
     fan_out_all(fd)

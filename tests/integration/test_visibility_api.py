@@ -59,6 +59,39 @@ def test_an_agent_reads_a_finance_case_only_once_given_one_of_its_tasks(server, 
     assert ("customer.read", "agent") in actions
 
 
+def _customer_reads(fd, instance_id: int) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    with fd.uow(read_only=True) as uow:
+        rows = uow.execute(select(AuditEntry.actor, AuditEntry.after).where(
+            AuditEntry.instance_id == instance_id, AuditEntry.action == "customer.read")
+            .order_by(AuditEntry.id)).all()
+    return [(actor, after["via"]) for actor, after in rows]
+
+
+def test_a_task_answered_with_its_customer_record_is_an_audited_read(server, tokens, fd) -> None:  # type: ignore[no-untyped-def]
+    """GET /tasks/{id} (and the claim, assign, delegation answers) carry the task's data with
+    the customer's full record: each is a customer.read, as the case page's read is."""
+    case, customer = _finance_case(server, tokens)
+    task_id = case["open_tasks"][0]["id"]
+    before = _customer_reads(fd, case["id"])
+    ensure_user(fd, "fin", ["staff"], ["Finance"])
+    finance = create_token(fd, "fin")
+    read = server.get(f"/api/v1/tasks/{task_id}", finance)
+    assert read.status_code == 200 and read.json()["data"]["customer"]["phone"] == CUSTOMER["phone"]
+    assert server.post(f"/api/v1/tasks/{task_id}/claim", finance).status_code == 200
+    assert _customer_reads(fd, case["id"])[len(before):] == [("fin", "task"), ("fin", "task")]
+    refused = server.get(f"/api/v1/tasks/{task_id}", tokens["agent"])
+    assert refused.status_code == 403
+    assert _customer_reads(fd, case["id"])[len(before) + 2:] == []
+
+
+def test_starting_a_case_about_a_customer_is_an_audited_read_of_them(server, tokens, fd) -> None:  # type: ignore[no-untyped-def]
+    """The start's answer carries the customer's full record (its customer variable)."""
+    case, customer = _finance_case(server, tokens)
+    assert _customer_reads(fd, case["id"]) == [("admin", "instance.started")]
+    plain = server.post("/api/v1/instances", tokens["admin"], json={"process_key": "finance_only"})
+    assert plain.status_code == 201 and _customer_reads(fd, plain.json()["id"]) == []
+
+
 def test_any_staff_member_looks_a_case_up_masked_and_audited(server, tokens) -> None:  # type: ignore[no-untyped-def]
     case, customer = _finance_case(server, tokens)
     outsider = tokens["outsider"]
