@@ -1,6 +1,8 @@
 """Schemas of the customer records API."""
 from __future__ import annotations
 
+from datetime import date
+
 from marshmallow import fields, validate
 
 from api.dict_dump import Schema
@@ -20,7 +22,9 @@ class CustomerIn(Schema):
     email = fields.Email(allow_none=True)
     im_id = fields.String(allow_none=True, validate=validate.Length(max=100),
                           metadata={"description": "旺旺 / WeChat id"})
-    birthday = fields.Date(allow_none=True)
+    # a person's: years the store and the birthday greetings can use (0001 and 9999 went in)
+    birthday = fields.Date(allow_none=True,
+                           validate=validate.Range(min=date(1900, 1, 1), max=date(2099, 12, 31)))
     dedicated_agent = fields.String(allow_none=True, validate=validate.Length(max=64),
                                     metadata={"description": "gets this customer's Agent tasks"})
     notes = fields.String(validate=validate.Length(max=5000))

@@ -119,6 +119,10 @@ def test_a_phone_is_found_however_it_was_typed(server, tokens) -> None:  # type:
         assert [c["instance_id"] for c in looked.json()["items"]] == [case["id"]], q
     listed = server.get("/api/v1/customers", agent, params={"q": "0000 1111"}).json()
     assert [c["code"] for c in listed["items"]] == ["P-1"]
+    for year in ("0001", "9999"):  # a birthday: went in as given
+        refused = server.post("/api/v1/customers", agent, json={
+            "code": "P-3", "name": "x", "birthday": f"{year}-01-01"})
+        assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "birthday"
     for phone in ("abc", "'; drop"):
         refused = server.post("/api/v1/customers", agent, json={
             "code": "P-2", "name": "x", "phone": phone}, headers={"Accept-Language": "zh"})
