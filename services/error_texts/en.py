@@ -168,7 +168,6 @@ TEXTS: dict[str, str] = {
     "sla.config_invalid": "The configuration is invalid: {problem}",
     "sla.policy_invalid": "The SLA policy is invalid ({fields}).",
     "sla.duration_invalid": "The duration is invalid ({field}).",
-    "sla.preview_from": "The preview's start is outside the range that can be worked out.",
     # engine/sla_policy.py's field codes
     "sla_policy.not_object": "An SLA policy must be a JSON object",
     "sla_policy.text": "required (non-empty text)",
@@ -227,6 +226,7 @@ TEXTS: dict[str, str] = {
     "subscription.invalid": "The subscription is invalid.",
     "subscription.not_found": "No subscription with id {id}.",
     "subscription.not_yours": "You may change only your own subscriptions.",
+    "subscription.internal_admin_only": "Only admins' subscriptions may send to an address inside the network: the server would post to it for you.",
     "subscription.secret_admin_only": "Only an admin's subscriptions may refer to stored "
                                       "secrets ({fields}): the secret's value goes to the "
                                       "address given.",
@@ -261,11 +261,11 @@ TEXTS: dict[str, str] = {
     "field.unknown_case": "unknown case",
     "field.unknown_customer": "unknown customer",
     "field.phone": "not a phone number: digits, with an area code, spaces or '-' if you like, e.g. 138 1234 5678 or 021-6123-4567",
+    "field.internal_address": "may not be an internal, loopback or link-local address (127.0.0.1, 10.x, 192.168.x, 169.254.x, localhost)",
     "field.code_taken": "already used",
     "field.one_of_lookup": "give exactly one of case_no, order_no, phone",
     "field.secret_name": "a letter, then letters, digits, '_', '-' or '.'; at most 100 "
                          "characters",
-    "field.year_between": "the year must be between {low} and {high}",
     "field.at_most_days": "at most {days} days",
     "field.duration_unreadable": "'{text}' is not a duration such as '4 小时', '2 个工作日', "
                                  "'30 分钟', '4 hours' or ISO 8601 'PT4H'",

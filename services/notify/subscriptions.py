@@ -8,11 +8,15 @@ by default for every user and every kind (``DEFAULT_IN_APP``: a mention names th
 assignment does); a user's own in-app subscription replaces the default kinds. Every change is audited.
 Only admins may refer to stored secrets in a target (``_refuse_secrets_unless_admin``): the
 sender puts a secret's value into the URL it calls, so anyone else could have it sent to a
-server of their own.
+server of their own. Nor may anyone else point a webhook at an address inside the network
+(``_refuse_internal_unless_admin``: loopback, private, link-local such as the cloud metadata
+address, or ``localhost``): the server would post to it on their behalf.
 """
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
@@ -86,6 +90,7 @@ def create(fd: Flowdesk, user: Principal, owner_kind: str, owner: str, data: dic
     _may_manage(user, owner_kind, owner)
     values = check(data)
     _refuse_secrets_unless_admin(user, values)
+    _refuse_internal_unless_admin(user, values)
     now = fd.now()
     with fd.uow() as uow:
         if owner_kind == "group" and uow.scalar(
@@ -108,6 +113,7 @@ def update(fd: Flowdesk, user: Principal, sub_id: int, data: dict, owner_kind: s
         _may_manage(user, before["owner_kind"], before["owner"])
         values = check({**{k: before[k] for k in FIELDS}, **data})
         _refuse_secrets_unless_admin(user, values)
+        _refuse_internal_unless_admin(user, values)
         _check_calendar(uow, values)
         uow.execute(subs.update().where(subs.c.id == sub_id).values(updated_at=now, **values))
         audit.record(uow, now, user.username, "subscription.updated",
@@ -154,6 +160,29 @@ def _refuse_secrets_unless_admin(user: Principal, values: dict) -> None:
         raise Forbidden.of("subscription.secret_admin_only",
                            [coded_field(f, "field.secret_admin_only") for f in fields],
                            fields=", ".join(fields))
+
+
+def _refuse_internal_unless_admin(user: Principal, values: dict) -> None:
+    """403 on ``target.url`` when a non-admin's webhook names a host inside the network by
+    address or as ``localhost`` (the server would post there for them). A name that resolves
+    inside is not looked up here: DNS may be slow or absent when the subscription is saved."""
+    if user.has_role("admin") or values["channel"] != "webhook":
+        return
+    if is_internal_host(urlsplit(str((values["target"] or {}).get("url", ""))).hostname or ""):
+        raise Forbidden.of("subscription.internal_admin_only",
+                           [coded_field("target.url", "field.internal_address")])
+
+
+def is_internal_host(host: str) -> bool:
+    """True for ``localhost`` and an address that is not on the public internet."""
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return not address.is_global
 
 
 def _refers_to_secret(value: object) -> bool:

@@ -30,7 +30,7 @@ def test_agent_registers_a_phone_complaint_for_a_new_customer(live, page):  # ty
     form.get_by_role("button", name="新建案件").click()
     expect(form.locator('[data-field="description"] .field-error')).to_have_text("必须填写：投诉事项")
     expect(form.get_by_label("投诉渠道")).to_have_attribute("aria-invalid", "true")
-    expect(page.locator("#customer-id-error")).to_have_text("必须填写此字段。")
+    expect(page.locator("#customer-id-error")).to_have_text("请选择客户：这个流程的案件必须关联一位客户")
     expect(page.locator("#form-errors")).to_contain_text("客户")
 
     # the customer: not found by phone, created in place, tier shown

@@ -247,6 +247,27 @@ def test_only_admins_refer_to_stored_secrets_in_a_subscription(server, tokens, f
                        json={**body, "group": "Agent"}).status_code == 201
 
 
+def test_only_admins_send_webhooks_inside_the_network(server, tokens) -> None:  # type: ignore[no-untyped-def]
+    """An agent's webhook at 127.0.0.1 or the cloud metadata address made the server post
+    there for them (server-side request forgery); a public host stays theirs to use."""
+    for url in ("http://127.0.0.1:9/x", "http://169.254.169.254/latest/meta-data",
+                "http://localhost:8080/", "http://[::1]/x", "https://10.0.0.5/hook",
+                "http://192.168.1.20/x"):
+        body = {"channel": "webhook", "target": {"url": url}, "events": ["group_queue"]}
+        refused = server.post("/api/v1/me/subscriptions", tokens["agent"], json=body,
+                              headers={"Accept-Language": "zh"})
+        assert refused.status_code == 403, (url, refused.text)
+        assert [e["field"] for e in refused.json()["errors"]] == ["target.url"]
+        assert "内网" in refused.json()["errors"][0]["message"]
+        assert server.post("/api/v1/me/subscriptions", tokens["admin"],
+                           json=body).status_code == 201
+    mine = subscribe(server, tokens["agent"], channel="webhook",
+                     target={"url": "https://hooks.example/x"}, events=["group_queue"])
+    moved = server.call("PATCH", f"/api/v1/me/subscriptions/{mine['id']}", tokens["agent"],
+                        json={"target": {"url": "http://127.0.0.1:5000/"}})
+    assert moved.status_code == 403, moved.text
+
+
 def test_an_incident_tells_the_admins(server, tokens, fd, task_id) -> None:  # type: ignore[no-untyped-def]
     task = server.get(f"/api/v1/tasks/{task_id}", tokens["agent"]).json()
     fan_out_all(fd)
