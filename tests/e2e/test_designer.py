@@ -112,7 +112,12 @@ def test_the_properties_panel_edits_timers_conditions_forms_and_assignment(live,
     sign_in(page, DESIGNER, DESIGNER_PASSWORD)
     _open_modeler(page, "negative_review")
 
+    # bpmn-js's own words in Chinese too: the palette, the panel's header (were English)
+    expect(page.locator(".djs-palette [data-action='create.start-event']")).to_have_attribute(
+        "aria-label", "创建开始事件")
     _select(page, "no_response_48h")  # the boundary timer
+    expect(page.locator(".bio-properties-panel-header-type")).to_have_text(
+        re.compile("定时器边界事件"))
     expect(page.locator("#bio-properties-panel-timerEventDefinitionType")).to_have_value(
         "timeDuration")
     timer = page.locator("#bio-properties-panel-timerEventDefinitionValue")
