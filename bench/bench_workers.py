@@ -167,11 +167,14 @@ def one_instance(client: RawClient, key: str, tally: Tally) -> None:
 
 
 def drive(ports: list[int], tokens: list[str], tag: str, count: int, warmup: int) -> tuple[
-        float, float, Tally]:
+        float, float, Tally, str]:
     """Each client (a thread) on ``ports[i % len(ports)]`` does its share of ``count``
     instances after ``warmup`` of its own; returns the timed seconds, the client's CPU
-    seconds in them, and the tally of the timed instances."""
+    seconds in them, the tally of the timed instances, and how the clients' keep-alive
+    connections fell on the server processes (``2/2``: two each; one worker's chance)."""
     clients = [RawClient(ports[i % len(ports)], token) for i, token in enumerate(tokens)]
+    served_by = Counter(c.call("GET", "/health")[1]["pid"] for c in clients)
+    split = "/".join(str(n) for n in sorted(served_by.values(), reverse=True))
     tally, warm = Tally(), Tally()
     barrier = threading.Barrier(len(clients) + 1)
 
@@ -194,7 +197,7 @@ def drive(ports: list[int], tokens: list[str], tag: str, count: int, warmup: int
         t.join()
     for c in clients:
         c.close()
-    return elapsed, cpu, tally
+    return elapsed, cpu, tally, split
 
 
 @dataclass
@@ -209,6 +212,7 @@ class Result:
     rss: float
     pss: float
     masters: float
+    split: str = ""
 
 
 def run_setup(name: str, nodes: list[Serve], tokens: list[str], args: argparse.Namespace,
@@ -219,8 +223,8 @@ def run_setup(name: str, nodes: list[Serve], tokens: list[str], args: argparse.N
         for node in nodes:
             node.wait_ready(tokens[0])
         cpu_before, db_before = sum(n.cpu() for n in nodes), tree_cpu(args.postmaster)
-        elapsed, client_cpu, tally = drive([n.port for n in nodes], tokens, tag,
-                                           args.instances, args.warmup)
+        elapsed, client_cpu, tally, split = drive([n.port for n in nodes], tokens, tag,
+                                                  args.instances, args.warmup)
         server_cpu = sum(n.cpu() for n in nodes) - cpu_before
         db_cpu = tree_cpu(args.postmaster) - db_before
         if args.open_tasks:  # the big views, in every worker, before memory is read
@@ -240,7 +244,7 @@ def run_setup(name: str, nodes: list[Serve], tokens: list[str], args: argparse.N
     return Result(name, tally.finished / elapsed, server_cpu / done * 1000,
                   db_cpu / done * 1000, client_cpu / done * 1000, tally.failures, lost,
                   sum(m[0] for m in memory), sum(m[1] for m in memory),
-                  sum(m[2] for m in memory))
+                  sum(m[2] for m in memory), split)
 
 
 def best_of(runs: list[Result]) -> Result:
@@ -257,6 +261,8 @@ def report(results: list[Result], args: argparse.Namespace) -> None:
           f"(after {args.warmup} warm-up per client), {args.open_tasks} other open tasks; "
           f"each set-up's best of {args.rounds} rounds")
     print("CPU ms per instance: the serve trees, PostgreSQL (its backends), this client")
+    print("(each client keeps one connection: with 2 workers the kernel gives them to the "
+          "workers by chance, 3/1 or 4/0 half the time; 2 nodes get 2/2 from the bench)")
     print(f"{'set-up':<36}{'inst/s':>7}{'ratio':>7}{'server':>8}{'db':>7}{'client':>8}"
           f"{'5xx':>5}{'other':>6}  lost updates")
     for r in results:
@@ -306,7 +312,8 @@ def main() -> None:
             name, workers = setups[key]
             nodes = [Serve(args.database_url, w, workdir) for w in workers]
             runs.append(run_setup(name, nodes, tokens, args, f"{key}{n}"))
-            print(f"  round {n + 1}: {name}: {runs[-1].rate:.1f} instances/s", flush=True)
+            print(f"  round {n + 1}: {name}: {runs[-1].rate:.1f} instances/s "
+                  f"(connections per process {runs[-1].split})", flush=True)
     report([best_of(runs) for runs in rounds.values()], args)
     print(f"cpu baseline (10M additions; about 0.33 s on a quiet 2-core VM): "
           f"{speed_before:.2f} s before, {cpu_baseline():.2f} s after")
