@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -19,6 +21,7 @@ from services import secrets
 from services.errors import ServiceError
 from services.notify import robot_formats as robots
 from services.notify.channels import DeliveryFailed
+from services.notify.subscriptions import is_internal_host
 from services.notify.templates import Message
 
 if TYPE_CHECKING:
@@ -38,6 +41,9 @@ def send(target: dict, message: Message, fd: Flowdesk) -> None:
         raise DeliveryFailed(f"unknown webhook format {fmt!r}", retry=False)
     if not isinstance(url_ref, str) or not url_ref.startswith(("http://", "https://")):
         raise DeliveryFailed("the webhook has no http(s) URL", retry=False)
+    if target.get("guarded") and _reaches_inside(urlsplit(url_ref).hostname or ""):
+        raise DeliveryFailed("a non-admin's webhook may not reach an address inside the "
+                             "network", retry=False)
     secret_name = _secret_name(target.get("secret"))
     try:
         names = secret_refs.names_in(url_ref) + ([secret_name] if secret_name else [])
@@ -67,6 +73,19 @@ def send(target: dict, message: Message, fd: Flowdesk) -> None:
                                          else "interactive")
         body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
     _post(fmt, url, body, headers, scrub)
+
+
+def _reaches_inside(host: str) -> bool:
+    """True when ``host`` is internal by name or address, or resolves to an internal address
+    (``services.notify.subscriptions.is_internal_host``). A name that does not resolve is left
+    to the call, which then fails as it would."""
+    if is_internal_host(host):
+        return True
+    try:
+        found = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError):
+        return False
+    return any(is_internal_host(str(info[4][0])) for info in found)
 
 
 def _post(fmt: str, url: str, body: bytes, headers: dict[str, str],

@@ -155,7 +155,8 @@ def _work_out(uow: UnitOfWork, fd: Flowdesk, pending: Select) -> list[Event]:
     subs = active_for(uow, {u for _, _, users, _ in concerned for u in users},
                       {g for _, _, _, groups in concerned for g in groups})
     return [(row["id"], [] if kind is None else _outbox_rows(
-                uow, fd, row, kind, users, groups, tasks.get(row["task_id"]), subs, now))
+                uow, fd, row, kind, users, groups, tasks.get(row["task_id"]), subs, now,
+                people))
             for row, kind, users, groups in concerned]
 
 
@@ -224,7 +225,7 @@ def _concerned(row: Any, task: dict | None,
 
 def _outbox_rows(uow: UnitOfWork, fd: Flowdesk, row: Any, kind: str, users: set[str],
                  groups: set[str], task: dict | None, subs: list[dict],
-                 now: datetime) -> list[dict]:
+                 now: datetime, people: _People) -> list[dict]:
     group_subs = [(group, s) for group in sorted(groups) for s in subs
                   if s["owner_kind"] == "group" and s["owner"] == group
                   and s["channel"] != "in_app" and kind in s["events"]]
@@ -245,17 +246,22 @@ def _outbox_rows(uow: UnitOfWork, fd: Flowdesk, row: Any, kind: str, users: set[
             out.append({**base, "recipient": user, "channel": "in_app", "target": None,
                         "state": "sent", "sent_at": now, "next_attempt_at": None,
                         "digest_key": None, "lang": "zh", "subject": _subject("zh", kind, context)})
-        out += [_external(uow, fd, base, s, user, context, now) for s in own
+        guarded = "admin" not in people.roles.get(user, ())  # services.notify.channel_webhook
+        out += [_external(uow, fd, base, s, user, context, now, guarded) for s in own
                 if s["channel"] != "in_app" and kind in s["events"]]
     out += [_external(uow, fd, base, s, f"group:{group}", context, now) for group, s in group_subs]
     return out
 
 
 def _external(uow: UnitOfWork, fd: Flowdesk, base: dict, sub: dict, recipient: str,
-              context: dict, now: datetime) -> dict:
+              context: dict, now: datetime, guarded: bool = False) -> dict:
+    """An outbox row for a subscription; ``guarded``: a non-admin's own, whose webhook may not
+    reach inside the network (checked again when sent: names resolve then)."""
     state, at, digest = quiet_hours.when(uow, fd, sub, now, base["urgent"])
+    target = {**sub["target"], "subscription": sub["id"],
+              **({"guarded": True} if guarded else {})}
     return {**base, "recipient": recipient, "channel": sub["channel"],
-            "target": {**sub["target"], "subscription": sub["id"]}, "state": state,
+            "target": target, "state": state,
             "sent_at": None, "next_attempt_at": at, "digest_key": digest, "lang": sub["lang"],
             "subject": _subject(sub["lang"], base["kind"], context)}
 

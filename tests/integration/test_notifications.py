@@ -247,7 +247,7 @@ def test_only_admins_refer_to_stored_secrets_in_a_subscription(server, tokens, f
                        json={**body, "group": "Agent"}).status_code == 201
 
 
-def test_only_admins_send_webhooks_inside_the_network(server, tokens) -> None:  # type: ignore[no-untyped-def]
+def test_only_admins_send_webhooks_inside_the_network(server, tokens, fd, task_id) -> None:  # type: ignore[no-untyped-def]
     """An agent's webhook at 127.0.0.1 or the cloud metadata address made the server post
     there for them (server-side request forgery); a public host stays theirs to use."""
     for url in ("http://127.0.0.1:9/x", "http://169.254.169.254/latest/meta-data",
@@ -266,6 +266,12 @@ def test_only_admins_send_webhooks_inside_the_network(server, tokens) -> None:  
     moved = server.call("PATCH", f"/api/v1/me/subscriptions/{mine['id']}", tokens["agent"],
                         json={"target": {"url": "http://127.0.0.1:5000/"}})
     assert moved.status_code == 403, moved.text
+    fan_out_all(fd)  # the agent's webhook row is marked for the check when it is sent
+    assert server.post("/api/v1/instances", tokens["agent2"],
+                       json={"process_key": "three_steps"}).status_code == 201
+    fan_out_all(fd)
+    [row] = outbox(fd, channel="webhook", recipient="agent")
+    assert row["target"]["guarded"] is True
 
 
 def test_an_incident_tells_the_admins(server, tokens, fd, task_id) -> None:  # type: ignore[no-untyped-def]

@@ -90,6 +90,23 @@ def test_the_generic_webhook_is_signed_with_hmac_of_timestamp_and_body(fd, clock
     assert "X-Flowdesk-Signature" not in unsigned.headers
 
 
+def test_a_non_admins_webhook_never_reaches_inside_the_network(fd, clock) -> None:  # type: ignore[no-untyped-def]
+    """A non-admin's own subscription (``guarded`` by the fan-out) is refused when sent if its
+    host is, or resolves to, an internal address: one saved before the rule, or a public name
+    that points inside, would have had the server post there for them."""
+    message = render("sla_breach", "zh", CASE, fd)
+    with Receiver() as receiver:
+        receiver.answers = [(204, None)] * 3
+        port = urlsplit(receiver.url).port
+        for url in (receiver.url + "/x", f"http://localhost:{port}/x"):
+            with pytest.raises(DeliveryFailed) as refused:
+                send("webhook", {"url": url, "guarded": True}, message, fd)
+            assert refused.value.retry is False and "inside the network" in str(refused.value)
+        assert receiver.hooks == []
+        send("webhook", {"url": receiver.url + "/admins"}, message, fd)  # an admin's: sent
+        assert [hook.path for hook in receiver.hooks] == ["/admins"]
+
+
 def test_wecom_dingtalk_and_feishu_get_their_own_formats(fd, clock) -> None:  # type: ignore[no-untyped-def]
     secrets.put_secret(fd, ADMIN, "WECOM_KEY", "wecom-key-693a91f6")
     secrets.put_secret(fd, ADMIN, "DING_SEC", "SEC-ding-secret")
