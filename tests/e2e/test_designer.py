@@ -1,75 +1,25 @@
 """The process designer in a real browser: a designer opens complaint-handling in the bpmn-js
 modeler, renames a task, deploys version 2; the properties panel edits timers, conditions,
-forms and assignment; a new process is drawn and deployed; a broken model shows its problems
-on the diagram; a model without diagram layout says so. Also the screenshots docs/screenshots/designer-*.png."""
+forms and assignment (``test_designer_panel``); a new process is drawn and deployed; a broken
+model shows its problems on the diagram; a model without diagram layout says so. Also the screenshots docs/screenshots/designer-*.png."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
-
 import pytest
 
 from tests.conftest import PROCESSES
 
 from .conftest import shoot, sign_in, sized_page
+from .designer_pages import (DESIGNER, DESIGNER_PASSWORD, deploy, latest, live,  # noqa: F401
+                             open_modeler, select)
 
 try:
     from playwright.sync_api import expect
 except ImportError:  # the conftest skips (or fails) every test here
     expect = None
 
-DESIGNER, DESIGNER_PASSWORD = "dora", "designer-pass-2026"
-BUNDLE = Path(__file__).resolve().parent / "resources" / "simple_review"
-
-
-@pytest.fixture(scope="module")
-def live(live):  # type: ignore[no-untyped-def]
-    from services.definitions import deploy_path
-    from services.identity import ensure_user, set_password
-    from services.principal import system
-    from services.process_group_admin import add_default_designers
-    deploy_path(live.fd, BUNDLE, "e2e")
-    deploy_path(live.fd, BUNDLE.parent / "no_layout", "e2e")  # no diagram layout (DI)
-    deploy_path(live.fd, PROCESSES / "shift-handover", "e2e")  # laid out by scripts
-    deploy_path(live.fd, PROCESSES / "negative-review", "e2e")  # timers, conditions, forms
-    deploy_path(live.fd, PROCESSES / "customer-care", "e2e")  # multi-instance loops
-    ensure_user(live.fd, DESIGNER, ["designer"], [], display_name="Dora Designer")
-    set_password(live.fd, DESIGNER, DESIGNER_PASSWORD)
-    add_default_designers(live.fd, system("e2e", "admin"), [DESIGNER])  # the group of all above
-    live.ok("POST", "/instances", json={"process_key": "simple_review"})  # one running on v1
-    return live
-
-
-def _open_modeler(page, key: str = "simple_review") -> None:  # type: ignore[no-untyped-def]
-    page.goto(f"/designer/{key}")
-    expect(page.locator("main[data-ready=true]")).to_have_count(1)
-
-
-def _latest(live, key: str) -> dict:  # type: ignore[no-untyped-def]
-    rows = [r for r in live.ok("GET", f"/definitions?all_versions=true&key={key}")
-            if r["key"] == key]
-    return live.ok("GET", f"/definitions/{max(rows, key=lambda r: r['version'])['id']}")
-
-
-def _select(page, element_id: str) -> None:  # type: ignore[no-untyped-def]
-    element = page.locator(f'.djs-element[data-element-id="{element_id}"]')
-    if "djs-connection" in (element.get_attribute("class") or ""):
-        # A flow is clicked on its hit line, which Playwright sees as invisible (no fill).
-        element.locator(".djs-hit").click(force=True)
-    else:
-        element.click()
-    expect(page.locator("#bio-properties-panel-id")).to_have_value(element_id)
-
-
-def _deploy(page, version: int) -> None:  # type: ignore[no-untyped-def]
-    page.get_by_role("button", name="部署新版本").click()
-    expect(page.get_by_role("status")).to_have_text(f"已部署版本 {version}。")
-    expect(page.locator(f'#versions li[data-version="{version}"]')).to_contain_text(
-        f"版本 {version}")
-
-
 def test_designer_renames_a_complaint_task_and_deploys_version_2(live, page):  # type: ignore[no-untyped-def]
-    before = _latest(live, "complaint_handling")
+    before = latest(live, "complaint_handling")
     assert before["version"] == 1
     sign_in(page, DESIGNER, DESIGNER_PASSWORD)
     page.goto("/designer")
@@ -82,17 +32,17 @@ def test_designer_renames_a_complaint_task_and_deploys_version_2(live, page):  #
     expect(page.locator("#current-version")).to_contain_text("1")
     expect(page.locator(".bjs-powered-by")).to_be_visible()  # the bpmn.io watermark stays
 
-    _select(page, "register_complaint")
+    select(page, "register_complaint")
     name = page.locator("#bio-properties-panel-name")
     expect(name).to_have_value("登记投诉")
     expect(page.get_by_label("名称", exact=True)).to_have_count(1)  # the panel's label
     name.fill("登记客户投诉")
-    _deploy(page, 2)  # deploys at once after typing: the pending edit is flushed first
+    deploy(page, 2)  # deploys at once after typing: the pending edit is flushed first
     expect(page.locator('.djs-element[data-element-id="register_complaint"]')).to_contain_text(
         "登记客户投诉")
     expect(page.locator("#current-version")).to_contain_text("2")
 
-    after = _latest(live, "complaint_handling")
+    after = latest(live, "complaint_handling")
     assert after["version"] == 2
     assert 'name="登记客户投诉"' in after["bpmn_xml"]
     assert after["bpmn_xml"].count("formJsonSchemaFilename") == before["bpmn_xml"].count(
@@ -107,84 +57,20 @@ def test_designer_renames_a_complaint_task_and_deploys_version_2(live, page):  #
     expect(card.locator('tr[data-version="2"]')).to_contain_text("最新")
 
 
-def test_the_properties_panel_edits_timers_conditions_forms_and_assignment(live, page):  # type: ignore[no-untyped-def]
-    version = _latest(live, "negative_review")["version"]
-    sign_in(page, DESIGNER, DESIGNER_PASSWORD)
-    _open_modeler(page, "negative_review")
-
-    # bpmn-js's own words in Chinese too: the palette, the panel's header (were English)
-    expect(page.locator(".djs-palette [data-action='create.start-event']")).to_have_attribute(
-        "aria-label", "创建开始事件")
-    _select(page, "no_response_48h")  # the boundary timer
-    expect(page.locator(".bio-properties-panel-header-type")).to_have_text(
-        re.compile("定时器边界事件"))
-    expect(page.locator("#bio-properties-panel-timerEventDefinitionType")).to_have_value(
-        "timeDuration")
-    timer = page.locator("#bio-properties-panel-timerEventDefinitionValue")
-    expect(timer).to_have_value('"PT48H"')
-    timer.fill('"PT24H"')
-
-    _select(page, "flow_reached")  # a gateway's outgoing flow
-    condition = page.get_by_label("条件 (Python 表达式)")
-    expect(condition).to_have_value("call_reached == True")
-    condition.fill("call_reached == True and attempts >= 1")
-
-    _select(page, "send_sms")  # a user task: its form and who gets it
-    form = page.get_by_label("表单", exact=True)
-    expect(form).to_have_value("send_sms.json")
-    form.select_option("phone_call.json")
-    page.get_by_label("候选组", exact=True).fill("AfterSales, Supervisor")
-
-    _deploy(page, version + 1)
-    xml = _latest(live, "negative_review")["bpmn_xml"]
-    assert '"PT24H"' in xml and '"PT48H"' not in xml
-    assert "call_reached == True and attempts &gt;= 1" in xml
-    assert re.search(r'<bpmn:userTask id="send_sms".*?value="phone_call.json".*?</bpmn:userTask>',
-                     xml, re.S)
-    assert '<spiffworkflow:property name="candidateGroups" value="AfterSales, Supervisor" />' in xml
-
-
-def test_an_element_is_found_and_edited_with_the_keyboard_alone(live, page):  # type: ignore[no-untyped-def]
-    version = _latest(live, "simple_review")["version"]
-    sign_in(page, DESIGNER, DESIGNER_PASSWORD)
-    _open_modeler(page)
-    picker = page.get_by_label("选择元素 (可用键盘)")
-    # each element's kind in Chinese, as the rest of the page (not bpmn-js's UserTask)
-    expect(picker.locator('option[value="review"]')).to_have_text("Review request · 用户任务 · review")
-    expect(picker.locator("option")).not_to_contain_text(["UserTask"])
-    picker.focus()
-    for _ in range(20):  # arrow down through the list until the user task is chosen
-        if picker.input_value() == "review":
-            break
-        page.keyboard.press("ArrowDown")
-    expect(page.locator("#bio-properties-panel-id")).to_have_value("review")
-    for _ in range(15):  # Tab from the list into the panel's name field
-        page.keyboard.press("Tab")
-        if page.evaluate("document.activeElement.id") == "bio-properties-panel-name":
-            break
-    expect(page.locator("#bio-properties-panel-name")).to_be_focused()
-    page.keyboard.press("Control+A")
-    page.keyboard.type("Review by keyboard")
-    page.locator("#deploy").focus()
-    page.keyboard.press("Enter")
-    expect(page.get_by_role("status")).to_have_text(f"已部署版本 {version + 1}。")
-    assert 'name="Review by keyboard"' in _latest(live, "simple_review")["bpmn_xml"]
-
-
 def test_check_download_and_open_a_file_before_deploying(live, page, tmp_path):  # type: ignore[no-untyped-def]
-    before = _latest(live, "simple_review")["version"]
+    before = latest(live, "simple_review")["version"]
     sign_in(page, DESIGNER, DESIGNER_PASSWORD)
-    _open_modeler(page)
+    open_modeler(page)
     expect(page.locator("#unsaved")).to_be_hidden()
     page.get_by_role("button", name="检查").click()
     expect(page.get_by_role("status")).to_have_text(f"检查通过, 内容与版本 {before} 相同。")
 
-    _select(page, "review")
+    select(page, "review")
     page.locator("#bio-properties-panel-name").fill("Review, checked first")
     expect(page.locator("#unsaved")).to_be_visible()
     page.get_by_role("button", name="检查").click()
     expect(page.get_by_role("status")).to_have_text(f"检查通过, 没有问题: 部署后为版本 {before + 1}。")
-    assert _latest(live, "simple_review")["version"] == before  # checking stores nothing
+    assert latest(live, "simple_review")["version"] == before  # checking stores nothing
 
     with page.expect_download() as download:
         page.get_by_role("button", name="下载 .bpmn").click()
@@ -201,24 +87,24 @@ def test_check_download_and_open_a_file_before_deploying(live, page, tmp_path): 
     chooser.value.set_files(str(edited))
     expect(page.get_by_role("status")).to_have_text("已打开文件「edited.bpmn」, 尚未部署。")
     expect(page.locator('.djs-element[data-element-id="review"]')).to_contain_text("from a file")
-    _deploy(page, before + 1)
+    deploy(page, before + 1)
     expect(page.locator("#unsaved")).to_be_hidden()
-    assert 'name="Review from a file"' in _latest(live, "simple_review")["bpmn_xml"]
+    assert 'name="Review from a file"' in latest(live, "simple_review")["bpmn_xml"]
 
 
 def test_deploying_an_opened_model_unchanged_makes_no_version(live, page):  # type: ignore[no-untyped-def]
     """bpmn-js writes the model back in its own way (prefixes, order, numbers); compared in
     canonical form that is no change: the page says so and no version is made. A moved
     shape is a change."""
-    before = _latest(live, "shift_handover")["version"]
+    before = latest(live, "shift_handover")["version"]
     sign_in(page, DESIGNER, DESIGNER_PASSWORD)
-    _open_modeler(page, "shift_handover")
+    open_modeler(page, "shift_handover")
     page.get_by_role("button", name="检查").click()
     expect(page.locator("#outcome")).to_have_text(f"检查通过, 内容与版本 {before} 相同。")
     page.get_by_role("button", name="部署新版本").click()
     expect(page.locator("#outcome")).to_have_text(f"未更改，未生成新版本（仍为版本 {before}）。")
     expect(page.locator("#outcome")).to_be_visible()
-    assert _latest(live, "shift_handover")["version"] == before
+    assert latest(live, "shift_handover")["version"] == before
 
     start = page.locator('.djs-element.djs-shape[data-element-id]').first
     box = start.bounding_box()
@@ -228,22 +114,8 @@ def test_deploying_an_opened_model_unchanged_makes_no_version(live, page):  # ty
     page.mouse.move(box["x"] + box["width"] / 2 + 40, box["y"] + box["height"] / 2 + 40, steps=5)
     page.mouse.up()
     expect(page.locator("#unsaved")).to_be_visible()
-    _deploy(page, before + 1)
+    deploy(page, before + 1)
     expect(page.locator("#outcome")).to_have_text(f"已部署版本 {before + 1}。")
-
-
-def test_a_bad_timer_typed_in_the_panel_is_shown_on_its_element(live, page):  # type: ignore[no-untyped-def]
-    before = _latest(live, "negative_review")["version"]
-    sign_in(page, DESIGNER, DESIGNER_PASSWORD)
-    _open_modeler(page, "negative_review")
-    _select(page, "no_response_48h")
-    page.locator("#bio-properties-panel-timerEventDefinitionValue").fill("PT48H")  # unquoted
-    page.get_by_role("button", name="部署新版本").click()
-    problems = page.locator("#problems")
-    expect(problems.locator('li[data-element-id="no_response_48h"]')).to_be_visible()
-    expect(page.locator('.djs-element[data-element-id="no_response_48h"]')).to_have_class(
-        re.compile("has-problem"))
-    assert _latest(live, "negative_review")["version"] == before
 
 
 def test_a_new_process_is_drawn_from_a_blank_pool_and_deployed(live, page):  # type: ignore[no-untyped-def]
@@ -262,10 +134,10 @@ def test_a_new_process_is_drawn_from_a_blank_pool_and_deployed(live, page):  # t
     group = page.get_by_label("流程分组")  # dora designs one group: chosen already
     expect(group).to_be_visible()
     expect(group).to_have_value("cs")
-    _deploy(page, 1)
+    deploy(page, 1)
     expect(group).to_be_hidden()  # deployed: the key's group is fixed
     page.wait_for_url(re.compile(r"/designer/hotline_callback$"))
-    definition = _latest(live, "hotline_callback")
+    definition = latest(live, "hotline_callback")
     assert definition["version"] == 1 and 'name="热线回访"' in definition["bpmn_xml"]
 
 
@@ -290,40 +162,13 @@ def test_a_designer_of_several_groups_picks_the_new_processs_group(live, page): 
     expect(page.locator("#process-group-error")).to_have_text("请选择新流程放入的流程分组。")
     expect(group).to_be_focused()
     group.select_option("aftersales")
-    _deploy(page, 1)
-    assert _latest(live, "refund_review")["process_group"] == "aftersales"
+    deploy(page, 1)
+    assert latest(live, "refund_review")["process_group"] == "aftersales"
 
 
 def _open_modeler_as(username: str, password: str, page) -> None:  # type: ignore[no-untyped-def]
     sign_in(page, username, password)
-    _open_modeler(page)
-
-
-def test_multi_instance_collections_survive_and_are_edited_in_the_panel(live, page):  # type: ignore[no-untyped-def]
-    """Spiff names a loop's collection by variable, which bpmn-js alone would drop on save;
-    the panel shows and edits it like any property."""
-    before = _latest(live, "customer_care")
-    sign_in(page, DESIGNER, DESIGNER_PASSWORD)
-    _open_modeler(page, "customer_care")
-    expect(page.locator("#import-warnings")).to_be_hidden()
-    _select(page, "birthday_greeting")
-    collection = page.get_by_label("输入集合")
-    expect(collection).to_have_value("birthday_customers")
-    expect(page.get_by_label("元素变量")).to_have_value("birthday_customer")
-    expect(page.get_by_label("输出集合")).to_have_value("greeting_records")
-    collection.fill("vip_birthday_customers")
-    page.get_by_label("结果变量").fill("greeting")
-    _deploy(page, before["version"] + 1)
-
-    xml = _latest(live, "customer_care")["bpmn_xml"]
-    for ref in ("vip_birthday_customers", "greeting_records", "deep_contact_customers",
-                "deep_contact_records"):
-        assert f">{ref}</bpmn:loop" in xml, ref
-    assert ">birthday_customers<" not in xml
-    assert re.search(r'<bpmn:outputDataItem id="greeting" name="greeting" ?/>', xml)
-    assert "fdm:" not in xml and "flowdesk.dev/schema/modeler" not in xml  # modeler-only
-    assert xml.count("spiffworkflow:scriptsOnInstances") == before["bpmn_xml"].count(
-        "spiffworkflow:scriptsOnInstances")
+    open_modeler(page)
 
 
 def _deploy_without_the_lane(page, deploy: str) -> None:  # type: ignore[no-untyped-def]
@@ -338,9 +183,9 @@ def _deploy_without_the_lane(page, deploy: str) -> None:  # type: ignore[no-unty
 
 
 def test_a_broken_model_shows_its_problems_on_the_diagram(live, page):  # type: ignore[no-untyped-def]
-    before = _latest(live, "simple_review")["version"]
+    before = latest(live, "simple_review")["version"]
     sign_in(page, DESIGNER, DESIGNER_PASSWORD)
-    _open_modeler(page)
+    open_modeler(page)
     _deploy_without_the_lane(page, "部署新版本")
     problems = page.locator("#problems")
     expect(problems).to_be_visible()
@@ -356,7 +201,7 @@ def test_a_broken_model_shows_its_problems_on_the_diagram(live, page):  # type: 
     expect(page.locator("main[data-ready=true]")).to_have_count(1)
     _deploy_without_the_lane(page, "Deploy new version")
     expect(problems.locator('li[data-element-id="review"]')).to_contain_text("is in no lane")
-    assert _latest(live, "simple_review")["version"] == before
+    assert latest(live, "simple_review")["version"] == before
 
 
 def test_a_model_without_diagram_layout_says_so(live, page):  # type: ignore[no-untyped-def]
@@ -375,10 +220,10 @@ def test_every_shipped_process_opens_in_the_modeler(live, page):  # type: ignore
     assert len(keys) == 8 and keys[-1] == "shift_handover"
     sign_in(page, DESIGNER, DESIGNER_PASSWORD)
     for key in keys:
-        _open_modeler(page, key)
+        open_modeler(page, key)
         expect(page.locator("#import-warnings")).to_be_hidden()
         expect(page.locator("#no-di")).to_be_hidden()
-    _select(page, "hand_over_tasks")  # the last one open: shift_handover
+    select(page, "hand_over_tasks")  # the last one open: shift_handover
 
 
 def test_designer_pages_need_a_session_and_the_designer_role(live, page):  # type: ignore[no-untyped-def]
@@ -397,7 +242,7 @@ def test_designer_screenshots(browser, live, size):  # type: ignore[no-untyped-d
         page.goto("/designer")
         expect(page.locator('article[data-key="complaint_handling"]')).to_be_visible()
         shoot(page, f"designer-list-{size}", full_page=size == "phone")
-        _open_modeler(page, "negative_review")
-        _select(page, "send_sms")  # a user task: the panel shows its form and assignment
+        open_modeler(page, "negative_review")
+        select(page, "send_sms")  # a user task: the panel shows its form and assignment
         expect(page.get_by_label("表单", exact=True)).to_be_visible()
         shoot(page, f"designer-{size}")
