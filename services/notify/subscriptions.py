@@ -89,8 +89,7 @@ def create(fd: Flowdesk, user: Principal, owner_kind: str, owner: str, data: dic
     """Add a subscription: a user's own (``owner_kind='user'``) or a group's (admins)."""
     _may_manage(user, owner_kind, owner)
     values = check(data)
-    _refuse_secrets_unless_admin(user, values)
-    _refuse_internal_unless_admin(user, values)
+    _refuse_what_is_admins(user, values)
     now = fd.now()
     with fd.uow() as uow:
         if owner_kind == "group" and uow.scalar(
@@ -112,8 +111,7 @@ def update(fd: Flowdesk, user: Principal, sub_id: int, data: dict, owner_kind: s
         before = _get(uow, sub_id, owner_kind)
         _may_manage(user, before["owner_kind"], before["owner"])
         values = check({**{k: before[k] for k in FIELDS}, **data})
-        _refuse_secrets_unless_admin(user, values)
-        _refuse_internal_unless_admin(user, values)
+        _refuse_what_is_admins(user, values)
         _check_calendar(uow, values)
         uow.execute(subs.update().where(subs.c.id == sub_id).values(updated_at=now, **values))
         audit.record(uow, now, user.username, "subscription.updated",
@@ -145,6 +143,12 @@ def _check_calendar(uow: UnitOfWork, values: dict) -> None:
     if values["calendar"] and uow.execute(CALENDAR, {"name": values["calendar"]}).first() is None:
         raise Invalid.of("subscription.invalid",
                          [coded_field("calendar", "field.unknown_calendar")])
+
+
+def _refuse_what_is_admins(user: Principal, values: dict) -> None:
+    """What only an admin's subscription may hold: secrets, and webhooks inside the network."""
+    _refuse_secrets_unless_admin(user, values)
+    _refuse_internal_unless_admin(user, values)
 
 
 def _refuse_secrets_unless_admin(user: Principal, values: dict) -> None:
