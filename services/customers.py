@@ -31,6 +31,10 @@ purchases = Purchase.__table__
 counters = CaseCounter.__table__
 TIERS = ("普通", "银卡", "金卡", "钻石", "VIP")
 STAFF = ("staff", "supervisor", "admin")
+# What routes and ranks a customer's cases (``services.rules.customer_tiers``: the tier raises
+# priority, the dedicated agent gets their Agent tasks) and what identifies the record: set by
+# supervisors and admins. Staff working a case correct contact details and notes.
+SUPERVISED = ("code", "tier", "abc_class", "dedicated_agent")
 
 
 # One upsert for SQLite and PostgreSQL alike. Plain text: the dialects' ON CONFLICT constructs
@@ -114,12 +118,25 @@ def update(fd: Flowdesk, user: Principal, customer_id: int, values: dict) -> dic
     now = fd.now()
     with _code_is_unique(values), fd.uow() as conn:
         before = _row(conn, user, customer_id, doing="change")
+        _refuse_supervised_changes(user, before, values)
         conn.execute(customers.update().where(customers.c.id == customer_id)
                      .values(**values, updated_at=now))
         audit.record(conn, now, user.username, "customer.updated",
                      before={k: _jsonable({k: before[k]})[k] for k in values},
                      after={"customer_id": customer_id, **_jsonable(values)})
         return _detail(conn, _row(conn, user, customer_id, check=False))
+
+
+def _refuse_supervised_changes(user: Principal, before: RowMapping, values: dict) -> None:
+    """403 naming each of ``SUPERVISED`` a staff member would change (sending the value it
+    already has is no change: a form sends the whole record back)."""
+    if user.has_role("supervisor", "admin"):
+        return
+    fields = [f for f in SUPERVISED if f in values and values[f] != before[f]]
+    if fields:
+        raise Forbidden.of("customer.field_supervised",
+                           [coded_field(f, "field.supervisor_only") for f in fields],
+                           fields=", ".join(fields))
 
 
 def add_purchase(fd: Flowdesk, user: Principal, customer_id: int, values: dict) -> dict:

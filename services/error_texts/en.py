@@ -89,6 +89,9 @@ TEXTS: dict[str, str] = {
     "customer.unknown": "No customer {customer}.",
     "customer.not_found": "No customer {customer}.",
     "customer.invalid": "The customer record has errors; see each field.",
+    "customer.field_supervised": "Only supervisors and admins may change a customer's code, "
+                                 "tier, ABC class or dedicated agent ({fields}): they decide "
+                                 "how the customer's cases are routed and ranked.",
     "customer.code_taken": "A customer with code '{code}' already exists.",
     "customer.not_yours": "'{user}' works on no case of customer {customer}, so may not "
                           "{doing} their record; a supervisor can, or look the case up by its "
@@ -263,6 +266,7 @@ TEXTS: dict[str, str] = {
     "field.phone": "not a phone number: digits, with an area code, spaces or '-' if you like, e.g. 138 1234 5678 or 021-6123-4567",
     "field.internal_address": "may not be an internal, loopback or link-local address (127.0.0.1, 10.x, 192.168.x, 169.254.x, localhost)",
     "field.code_taken": "already used",
+    "field.supervisor_only": "only supervisors and admins may change this",
     "field.one_of_lookup": "give exactly one of case_no, order_no, phone",
     "field.secret_name": "a letter, then letters, digits, '_', '-' or '.'; at most 100 "
                          "characters",

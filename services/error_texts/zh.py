@@ -72,6 +72,7 @@ TEXTS: dict[str, str] = {
     "customer.unknown": "没有编号为 {customer} 的客户。",
     "customer.not_found": "没有编号为 {customer} 的客户。",
     "customer.invalid": "客户资料有误，请看各字段的说明。",
+    "customer.field_supervised": "客户的编码、等级、ABC 分类和专属客服（{fields}）决定其案件的分派和优先级，只有主管和管理员可以修改。",
     "customer.code_taken": "客户编码「{code}」已存在。",
     "customer.not_yours": "「{user}」没有经办客户 {customer} 的任何案件，不能{doing}其档案；"
                           "主管可以，或按案件编号查询脱敏摘要。",
@@ -219,6 +220,7 @@ TEXTS: dict[str, str] = {
     "field.phone": "不是电话号码：请只写数字，可带区号、空格或「-」，如 138 1234 5678 或 021-6123-4567",
     "field.internal_address": "不能是内网、本机或链路本地地址（如 127.0.0.1、10.x、192.168.x、169.254.x、localhost）",
     "field.code_taken": "已被使用",
+    "field.supervisor_only": "只有主管和管理员可以修改",
     "field.one_of_lookup": "只能填写案件编号、订单号、电话中的一项",
     "field.secret_name": "以字母开头，之后为字母、数字、「_」、「-」或「.」；最多 100 个字符",
     "field.at_most_days": "最多 {days} 天",

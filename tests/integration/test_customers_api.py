@@ -51,7 +51,18 @@ def test_a_vip_case_gets_priority_and_the_dedicated_agent(server, tokens) -> Non
         "order_no": "TB20240611001", "amount": 199.0,
         "purchased_at": "2024-06-11T10:00:00+08:00"})
     assert bought.status_code == 201 and bought.json()["purchases"][0]["amount"] == 199.0
-    patched = server.call("PATCH", f"/api/v1/customers/{customer['id']}", agent,
+    # staff working the case correct contact details; the tier and the dedicated agent route
+    # and rank the customer's cases: supervisors' and admins'
+    refused = server.call("PATCH", f"/api/v1/customers/{customer['id']}", agent,
+                          json={"tier": "钻石", "dedicated_agent": "agent", "phone": "139 0000 1111"})
+    assert refused.status_code == 403
+    assert sorted(e["field"] for e in refused.json()["errors"]) == ["dedicated_agent", "tier"]
+    unchanged = server.get(f"/api/v1/customers/{customer['id']}", agent).json()
+    assert unchanged["phone"] != "13900001111"  # nothing half-written
+    same_tier = server.call("PATCH", f"/api/v1/customers/{customer['id']}", agent,
+                            json={"tier": unchanged["tier"], "phone": "139 0000 1111"})
+    assert same_tier.status_code == 200 and same_tier.json()["phone"] == "13900001111"
+    patched = server.call("PATCH", f"/api/v1/customers/{customer['id']}", tokens["supervisor"],
                           json={"tier": "钻石"}).json()
     assert patched["tier"] == "钻石"
     found = server.get("/api/v1/customers?q=王&tier=钻石", agent).json()
