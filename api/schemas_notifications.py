@@ -8,32 +8,39 @@ from marshmallow import fields, validate
 from api.dict_dump import Schema
 from api.fields import BoundedInt
 from api.schemas import PageQuery
+from services.notify.events import CHANNELS, KINDS
+from services.notify.template_texts import LANGUAGES
 
 STATES = ("pending", "held", "sending", "sent", "failed", "dead")
+# The documented values (checked by the service, which names every bad field at once).
+CHANNEL = {"enum": list(CHANNELS)}
+EVENT = {"enum": list(KINDS)}
+LANG = {"enum": list(LANGUAGES)}
 
 
 class SubscriptionIn(Schema):
-    channel = fields.String(required=True, metadata={"description": "email, webhook or in_app"})
+    channel = fields.String(required=True, metadata={**CHANNEL,
+                                                     "description": "email, webhook or in_app"})
     target = fields.Dict(load_default=dict, metadata={
         "description": "email: {address}; webhook: {url (may hold {{secret:NAME}}), format "
                        "(generic, wecom, dingtalk, feishu), secret (the name of an admin secret "
                        "that signs it)}"})
-    events = fields.List(fields.String(), required=True, metadata={
+    events = fields.List(fields.String(metadata=EVENT), required=True, metadata={
         "description": "assigned_to_me, group_queue, sla_warning, sla_breach, escalation, "
                        "incident, mentioned"})
     calendar = fields.String(load_default=None, allow_none=True, metadata={
         "description": "quiet hours: held outside this business calendar's open time, then "
                        "sent as one digest"})
-    lang = fields.String(load_default="zh")
+    lang = fields.String(load_default="zh", metadata=LANG)
     active = fields.Boolean(load_default=True)
 
 
 class SubscriptionPatch(Schema):
-    channel = fields.String()
+    channel = fields.String(metadata=CHANNEL)
     target = fields.Dict()
-    events = fields.List(fields.String())
+    events = fields.List(fields.String(metadata=EVENT))
     calendar = fields.String(allow_none=True)
-    lang = fields.String()
+    lang = fields.String(metadata=LANG)
     active = fields.Boolean()
 
 

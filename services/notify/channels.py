@@ -20,8 +20,6 @@ from services.notify.templates import Message
 if TYPE_CHECKING:
     from services.context import Flowdesk
 
-CHANNELS = ("email", "webhook", "in_app")
-
 
 class DeliveryFailed(Exception):
     """The message did not go out; ``retry``: whether trying again later may help."""

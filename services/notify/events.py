@@ -8,6 +8,9 @@ from __future__ import annotations
 
 KINDS = ("assigned_to_me", "group_queue", "sla_warning", "sla_breach", "escalation",
          "incident", "mentioned")
+# Sent at once even in a subscription's quiet hours, and marked urgent in its message.
+URGENT_KINDS = frozenset({"sla_breach"})
+CHANNELS = ("email", "webhook", "in_app")
 
 # action -> the event kinds it may raise (the fan-out picks per recipient)
 ACTIONS: dict[str, tuple[str, ...]] = {

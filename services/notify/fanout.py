@@ -34,7 +34,7 @@ from sqlalchemy import Select, bindparam, select
 from services.audit import SYSTEM_ACTORS
 from services.context import Flowdesk
 from services.notify import quiet_hours
-from services.notify.events import ACTIONS
+from services.notify.events import ACTIONS, URGENT_KINDS
 from services.notify.subscriptions import DEFAULT_IN_APP, active_for
 from services.plain_json import json_safe
 from store import queries as q
@@ -232,7 +232,7 @@ def _outbox_rows(uow: UnitOfWork, fd: Flowdesk, row: Any, kind: str, users: set[
     if not users and not group_subs:
         return []  # nobody to tell (the one member opened it): no message to make
     context = _context(row, kind, task)
-    urgent = kind in quiet_hours.URGENT_KINDS
+    urgent = kind in URGENT_KINDS
     base = {"created_at": now, "kind": kind, "instance_id": row["instance_id"],
             "task_id": row["task_id"], "body": context, "urgent": urgent, "attempts": 0,
             "audit_id": row["id"], "read_at": None, "last_error": None}

@@ -8,8 +8,6 @@ from datetime import datetime
 from services.context import Flowdesk
 from store.uow import UnitOfWork
 
-URGENT_KINDS = frozenset({"sla_breach"})
-
 
 def when(uow: UnitOfWork, fd: Flowdesk, sub: dict, now: datetime,
          urgent: bool) -> tuple[str, datetime, str | None]:

@@ -24,16 +24,15 @@ from engine import secret_refs
 from services import audit
 from services.context import Flowdesk
 from services.errors import Forbidden, Invalid, NotFound, coded_field
-from services.notify.events import KINDS
+from services.notify.events import CHANNELS, KINDS
+from services.notify.template_texts import LANGUAGES
 from services.principal import Principal, require_role
 from services.sla.book import CALENDAR
 from store.tables import Group, NotificationSubscription
 from store.uow import UnitOfWork
 
 subs = NotificationSubscription.__table__
-CHANNELS = ("email", "webhook", "in_app")
 WEBHOOK_FORMATS = ("generic", "wecom", "dingtalk", "feishu")  # services.notify.channels
-LANGS = ("zh", "en")
 DEFAULT_IN_APP = frozenset(KINDS)
 FIELDS = ("channel", "target", "events", "calendar", "lang", "active")
 
@@ -56,8 +55,8 @@ def check(data: dict) -> dict:
     events = data.get("events") or []
     if not events or any(e not in KINDS for e in events):
         errors.append(coded_field("events", "field.one_of", allowed=", ".join(KINDS)))
-    if data.get("lang", "zh") not in LANGS:
-        errors.append(coded_field("lang", "field.one_of", allowed=", ".join(LANGS)))
+    if data.get("lang", "zh") not in LANGUAGES:
+        errors.append(coded_field("lang", "field.one_of", allowed=", ".join(LANGUAGES)))
     if errors:
         raise Invalid.of("subscription.invalid", errors)
     kept = {"address": target["address"]} if channel == "email" else \

@@ -10,8 +10,9 @@ part per kind and language (``template_admin``); these stay the fallback.
 """
 from __future__ import annotations
 
-KINDS = ("assigned_to_me", "group_queue", "sla_warning", "sla_breach", "escalation", "incident",
-         "mentioned", "digest")
+from services.notify import events
+
+KINDS = (*events.KINDS, "digest")
 LANGUAGES = ("zh", "en")
 PARTS = ("subject", "text", "markdown")
 

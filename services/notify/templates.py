@@ -27,6 +27,7 @@ from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from services.notify import template_texts
+from services.notify.events import URGENT_KINDS
 from services.notify.template_texts import KINDS, LANGUAGES, PARTS
 
 if TYPE_CHECKING:
@@ -40,7 +41,6 @@ MAX_DIGEST_ITEMS = 50  # listed in one digest; the rest are counted ("… and 12
 MAX_POWER = 10**12  # the largest number ``**`` may make
 DEFAULT_BASE_URL = "http://127.0.0.1:5000"
 DUE_FORMAT = "%Y-%m-%d %H:%M"
-URGENT_KINDS = frozenset({"sla_breach"})
 
 
 @dataclass(frozen=True)
