@@ -62,7 +62,7 @@
 
   function taskCard(task, zone) {
     const due = task.due_at ? t("dry.task.due", { due: timeIn(task.due_at, zone) }) : "";
-    const built = window.FlowdeskForms.build(task.form_schema || { properties: {} },
+    const built = window.FlowdeskSchemaForm.build(task.form_schema || { properties: {} },
       task.data || {}, { idPrefix: "dry-" + task.id + "-", summaryId: "dry-errors-" + task.id,
         submitLabel: t("dry.task.complete"),
         onSubmit: async (values) => {
@@ -131,7 +131,7 @@
       run.key = answer.process_key;
       panel.hidden = false;
       $("dry-run-at").value = $("dry-run-at").value || localNow();
-      const built = window.FlowdeskForms.build(answer.start_form || { properties: {} }, {}, {
+      const built = window.FlowdeskSchemaForm.build(answer.start_form || { properties: {} }, {}, {
         idPrefix: "dry-start-", summaryId: "dry-start-errors", submitLabel: t("dry.start"),
         onSubmit: async (values) => {
           await act("/start", { at: $("dry-run-at").value, timezone: $("dry-run-zone").value,

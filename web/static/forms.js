@@ -1,5 +1,5 @@
 /* A form rendered from a JSON schema, shared by the inbox (a task's form) and 新建案件 (a
- * process's start form), as window.FlowdeskForms.build(schema, data, options).
+ * process's start form), as window.FlowdeskSchemaForm.build(schema, data, options).
  *
  * Strings (enum or oneOf const/title → select, format date → date input, maxLength ≥ 500 →
  * textarea), numbers and integers, booleans (checkbox), arrays of strings (one per line) or of
@@ -8,103 +8,14 @@
  * description → help.
  * allOf/if/then branches with const/enum conditions narrow selects and mark conditionally
  * required fields. The server is the only validator: its 422 errors appear beside their fields
- * and in a summary that links to them. Loaded after common.js, before the page's script. */
+ * and in a summary that links to them. Loaded after common.js and form_schema.js, before the
+ * page's script. */
 (function () {
   "use strict";
 
   const { t, el, clearError, showError } = window.Flowdesk;
 
-  /* Conditional parts of a schema: allOf: [{if: {properties: {x: {const}}}, then: {...}}].
-   * Only const/enum conditions on sibling fields are understood; the server checks the rest. */
-  function matchesIf(condition, values) {
-    if (!condition) return false;
-    for (const name of condition.required || []) {
-      if (values[name] === undefined) return false;
-    }
-    for (const [name, sub] of Object.entries(condition.properties || {})) {
-      const value = values[name];
-      if (value === undefined) continue;
-      if ("const" in sub && value !== sub.const) return false;
-      if (Array.isArray(sub.enum) && !sub.enum.includes(value)) return false;
-    }
-    return true;
-  }
-
-  function activeBranches(schema, values) {
-    return (schema.allOf || []).filter((part) => matchesIf(part.if, values))
-      .map((part) => part.then || {});
-  }
-
-  /* value → title for enums whose titles live in allOf/if/then branches (oneOf const/title). */
-  function branchTitles(schema) {
-    const titles = {};
-    for (const part of schema.allOf || []) {
-      for (const branch of [part.then, part.else, part]) {
-        const props = branch && branch.properties;
-        if (!props) continue;
-        for (const [name, prop] of Object.entries(props)) {
-          for (const option of prop.oneOf || []) {
-            if (option.const === undefined || !option.title) continue;
-            const map = titles[name] = titles[name] || {};
-            const seen = map[option.const];
-            if (!seen) map[option.const] = option.title;
-            else if (!seen.split(" / ").includes(option.title)) {
-              map[option.const] = seen + " / " + option.title;
-            }
-          }
-        }
-      }
-    }
-    return titles;
-  }
-
-  function optionsOf(prop, titles) {
-    if (Array.isArray(prop.oneOf) && prop.oneOf.every((o) => o.const !== undefined)) {
-      return prop.oneOf.map((o) => ({ value: o.const, title: o.title || String(o.const) }));
-    }
-    if (Array.isArray(prop.enum)) {
-      return prop.enum.map((v) => ({ value: v, title: (titles && titles[v]) || String(v) }));
-    }
-    return null;
-  }
-
-  function kindOf(prop, titles) {
-    const type = Array.isArray(prop.type) ? prop.type.find((x) => x !== "null") : prop.type;
-    if (type === "boolean") return "checkbox";
-    if (type === "integer" || type === "number") return optionsOf(prop) ? "select" : "number";
-    if (type === "array") {
-      const items = prop.items || {};
-      if (optionsOf(items)) return "multi";
-      if (items.type === "object" && items.properties) return "rows";
-      return items.type === "string" ? "lines" : "json";
-    }
-    if (type === "string" || (type === undefined && optionsOf(prop, titles))) {
-      if (optionsOf(prop, titles)) return "select";
-      if (prop.format === "date") return "date";
-      if (prop.format === "email") return "email";
-      if ((prop.maxLength || 0) >= 500) return "textarea";
-      return "text";
-    }
-    return "json";
-  }
-
-  /* Required marks and narrowed options that depend on other fields' values, for the fields
-   * of ``schema`` (a form, or one row of a list of objects). */
-  function applyConditions(schema, fields, required) {
-    const values = {};
-    for (const field of fields) {
-      const read = field.read();
-      if (!read.error && read.value !== undefined) values[field.name] = read.value;
-    }
-    const branches = activeBranches(schema, values);
-    for (const field of fields) {
-      const narrowed = branches.map((b) => b.properties && b.properties[field.name])
-        .find((p) => p && optionsOf(p));
-      if (field.setOptions) field.setOptions(narrowed ? optionsOf(narrowed) : null);
-      field.setRequired(required.has(field.name)
-        || branches.some((b) => (b.required || []).includes(field.name)));
-    }
-  }
+  const { branchTitles, optionsOf, kindOf, applyConditions } = window.FlowdeskFormSchema;
 
   /* The fields of ``schema``'s properties (read-only ones left out), ids under ``prefix``. */
   function buildFields(prefix, schema, data) {
@@ -458,5 +369,5 @@
       setRequired: (on) => { requiredMark.hidden = !on; }, setOptions: null };
   }
 
-  window.FlowdeskForms = { build };
+  window.FlowdeskSchemaForm = { build };
 })();

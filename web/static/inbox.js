@@ -341,7 +341,7 @@
 
   function buildForm(task, editable) {
     if (editable && task.delegation_state === "pending") return resolveForm(task);
-    return window.FlowdeskForms.build(task.form_schema || {}, task.data || {}, {
+    return window.FlowdeskSchemaForm.build(task.form_schema || {}, task.data || {}, {
       editable,
       submitLabel: t("form.submit"),
       async onSubmit(values) {
@@ -356,7 +356,7 @@
 
   /* The delegate's form: what they fill in goes back to the owner as a draft (完成委托). */
   function resolveForm(task) {
-    return window.FlowdeskForms.build(task.form_schema || {}, task.data || {}, {
+    return window.FlowdeskSchemaForm.build(task.form_schema || {}, task.data || {}, {
       editable: true,
       submitLabel: t("delegation.resolve"),
       async onSubmit(values) {

@@ -56,7 +56,7 @@
     formSection.hidden = !process;
     if (!process) { formBox.replaceChildren(); return; }
     document.getElementById("form-description").textContent = process.start_form.description || "";
-    const built = window.FlowdeskForms.build(process.start_form, {}, {
+    const built = window.FlowdeskSchemaForm.build(process.start_form, {}, {
       submitLabel: t("newcase.submit"),
       idPrefix: "s-",
       extraFields: process.customer ? [customerField] : [],
