@@ -85,6 +85,9 @@ def _events_of(definition: ParsedDefinition, spec: Any) -> tuple[str, ...]:
 
 
 def _describe_event(event: Any) -> str:
+    """Kind, name and expression of an event definition; a multiple one (an event-based
+    gateway holds the timers and messages of the catch events after it, which are left with
+    none of their own) lists each of its definitions, so a changed timer there shows."""
     expression = getattr(event, "expression", None)
     name = getattr(event, "name", None)
     parts = [type(event).__name__.replace("EventDefinition", "")]
@@ -92,6 +95,9 @@ def _describe_event(event: Any) -> str:
         parts.append(str(name))
     if expression:
         parts.append(str(expression))
+    inner = getattr(event, "event_definitions", None)
+    if inner:
+        parts.append("[" + "; ".join(sorted(_describe_event(e) for e in inner)) + "]")
     return " ".join(parts)
 
 

@@ -35,6 +35,10 @@ items = MigrationItem.__table__
 SYNC_LIMIT = 10      # batches up to this size run in the request; larger ones in the background
 DRY_RUN_LIMIT = 100  # instances a dry run reports (it runs each one, then rolls it back)
 DUE_KIND = "migration"
+# The statuses a plan takes by default: an instance with an open task is ``running``, one
+# waiting only on a timer, a message or a signal (an event-based gateway, a catch event) is
+# ``waiting``; both stand somewhere on the model and can move.
+MIGRATABLE_STATUSES = ("running", "waiting")
 STATE_CHUNK = 500    # saved states a plan reads per statement
 
 
@@ -62,12 +66,12 @@ def _pair(uow: UnitOfWork, args: dict) -> tuple[RowMapping, RowMapping]:
 
 def _candidates(uow: UnitOfWork, source_id: int, args: dict) -> list[int]:
     """The instances of the source version the plan applies to: the listed ids, else those
-    in the given statuses (running by default)."""
+    in the given statuses (running and waiting by default)."""
     statement = select(q.instances.c.id).where(q.instances.c.definition_id == source_id)
     if args.get("instance_ids"):
         statement = statement.where(q.instances.c.id.in_(args["instance_ids"]))
     else:
-        statuses = args.get("statuses") or ["running"]
+        statuses = args.get("statuses") or MIGRATABLE_STATUSES
         statement = statement.where(q.instances.c.status.in_(
             [s for s in statuses if s not in FINAL_STATUSES]))
     return list(uow.execute(statement.order_by(q.instances.c.id)).scalars())
