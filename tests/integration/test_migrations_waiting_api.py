@@ -86,3 +86,27 @@ def test_waiting_instances_are_planned_and_moved(server, tokens, clock: FakeCloc
             assert detail["status"] == "completed"
     finally:
         restarted.extensions["flowdesk"].dispose()
+
+
+def test_listed_ids_not_on_the_source_version_are_refused_by_name(server, tokens) -> None:
+    """An id of no instance or of another version is a 422 naming it, not dropped from the
+    plan (before: the plan silently left it out and the run said there was nothing to do)."""
+    admin = tokens["admin"]
+    assert deploy(server, admin, V1).status_code == 201
+    on_v1 = server.post("/api/v1/instances", admin, json={
+        "process_key": "parcel_wait", "variables": {"order_no": "TB1"}}).json()["id"]
+    assert deploy(server, admin, V2).status_code == 201
+    on_v2 = server.post("/api/v1/instances", admin, json={
+        "process_key": "parcel_wait", "variables": {"order_no": "TB2"}}).json()["id"]
+    body = {**BODY, "instance_ids": [on_v1, on_v2, 999999]}
+    for path in ("/api/v1/migrations/plan", "/api/v1/migrations/dry-run", "/api/v1/migrations"):
+        refused = server.post(path, admin, json=body)
+        assert refused.status_code == 422, refused.text
+        answer = refused.json()
+        assert [e["field"] for e in answer["errors"]] == ["instance_ids/1", "instance_ids/2"]
+        assert f"{on_v2}, 999999" in answer["detail"] and "版本 1" in answer["detail"]
+        assert "没有编号为 999999 的流程实例" in answer["errors"][1]["message"]
+        assert "版本 2" in answer["errors"][0]["message"]
+    assert server.get(f"/api/v1/instances/{on_v1}", admin).json()["definition_id"] == 1
+    planned = server.post("/api/v1/migrations/plan", admin, json={**BODY, "instance_ids": [on_v1]})
+    assert planned.status_code == 200 and planned.json()["instance_ids"] == [on_v1]
