@@ -24,6 +24,7 @@ from SpiffWorkflow.bpmn.util.diff import SpecDiff, WorkflowDiff, migrate_workflo
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
+from .element_names import element_name
 from .parsing import ParsedDefinition
 from .task_tree import all_tasks
 
@@ -64,7 +65,7 @@ def elements(definition: ParsedDefinition) -> list[Element]:
     for spec in definition.spec.task_specs.values():
         if spec.bpmn_id is None or spec.bpmn_id != spec.name:
             continue
-        found.append(Element(spec.bpmn_id, spec.bpmn_name or "", type(spec).__name__,
+        found.append(Element(spec.bpmn_id, element_name(spec) or "", type(spec).__name__,
                              _events_of(definition, spec)))
     return sorted(found, key=lambda e: e.id)
 
