@@ -7,7 +7,7 @@ from marshmallow import fields, validate
 from api.dict_dump import Schema
 from api.fields import BoundedInt
 
-STATUSES = ("running", "error")
+STATUSES = ("running", "waiting", "error")
 
 
 class PlanIn(Schema):
@@ -22,7 +22,10 @@ class PlanIn(Schema):
         "description": "variables every migrated instance gets"})
     instance_ids = fields.List(BoundedInt(), load_default=None, validate=validate.Length(
         max=10_000), metadata={"description": "these instances only (else by status)"})
-    statuses = fields.List(fields.String(validate=validate.OneOf(STATUSES)), load_default=None)
+    statuses = fields.List(fields.String(validate=validate.OneOf(STATUSES)), load_default=None,
+                           validate=validate.Length(max=len(STATUSES)), metadata={
+                               "description": "instances in these statuses (else running "
+                                              "and waiting)"})
 
 
 class MigrationElementOut(Schema):

@@ -24,6 +24,7 @@ from SpiffWorkflow.bpmn.util.diff import SpecDiff, WorkflowDiff, migrate_workflo
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
+from .element_names import element_name
 from .parsing import ParsedDefinition
 from .task_tree import all_tasks
 
@@ -64,7 +65,7 @@ def elements(definition: ParsedDefinition) -> list[Element]:
     for spec in definition.spec.task_specs.values():
         if spec.bpmn_id is None or spec.bpmn_id != spec.name:
             continue
-        found.append(Element(spec.bpmn_id, spec.bpmn_name or "", type(spec).__name__,
+        found.append(Element(spec.bpmn_id, element_name(spec) or "", type(spec).__name__,
                              _events_of(definition, spec)))
     return sorted(found, key=lambda e: e.id)
 
@@ -85,6 +86,9 @@ def _events_of(definition: ParsedDefinition, spec: Any) -> tuple[str, ...]:
 
 
 def _describe_event(event: Any) -> str:
+    """Kind, name and expression of an event definition; a multiple one (an event-based
+    gateway holds the timers and messages of the catch events after it, which are left with
+    none of their own) lists each of its definitions, so a changed timer there shows."""
     expression = getattr(event, "expression", None)
     name = getattr(event, "name", None)
     parts = [type(event).__name__.replace("EventDefinition", "")]
@@ -92,6 +96,9 @@ def _describe_event(event: Any) -> str:
         parts.append(str(name))
     if expression:
         parts.append(str(expression))
+    inner = getattr(event, "event_definitions", None)
+    if inner:
+        parts.append("[" + "; ".join(sorted(_describe_event(e) for e in inner)) + "]")
     return " ".join(parts)
 
 

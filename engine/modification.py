@@ -21,6 +21,7 @@ from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import (LoopTask, MultiI
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
+from .element_names import element_name
 from .errors import EngineError
 
 ACTIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED
@@ -54,7 +55,7 @@ def _kind(spec: Any) -> str:
 
 
 def _element(spec: Any) -> Element:
-    return Element(spec.bpmn_id, spec.bpmn_name or spec.bpmn_id, _kind(spec))
+    return Element(spec.bpmn_id, element_name(spec) or spec.bpmn_id, _kind(spec))
 
 
 def _is_user_visible(spec: Any) -> bool:

@@ -35,6 +35,10 @@ items = MigrationItem.__table__
 SYNC_LIMIT = 10      # batches up to this size run in the request; larger ones in the background
 DRY_RUN_LIMIT = 100  # instances a dry run reports (it runs each one, then rolls it back)
 DUE_KIND = "migration"
+# The statuses a plan takes by default: an instance with an open task is ``running``, one
+# waiting only on a timer, a message or a signal (an event-based gateway, a catch event) is
+# ``waiting``; both stand somewhere on the model and can move.
+MIGRATABLE_STATUSES = ("running", "waiting")
 STATE_CHUNK = 500    # saved states a plan reads per statement
 
 
@@ -60,17 +64,42 @@ def _pair(uow: UnitOfWork, args: dict) -> tuple[RowMapping, RowMapping]:
     return source, target
 
 
-def _candidates(uow: UnitOfWork, source_id: int, args: dict) -> list[int]:
+def _candidates(uow: UnitOfWork, source: RowMapping, args: dict) -> list[int]:
     """The instances of the source version the plan applies to: the listed ids, else those
-    in the given statuses (running by default)."""
-    statement = select(q.instances.c.id).where(q.instances.c.definition_id == source_id)
+    in the given statuses (running and waiting by default)."""
+    statement = select(q.instances.c.id).where(q.instances.c.definition_id == source["id"])
     if args.get("instance_ids"):
+        _refuse_foreign(uow, source, args["instance_ids"])
         statement = statement.where(q.instances.c.id.in_(args["instance_ids"]))
     else:
-        statuses = args.get("statuses") or ["running"]
+        statuses = args.get("statuses") or MIGRATABLE_STATUSES
         statement = statement.where(q.instances.c.status.in_(
             [s for s in statuses if s not in FINAL_STATUSES]))
     return list(uow.execute(statement.order_by(q.instances.c.id)).scalars())
+
+
+def _refuse_foreign(uow: UnitOfWork, source: RowMapping, instance_ids: list[int]) -> None:
+    """Listed ids that are no instance, or one of another process or version, are a mistake
+    in the request: refused, each named, rather than silently left out of the plan (which
+    would then move fewer cases than the admin chose, or answer that none is there)."""
+    found = {r["id"]: r for r in uow.execute(
+        select(q.instances.c.id, q.instances.c.definition_id, q.definitions.c.key,
+               q.definitions.c.version)
+        .join(q.definitions, q.definitions.c.id == q.instances.c.definition_id)
+        .where(q.instances.c.id.in_(set(instance_ids)))).mappings()}
+    errors, wrong = [], []
+    for index, instance_id in enumerate(instance_ids):
+        row = found.get(instance_id)
+        if row is not None and row["definition_id"] == source["id"]:
+            continue
+        wrong.append(str(instance_id))
+        errors.append(coded_field(f"instance_ids/{index}", "field.migration_instance_unknown",
+                                  instance=instance_id) if row is None else coded_field(
+            f"instance_ids/{index}", "field.migration_instance_elsewhere", instance=instance_id,
+            process_key=row["key"], version=row["version"]))
+    if errors:
+        raise Invalid.of("migration.foreign_instances", errors, process_key=source["key"],
+                         version=source["version"], instances=", ".join(wrong))
 
 
 def _fresh_workflow(fd: Flowdesk, uow: UnitOfWork, instance_id: int, parsed: Any) -> Any:
@@ -102,7 +131,7 @@ def _validated(fd: Flowdesk, uow: UnitOfWork, args: dict) -> dict:
     parsed_source, parsed_target = fd.parsed(uow, source["id"]), fd.parsed(uow, target["id"])
     comparison = compare(fd.runtime.serializer.registry, parsed_source, parsed_target,
                          args.get("mapping"))
-    ids = _candidates(uow, source["id"], args)
+    ids = _candidates(uow, source, args)
     active = _active_counts(fd, uow, ids, parsed_source)
     return {"process_key": source["key"],
             "source": {"id": source["id"], "version": source["version"]},

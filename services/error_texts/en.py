@@ -73,6 +73,7 @@ TEXTS: dict[str, str] = {
     # migrations (services/migrations.py)
     "migration.same_version": "The target is the same version ({version}) as the source: pick another version.",
     "migration.unknown_target": "The mapping names elements the target version does not have (for {elements}).",
+    "migration.foreign_instances": "Instances {instances} in instance_ids are not on version {version} of '{process_key}': list instances of that version only.",
     "migration.no_instances": "No running instance of version {version} matches: nothing to migrate.",
     "migration.not_found": "There is no migration batch {batch}.",
     "migration.not_source_version": "Instance {instance} is not on version {version} of the process (any more).",
@@ -238,6 +239,8 @@ TEXTS: dict[str, str] = {
     "field.email": "not an e-mail address",
     "field.url": "not an http(s) URL",
     "field.secret_admin_only": "only admins may refer to stored secrets",
+    "field.migration_instance_unknown": "there is no instance {instance}",
+    "field.migration_instance_elsewhere": "instance {instance} is on version {version} of '{process_key}', not on the source version",
     "field.migration_same_version": "the target must be another version than the source",
     "field.migration_unknown_target": "the target version has no element {target}",
     "field.unknown_group": "unknown group",

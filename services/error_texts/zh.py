@@ -58,6 +58,7 @@ TEXTS: dict[str, str] = {
     # migrations (services/migrations.py)
     "migration.same_version": "目标版本与源版本相同（{version}）：请选择另一个版本。",
     "migration.unknown_target": "映射中指定了目标版本没有的元素（{elements}）。",
+    "migration.foreign_instances": "instance_ids 中的实例 {instances} 不在流程「{process_key}」的版本 {version} 上：请只列出该版本的实例。",
     "migration.no_instances": "版本 {version} 没有符合条件的运行中实例：无需迁移。",
     "migration.not_found": "没有编号为 {batch} 的迁移批次。",
     "migration.not_source_version": "流程实例 {instance} 不在（或已不在）该流程的版本 {version} 上。",
@@ -193,6 +194,8 @@ TEXTS: dict[str, str] = {
     "field.email": "不是有效的电子邮件地址",
     "field.url": "不是 http(s) 网址",
     "field.secret_admin_only": "只有管理员可以引用已保存的密钥",
+    "field.migration_instance_unknown": "没有编号为 {instance} 的流程实例",
+    "field.migration_instance_elsewhere": "流程实例 {instance} 在流程「{process_key}」的版本 {version} 上，不在源版本上",
     "field.migration_same_version": "目标版本必须与源版本不同",
     "field.migration_unknown_target": "目标版本没有元素 {target}",
     "field.unknown_group": "没有这个组",
