@@ -26,6 +26,7 @@ from services.engine_step import FINAL_STATUSES, apply_result, keep_live, save_s
 from services.errors import Invalid, NotFound, ServiceError, coded_field
 from services.instances import find_definition
 from services.principal import Principal, require_role
+from services.suspension import SUSPENDED
 from store import queries as q
 from store.tables import MigrationBatch, MigrationItem
 from store.uow import UnitOfWork
@@ -81,22 +82,31 @@ def _candidates(uow: UnitOfWork, source: RowMapping, args: dict) -> list[int]:
 def _refuse_foreign(uow: UnitOfWork, source: RowMapping, instance_ids: list[int]) -> None:
     """Listed ids that are no instance, or one of another process or version, are a mistake
     in the request: refused, each named, rather than silently left out of the plan (which
-    would then move fewer cases than the admin chose, or answer that none is there)."""
+    would then move fewer cases than the admin chose, or answer that none is there). A
+    suspended one too: migrating runs an instance on to its next wait (scripts, throws), and
+    nothing may move a suspended instance (``services.suspension``)."""
     found = {r["id"]: r for r in uow.execute(
-        select(q.instances.c.id, q.instances.c.definition_id, q.definitions.c.key,
-               q.definitions.c.version)
+        select(q.instances.c.id, q.instances.c.definition_id, q.instances.c.status,
+               q.definitions.c.key, q.definitions.c.version)
         .join(q.definitions, q.definitions.c.id == q.instances.c.definition_id)
         .where(q.instances.c.id.in_(set(instance_ids)))).mappings()}
     errors, wrong = [], []
     for index, instance_id in enumerate(instance_ids):
         row = found.get(instance_id)
-        if row is not None and row["definition_id"] == source["id"]:
+        where = f"instance_ids/{index}"
+        if row is None:
+            errors.append(coded_field(where, "field.migration_instance_unknown",
+                                      instance=instance_id))
+        elif row["definition_id"] != source["id"]:
+            errors.append(coded_field(where, "field.migration_instance_elsewhere",
+                                      instance=instance_id, process_key=row["key"],
+                                      version=row["version"]))
+        elif row["status"] == SUSPENDED:
+            errors.append(coded_field(where, "field.migration_instance_suspended",
+                                      instance=instance_id))
+        else:
             continue
         wrong.append(str(instance_id))
-        errors.append(coded_field(f"instance_ids/{index}", "field.migration_instance_unknown",
-                                  instance=instance_id) if row is None else coded_field(
-            f"instance_ids/{index}", "field.migration_instance_elsewhere", instance=instance_id,
-            process_key=row["key"], version=row["version"]))
     if errors:
         raise Invalid.of("migration.foreign_instances", errors, process_key=source["key"],
                          version=source["version"], instances=", ".join(wrong))
@@ -172,7 +182,7 @@ def migrate_one(uow: UnitOfWork, fd: Flowdesk, found: dict, instance_id: int, no
     if instance["definition_id"] != source_id:
         raise InstanceRefused.of("migration.not_source_version", instance=instance_id,
                                  version=found["source"]["version"])
-    if instance["status"] in FINAL_STATUSES or instance["status"] == "error":
+    if instance["status"] in (*FINAL_STATUSES, "error", SUSPENDED):
         raise InstanceRefused.of("migration.instance_not_running", instance=instance_id,
                                  status=instance["status"])
     source, target = fd.parsed(uow, source_id), fd.parsed(uow, target_id)
