@@ -142,7 +142,7 @@ def _each_live(uow: UnitOfWork, book: SlaBook, statement: Any, params: dict, now
     for row in uow.execute(statement, params).mappings().all():
         policy = book.policy_by_id(uow, row["policy_id"])
         state = sla.ClockState.from_dict(row["clock"])
-        calendar = book.calendar_named(uow, state.calendar)
+        calendar = book.calendar_of(uow, state)
         new_state = change(row, state, calendar)
         if new_state is not state:
             store(uow, row, new_state, policy, calendar, now)

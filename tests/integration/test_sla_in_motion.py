@@ -40,3 +40,52 @@ def test_warning_and_breach_come_at_their_instant_not_a_tick_later(server, token
     shown = task(server, tokens, armed)
     assert (shown["sla_state"], shown["escalation_level"]) == ("breached", 1)
     assert run_due(fd) == 0
+
+
+def test_a_calendar_changed_for_new_clocks_leaves_running_ones_on_their_due_times(  # type: ignore[no-untyped-def]
+        server, tokens, clock, fd, armed) -> None:
+    """``apply_to: new``: running clocks keep the old hours (due, warning and breach as shown)
+    until their next pause or resume, new clocks count in the new hours. The armed clocks
+    silently recounted their whole run in the new hours when the scheduler came: the task
+    said due 15:00 while nothing happened then."""
+    admin = tokens["admin"]
+    paused_later = start(server, admin)  # also Monday 10:00
+    clock.set(at(10, 30))
+    r = server.call("PUT", "/api/v1/admin/calendars/office", admin,
+                    json={**LATER_HOURS, "apply_to": "new"})
+    assert r.ok and r.json()["clocks_recomputed"] == 0, r.text
+    fresh = start(server, admin)  # 10:30-11:00 and 14:00-17:30 of the new hours
+    assert [state_and_due(server, tokens, t) for t in (armed, paused_later, fresh)] == [
+        ("ok", at(15)), ("ok", at(15)), ("ok", at(17, 30))]
+
+    # a pause: 1.5 h used in the old hours (10:00-11:30); from the resume, the new hours
+    clock.set(at(11, 30))
+    assert server.post(f"/api/v1/tasks/{paused_later}/waiting", admin,
+                       json={"reason": "waiting_customer"}).ok
+    clock.set(at(11, 45))
+    assert server.post(f"/api/v1/tasks/{paused_later}/waiting", admin,
+                       json={"reason": None}).ok
+    assert state_and_due(server, tokens, paused_later) == ("ok", at(16, 30))
+
+    clock.set(at(14))  # the first clock's warning, in the old hours
+    assert run_due(fd) == 1
+    assert state_and_due(server, tokens, armed) == ("at_risk", at(15))
+    clock.set(at(15))
+    assert run_due(fd) == 2  # its breach and escalation level 1, as the task said
+    assert [task(server, tokens, t)["sla_state"] for t in (armed, paused_later, fresh)] == [
+        "breached", "ok", "ok"]  # the resumed one warns at 15:30 (3 h used), the fresh at 16:30
+
+
+def test_running_after_new_counts_the_time_used_in_the_kept_hours(server, tokens, clock,  # type: ignore[no-untyped-def]
+                                                                  armed) -> None:
+    """A later change for running clocks folds the time used so far in the hours the clock
+    really counted in (the old ones it kept), then the rest in the newest hours."""
+    admin = tokens["admin"]
+    clock.set(at(10, 30))
+    assert server.call("PUT", "/api/v1/admin/calendars/office", admin,
+                       json={**LATER_HOURS, "apply_to": "new"}).ok
+    clock.set(at(11, 30))  # 1.5 h used in the kept hours; 2.5 h left: 14:00-16:30
+    r = server.call("PUT", "/api/v1/admin/calendars/office", admin,
+                    json={**LATER_HOURS, "apply_to": "running"})
+    assert r.ok and r.json()["clocks_recomputed"] == 1, r.text
+    assert state_and_due(server, tokens, armed) == ("ok", at(16, 30))
