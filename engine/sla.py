@@ -18,7 +18,7 @@ from .sla_policy import (ACTIONS, CLOCKS, TARGETS, ZERO, EscalationLevel, SlaPol
 __all__ = ["ACTIONS", "CLOCKS", "TARGETS", "Calendar", "ClockEvent", "ClockState",
            "EscalationLevel", "SlaPolicy", "SlaPolicyInvalid", "SlaWarning", "WallClock",
            "ClockView", "change_duration", "due_at", "elapsed", "evaluate", "format_duration",
-           "keep_calendar", "mark_fired",
+           "hold", "keep_calendar", "mark_fired", "pause_reasons",
            "next_event", "parse_duration", "pause", "rebase", "resume", "sla_status",
            "start_clock", "stop"]
 
@@ -74,6 +74,9 @@ class ClockState:
     # The hours a running clock keeps counting in after its calendar was changed for new clocks
     # only (``apply_to: new``): it stays on its due times until its next pause, resume or re-time.
     kept_calendar: dict | None = None
+    # Reasons that hold a paused clock besides ``pause_reason`` (waiting on the customer while
+    # the instance is suspended): it runs again only when the last of them ends.
+    also_paused_for: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
         def iso(t: datetime | None) -> str | None:
@@ -84,6 +87,8 @@ class ClockState:
                    escalation_level=self.escalation_level, pauses=[[iso(a), iso(b)] for a, b in self.pauses])
         if self.kept_calendar is not None:
             out["kept_calendar"] = self.kept_calendar
+        if self.also_paused_for:
+            out["also_paused_for"] = list(self.also_paused_for)
         return out
 
     @classmethod
@@ -95,6 +100,7 @@ class ClockState:
                    pause_reason=data.get("pause_reason"), status=data["status"], calendar=data.get("calendar"),
                    escalation_level=int(data.get("escalation_level", 0)),
                    kept_calendar=data.get("kept_calendar"),
+                   also_paused_for=tuple(data.get("also_paused_for", ())),
                    pauses=tuple((dt(a), dt(b)) for a, b in data.get("pauses", [])))  # type: ignore[misc]
 
 
@@ -173,7 +179,28 @@ def resume(state: ClockState, now: datetime, calendar: Calendar) -> ClockState:
     if state.status != "paused":
         return state
     return replace(state, running_since=now, paused_since=None, pause_reason=None, status="running",
-                   pauses=_close_pause(state, now), kept_calendar=None)
+                   pauses=_close_pause(state, now), kept_calendar=None, also_paused_for=())
+
+
+def pause_reasons(state: ClockState) -> tuple[str, ...]:
+    """Every reason holding a paused clock (none for a running or stopped one)."""
+    if state.status != "paused" or state.pause_reason is None:
+        return ()
+    return (state.pause_reason, *state.also_paused_for)
+
+
+def hold(state: ClockState, now: datetime, calendar: Calendar,
+         reasons: tuple[str, ...]) -> ClockState:
+    """Paused while any of ``reasons`` holds, running when none does: independent reasons
+    (waiting on the customer, a suspended instance) end one by one without ending the others."""
+    reasons = tuple(dict.fromkeys(reasons))
+    if state.status == "stopped" or reasons == pause_reasons(state):
+        return state
+    if not reasons:
+        return resume(state, now, calendar)
+    if state.status == "running":
+        state = pause(state, now, calendar, reasons[0])
+    return replace(state, pause_reason=reasons[0], also_paused_for=reasons[1:])
 
 
 def stop(state: ClockState, now: datetime, calendar: Calendar) -> ClockState:
@@ -189,7 +216,7 @@ def stop(state: ClockState, now: datetime, calendar: Calendar) -> ClockState:
     if breached_at is None and spent >= state.duration:
         breached_at = due_at(state, calendar) if state.status == "running" else state.paused_since
     return replace(state, elapsed=spent, running_since=None, paused_since=None, pause_reason=None,
-                   status="stopped", stopped_at=now, breached_at=breached_at, pauses=_close_pause(state, now))
+                   also_paused_for=(), status="stopped", stopped_at=now, breached_at=breached_at, pauses=_close_pause(state, now))
 
 
 def change_duration(state: ClockState, new_duration: timedelta) -> ClockState:

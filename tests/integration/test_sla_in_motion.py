@@ -89,3 +89,43 @@ def test_running_after_new_counts_the_time_used_in_the_kept_hours(server, tokens
                     json={**LATER_HOURS, "apply_to": "running"})
     assert r.ok and r.json()["clocks_recomputed"] == 1, r.text
     assert state_and_due(server, tokens, armed) == ("ok", at(16, 30))
+
+
+def test_waiting_on_the_customer_and_a_suspension_end_apart(server, tokens, clock,  # type: ignore[no-untyped-def]
+                                                            armed) -> None:
+    """A clock held both by the customer and by a suspended instance runs again only when both
+    are over (it kept one reason: the instance's resume dropped the customer's wait, and the
+    customer's answer set the clock running inside the suspension)."""
+    admin = tokens["admin"]
+    assert server.call("PATCH", "/api/v1/admin/sla-policies/step_one_4h", admin,
+                       json={"pause_when": ["waiting_customer", "suspended"]}).ok
+    answered_early = start(server, admin)
+
+    def instance_of(task_id: int) -> int:
+        return task(server, tokens, task_id)["instance_id"]
+
+    def waiting(task_id: int, reason: str | None) -> None:
+        assert server.post(f"/api/v1/tasks/{task_id}/waiting", admin,
+                           json={"reason": reason}).ok
+
+    def suspension(task_id: int, action: str) -> None:
+        assert server.post(f"/api/v1/instances/{instance_of(task_id)}/{action}", admin,
+                           json={"reason": "audit"}).ok
+
+    clock.set(at(10, 30))
+    waiting(answered_early, "waiting_customer")  # 0.5 h used
+    clock.set(at(11))
+    suspension(armed, "suspend")  # 1 h used
+    suspension(answered_early, "suspend")
+    clock.set(at(11, 30))
+    waiting(armed, "waiting_customer")
+    waiting(answered_early, None)  # still suspended: the clock stays held
+    assert state_and_due(server, tokens, answered_early) == ("paused", None)
+    clock.set(at(14))
+    suspension(armed, "resume")  # still waiting on the customer
+    suspension(answered_early, "resume")  # 3.5 h left: 14:00-17:30
+    assert state_and_due(server, tokens, armed) == ("paused", None)
+    assert state_and_due(server, tokens, answered_early) == ("ok", at(17, 30))
+    clock.set(at(14, 30))
+    waiting(armed, None)  # 3 h left: 14:30-17:30
+    assert state_and_due(server, tokens, armed) == ("ok", at(17, 30))
