@@ -17,7 +17,8 @@ from .sla_policy import (ACTIONS, CLOCKS, TARGETS, ZERO, EscalationLevel, SlaPol
 
 __all__ = ["ACTIONS", "CLOCKS", "TARGETS", "Calendar", "ClockEvent", "ClockState",
            "EscalationLevel", "SlaPolicy", "SlaPolicyInvalid", "SlaWarning", "WallClock",
-           "ClockView", "change_duration", "due_at", "elapsed", "evaluate", "format_duration", "mark_fired",
+           "ClockView", "change_duration", "due_at", "elapsed", "evaluate", "format_duration",
+           "hold", "keep_calendar", "mark_fired", "pause_reasons",
            "next_event", "parse_duration", "pause", "rebase", "resume", "sla_status",
            "start_clock", "stop"]
 
@@ -70,6 +71,12 @@ class ClockState:
     escalation_level: int = 0
     stopped_at: datetime | None = None
     calendar: str | None = None  # the calendar ``elapsed`` is measured in
+    # The hours a running clock keeps counting in after its calendar was changed for new clocks
+    # only (``apply_to: new``): it stays on its due times until its next pause, resume or re-time.
+    kept_calendar: dict | None = None
+    # Reasons that hold a paused clock besides ``pause_reason`` (waiting on the customer while
+    # the instance is suspended): it runs again only when the last of them ends.
+    also_paused_for: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
         def iso(t: datetime | None) -> str | None:
@@ -78,6 +85,10 @@ class ClockState:
         out.update(duration=format_duration(self.duration), elapsed=format_duration(self.elapsed),
                    pause_reason=self.pause_reason, status=self.status, calendar=self.calendar,
                    escalation_level=self.escalation_level, pauses=[[iso(a), iso(b)] for a, b in self.pauses])
+        if self.kept_calendar is not None:
+            out["kept_calendar"] = self.kept_calendar
+        if self.also_paused_for:
+            out["also_paused_for"] = list(self.also_paused_for)
         return out
 
     @classmethod
@@ -88,6 +99,8 @@ class ClockState:
         return cls(**times, duration=parse_duration(data["duration"]), elapsed=parse_duration(data["elapsed"]),
                    pause_reason=data.get("pause_reason"), status=data["status"], calendar=data.get("calendar"),
                    escalation_level=int(data.get("escalation_level", 0)),
+                   kept_calendar=data.get("kept_calendar"),
+                   also_paused_for=tuple(data.get("also_paused_for", ())),
                    pauses=tuple((dt(a), dt(b)) for a, b in data.get("pauses", [])))  # type: ignore[misc]
 
 
@@ -151,7 +164,8 @@ def pause(state: ClockState, now: datetime, calendar: Calendar, reason: str) -> 
     if state.status != "running":
         return state
     return replace(state, elapsed=elapsed(state, now, calendar), running_since=None, paused_since=now,
-                   pause_reason=reason, status="paused", pauses=state.pauses + ((now, None),))
+                   pause_reason=reason, status="paused", pauses=state.pauses + ((now, None),),
+                   kept_calendar=None)
 
 
 def _close_pause(state: ClockState, now: datetime) -> tuple[tuple[datetime, datetime | None], ...]:
@@ -165,7 +179,28 @@ def resume(state: ClockState, now: datetime, calendar: Calendar) -> ClockState:
     if state.status != "paused":
         return state
     return replace(state, running_since=now, paused_since=None, pause_reason=None, status="running",
-                   pauses=_close_pause(state, now))
+                   pauses=_close_pause(state, now), kept_calendar=None, also_paused_for=())
+
+
+def pause_reasons(state: ClockState) -> tuple[str, ...]:
+    """Every reason holding a paused clock (none for a running or stopped one)."""
+    if state.status != "paused" or state.pause_reason is None:
+        return ()
+    return (state.pause_reason, *state.also_paused_for)
+
+
+def hold(state: ClockState, now: datetime, calendar: Calendar,
+         reasons: tuple[str, ...]) -> ClockState:
+    """Paused while any of ``reasons`` holds, running when none does: independent reasons
+    (waiting on the customer, a suspended instance) end one by one without ending the others."""
+    reasons = tuple(dict.fromkeys(reasons))
+    if state.status == "stopped" or reasons == pause_reasons(state):
+        return state
+    if not reasons:
+        return resume(state, now, calendar)
+    if state.status == "running":
+        state = pause(state, now, calendar, reasons[0])
+    return replace(state, pause_reason=reasons[0], also_paused_for=reasons[1:])
 
 
 def stop(state: ClockState, now: datetime, calendar: Calendar) -> ClockState:
@@ -181,7 +216,7 @@ def stop(state: ClockState, now: datetime, calendar: Calendar) -> ClockState:
     if breached_at is None and spent >= state.duration:
         breached_at = due_at(state, calendar) if state.status == "running" else state.paused_since
     return replace(state, elapsed=spent, running_since=None, paused_since=None, pause_reason=None,
-                   status="stopped", stopped_at=now, breached_at=breached_at, pauses=_close_pause(state, now))
+                   also_paused_for=(), status="stopped", stopped_at=now, breached_at=breached_at, pauses=_close_pause(state, now))
 
 
 def change_duration(state: ClockState, new_duration: timedelta) -> ClockState:
@@ -197,13 +232,23 @@ def rebase(state: ClockState, now: datetime, old_calendar: Calendar, new_calenda
 
     ``new_calendar`` is not consulted here: after the fold every later computation is given it.
     ``calendar_name`` (default ``...``: unchanged) records the new calendar's name in the state.
+    ``old_calendar`` is the one the clock counts in (its kept hours, if any, which it leaves).
     """
     if state.status == "stopped":
         return state
     if state.status == "running" and state.running_since is not None:
         state = replace(state, elapsed=elapsed(state, now, old_calendar),
-                        running_since=max(now, state.running_since))
+                        running_since=max(now, state.running_since), kept_calendar=None)
     return state if calendar_name is ... else replace(state, calendar=calendar_name)
+
+
+def keep_calendar(state: ClockState, config: dict) -> ClockState:
+    """Its calendar changes for new clocks only: a running clock keeps counting in the hours
+    ``config`` describes (and so keeps its due times) until its next pause or resume; one that
+    keeps older hours already, or is not running, is left as it is."""
+    if state.status != "running" or state.kept_calendar is not None:
+        return state
+    return replace(state, kept_calendar=config)
 
 
 def _warning_at(state: ClockState, policy: SlaPolicy, calendar: Calendar) -> datetime | None:

@@ -78,7 +78,7 @@ def set_task_due(fd: Flowdesk, user: Principal, task_id: int, due_at: datetime,
                                                  clocks.c.status == "running")).mappings().all()
         for row in live:
             state = sla.ClockState.from_dict(row["clock"])
-            calendar = fd.sla.calendar_named(conn, state.calendar)
+            calendar = fd.sla.calendar_of(conn, state)
             spent = sla.elapsed(state, now, calendar)
             wanted = spent + calendar.between(now, due_at)
             new = sla.change_duration(state, max(wanted, spent) or sla.parse_duration("PT1S"))

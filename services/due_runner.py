@@ -19,7 +19,7 @@ import socket
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import RowMapping, bindparam, select
+from sqlalchemy import RowMapping, bindparam, or_, select
 
 from services import audit, due_work, event_delivery, metrics, migrations, timers
 from services.context import Flowdesk
@@ -40,7 +40,11 @@ HANDLERS: dict[str, Handler] = {"timer": timers.fire_timer, "start": timers.fire
                                 "deliver": event_delivery.fire_delivery,
                                 migrations.DUE_KIND: migrations.fire_migration}
 
-DUE_NOW = (due.c.state == "pending", due.c.due_at < bindparam("now"))
+# A BPMN timer is due once its instant has passed (SpiffWorkflow's own test is strict, so one
+# fired at the very instant would not move); an SLA event at its instant: a clock whose time
+# used reaches its duration is breached then (``engine.sla``), not one tick later.
+DUE_NOW = (due.c.state == "pending", due.c.due_at <= bindparam("now"),
+           or_(due.c.due_at < bindparam("now"), due.c.kind == "sla"))
 CLAIM = (select(due).where(*DUE_NOW).order_by(due.c.due_at, due.c.id)
          .limit(bindparam("limit")).with_for_update(skip_locked=True))
 # Asked first, outside any transaction (``fd.read_alone``): a claim is a write transaction, and

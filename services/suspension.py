@@ -26,7 +26,7 @@ from store.tables import DueWork
 from store.uow import UnitOfWork
 
 SUSPENDED = "suspended"
-REASON = "suspended"  # the pause reason SLA policies name in pause_when
+REASON = sla.SUSPENDED  # the pause reason SLA policies name in pause_when
 HELD_KINDS = ("timer", "deliver")  # due work that moves the instance (not its SLA clocks)
 due = DueWork.__table__
 

@@ -7,6 +7,7 @@ parse only when its version changed).
 """
 from __future__ import annotations
 
+import json
 import time
 
 from sqlalchemy import bindparam, select
@@ -26,6 +27,7 @@ POLICY = select(policies.c.version, policies.c.config).where(
 CALENDAR = select(calendars.c.version, calendars.c.config).where(
     calendars.c.name == bindparam("name"))
 POLICY_TTL_SECONDS = 2.0
+KEPT_CACHE_SIZE = 64  # distinct kept calendars parsed (few: one per change for new clocks)
 
 
 class SlaBook:
@@ -35,6 +37,7 @@ class SlaBook:
         self._policies: dict[tuple[int, int], sla.SlaPolicy] = {}
         self._calendars: dict[str, tuple[int, BusinessCalendar]] = {}
         self._by_process: dict[str, tuple[float, list[tuple[int, sla.SlaPolicy]]]] = {}
+        self._kept: dict[str, BusinessCalendar] = {}  # kept hours, by their JSON
 
     def forget_policies(self) -> None:
         """This node changed a policy: re-read them on next use (other nodes within the TTL)."""
@@ -73,3 +76,19 @@ class SlaBook:
         if cached is None or cached[0] != row.version:
             cached = self._calendars[name] = (row.version, BusinessCalendar.from_dict(row.config))
         return cached[1]
+
+    def kept(self, state: sla.ClockState) -> sla.Calendar | None:
+        """The hours a clock keeps after its calendar changed for new clocks only, if it does."""
+        if state.kept_calendar is None:
+            return None
+        key = json.dumps(state.kept_calendar, sort_keys=True)
+        found = self._kept.get(key)
+        if found is None:
+            if len(self._kept) >= KEPT_CACHE_SIZE:
+                self._kept.clear()
+            found = self._kept[key] = BusinessCalendar.from_dict(state.kept_calendar)
+        return found
+
+    def calendar_of(self, uow: UnitOfWork, state: sla.ClockState) -> sla.Calendar:
+        """The calendar a clock counts in: the hours it kept, else its calendar's current ones."""
+        return self.kept(state) or self.calendar_named(uow, state.calendar)

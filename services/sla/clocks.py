@@ -31,6 +31,7 @@ LIVE_CLOCKS_OF_TASK = select(clocks).where(clocks.c.task_id == bindparam("for_ta
 LIVE_CLOCKS_OF_INSTANCE = select(clocks).where(clocks.c.instance_id == bindparam("for_instance"),
                                                clocks.c.status != "stopped")
 INSERT_CLOCK = clocks.insert().returning(clocks.c.id)
+SUSPENDED = "suspended"  # the pause reason of a suspended instance (services.suspension)
 SEVERITY = {"breached": 4, "at_risk": 3, "paused": 2, "ok": 1, "met": 0}
 
 Change = Callable[[Any, sla.ClockState, sla.Calendar], sla.ClockState]
@@ -142,7 +143,7 @@ def _each_live(uow: UnitOfWork, book: SlaBook, statement: Any, params: dict, now
     for row in uow.execute(statement, params).mappings().all():
         policy = book.policy_by_id(uow, row["policy_id"])
         state = sla.ClockState.from_dict(row["clock"])
-        calendar = book.calendar_named(uow, state.calendar)
+        calendar = book.calendar_of(uow, state)
         new_state = change(row, state, calendar)
         if new_state is not state:
             store(uow, row, new_state, policy, calendar, now)
@@ -182,12 +183,9 @@ def set_waiting(uow: UnitOfWork, book: SlaBook, *, task_id: int | None,
     def change(row: Any, state: sla.ClockState, calendar: sla.Calendar) -> sla.ClockState:
         nonlocal changed
         policy = book.policy_by_id(uow, row["policy_id"])
-        if reason is not None and reason in policy.pause_when:
-            new = sla.pause(state, now, calendar, reason)
-        elif state.pause_reason == "suspended":  # the instance's resume resumes it
-            return state
-        else:
-            new = sla.resume(state, now, calendar)
+        kept = tuple(r for r in sla.pause_reasons(state) if r == SUSPENDED)  # ends at the resume
+        waits = (reason,) if reason is not None and reason in policy.pause_when else ()
+        new = sla.hold(state, now, calendar, kept + waits)
         changed += new is not state
         return new
 
@@ -206,16 +204,17 @@ def pause_for(uow: UnitOfWork, book: SlaBook, instance_id: int, reason: str,
               now: datetime) -> int:
     """Pause every live clock of the instance (and of its tasks) whose policy lists
     ``reason`` in pause_when (a suspension); returns how many paused."""
-    return _each_of_instance(uow, book, instance_id, now, lambda row, st, cal: sla.pause(
-        st, now, cal, reason) if reason in book.policy_by_id(uow, row["policy_id"]).pause_when
-        else st)
+    return _each_of_instance(uow, book, instance_id, now, lambda row, st, cal: sla.hold(
+        st, now, cal, (*sla.pause_reasons(st), reason))
+        if reason in book.policy_by_id(uow, row["policy_id"]).pause_when else st)
 
 
 def resume_from(uow: UnitOfWork, book: SlaBook, instance_id: int, reason: str,
                 now: datetime) -> int:
-    """Resume the instance's clocks paused for ``reason``; returns how many resumed."""
-    return _each_of_instance(uow, book, instance_id, now, lambda row, st, cal: sla.resume(
-        st, now, cal) if st.pause_reason == reason else st)
+    """End ``reason``'s hold on the instance's clocks (those held for nothing else run again);
+    returns how many changed."""
+    return _each_of_instance(uow, book, instance_id, now, lambda row, st, cal: sla.hold(
+        st, now, cal, tuple(r for r in sla.pause_reasons(st) if r != reason)))
 
 
 def _each_of_instance(uow: UnitOfWork, book: SlaBook, instance_id: int, now: datetime,

@@ -104,10 +104,14 @@ def put_calendar(fd: Flowdesk, user: Principal, name: str, config: dict,
         old = _save(conn, calendars, name, {"config": calendar.to_dict()}, user, now)
         changed = 0
         if old is not None and apply_to == "running":
-            change = retime.calendar_change(name, BusinessCalendar.from_dict(old["config"]),
+            change = retime.calendar_change(fd.sla, name,
+                                            BusinessCalendar.from_dict(old["config"]),
                                             calendar, now)
             changed = retime.apply(conn, now, retime.plan(
                 conn, fd.sla, now, change, retime.Overrides(calendar=(name, calendar))))
+        elif old is not None and old["config"] != calendar.to_dict():  # for new clocks only
+            retime.apply(conn, now, retime.plan(conn, fd.sla, now,
+                                                retime.calendar_kept(name, old["config"])))
         return _saved(conn, calendars, "calendar", name, old, user, now, apply_to, changed)
 
 
@@ -119,7 +123,8 @@ def preview_calendar(fd: Flowdesk, user: Principal, name: str, config: dict) -> 
     calendar = _usable_calendar(config, now)
     with fd.uow(read_only=True) as conn:
         old = BusinessCalendar.from_dict(_row(conn, calendars, name, "calendar")["config"])
-        planned = retime.plan(conn, fd.sla, now, retime.calendar_change(name, old, calendar, now),
+        planned = retime.plan(conn, fd.sla, now,
+                              retime.calendar_change(fd.sla, name, old, calendar, now),
                               retime.Overrides(calendar=(name, calendar)))
         return what_if.summary(conn, planned, now)
 

@@ -37,7 +37,7 @@ def fire_sla(conn: UnitOfWork, fd: Flowdesk, row: RowMapping, now: datetime,
         return "skipped"
     policy = fd.sla.policy_by_id(conn, clock["policy_id"])
     state = sla.ClockState.from_dict(clock["clock"])
-    calendar = fd.sla.calendar_named(conn, state.calendar)
+    calendar = fd.sla.calendar_of(conn, state)
     event = sla.next_event(state, policy, calendar)
     if event is None or event.at > now:
         conn.execute(q_cancel(row))

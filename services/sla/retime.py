@@ -52,10 +52,13 @@ def plan(conn: UnitOfWork, book: SlaBook, now: datetime, change: Change,
             return overrides.policy[1]
         return book.policy_by_id(conn, row["policy_id"])
 
-    def calendar_of(name: str | None) -> sla.Calendar:
-        if overrides.calendar and overrides.calendar[0] == name:
+    def calendar_of(state: sla.ClockState) -> sla.Calendar:
+        kept = book.kept(state)
+        if kept is not None:
+            return kept
+        if overrides.calendar and overrides.calendar[0] == state.calendar:
             return overrides.calendar[1]
-        return book.calendar_named(conn, name)
+        return book.calendar_named(conn, state.calendar)
 
     out = []
     for row in conn.execute(select(clocks).where(clocks.c.status != "stopped")).mappings().all():
@@ -64,8 +67,8 @@ def plan(conn: UnitOfWork, book: SlaBook, now: datetime, change: Change,
         if new == state:
             continue
         old_view = sla.evaluate(state, book.policy_by_id(conn, row["policy_id"]),
-                                book.calendar_named(conn, state.calendar), now)
-        policy, calendar = policy_of(row), calendar_of(new.calendar)
+                                book.calendar_of(conn, state), now)
+        policy, calendar = policy_of(row), calendar_of(new)
         out.append(Retimed(row, new, policy, calendar, old_view,
                            sla.evaluate(new, policy, calendar, now)))
     return out
@@ -92,7 +95,7 @@ def policy_change(conn: UnitOfWork, book: SlaBook, policy_id: int, policy: sla.S
             return state
         new = state
         if state.calendar != policy.calendar:
-            new = sla.rebase(new, now, book.calendar_named(conn, state.calendar),
+            new = sla.rebase(new, now, book.calendar_of(conn, state),
                              book.calendar_named(conn, policy.calendar),
                              calendar_name=policy.calendar)
         if state.duration != policy.duration:
@@ -101,6 +104,16 @@ def policy_change(conn: UnitOfWork, book: SlaBook, policy_id: int, policy: sla.S
     return change
 
 
-def calendar_change(name: str, old: sla.Calendar, new: sla.Calendar, now: datetime) -> Change:
-    """New hours of a calendar, for the clocks counting in it."""
-    return lambda row, state: sla.rebase(state, now, old, new) if state.calendar == name else state
+def calendar_change(book: SlaBook, name: str, old: sla.Calendar, new: sla.Calendar,
+                    now: datetime) -> Change:
+    """New hours of a calendar, for the clocks counting in it (time used so far in the hours
+    each counted it in: the old ones, or those it kept from an earlier change)."""
+    return lambda row, state: (sla.rebase(state, now, book.kept(state) or old, new)
+                               if state.calendar == name else state)
+
+
+def calendar_kept(name: str, old_config: dict) -> Change:
+    """New hours of a calendar for new clocks only: the running clocks counting in it keep the
+    old hours, and so their due times, until their next pause or resume."""
+    return lambda row, state: (sla.keep_calendar(state, old_config)
+                               if state.calendar == name else state)
