@@ -1,9 +1,10 @@
 """More models nobody on the team drew, driven like ``test_qa_models_api`` (deployed through the
 API, a restarted Flowdesk before every step, timers fired by the injected clock and the ticker's
 own work, each step compared with the engine's straight run): event subprocesses inside a called
-process, an error end event of a called process caught on the call activity, and a reminder
-cycle (``R3/PT1H``) on a non-interrupting boundary that fires three times and stops when its task
-is done. Models are in ``tests/resources/qa_models``."""
+process, an error end event of a called process caught on the call activity, a reminder cycle
+(``R3/PT1H``) on a non-interrupting boundary that fires three times and stops when its task is
+done, and a sequential multi-instance task with a cardinality and a completion condition inside
+a subprocess that ends with an escalation caught on its boundary. Models are in ``tests/resources/qa_models``."""
 from __future__ import annotations
 
 import pytest
@@ -32,6 +33,14 @@ CASES = [
     qa("reminder cycle stops when its task is done", "reminder_cycle", {},
        [("advance", "PT61M", {}), ("complete", "handle", {}), ("advance", "PT3H", {}),
         ("complete", "archive", {})], after={"data_objects": {"reminders": 1}}),
+    qa("sequential offers with a cardinality, accepted at the second", "negotiate_escalation",
+       {"accepted": False},
+       [("complete", "offer", {"accepted": False}), ("complete", "offer", {"accepted": True}),
+        ("complete", "close_deal", {})], after={"accepted": True}, postgres=True),
+    qa("three refused offers: escalation end event caught on the subprocess",
+       "negotiate_escalation", {"accepted": False},
+       [("complete", "offer", {}), ("complete", "offer", {}), ("complete", "offer", {}),
+        ("complete", "supervisor", {})]),
 ]
 
 RUNS = [pytest.param(c, db, id=f"{db}-{c.case.name}") for db in ("sqlite", "postgres")
