@@ -123,7 +123,7 @@ def _parse(text: object, workday: timedelta | None = None) -> timedelta:
         pos = match.end()
     if pos != len(s) or pos == 0:
         raise DurationInvalid("unreadable", text)
-    return timedelta(seconds=round(total.total_seconds()))
+    return total  # to the microsecond, as ISO 8601's "PT0.5S" and BPMN timers are
 
 
 def to_iso(text: object, workday: timedelta | None = None) -> str:
@@ -146,12 +146,14 @@ def describe(value: timedelta | str, lang: str = "zh", workday: timedelta | None
         units = ((86400, "day"),) + units
     for size, unit in units:
         count, rest = divmod(rest, size)
+        if size == 1 and td.microseconds:  # "PT0.5S", "1.5 秒": the fraction is shown
+            count = f"{count}.{td.microseconds:06d}".rstrip("0")
         if count:
             parts.append(_say(count, unit, words, lang))
     return " ".join(parts)
 
 
-def _say(count: int, unit: str, words: dict, lang: str) -> str:
+def _say(count: int | str, unit: str, words: dict, lang: str) -> str:
     word = words[unit]
     if lang == "en":
         return f"{count} {word[0] if count == 1 else word[1]}"

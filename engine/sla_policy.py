@@ -31,11 +31,14 @@ class SlaPolicyInvalid(EngineError):
 
 # --- ISO-8601 durations -------------------------------------------------------------------------
 
-_ISO = re.compile(r"P(?:(\d+)W)?(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:[.,]\d+)?)S)?)?")
+_NUMBER = r"(\d+(?:[.,]\d+)?)"  # ISO 8601 allows a decimal fraction: PT1.5H, PT0,5S
+_ISO = re.compile(rf"P(?:{_NUMBER}W)?(?:{_NUMBER}D)?(?:T(?=\d)(?:{_NUMBER}H)?(?:{_NUMBER}M)?"
+                  rf"(?:{_NUMBER}S)?)?")
 
 
 def parse_duration(text: object) -> timedelta:
-    """ISO-8601 duration with W, D, H, M, S; years and months are refused because their length varies."""
+    """ISO-8601 duration with W, D, H, M, S, each with a decimal fraction if wanted (``PT1.5H``,
+    as BPMN timers read them); years and months are refused because their length varies."""
     example = 'an ISO-8601 duration such as "PT4H", "P1D" or "PT30M"'
     if not isinstance(text, str):
         raise ValueError(f"{text!r} is not {example}.")
@@ -45,9 +48,11 @@ def parse_duration(text: object) -> timedelta:
     m = _ISO.fullmatch(s)
     if m is None or s == "P":
         raise ValueError(f"{text!r} is not {example}.")
-    w, d, h, mi, sec = (g or "0" for g in m.groups())
-    return timedelta(weeks=int(w), days=int(d), hours=int(h), minutes=int(mi),
-                     seconds=float(sec.replace(",", ".")))
+    w, d, h, mi, sec = (float((g or "0").replace(",", ".")) for g in m.groups())
+    try:
+        return timedelta(weeks=w, days=d, hours=h, minutes=mi, seconds=sec)
+    except OverflowError:
+        raise ValueError(f"{text!r} is longer than any duration.") from None
 
 
 def format_duration(td: timedelta) -> str:

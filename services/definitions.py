@@ -150,8 +150,7 @@ def deploy_bundle(fd: Flowdesk, files: dict[str, bytes], by: Principal,
                 deployed_by=actor
             ).returning(DEFS.c.id)).scalar_one()
             row = uow.execute(select(DEFS).where(DEFS.c.id == definition_id)).one()
-            if parsed.start_schedules:
-                _schedule_starts(uow, row, parsed.start_schedules, now)
+            _schedule_starts(uow, row, parsed.start_schedules, now)
             subscriptions.register_starts(uow, row.id, parsed, now)
             audit.record(uow, now, actor, "definition.deployed", definition_id=row.id,
                          after={"key": row.key, "version": row.version,
@@ -179,7 +178,8 @@ def _same_version(uow: UnitOfWork, same: Row, scenarios: dict[str, str], actor: 
 
 def _schedule_starts(uow: UnitOfWork, row: Row, schedules: list[StartSchedule],
                      now: datetime) -> None:
-    """The newest version of a key owns its timer start events; older ones stop starting."""
+    """The newest version of a key owns its timer start events; older ones stop starting, also
+    when the new version has none (their rows would otherwise stay listed as pending)."""
     older = list(uow.scalars(select(DEFS.c.id).where(DEFS.c.key == row.key,
                                                      DEFS.c.id != row.id)))
     due_work.cancel_starts_of_key(uow, older)

@@ -155,6 +155,12 @@ RUNS = [pytest.param(c, db, id=f"{db}-{c.case.name}") for db in ("sqlite", "post
 @pytest.mark.parametrize(("qa_case", "database_url"), RUNS, indirect=["database_url"])
 def test_a_designers_model_runs_across_restarts(tokens, clock, restarts,  # type: ignore[no-untyped-def]
                                                  qa_case: QaCase) -> None:
+    drive(qa_case, tokens, clock, restarts)
+
+
+def drive(qa_case: QaCase, tokens: dict, clock: FakeClock, restarts: Restarts) -> None:
+    """Deploy the case's model through the API, then walk its path with a restart before
+    every step, comparing each step's open tasks and the end with the engine's straight run."""
     case = qa_case.case
     expected = run(case, reload_each_step=False)
     files = bundle(case.folder)

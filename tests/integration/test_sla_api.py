@@ -356,3 +356,22 @@ def test_calendars_and_durations_that_could_never_come_due_are_refused_in_words(
     assert started.status_code == 201, started.text
     late = task(server, tokens, started.json()["open_tasks"][0]["id"])
     assert (late["due_at"], late["sla_state"]) == (None, "ok")
+
+
+def test_a_decimal_duration_means_the_same_as_a_timer_and_in_words(server, tokens, armed) -> None:  # type: ignore[no-untyped-def]
+    """``PT1.5H`` deploys on a BPMN timer; policies and the calendar preview refused it while
+    taking ``1.5 小时``, and ``0.5 秒`` was rounded to nothing while ``PT0.5S`` was kept."""
+    admin = tokens["admin"]
+    results = {server.get("/api/v1/admin/calendars/office/preview?from=2026-03-02T11:00:00"
+                          f"%2B08:00&add={text}", admin).json()["result"]
+               for text in ("PT1.5H", "PT1%2C5H", "1.5 小时", "90 分钟")}
+    assert [local(r) for r in results] == [at(13, 30)]  # the lunch hour is closed
+    for text, stored, shown in (("PT1.5H", "PT1H30M", "1 小时 30 分钟"),
+                                ("P0.5D", "PT12H", "12 小时"), ("0.5 秒", "PT0.5S", "0.5 秒"),
+                                ("PT0.5S", "PT0.5S", "0.5 秒")):
+        r = server.call("PATCH", "/api/v1/admin/sla-policies/step_one_4h", admin,
+                        json={"duration": text})
+        assert r.status_code == 200, (text, r.text)
+        policy = server.get("/api/v1/admin/sla-policies/step_one_4h", admin).json()
+        assert (policy["config"]["duration"], policy["shown"]["zh"]["duration"]) == (
+            stored, shown), text

@@ -73,3 +73,31 @@ def test_round_trips_through_the_shown_text(iso):
         for workday in (None, timedelta(hours=8)):
             shown = durations.describe(iso, lang, workday)
             assert durations.to_iso(shown, workday) == durations.to_iso(iso), (shown, lang)
+
+
+@pytest.mark.parametrize("text", ["PT1.5H", "PT1,5H", "P0.5D", "PT0.5S", "P1.5W", "PT2.25M"])
+def test_a_decimal_iso_duration_reads_as_a_bpmn_timer_reads_it(text):
+    """Timers take ISO 8601's decimal fractions (Spiff); policies and previews refused them."""
+    from datetime import datetime, timezone
+
+    from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition as Timer
+
+    from engine.lint import timer_problem
+    anchor = datetime(2026, 3, 2, tzinfo=timezone.utc)
+    assert timer_problem(repr(text), "timeDuration") is None
+    assert durations.parse(text) == Timer.get_timedelta_from_start(
+        Timer.parse_iso_duration(text), anchor)
+
+
+@pytest.mark.parametrize("words,iso", [("1.5 小时", "PT1.5H"), ("0.5 秒", "PT0.5S"),
+                                       ("0.4 seconds", "PT0.4S"), ("2.5 天", "P2.5D")])
+def test_words_and_iso_give_the_same_duration_and_show_it_back(words, iso):
+    assert durations.parse(words) == durations.parse(iso) > timedelta(0)
+    assert durations.to_iso(words) == durations.to_iso(iso)
+    for lang in ("zh", "en"):
+        assert durations.to_iso(durations.describe(iso, lang)) == durations.to_iso(iso)
+
+
+def test_an_iso_duration_too_long_for_any_clock_is_unreadable_not_an_overflow():
+    with pytest.raises(durations.DurationInvalid):
+        durations.parse("P99999999999999999999D")

@@ -118,6 +118,7 @@ def test_policy_round_trips_through_json() -> None:
     ("P1DT2H30M", timedelta(days=1, hours=2, minutes=30)), ("PT90M", 90 * M), ("PT0S", timedelta(0)),
     ("P2W3D", timedelta(days=17)), ("PT1.5S", timedelta(seconds=1.5)), ("PT0,25S", timedelta(seconds=0.25)),
     ("pt4h", 4 * H), (" PT45S ", timedelta(seconds=45)), ("PT1H0M5S", timedelta(hours=1, seconds=5)),
+    ("P1.5D", timedelta(days=1, hours=12)), ("PT1.5H", 90 * M), ("PT0,5M", timedelta(seconds=30)),
 ])
 def test_parse_duration(text: str, expected: timedelta) -> None:
     assert parse_duration(text) == expected
@@ -127,7 +128,7 @@ def test_parse_duration(text: str, expected: timedelta) -> None:
 @pytest.mark.parametrize("text, words", [
     ("P1M", "months"), ("P1Y", "years"), ("P1Y2M3D", "months"), ("PT", "ISO-8601"), ("P", "ISO-8601"),
     ("P1DT", "ISO-8601"), ("4H", "ISO-8601"), ("PT4X", "ISO-8601"), ("-PT4H", "ISO-8601"), ("", "ISO-8601"),
-    ("PT4H30", "ISO-8601"), ("P1.5D", "ISO-8601"), ("PT1M2H", "ISO-8601"), (240, "ISO-8601"), (None, "ISO-8601"),
+    ("PT4H30", "ISO-8601"), ("P1.5.5D", "ISO-8601"), ("PT1M2H", "ISO-8601"), (240, "ISO-8601"), (None, "ISO-8601"),
 ])
 def test_parse_duration_rejects(text: object, words: str) -> None:
     with pytest.raises(ValueError, match=words):
