@@ -108,6 +108,8 @@ def validate(fd: Flowdesk, files: dict[str, bytes], process_key: str | None = No
     parsed = bundle.parsed
     with fd.uow(read_only=True) as uow:
         same, latest = _same_and_latest(uow, parsed, bundle.files)
+    if same is None:
+        _refuse_past_starts(parsed, bundle.texts, fd.now())
     return {"key": parsed.key, "name": parsed.name, "changed": same is None,
             "version": same.version if same is not None else latest + 1}
 
@@ -144,6 +146,7 @@ def deploy_bundle(fd: Flowdesk, files: dict[str, bytes], by: Principal,
             same, latest = _same_and_latest(uow, parsed, bundle.files)
             if same is not None:
                 return _same_version(uow, same, bundle.scenarios, actor, now)
+            _refuse_past_starts(parsed, texts, now)
             definition_id = uow.execute(insert(DEFS).values(
                 key=parsed.key, version=latest + 1, name=parsed.name, sha256=parsed.sha256,
                 bpmn_xml=bpmn, files={**texts, **bundle.scenarios}, deployed_at=now,
@@ -185,6 +188,25 @@ def _schedule_starts(uow: UnitOfWork, row: Row, schedules: list[StartSchedule],
     due_work.cancel_starts_of_key(uow, older)
     for schedule in schedules:
         due_work.arm_start(uow, row.id, schedule, anchor=now, after=now, now=now)
+
+
+def _refuse_past_starts(parsed: ParsedDefinition, texts: dict[str, str], now: datetime) -> None:
+    """A new version whose timer start event has no occurrence left (a date, or a bounded
+    cycle, already past) would never start a case by it: refused, naming the event. (The
+    lint cannot tell: it has no clock. The same content deployed again is no new version.)"""
+    past = [s for s in parsed.start_schedules if s.next_start(now, now) is None]
+    if not past:
+        return
+    file = next(n for n in sorted(texts) if n.lower().endswith(BPMN_SUFFIXES))
+    raise InvalidModel([problem("invalid_timer", None, file, element_id=s.bpmn_id,
+                                line=_line_of(texts[file], s.bpmn_id), label=s.bpmn_id,
+                                reason="timer.past", value=s.value) for s in past])
+
+
+def _line_of(text: str, element_id: str) -> int | None:
+    """The line of the element with this id in a model's text (None if not found)."""
+    at = text.find(f'id="{element_id}"')
+    return text.count("\n", 0, at) + 1 if at >= 0 else None
 
 
 def _bundle_name(file: Path) -> str:

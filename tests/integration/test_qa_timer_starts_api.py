@@ -95,3 +95,31 @@ def test_a_new_version_takes_the_schedule_over(tokens, clock, restarts) -> None:
     assert third["version"] == 3 and first["id"] != third["id"]
     assert pending_starts(restarts) == []  # no version starts on a timer any more
     assert tick(restarts, clock, hours=5) == [1, 2]
+
+
+def test_a_start_time_already_past_is_refused_naming_the_event(tokens, clock, restarts) -> None:  # type: ignore[no-untyped-def]
+    """A timer start event whose date (or bounded cycle) is over would never start a case: the
+    deploy and the designer's check refuse it with the element and a sentence; a time still
+    to come deploys."""
+    client = restarts.restart().test_client()
+    auth = {"Authorization": f"Bearer {tokens['admin']}", "Accept-Language": "zh-CN"}
+
+    def with_time(value: str) -> dict[str, bytes]:
+        return {n: b.replace(b'<bpmn:timeCycle>"R3/PT1H"</bpmn:timeCycle>',
+                             f'<bpmn:timeDate>"{value}"</bpmn:timeDate>'.encode())
+                for n, b in bundle(FOLDER).items()}
+
+    past = (clock.now() - timedelta(days=1)).isoformat()
+    for path in ("/api/v1/definitions/validate", "/api/v1/definitions"):
+        refused = client.post(path, headers=auth, content_type="multipart/form-data", data={
+            "files": [(io.BytesIO(b), n) for n, b in with_time(past).items()]})
+        assert refused.status_code == 422, refused.get_data(as_text=True)
+        [found] = refused.get_json()["errors"]
+        assert found["element_id"] == "ts_start" and found["line"] == 13
+        assert "已经过去" in found["message"] and past in found["message"]
+    assert [d for d in client.get("/api/v1/definitions", headers=auth).get_json()
+            if d["key"] == KEY] == []
+    soon = (clock.now() + timedelta(hours=2)).isoformat()
+    deployed = client.post("/api/v1/definitions", headers=auth, content_type="multipart/form-data",
+                           data={"files": [(io.BytesIO(b), n) for n, b in with_time(soon).items()]})
+    assert deployed.status_code == 201, deployed.get_data(as_text=True)
