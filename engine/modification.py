@@ -109,8 +109,9 @@ def _check_target(spec: Any) -> None:
 
 
 def _tokens(wf: BpmnWorkflow, subprocess_specs: dict, element: str) -> list[Any]:
-    """The active tasks of ``element`` that can be cancelled: the task itself, or the boundary
-    split that holds it with its boundary events (they go together)."""
+    """The active tasks of ``element`` that can be cancelled: the task itself (a subprocess or
+    call activity with everything inside it), or the boundary split that holds it with its
+    boundary events (they go together)."""
     found = [t for t in wf.tasks.values()
              if t.state & ACTIVE and t.task_spec.bpmn_id == element]
     if not found:
@@ -123,9 +124,10 @@ def _tokens(wf: BpmnWorkflow, subprocess_specs: dict, element: str) -> list[Any]
     for task in found:
         if isinstance(task.task_spec, (MultiInstanceTask, LoopTask)) or _in_multi(task):
             raise ModificationRefused(code="multi_instance", element=element)
-        if _kind(task.task_spec) in ("SubWorkflowTask", "CallActivity", "EventSubprocess",
-                                     "TransactionSubprocess"):
+        if _kind(task.task_spec) == "EventSubprocess":
             raise ModificationRefused(code="other_scope", element=element)
+        # A subprocess or call activity is cancelled whole, as an interrupting boundary event
+        # does it: SpiffWorkflow cancels its subworkflow, with the tasks and timers inside.
         holder = task.parent if isinstance(task.parent.task_spec, BoundaryEventSplit) else task
         tokens.append(holder)
     return tokens

@@ -257,3 +257,34 @@ def test_modification_restarts_a_task_with_its_boundary_timers(server, tokens, f
         pending = sorted(r.due_at for r in uow.execute(select(DueWork.due_at).where(
             DueWork.instance_id == instance["id"], DueWork.state == "pending")))
     assert pending == [t0 + timedelta(minutes=90), t0 + timedelta(hours=4, minutes=30)]
+
+
+def test_a_subprocess_is_cancelled_whole_with_its_tasks_and_timers(server, tokens, fd,
+                                                                   clock: FakeClock) -> None:
+    """Cancelling an embedded subprocess (as its interrupting boundary would) cancels the task
+    and the timers inside it and its own boundary timer; the case goes on where the admin put
+    the token, also after the timers' instants have passed."""
+    files = bundle(RESOURCES / "qa_models" / "sub_deadline")
+    assert deploy(server, tokens["admin"], files).status_code == 201
+    instance = _start(server, tokens["agent"], "qa_sub_deadline")
+    assert [t["bpmn_id"] for t in instance["open_tasks"]] == ["inspect"]
+    assert ("timer", "pending") in _due_states(fd, instance["id"])
+    offered = server.get(f"/api/v1/instances/{instance['id']}/modify", tokens["admin"]).json()
+    assert "handle" in [e["id"] for e in offered["active"]]
+    moved = server.post(f"/api/v1/instances/{instance['id']}/modify", tokens["admin"], json={
+        "operations": [{"cancel": "handle"}, {"start_before": "close_case"}],
+        "reason": "退货已当面处理完毕"})
+    assert moved.status_code == 200, moved.text
+    assert [t["bpmn_id"] for t in moved.json()["open_tasks"]] == ["close_case"]
+    with fd.uow(read_only=True) as uow:
+        inspect = uow.execute(select(HumanTask.state).where(
+            HumanTask.instance_id == instance["id"], HumanTask.bpmn_id == "inspect")).scalar_one()
+    assert inspect == "cancelled"
+    assert [s for k, s in _due_states(fd, instance["id"]) if k == "timer"
+            and s == "pending"] == []
+    clock.advance(days=2)
+    run_due(fd)  # neither the reminder nor the deadline fires any more
+    detail = _detail(server, tokens["admin"], instance["id"])
+    assert [t["bpmn_id"] for t in detail["open_tasks"]] == ["close_case"]
+    claim_and_complete(server, tokens["agent"], detail["open_tasks"][0]["id"], {})
+    assert _detail(server, tokens["admin"], instance["id"])["status"] == "completed"
