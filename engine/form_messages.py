@@ -51,6 +51,8 @@ _TEXTS = {
         "uniqueItems": "{label}不能有重复项",
         "additionalProperties": "表单没有这些字段：{names}",
         "not_object": "表单数据必须是 JSON 对象",
+        "variable_name": "变量名「{label}」不可用：须以字母或汉字开头，只含字母、汉字、数字和下划线",
+        "too_large": "{label}太大：变量的文字合计不能超过 {limit} 个字符",
         "invalid": "{label}无效",
         "form": "表单",
         "sep": "、",
@@ -78,6 +80,9 @@ _TEXTS = {
         "uniqueItems": "{label} must not repeat an item",
         "additionalProperties": "The form has no such fields: {names}",
         "not_object": "The form data must be a JSON object",
+        "variable_name": "'{label}' cannot be a variable's name: start with a letter, then "
+                         "letters, digits and underscores only",
+        "too_large": "{label} is too large: variables hold at most {limit} characters of text",
         "invalid": "{label} is not valid",
         "form": "the form",
         "sep": ", ",

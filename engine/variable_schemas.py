@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from .errors import FormInvalid
 from .forms import validate_form
 from .parsing import ParsedDefinition
+from .script_limits import MAX_RESULT_CHARS, ScriptLimitExceeded, check_result
 
 _schemas: dict[int, tuple[ParsedDefinition, dict]] = {}  # id -> (definition, schema)
 
@@ -32,5 +34,21 @@ def declared_schema(definition: ParsedDefinition) -> dict:
 
 
 def validate_variables(definition: ParsedDefinition, variables: dict) -> None:
-    """Raise FormInvalid naming each variable whose value its form would refuse."""
+    """Raise FormInvalid naming each variable whose value its form would refuse, whose name a
+    script could not use (scripts see identifiers, and never ``_``-names), or that is larger
+    than a script may leave in the data (``script_limits.MAX_RESULT_CHARS``)."""
+    unusable = [name for name in variables if not name.isidentifier() or name.startswith("_")]
+    if unusable:
+        raise FormInvalid([{"field": name or "(form)", "code": "variable_name", "params": {},
+                            "label": name, "message": f"{name!r} cannot be a variable's name"}
+                           for name in unusable])
+    too_large = []
+    for name, value in variables.items():
+        try:
+            check_result(value)
+        except ScriptLimitExceeded as exc:
+            too_large.append({"field": name, "code": "too_large", "label": name,
+                              "params": {"limit": MAX_RESULT_CHARS}, "message": str(exc)})
+    if too_large:
+        raise FormInvalid(too_large)
     validate_form(declared_schema(definition), variables)

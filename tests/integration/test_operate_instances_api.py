@@ -166,6 +166,18 @@ def test_variables_read_and_corrected_with_schema_and_audit(server, tokens) -> N
                               "reason": "typo"})
     assert wrong.status_code == 422, wrong.text
     assert [e["field"] for e in wrong.json()["errors"]] == ["amount"]
+    for unusable in ({"": 1, "__class__": "x", "交付 日期": "明天"},):  # no script can read these
+        named = server.call("PATCH", path, tokens["admin"], headers=ZH,
+                            json={"variables": unusable, "reason": "typo"})
+        assert named.status_code == 422, named.text
+        assert sorted(e["field"] for e in named.json()["errors"]) == [
+            "(form)", "__class__", "交付 日期"]
+        assert "变量名" in named.json()["errors"][0]["message"]
+    huge = server.call("PATCH", path, tokens["admin"], headers=ZH, json={
+        "variables": {"photo_notes": "x" * 2_000_001}, "reason": "typo"})  # what no script may store
+    assert huge.status_code == 422, huge.status_code
+    [error] = huge.json()["errors"]
+    assert error["field"] == "photo_notes" and "太大" in error["message"]
     assert server.call("PATCH", path, tokens["agent"],
                        json={"variables": {"amount": 150}, "reason": "r"}).status_code == 403
     fixed = server.call("PATCH", path, tokens["supervisor"],
