@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from lxml import etree
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
+from .durations import DurationInvalid, to_iso
 from .errors import Problem
 from .lint_references import lint_references
 from .lint_unsupported import lint_unsupported
@@ -187,6 +188,9 @@ def timer_problem(expr: str, kind: str) -> tuple[str, dict[str, str]] | None:
         else:
             TimerEventDefinition.parse_iso_recurring_interval(value)
     except Exception:  # noqa: BLE001 - Spiff raises assorted errors for malformed ISO text
+        iso = _iso_for_words(value) if kind == "timeDuration" else None
+        if iso is not None:  # "4 小时", as SLA policies take it: say how a timer writes it
+            return "timer.words", {"kind": kind, "value": value, "iso": iso}
         return "timer.not_iso", {"kind": kind, "value": value}
     return None
 
@@ -247,3 +251,12 @@ def _script_rejection(source: str, mode: str) -> dict[str, str] | None:
     except ForbiddenScript as exc:
         return {"at": str(exc.line_number), "detail": exc.msg}
     return None
+
+
+def _iso_for_words(value: str) -> str | None:
+    """The ISO 8601 form of a duration typed in words (``4 小时`` → ``PT4H``), if it is one."""
+    try:
+        iso = to_iso(value)
+    except (DurationInvalid, ValueError):
+        return None
+    return iso if iso != value else None

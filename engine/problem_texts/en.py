@@ -30,6 +30,8 @@ TEXTS: dict[str, str] = {
     "timer.unevaluable": "the {kind} expression {expr} cannot be evaluated: {detail}.",
     "timer.not_string": "the {kind} expression must give an ISO 8601 string, not {type}.",
     "timer.not_iso": "'{value}' is not a valid ISO 8601 {kind} value.",
+    "timer.words": "'{value}' is a duration in words, which SLA policies take but BPMN timers "
+                   "do not: write it in ISO 8601, \"{iso}\".",
     "timer.past": "its time '{value}' has passed, so it would never start a case: give a time "
                   "still to come, or a cycle.",
     "missing_decision.unnamed": "Business rule task '{label}' names no decision "

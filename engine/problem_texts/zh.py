@@ -18,6 +18,7 @@ TEXTS: dict[str, str] = {
     "timer.unevaluable": "{kind} 表达式 {expr} 无法求值：{detail}。",
     "timer.not_string": "{kind} 表达式必须得出 ISO 8601 字符串，而不是 {type}。",
     "timer.not_iso": "「{value}」不是有效的 ISO 8601 {kind} 值。",
+    "timer.words": "「{value}」是文字写的时长（SLA 策略可以这样写），BPMN 定时器要用 ISO 8601：请写成 \"{iso}\"。",
     "timer.past": "时间「{value}」已经过去，它不会再发起任何案件：请填写一个将来的时间，或改用周期。",
     "missing_decision.unnamed": "业务规则任务「{label}」没有指定决策（spiffworkflow:calledDecisionId）。",
     "missing_decision.unknown": "业务规则任务「{label}」调用 DMN 决策「{decision}」，但本次部署中没有定义它的 DMN 文件。",

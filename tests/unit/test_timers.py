@@ -8,6 +8,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from engine.clock import FakeClock
 from engine.errors import InvalidModel
+from engine.problem_texts import said
 from engine.parsing import ParsedDefinition, parse_bundle
 from engine.runtime import Runtime
 from engine.timers import StartSchedule, reschedule
@@ -157,3 +158,18 @@ def test_two_timer_starts_run_only_the_one_that_came_due(clock: FakeClock) -> No
     assert cancelled == ["day_end"]
     done = runtime.complete_task(definition, wf, result.open_tasks[0].guid, {})
     assert done.status == "completed"
+
+
+@pytest.mark.parametrize("typed, iso", [("4 小时", "PT4H"), ("1.5 小时", "PT1H30M"),
+                                        ("30 minutes", "PT30M")])
+def test_a_timer_duration_in_words_is_refused_with_its_iso_form(typed: str, iso: str) -> None:
+    """SLA policies take '4 小时'; a BPMN timer needs ISO 8601: the refusal says which."""
+    body = f'''<bpmn:startEvent id="s" /><bpmn:sequenceFlow id="f" sourceRef="s" targetRef="w" />
+<bpmn:intermediateCatchEvent id="w"><bpmn:timerEventDefinition id="t">
+<bpmn:timeDuration>"{typed}"</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>
+<bpmn:sequenceFlow id="f2" sourceRef="w" targetRef="e" /><bpmn:endEvent id="e" />'''
+    with pytest.raises(InvalidModel) as info:
+        parse_bundle({"p.bpmn": model(body)})
+    [found] = info.value.problems
+    assert (found.code, found.element_id) == ("invalid_timer", "w")
+    assert f'"{iso}"' in found.message and f'"{iso}"' in said(found, "zh")
