@@ -23,7 +23,6 @@ from engine.sla import parse_duration
 from services.due_runner import run_due
 from tests.conformance import Case, run
 from tests.conftest import RESOURCES, bundle
-from tests.integration.conftest import deploy
 
 QA = RESOURCES / "qa_models"
 
@@ -148,8 +147,13 @@ def restarts(database_url: str, tmp_path: Path, clock: FakeClock,  # type: ignor
 # Every path on SQLite; on PostgreSQL one path of each kind of wait (timers, a signal and
 # correlated messages, call activities, multi-instance, an event-based loop): a restart per
 # step costs a new app, and the suite's time is bounded.
-RUNS = [pytest.param(c, db, id=f"{db}-{c.case.name}") for db in ("sqlite", "postgres")
-        for c in CASES if db == "sqlite" or c.postgres]
+def runs(cases: list[QaCase]) -> list:  # type: ignore[type-arg]
+    """Each case on SQLite, and those marked ``postgres`` on PostgreSQL too."""
+    return [pytest.param(c, db, id=f"{db}-{c.case.name}") for db in ("sqlite", "postgres")
+            for c in cases if db == "sqlite" or c.postgres]
+
+
+RUNS = runs(CASES)
 
 
 @pytest.mark.parametrize(("qa_case", "database_url"), RUNS, indirect=["database_url"])

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from tests.integration.test_qa_models_api import (QaCase, drive, qa,  # noqa: F401 - fixture
-                                                  restarts)
+                                                  restarts, runs)
 
 CASES = [
     qa("timer event subprocess inside a called process nudges, then the call ends normally",
@@ -43,8 +43,7 @@ CASES = [
         ("complete", "supervisor", {})]),
 ]
 
-RUNS = [pytest.param(c, db, id=f"{db}-{c.case.name}") for db in ("sqlite", "postgres")
-        for c in CASES if db == "sqlite" or c.postgres]
+RUNS = runs(CASES)
 
 
 @pytest.mark.parametrize(("qa_case", "database_url"), RUNS, indirect=["database_url"])
