@@ -112,3 +112,20 @@ def test_what_is_refused_as_a_whole(server, tokens, fd, deployed, monkeypatch) -
     assert too_many.status_code == 422
     assert too_many.json()["detail"] == "一次最多处理 2 个任务，这次选中了 2+ 个；请缩小筛选范围或分批处理。"
     assert audited(fd, "task.claimed") == 0  # nothing was done
+
+
+def test_a_repeated_assign_does_nothing_twice(server, tokens, fd, deployed) -> None:  # type: ignore[no-untyped-def]
+    """The same bulk assign sent again (a double click, a retry after a timeout) finds the
+    tasks with their assignee already: ok, but no second audit row, claim time kept."""
+    ids = seed(fd, 2)
+    body = {"action": "assign", "to": "agent2", "ids": ids}
+    assert server.post(URL, tokens["supervisor"], json=body).json()["succeeded"] == 2
+    claimed_at = server.get(f"/api/v1/tasks/{ids[0]}", tokens["admin"]).json()["claimed_at"]
+    again = server.post(URL, tokens["supervisor"], json=body).json()
+    assert (again["succeeded"], again["failed"]) == (2, 0)
+    assert audited(fd, "task.assigned") == 2
+    assert server.get(f"/api/v1/tasks/{ids[0]}", tokens["admin"]).json()[
+        "claimed_at"] == claimed_at
+    single = server.post(f"/api/v1/tasks/{ids[1]}/assign", tokens["supervisor"],
+                         json={"user": "agent2"})
+    assert single.status_code == 200 and audited(fd, "task.assigned") == 2
