@@ -3,7 +3,8 @@ assign, unassign, move to another group, cancel or retry the task's instance.
 
 The tasks are named by id or chosen by the task list's filters (``task_list.list_tasks``, so
 a filter selects exactly what ``GET /tasks`` would show this user). At most ``MAX_ITEMS`` per
-call: more is refused as a whole (422 ``task.bulk_too_many``) before anything changes. Each
+call: more is refused as a whole (422 ``task.bulk_too_many``) before anything changes, as is
+an unknown user to assign to or group to move to (422 naming ``to`` or ``group``). Each
 task then goes through the single action's service in its own unit of work, with that
 action's permission checks and audit, so one refusal (a task claimed meanwhile, a case
 already ended) is that item's result and the others go on. Cancel and retry act on the
@@ -19,6 +20,7 @@ from services import instances, task_handoff, task_list, tasks
 from services.context import Flowdesk
 from services.errors import Invalid, ServiceError, coded_field
 from services.principal import Principal
+from store.uow import UnitOfWork
 
 MAX_ITEMS = 1000
 
@@ -59,6 +61,12 @@ STEPS: dict[str, Step] = {
 }
 ACTIONS = tuple(STEPS)
 NEEDS = {"assign": "to", "move_group": "group"}  # the action -> the argument it needs
+# The argument's own check, made once before any task: an unknown user or group is the
+# request's mistake (422 naming the field), not a refusal repeated on every item.
+CHECKS: dict[str, Callable[[UnitOfWork, Request], None]] = {
+    "assign": lambda uow, req: task_handoff.require_active_user(uow, req.to or "", "to"),
+    "move_group": lambda uow, req: task_handoff.require_group(uow, req.group or "", "group"),
+}
 
 
 def run(fd: Flowdesk, user: Principal, action: str, *, ids: list[int] | None = None,
@@ -71,6 +79,9 @@ def run(fd: Flowdesk, user: Principal, action: str, *, ids: list[int] | None = N
     if needed and not getattr(req, needed):
         raise Invalid.of("task.bulk_needs", [coded_field(needed, "field.not_blank")],
                          action=action, field=needed)
+    if action in CHECKS:
+        with fd.uow(read_only=True) as uow:
+            CHECKS[action](uow, req)
     step = STEPS[action]
     outcomes = []
     for task_id in chosen(fd, user, ids, filters):

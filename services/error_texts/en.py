@@ -261,6 +261,7 @@ TEXTS: dict[str, str] = {
     # field messages
     "field.not_group_member": "not a member of the task's group",
     "field.unknown_user": "unknown user",
+    "field.not_self": "cannot be yourself",
     "field.not_blank": "must not be blank",
     "field.cursor": "not a valid page cursor",
     "field.unknown_sort": "unknown sort key {key}",

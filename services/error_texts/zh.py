@@ -215,6 +215,7 @@ TEXTS: dict[str, str] = {
     # field messages
     "field.not_group_member": "不是该任务所在组的成员",
     "field.unknown_user": "没有这个用户",
+    "field.not_self": "不能是你自己",
     "field.not_blank": "不能为空",
     "field.cursor": "无效的翻页游标",
     "field.unknown_sort": "不认识的排序字段 {key}",
