@@ -40,6 +40,7 @@ TEXTS: dict[str, str] = {
     "task.resolve_not_yours": "任务 {task} 委托给了「{user}」，只有受托人能完成委托。",
     "task.bulk_too_many": "一次最多处理 {max} 个任务，这次选中了 {count} 个；请缩小筛选范围或分批处理。",
     "task.bulk_needs": "批量操作「{action}」需要给出 {field}。",
+    "task.bulk_item_failed": "任务 {task} 这次没能处理（服务器出错，已记入日志，没有改动）；其他任务照常处理，请稍后再试这一个。",
     "task.unknown_group": "没有名为「{group}」的用户组。",
     # visibility and roles
     "case.not_yours": "「{user}」没有经办案件 {instance}（未持有其任务，所在组的泳道中也没有）；"

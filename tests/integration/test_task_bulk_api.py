@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
-from services import task_bulk
+from services import task_bulk, tasks
 from services.instances import start_instance
 from services.principal import system
 from store.tables import AuditEntry
@@ -142,3 +143,45 @@ def test_an_unknown_user_or_group_is_the_requests_mistake(  # type: ignore[no-un
     assert words in refused.json()["detail"]
     assert [e["field"] for e in refused.json()["errors"]] == [field]
     assert audited(fd, "task.assigned") + audited(fd, "task.group_moved") == 0
+
+
+def test_an_items_unexpected_failure_is_its_result_and_rolled_back(  # type: ignore[no-untyped-def]
+        server, tokens, fd, deployed, monkeypatch) -> None:
+    """A database fault in the middle of one item (its row already written) rolls that item
+    back and is its result (503); the batch goes on and the answer says which were done."""
+    first, second, third = seed(fd, 3)
+    written = tasks.set_if_unchanged
+
+    def then_fail(uow, task, **values):  # type: ignore[no-untyped-def]
+        after = written(uow, task, **values)
+        if task["id"] == second:
+            raise OperationalError("UPDATE human_tasks", {}, Exception("connection lost"))
+        return after
+
+    monkeypatch.setattr(tasks, "set_if_unchanged", then_fail)
+    answer = server.post(URL, tokens["agent"], json={"action": "claim",
+                                                     "ids": [first, second, third]})
+    assert answer.status_code == 200, answer.text
+    items = answer.json()["items"]
+    assert [(i["id"], i["ok"], i["status"]) for i in items] == [
+        (first, True, None), (second, False, 503), (third, True, None)]
+    assert items[1]["code"] == "task.bulk_item_failed" and "服务器出错" in items[1]["message"]
+    assert server.get(f"/api/v1/tasks/{second}", tokens["agent"]).json()["assignee"] is None
+    assert audited(fd, "task.claimed") == 2
+
+
+def test_after_three_failures_in_a_row_the_rest_are_not_tried(  # type: ignore[no-untyped-def]
+        server, tokens, fd, deployed, monkeypatch) -> None:
+    """The database gone: three items fail, the others are answered untried at once."""
+    ids = seed(fd, 5)
+    tried = []
+
+    def gone(uow, task, **values):  # type: ignore[no-untyped-def]
+        tried.append(task["id"])
+        raise OperationalError("UPDATE human_tasks", {}, Exception("server closed"))
+
+    monkeypatch.setattr(tasks, "set_if_unchanged", gone)
+    answer = server.post(URL, tokens["agent"], json={"action": "claim", "ids": ids}).json()
+    assert tried == ids[:task_bulk.GIVE_UP_AFTER]
+    assert [(i["status"], i["code"]) for i in answer["items"]] == [
+        (503, "task.bulk_item_failed")] * 5
