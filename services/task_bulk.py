@@ -3,24 +3,32 @@ assign, unassign, move to another group, cancel or retry the task's instance.
 
 The tasks are named by id or chosen by the task list's filters (``task_list.list_tasks``, so
 a filter selects exactly what ``GET /tasks`` would show this user). At most ``MAX_ITEMS`` per
-call: more is refused as a whole (422 ``task.bulk_too_many``) before anything changes. Each
+call: more is refused as a whole (422 ``task.bulk_too_many``) before anything changes, as is
+an unknown user to assign to or group to move to (422 naming ``to`` or ``group``). Each
 task then goes through the single action's service in its own unit of work, with that
 action's permission checks and audit, so one refusal (a task claimed meanwhile, a case
-already ended) is that item's result and the others go on. Cancel and retry act on the
-task's instance (``services.instances``, admin only); two tasks of one instance: the second
-finds it ended.
+already ended) is that item's result and the others go on; so is an unexpected failure
+of one item (rolled back, logged, 503 ``task.bulk_item_failed``); after ``GIVE_UP_AFTER``
+of those in a row the rest get that result untried (the database is gone). Cancel and
+retry act on the task's instance (``services.instances``, admin only); two tasks of one
+instance: the second finds it ended.
 """
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import NamedTuple
 
 from services import instances, task_handoff, task_list, tasks
 from services.context import Flowdesk
-from services.errors import Invalid, ServiceError, coded_field
+from services.errors import Invalid, ServiceError, Unavailable, coded_field
 from services.principal import Principal
+from store.uow import UnitOfWork
 
 MAX_ITEMS = 1000
+FAILED = "task.bulk_item_failed"
+GIVE_UP_AFTER = 3  # unexpected failures in a row after which the rest are not tried
+log = logging.getLogger("flowdesk.bulk")
 
 
 class Request(NamedTuple):
@@ -59,6 +67,12 @@ STEPS: dict[str, Step] = {
 }
 ACTIONS = tuple(STEPS)
 NEEDS = {"assign": "to", "move_group": "group"}  # the action -> the argument it needs
+# The argument's own check, made once before any task: an unknown user or group is the
+# request's mistake (422 naming the field), not a refusal repeated on every item.
+CHECKS: dict[str, Callable[[UnitOfWork, Request], None]] = {
+    "assign": lambda uow, req: task_handoff.require_active_user(uow, req.to or "", "to"),
+    "move_group": lambda uow, req: task_handoff.require_group(uow, req.group or "", "group"),
+}
 
 
 def run(fd: Flowdesk, user: Principal, action: str, *, ids: list[int] | None = None,
@@ -71,16 +85,33 @@ def run(fd: Flowdesk, user: Principal, action: str, *, ids: list[int] | None = N
     if needed and not getattr(req, needed):
         raise Invalid.of("task.bulk_needs", [coded_field(needed, "field.not_blank")],
                          action=action, field=needed)
+    if action in CHECKS:
+        with fd.uow(read_only=True) as uow:
+            CHECKS[action](uow, req)
     step = STEPS[action]
-    outcomes = []
+    outcomes: list[Outcome] = []
+    faults = 0  # unexpected failures in a row
     for task_id in chosen(fd, user, ids, filters):
+        if faults >= GIVE_UP_AFTER:  # the database is gone: don't wait on it 1000 times
+            outcomes.append(Outcome(task_id, _failed(task_id)))
+            continue
+        error: ServiceError | None = None
         try:
             step(fd, user, task_id, req)
         except ServiceError as refused:
-            outcomes.append(Outcome(task_id, refused))
-        else:
-            outcomes.append(Outcome(task_id, None))
+            error = refused
+        except Exception:  # noqa: BLE001 - one item's fault (a lost connection, a deadlock, a
+            # bug) is rolled back with its unit of work and is that item's result, not a 500
+            # that leaves the caller not knowing which of the others were done
+            log.exception("bulk %s: task %s failed", action, task_id)
+            error = _failed(task_id)
+        faults = faults + 1 if error is not None and error.code == FAILED else 0
+        outcomes.append(Outcome(task_id, error))
     return outcomes
+
+
+def _failed(task_id: int) -> ServiceError:
+    return Unavailable.of(FAILED, task=task_id)
 
 
 def chosen(fd: Flowdesk, user: Principal, ids: list[int] | None,

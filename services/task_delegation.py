@@ -40,9 +40,9 @@ def delegate(fd: Flowdesk, user: Principal, task_id: int, to: str,
             raise Conflict.of("task.delegation_pending", task=task_id, owner=task["owner"],
                               user=task["assignee"])
         if to == user.username:
-            raise Invalid.of("task.delegate_self", [coded_field("to", "field.unknown_user")],
+            raise Invalid.of("task.delegate_self", [coded_field("to", "field.not_self")],
                              task=task_id)
-        check_may_assign(uow, user, task, to)
+        check_may_assign(uow, user, task, to, field="to")
         after = set_if_unchanged(uow, task, owner=user.username, assignee=to,
                                  delegation_state="pending", delegated_at=now, state="claimed")
         note = (note or "").strip()[:NOTE_MAX] or None

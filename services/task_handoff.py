@@ -36,18 +36,18 @@ def _holds_or_queue(user: Principal, task: dict) -> bool:
         task["assignee"] is None and any(g in user.groups for g in task_groups(task)))
 
 
-def check_may_assign(uow: UnitOfWork, user: Principal, task: dict, assignee: str) -> None:
-    """Raise unless ``user`` may give ``task`` to ``assignee`` (see the module's rule)."""
+def check_may_assign(uow: UnitOfWork, user: Principal, task: dict, assignee: str,
+                     field: str = "user") -> None:
+    """Raise unless ``user`` may give ``task`` to ``assignee`` (see the module's rule); a
+    refusal names ``field``, the request's field that gave the user (``to`` for a delegation)."""
     if user.has_role(*SUPERVISES):
-        if not _is_active(uow, assignee):
-            raise _unknown_user(assignee)
+        require_active_user(uow, assignee, field)
         return
     if task["assignee"] != user.username:
         raise Forbidden.of("task.assign_not_yours", task=task["id"])
     if assignee not in _members(uow, task_groups(task)):
-        if not _is_active(uow, assignee):
-            raise _unknown_user(assignee)
-        raise Invalid.of("task.assign_not_member", [coded_field("user", "field.not_group_member")],
+        require_active_user(uow, assignee, field)
+        raise Invalid.of("task.assign_not_member", [coded_field(field, "field.not_group_member")],
                          user=assignee, group=task["candidate_group"])
 
 
@@ -109,9 +109,7 @@ def move_group(fd: Flowdesk, user: Principal, task_id: int, group: str,
         task = _task(uow, task_id)
         if task["state"] not in q.ACTIVE:
             raise Conflict.of("task.not_open", task=task_id, state=task["state"])
-        if uow.scalar(select(GROUPS.c.id).where(GROUPS.c.name == group)) is None:
-            raise Invalid.of("task.unknown_group", [coded_field("group", "field.unknown_group")],
-                             group=group)
+        require_group(uow, group)
         if task["candidate_group"] == group:
             return task
         uow.execute(q.tasks.update().where(q.tasks.c.id == task_id).values(candidate_group=group))
@@ -144,11 +142,16 @@ def _members(uow: UnitOfWork, groups: list[str]) -> set[str]:
         .where(GROUPS.c.name.in_(groups), USERS.c.active.is_(True))).scalars())
 
 
-def _is_active(uow: UnitOfWork, username: str) -> bool:
-    return uow.scalar(select(USERS.c.id).where(USERS.c.username == username,
-                                               USERS.c.active.is_(True))) is not None
+def require_active_user(uow: UnitOfWork, username: str, field: str = "user") -> None:
+    """422 naming ``field`` unless ``username`` is an active account."""
+    if uow.scalar(select(USERS.c.id).where(USERS.c.username == username,
+                                           USERS.c.active.is_(True))) is None:
+        raise Invalid.of("task.unknown_user", [coded_field(field, "field.unknown_user")],
+                         user=username)
 
 
-def _unknown_user(username: str) -> Invalid:
-    return Invalid.of("task.unknown_user", [coded_field("user", "field.unknown_user")],
-                      user=username)
+def require_group(uow: UnitOfWork, group: str, field: str = "group") -> None:
+    """422 naming ``field`` unless ``group`` is a user group."""
+    if uow.scalar(select(GROUPS.c.id).where(GROUPS.c.name == group)) is None:
+        raise Invalid.of("task.unknown_group", [coded_field(field, "field.unknown_group")],
+                         group=group)

@@ -157,19 +157,28 @@ def unclaim(fd: Flowdesk, user: Principal, task_id: int) -> dict:
 
 def assign(fd: Flowdesk, user: Principal, task_id: int, assignee: str) -> dict:
     """Give the task to ``assignee``: supervisors and admins to anyone active, staff a task
-    they hold to a colleague of its group (``task_handoff.check_may_assign``)."""
+    they hold to a colleague of its group (``task_handoff.check_may_assign``). Giving it to
+    whoever holds it already (no delegation on it) changes nothing, as a claim of one's own
+    task: a repeated bulk assign neither restarts the claim time nor audits nor tells again."""
     now = fd.now()
     with fd.uow() as uow:
         task = load_visible(uow, task_id, user)
         require_active(task)
         check_not_delegated(user, task)
         check_may_assign(uow, user, task, assignee)
+        if _held_plainly_by(task, assignee):
+            return task
         after = set_if_unchanged(uow, task, assignee=assignee, state="claimed", claimed_at=now,
                                  **NO_DELEGATION)
         if task["sla_state"] is not None:
             sla.on_task_claimed(uow, fd.sla, task_id, now)
         _audit(uow, now, user, "task.assigned", task, after)
         return after
+
+
+def _held_plainly_by(task: dict, username: str) -> bool:
+    """The task is claimed by ``username`` with no delegation pending or resolved on it."""
+    return task["assignee"] == username and all(task.get(k) is None for k in NO_DELEGATION)
 
 
 STALE_RETRIES = 3

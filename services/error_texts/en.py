@@ -52,6 +52,9 @@ TEXTS: dict[str, str] = {
     "task.bulk_too_many": "At most {max} tasks per call; this one names {count}. Narrow the "
                           "filter or send several calls.",
     "task.bulk_needs": "The bulk action '{action}' needs {field}.",
+    "task.bulk_item_failed": "Task {task} could not be done this time (a server error, "
+                             "logged; nothing of it changed); the others went on. Try this "
+                             "one again later.",
     "task.unknown_group": "No user group '{group}'.",
     # visibility and roles
     "case.not_yours": "'{user}' does not work on case {instance} (no task of it held, none in "
@@ -261,6 +264,7 @@ TEXTS: dict[str, str] = {
     # field messages
     "field.not_group_member": "not a member of the task's group",
     "field.unknown_user": "unknown user",
+    "field.not_self": "cannot be yourself",
     "field.not_blank": "must not be blank",
     "field.cursor": "not a valid page cursor",
     "field.unknown_sort": "unknown sort key {key}",

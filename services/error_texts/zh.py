@@ -40,6 +40,7 @@ TEXTS: dict[str, str] = {
     "task.resolve_not_yours": "任务 {task} 委托给了「{user}」，只有受托人能完成委托。",
     "task.bulk_too_many": "一次最多处理 {max} 个任务，这次选中了 {count} 个；请缩小筛选范围或分批处理。",
     "task.bulk_needs": "批量操作「{action}」需要给出 {field}。",
+    "task.bulk_item_failed": "任务 {task} 这次没能处理（服务器出错，已记入日志，没有改动）；其他任务照常处理，请稍后再试这一个。",
     "task.unknown_group": "没有名为「{group}」的用户组。",
     # visibility and roles
     "case.not_yours": "「{user}」没有经办案件 {instance}（未持有其任务，所在组的泳道中也没有）；"
@@ -215,6 +216,7 @@ TEXTS: dict[str, str] = {
     # field messages
     "field.not_group_member": "不是该任务所在组的成员",
     "field.unknown_user": "没有这个用户",
+    "field.not_self": "不能是你自己",
     "field.not_blank": "不能为空",
     "field.cursor": "无效的翻页游标",
     "field.unknown_sort": "不认识的排序字段 {key}",

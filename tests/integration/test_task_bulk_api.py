@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
-from services import task_bulk
+from services import task_bulk, tasks
 from services.instances import start_instance
 from services.principal import system
 from store.tables import AuditEntry
@@ -79,9 +80,6 @@ def test_each_item_gets_its_own_result(server, tokens, fd, deployed) -> None:  #
     assert server.get(f"/api/v1/tasks/{third}", tokens["supervisor"]).json()[
         "candidate_group"] == "ComplaintGroup"
     assert audited(fd, "task.group_moved") == 2
-    nowhere = server.post(URL, tokens["supervisor"], json={
-        "action": "move_group", "group": "NoSuchGroup", "ids": [third]})
-    assert nowhere.json()["items"][0]["status"] == 422
     released = server.post(URL, tokens["supervisor"], json={"action": "unassign",
                                                             "ids": [first, third]})
     assert [i["ok"] for i in released.json()["items"]] == [True, False]  # third was not claimed
@@ -112,3 +110,78 @@ def test_what_is_refused_as_a_whole(server, tokens, fd, deployed, monkeypatch) -
     assert too_many.status_code == 422
     assert too_many.json()["detail"] == "一次最多处理 2 个任务，这次选中了 2+ 个；请缩小筛选范围或分批处理。"
     assert audited(fd, "task.claimed") == 0  # nothing was done
+
+
+def test_a_repeated_assign_does_nothing_twice(server, tokens, fd, deployed) -> None:  # type: ignore[no-untyped-def]
+    """The same bulk assign sent again (a double click, a retry after a timeout) finds the
+    tasks with their assignee already: ok, but no second audit row, claim time kept."""
+    ids = seed(fd, 2)
+    body = {"action": "assign", "to": "agent2", "ids": ids}
+    assert server.post(URL, tokens["supervisor"], json=body).json()["succeeded"] == 2
+    claimed_at = server.get(f"/api/v1/tasks/{ids[0]}", tokens["admin"]).json()["claimed_at"]
+    again = server.post(URL, tokens["supervisor"], json=body).json()
+    assert (again["succeeded"], again["failed"]) == (2, 0)
+    assert audited(fd, "task.assigned") == 2
+    assert server.get(f"/api/v1/tasks/{ids[0]}", tokens["admin"]).json()[
+        "claimed_at"] == claimed_at
+    single = server.post(f"/api/v1/tasks/{ids[1]}/assign", tokens["supervisor"],
+                         json={"user": "agent2"})
+    assert single.status_code == 200 and audited(fd, "task.assigned") == 2
+
+
+@pytest.mark.parametrize(("body", "field", "words"), [
+    ({"action": "assign", "to": "ghost"}, "to", "没有名为「ghost」的在用账号"),
+    ({"action": "assign", "to": "agent2 "}, "to", "没有名为「agent2 」的在用账号"),
+    ({"action": "move_group", "group": "NoSuchGroup"}, "group", "没有名为「NoSuchGroup」的用户组")])
+def test_an_unknown_user_or_group_is_the_requests_mistake(  # type: ignore[no-untyped-def]
+        server, tokens, fd, deployed, body, field, words) -> None:
+    """Whom to assign to and which group to move to are checked once, before any task: a 422
+    naming the field in Chinese, nothing done, not the same refusal on each of 1000 items."""
+    ids = seed(fd, 2)
+    refused = server.post(URL, tokens["supervisor"], json={**body, "ids": ids})
+    assert refused.status_code == 422, refused.text
+    assert words in refused.json()["detail"]
+    assert [e["field"] for e in refused.json()["errors"]] == [field]
+    assert audited(fd, "task.assigned") + audited(fd, "task.group_moved") == 0
+
+
+def test_an_items_unexpected_failure_is_its_result_and_rolled_back(  # type: ignore[no-untyped-def]
+        server, tokens, fd, deployed, monkeypatch) -> None:
+    """A database fault in the middle of one item (its row already written) rolls that item
+    back and is its result (503); the batch goes on and the answer says which were done."""
+    first, second, third = seed(fd, 3)
+    written = tasks.set_if_unchanged
+
+    def then_fail(uow, task, **values):  # type: ignore[no-untyped-def]
+        after = written(uow, task, **values)
+        if task["id"] == second:
+            raise OperationalError("UPDATE human_tasks", {}, Exception("connection lost"))
+        return after
+
+    monkeypatch.setattr(tasks, "set_if_unchanged", then_fail)
+    answer = server.post(URL, tokens["agent"], json={"action": "claim",
+                                                     "ids": [first, second, third]})
+    assert answer.status_code == 200, answer.text
+    items = answer.json()["items"]
+    assert [(i["id"], i["ok"], i["status"]) for i in items] == [
+        (first, True, None), (second, False, 503), (third, True, None)]
+    assert items[1]["code"] == "task.bulk_item_failed" and "服务器出错" in items[1]["message"]
+    assert server.get(f"/api/v1/tasks/{second}", tokens["agent"]).json()["assignee"] is None
+    assert audited(fd, "task.claimed") == 2
+
+
+def test_after_three_failures_in_a_row_the_rest_are_not_tried(  # type: ignore[no-untyped-def]
+        server, tokens, fd, deployed, monkeypatch) -> None:
+    """The database gone: three items fail, the others are answered untried at once."""
+    ids = seed(fd, 5)
+    tried = []
+
+    def gone(uow, task, **values):  # type: ignore[no-untyped-def]
+        tried.append(task["id"])
+        raise OperationalError("UPDATE human_tasks", {}, Exception("server closed"))
+
+    monkeypatch.setattr(tasks, "set_if_unchanged", gone)
+    answer = server.post(URL, tokens["agent"], json={"action": "claim", "ids": ids}).json()
+    assert tried == ids[:task_bulk.GIVE_UP_AFTER]
+    assert [(i["status"], i["code"]) for i in answer["items"]] == [
+        (503, "task.bulk_item_failed")] * 5

@@ -137,3 +137,17 @@ def test_the_delegated_by_me_view_and_its_count(server, tokens, task_id) -> None
     assert (view("agent"), counted("agent")) == ([], 0)
     bad = server.get("/api/v1/tasks?delegated_by=", tokens["agent"])
     assert bad.status_code == 422 and "delegated_by" in bad.text
+
+
+@pytest.mark.parametrize(("to", "words", "message"), [
+    ("outsider", "不在该任务的「Agent」组", "不是该任务所在组的成员"),
+    ("ghost", "没有名为「ghost」的在用账号", "没有这个用户"),
+    ("agent", "不能把任务", "不能是你自己")])
+def test_a_refused_delegate_is_named_as_the_field_to(  # type: ignore[no-untyped-def]
+        server, tokens, task_id, to, words, message) -> None:
+    """The body's field is ``to``: a refusal names it (not the assign endpoint's ``user``),
+    with the field's own reason."""
+    refused = server.post(f"/api/v1/tasks/{task_id}/delegate", tokens["agent"], json={"to": to})
+    assert refused.status_code == 422, refused.text
+    assert words in refused.json()["detail"]
+    assert [(e["field"], e["message"]) for e in refused.json()["errors"]] == [("to", message)]
