@@ -168,6 +168,8 @@ def assign(fd: Flowdesk, user: Principal, task_id: int, assignee: str) -> dict:
         check_may_assign(uow, user, task, assignee)
         if _held_plainly_by(task, assignee):
             return task
+        # as a claim: a first response stops the clock, which a suspended case's may not see
+        refuse_if_suspended(_instance_status(uow, task["instance_id"]), task["instance_id"])
         after = set_if_unchanged(uow, task, assignee=assignee, state="claimed", claimed_at=now,
                                  **NO_DELEGATION)
         if task["sla_state"] is not None:

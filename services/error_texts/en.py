@@ -139,8 +139,8 @@ TEXTS: dict[str, str] = {
     "instance.state": "Instance {instance} is {status}.",
     # suspension, variables and modification (issue 17)
     "instance.reason_required": "Give a reason: it goes into the audit trail.",
-    "instance.suspended": "Instance {instance} is suspended: its tasks cannot be claimed or "
-                          "completed until it is resumed.",
+    "instance.suspended": "Instance {instance} is suspended: its tasks cannot be claimed, "
+                          "assigned or completed until it is resumed.",
     "instance.not_suspendable": "Instance {instance} is {status}: only a running or waiting "
                                 "instance can be suspended.",
     "instance.not_suspended": "Instance {instance} is {status}, not suspended.",

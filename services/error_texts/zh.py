@@ -110,7 +110,7 @@ TEXTS: dict[str, str] = {
     "instance.state": "流程实例 {instance} 的状态为「{status}」。",
     # suspension, variables and modification (issue 17)
     "instance.reason_required": "请说明原因（reason）：它会记入审计记录。",
-    "instance.suspended": "流程实例 {instance} 已挂起：恢复之前不能认领或办理它的任务。",
+    "instance.suspended": "流程实例 {instance} 已挂起：恢复之前不能认领、指派或办理它的任务。",
     "instance.not_suspendable": "流程实例 {instance} 的状态为「{status}」：只有运行中或等待中的实例可以挂起。",
     "instance.not_suspended": "流程实例 {instance} 的状态为「{status}」，并未挂起。",
     "modify.state": "流程实例 {instance} 的状态为「{status}」：只有运行中或等待中的实例可以修改流程位置。",

@@ -68,6 +68,12 @@ def test_suspend_blocks_tasks_and_timers_until_resume(server, tokens, fd,
 
     claim = server.post(f"/api/v1/tasks/{task_id}/claim", tokens["agent"], headers=ZH)
     assert claim.status_code == 409 and "挂起" in claim.json()["detail"]
+    assign = server.post(f"/api/v1/tasks/{task_id}/assign", tokens["supervisor"], headers=ZH,
+                         json={"user": "agent"})  # a first response too: not while suspended
+    assert assign.status_code == 409 and "挂起" in assign.json()["detail"]
+    bulk = server.post("/api/v1/tasks/bulk", tokens["supervisor"], json={
+        "action": "assign", "to": "agent", "ids": [task_id]}).json()
+    assert [item["status"] for item in bulk["items"]] == [409]
     complete = server.post(f"/api/v1/tasks/{task_id}/complete", tokens["admin"], json={},
                            headers={"Accept-Language": "en"})
     assert complete.status_code == 409 and "suspended" in complete.json()["detail"]
