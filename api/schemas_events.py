@@ -47,6 +47,13 @@ class ReachedOut(Schema):
         "description": "the instance is suspended: delivered after its resume"})
 
 
+class MissedOut(Schema):
+    instance_id = BoundedInt()
+    business_key = fields.String(allow_none=True)
+    process_key = fields.String(allow_none=True)
+    status = fields.String(metadata={"description": "error, completed, cancelled …"})
+
+
 class MessageOut(Schema):
     name = fields.String()
     reached = fields.List(fields.Nested(ReachedOut))
@@ -59,3 +66,6 @@ class SignalOut(Schema):
         "description": "those reached within this request"})
     queued = BoundedInt(metadata={
         "description": "those the due runner reaches within moments (a large broadcast)"})
+    missed = fields.List(fields.Nested(MissedOut), metadata={
+        "description": "waiting instances that could not take it (in error, ended): the "
+                       "others were reached all the same; audited on each as signal.missed"})

@@ -34,21 +34,37 @@ def declared_schema(definition: ParsedDefinition) -> dict:
 
 
 def validate_variables(definition: ParsedDefinition, variables: dict) -> None:
-    """Raise FormInvalid naming each variable whose value its form would refuse, whose name a
-    script could not use (scripts see identifiers, and never ``_``-names), or that is larger
-    than a script may leave in the data (``script_limits.MAX_RESULT_CHARS``)."""
+    """Raise FormInvalid naming each variable whose value its form would refuse, or that
+    ``check_storable`` refuses."""
+    check_storable(variables)
+    validate_form(declared_schema(definition), variables)
+
+
+def check_storable(variables: dict, prefix: str = "") -> None:
+    """Raise FormInvalid naming each variable (as ``prefix`` + name) whose name a script could
+    not use (scripts see identifiers, and never ``_``-names), or that is larger than a script
+    may leave in the data (``script_limits.MAX_RESULT_CHARS``), alone or all together: what
+    comes from outside (a correction, a message's or signal's payload) may not store what no
+    script could."""
     unusable = [name for name in variables if not name.isidentifier() or name.startswith("_")]
     if unusable:
-        raise FormInvalid([{"field": name or "(form)", "code": "variable_name", "params": {},
-                            "label": name, "message": f"{name!r} cannot be a variable's name"}
+        raise FormInvalid([{"field": prefix + name if name else prefix.rstrip(".") or "(form)",
+                            "code": "variable_name", "params": {}, "label": name,
+                            "message": f"{name!r} cannot be a variable's name"}
                            for name in unusable])
     too_large = []
     for name, value in variables.items():
         try:
             check_result(value)
         except ScriptLimitExceeded as exc:
-            too_large.append({"field": name, "code": "too_large", "label": name,
+            too_large.append({"field": prefix + name, "code": "too_large", "label": name,
+                              "params": {"limit": MAX_RESULT_CHARS}, "message": str(exc)})
+    if not too_large:
+        try:
+            check_result(variables)
+        except ScriptLimitExceeded as exc:
+            field = prefix.rstrip(".") or "(form)"
+            too_large.append({"field": field, "code": "too_large", "label": field,
                               "params": {"limit": MAX_RESULT_CHARS}, "message": str(exc)})
     if too_large:
         raise FormInvalid(too_large)
-    validate_form(declared_schema(definition), variables)

@@ -8,7 +8,9 @@ one instance to the others (the outbox rows ``subscriptions.record_thrown`` writ
 * A **signal** is a broadcast: every instance waiting for it, and every process with a signal
   start event of that name. Up to ``SYNC_LIMIT`` receivers are reached in the sender's
   transaction; a larger broadcast is written as one due-work row per receiver and delivered
-  by the due runner within moments.
+  by the due runner within moments. A receiver that cannot take it (in error, ended, or its
+  engine no longer waits) misses it, audited as ``signal.missed`` on it; the others are reached
+  all the same (one broken case must not keep a broadcast from everyone else).
 * Each delivery moves the receiving instance through ``engine_step.step`` and is written in its
   audit trail with who sent it; the outbox row of a thrown event is marked done in the same
   transaction as the delivery, so a crash in between delivers it later, once.
@@ -24,11 +26,12 @@ from typing import Any
 from sqlalchemy import RowMapping
 
 from engine.errors import EventNotCaught
+from engine.variable_schemas import check_storable
 
 from services import audit, subscriptions
 from services.context import Flowdesk
 from services.engine_step import FINAL_STATUSES, step
-from services.errors import Conflict, Invalid, NotFound, field_error
+from services.errors import Conflict, Invalid, NotFound, coded_field
 from services.instances import start_in
 from services.plain_json import json_safe
 from services.principal import Principal, require_role
@@ -43,6 +46,7 @@ OWNED_VARIABLES = ("case_no", "initiator", "customer", "related_case_no", "user_
                    "user_status_history")
 SYNC_LIMIT = 200  # receivers reached within the sender's request; more go to the due runner
 MANY = 1000  # at most this many instances named in an answer
+NOT_CAUGHT = "event.not_caught"  # the subscription table said it waits; the engine disagrees
 due = DueWork.__table__
 
 
@@ -71,11 +75,14 @@ def broadcast_signal(fd: Flowdesk, user: Principal, name: str,
 
 
 def _check_variables(variables: dict | None) -> None:
+    """A payload a script could not store, or one that overwrites what Flowdesk owns, is
+    refused before anything moves."""
+    check_storable(variables or {}, prefix="variables.")
     owned = sorted(set(variables or {}) & set(OWNED_VARIABLES))
     if owned:
-        raise Invalid("Flowdesk sets these variables of a case itself; a message or signal "
-                      f"cannot change them: {', '.join(owned)}.",
-                      [field_error(f"variables.{name}", "set by Flowdesk") for name in owned])
+        raise Invalid.of("event.owned_variables",
+                         [coded_field(f"variables.{name}", "field.set_by_flowdesk")
+                          for name in owned], names=owned)
 
 
 # -- the one path ---------------------------------------------------------------------------
@@ -87,23 +94,19 @@ def correlate(uow: UnitOfWork, fd: Flowdesk, actor: str, name: str,
         uow, name, correlation, business_key, instance_id,
         limit=SYNC_LIMIT + 1 if deliver_to_all else 2)
     if len(targets) > 1 and not deliver_to_all:
-        raise Conflict(f"Several instances wait for the message '{name}' "
-                       f"({_looked_for(correlation, business_key, instance_id)}): "
-                       f"{', '.join(map(str, targets))}. Narrow the correlation, or send it "
-                       "with all=true.")
+        raise Conflict.of("event.ambiguous", name=name, instances=targets)
     if len(targets) > SYNC_LIMIT:
-        raise Conflict(f"More than {SYNC_LIMIT} instances wait for the message '{name}'; "
-                       "a message reaches at most that many at once — use a signal for a "
-                       "broadcast.")
+        raise Conflict.of("event.too_many", name=name, limit=SYNC_LIMIT)
     if targets:
         return [deliver(uow, fd, target, "message", name, variables, actor, now,
                         correlation=correlation) for target in targets]
     starts = subscriptions.start_definitions(uow, "message", name) \
         if instance_id is None else []
     if not starts:
-        raise NotFound(f"No instance waits for the message '{name}' "
-                       f"({_looked_for(correlation, business_key, instance_id)}), and no "
-                       "deployed process starts with it.")
+        wanted = _looked_for(correlation, business_key, instance_id)
+        if not wanted:
+            raise NotFound.of("event.none_waiting_any", name=name)
+        raise NotFound.of("event.none_waiting", name=name, wanted=wanted)
     given = {**(correlation or {}), **variables}
     return [start_by_event(uow, fd, definition_id, "message", name, given, business_key,
                            actor, now) for definition_id in starts]
@@ -115,16 +118,48 @@ def broadcast(uow: UnitOfWork, fd: Flowdesk, actor: str, name: str, variables: d
     own) and every process it starts."""
     targets = [t for t in subscriptions.waiting_for_signal(uow, name) if t != exclude]
     starts = subscriptions.start_definitions(uow, "signal", name)
-    reached, queued = [], 0
+    reached, missed, queued = [], [], 0
     if len(targets) + len(starts) <= SYNC_LIMIT:
-        reached = [deliver(uow, fd, target, "signal", name, variables, actor, now)
-                   for target in targets]
+        for target in targets:
+            outcome = _signal_one(uow, fd, target, name, variables, actor, now)
+            (missed if outcome.get("missed") else reached).append(outcome)
         reached += [start_by_event(uow, fd, definition_id, "signal", name, variables, None,
                                    actor, now) for definition_id in starts]
     else:
         queued = queue(uow, targets, starts, name, variables, actor, now)
-    return {"name": name, "reached": reached[:MANY], "count": len(targets) + len(starts),
-            "queued": queued}
+    return {"name": name, "reached": reached[:MANY], "missed": missed[:MANY],
+            "count": len(targets) + len(starts), "queued": queued}
+
+
+def _signal_one(uow: UnitOfWork, fd: Flowdesk, instance_id: int, name: str, variables: dict,
+                actor: str, now: datetime) -> dict:
+    """One receiver of a broadcast: delivered, held for its resume, or missed (what refuses a
+    message to this instance only keeps the signal from it, not from the others)."""
+    instance = uow.execute(q.INSTANCE_HEAD, {"instance_id": instance_id}).mappings().first()
+    if instance is None or instance["status"] in (*FINAL_STATUSES, "error"):
+        return _missed(uow, instance_id, instance, name, actor, now)
+    if instance["status"] == "suspended":
+        return _queue_for_resume(uow, instance, "signal", name, variables, actor, now)
+    try:
+        return _deliver_to(uow, fd, instance, "signal", name, variables, actor, now)
+    except Conflict as refused:
+        if refused.code != NOT_CAUGHT:  # a concurrent change: the whole broadcast again
+            raise
+        return _missed(uow, instance_id, instance, name, actor, now, refused.detail)
+
+
+def _missed(uow: UnitOfWork, instance_id: int, instance: RowMapping | None, name: str,
+            actor: str, now: datetime, reason: str | None = None) -> dict:
+    """A broadcast this instance could not take, in its audit trail (an admin who retries a
+    case in error sees which signal passed it by)."""
+    status = instance["status"] if instance is not None else "deleted"
+    reason = reason or f"the instance is {status}"
+    if instance is not None:
+        audit.record(uow, now, actor, "signal.missed", instance_id=instance_id,
+                     after={"name": name, "status": status, "reason": reason})
+    return {"instance_id": instance_id, "status": status, "missed": True, "reason": reason,
+            "business_key": instance["business_key"] if instance is not None else None,
+            "process_key": instance["process_key"] if instance is not None else None}
 
 
 def deliver(uow: UnitOfWork, fd: Flowdesk, instance_id: int, kind: str, name: str,
@@ -133,11 +168,10 @@ def deliver(uow: UnitOfWork, fd: Flowdesk, instance_id: int, kind: str, name: st
     """Move one waiting instance with the message or signal; audited on it."""
     instance = uow.execute(q.INSTANCE_HEAD, {"instance_id": instance_id}).mappings().first()
     if instance is None or instance["status"] in FINAL_STATUSES:
-        raise Conflict(f"Instance {instance_id} has ended; it no longer waits for the "
-                       f"{kind} '{name}'.")
+        raise Conflict.of("event.instance_ended", instance=instance_id, kind=kind, name=name)
     if instance["status"] == "error":
-        raise Conflict(f"Instance {instance_id} is in error; retry it before sending it the "
-                       f"{kind} '{name}'.")
+        raise Conflict.of("event.instance_in_error", instance=instance_id, kind=kind,
+                          name=name)
     if instance["status"] == "suspended":
         return _queue_for_resume(uow, instance, kind, name, variables, actor, now)
     return _deliver_to(uow, fd, instance, kind, name, variables, actor, now, correlation)
@@ -167,7 +201,8 @@ def _deliver_to(uow: UnitOfWork, fd: Flowdesk, instance: RowMapping, kind: str, 
         result, _ = step(uow, fd, instance, lambda parsed, wf: fd.runtime.send_event(
             parsed, wf, kind, name, variables), now)
     except EventNotCaught as exc:  # the table said it waits; the engine disagrees
-        raise Conflict(f"Instance {instance['id']}: {exc}.") from None
+        raise Conflict.of(NOT_CAUGHT, instance=instance["id"], kind=kind, name=name,
+                          problem=str(exc).rstrip(".")) from None
     audit.record(uow, now, actor, f"{kind}.received", instance_id=instance["id"],
                  before={"status": instance["status"]},
                  after={"name": name, "correlation": json_safe(correlation or {}),
@@ -249,22 +284,35 @@ def fire_delivery(conn: UnitOfWork, fd: Flowdesk, row: RowMapping, now: datetime
     if instance["status"] in FINAL_STATUSES or instance["status"] == "error":
         conn.execute(due.update().where(due.c.id == row["id"]).values(
             state="cancelled", last_error=f"the instance is {instance['status']}"))
+        if event["kind"] == "signal":
+            _missed(conn, instance["id"], instance, event["name"], event["actor"], now)
         return "skipped"
     if instance["status"] == "suspended":  # delivered after the resume
         conn.execute(due.update().where(due.c.id == row["id"]).values(state="suspended"))
         return "held"
-    _deliver_to(conn, fd, instance, event["kind"], event["name"],
-                event.get("variables") or {}, event["actor"], now)
+    try:
+        _deliver_to(conn, fd, instance, event["kind"], event["name"],
+                    event.get("variables") or {}, event["actor"], now)
+    except Conflict as refused:
+        if refused.code != NOT_CAUGHT:
+            raise
+        conn.execute(due.update().where(due.c.id == row["id"]).values(
+            state="cancelled", last_error=refused.detail[:2000]))
+        _missed(conn, instance["id"], instance, event["name"], event["actor"], now,
+                refused.detail)
+        return "skipped"
     mark_done(conn, row, now, node)
     return "fired"
 
 
 def _looked_for(correlation: dict | None, business_key: str | None,
                 instance_id: int | None) -> str:
+    """What the sender addressed, as the request's own names (the same in every language);
+    empty when the message named no instance."""
     parts = [f"{k}={v}" for k, v in (correlation or {}).items()]
     if business_key is not None:
-        parts.append(f"business key {business_key}")
+        parts.append(f"business_key={business_key}")
     if instance_id is not None:
-        parts.append(f"instance {instance_id}")
-    return "looked for " + (", ".join(parts) if parts else "any instance")
+        parts.append(f"instance_id={instance_id}")
+    return ", ".join(parts)
 

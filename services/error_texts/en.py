@@ -261,7 +261,26 @@ TEXTS: dict[str, str] = {
     "notify_template.not_found": "No template of your own for {kind} in {lang}: the default "
                                  "is in use.",
     "notify_template.bad_key": "There is no notification template {kind} in {lang}.",
+    # messages and signals (POST /messages, /signals, and between instances)
+    "event.none_waiting": "No instance waits for the message '{name}' (looked for {wanted}), "
+                          "and no deployed process starts with it.",
+    "event.none_waiting_any": "No instance waits for the message '{name}', and no deployed "
+                              "process starts with it.",
+    "event.ambiguous": "Several instances wait for the message '{name}': {instances}. Address "
+                       "one by correlation, business_key or instance_id, or send it with "
+                       "all=true.",
+    "event.too_many": "More than {limit} instances wait for the message '{name}'; a message "
+                      "reaches at most that many at once: use a signal for a broadcast.",
+    "event.instance_ended": "Instance {instance} has ended; it no longer waits for the {kind} "
+                            "'{name}'.",
+    "event.instance_in_error": "Instance {instance} is in error; retry it before sending it "
+                               "the {kind} '{name}'.",
+    "event.not_caught": "Instance {instance} does not wait for the {kind} '{name}' now: "
+                        "{problem}.",
+    "event.owned_variables": "Flowdesk sets these variables of a case itself; a message or "
+                             "signal cannot change them: {names}.",
     # field messages
+    "field.set_by_flowdesk": "set by Flowdesk",
     "field.not_group_member": "not a member of the task's group",
     "field.unknown_user": "unknown user",
     "field.not_self": "cannot be yourself",

@@ -213,7 +213,19 @@ TEXTS: dict[str, str] = {
     "notify_template.invalid": "模板无法使用：{part} 第 {line} 行。",
     "notify_template.not_found": "{kind}（{lang}）没有自定义模板：正在使用默认模板。",
     "notify_template.bad_key": "没有 {kind}（{lang}）这个通知模板。",
+    # messages and signals (POST /messages, /signals, and between instances)
+    "event.none_waiting": "没有案件在等待消息「{name}」（查找条件：{wanted}），也没有已部署的流程由它启动。",
+    "event.none_waiting_any": "没有案件在等待消息「{name}」，也没有已部署的流程由它启动。",
+    "event.ambiguous": "有多个案件在等待消息「{name}」：{instances}。请用 correlation、business_key "
+                       "或 instance_id 指明其中一个，或加上 all=true 发给全部。",
+    "event.too_many": "等待消息「{name}」的案件超过 {limit} 个；一条消息一次最多送达这么多案件，"
+                      "广播请用信号。",
+    "event.instance_ended": "案件 {instance} 已结束，不再等待{kind}「{name}」。",
+    "event.instance_in_error": "案件 {instance} 出错了；请先重试它，再向它发送{kind}「{name}」。",
+    "event.not_caught": "案件 {instance} 此刻并未等待{kind}「{name}」。",
+    "event.owned_variables": "这些案件变量由 Flowdesk 自己设置，消息或信号不能修改：{names}。",
     # field messages
+    "field.set_by_flowdesk": "由 Flowdesk 设置",
     "field.not_group_member": "不是该任务所在组的成员",
     "field.unknown_user": "没有这个用户",
     "field.not_self": "不能是你自己",
@@ -251,4 +263,5 @@ WORDS: dict[str, str] = {
     "running": "运行中", "waiting": "等待中", "error": "出错",
     "pending": "待执行", "failed": "失败", "done": "已完成",
     "timer": "定时器", "start": "定时启动", "throw": "待抛出的消息或信号", "deliver": "待投递的消息",
+    "message": "消息", "signal": "信号",
 }
