@@ -131,7 +131,8 @@ def user_exists(uow: UnitOfWork, username: str) -> bool:
 def set_active(fd: Flowdesk, username: str, active: bool, by: Principal = CLI) -> bool:
     """Disable or enable a user; False if it already was. Disabling ends the user's sessions
     and stops their tokens on the next request of every node (tokens work again after
-    enabling; sessions do not come back)."""
+    enabling; sessions do not come back), and gives back the tasks they held
+    (``services.leavers``)."""
     require_role(by, "admin")
     now = fd.now()
     with fd.uow() as uow:
@@ -146,4 +147,7 @@ def set_active(fd: Flowdesk, username: str, active: bool, by: Principal = CLI) -
         audit.record(uow, now, by.username, "user.enabled" if active else "user.disabled",
                      before={"username": username, "active": not active},
                      after={"username": username, "active": active, "sessions_ended": ended})
+        if not active:
+            from services import leavers  # here: tasks -> engine_step -> identity otherwise
+            leavers.hand_back(uow, username, by.username, now)
         return True

@@ -151,3 +151,25 @@ def test_a_refused_delegate_is_named_as_the_field_to(  # type: ignore[no-untyped
     assert refused.status_code == 422, refused.text
     assert words in refused.json()["detail"]
     assert [(e["field"], e["message"]) for e in refused.json()["errors"]] == [("to", message)]
+
+
+def test_a_disabled_users_tasks_go_back_to_people_who_can_work_them(  # type: ignore[no-untyped-def]
+        server, tokens, fd, task_id) -> None:
+    """Disabling the delegate gives the task back to its owner (who can complete it); disabling
+    someone who claimed a task puts it back in its group's queue; each audited as the admin's."""
+    base = f"/api/v1/tasks/{task_id}"
+    assert server.post(base + "/delegate", tokens["agent"], json={"to": "agent2"}).ok
+    assert server.post("/api/v1/admin/users/agent2/disable", tokens["admin"]).ok
+    back = server.get(base, tokens["agent"]).json()
+    assert (back["assignee"], back["owner"], back["delegation_state"]) == ("agent", None, None)
+    assert trail(fd, task_id)[-1] == (
+        "task.assigned", {"state": "claimed", "assignee": "agent2", "owner": "agent"},
+        {"state": "claimed", "assignee": "agent", "reason": "user_disabled"})
+
+    assert server.post("/api/v1/admin/users/agent/disable", tokens["admin"]).ok
+    queued = server.get(base, tokens["supervisor"]).json()
+    assert (queued["assignee"], queued["state"]) == (None, "open")
+    assert trail(fd, task_id)[-1][0] == "task.unclaimed"
+    assert server.post("/api/v1/admin/users/agent/enable", tokens["admin"]).ok
+    assert server.post(base + "/claim", tokens["agent"]).ok  # the queue's again
+    assert server.post(base + "/complete", tokens["agent"], json={"data": {"note": "x"}}).ok
