@@ -10,7 +10,7 @@ from api.fields import BoundedInt, Instant
 from api.schemas_operate import reason_field
 
 STATUSES = ("running", "waiting", "completed", "error", "cancelled", "suspended")
-SLA_STATES = ("ok", "at_risk", "breached", "paused", "met")
+SLA_STATES = ("ok", "at_risk", "breached", "paused", "met", "cancelled")
 TASK_STATES = ("open", "claimed", "completed", "cancelled", "active", "all")
 
 

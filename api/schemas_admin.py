@@ -12,7 +12,7 @@ from webargs.fields import DelimitedList
 
 from api.dict_dump import Schema
 from api.fields import BoundedInt, Instant
-from api.schemas import IncidentOut, KeysetPageFields, KeysetPageQuery, PageQuery
+from api.schemas import SLA_STATES, IncidentOut, KeysetPageFields, KeysetPageQuery, PageQuery
 
 APPLY_TO = fields.String(load_default="new", validate=validate.OneOf(("new", "running")),
                          metadata={"description": "new: armed clocks keep their due times; "
@@ -140,7 +140,7 @@ class DueWorkPageOut(Schema):
 class ClockQuery(PageQuery):
     status = fields.String(validate=validate.OneOf(("running", "paused", "stopped")))
     sla_state = DelimitedList(
-        fields.String(validate=validate.OneOf(("ok", "at_risk", "breached", "paused", "met"))),
+        fields.String(validate=validate.OneOf(SLA_STATES)),
         metadata={"description": "one state, or several separated by commas"})
     instance_id = BoundedInt()
     task_id = BoundedInt()

@@ -77,6 +77,9 @@ class ClockState:
     # Reasons that hold a paused clock besides ``pause_reason`` (waiting on the customer while
     # the instance is suspended): it runs again only when the last of them ends.
     also_paused_for: tuple[str, ...] = ()
+    # Stopped because its task or case was withdrawn (an interrupting event, a cancel): neither
+    # met nor, unless it was late already, breached.
+    cancelled: bool = False
 
     def to_dict(self) -> dict:
         def iso(t: datetime | None) -> str | None:
@@ -89,6 +92,8 @@ class ClockState:
             out["kept_calendar"] = self.kept_calendar
         if self.also_paused_for:
             out["also_paused_for"] = list(self.also_paused_for)
+        if self.cancelled:
+            out["cancelled"] = True
         return out
 
     @classmethod
@@ -101,6 +106,7 @@ class ClockState:
                    escalation_level=int(data.get("escalation_level", 0)),
                    kept_calendar=data.get("kept_calendar"),
                    also_paused_for=tuple(data.get("also_paused_for", ())),
+                   cancelled=bool(data.get("cancelled", False)),
                    pauses=tuple((dt(a), dt(b)) for a, b in data.get("pauses", [])))  # type: ignore[misc]
 
 
@@ -203,11 +209,13 @@ def hold(state: ClockState, now: datetime, calendar: Calendar,
     return replace(state, pause_reason=reasons[0], also_paused_for=reasons[1:])
 
 
-def stop(state: ClockState, now: datetime, calendar: Calendar) -> ClockState:
+def stop(state: ClockState, now: datetime, calendar: Calendar,
+         cancelled: bool = False) -> ClockState:
     """Freeze the clock (claimed / completed / ended); a late stop records ``breached_at`` for reports.
 
     That is the due time, or the pause start for a clock paused after its deadline (the exact
-    instant was folded away); ``sla_status`` is then "breached", otherwise "met".
+    instant was folded away); ``sla_status`` is then "breached", otherwise "met", or
+    "cancelled" when ``cancelled`` (the work was withdrawn, not done).
     """
     if state.status == "stopped":
         return state
@@ -216,7 +224,8 @@ def stop(state: ClockState, now: datetime, calendar: Calendar) -> ClockState:
     if breached_at is None and spent >= state.duration:
         breached_at = due_at(state, calendar) if state.status == "running" else state.paused_since
     return replace(state, elapsed=spent, running_since=None, paused_since=None, pause_reason=None,
-                   also_paused_for=(), status="stopped", stopped_at=now, breached_at=breached_at, pauses=_close_pause(state, now))
+                   also_paused_for=(), status="stopped", stopped_at=now, breached_at=breached_at,
+                   pauses=_close_pause(state, now), cancelled=cancelled)
 
 
 def change_duration(state: ClockState, new_duration: timedelta) -> ClockState:
@@ -260,9 +269,10 @@ def _warning_at(state: ClockState, policy: SlaPolicy, calendar: Calendar) -> dat
 
 
 def sla_status(state: ClockState, policy: SlaPolicy, now: datetime, calendar: Calendar) -> str:
-    """ok | at_risk | paused | breached while armed; met | breached once stopped. Breached is sticky."""
+    """ok | at_risk | paused | breached while armed; met | breached | cancelled once stopped.
+    Breached is sticky: a clock late before its work was withdrawn stays breached."""
     if state.status == "stopped":
-        return "breached" if state.breached_at else "met"
+        return "breached" if state.breached_at else "cancelled" if state.cancelled else "met"
     if state.breached_at or elapsed(state, now, calendar) >= state.duration:
         return "breached"
     if state.status == "paused":

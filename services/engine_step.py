@@ -122,7 +122,8 @@ def apply_result(uow: UnitOfWork, fd: Flowdesk, instance: Instance, result: Step
     message or signal / has no external task at all, so it has no such rows."""
     if result.status in FINAL_STATUSES:
         due_work.cancel_instance_work(uow, instance["id"])
-        sla.on_instance_ended(uow, fd.sla, instance["id"], now)
+        sla.on_instance_ended(uow, fd.sla, instance["id"], now,
+                              cancelled=result.status == "cancelled")
         if catches:
             subscriptions.drop(uow, instance["id"])
     else:
@@ -169,7 +170,7 @@ def _sync_tasks(uow: UnitOfWork, fd: Flowdesk, instance: Instance, result: StepR
     if gone:
         uow.execute(q.tasks.update().where(q.tasks.c.id.in_(gone), q.IS_ACTIVE)
                     .values(state="cancelled", completed_at=now))
-        sla.on_tasks_closed(uow, fd.sla, gone, now)
+        sla.on_tasks_closed(uow, fd.sla, gone, now, cancelled=True)
         for task_id in gone:  # withdrawn by the process (an interrupting event, a cancel)
             audit.record(uow, now, "engine", "task.cancelled", instance_id=instance["id"],
                          task_id=task_id, after={"state": "cancelled",

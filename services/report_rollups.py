@@ -146,8 +146,9 @@ def add_task_figures(s: dict, t: Any, stopped: list[Any]) -> None:
     if t["state"] == "completed":
         s["resolved"] += 1
         s["resolution"].append((t["completed_at"] - t["created_at"]).total_seconds() / 60)
-    for o in stopped:
-        s["met" if o["sla_state"] == "met" else "breached"] += 1
+    for o in stopped:  # a withdrawn task's clock ("cancelled") was neither
+        if o["sla_state"] in ("met", "breached"):
+            s[o["sla_state"]] += 1
 
 
 def _task(sums: _Sums, t: Any, stopped: list[Any]) -> None:

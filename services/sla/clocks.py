@@ -32,7 +32,7 @@ LIVE_CLOCKS_OF_INSTANCE = select(clocks).where(clocks.c.instance_id == bindparam
                                                clocks.c.status != "stopped")
 INSERT_CLOCK = clocks.insert().returning(clocks.c.id)
 SUSPENDED = "suspended"  # the pause reason of a suspended instance (services.suspension)
-SEVERITY = {"breached": 4, "at_risk": 3, "paused": 2, "ok": 1, "met": 0}
+SEVERITY = {"breached": 4, "at_risk": 3, "paused": 2, "ok": 1, "met": 0, "cancelled": 0}
 
 Change = Callable[[Any, sla.ClockState, sla.Calendar], sla.ClockState]
 
@@ -161,17 +161,23 @@ def on_task_claimed(uow: UnitOfWork, book: SlaBook, task_id: int, now: datetime)
         sync_task(uow, tid)
 
 
-def on_tasks_closed(uow: UnitOfWork, book: SlaBook, task_ids: list[int], now: datetime) -> None:
-    """Completed or cancelled tasks: all their clocks stop (met, or breached for the record)."""
+def on_tasks_closed(uow: UnitOfWork, book: SlaBook, task_ids: list[int], now: datetime,
+                    cancelled: bool = False) -> None:
+    """Completed tasks' clocks stop met (or breached, for the record); ``cancelled`` ones'
+    (withdrawn by the process) stop cancelled unless late already."""
     for task_id in task_ids:
         if _each_live(uow, book, LIVE_CLOCKS_OF_TASK, {"for_task": task_id}, now,
-                      lambda row, st, cal: sla.stop(st, now, cal)):
+                      lambda row, st, cal: sla.stop(st, now, cal, cancelled)):
             sync_task(uow, task_id)
 
 
-def on_instance_ended(uow: UnitOfWork, book: SlaBook, instance_id: int, now: datetime) -> None:
-    _each_live(uow, book, LIVE_CLOCKS_OF_INSTANCE, {"for_instance": instance_id}, now,
-               lambda row, st, cal: sla.stop(st, now, cal))
+def on_instance_ended(uow: UnitOfWork, book: SlaBook, instance_id: int, now: datetime,
+                      cancelled: bool = False) -> None:
+    """The case ended: its clocks and its open tasks' stop (``cancelled``: it was cancelled)."""
+    touched = _each_live(uow, book, LIVE_CLOCKS_OF_INSTANCE, {"for_instance": instance_id}, now,
+                         lambda row, st, cal: sla.stop(st, now, cal, cancelled))
+    for task_id in touched:
+        sync_task(uow, task_id)
 
 
 def set_waiting(uow: UnitOfWork, book: SlaBook, *, task_id: int | None,

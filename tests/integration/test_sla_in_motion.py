@@ -129,3 +129,26 @@ def test_waiting_on_the_customer_and_a_suspension_end_apart(server, tokens, cloc
     clock.set(at(14, 30))
     waiting(armed, None)  # 3 h left: 14:30-17:30
     assert state_and_due(server, tokens, armed) == ("ok", at(17, 30))
+
+
+def test_a_withdrawn_task_s_clock_is_neither_met_nor_breached(server, tokens, clock, fd,  # type: ignore[no-untyped-def]
+                                                             armed) -> None:
+    """A case cancelled before its task fell due: the clock ends ``cancelled`` and the SLA
+    report counts it as neither (it counted as met); one cancelled after it fell due stays
+    breached; a task done in time is met."""
+    admin, supervisor = tokens["admin"], tokens["supervisor"]
+    late, done = start(server, admin), start(server, admin)
+    clock.set(at(11))
+    assert server.post(f"/api/v1/tasks/{done}/claim", admin).ok
+    assert server.post(f"/api/v1/tasks/{done}/complete", admin, json={"data": {"note": "x"}}).ok
+    withdrawn = task(server, tokens, armed)["instance_id"]
+    assert server.post(f"/api/v1/instances/{withdrawn}/cancel", admin, json={}).ok
+    assert task(server, tokens, armed)["sla_state"] == "cancelled"
+    clock.set(at(15, 1))
+    run_due(fd)
+    assert server.post(f"/api/v1/instances/{task(server, tokens, late)['instance_id']}/cancel",
+                       admin, json={}).ok
+    assert [task(server, tokens, t)["sla_state"] for t in (armed, late, done)] == [
+        "cancelled", "breached", "met"]
+    [day] = server.get("/api/v1/reports/sla?from=2026-03-02&to=2026-03-02", supervisor).json()["items"]
+    assert (day["sla_met"], day["sla_breached"]) == (1, 1)

@@ -122,7 +122,7 @@
     return item;
   }
 
-  const SLA_ICONS = { ok: "●", at_risk: "▲", breached: "■", paused: "❚❚", met: "✓" };
+  const SLA_ICONS = { ok: "●", at_risk: "▲", breached: "■", paused: "❚❚", met: "✓", cancelled: "⊘" };
 
   /* A task's or clock's SLA state as a badge: a shape and words, never colour alone. */
   function slaEl(slaState) {
