@@ -101,7 +101,8 @@ def test_what_is_refused_as_a_whole(server, tokens, fd, deployed, monkeypatch) -
                  {"action": "claim"},  # neither ids nor filter
                  {"action": "claim", "ids": [1], "filter": {}},  # both
                  {"action": "explode", "ids": [1]},
-                 {"action": "claim", "ids": list(range(1, task_bulk.MAX_ITEMS + 2))}):
+                 {"action": "claim", "ids": list(range(1, task_bulk.MAX_ITEMS + 2))},
+                 {"action": "cancel", "ids": list(range(1, 202)), "reason": "r"}):  # 200 cases at most
         refused = server.post(URL, tokens["supervisor"], json=body)
         assert refused.status_code == 422, (body, refused.text)
     monkeypatch.setattr(task_bulk, "MAX_ITEMS", 2)
