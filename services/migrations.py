@@ -25,6 +25,7 @@ from services.context import Flowdesk
 from services.engine_step import FINAL_STATUSES, apply_result, keep_live, save_state
 from services.errors import Invalid, NotFound, ServiceError, coded_field
 from services.instances import find_definition
+from services.migration_candidates import candidates
 from services.principal import Principal, require_role
 from services.suspension import SUSPENDED
 from store import queries as q
@@ -36,10 +37,6 @@ items = MigrationItem.__table__
 SYNC_LIMIT = 10      # batches up to this size run in the request; larger ones in the background
 DRY_RUN_LIMIT = 100  # instances a dry run reports (it runs each one, then rolls it back)
 DUE_KIND = "migration"
-# The statuses a plan takes by default: an instance with an open task is ``running``, one
-# waiting only on a timer, a message or a signal (an event-based gateway, a catch event) is
-# ``waiting``; both stand somewhere on the model and can move.
-MIGRATABLE_STATUSES = ("running", "waiting")
 STATE_CHUNK = 500    # saved states a plan reads per statement
 
 
@@ -63,53 +60,6 @@ def _pair(uow: UnitOfWork, args: dict) -> tuple[RowMapping, RowMapping]:
         raise Invalid.of("migration.same_version", [coded_field(
             "target_version", "field.migration_same_version")], version=source["version"])
     return source, target
-
-
-def _candidates(uow: UnitOfWork, source: RowMapping, args: dict) -> list[int]:
-    """The instances of the source version the plan applies to: the listed ids, else those
-    in the given statuses (running and waiting by default)."""
-    statement = select(q.instances.c.id).where(q.instances.c.definition_id == source["id"])
-    if args.get("instance_ids"):
-        _refuse_foreign(uow, source, args["instance_ids"])
-        statement = statement.where(q.instances.c.id.in_(args["instance_ids"]))
-    else:
-        statuses = args.get("statuses") or MIGRATABLE_STATUSES
-        statement = statement.where(q.instances.c.status.in_(
-            [s for s in statuses if s not in FINAL_STATUSES]))
-    return list(uow.execute(statement.order_by(q.instances.c.id)).scalars())
-
-
-def _refuse_foreign(uow: UnitOfWork, source: RowMapping, instance_ids: list[int]) -> None:
-    """Listed ids that are no instance, or one of another process or version, are a mistake
-    in the request: refused, each named, rather than silently left out of the plan (which
-    would then move fewer cases than the admin chose, or answer that none is there). A
-    suspended one too: migrating runs an instance on to its next wait (scripts, throws), and
-    nothing may move a suspended instance (``services.suspension``)."""
-    found = {r["id"]: r for r in uow.execute(
-        select(q.instances.c.id, q.instances.c.definition_id, q.instances.c.status,
-               q.definitions.c.key, q.definitions.c.version)
-        .join(q.definitions, q.definitions.c.id == q.instances.c.definition_id)
-        .where(q.instances.c.id.in_(set(instance_ids)))).mappings()}
-    errors, wrong = [], []
-    for index, instance_id in enumerate(instance_ids):
-        row = found.get(instance_id)
-        where = f"instance_ids/{index}"
-        if row is None:
-            errors.append(coded_field(where, "field.migration_instance_unknown",
-                                      instance=instance_id))
-        elif row["definition_id"] != source["id"]:
-            errors.append(coded_field(where, "field.migration_instance_elsewhere",
-                                      instance=instance_id, process_key=row["key"],
-                                      version=row["version"]))
-        elif row["status"] == SUSPENDED:
-            errors.append(coded_field(where, "field.migration_instance_suspended",
-                                      instance=instance_id))
-        else:
-            continue
-        wrong.append(str(instance_id))
-    if errors:
-        raise Invalid.of("migration.foreign_instances", errors, process_key=source["key"],
-                         version=source["version"], instances=", ".join(wrong))
 
 
 def _fresh_workflow(fd: Flowdesk, uow: UnitOfWork, instance_id: int, parsed: Any) -> Any:
@@ -141,7 +91,7 @@ def _validated(fd: Flowdesk, uow: UnitOfWork, args: dict) -> dict:
     parsed_source, parsed_target = fd.parsed(uow, source["id"]), fd.parsed(uow, target["id"])
     comparison = compare(fd.runtime.serializer.registry, parsed_source, parsed_target,
                          args.get("mapping"))
-    ids = _candidates(uow, source, args)
+    ids = candidates(uow, source, args)
     active = _active_counts(fd, uow, ids, parsed_source)
     return {"process_key": source["key"],
             "source": {"id": source["id"], "version": source["version"]},
