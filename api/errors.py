@@ -203,8 +203,11 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(FormInvalid)
     def _form_invalid(exc: FormInvalid) -> Response:
-        return problem(422, "Validation failed", language.detail("form"),
-                       localized(exc.errors, language.request_language()))
+        errors = localized(exc.errors, language.request_language())
+        if exc.subject == "form":
+            return problem(422, "Validation failed", language.detail("form"), errors)
+        return problem(422, "Validation failed", language.detail(
+            exc.subject, fields=", ".join(dict.fromkeys(e["field"] for e in errors))), errors)
 
     @app.errorhandler(TaskNotReady)
     def _not_ready(exc: TaskNotReady) -> Response:

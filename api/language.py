@@ -60,6 +60,7 @@ def title(status: int, default: str) -> str:
 
 DETAILS = {
     "zh": {"fields": "以下字段有误：{fields}", "form": "提交的数据不符合任务表单。",
+           "variables": "以下变量不能保存：{fields}",
            "json_only": "请求体必须是 JSON：请设置 Content-Type: application/json（收到的是 {got}）。",
            "model": "部署被拒绝：发现 {count} 个问题。",
            "integrity": "此修改与已保存的内容冲突（某个值必须唯一，或引用了不存在的内容）。",
@@ -77,6 +78,7 @@ DETAILS = {
            "files_field": "缺少文件"},
     "en": {"fields": "The request has invalid fields: {fields}",
            "form": "The submitted data does not satisfy the task's form.",
+           "variables": "These variables cannot be stored: {fields}",
            "json_only": "The request body must be JSON: send Content-Type: application/json "
                         "(got {got}).",
            "model": "The deployment was rejected: {count} problem(s) found.",

@@ -49,9 +49,12 @@ class TaskNotFound(EngineError):
 
 @dataclass
 class FormInvalid(EngineError):
-    """Submitted form data does not satisfy the task's JSON schema."""
+    """Submitted form data does not satisfy the task's JSON schema; ``subject``: what was
+    submitted (``form``: a task's or start form; ``variables``: a correction of a case's
+    variables, a message's or signal's payload), so the answer says which."""
 
     errors: list[dict] = field(default_factory=list)
+    subject: str = "form"
 
     def __str__(self) -> str:
         return "; ".join(f"{e['field']}: {e['message']}" for e in self.errors)

@@ -37,7 +37,10 @@ def validate_variables(definition: ParsedDefinition, variables: dict) -> None:
     """Raise FormInvalid naming each variable whose value its form would refuse, or that
     ``check_storable`` refuses."""
     check_storable(variables)
-    validate_form(declared_schema(definition), variables)
+    try:
+        validate_form(declared_schema(definition), variables)
+    except FormInvalid as exc:
+        raise FormInvalid(exc.errors, subject="variables") from None
 
 
 def check_storable(variables: dict, prefix: str = "") -> None:
@@ -51,7 +54,7 @@ def check_storable(variables: dict, prefix: str = "") -> None:
         raise FormInvalid([{"field": prefix + name if name else prefix.rstrip(".") or "(form)",
                             "code": "variable_name", "params": {}, "label": name,
                             "message": f"{name!r} cannot be a variable's name"}
-                           for name in unusable])
+                           for name in unusable], subject="variables")
     too_large = []
     for name, value in variables.items():
         try:
@@ -67,4 +70,4 @@ def check_storable(variables: dict, prefix: str = "") -> None:
             too_large.append({"field": field, "code": "too_large", "label": field,
                               "params": {"limit": MAX_RESULT_CHARS}, "message": str(exc)})
     if too_large:
-        raise FormInvalid(too_large)
+        raise FormInvalid(too_large, subject="variables")

@@ -179,6 +179,8 @@ def test_variables_read_and_corrected_with_schema_and_audit(server, tokens) -> N
         assert sorted(e["field"] for e in named.json()["errors"]) == [
             "(form)", "__class__", "交付 日期"]
         assert "变量名" in named.json()["errors"][0]["message"]
+        assert named.json()["detail"].startswith("以下变量不能保存：") and "__class__" in \
+            named.json()["detail"]  # not the task form's sentence
     huge = server.call("PATCH", path, tokens["admin"], headers=ZH, json={
         "variables": {"photo_notes": "x" * 2_000_001}, "reason": "typo"})  # what no script may store
     assert huge.status_code == 422, huge.status_code
