@@ -57,6 +57,9 @@ class MissedOut(Schema):
 class MessageOut(Schema):
     name = fields.String()
     reached = fields.List(fields.Nested(ReachedOut))
+    missed = fields.List(fields.Nested(MissedOut), metadata={
+        "description": "with all=true: waiting instances that could not take it (in error, "
+                       "ended); audited on each as message.missed"})
 
 
 class SignalOut(Schema):

@@ -59,9 +59,10 @@ def send_message(fd: Flowdesk, user: Principal, name: str, *,
     _check_variables(variables)
     now = fd.now()
     with fd.uow() as uow:
-        reached = correlate(uow, fd, user.username, name, correlation, business_key,
-                            instance_id, variables or {}, deliver_to_all, now)
-    return {"name": name, "reached": reached}
+        outcomes = correlate(uow, fd, user.username, name, correlation, business_key,
+                             instance_id, variables or {}, deliver_to_all, now)
+    return {"name": name, "reached": [o for o in outcomes if not o.get("missed")],
+            "missed": [o for o in outcomes if o.get("missed")]}
 
 
 def broadcast_signal(fd: Flowdesk, user: Principal, name: str,
@@ -97,6 +98,9 @@ def correlate(uow: UnitOfWork, fd: Flowdesk, actor: str, name: str,
         raise Conflict.of("event.ambiguous", name=name, instances=targets)
     if len(targets) > SYNC_LIMIT:
         raise Conflict.of("event.too_many", name=name, limit=SYNC_LIMIT)
+    if targets and deliver_to_all:  # as a signal: one case in error does not stop the others
+        return [_one_of_many(uow, fd, target, "message", name, variables, actor, now,
+                             correlation) for target in targets]
     if targets:
         return [deliver(uow, fd, target, "message", name, variables, actor, now,
                         correlation=correlation) for target in targets]
@@ -121,7 +125,7 @@ def broadcast(uow: UnitOfWork, fd: Flowdesk, actor: str, name: str, variables: d
     reached, missed, queued = [], [], 0
     if len(targets) + len(starts) <= SYNC_LIMIT:
         for target in targets:
-            outcome = _signal_one(uow, fd, target, name, variables, actor, now)
+            outcome = _one_of_many(uow, fd, target, "signal", name, variables, actor, now)
             (missed if outcome.get("missed") else reached).append(outcome)
         reached += [start_by_event(uow, fd, definition_id, "signal", name, variables, None,
                                    actor, now) for definition_id in starts]
@@ -131,31 +135,33 @@ def broadcast(uow: UnitOfWork, fd: Flowdesk, actor: str, name: str, variables: d
             "count": len(targets) + len(starts), "queued": queued}
 
 
-def _signal_one(uow: UnitOfWork, fd: Flowdesk, instance_id: int, name: str, variables: dict,
-                actor: str, now: datetime) -> dict:
-    """One receiver of a broadcast: delivered, held for its resume, or missed (what refuses a
-    message to this instance only keeps the signal from it, not from the others)."""
+def _one_of_many(uow: UnitOfWork, fd: Flowdesk, instance_id: int, kind: str, name: str,
+                 variables: dict, actor: str, now: datetime,
+                 correlation: dict | None = None) -> dict:
+    """One receiver of a broadcast (a signal, or a message sent to all that wait): delivered,
+    held for its resume, or missed (what refuses it to this instance only keeps it from this
+    one, not from the others)."""
     instance = uow.execute(q.INSTANCE_HEAD, {"instance_id": instance_id}).mappings().first()
     if instance is None or instance["status"] in (*FINAL_STATUSES, "error"):
-        return _missed(uow, instance_id, instance, name, actor, now)
+        return _missed(uow, instance_id, instance, kind, name, actor, now)
     if instance["status"] == "suspended":
-        return _queue_for_resume(uow, instance, "signal", name, variables, actor, now)
+        return _queue_for_resume(uow, instance, kind, name, variables, actor, now)
     try:
-        return _deliver_to(uow, fd, instance, "signal", name, variables, actor, now)
+        return _deliver_to(uow, fd, instance, kind, name, variables, actor, now, correlation)
     except Conflict as refused:
         if refused.code != NOT_CAUGHT:  # a concurrent change: the whole broadcast again
             raise
-        return _missed(uow, instance_id, instance, name, actor, now, refused.detail)
+        return _missed(uow, instance_id, instance, kind, name, actor, now, refused.detail)
 
 
-def _missed(uow: UnitOfWork, instance_id: int, instance: RowMapping | None, name: str,
-            actor: str, now: datetime, reason: str | None = None) -> dict:
+def _missed(uow: UnitOfWork, instance_id: int, instance: RowMapping | None, kind: str,
+            name: str, actor: str, now: datetime, reason: str | None = None) -> dict:
     """A broadcast this instance could not take, in its audit trail (an admin who retries a
-    case in error sees which signal passed it by)."""
+    case in error sees which signal or message passed it by)."""
     status = instance["status"] if instance is not None else "deleted"
     reason = reason or f"the instance is {status}"
     if instance is not None:
-        audit.record(uow, now, actor, "signal.missed", instance_id=instance_id,
+        audit.record(uow, now, actor, f"{kind}.missed", instance_id=instance_id,
                      after={"name": name, "status": status, "reason": reason})
     return {"instance_id": instance_id, "status": status, "missed": True, "reason": reason,
             "business_key": instance["business_key"] if instance is not None else None,
@@ -285,7 +291,7 @@ def fire_delivery(conn: UnitOfWork, fd: Flowdesk, row: RowMapping, now: datetime
         conn.execute(due.update().where(due.c.id == row["id"]).values(
             state="cancelled", last_error=f"the instance is {instance['status']}"))
         if event["kind"] == "signal":
-            _missed(conn, instance["id"], instance, event["name"], event["actor"], now)
+            _missed(conn, instance["id"], instance, "signal", event["name"], event["actor"], now)
         return "skipped"
     if instance["status"] == "suspended":  # delivered after the resume
         conn.execute(due.update().where(due.c.id == row["id"]).values(state="suspended"))
@@ -298,8 +304,8 @@ def fire_delivery(conn: UnitOfWork, fd: Flowdesk, row: RowMapping, now: datetime
             raise
         conn.execute(due.update().where(due.c.id == row["id"]).values(
             state="cancelled", last_error=refused.detail[:2000]))
-        _missed(conn, instance["id"], instance, event["name"], event["actor"], now,
-                refused.detail)
+        _missed(conn, instance["id"], instance, event["kind"], event["name"], event["actor"],
+                now, refused.detail)
         return "skipped"
     mark_done(conn, row, now, node)
     return "fired"

@@ -128,3 +128,40 @@ def test_a_payload_no_script_could_store_is_refused_before_anything_moves(  # ty
         assert answer.status_code == 422, answer.text
         assert answer.json()["errors"][0]["field"].startswith("variables")
     assert server.get(f"/api/v1/instances/{case}", agent).json()["status"] == "waiting"
+
+
+def as_message(name: str) -> dict[str, bytes]:
+    """The model waiting for the signal ``qm_promo_ended``, waiting for a message of that name
+    instead (its own process key: ``<name>_msg``)."""
+    return {n.replace(name, f"{name}_msg"): b.replace(
+        b'<bpmn:signal id="sig_promo" name="qm_promo_ended" />',
+        b'<bpmn:message id="sig_promo" name="qm_promo_ended" />').replace(
+        b'<bpmn:signalEventDefinition id="sed_promo" signalRef="sig_promo" />',
+        b'<bpmn:messageEventDefinition id="sed_promo" messageRef="sig_promo" />').replace(
+        f'"{name}"'.encode(), f'"{name}_msg"'.encode())
+        for n, b in bundle(MODELS / name).items()}
+
+
+def test_a_message_to_all_that_wait_passes_a_case_in_error(server, tokens, fd) -> None:  # type: ignore[no-untyped-def]
+    """``all: true`` reaches every waiting case that can take it, as a signal does; one in
+    error misses it (audited) instead of refusing the message to all."""
+    agent, shop = tokens["agent"], tokens["shop"]
+    for name in ("qm_promo", "qm_broken"):
+        assert deploy(server, tokens["admin"], as_message(name)).status_code == 201
+    waiting = [start(server, agent, "qm_promo_msg") for _ in range(3)]
+    case = start(server, agent, "qm_broken_msg")
+    task = next(t for t in server.get(f"/api/v1/instances/{case}", agent).json()["open_tasks"]
+                if t["bpmn_id"] == "prepare")
+    claim_and_complete(server, agent, task["id"], {})
+    assert server.get(f"/api/v1/instances/{case}", agent).json()["status"] == "error"
+    answer = server.post("/api/v1/messages", shop, json={"name": "qm_promo_ended", "all": True})
+    assert answer.status_code == 200, answer.text  # was 409 for all: "Instance … is in error"
+    body = answer.json()
+    assert sorted(r["instance_id"] for r in body["reached"]) == waiting
+    assert [(m["instance_id"], m["status"]) for m in body["missed"]] == [(case, "error")]
+    with fd.uow(read_only=True) as uow:
+        assert list(uow.scalars(select(AuditEntry.action).where(
+            AuditEntry.instance_id == case, AuditEntry.action.like("message.%")))) == [
+            "message.missed"]
+    one = server.post("/api/v1/messages", shop, headers=ZH, json={"name": "qm_promo_ended"})
+    assert one.status_code == 409 and "出错" in one.json()["detail"]  # to it alone: retry it first
