@@ -5,11 +5,11 @@ from marshmallow import fields, validate
 
 from api.dict_dump import Schema
 
-from services.retention import MODES
+from services.retention import MAX_DAYS, MODES
 
 
 class RetentionRuleIn(Schema):
-    days = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=36500),
+    days = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_DAYS),
                           metadata={"description": "finished cases ended more than this many "
                                                    "days ago go"})
     mode = fields.String(required=True, validate=validate.OneOf(MODES),

@@ -70,10 +70,14 @@ def get_rule(fd: Flowdesk, user: Principal, process_key: str) -> dict:
     return _rule_out(row)
 
 
+MAX_DAYS = 36500  # a century: more would overflow the cutoff date when the rule is applied
+
+
 def _check(days: Any, mode: Any) -> None:
-    """The service's own check (the API's schema says the same): whole days >= 1, a mode."""
+    """The service's own check (the API's schema says the same): whole days from 1 to
+    ``MAX_DAYS``, a mode."""
     errors = []
-    if isinstance(days, bool) or not isinstance(days, int) or days < 1:
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_DAYS:
         errors.append(coded_field("days", "retention.days"))
     if mode not in MODES:
         errors.append(coded_field("mode", "retention.mode", modes=", ".join(MODES)))

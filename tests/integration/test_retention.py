@@ -195,3 +195,14 @@ def test_a_registered_case_register_keeps_its_rows_after_retention(  # type: ign
     assert retention.run(fd)[0]["cases"] == 1
     assert server.get(f"/api/v1/instances/{case}", admin).status_code == 404
     assert reports.case_register(fd, supervisor, "steps") == before
+
+
+@pytest.mark.parametrize("days", [0, retention.MAX_DAYS + 1, 10**9])
+def test_the_service_refuses_days_it_could_not_apply(fd, days: int) -> None:  # type: ignore[no-untyped-def]
+    """The service's own check, not only the API's: a billion days passed the service and then
+    overflowed the cutoff date in every retention run."""
+    from services.errors import Invalid
+    from services.principal import system
+    with pytest.raises(Invalid) as refused:
+        retention.put_rule(fd, system("t", "admin"), "three_steps", days, "delete")
+    assert [e["field"] for e in refused.value.errors] == ["days"]
