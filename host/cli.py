@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -248,6 +248,31 @@ def retention_run(dry_run: bool) -> None:
                    f"{r['cutoff'].isoformat()} ({r['mode']}, kept {r['days']} days)")
     if not results:
         click.echo("no retention rules: every finished case is kept")
+
+
+@retention.command("export")
+@click.option("--process", "process_key", default=None, help="only this process's cases")
+@click.option("--ended-before", type=click.DateTime(), default=None,
+              help="only cases that ended before this instant (the server's time zone)")
+@click.option("--out", type=click.File("w", encoding="utf-8"), default="-",
+              help="the file to write (default: standard output)")
+def retention_export(process_key: str | None, ended_before: Any, out: Any) -> None:
+    """Write archived cases as JSON lines (one case per line: its row, tasks, incidents, SLA
+    clocks and audit rows), e.g. to keep them elsewhere before deleting the archive."""
+    import json
+    from zoneinfo import ZoneInfo
+
+    from services import retention as rules
+    from services.plain_json import json_safe
+    from services.principal import system
+    fd = _flowdesk()
+    if ended_before is not None and ended_before.tzinfo is None:
+        ended_before = ended_before.replace(tzinfo=ZoneInfo(fd.settings.timezone))
+    count = 0
+    for case in rules.export_archive(fd, system("cli", "admin"), process_key, ended_before):
+        out.write(json.dumps(json_safe(case), ensure_ascii=False) + "\n")
+        count += 1
+    click.echo(f"{count} archived case(s) written", err=True)
 
 
 @main.group("secrets")

@@ -14,6 +14,7 @@ notification retention removes them.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select
@@ -204,3 +205,27 @@ def archived_case(fd: Flowdesk, user: Principal, instance_id: int) -> dict:
     if row is None:
         raise NotFound.of("retention.not_archived", instance=instance_id)
     return dict(row)
+
+
+EXPORT_BATCH = 200  # archived cases read per statement by ``export_archive``
+
+
+def export_archive(fd: Flowdesk, user: Principal, process_key: str | None = None,
+                   ended_before: datetime | None = None) -> Iterator[dict]:
+    """Every archived case (of ``process_key``, ended before ``ended_before``), oldest id first,
+    read in short transactions of ``EXPORT_BATCH`` (a large archive never holds the database),
+    for ``flowdesk retention export``: one JSON line each, to move the archive elsewhere."""
+    require_role(user, "admin")
+    after = 0
+    while True:
+        query = select(ARCHIVE).where(ARCHIVE.c.id > after)
+        if process_key:
+            query = query.where(ARCHIVE.c.process_key == process_key)
+        if ended_before is not None:
+            query = query.where(ARCHIVE.c.ended_at < ended_before)
+        with fd.uow(read_only=True) as conn:
+            rows = conn.execute(query.order_by(ARCHIVE.c.id).limit(EXPORT_BATCH)).mappings().all()
+        yield from (dict(row) for row in rows)
+        if len(rows) < EXPORT_BATCH:
+            return
+        after = rows[-1]["id"]

@@ -4,6 +4,8 @@ cases older than N days, in bounded batches, and the reports say the same before
 processes' stay. The admin API checks the rule (days >= 1, a known mode, a deployed process)."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 
@@ -206,3 +208,37 @@ def test_the_service_refuses_days_it_could_not_apply(fd, days: int) -> None:  # 
     with pytest.raises(Invalid) as refused:
         retention.put_rule(fd, system("t", "admin"), "three_steps", days, "delete")
     assert [e["field"] for e in refused.value.errors] == ["days"]
+
+
+def test_the_archive_exports_as_json_lines(server, tokens, clock: FakeClock, fd,  # type: ignore[no-untyped-def]
+                                           monkeypatch, tmp_path) -> None:
+    """``flowdesk retention export``'s cases: every archived case once, in id order, read in
+    batches (here of 2), filtered by process and end; each line the archived case as JSON."""
+    import json
+
+    from click.testing import CliRunner
+
+    from host.cli import main
+    from services.principal import system
+    admin = tokens["admin"]
+    assert deploy(server, admin, bundle(RESOURCES / "three_steps")).ok
+    cases = [_cancelled(server, tokens, "three_steps") for _ in range(5)]
+    clock.advance(days=2)
+    assert server.call("PUT", f"{RULES}/three_steps", admin,
+                       json={"days": 1, "mode": "archive"}).status_code == 201
+    assert retention.run(fd)[0]["cases"] == 5
+    monkeypatch.setattr(retention, "EXPORT_BATCH", 2)
+    everyone = system("t", "admin")
+    assert [c["id"] for c in retention.export_archive(fd, everyone)] == cases
+    assert list(retention.export_archive(fd, everyone, "other_process")) == []
+    assert list(retention.export_archive(fd, everyone, ended_before=clock.now()
+                                         - timedelta(days=3))) == []
+    monkeypatch.setenv("FLOWDESK_DATABASE_URL", str(fd.engine.url.render_as_string(
+        hide_password=False)))
+    out = tmp_path / "archive.jsonl"
+    result = CliRunner().invoke(main, ["retention", "export", "--process", "three_steps",
+                                       "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [c["id"] for c in lines] == cases
+    assert lines[0]["payload"]["instance"]["status"] == "cancelled"
