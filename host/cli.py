@@ -266,12 +266,15 @@ def retention_export(process_key: str | None, ended_before: Any, out: Any) -> No
     from services.plain_json import json_safe
     from services.principal import system
     fd = _flowdesk()
-    if ended_before is not None and ended_before.tzinfo is None:
-        ended_before = ended_before.replace(tzinfo=ZoneInfo(fd.settings.timezone))
-    count = 0
-    for case in rules.export_archive(fd, system("cli", "admin"), process_key, ended_before):
-        out.write(json.dumps(json_safe(case), ensure_ascii=False) + "\n")
-        count += 1
+    try:
+        if ended_before is not None and ended_before.tzinfo is None:
+            ended_before = ended_before.replace(tzinfo=ZoneInfo(fd.settings.timezone))
+        count = 0
+        for case in rules.export_archive(fd, system("cli", "admin"), process_key, ended_before):
+            out.write(json.dumps(json_safe(case), ensure_ascii=False) + "\n")
+            count += 1
+    finally:
+        fd.dispose()  # its pool's connections closed (it may run inside another process)
     click.echo(f"{count} archived case(s) written", err=True)
 
 
