@@ -159,12 +159,13 @@ RUNS = runs(CASES)
 @pytest.mark.parametrize(("qa_case", "database_url"), RUNS, indirect=["database_url"])
 def test_a_designers_model_runs_across_restarts(tokens, clock, restarts,  # type: ignore[no-untyped-def]
                                                  qa_case: QaCase) -> None:
-    drive(qa_case, tokens, clock, restarts)
+    assert drive(qa_case, tokens, clock, restarts)["status"] == qa_case.case.status
 
 
-def drive(qa_case: QaCase, tokens: dict, clock: FakeClock, restarts: Restarts) -> None:
+def drive(qa_case: QaCase, tokens: dict, clock: FakeClock, restarts: Restarts) -> dict:
     """Deploy the case's model through the API, then walk its path with a restart before
-    every step, comparing each step's open tasks and the end with the engine's straight run."""
+    every step, comparing each step's open tasks and the end with the engine's straight run;
+    returns the case as the API shows it at the end."""
     case = qa_case.case
     expected = run(case, reload_each_step=False)
     files = bundle(case.folder)
@@ -235,8 +236,9 @@ def drive(qa_case: QaCase, tokens: dict, clock: FakeClock, restarts: Restarts) -
     assert diagram["completed"] == shown  # the path, in the diagram of the case's own file
     if decoy is not None:
         if any(action == "signal" for action, _t, _d in case.steps):
-            return  # a signal is a broadcast: the decoy heard it too
+            return detail  # a signal is a broadcast: the decoy heard it too
         assert open_tasks(call, tokens, decoy) == decoy_tasks
+    return detail
 
 
 def open_tasks(call, tokens: dict, instance_id: int) -> list[dict]:  # type: ignore[no-untyped-def]

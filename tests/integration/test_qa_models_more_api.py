@@ -49,4 +49,4 @@ RUNS = runs(CASES)
 @pytest.mark.parametrize(("qa_case", "database_url"), RUNS, indirect=["database_url"])
 def test_a_designers_model_runs_across_restarts(tokens, clock, restarts,  # type: ignore[no-untyped-def]
                                                  qa_case: QaCase) -> None:
-    drive(qa_case, tokens, clock, restarts)
+    assert drive(qa_case, tokens, clock, restarts)["status"] == qa_case.case.status
