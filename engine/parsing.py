@@ -64,6 +64,8 @@ class ParsedDefinition:
     forms: dict[str, dict]
     user_tasks: dict[str, UserTaskInfo] = field(default_factory=dict)
     start_schedules: list[StartSchedule] = field(default_factory=list)  # timer start events
+    # Where each timer start event is: (file, line), for a problem found later (at deploy time)
+    start_locations: dict[str, tuple[str, int]] = field(default_factory=dict)
     case_prefix: str = "C"  # case numbers: <prefix><YYYYMMDD><seq>
     status_profile: StatusProfile | None = None  # legal user-status order per case type
     start_data: str | None = None  # startDataProvider: the host fills start variables
@@ -318,6 +320,8 @@ def _build_spec(bpmn_roots: dict, dmn_roots: dict, key: str, forms: dict) -> Par
     return ParsedDefinition(key=key, name=spec.description or key, sha256="", spec=spec,
                             subprocess_specs=subprocess_specs, forms=forms, user_tasks=user_tasks,
                             start_schedules=schedules,
+                            start_locations={s.bpmn_id: lines[s.bpmn_id] for s in schedules
+                                             if s.bpmn_id in lines},
                             interrupting=interrupting_event_subprocesses(bpmn_roots),
                             error_variables=error_variables(bpmn_roots),
                             armed_event_subprocesses=event_subprocesses.armed_at_start(

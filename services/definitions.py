@@ -109,7 +109,7 @@ def validate(fd: Flowdesk, files: dict[str, bytes], process_key: str | None = No
     with fd.uow(read_only=True) as uow:
         same, latest = _same_and_latest(uow, parsed, bundle.files)
     if same is None:
-        _refuse_past_starts(parsed, bundle.texts, fd.now())
+        _refuse_past_starts(parsed, fd.now())
     return {"key": parsed.key, "name": parsed.name, "changed": same is None,
             "version": same.version if same is not None else latest + 1}
 
@@ -146,7 +146,7 @@ def deploy_bundle(fd: Flowdesk, files: dict[str, bytes], by: Principal,
             same, latest = _same_and_latest(uow, parsed, bundle.files)
             if same is not None:
                 return _same_version(uow, same, bundle.scenarios, actor, now)
-            _refuse_past_starts(parsed, texts, now)
+            _refuse_past_starts(parsed, now)
             definition_id = uow.execute(insert(DEFS).values(
                 key=parsed.key, version=latest + 1, name=parsed.name, sha256=parsed.sha256,
                 bpmn_xml=bpmn, files={**texts, **bundle.scenarios}, deployed_at=now,
@@ -190,23 +190,19 @@ def _schedule_starts(uow: UnitOfWork, row: Row, schedules: list[StartSchedule],
         due_work.arm_start(uow, row.id, schedule, anchor=now, after=now, now=now)
 
 
-def _refuse_past_starts(parsed: ParsedDefinition, texts: dict[str, str], now: datetime) -> None:
+def _refuse_past_starts(parsed: ParsedDefinition, now: datetime) -> None:
     """A new version whose timer start event has no occurrence left (a date, or a bounded
-    cycle, already past) would never start a case by it: refused, naming the event. (The
-    lint cannot tell: it has no clock. The same content deployed again is no new version.)"""
+    cycle, already past) would never start a case by it: refused, naming the event where it
+    is (``start_locations``). The lint cannot tell: it has no clock. The same content deployed
+    again is no new version."""
     past = [s for s in parsed.start_schedules if s.next_start(now, now) is None]
     if not past:
         return
-    file = next(n for n in sorted(texts) if n.lower().endswith(BPMN_SUFFIXES))
-    raise InvalidModel([problem("invalid_timer", None, file, element_id=s.bpmn_id,
-                                line=_line_of(texts[file], s.bpmn_id), label=s.bpmn_id,
-                                reason="timer.past", value=s.value) for s in past])
-
-
-def _line_of(text: str, element_id: str) -> int | None:
-    """The line of the element with this id in a model's text (None if not found)."""
-    at = text.find(f'id="{element_id}"')
-    return text.count("\n", 0, at) + 1 if at >= 0 else None
+    where = {s.bpmn_id: parsed.start_locations.get(s.bpmn_id, ("", None)) for s in past}
+    raise InvalidModel([problem("invalid_timer", None, where[s.bpmn_id][0],
+                                line=where[s.bpmn_id][1], element_id=s.bpmn_id,
+                                label=s.bpmn_id, reason="timer.past", value=s.value)
+                        for s in past])
 
 
 def _bundle_name(file: Path) -> str:
