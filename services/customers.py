@@ -23,6 +23,7 @@ from services.errors import Conflict, Forbidden, Invalid, NotFound, coded_field
 from services.visibility import customer_visible
 from services.principal import Principal, require_role
 from store import queries as q
+from store.fast_sql import Prepared
 from store.tables import CaseCounter, Customer, Purchase
 from store.uow import UnitOfWork
 
@@ -39,15 +40,17 @@ SUPERVISED = ("code", "tier", "abc_class", "dedicated_agent")
 
 # One upsert for SQLite and PostgreSQL alike. Plain text: the dialects' ON CONFLICT constructs
 # have no cache key, so SQLAlchemy would compile them afresh on every instance start.
-_NEXT_CASE_NO = text(
+# Run on the driver's cursor (``store.fast_sql``): every start takes a number.
+_NEXT_CASE_NO = Prepared(text(
     f"INSERT INTO {counters.name} (prefix, day, last) VALUES (:prefix, :day, 1) "
-    f"ON CONFLICT (prefix, day) DO UPDATE SET last = {counters.name}.last + 1 RETURNING last")
+    f"ON CONFLICT (prefix, day) DO UPDATE SET last = {counters.name}.last + 1 RETURNING last"
+).columns(counters.c.last))
 
 
 def next_case_no(conn: UnitOfWork, prefix: str, now: datetime, tz: str) -> str:
     """The next number of the day for this prefix: one atomic upsert, no lost updates."""
     day = now.astimezone(ZoneInfo(tz)).strftime("%Y%m%d")
-    seq = conn.execute(_NEXT_CASE_NO, {"prefix": prefix, "day": day}).scalar_one()
+    seq = _NEXT_CASE_NO.rows(conn, {"prefix": prefix, "day": day})[0]["last"]
     return f"{prefix}{day}{seq:04d}"
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import bindparam, select
 
 from engine.timers import ArmedTimer, StartSchedule
 
+from store.fast_sql import Prepared
 from store.queries import one_of
 from store.tables import DueWork
 from store.uow import UnitOfWork
@@ -32,6 +33,7 @@ CANCEL_ALL_OF = due.update().where(
     due.c.instance_id == bindparam("for_instance"),
     one_of(due.c.state, ("pending", "failed", "suspended"))).values(state="cancelled")
 
+_FAST_CANCEL_ALL_OF = Prepared(CANCEL_ALL_OF)  # every instance that ends runs it
 INSERT = due.insert()
 
 MAX_ATTEMPTS = 5
@@ -69,7 +71,7 @@ def sync_timers(conn: UnitOfWork, instance_id: int, timers: list[ArmedTimer], no
 
 def cancel_instance_work(conn: UnitOfWork, instance_id: int) -> None:
     """An instance ended or was cancelled: nothing of it may fire any more."""
-    conn.execute(CANCEL_ALL_OF, {"for_instance": instance_id})
+    _FAST_CANCEL_ALL_OF.rowcount(conn, {"for_instance": instance_id})
 
 
 def arm_start(uow: UnitOfWork, definition_id: int, schedule: StartSchedule,

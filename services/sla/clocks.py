@@ -20,6 +20,7 @@ from engine import sla
 from services import due_work
 from services.sla.book import SlaBook
 from store import queries as q
+from store.fast_sql import Prepared
 from store.tables import SlaClock
 from store.uow import UnitOfWork
 
@@ -30,6 +31,8 @@ LIVE_CLOCKS_OF_TASK = select(clocks).where(clocks.c.task_id == bindparam("for_ta
                                            clocks.c.status != "stopped")
 LIVE_CLOCKS_OF_INSTANCE = select(clocks).where(clocks.c.instance_id == bindparam("for_instance"),
                                                clocks.c.status != "stopped")
+# every instance that ends reads its clocks: on the driver's cursor (``store.fast_sql``)
+_FAST_LIVE_CLOCKS_OF_INSTANCE = Prepared(LIVE_CLOCKS_OF_INSTANCE)
 INSERT_CLOCK = clocks.insert().returning(clocks.c.id)
 SUSPENDED = "suspended"  # the pause reason of a suspended instance (services.suspension)
 SEVERITY = {"breached": 4, "at_risk": 3, "paused": 2, "ok": 1, "met": 0, "cancelled": 0}
@@ -140,7 +143,9 @@ def _each_live(uow: UnitOfWork, book: SlaBook, statement: Any, params: dict, now
     """Apply ``change(row, state, calendar) -> state`` to live clocks; returns the touched
     task ids."""
     touched = set()
-    for row in uow.execute(statement, params).mappings().all():
+    rows = (statement.rows(uow, params) if isinstance(statement, Prepared)
+            else uow.execute(statement, params).mappings().all())
+    for row in rows:
         policy = book.policy_by_id(uow, row["policy_id"])
         state = sla.ClockState.from_dict(row["clock"])
         calendar = book.calendar_of(uow, state)
@@ -174,7 +179,8 @@ def on_tasks_closed(uow: UnitOfWork, book: SlaBook, task_ids: list[int], now: da
 def on_instance_ended(uow: UnitOfWork, book: SlaBook, instance_id: int, now: datetime,
                       cancelled: bool = False) -> None:
     """The case ended: its clocks and its open tasks' stop (``cancelled``: it was cancelled)."""
-    touched = _each_live(uow, book, LIVE_CLOCKS_OF_INSTANCE, {"for_instance": instance_id}, now,
+    touched = _each_live(uow, book, _FAST_LIVE_CLOCKS_OF_INSTANCE,
+                         {"for_instance": instance_id}, now,
                          lambda row, st, cal: sla.stop(st, now, cal, cancelled))
     for task_id in touched:
         sync_task(uow, task_id)
