@@ -14,6 +14,7 @@ branches, and reads the small index of pending delegations (``store.tables``).""
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -41,9 +42,10 @@ DUE_SET = {"overdue", "due_from", "due_until", "due_before"}
 SEES_ALL = ("admin", "supervisor")
 
 
-def _sort_keys(sort: str, due_set: bool = False) -> tuple[list[SortKey], list[str]]:
+@functools.lru_cache(maxsize=128)
+def _sort_keys(sort: str, due_set: bool = False) -> tuple[tuple[SortKey, ...], tuple[str, ...]]:
     """The sort's keys, the id last (ties broken, every row once), and their column names
-    (``due_set``: the filters leave no NULL due time)."""
+    (``due_set``: the filters leave no NULL due time). Kept per sort: every list asks."""
     keys, names = [], []
     for part in [p.strip() for p in sort.split(",") if p.strip()]:
         name = part.lstrip("-")
@@ -59,7 +61,7 @@ def _sort_keys(sort: str, due_set: bool = False) -> tuple[list[SortKey], list[st
     if "id" not in names:
         keys.append(SortKey(T.c.id))
         names.append("id")
-    return keys, names
+    return tuple(keys), tuple(names)
 
 
 _FILTERS = {
@@ -124,7 +126,7 @@ def _visible_any(slots: int) -> ColumnElement[bool]:
 
 
 def _per_branch(where: list, slots: int, limit: str,
-                keys: list[SortKey] | None = None) -> Select:
+                keys: Sequence[SortKey] | None = None) -> Select:
     """The ids matching ``where`` in any branch: each branch's first ``:limit`` rows (in the
     order of ``keys`` if given), merged without duplicates. The page's rows are among them."""
     parts = []

@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -41,7 +42,7 @@ class Page:
 
 
 def page_of_rows(rows: list[dict[str, Any]], per_page: int, counted: int, cap: int,
-                 sort: str, names: list[str]) -> Page:
+                 sort: str, names: Sequence[str]) -> Page:
     """The page from ``per_page + 1`` fetched rows (one more says there is a next page) and
     a capped count; ``total_count``, if the rows carry it, is dropped from them."""
     more = len(rows) > per_page
@@ -68,11 +69,11 @@ class SortKey:
         return term.nulls_last() if self.nullable else term
 
 
-def order_by(keys: list[SortKey]) -> list[ColumnElement[Any]]:
+def order_by(keys: Sequence[SortKey]) -> list[ColumnElement[Any]]:
     return [key.ordered() for key in keys]
 
 
-def after(keys: list[SortKey], nulls: tuple[bool, ...]) -> ColumnElement[bool]:
+def after(keys: Sequence[SortKey], nulls: tuple[bool, ...]) -> ColumnElement[bool]:
     """Rows that sort after the cursor's row; its values are bound as ``after_0``, … (only
     the non-NULL ones: ``nulls`` says which are NULL, so the shape is known when built).
 
@@ -104,7 +105,7 @@ def cursor_params(values: list[Any]) -> dict[str, Any]:
     return {f"after_{i}": value for i, value in enumerate(values) if value is not None}
 
 
-def encode(sort: str, row: dict[str, Any], keys: list[str]) -> str:
+def encode(sort: str, row: dict[str, Any], keys: Sequence[str]) -> str:
     """The opaque cursor after ``row`` in ``sort`` (``keys``: its sort columns' names)."""
     values = [_plain(row[key]) for key in keys]
     raw = json.dumps({"s": sort, "v": values}, separators=(",", ":"), ensure_ascii=False)
