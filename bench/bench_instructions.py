@@ -48,7 +48,8 @@ def run_under_callgrind(tree: Path, instances: int, out: Path) -> dict[int, int]
         ["valgrind", "--tool=callgrind", "--separate-threads=yes", "--trace-children=yes",
          f"--callgrind-out-file={out}.%p", flowdesk, "serve", "--port", str(port),
          "--no-ticker"],
-        env=dict(env, FLOWDESK_DATABASE_URL=db_url), cwd=tree, stdout=subprocess.DEVNULL,
+        env=dict(env, FLOWDESK_DATABASE_URL=db_url, FLOWDESK_WORKER_STOP_SECONDS="600"),
+        cwd=tree, stdout=subprocess.DEVNULL,
         stderr=(work / "server.log").open("wb"))
     http = requests.Session()
     http.headers["Authorization"] = f"Bearer {token}"
@@ -69,13 +70,14 @@ def run_under_callgrind(tree: Path, instances: int, out: Path) -> dict[int, int]
         client.close()
     finally:
         server.send_signal(signal.SIGTERM)
-        server.wait(timeout=300)
+        server.wait(timeout=900)
+        shutil.copy(work / "server.log", f"{out}-server.log")  # kept beside the counts
         shutil.rmtree(work, ignore_errors=True)
     _wait_for_files(out)
     return _worker_threads(out)
 
 
-def _wait_for_files(out: Path, timeout: float = 300) -> None:
+def _wait_for_files(out: Path, timeout: float = 900) -> None:
     """Until callgrind has finished writing every process's files: the worker exits after the
     master the launcher waited for, and writes its (large) files as it goes."""
     deadline = time.monotonic() + timeout
@@ -86,7 +88,8 @@ def _wait_for_files(out: Path, timeout: float = 300) -> None:
                                   .startswith("totals:") for f in files if f.stat().st_size):
             return
         time.sleep(1)
-    raise SystemExit(f"callgrind's files {out}.* were not finished in {timeout:.0f} s")
+    raise SystemExit(f"callgrind's files {out}.* were not finished in {timeout:.0f} s "
+                     f"(the server's log: {out}-server.log)")
 
 
 def _worker_threads(out: Path) -> dict[int, int]:

@@ -33,7 +33,9 @@ WSGIApp = Callable[[dict, StartResponse], Iterable[bytes]]
 SERVERS = ("granian", "gunicorn")
 _TICKER_ENV = "FLOWDESK_SERVE_TICKER"  # how run() tells the worker's factory
 _METRICS_ENV = "PROMETHEUS_MULTIPROC_DIR"  # prometheus_client's multiprocess mode
-WORKER_STOP_SECONDS = 10
+# How long a worker may take to stop after the SIGTERM (bench/bench_instructions.py runs the
+# server under valgrind, ~50x slower: it gives its worker longer to write its counts).
+WORKER_STOP_SECONDS = float(os.environ.get("FLOWDESK_WORKER_STOP_SECONDS", "10"))
 
 
 # Responses up to this size are handed to the server as one bytes object (see one_piece).
