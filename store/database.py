@@ -9,13 +9,12 @@ connections are pinged only after sitting idle (``_ping_after_idle``).
 from __future__ import annotations
 
 import os
-import sqlite3
 import time
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, DisconnectionError
+from sqlalchemy.exc import DisconnectionError
 
 
 def database_url_from_env() -> str:
@@ -94,6 +93,7 @@ AUTOCHECKPOINT_PAGES = 10_000
 MMAP_BYTES = 64 << 20
 
 _BEGIN = {mode: f"BEGIN {mode}" for mode in ("DEFERRED", "IMMEDIATE", "EXCLUSIVE")}
+BEGIN_MODE = "flowdesk_sqlite_begin"  # in a pooled connection's info: its next BEGIN's mode
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -113,22 +113,28 @@ def _configure_sqlite(engine: Engine) -> None:
         cur.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
         cur.close()
 
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn) -> None:  # type: ignore[no-untyped-def]
-        mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
-        # Straight to the driver: a full SQLAlchemy execution costs ~10x the BEGIN itself. So
-        # its errors ("database is locked" past the busy timeout) are wrapped here as
-        # SQLAlchemy's would be, for the unit of work and the API's 503 to see.
-        try:
-            conn.connection.driver_connection.execute(_BEGIN[mode])
-        except sqlite3.Error as exc:
-            raise DBAPIError.instance(_BEGIN[mode], None, exc, sqlite3.Error) from exc
+    def do_begin(pooled) -> None:  # type: ignore[no-untyped-def]
+        # Straight to the driver: a full SQLAlchemy execution costs ~10x the BEGIN itself.
+        # The dialect's own hook rather than a "begin" event: with no connection event
+        # registered SQLAlchemy dispatches none on any begin, commit or rollback (a third of a
+        # unit of work's cost). Its errors ("database is locked" past the busy timeout) are
+        # wrapped by SQLAlchemy as any driver error, for the unit of work and the API's 503.
+        pooled.driver_connection.execute(_BEGIN[pooled.info.pop(BEGIN_MODE, "IMMEDIATE")])
+
+    engine.dialect.do_begin = do_begin  # type: ignore[method-assign]
+
+
+def next_begin(conn: Connection, deferred: bool) -> None:
+    """How the connection's next BEGIN (SQLite) starts: DEFERRED for a reader, which never
+    takes the write lock, else IMMEDIATE (also for a BEGIN nobody announced)."""
+    conn.connection.info[BEGIN_MODE] = "DEFERRED" if deferred else "IMMEDIATE"
 
 
 def read_only_engine(engine: Engine) -> Engine:
-    """The same engine for readers: on SQLite their transactions never take the write lock; on
-    PostgreSQL they are READ ONLY (psycopg's ``read_only``: its BEGIN says so, no round trip of
-    its own), so a reader can end with COMMIT (``store.uow``) and still write nothing."""
+    """The same engine for readers: on PostgreSQL their transactions are READ ONLY (psycopg's
+    ``read_only``: its BEGIN says so, no round trip of its own), so a reader can end with
+    COMMIT (``store.uow``) and still write nothing; on SQLite the unit of work begins them
+    DEFERRED (``next_begin``)."""
     if engine.dialect.name == "postgresql":
         return engine.execution_options(postgresql_readonly=True)
-    return engine.execution_options(sqlite_begin="DEFERRED")
+    return engine

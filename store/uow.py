@@ -24,7 +24,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.sql import Executable
 
 from store import fast_sql
-from store.database import make_engine, read_only_engine
+from store.database import make_engine, next_begin, read_only_engine
 from store.fast_sql import Prepared
 
 # PostgreSQL's read_only_sql_transaction: a standby after a fail-over, or a database set
@@ -148,6 +148,7 @@ class Database:
         # reached its fifth run and all were planned again on every call (about half of
         # PostgreSQL's CPU in bench/bench_workers.py went to planning).
         self._end_readers_with_commit = self.engine.dialect.name == "postgresql"
+        self._sqlite = self.engine.dialect.name == "sqlite"
         self._alone: deque[Any] = deque()  # read_alone's own connections, free ones
         self.observers: list[Observer] = []
 
@@ -160,6 +161,8 @@ class Database:
         uow = UnitOfWork(engine.connect(), read_only, record=bool(self.observers))
         conn = uow.connection
         try:
+            if self._sqlite:
+                next_begin(conn, deferred=read_only)
             conn.begin()
             yield uow
             if not read_only:

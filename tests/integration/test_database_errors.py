@@ -51,8 +51,8 @@ def test_a_database_that_cannot_be_opened_is_a_503(app, monkeypatch, tmp_path) -
 def test_a_write_lock_held_elsewhere_is_a_503_at_begin_then_writes_go_on(  # type: ignore[no-untyped-def]
         server, tokens, fd, database_url) -> None:
     """Another connection holds SQLite's write lock: a writer's BEGIN IMMEDIATE gives up after
-    the busy timeout (short here) with 503 + Retry-After; once the lock is gone the same
-    request succeeds (the failed connection was discarded, not pooled)."""
+    the busy timeout (short here) with 503 + Retry-After, while readers still answer; once the
+    lock is gone the same request succeeds (the failed connection was discarded, not pooled)."""
     if not database_url.startswith("sqlite"):
         pytest.skip("SQLite's write lock")
     from sqlalchemy import event
@@ -70,6 +70,9 @@ def test_a_write_lock_held_elsewhere_is_a_503_at_begin_then_writes_go_on(  # typ
         assert refused.status_code == 503, refused.text
         assert refused.headers["Retry-After"] == "2"
         assert refused.headers["Content-Type"] == "application/problem+json"
+        # readers begin DEFERRED: they never wait for the write lock
+        listed = server.get("/api/v1/tasks", tokens["agent"])
+        assert listed.status_code == 200, listed.text
     finally:
         holder.rollback()
         holder.close()
