@@ -263,7 +263,6 @@ def retention_export(process_key: str | None, ended_before: Any, out: Any) -> No
     from zoneinfo import ZoneInfo
 
     from services import retention as rules
-    from services.plain_json import json_safe
     from services.principal import system
     fd = _flowdesk()
     try:
@@ -271,7 +270,7 @@ def retention_export(process_key: str | None, ended_before: Any, out: Any) -> No
             ended_before = ended_before.replace(tzinfo=ZoneInfo(fd.settings.timezone))
         count = 0
         for case in rules.export_archive(fd, system("cli", "admin"), process_key, ended_before):
-            out.write(json.dumps(json_safe(case), ensure_ascii=False) + "\n")
+            out.write(json.dumps(case, default=str, ensure_ascii=False) + "\n")  # dates as text
             count += 1
     finally:
         fd.dispose()  # its pool's connections closed (it may run inside another process)

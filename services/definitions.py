@@ -198,11 +198,12 @@ def _refuse_past_starts(parsed: ParsedDefinition, now: datetime) -> None:
     past = [s for s in parsed.start_schedules if s.next_start(now, now) is None]
     if not past:
         return
-    where = {s.bpmn_id: parsed.start_locations.get(s.bpmn_id, ("", None)) for s in past}
-    raise InvalidModel([problem("invalid_timer", None, where[s.bpmn_id][0],
-                                line=where[s.bpmn_id][1], element_id=s.bpmn_id,
-                                label=s.bpmn_id, reason="timer.past", value=s.value)
-                        for s in past])
+    problems = []
+    for s in past:
+        file, line = parsed.start_locations.get(s.bpmn_id, ("", None))
+        problems.append(problem("invalid_timer", None, file, line=line, element_id=s.bpmn_id,
+                                label=s.bpmn_id, reason="timer.past", value=s.value))
+    raise InvalidModel(problems)
 
 
 def _bundle_name(file: Path) -> str:

@@ -29,11 +29,11 @@ CANCEL_TIMERS_OF = due.update().where(
     due.c.instance_id == bindparam("for_instance"), due.c.kind == "timer",
     due.c.state == "pending").values(state="cancelled")
 
-CANCEL_ALL_OF = due.update().where(
+# every instance that ends runs it: on the driver's cursor (``store.fast_sql``)
+CANCEL_ALL_OF = Prepared(due.update().where(
     due.c.instance_id == bindparam("for_instance"),
-    one_of(due.c.state, ("pending", "failed", "suspended"))).values(state="cancelled")
+    one_of(due.c.state, ("pending", "failed", "suspended"))).values(state="cancelled"))
 
-_FAST_CANCEL_ALL_OF = Prepared(CANCEL_ALL_OF)  # every instance that ends runs it
 INSERT = due.insert()
 
 MAX_ATTEMPTS = 5
@@ -71,7 +71,7 @@ def sync_timers(conn: UnitOfWork, instance_id: int, timers: list[ArmedTimer], no
 
 def cancel_instance_work(conn: UnitOfWork, instance_id: int) -> None:
     """An instance ended or was cancelled: nothing of it may fire any more."""
-    _FAST_CANCEL_ALL_OF.rowcount(conn, {"for_instance": instance_id})
+    CANCEL_ALL_OF.rowcount(conn, {"for_instance": instance_id})
 
 
 def arm_start(uow: UnitOfWork, definition_id: int, schedule: StartSchedule,

@@ -10,7 +10,6 @@ workflow is parked again only once the unit of work has committed.
 """
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -28,7 +27,7 @@ from services.identity import user_exists
 from services.plain_json import json_safe
 from services.sla import clocks as sla
 from store import queries as q
-from store.fast_sql import Prepared, insert_of
+from store.fast_sql import insert_returning_id
 from store.tables import Incident
 from store.uow import UnitOfWork
 
@@ -185,7 +184,8 @@ def _sync_tasks(uow: UnitOfWork, fd: Flowdesk, instance: Instance, result: StepR
             row.update(assignee=None, state="open", claimed_at=None)  # left to its lane
     if new_rows:  # one row: a plain INSERT … RETURNING, cheaper than the executemany path
         if len(new_rows) == 1:
-            ids = [_insert_task(tuple(new_rows[0])).rows(uow, new_rows[0])[0]["id"]]
+            ids = [insert_returning_id(q.tasks, tuple(new_rows[0])).rows(
+                uow, new_rows[0])[0]["id"]]
         else:
             ids = uow.execute(q.INSERT_TASKS, new_rows).scalars().all()
         for row, task_id in zip(new_rows, ids):
@@ -195,12 +195,6 @@ def _sync_tasks(uow: UnitOfWork, fd: Flowdesk, instance: Instance, result: StepR
                                                 "assignee": row["assignee"]})
         sla.on_tasks_created(uow, fd.sla, instance, new_rows, now)
     return new_rows
-
-
-@functools.lru_cache(maxsize=8)
-def _insert_task(keys: tuple[str, ...]) -> Prepared:
-    """The one-row task INSERT for rows with these keys (``task_row`` makes one shape)."""
-    return insert_of(q.tasks, keys, q.tasks.c.id)
 
 
 def task_row(fd: Flowdesk, instance: Instance, t: OpenTask, now: datetime) -> dict:

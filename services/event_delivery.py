@@ -141,13 +141,11 @@ def _one_of_many(uow: UnitOfWork, fd: Flowdesk, instance_id: int, kind: str, nam
     """One receiver of a broadcast (a signal, or a message sent to all that wait): delivered,
     held for its resume, or missed (what refuses it to this instance only keeps it from this
     one, not from the others)."""
-    instance = uow.execute(q.INSTANCE_HEAD, {"instance_id": instance_id}).mappings().first()
+    instance = _head(uow, instance_id)
     if instance is None or instance["status"] in (*FINAL_STATUSES, "error"):
         return _missed(uow, instance_id, instance, kind, name, actor, now)
-    if instance["status"] == "suspended":
-        return _queue_for_resume(uow, instance, kind, name, variables, actor, now)
     try:
-        return _deliver_to(uow, fd, instance, kind, name, variables, actor, now, correlation)
+        return _take(uow, fd, instance, kind, name, variables, actor, now, correlation)
     except Conflict as refused:
         if refused.code != NOT_CAUGHT:  # a concurrent change: the whole broadcast again
             raise
@@ -172,12 +170,22 @@ def deliver(uow: UnitOfWork, fd: Flowdesk, instance_id: int, kind: str, name: st
             variables: dict, actor: str, now: datetime,
             correlation: dict | None = None) -> dict:
     """Move one waiting instance with the message or signal; audited on it."""
-    instance = uow.execute(q.INSTANCE_HEAD, {"instance_id": instance_id}).mappings().first()
+    instance = _head(uow, instance_id)
     if instance is None or instance["status"] in FINAL_STATUSES:
         raise Conflict.of("event.instance_ended", instance=instance_id, kind=kind, name=name)
     if instance["status"] == "error":
         raise Conflict.of("event.instance_in_error", instance=instance_id, kind=kind,
                           name=name)
+    return _take(uow, fd, instance, kind, name, variables, actor, now, correlation)
+
+
+def _head(uow: UnitOfWork, instance_id: int) -> RowMapping | None:
+    return uow.execute(q.INSTANCE_HEAD, {"instance_id": instance_id}).mappings().first()
+
+
+def _take(uow: UnitOfWork, fd: Flowdesk, instance: RowMapping, kind: str, name: str,
+          variables: dict, actor: str, now: datetime, correlation: dict | None) -> dict:
+    """An instance that can take the event: now, or after its resume if it is suspended."""
     if instance["status"] == "suspended":
         return _queue_for_resume(uow, instance, kind, name, variables, actor, now)
     return _deliver_to(uow, fd, instance, kind, name, variables, actor, now, correlation)

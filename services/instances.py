@@ -2,7 +2,6 @@
 ``instance_reads``; the step that moves a stored instance: ``engine_step``)."""
 from __future__ import annotations
 
-import functools
 from datetime import datetime
 
 from sqlalchemy import select
@@ -21,7 +20,7 @@ from services.sla import clocks as sla
 from services.suspension import require_reason
 from services.visibility import SEES_ALL, case_visible, refuse_case, require_may_start
 from store import queries as q
-from store.fast_sql import Prepared, insert_of
+from store.fast_sql import insert_returning_id
 from store.uow import UnitOfWork
 
 
@@ -69,13 +68,6 @@ def start_instance(fd: Flowdesk, user: Principal, process_key: str, version: int
         return detail
 
 
-@functools.lru_cache(maxsize=4)
-def _insert_instance(keys: tuple[str, ...]) -> Prepared:
-    """The instance's one-row INSERT for rows with these keys (``start_in`` makes one shape),
-    on the driver's cursor: every start runs it."""
-    return insert_of(q.instances, (*keys, "state"), q.instances.c.id)
-
-
 def start_in(uow: UnitOfWork, fd: Flowdesk, actor: str, definition: RowMapping,
              business_key: str | None, variables: dict | None, now: datetime,
              customer_id: int | None = None, related_case_no: str | None = None,
@@ -109,7 +101,8 @@ def start_in(uow: UnitOfWork, fd: Flowdesk, actor: str, definition: RowMapping,
            "started_by": actor, "started_at": now, "updated_at": now,
            "ended_at": now if result.status in FINAL_STATUSES else None}
     state = fd.runtime.dumps(wf)
-    row["id"] = _insert_instance(tuple(row)).rows(uow, {**row, "state": state})[0]["id"]
+    row["id"] = insert_returning_id(q.instances, (*row, "state")).rows(
+        uow, {**row, "state": state})[0]["id"]
     if result.status not in FINAL_STATUSES:
         sla.on_instance_started(uow, fd.sla, row, now)
     tasks = apply_result(uow, fd, row, result, now, new=True, timers=parsed.has_timers,

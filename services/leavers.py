@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import or_, select
 
 from services import audit
-from services.tasks import NO_DELEGATION
+from services.tasks import NO_DELEGATION, RELEASED
 from store import queries as q
 from store.uow import UnitOfWork
 
@@ -48,6 +48,5 @@ def _what_becomes_of(task: dict, username: str) -> tuple[str, dict]:
     if task["assignee"] == username and pending and task["owner"]:
         return "task.assigned", {"assignee": task["owner"], **NO_DELEGATION}  # back to the owner
     if task["assignee"] == username:
-        return "task.unclaimed", {"assignee": None, "state": "open", "claimed_at": None,
-                                  **NO_DELEGATION}
+        return "task.unclaimed", dict(RELEASED)
     return "task.assigned", dict(NO_DELEGATION)  # delegated by the leaver: the delegate's now

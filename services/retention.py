@@ -13,8 +13,8 @@ notification retention removes them.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select
@@ -32,6 +32,7 @@ from store.tables_retention import ArchivedInstance, RetentionRule
 from store.uow import UnitOfWork
 
 MODES = ("delete", "archive")
+MAX_DAYS = 36500  # a century: more would overflow the cutoff date when the rule is applied
 FINISHED = ("completed", "cancelled")
 BATCH = 100  # instances per transaction: each brings its tasks, clocks and audit rows
 MAX_BATCHES = 10  # per rule and run; the rest waits for the next run
@@ -71,15 +72,12 @@ def get_rule(fd: Flowdesk, user: Principal, process_key: str) -> dict:
     return _rule_out(row)
 
 
-MAX_DAYS = 36500  # a century: more would overflow the cutoff date when the rule is applied
-
-
 def _check(days: Any, mode: Any) -> None:
     """The service's own check (the API's schema says the same): whole days from 1 to
     ``MAX_DAYS``, a mode."""
     errors = []
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_DAYS:
-        errors.append(coded_field("days", "retention.days"))
+        errors.append(coded_field("days", "retention.days", max=MAX_DAYS))
     if mode not in MODES:
         errors.append(coded_field("mode", "retention.mode", modes=", ".join(MODES)))
     if errors:

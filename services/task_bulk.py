@@ -2,10 +2,10 @@
 assign, unassign, move to another group, cancel or retry the task's instance.
 
 The tasks are named by id or chosen by the task list's filters (``task_list.list_tasks``, so
-a filter selects exactly what ``GET /tasks`` would show this user). At most ``MAX_ITEMS``
-(``MOST_FOR`` the heavier cancel and retry) per
-call: more is refused as a whole (422 ``task.bulk_too_many``) before anything changes, as is
-an unknown user to assign to or group to move to (422 naming ``to`` or ``group``). Each
+a filter selects exactly what ``GET /tasks`` would show this user). At most ``MAX_ITEMS`` per
+call (fewer for the heavier cancel and retry, ``MOST_FOR``): more is refused as a whole (422
+``task.bulk_too_many``) before anything changes, as is an unknown user to assign to or group
+to move to (422 naming ``to`` or ``group``). Each
 task then goes through the single action's service in its own unit of work, with that
 action's permission checks and audit, so one refusal (a task claimed meanwhile, a case
 already ended) is that item's result and the others go on; so is an unexpected failure

@@ -30,6 +30,8 @@ from store.uow import UnitOfWork
 
 T = q.tasks
 NO_DELEGATION = {"owner": None, "delegation_state": None, "delegated_at": None}
+# A task given back to its group's queue (an unclaim, a leaver's claim).
+RELEASED = {"assignee": None, "state": "open", "claimed_at": None, **NO_DELEGATION}
 
 
 def in_groups(user: Principal, task: dict) -> bool:
@@ -149,8 +151,7 @@ def unclaim(fd: Flowdesk, user: Principal, task_id: int) -> dict:
         if task["assignee"] != user.username and not user.has_role(*SEES_ALL):
             raise Forbidden.of("task.unclaim_refused", task=task_id, user=task["assignee"])
         check_not_delegated(user, task)
-        after = set_if_unchanged(uow, task, assignee=None, state="open", claimed_at=None,
-                                 **NO_DELEGATION)
+        after = set_if_unchanged(uow, task, **RELEASED)
         _audit(uow, now, user, "task.unclaimed", task, after)
         return after
 

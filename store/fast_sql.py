@@ -19,6 +19,7 @@ every start, task list and completion takes; everything else stays on SQLAlchemy
 """
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import weakref
@@ -166,6 +167,13 @@ def insert_of(table: Table, keys: tuple[str, ...], *returning: Column) -> Prepar
     as SQLAlchemy's own INSERT would give them; a callable default is refused (it would have
     to run per row)."""
     return Prepared(insert(table).values(_row_values(table, keys, "")).returning(*returning))
+
+
+@functools.lru_cache(maxsize=32)
+def insert_returning_id(table: Table, keys: tuple[str, ...]) -> Prepared:
+    """``insert_of`` returning the new row's id, built once per table and shape of row (the
+    services' hot inserts pass rows of one shape each)."""
+    return insert_of(table, keys, table.c.id)
 
 
 def insert_rows_of(table: Table, keys: tuple[str, ...], count: int,

@@ -253,7 +253,7 @@ TEXTS: dict[str, str] = {
     "retention.no_rule": "Process {process} has no retention rule: its finished cases are kept.",
     "retention.unknown_process": "No process with the key {process} is deployed.",
     "retention.invalid": "The retention rule is not valid.",
-    "retention.days": "Keep finished cases for a whole number of days, from 1 to 36500.",
+    "retention.days": "Keep finished cases for a whole number of days, from 1 to {max}.",
     "retention.mode": "Mode must be one of {modes}.",
     "retention.not_archived": "Case {instance} is not in the archive.",
     # notification templates

@@ -206,7 +206,7 @@ TEXTS: dict[str, str] = {
     "retention.no_rule": "流程 {process} 没有保留规则：其已结束的案件会一直保留。",
     "retention.unknown_process": "没有部署键为 {process} 的流程。",
     "retention.invalid": "保留规则无效。",
-    "retention.days": "保留天数须为 1 到 36500 之间的整数。",
+    "retention.days": "保留天数须为 1 到 {max} 之间的整数。",
     "retention.mode": "方式只能是 {modes} 之一。",
     "retention.not_archived": "案件 {instance} 不在归档中。",
     # notification templates

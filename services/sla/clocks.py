@@ -27,12 +27,11 @@ from store.uow import UnitOfWork
 clocks = SlaClock.__table__
 SYSTEM = "sla"
 
-LIVE_CLOCKS_OF_TASK = select(clocks).where(clocks.c.task_id == bindparam("for_task"),
-                                           clocks.c.status != "stopped")
-LIVE_CLOCKS_OF_INSTANCE = select(clocks).where(clocks.c.instance_id == bindparam("for_instance"),
-                                               clocks.c.status != "stopped")
-# every instance that ends reads its clocks: on the driver's cursor (``store.fast_sql``)
-_FAST_LIVE_CLOCKS_OF_INSTANCE = Prepared(LIVE_CLOCKS_OF_INSTANCE)
+# Run on the driver's cursor (``store.fast_sql``): every claim, completion and end reads them.
+LIVE_CLOCKS_OF_TASK = Prepared(select(clocks).where(
+    clocks.c.task_id == bindparam("for_task"), clocks.c.status != "stopped"))
+LIVE_CLOCKS_OF_INSTANCE = Prepared(select(clocks).where(
+    clocks.c.instance_id == bindparam("for_instance"), clocks.c.status != "stopped"))
 INSERT_CLOCK = clocks.insert().returning(clocks.c.id)
 SUSPENDED = "suspended"  # the pause reason of a suspended instance (services.suspension)
 SEVERITY = {"breached": 4, "at_risk": 3, "paused": 2, "ok": 1, "met": 0, "cancelled": 0}
@@ -138,14 +137,12 @@ def sync_task(uow: UnitOfWork, task_id: int) -> None:
         escalation_level=max(r.escalation_level for r in rows)))
 
 
-def _each_live(uow: UnitOfWork, book: SlaBook, statement: Any, params: dict, now: datetime,
-               change: Change) -> set:
+def _each_live(uow: UnitOfWork, book: SlaBook, statement: Prepared, params: dict,
+               now: datetime, change: Change) -> set:
     """Apply ``change(row, state, calendar) -> state`` to live clocks; returns the touched
     task ids."""
     touched = set()
-    rows = (statement.rows(uow, params) if isinstance(statement, Prepared)
-            else uow.execute(statement, params).mappings().all())
-    for row in rows:
+    for row in statement.rows(uow, params):
         policy = book.policy_by_id(uow, row["policy_id"])
         state = sla.ClockState.from_dict(row["clock"])
         calendar = book.calendar_of(uow, state)
@@ -179,7 +176,7 @@ def on_tasks_closed(uow: UnitOfWork, book: SlaBook, task_ids: list[int], now: da
 def on_instance_ended(uow: UnitOfWork, book: SlaBook, instance_id: int, now: datetime,
                       cancelled: bool = False) -> None:
     """The case ended: its clocks and its open tasks' stop (``cancelled``: it was cancelled)."""
-    touched = _each_live(uow, book, _FAST_LIVE_CLOCKS_OF_INSTANCE,
+    touched = _each_live(uow, book, LIVE_CLOCKS_OF_INSTANCE,
                          {"for_instance": instance_id}, now,
                          lambda row, st, cal: sla.stop(st, now, cal, cancelled))
     for task_id in touched:
