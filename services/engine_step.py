@@ -100,11 +100,15 @@ def save_state(uow: UnitOfWork, instance: Instance, state: str, result: StepResu
     status = result.status
     if instance.get("status") == "suspended" and status not in (*FINAL_STATUSES, "error"):
         status = "suspended"  # an admin's correction does not resume it
-    changed = q.FAST_SAVE_STATE.rowcount(uow, {
-        "instance_id": instance["id"], "seen_version": instance["version"], "new_state": state,
-        "new_status": status, "new_version": new_version,
-        "new_variables": json_safe(result.variables), "now": now,
-        "ended": now if result.status in FINAL_STATUSES else None})
+    params = {"instance_id": instance["id"], "seen_version": instance["version"],
+              "new_state": state, "new_version": new_version,
+              "new_variables": json_safe(result.variables), "now": now}
+    if status == instance.get("status") and status not in FINAL_STATUSES:
+        changed = q.FAST_SAVE_STATE_SAME_STATUS.rowcount(uow, params)  # ended_at stays empty
+    else:
+        changed = q.FAST_SAVE_STATE.rowcount(uow, {
+            **params, "new_status": status,
+            "ended": now if result.status in FINAL_STATUSES else None})
     if changed != 1:
         raise Stale.of("instance.changed", instance=instance["id"])
     return new_version

@@ -298,8 +298,8 @@ def fire_delivery(conn: UnitOfWork, fd: Flowdesk, row: RowMapping, now: datetime
     if instance["status"] in FINAL_STATUSES or instance["status"] == "error":
         conn.execute(due.update().where(due.c.id == row["id"]).values(
             state="cancelled", last_error=f"the instance is {instance['status']}"))
-        if event["kind"] == "signal":
-            _missed(conn, instance["id"], instance, "signal", event["name"], event["actor"], now)
+        _missed(conn, instance["id"], instance, event["kind"], event["name"], event["actor"],
+                now)
         return "skipped"
     if instance["status"] == "suspended":  # delivered after the resume
         conn.execute(due.update().where(due.c.id == row["id"]).values(state="suspended"))

@@ -217,8 +217,8 @@ def _complete_once(fd: Flowdesk, user: Principal, task_id: int, data: dict) -> d
         if task["instance_status"] in (*FINAL_STATUSES, "error"):
             raise Conflict.of("task.instance_ended", task=task_id, status=task["instance_status"])
         instance = {"id": task["instance_id"], "version": task["instance_version"],
-                    "definition_id": task["definition_id"], "process_key": task["process_key"],
-                    "business_key": task["business_key"]}
+                    "status": task["instance_status"], "definition_id": task["definition_id"],
+                    "process_key": task["process_key"], "business_key": task["business_key"]}
         safe = json_safe(data)
         if task["sla_state"] is not None:
             sla.on_tasks_closed(uow, fd.sla, [task_id], now)

@@ -106,6 +106,15 @@ SAVE_STATE = (
     .values(state=bindparam("new_state"), status=bindparam("new_status"),
             version=bindparam("new_version"), variables=bindparam("new_variables"),
             updated_at=bindparam("now"), ended_at=bindparam("ended")))
+# The same while the status stays: SQLite rewrites the entries of every index on a column the
+# SET names, changed or not, and status leads three of the instance's indexes; most steps of a
+# case leave it running (a step saved three index pages it had not changed).
+SAVE_STATE_SAME_STATUS = (
+    instances.update()
+    .where(instances.c.id == bindparam("instance_id"),
+           instances.c.version == bindparam("seen_version"))
+    .values(state=bindparam("new_state"), version=bindparam("new_version"),
+            variables=bindparam("new_variables"), updated_at=bindparam("now")))
 
 LATEST_DEFINITION = (
     select(definitions.c.id, definitions.c.key, definitions.c.version)
@@ -139,6 +148,7 @@ def page_of(conn: Any, query: Select, page: int, per_page: int) -> tuple[list[di
 # The statements run on every start, task list and completion, run on the driver's cursor.
 FAST_TASK_WITH_INSTANCE = Prepared(TASK_WITH_INSTANCE)
 FAST_SAVE_STATE = Prepared(SAVE_STATE)
+FAST_SAVE_STATE_SAME_STATUS = Prepared(SAVE_STATE_SAME_STATUS)
 FAST_LATEST_DEFINITION = Prepared(LATEST_DEFINITION)
 FAST_TOKEN_USER = Prepared(TOKEN_USER)
 FAST_SESSION_USER = Prepared(SESSION_USER)

@@ -6,11 +6,11 @@ anything moves. Models (with their diagrams) are in ``tests/resources/qa_message
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from services import event_delivery
 from services.due_runner import run_due
-from store.tables import AuditEntry
+from store.tables import AuditEntry, DueWork
 from tests.conftest import RESOURCES, bundle
 from tests.integration.conftest import claim_and_complete, deploy
 
@@ -165,3 +165,34 @@ def test_a_message_to_all_that_wait_passes_a_case_in_error(server, tokens, fd) -
             "message.missed"]
     one = server.post("/api/v1/messages", shop, headers=ZH, json={"name": "qm_promo_ended"})
     assert one.status_code == 409 and "出错" in one.json()["detail"]  # to it alone: retry it first
+
+
+def test_a_held_message_that_finds_its_case_in_error_is_missed_audited(server, tokens, fd,  # type: ignore[no-untyped-def]
+                                                                      clock) -> None:
+    """A message held for a suspended case (delivered after its resume) that finds the case
+    in error when it is due: cancelled, and ``message.missed`` in the case's trail, as a held
+    signal's is."""
+    agent = tokens["agent"]
+    assert deploy(server, tokens["admin"], as_message("qm_broken")).status_code == 201
+    case = start(server, agent, "qm_broken_msg")
+    task = next(t for t in server.get(f"/api/v1/instances/{case}", agent).json()["open_tasks"]
+                if t["bpmn_id"] == "prepare")
+    claim_and_complete(server, agent, task["id"], {})
+    with fd.uow() as uow:
+        head = event_delivery._head(uow, case)
+        assert head["status"] == "error"
+        # as services.suspension leaves a held delivery once the case is resumed
+        event_delivery._queue_for_resume(uow, head, "message", "qm_promo_ended", {}, "shop",
+                                         fd.now())
+        uow.execute(update(DueWork).where(DueWork.instance_id == case, DueWork.kind == "deliver")
+                    .values(state="pending"))
+    clock.advance(seconds=1)
+    run_due(fd)
+    with fd.uow(read_only=True) as uow:
+        missed = uow.execute(select(AuditEntry.action, AuditEntry.after).where(
+            AuditEntry.instance_id == case, AuditEntry.action == "message.missed")).all()
+        row = uow.execute(select(DueWork.state, DueWork.last_error).where(
+            DueWork.instance_id == case, DueWork.kind == "deliver")).one()
+    assert [(after["name"], after["status"]) for _, after in missed] == [
+        ("qm_promo_ended", "error")]
+    assert row == ("cancelled", "the instance is error")

@@ -90,6 +90,20 @@ def test_rowcount_and_json_and_audit(fd) -> None:  # type: ignore[no-untyped-def
     assert entry["after"] == {"k": [1, 2]} and entry["at"] == WHEN
 
 
+def test_a_step_that_keeps_the_status_leaves_it_and_the_end_alone(fd) -> None:  # type: ignore[no-untyped-def]
+    with fd.uow() as conn:
+        instance_id = _instance(conn)
+        params = {"instance_id": instance_id, "seen_version": 1, "new_state": "{\"s\": 2}",
+                  "new_version": 2, "new_variables": {"y": 1}, "now": WHEN}
+        assert q.FAST_SAVE_STATE_SAME_STATUS.rowcount(conn, params) == 1
+        assert q.FAST_SAVE_STATE_SAME_STATUS.rowcount(conn, params) == 0  # stale version
+        row = conn.execute(select(q.instances.c.state, q.instances.c.status,
+                                  q.instances.c.version, q.instances.c.variables,
+                                  q.instances.c.updated_at, q.instances.c.ended_at)
+                           .where(q.instances.c.id == instance_id)).one()
+    assert row == ('{"s": 2}', "waiting", 2, {"y": 1}, WHEN, None)
+
+
 def test_driver_errors_are_sqlalchemys_exceptions(fd) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(exc.IntegrityError):
         with fd.uow() as conn:
