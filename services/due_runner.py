@@ -86,6 +86,11 @@ def _run_batch(fd: Flowdesk, limit: int, node: str) -> tuple[int, int, bool]:
     return fired, len(rows), progressed > 0
 
 
+# Refusals that the same row meets again on every try: it fails on the first (a thrown
+# message that several cases wait for, none named: the model's correlation needs mending).
+FINAL_AT_ONCE = frozenset({"event.ambiguous"})
+
+
 def _fire_one(conn: UnitOfWork, fd: Flowdesk, row: RowMapping, now: datetime,
               node: str) -> Fired:
     handler = HANDLERS.get(row["kind"])
@@ -108,18 +113,20 @@ def _failed(conn: UnitOfWork, fd: Flowdesk, row: RowMapping, now: datetime,
     if row["instance_id"] is not None:
         fd.workflows.evict(row["instance_id"])
     message = f"{type(exc).__name__}: {exc}"
-    if due_work.record_failure(conn, row["id"], row["attempts"], message, now):
-        _fail_instance(conn, row, message, now)
+    final = getattr(exc, "code", None) in FINAL_AT_ONCE
+    if due_work.record_failure(conn, row["id"], row["attempts"], message, now, final=final):
+        _fail_instance(conn, row, message, now, attempts=row["attempts"] + 1)
     return "failed"
 
 
-def _fail_instance(conn: UnitOfWork, row: RowMapping, message: str, now: datetime) -> None:
+def _fail_instance(conn: UnitOfWork, row: RowMapping, message: str, now: datetime,
+                   attempts: int) -> None:
     """Retries are used up: the instance stops in ``error`` with an incident to retry."""
     if row["instance_id"] is None:
         return
+    times = "once" if attempts == 1 else f"{attempts} times"
     stop_in_error(conn, row["instance_id"], now, kind=f"{row['kind']}_failed",
                   bpmn_id=(row["payload"] or {}).get("bpmn_id"), task_name=row["label"],
-                  message=f"Due work {row['id']} failed {due_work.MAX_ATTEMPTS} times: "
-                          f"{message}")
+                  message=f"Due work {row['id']} failed {times}: {message}")
     audit.record(conn, now, timers.SCHEDULER, "due_work.failed", instance_id=row["instance_id"],
                  after={"due_work_id": row["id"], "error": message})

@@ -127,11 +127,12 @@ def cancel_sla(conn: UnitOfWork, clock_ids: list[int]) -> None:
 
 
 def record_failure(conn: UnitOfWork, row_id: int, attempts: int, error: str,
-                   now: datetime) -> bool:
-    """Back off and try again later; after MAX_ATTEMPTS the row fails (an admin retries it).
-    Returns True when the row has now failed for good."""
+                   now: datetime, final: bool = False) -> bool:
+    """Back off and try again later; after MAX_ATTEMPTS, or at once when ``final`` (trying
+    again cannot help), the row fails (an admin retries it). Returns True when the row has now
+    failed for good."""
     attempts += 1
-    failed = attempts >= MAX_ATTEMPTS
+    failed = final or attempts >= MAX_ATTEMPTS
     delay = BACKOFF_SECONDS[min(attempts - 1, len(BACKOFF_SECONDS) - 1)]
     conn.execute(due.update().where(due.c.id == row_id).values(
         attempts=attempts, last_error=error[:2000],

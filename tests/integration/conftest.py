@@ -58,12 +58,20 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{path}"
     url = request.getfixturevalue("postgres_ready")
     engine = create_engine(url)
-    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
     with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        conn.execute(text(EMPTY_POSTGRES))
         conn.execute(text("INSERT INTO access_epoch (id, value) VALUES (1, 0)"))  # as 0022 does
     engine.dispose()
     return url
+
+
+# Every table emptied, children before parents, and every sequence back at 1: what TRUNCATE …
+# RESTART IDENTITY gives, without the new files TRUNCATE makes for each of ~35 tables and their
+# indexes (~0.3 s a test); a test's few rows are gone faster by DELETE.
+EMPTY_POSTGRES = "; ".join(
+    [f"DELETE FROM {t.name}" for t in reversed(Base.metadata.sorted_tables)]
+    + ["SELECT setval(c.oid, 1, false) FROM pg_class c JOIN pg_namespace n "
+       "ON n.oid = c.relnamespace WHERE c.relkind = 'S' AND n.nspname = current_schema()"])
 
 
 @pytest.fixture

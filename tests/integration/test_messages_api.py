@@ -214,6 +214,27 @@ def test_a_thrown_message_waits_for_its_receiver(server, tokens, fd, clock, depl
     assert received(fd, receiver) == [("message.received", f"instance:{thrower}")]
 
 
+def test_a_thrown_message_that_several_cases_wait_for_fails_at_once(server, tokens, fd,  # type: ignore[no-untyped-def]
+                                                                    clock, deployed) -> None:
+    """Waiting cannot make two waiting cases one: the throw fails on its first try (not after
+    five over ten minutes), in the admin's list of failed work with the reason."""
+    agent = tokens["agent"]
+    twins = [start(server, agent, "reply_wait", {"order_no": "TWIN"}) for _ in range(2)]
+    thrower = start(server, agent, "notifier", {"order_no": "TWIN", "reply": "x"})
+    claim_and_complete(server, agent, detail(server, agent, thrower)["open_tasks"][0]["id"], {})
+    clock.advance(seconds=1)
+    run_due(fd)
+    with fd.uow(read_only=True) as uow:
+        row = uow.execute(select(DueWork.state, DueWork.attempts, DueWork.last_error)
+                          .where(DueWork.kind == "throw", DueWork.label.like("message%"))).one()
+    assert (row.state, row.attempts) == ("failed", 1)
+    assert "Several instances wait" in row.last_error
+    failed = server.get("/api/v1/admin/timers?kind=throw&state=failed",
+                        tokens["admin"]).json()["items"]
+    assert [r["label"] for r in failed] == ["message customer_replied"]
+    assert all(open_bpmn_ids(server, agent, twin) == [] for twin in twins)
+
+
 def test_a_thrown_message_that_failed_is_sent_again_by_an_admin(server, tokens, fd, clock,  # type: ignore[no-untyped-def]
                                                                 deployed, monkeypatch) -> None:
     from services import due_work
