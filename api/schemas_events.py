@@ -72,3 +72,24 @@ class SignalOut(Schema):
     missed = fields.List(fields.Nested(MissedOut), metadata={
         "description": "waiting instances that could not take it (in error, ended): the "
                        "others were reached all the same; audited on each as signal.missed"})
+
+
+class IdempotencyHeaders(Schema):
+    """The optional ``Idempotency-Key`` header of POST /messages and /signals. Its form is
+    checked by the service, whose refusal is said in the caller's language; the pattern is
+    here for the OpenAPI document."""
+
+    key = fields.String(data_key="Idempotency-Key", metadata={
+        "description": "a key of your own for this request (1-200 letters, digits, '.', '_', "
+                       "':', '-'): a repeat with the same key and body within 24 hours gets "
+                       "the first answer (header Idempotent-Replayed: true) and delivers "
+                       "nothing again; the same key with another body is a 422. A refused "
+                       "call stores nothing: it may be retried with its key",
+        "pattern": r"^[A-Za-z0-9._:-]{1,200}$", "minLength": 1, "maxLength": 200})
+
+
+# The answer's header when it is the stored answer of an earlier call with the same key.
+REPLAYED_HEADER = {"Idempotent-Replayed": {
+    "description": "true: the stored answer of an earlier call with this Idempotency-Key; "
+                   "nothing was delivered again",
+    "schema": {"type": "string", "enum": ["true"]}}}

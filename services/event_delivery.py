@@ -14,6 +14,8 @@ one instance to the others (the outbox rows ``subscriptions.record_thrown`` writ
 * Each delivery moves the receiving instance through ``engine_step.step`` and is written in its
   audit trail with who sent it; the outbox row of a thrown event is marked done in the same
   transaction as the delivery, so a crash in between delivers it later, once.
+* A sender's ``Idempotency-Key`` makes a retry from outside get the first call's answer
+  instead of a second delivery (``services.idempotency``).
 
 Who may send from outside: admins, and machine accounts with the ``worker`` role (the shop
 system, the IM bridge, external task workers).
@@ -28,7 +30,7 @@ from sqlalchemy import RowMapping
 from engine.errors import EventNotCaught
 from engine.variable_schemas import check_storable
 
-from services import audit, subscriptions
+from services import audit, idempotency, subscriptions
 from services.context import Flowdesk
 from services.engine_step import FINAL_STATUSES, step
 from services.errors import Conflict, Invalid, NotFound, coded_field
@@ -53,26 +55,36 @@ due = DueWork.__table__
 def send_message(fd: Flowdesk, user: Principal, name: str, *,
                  correlation: dict[str, Any] | None = None, business_key: str | None = None,
                  instance_id: int | None = None, variables: dict | None = None,
-                 deliver_to_all: bool = False) -> dict:
-    """Correlate a message from outside; returns whom it reached."""
+                 deliver_to_all: bool = False,
+                 idempotency_key: str | None = None) -> idempotency.Answer:
+    """Correlate a message from outside; answers whom it reached (with a key: at most once,
+    ``services.idempotency``)."""
     require_role(user, *SENDER_ROLES)
+    idempotency.check_key(idempotency_key)
     _check_variables(variables)
-    now = fd.now()
-    with fd.uow() as uow:
+    body = {"name": name, "correlation": correlation, "business_key": business_key,
+            "instance_id": instance_id, "variables": variables or {}, "all": deliver_to_all}
+
+    def work(uow: UnitOfWork, now: datetime) -> dict:
         outcomes = correlate(uow, fd, user.username, name, correlation, business_key,
                              instance_id, variables or {}, deliver_to_all, now)
-    return {"name": name, "reached": [o for o in outcomes if not o.get("missed")],
-            "missed": [o for o in outcomes if o.get("missed")]}
+        return {"name": name, "reached": [o for o in outcomes if not o.get("missed")],
+                "missed": [o for o in outcomes if o.get("missed")]}
+    return idempotency.once(fd, user.username, idempotency_key, "message", body, work)
 
 
-def broadcast_signal(fd: Flowdesk, user: Principal, name: str,
-                     variables: dict | None = None) -> dict:
-    """Throw a signal from outside into every instance and process that catches it."""
+def broadcast_signal(fd: Flowdesk, user: Principal, name: str, variables: dict | None = None,
+                     idempotency_key: str | None = None) -> idempotency.Answer:
+    """Throw a signal from outside into every instance and process that catches it (with a
+    key: at most once)."""
     require_role(user, *SENDER_ROLES)
+    idempotency.check_key(idempotency_key)
     _check_variables(variables)
-    now = fd.now()
-    with fd.uow() as uow:
-        return broadcast(uow, fd, user.username, name, variables or {}, now, exclude=None)
+    body = {"name": name, "variables": variables or {}}
+    return idempotency.once(
+        fd, user.username, idempotency_key, "signal", body,
+        lambda uow, now: broadcast(uow, fd, user.username, name, variables or {}, now,
+                                   exclude=None))
 
 
 def _check_variables(variables: dict | None) -> None:

@@ -1,12 +1,14 @@
-"""Deleting what nobody needs any more: sessions that ended or expired, and sign-in failures
-the throttle has forgotten, once ``RETENTION`` has passed; sent notifications (in-app ones once
+"""Deleting what nobody needs any more: sessions that ended or expired, and sign-in failures the
+throttle has forgotten, once ``RETENTION`` has passed; sent notifications (in-app ones once
 read) after the notification retention (``Settings.notification_retention_days``, 90 days by
-default); finished cases by the admins' retention rules (``services.retention``, in its own
-small batches). Tokens stay (revoked and expired ones are listed for the audit trail); sessions
-do not need to: their start and end are in the audit trail already. Notifications not yet
-delivered, failed or dead stay: a dead one waits in the admin console until it is resent. Each
-run also keeps the query planner's statistics current (``store.statistics``: ``PRAGMA
-optimize`` on SQLite), so the inbox keeps using its indexes as the tables grow.
+default); the idempotency keys of messages and signals once they no longer replay
+(``services.idempotency.KEEP``, a day); finished cases by the admins' retention rules
+(``services.retention``, in its own small batches). Tokens stay (revoked and expired ones are
+listed for the audit trail); sessions do not need to: their start and end are in the audit
+trail already. Notifications not yet delivered, failed or dead stay: a dead one waits in the
+admin console until it is resent. Each run also keeps the query planner's statistics current
+(``store.statistics``: ``PRAGMA optimize`` on SQLite), so the inbox keeps using its indexes as
+the tables grow.
 
 The ticker calls ``Housekeeping.run_if_due`` on every tick; it does the work at most every
 ``EVERY`` (per process). Deletes go in bounded batches, each its own short transaction, so a
@@ -24,11 +26,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Column, ColumnElement, Table, and_, delete, or_, select, tuple_
 
-from services import retention, sign_in_throttle
+from services import idempotency, retention, sign_in_throttle
 from services.context import Flowdesk
 from services.every import AtMostEvery
 from store import statistics
-from store.tables import Notification, SignInFailure, UserSession
+from store.tables import IdempotencyKey, Notification, SignInFailure, UserSession
 from store.uow import UnitOfWork
 
 log = logging.getLogger("flowdesk.housekeeping")
@@ -39,7 +41,7 @@ BATCH = 500
 MAX_BATCHES = 20  # per table and run; the rest waits for the next run
 
 _SESSIONS, _FAILURES = UserSession.__table__, SignInFailure.__table__
-_OUTBOX = Notification.__table__
+_OUTBOX, _KEYS = Notification.__table__, IdempotencyKey.__table__
 
 
 def _done_notifications(cutoff: datetime) -> ColumnElement[bool]:
@@ -102,6 +104,13 @@ def delete_old_notifications(fd: Flowdesk, now: datetime) -> int:
                                                          _done_notifications(cutoff)))
 
 
+def delete_old_idempotency_keys(fd: Flowdesk, now: datetime) -> int:
+    """Delete idempotency keys that no longer replay (``idempotency.KEEP`` old); how many."""
+    old = _KEYS.c.created_at < now - idempotency.KEEP
+    return _in_batches(fd, lambda uow: _pick_then_delete(uow, _KEYS,
+                                                         (_KEYS.c.sender, _KEYS.c.key), old))
+
+
 @dataclass
 class Housekeeping:
     """When this process last cleaned up (a ticker owns one)."""
@@ -116,6 +125,7 @@ class Housekeeping:
         deleted = {"sessions": delete_old_sessions(fd, now),
                    "sign_in_failures": delete_old_failures(fd, now),
                    "notifications": delete_old_notifications(fd, now),
+                   "idempotency_keys": delete_old_idempotency_keys(fd, now),
                    "retention": sum(r["cases"] for r in retention.run(fd))}
         if any(deleted.values()):
             log.info("housekeeping deleted %s", deleted)

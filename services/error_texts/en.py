@@ -279,8 +279,17 @@ TEXTS: dict[str, str] = {
                         "{problem}.",
     "event.owned_variables": "Flowdesk sets these variables of a case itself; a message or "
                              "signal cannot change them: {names}.",
+    "event.key_invalid": "The {header} header must be 1 to 200 letters, digits, '.', '_', ':' "
+                         "or '-'.",
+    "event.key_reused": "The Idempotency-Key '{key}' was used for another request (a {kind} "
+                        "with other contents) within the last 24 hours; send a new request "
+                        "with a new key.",
+    "event.key_in_flight": "A request with the Idempotency-Key '{key}' is being handled right "
+                           "now; try again in a moment.",
     # field messages
     "field.set_by_flowdesk": "set by Flowdesk",
+    "field.idempotency_key": "1 to 200 letters, digits, '.', '_', ':' or '-'",
+    "field.idempotency_key_reused": "already used for another request",
     "field.not_group_member": "not a member of the task's group",
     "field.unknown_user": "unknown user",
     "field.not_self": "cannot be yourself",

@@ -224,8 +224,14 @@ TEXTS: dict[str, str] = {
     "event.instance_in_error": "案件 {instance} 出错了；请先重试它，再向它发送{kind}「{name}」。",
     "event.not_caught": "案件 {instance} 此刻并未等待{kind}「{name}」。",
     "event.owned_variables": "这些案件变量由 Flowdesk 自己设置，消息或信号不能修改：{names}。",
+    "event.key_invalid": "请求头 {header} 须为 1 到 200 个字母、数字、「.」「_」「:」或「-」。",
+    "event.key_reused": "Idempotency-Key「{key}」在 24 小时内已用于另一个请求（内容不同的{kind}）；"
+                        "新的请求请换一个新的键。",
+    "event.key_in_flight": "带 Idempotency-Key「{key}」的请求正在处理中，请稍后重试。",
     # field messages
     "field.set_by_flowdesk": "由 Flowdesk 设置",
+    "field.idempotency_key": "1 到 200 个字母、数字、「.」「_」「:」或「-」",
+    "field.idempotency_key_reused": "已用于另一个请求",
     "field.not_group_member": "不是该任务所在组的成员",
     "field.unknown_user": "没有这个用户",
     "field.not_self": "不能是你自己",

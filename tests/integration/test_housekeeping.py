@@ -36,7 +36,8 @@ def test_old_sessions_and_failures_go_live_ones_and_tokens_stay(fd, tokens, cloc
 
     keeper = housekeeping.Housekeeping()
     assert keeper.run_if_due(fd) == {"sessions": 2, "sign_in_failures": 1,
-                                     "notifications": 0, "retention": 0}
+                                     "notifications": 0, "idempotency_keys": 0,
+                                     "retention": 0}
     assert principal_for_session(fd, live) is not None
     assert principal_for_session(fd, expired) is None
     assert _count(fd, UserSession) == 1 and _count(fd, SignInFailure) == 1
@@ -46,10 +47,12 @@ def test_old_sessions_and_failures_go_live_ones_and_tokens_stay(fd, tokens, cloc
     assert keeper.run_if_due(fd) is None
     clock.advance(hours=19)  # the second failure was forgotten more than a day ago
     assert keeper.run_if_due(fd) == {"sessions": 0, "sign_in_failures": 1,
-                                     "notifications": 0, "retention": 0}
+                                     "notifications": 0, "idempotency_keys": 0,
+                                     "retention": 0}
     clock.advance(hours=11)  # the live session expired more than a day ago
     assert keeper.run_if_due(fd) == {"sessions": 1, "sign_in_failures": 0,
-                                     "notifications": 0, "retention": 0}
+                                     "notifications": 0, "idempotency_keys": 0,
+                                     "retention": 0}
     assert _count(fd, UserSession) == 0 and _count(fd, SignInFailure) == 0
 
 
