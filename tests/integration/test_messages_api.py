@@ -195,16 +195,23 @@ def test_an_instance_throws_to_the_others_after_its_commit(server, tokens, fd, d
     assert reports == 2
 
 
-def test_a_thrown_message_waits_for_its_receiver(server, tokens, fd, clock, deployed) -> None:  # type: ignore[no-untyped-def]
-    agent = tokens["agent"]
-    thrower = start(server, agent, "notifier", {"order_no": "LATE", "reply": "x"})
+def throw_once(server, agent: str, fd, clock, order_no: str):  # type: ignore[no-untyped-def]
+    """A notifier case throws ``customer_replied`` for ``order_no``; the due runner tries it
+    once. Returns the thrower and the throw's outbox row (state, attempts, last_error)."""
+    thrower = start(server, agent, "notifier", {"order_no": order_no, "reply": "x"})
     (task,) = detail(server, agent, thrower)["open_tasks"]
     claim_and_complete(server, agent, task["id"], {})
     clock.advance(seconds=1)  # the outbox row is due from the moment of the throw
     run_due(fd)
     with fd.uow(read_only=True) as uow:
-        row = uow.execute(select(DueWork.state, DueWork.attempts, DueWork.last_error)
-                          .where(DueWork.kind == "throw", DueWork.label.like("message%"))).one()
+        return thrower, uow.execute(
+            select(DueWork.state, DueWork.attempts, DueWork.last_error)
+            .where(DueWork.kind == "throw", DueWork.label.like("message%"))).one()
+
+
+def test_a_thrown_message_waits_for_its_receiver(server, tokens, fd, clock, deployed) -> None:  # type: ignore[no-untyped-def]
+    agent = tokens["agent"]
+    thrower, row = throw_once(server, agent, fd, clock, "LATE")
     assert (row.state, row.attempts) == ("pending", 1)
     assert "order_no=LATE" in row.last_error
     receiver = start(server, agent, "reply_wait", {"order_no": "LATE"})
@@ -220,13 +227,7 @@ def test_a_thrown_message_that_several_cases_wait_for_fails_at_once(server, toke
     five over ten minutes), in the admin's list of failed work with the reason."""
     agent = tokens["agent"]
     twins = [start(server, agent, "reply_wait", {"order_no": "TWIN"}) for _ in range(2)]
-    thrower = start(server, agent, "notifier", {"order_no": "TWIN", "reply": "x"})
-    claim_and_complete(server, agent, detail(server, agent, thrower)["open_tasks"][0]["id"], {})
-    clock.advance(seconds=1)
-    run_due(fd)
-    with fd.uow(read_only=True) as uow:
-        row = uow.execute(select(DueWork.state, DueWork.attempts, DueWork.last_error)
-                          .where(DueWork.kind == "throw", DueWork.label.like("message%"))).one()
+    _, row = throw_once(server, agent, fd, clock, "TWIN")
     assert (row.state, row.attempts) == ("failed", 1)
     assert "Several instances wait" in row.last_error
     failed = server.get("/api/v1/admin/timers?kind=throw&state=failed",
