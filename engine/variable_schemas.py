@@ -49,9 +49,11 @@ def check_storable(variables: dict, prefix: str = "") -> None:
     may leave in the data (``script_limits.MAX_RESULT_CHARS``), alone or all together: what
     comes from outside (a correction, a message's or signal's payload) may not store what no
     script could."""
+    whole = prefix.rstrip(".") or "(form)"  # the field that holds them all
     unusable = [name for name in variables if not name.isidentifier() or name.startswith("_")]
     if unusable:
-        raise FormInvalid([{"field": prefix + name if name else prefix.rstrip(".") or "(form)",
+        # an empty name has no field of its own: the error is on the whole
+        raise FormInvalid([{"field": prefix + name if name else whole,
                             "code": "variable_name", "params": {}, "label": name,
                             "message": f"{name!r} cannot be a variable's name"}
                            for name in unusable], subject="variables")
@@ -66,8 +68,7 @@ def check_storable(variables: dict, prefix: str = "") -> None:
         try:
             check_result(variables)
         except ScriptLimitExceeded as exc:
-            field = prefix.rstrip(".") or "(form)"
-            too_large.append({"field": field, "code": "too_large", "label": field,
+            too_large.append({"field": whole, "code": "too_large", "label": whole,
                               "params": {"limit": MAX_RESULT_CHARS}, "message": str(exc)})
     if too_large:
         raise FormInvalid(too_large, subject="variables")
