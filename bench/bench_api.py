@@ -102,6 +102,18 @@ def prepare(db_url: str) -> str:
     return token
 
 
+def prepare_in(tree: Path, db_url: str) -> str:
+    """``prepare`` as another checkout does it (its own migrations and users), in a process of
+    its own on that checkout's code; the bench user's token."""
+    done = subprocess.run(
+        [sys.executable, "-c", "import sys; sys.path.insert(0, sys.argv[1]); "
+         "sys.path.insert(0, sys.argv[1] + '/bench'); import bench_api; "
+         "print(bench_api.prepare(sys.argv[2]))", str(tree), db_url],
+        env=dict(os.environ, PYTHONPATH=str(tree)), cwd=tree, check=True, capture_output=True,
+        text=True)
+    return done.stdout.split()[-1]
+
+
 QUIET_BASELINE = 0.33  # seconds, cpu_baseline() on the quiet 2-core VM the targets are for
 
 

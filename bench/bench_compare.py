@@ -38,7 +38,7 @@ HERE = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(HERE))
 
 from bench.bench_api import (PROCESS, Client, children, cpu_seconds, free_port,  # noqa: E402
-                             wait_healthy)
+                             prepare_in, wait_healthy)
 
 
 class Side:
@@ -49,12 +49,7 @@ class Side:
         self.seconds: list[float] = []
         db_url = f"sqlite:///{workdir / (name + '.db')}"
         env = dict(os.environ, PYTHONPATH=str(tree))
-        # the checkout's own bench_api.prepare: its migrations, the bench user and token
-        token = subprocess.run(
-            [sys.executable, "-c", "import sys; sys.path.insert(0, sys.argv[1]); "
-             "sys.path.insert(0, sys.argv[1] + '/bench'); import bench_api; "
-             "print(bench_api.prepare(sys.argv[2]))", str(tree), db_url],
-            env=env, cwd=tree, check=True, capture_output=True, text=True).stdout.split()[-1]
+        token = prepare_in(tree, db_url)  # the checkout's own migrations, user and token
         self.port = free_port()
         self.log = workdir / f"{name}-server.log"
         with self.log.open("wb") as log:

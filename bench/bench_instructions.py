@@ -28,7 +28,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from bench.bench_api import PROCESS, Client, free_port, wait_healthy  # noqa: E402
+from bench.bench_api import (PROCESS, Client, free_port, prepare_in,  # noqa: E402
+                             wait_healthy)
 
 
 def run_under_callgrind(tree: Path, instances: int, out: Path) -> dict[int, int]:
@@ -37,11 +38,7 @@ def run_under_callgrind(tree: Path, instances: int, out: Path) -> dict[int, int]
     env = dict(os.environ, PYTHONPATH=str(tree))
     work = Path(tempfile.mkdtemp(prefix="flowdesk-instr-"))
     db_url = f"sqlite:///{work / 'bench.db'}"
-    token = subprocess.run(
-        [sys.executable, "-c", "import sys; sys.path.insert(0, sys.argv[1]); "
-         "sys.path.insert(0, sys.argv[1] + '/bench'); import bench_api; "
-         "print(bench_api.prepare(sys.argv[2]))", str(tree), db_url],
-        env=env, cwd=tree, check=True, capture_output=True, text=True).stdout.split()[-1]
+    token = prepare_in(tree, db_url)
     port = free_port()
     flowdesk = str(Path(sys.executable).with_name("flowdesk"))
     server = subprocess.Popen(

@@ -5,7 +5,7 @@ after a timeout) is answered what its first call got, and nothing is delivered t
   sender, the route, a SHA-256 of the canonical request body and the answer: a crash cannot
   deliver without storing nor store without delivering. A refused call (404, 409, 422) rolls
   back and stores nothing: the sender may send it again with the same key later.
-* The same sender, key and body again: the stored status and answer, marked replayed; nothing
+* The same sender, key and body again: the stored answer, marked replayed; nothing
   is delivered, nothing audited (a replay changes no state). The same key for another body or
   route: refused (422). Keys are per sender: two senders never collide.
 * Two calls with one new key at once: the key is claimed (inserted) before the delivery, so
@@ -38,17 +38,16 @@ from store.uow import UnitOfWork
 HEADER = "Idempotency-Key"
 KEY = re.compile(r"[A-Za-z0-9._:-]{1,200}")
 KEEP = timedelta(hours=24)  # a key replays this long; the housekeeping deletes it after
-OK = 200  # the only answer these routes store: a refusal stores nothing
 keys = IdempotencyKey.__table__
 
 
 @dataclass(frozen=True)
 class Answer:
-    """What a route answers: the service's result, its status, and whether it is the stored
-    answer of an earlier call with the same key (``Idempotent-Replayed: true``)."""
+    """What a route answers with 200 (a refusal is raised, and stores nothing): the service's
+    result, and whether it is the stored answer of an earlier call with the same key
+    (``Idempotent-Replayed: true``)."""
 
     body: dict
-    status: int = OK
     replayed: bool = False
 
 
@@ -92,13 +91,13 @@ def once(fd: Flowdesk, sender: str, key: str | None, route: str, body: dict[str,
             _claim(uow, sender, key, route, digest, now)
             result = work(uow, now)
             uow.execute(update(keys).where(keys.c.sender == sender, keys.c.key == key)
-                        .values(status=OK, answer=json_safe(result)))
+                        .values(answer=json_safe(result)))
             return Answer(result)
     except _Taken:
         pass
     with fd.uow(read_only=True) as uow:  # a fresh one: PostgreSQL aborted the claim's
         stored = _stored(uow, sender, key)
-    if stored is None or stored["status"] is None:  # the other call rolled back meanwhile
+    if stored is None:  # the other call rolled back meanwhile
         raise Conflict.of("event.key_in_flight", key=key)
     return _replay(stored, key, route, digest)
 
@@ -125,5 +124,5 @@ def _replay(stored: RowMapping, key: str, route: str, digest: str) -> Answer:
         raise Invalid.of("event.key_reused",
                          [coded_field(HEADER, "field.idempotency_key_reused", "headers")],
                          key=key, kind=stored["route"])
-    return Answer(stored["answer"], stored["status"], replayed=True)
+    return Answer(stored["answer"], replayed=True)
 

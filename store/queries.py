@@ -99,22 +99,18 @@ INSTANCE_STATE = select(instances.c.state).where(instances.c.id == bindparam("in
 OPEN_TASKS_OF = select(tasks.c.task_guid, tasks.c.id).where(
     tasks.c.instance_id == bindparam("instance_id"), IS_ACTIVE)
 
-SAVE_STATE = (
-    instances.update()
-    .where(instances.c.id == bindparam("instance_id"),
-           instances.c.version == bindparam("seen_version"))
-    .values(state=bindparam("new_state"), status=bindparam("new_status"),
-            version=bindparam("new_version"), variables=bindparam("new_variables"),
-            updated_at=bindparam("now"), ended_at=bindparam("ended")))
-# The same while the status stays: SQLite rewrites the entries of every index on a column the
-# SET names, changed or not, and status leads three of the instance's indexes; most steps of a
-# case leave it running (a step saved three index pages it had not changed).
+# A step's new state, if nobody else wrote the instance since it was read (optimistic lock).
+# SAVE_STATE_SAME_STATUS while the status stays: SQLite rewrites the entries of every index on a
+# column the SET names, changed or not, and status leads three of the instance's indexes; most
+# steps of a case leave it running (a step saved three index pages it had not changed).
 SAVE_STATE_SAME_STATUS = (
     instances.update()
     .where(instances.c.id == bindparam("instance_id"),
            instances.c.version == bindparam("seen_version"))
     .values(state=bindparam("new_state"), version=bindparam("new_version"),
             variables=bindparam("new_variables"), updated_at=bindparam("now")))
+SAVE_STATE = SAVE_STATE_SAME_STATUS.values(status=bindparam("new_status"),
+                                           ended_at=bindparam("ended"))
 
 LATEST_DEFINITION = (
     select(definitions.c.id, definitions.c.key, definitions.c.version)
@@ -131,8 +127,6 @@ DEFINITION_FILES = select(definitions.c.id, definitions.c.key, definitions.c.sha
                           definitions.c.files).where(definitions.c.id == bindparam("definition_id"))
 
 INSERT_TASKS = tasks.insert().returning(tasks.c.id, sort_by_parameter_order=True)
-
-INSERT_INSTANCE = instances.insert().returning(instances.c.id)
 
 COUNT_OVER = func.count().over().label("total_count")
 

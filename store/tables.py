@@ -358,15 +358,14 @@ class IdempotencyKey(Base):
     """A sender's ``Idempotency-Key`` on ``POST /messages`` or ``/signals`` and the answer its
     first call got (``services.idempotency``): a retry with the same key and body is answered
     from here instead of delivered again. Written in the delivery's own transaction, so a key
-    is stored exactly when its delivery is; ``status`` and ``answer`` are empty only inside
-    that transaction. The housekeeping deletes keys a day old."""
+    is stored exactly when its delivery is; ``answer`` is empty only inside that transaction
+    (the key is claimed before the delivery). The housekeeping deletes keys a day old."""
 
     __tablename__ = "idempotency_keys"
     sender: Mapped[str] = mapped_column(String(64), primary_key=True)  # unique (sender, key)
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     route: Mapped[str] = mapped_column(String(10))  # message | signal
     body_sha256: Mapped[str] = mapped_column(String(64))
-    status: Mapped[int | None] = mapped_column(Integer)
     answer: Mapped[dict | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(index=True)
 

@@ -28,7 +28,6 @@ def upgrade() -> None:
         sa.Column('key', sa.String(200), primary_key=True),
         sa.Column('route', sa.String(10), nullable=False),  # message | signal
         sa.Column('body_sha256', sa.String(64), nullable=False),
-        sa.Column('status', sa.Integer(), nullable=True),
         sa.Column('answer', sa.JSON(), nullable=True),
         sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     )

@@ -11,7 +11,7 @@ from sqlalchemy import Column, Integer, MetaData, Table, bindparam, exc, select
 from services.audit import record
 from services.task_list import _list_statement
 from store import queries as q
-from store.fast_sql import Prepared, insert_of
+from store.fast_sql import Prepared, insert_of, insert_returning_id
 
 WHEN = datetime(2026, 11, 23, 9, 30, 15, 123456, tzinfo=timezone.utc)
 
@@ -22,11 +22,11 @@ def _instance(conn) -> int:  # type: ignore[no-untyped-def]
     definition_id = definition.rows(conn, {
         "key": "k", "version": 1, "sha256": "0" * 64, "bpmn_xml": "<x/>",
         "files": {"a.bpmn": "<x/>"}, "deployed_at": WHEN, "deployed_by": "test"})[0]["id"]
-    return conn.execute(q.INSERT_INSTANCE, {
-        "definition_id": definition_id, "process_key": "k", "business_key": "B-1",
-        "status": "waiting", "state": "{}", "serializer_version": "1", "spiff_version": "3",
-        "variables": {"a": [1, "二"]}, "version": 1, "started_at": WHEN, "updated_at": WHEN,
-        "case_no": "TS1"}).scalar_one()
+    row = {"definition_id": definition_id, "process_key": "k", "business_key": "B-1",
+           "status": "waiting", "state": "{}", "serializer_version": "1", "spiff_version": "3",
+           "variables": {"a": [1, "二"]}, "version": 1, "started_at": WHEN, "updated_at": WHEN,
+           "case_no": "TS1"}
+    return insert_returning_id(q.instances, tuple(row)).rows(conn, row)[0]["id"]
 
 
 def _task(instance_id: int, guid: str, **extra: object) -> dict:
